@@ -1,0 +1,27 @@
+/** The behaviour rules of PRODUCT.md as numbers the reducer reads. Validated in src/config. */
+export interface Rules {
+  /** IANA time zone used to show times and to find local days and the daily cut-off. */
+  readonly zone: string;
+  /** Reads of one card closer than this to its previous read are one presentation (rule 1). */
+  readonly debounceMs: number;
+  /** A tap this soon after the card's last accepted tap is an accidental double tap (rule 3). */
+  readonly guardMs: number;
+  /** A session open this long is closed automatically at the limit (rule 4). */
+  readonly limitMs: number;
+  /** Optional local wall-clock cut-off (`HH:mm`) at which open sessions are closed (rule 4). */
+  readonly dailyCutoff: string | null;
+  /** What an unknown card does (rule 5). */
+  readonly unknownCards: 'accept' | 'reject';
+}
+
+/** PRODUCT.md's defaults, in the given zone. */
+export function defaultRules(zone: string): Rules {
+  return {
+    zone,
+    debounceMs: 3_000,
+    guardMs: 60_000,
+    limitMs: 12 * 3_600_000,
+    dailyCutoff: null,
+    unknownCards: 'accept',
+  };
+}

@@ -1,0 +1,282 @@
+/**
+ * The one reducer: every input event and the current state in, the next state
+ * and what happened (domain events, commands) out. Pure: no I/O, no clock of
+ * its own, no RxJS; time comes only from the events.
+ */
+import { emptyDirectory, lookUp, makeDirectory, nameOf, type Directory } from './directory';
+import type {
+  AutoClockedOut,
+  CardRead,
+  ClockEvent,
+  DirectoryLoaded,
+  MinuteElapsed,
+  Output,
+} from './events';
+import type { Rules } from './rules';
+import { nextLocalTime, startOfLocalDay, toHours } from './zoned';
+
+export interface OpenSession {
+  readonly id: string;
+  /** The key the session is kept under: the person's card id, or the unknown card's own id. */
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly reader: string;
+}
+
+/** A closed session, kept briefly for the "today" total. */
+interface ClosedSpan {
+  readonly inAt: number;
+  readonly outAt: number;
+}
+
+/** What the reducer remembers of one card between taps. */
+interface CardMemory {
+  /** Last sighting of this id (before alias resolution: each reader's id debounces itself). */
+  readonly lastReadAt?: number;
+  /** Last tap that clocked in or out (rule 3). */
+  readonly lastAcceptedAt?: number;
+  readonly recent: readonly ClosedSpan[];
+}
+
+export interface ClockState {
+  readonly open: ReadonlyMap<string, OpenSession>;
+  readonly reads: ReadonlyMap<string, number>;
+  readonly cards: ReadonlyMap<string, CardMemory>;
+  readonly directory: Directory;
+  /** Cards already handed to the directory for naming, so each is listed once. */
+  readonly listed: ReadonlySet<string>;
+}
+
+export interface Step {
+  readonly state: ClockState;
+  readonly out: readonly Output[];
+}
+
+export const initialState: ClockState = {
+  open: new Map(),
+  reads: new Map(),
+  cards: new Map(),
+  directory: emptyDirectory,
+  listed: new Set(),
+};
+
+/** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
+export function sessionId(card: string, inAt: number): string {
+  return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;
+}
+
+/** When an open session must be closed automatically: the limit, or the cut-off if earlier. */
+export function autoCloseAt(
+  session: OpenSession,
+  rules: Rules,
+): { at: number; reason: 'limit' | 'cutoff' } {
+  const limit = session.inAt + rules.limitMs;
+  if (rules.dailyCutoff !== null) {
+    const cutoff = nextLocalTime(session.inAt, rules.dailyCutoff, rules.zone);
+    if (cutoff < limit) return { at: cutoff, reason: 'cutoff' };
+  }
+  return { at: limit, reason: 'limit' };
+}
+
+/** Makes the reducer for a set of rules. */
+export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent) => Step {
+  return (state, event) => {
+    switch (event.type) {
+      case 'cardRead':
+        return onRead(state, event, rules);
+      case 'minuteElapsed':
+        return onMinute(state, event, rules);
+      case 'directoryLoaded':
+        return onDirectory(state, event);
+      case 'readRejected':
+        return {
+          state,
+          out: [{ type: 'reader-fault', at: event.at, reader: event.reader, reason: event.reason }],
+        };
+    }
+  };
+}
+
+function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
+  // Rule 1: a sliding window per card id; every sighting extends the presentation.
+  const previousRead = state.reads.get(read.card);
+  const reads = new Map(state.reads).set(read.card, read.at);
+  pruneReads(reads, read.at, rules.debounceMs);
+  if (
+    previousRead !== undefined &&
+    read.at - previousRead < rules.debounceMs &&
+    read.at >= previousRead
+  ) {
+    return { state: { ...state, reads }, out: [] };
+  }
+  let next: ClockState = { ...state, reads };
+
+  const person = lookUp(state.directory, read.card);
+  const card = person?.card ?? read.card;
+  const name = nameOf(person);
+  const out: Output[] = [{ type: 'tap', at: read.at, card, name, reader: read.reader }];
+  const memory = state.cards.get(card) ?? { recent: [] };
+  const open = state.open.get(card);
+
+  // Rule 3: the guard, in either direction.
+  if (memory.lastAcceptedAt !== undefined && read.at - memory.lastAcceptedAt < rules.guardMs) {
+    out.push({
+      type: 'ignored',
+      at: read.at,
+      card,
+      name,
+      reason: 'double-tap',
+      reader: read.reader,
+    });
+    return { state: next, out };
+  }
+
+  // Rule 4: a session already past its limit is closed there before this tap counts.
+  if (open !== undefined && autoCloseAt(open, rules).at <= read.at) {
+    const closed = autoClose(next, open, rules);
+    next = closed.state;
+    out.push(...closed.out);
+  } else if (open !== undefined) {
+    const hours = read.at - open.inAt;
+    const recent = keepRecent(
+      [...memory.recent, { inAt: open.inAt, outAt: read.at }],
+      read.at,
+      rules,
+    );
+    const todayMs = workedToday(recent, read.at, rules.zone);
+    const openMap = new Map(next.open);
+    openMap.delete(card);
+    const cards = new Map(next.cards).set(card, { ...memory, lastAcceptedAt: read.at, recent });
+    out.push({
+      type: 'clock-out',
+      at: read.at,
+      card,
+      name: name ?? open.name,
+      session: open.id,
+      reader: read.reader,
+      inAt: open.inAt,
+      hours: toHours(hours),
+      todayHours: toHours(todayMs),
+    });
+    return { state: { ...next, open: openMap, cards }, out };
+  }
+
+  // Rule 5: unknown and deactivated cards.
+  if (name === null) {
+    out.push({
+      type: 'unknown',
+      at: read.at,
+      card,
+      name,
+      policy: rules.unknownCards,
+      reader: read.reader,
+    });
+    if (person === undefined && !next.listed.has(card)) {
+      out.push({ type: 'listCard', at: read.at, card });
+      next = { ...next, listed: new Set(next.listed).add(card) };
+    }
+    if (rules.unknownCards === 'reject') return { state: next, out };
+  } else if (person?.active === false) {
+    out.push({ type: 'ignored', at: read.at, card, name, reason: 'inactive', reader: read.reader });
+    return { state: next, out };
+  }
+
+  // Rule 2: no open session, so this tap clocks in.
+  const session: OpenSession = {
+    id: sessionId(card, read.at),
+    card,
+    name,
+    inAt: read.at,
+    reader: read.reader,
+  };
+  const cardMemory = next.cards.get(card) ?? memory;
+  out.push({ type: 'clock-in', at: read.at, card, name, session: session.id, reader: read.reader });
+  return {
+    state: {
+      ...next,
+      open: new Map(next.open).set(card, session),
+      cards: new Map(next.cards).set(card, { ...cardMemory, lastAcceptedAt: read.at }),
+    },
+    out,
+  };
+}
+
+function onMinute(state: ClockState, tick: MinuteElapsed, rules: Rules): Step {
+  let next = state;
+  const out: Output[] = [];
+  // Oldest first, so auto clock-outs come out in the order they happened.
+  const due = [...state.open.values()]
+    .map((session) => ({ session, close: autoCloseAt(session, rules) }))
+    .filter(({ close }) => close.at <= tick.at)
+    .sort((a, b) => a.close.at - b.close.at || a.session.card.localeCompare(b.session.card));
+  for (const { session } of due) {
+    const closed = autoClose(next, session, rules);
+    next = closed.state;
+    out.push(...closed.out);
+  }
+  return { state: next, out };
+}
+
+function autoClose(
+  state: ClockState,
+  session: OpenSession,
+  rules: Rules,
+): { state: ClockState; out: [AutoClockedOut] } {
+  const { at, reason } = autoCloseAt(session, rules);
+  const memory = state.cards.get(session.card) ?? { recent: [] };
+  const open = new Map(state.open);
+  open.delete(session.card);
+  const recent = keepRecent([...memory.recent, { inAt: session.inAt, outAt: at }], at, rules);
+  // The auto clock-out is not a tap: it does not move the guard.
+  const cards = new Map(state.cards).set(session.card, { ...memory, recent });
+  return {
+    state: { ...state, open, cards },
+    out: [
+      {
+        type: 'auto-out',
+        at,
+        card: session.card,
+        name: nameOf(lookUp(state.directory, session.card)) ?? session.name,
+        session: session.id,
+        inAt: session.inAt,
+        hours: toHours(at - session.inAt),
+        reason,
+      },
+    ],
+  };
+}
+
+function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
+  const directory = makeDirectory(event.people);
+  // Open sessions pick up a name typed in while they were open.
+  const open = new Map(state.open);
+  for (const [card, session] of state.open) {
+    const name = nameOf(lookUp(directory, card));
+    if (name !== null && name !== session.name) open.set(card, { ...session, name });
+  }
+  return { state: { ...state, directory, open }, out: [] };
+}
+
+/** Time on closed sessions that falls on the local day of `at`. */
+function workedToday(recent: readonly ClosedSpan[], at: number, zone: string): number {
+  const dayStart = startOfLocalDay(at, zone);
+  return recent.reduce(
+    (sum, span) => sum + Math.max(0, Math.min(span.outAt, at) - Math.max(span.inAt, dayStart)),
+    0,
+  );
+}
+
+/** Keeps the spans that can still touch today's total (at most a limit and a day back). */
+function keepRecent(spans: readonly ClosedSpan[], at: number, rules: Rules): ClosedSpan[] {
+  const horizon = at - rules.limitMs - 26 * 3_600_000;
+  return spans.filter((span) => span.outAt >= horizon);
+}
+
+/** Forgets sightings too old to debounce anything, so the map stays as small as the reader's traffic. */
+function pruneReads(reads: Map<string, number>, now: number, debounceMs: number): void {
+  if (reads.size < 64) return;
+  for (const [card, at] of reads) {
+    if (now - at >= debounceMs) reads.delete(card);
+  }
+}

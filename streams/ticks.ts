@@ -1,0 +1,27 @@
+import { defer, map, repeat, timer, type Observable, type SchedulerLike } from 'rxjs';
+import type { MinuteElapsed } from './events';
+
+const MINUTE = 60_000;
+
+/**
+ * A tick at every wall-clock minute boundary of `scheduler`'s clock.
+ * Each tick re-aligns from the clock (rather than a fixed period), so timer
+ * drift and wall-clock jumps are absorbed at the next minute. `at` is the
+ * boundary itself; a late tick still names the minute it belongs to.
+ */
+export function minuteTicks(scheduler: SchedulerLike): Observable<MinuteElapsed> {
+  return defer(() => {
+    // Per subscription: the last boundary ticked, so an early timer never ticks a minute twice.
+    let last = -Infinity;
+    return defer(() => {
+      const now = scheduler.now();
+      const boundary = (Math.floor(Math.max(now, last) / MINUTE) + 1) * MINUTE;
+      return timer(boundary - now, scheduler).pipe(
+        map((): MinuteElapsed => {
+          last = boundary;
+          return { type: 'minuteElapsed', at: boundary };
+        }),
+      );
+    }).pipe(repeat());
+  });
+}

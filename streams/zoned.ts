@@ -1,0 +1,55 @@
+/** Wall-clock arithmetic in the configured IANA zone; instants stay UTC milliseconds. */
+import { tz } from '@date-fns/tz';
+import { addDays, format, set, startOfDay } from 'date-fns';
+
+/** Start of the local day (in `zone`) that contains `at`. DST days are 23 or 25 hours long. */
+export function startOfLocalDay(at: number, zone: string): number {
+  return startOfDay(at, { in: tz(zone) }).getTime();
+}
+
+/** Start of the next local day after the one containing `at`. */
+export function startOfNextLocalDay(at: number, zone: string): number {
+  return addDays(startOfDay(at, { in: tz(zone) }), 1, { in: tz(zone) }).getTime();
+}
+
+/**
+ * The first instant strictly after `after` whose local time is `hhmm` (`HH:mm`).
+ * On a day where that time does not exist (spring forward) date-fns moves it
+ * forward by the gap, which is what a person would expect of a cut-off.
+ */
+export function nextLocalTime(after: number, hhmm: string, zone: string): number {
+  const [hours = 0, minutes = 0] = hhmm.split(':').map(Number);
+  const context = { in: tz(zone) };
+  const sameDay = set(after, { hours, minutes, seconds: 0, milliseconds: 0 }, context).getTime();
+  if (sameDay > after) return sameDay;
+  const nextDay = addDays(after, 1, context);
+  return set(nextDay, { hours, minutes, seconds: 0, milliseconds: 0 }, context).getTime();
+}
+
+/** Local time of day, `HH:mm`. */
+export function formatLocalTime(at: number, zone: string): string {
+  return format(at, 'HH:mm', { in: tz(zone) });
+}
+
+/** Local date and time, `yyyy-MM-dd HH:mm`. */
+export function formatLocalDateTime(at: number, zone: string): string {
+  return format(at, 'yyyy-MM-dd HH:mm', { in: tz(zone) });
+}
+
+/** Local calendar date, `yyyy-MM-dd`. */
+export function formatLocalDate(at: number, zone: string): string {
+  return format(at, 'yyyy-MM-dd', { in: tz(zone) });
+}
+
+/** A duration as a person writes it: `8h 03m` (minutes rounded down). */
+export function formatDuration(ms: number): string {
+  const totalMinutes = Math.floor(Math.max(0, ms) / 60_000);
+  const hours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  return `${hours}h ${String(minutes).padStart(2, '0')}m`;
+}
+
+/** Milliseconds to hours, rounded to the microhour so JSON stays readable. */
+export function toHours(ms: number): number {
+  return Math.round((ms / 3_600_000) * 1e6) / 1e6;
+}
