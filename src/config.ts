@@ -1,0 +1,242 @@
+/**
+ * Configuration: defaults < config file < BADGECLOCK_* environment < flags.
+ * Everything is validated with zod at start-up; every problem is collected and
+ * named by its key and where the value came from, and the program refuses to
+ * start on any (exit code 2).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { Rules } from '../streams/rules';
+
+export const DEFAULT_CONFIG_FILE = 'badgeclock.config.json';
+
+/** True when `zone` is an IANA zone name this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+function systemZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** The schema of the config file; environment variables and flags use the same keys. */
+export const configSchema = z.strictObject({
+  tz: z
+    .string()
+    .refine(isTimeZone, { error: 'not an IANA time zone name (e.g. "Europe/Berlin", "UTC")' })
+    .default(systemZone),
+  reader: z.enum(['keyboard']).default('keyboard'),
+  readerName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .default(() => hostname()),
+  dataDir: z.string().min(1).default('./data'),
+  peopleFile: z.string().min(1).optional(),
+  debounceSeconds: z.number().min(0).max(60).default(3),
+  guardSeconds: z.number().min(0).max(3600).default(60),
+  autoClockOutHours: z
+    .number()
+    .gt(0)
+    .max(24 * 7)
+    .default(12),
+  dailyCutoff: z
+    .string()
+    .regex(hhmm, { error: 'expected a local time "HH:mm", e.g. "23:00"' })
+    .nullable()
+    .default(null),
+  unknownCards: z.enum(['accept', 'reject']).default('accept'),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+export interface Config extends Omit<Parsed, 'peopleFile'> {
+  /** Resolved: defaults to `<dataDir>/people.csv`. */
+  readonly peopleFile: string;
+  /** Where the configuration came from, for the start-up line. */
+  readonly configFile: string | null;
+}
+
+type Key = keyof Parsed;
+const keys = Object.keys(configSchema.shape) as Key[];
+type Kind = 'string' | 'number' | 'nullable';
+const kinds: Record<Key, Kind> = {
+  tz: 'string',
+  reader: 'string',
+  readerName: 'string',
+  dataDir: 'string',
+  peopleFile: 'string',
+  debounceSeconds: 'number',
+  guardSeconds: 'number',
+  autoClockOutHours: 'number',
+  dailyCutoff: 'nullable',
+  unknownCards: 'string',
+};
+
+/** `guardSeconds` → `BADGECLOCK_GUARD_SECONDS`. */
+export function envName(key: string): string {
+  return `BADGECLOCK_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** `guardSeconds` → `--guard-seconds`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Environment variables that are not config keys but are allowed. */
+const OTHER_ENV = new Set(['BADGECLOCK_CONFIG']);
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+export interface ConfigSources {
+  /** `--config`: a file that must exist. Without it `./badgeclock.config.json` is read if present. */
+  readonly configFile?: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Flag values by config key, as commander parsed them (strings). */
+  readonly flags?: Partial<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+/** Text from an environment variable or flag, turned into the JSON type its key expects. */
+function fromText(key: Key, text: string): unknown {
+  switch (kinds[key]) {
+    case 'number': {
+      const n = Number(text);
+      return text.trim() !== '' && Number.isFinite(n) ? n : text;
+    }
+    case 'nullable':
+      return text.trim() === '' || text === 'null' || text === 'off' ? null : text;
+    case 'string':
+      return text;
+  }
+}
+
+/** Reads, merges and validates the configuration; never throws for bad input. */
+export function loadConfig(sources: ConfigSources): ConfigResult {
+  const cwd = sources.cwd ?? process.cwd();
+  const errors: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+
+  const explicit = sources.configFile ?? sources.env.BADGECLOCK_CONFIG;
+  const file = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  let configFile: string | null = null;
+  if (explicit !== undefined || existsSync(file)) {
+    const read = readConfigFile(file);
+    if (read.ok) {
+      configFile = file;
+      for (const [key, value] of Object.entries(read.value)) {
+        raw[key] = value;
+        origin[key] = file;
+      }
+    } else {
+      errors.push(read.error);
+    }
+  }
+
+  for (const [name, value] of Object.entries(sources.env)) {
+    if (!name.startsWith('BADGECLOCK_') || value === undefined || OTHER_ENV.has(name)) continue;
+    const key = keys.find((k) => envName(k) === name);
+    if (key === undefined) {
+      errors.push(`${name}: unknown setting (known: ${keys.map(envName).join(', ')})`);
+      continue;
+    }
+    raw[key] = fromText(key, value);
+    origin[key] = name;
+  }
+
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined) continue;
+    if (!keys.includes(key as Key)) {
+      errors.push(`${flagName(key)}: unknown option`);
+      continue;
+    }
+    raw[key] = fromText(key as Key, value);
+    origin[key] = flagName(key);
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          errors.push(`${key} (${file}): unknown setting (known: ${keys.join(', ')})`);
+        }
+        continue;
+      }
+      const key = String(issue.path[0] ?? '');
+      const where = origin[key] ?? 'default';
+      const shown = key in raw ? `, got ${JSON.stringify(raw[key])}` : '';
+      errors.push(`${key} (${where}): ${issue.message}${shown}`);
+    }
+  }
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
+
+  const config = parsed.data;
+  const dataDir = resolve(cwd, config.dataDir);
+  return {
+    ok: true,
+    config: {
+      ...config,
+      dataDir,
+      peopleFile: resolve(cwd, config.peopleFile ?? resolve(dataDir, 'people.csv')),
+      configFile,
+    },
+  };
+}
+
+function readConfigFile(
+  file: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : String(error);
+    return { ok: false, error: `config file ${file}: ${why}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      error: `config file ${file}: not valid JSON (${(error as Error).message})`,
+    };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: `config file ${file}: expected a JSON object of settings` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** The rules the core needs, from a validated config. */
+export function rulesOf(config: Config): Rules {
+  return {
+    zone: config.tz,
+    debounceMs: config.debounceSeconds * 1000,
+    guardMs: config.guardSeconds * 1000,
+    limitMs: config.autoClockOutHours * 3_600_000,
+    dailyCutoff: config.dailyCutoff,
+    unknownCards: config.unknownCards,
+  };
+}

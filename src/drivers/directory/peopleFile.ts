@@ -1,0 +1,137 @@
+/**
+ * The local People directory: a CSV file `card,name[,active[,aliases]]`, the
+ * stand-in for the sheet's People tab. The manager edits it; the clock reads it
+ * back when it changes and appends cards it has not seen, with a blank name.
+ */
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  unwatchFile,
+  watchFile,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { concatMap, EMPTY, ignoreElements, merge, Observable } from 'rxjs';
+import { normaliseCardId } from '../../../streams/cardId';
+import type { Person } from '../../../streams/directory';
+import type { DirectoryLoaded, ListCard } from '../../../streams/events';
+import { csvLine, parseCsv } from '../../formats/csv';
+
+export const PEOPLE_HEADER = ['card', 'name', 'active', 'aliases'];
+
+export interface PeopleFile {
+  readonly people: Person[];
+  /** Lines that could not be used, each naming the file and line. */
+  readonly problems: string[];
+}
+
+const FALSE = new Set(['no', 'n', 'false', '0', 'inactive', 'off']);
+const TRUE = new Set(['', 'yes', 'y', 'true', '1', 'active', 'on']);
+
+/** Parses the people file's text. A bad line is reported and skipped; the rest still loads. */
+export function parsePeople(text: string, file: string): PeopleFile {
+  const people: Person[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const record of parseCsv(text)) {
+    const [rawCard = '', name = '', active = '', aliases = ''] = record.fields.map((f) => f.trim());
+    const where = `${file}:${record.line}`;
+    if (record.line === 1 && rawCard.toLowerCase() === 'card') continue;
+    if (rawCard.startsWith('#')) continue;
+    const card = normaliseCardId(rawCard);
+    if (!card.ok) {
+      problems.push(`${where}: ${card.reason}`);
+      continue;
+    }
+    if (!TRUE.has(active.toLowerCase()) && !FALSE.has(active.toLowerCase())) {
+      problems.push(`${where}: active must be yes or no, got ${JSON.stringify(active)}`);
+      continue;
+    }
+    const aliasIds: string[] = [];
+    for (const alias of aliases.split(/[\s;]+/).filter((a) => a !== '')) {
+      const id = normaliseCardId(alias);
+      if (id.ok) aliasIds.push(id.card);
+      else problems.push(`${where}: alias ${JSON.stringify(alias)}: ${id.reason}`);
+    }
+    if (seen.has(card.card)) {
+      problems.push(`${where}: card ${card.card} is listed again; the first listing is used`);
+      continue;
+    }
+    seen.add(card.card);
+    people.push({
+      card: card.card,
+      name,
+      active: !FALSE.has(active.toLowerCase()),
+      aliases: aliasIds,
+    });
+  }
+  return { people, problems };
+}
+
+/** Reads the people file; a missing file is an empty directory. */
+export function readPeopleFile(file: string): PeopleFile {
+  if (!existsSync(file)) return { people: [], problems: [] };
+  return parsePeople(readFileSync(file, 'utf8'), file);
+}
+
+export interface PeopleFileOptions {
+  readonly file: string;
+  readonly now: () => number;
+  /** Where unusable lines are reported. */
+  readonly warn: (message: string) => void;
+  /** How often the file is checked for edits, in ms. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Makes the people-file driver: it appends listed cards and returns the
+ * directory$ source, loaded at once and again whenever the file changes.
+ */
+export function makePeopleFileDriver(
+  options: PeopleFileOptions,
+): (listCard$: Observable<ListCard>) => Observable<DirectoryLoaded> {
+  const { file, now, warn } = options;
+  const load = (): DirectoryLoaded => {
+    const { people, problems } = readPeopleFile(file);
+    problems.forEach(warn);
+    return { type: 'directoryLoaded', at: now(), people };
+  };
+  return (listCard$) => {
+    const loads$ = new Observable<DirectoryLoaded>((subscriber) => {
+      subscriber.next(load());
+      const onChange = (): void => {
+        subscriber.next(load());
+      };
+      watchFile(file, { interval: options.pollMs ?? 2000, persistent: false }, onChange);
+      return () => {
+        unwatchFile(file, onChange);
+      };
+    });
+    // concatMap: appends must happen one at a time and in order.
+    const appends$ = listCard$.pipe(
+      concatMap((command) => {
+        try {
+          appendCard(file, command.card);
+        } catch (error) {
+          warn(`could not add card ${command.card} to ${file}: ${(error as Error).message}`);
+        }
+        return EMPTY;
+      }),
+      ignoreElements(),
+    );
+    return merge(loads$, appends$);
+  };
+}
+
+/** Appends a card with a blank name, creating the file with its header if needed. */
+export function appendCard(file: string, card: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const fresh = !existsSync(file) || statSync(file).size === 0;
+  const needsNewline = !fresh && !readFileSync(file, 'utf8').endsWith('\n');
+  appendFileSync(
+    file,
+    `${fresh ? `${csvLine(PEOPLE_HEADER)}\n` : needsNewline ? '\n' : ''}${csvLine([card, '', 'yes', ''])}\n`,
+  );
+}

@@ -1,0 +1,26 @@
+import type { Writable } from 'node:stream';
+import { ignoreElements, tap, type Observable } from 'rxjs';
+import type { DomainEvent } from '../../../streams/events';
+import { formatFeedback, formatJson } from './formatFeedback';
+
+export interface FeedbackOptions {
+  readonly json: boolean;
+  readonly zone: string;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+/** Makes the feedback driver: one console (or JSON) line per domain event, written at once. */
+export function makeFeedbackDriver(
+  options: FeedbackOptions,
+): (events$: Observable<DomainEvent>) => Observable<never> {
+  return (events$) =>
+    events$.pipe(
+      tap((event) => {
+        const line = options.json ? formatJson(event) : formatFeedback(event, options.zone);
+        if (line !== null)
+          (line.stream === 'stdout' ? options.stdout : options.stderr).write(`${line.text}\n`);
+      }),
+      ignoreElements(),
+    );
+}

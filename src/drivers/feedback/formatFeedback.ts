@@ -1,0 +1,93 @@
+/** How each domain event reads to a person at the reader, and as a JSON line for programs. */
+import type { DomainEvent } from '../../../streams/events';
+import { formatDuration, formatLocalTime } from '../../../streams/zoned';
+
+export interface FeedbackLine {
+  /** Human feedback goes to stdout; faults go to stderr. */
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}
+
+/** The short console line for an event, or null for events that need none (the bare tap). */
+export function formatFeedback(event: DomainEvent, zone: string): FeedbackLine | null {
+  const time = event.type === 'reader-fault' ? '' : formatLocalTime(event.at, zone);
+  const who = event.type === 'reader-fault' ? '' : (event.name ?? event.card);
+  switch (event.type) {
+    case 'tap':
+      return null;
+    case 'clock-in':
+      return out(`✔ ${time}  ${who}  in`);
+    case 'clock-out':
+      return out(
+        `✔ ${time}  ${who}  out  ${formatDuration(event.hours * 3_600_000)} (today ${formatDuration(event.todayHours * 3_600_000)})`,
+      );
+    case 'auto-out': {
+      const why = event.reason === 'limit' ? 'at the time limit' : 'at the daily cut-off';
+      return out(
+        `⏱ ${formatLocalTime(event.at, zone)}  ${who}  out automatically ${why}  ${formatDuration(event.hours * 3_600_000)} (forgot to clock out?)`,
+      );
+    }
+    case 'ignored':
+      return out(
+        event.reason === 'double-tap'
+          ? `· ${time}  ${who}  ignored double tap`
+          : `· ${time}  ${who}  ignored: card deactivated in People`,
+      );
+    case 'unknown':
+      return out(
+        event.policy === 'accept'
+          ? `? unknown card ${event.card} (clocked in under its id; add a name in People)`
+          : `? unknown card ${event.card} (not clocked; add a name in People to use it)`,
+      );
+    case 'reader-fault':
+      return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
+  }
+}
+
+function out(text: string): FeedbackLine {
+  return { stream: 'stdout', text };
+}
+
+/**
+ * The `--json` line for an event: `type`, `at` (ISO-8601, UTC), `card`,
+ * `name`, and `session` / `hours` where they apply. Reader faults are not
+ * domain events of a card and stay on stderr as text.
+ */
+export function formatJson(event: DomainEvent): FeedbackLine {
+  if (event.type === 'reader-fault') {
+    return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
+  }
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const base = { type: event.type, at: iso(event.at), card: event.card, name: event.name };
+  switch (event.type) {
+    case 'tap':
+      return json({ ...base, reader: event.reader });
+    case 'clock-in':
+      return json({ ...base, session: event.session, reader: event.reader });
+    case 'clock-out':
+      return json({
+        ...base,
+        session: event.session,
+        hours: event.hours,
+        in: iso(event.inAt),
+        todayHours: event.todayHours,
+        reader: event.reader,
+      });
+    case 'auto-out':
+      return json({
+        ...base,
+        session: event.session,
+        hours: event.hours,
+        in: iso(event.inAt),
+        reason: event.reason,
+      });
+    case 'ignored':
+      return json({ ...base, reason: event.reason, reader: event.reader });
+    case 'unknown':
+      return json({ ...base, policy: event.policy, reader: event.reader });
+  }
+}
+
+function json(value: object): FeedbackLine {
+  return { stream: 'stdout', text: JSON.stringify(value) };
+}

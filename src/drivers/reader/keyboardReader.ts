@@ -1,0 +1,99 @@
+/**
+ * The keyboard reader: card ids typed on a stream (stdin), one per line. This
+ * is exactly what a USB keyboard-wedge RFID reader produces (digits, Enter).
+ */
+import type { Readable } from 'node:stream';
+import { Observable } from 'rxjs';
+import { normaliseCardId } from '../../../streams/cardId';
+import type { CardRead, ReadRejected } from '../../../streams/events';
+import { LineSplitter, type Line } from './lineSplitter';
+
+/** Longest line considered at all; anything longer is garbage, whatever it holds. */
+export const MAX_LINE_BYTES = 64;
+
+export interface KeyboardReaderOptions {
+  readonly input: Readable;
+  /** The reader's name, carried on every read (the sheet's `Reader` column). */
+  readonly reader: string;
+  readonly now: () => number;
+}
+
+/**
+ * Makes the reads$ source. Every line becomes a read or a rejection that says
+ * what was wrong and on which line. End of input completes the source (the
+ * clock goes on: a service has no stdin); a stream error ends it with a fault.
+ */
+export function makeKeyboardReader(
+  options: KeyboardReaderOptions,
+): Observable<CardRead | ReadRejected> {
+  const { input, reader, now } = options;
+  return new Observable<CardRead | ReadRejected>((subscriber) => {
+    const splitter = new LineSplitter(MAX_LINE_BYTES);
+    const emit = (lines: Line[]): void => {
+      for (const line of lines) {
+        const event = toEvent(line, reader, now());
+        if (event !== null) subscriber.next(event);
+      }
+    };
+    const onData = (chunk: Buffer | string): void => {
+      emit(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    };
+    const onEnd = (): void => {
+      emit(splitter.end());
+      subscriber.complete();
+    };
+    const onError = (error: Error): void => {
+      subscriber.next({
+        type: 'readRejected',
+        at: now(),
+        reader,
+        reason: `input failed: ${error.message}`,
+      });
+      subscriber.complete();
+    };
+    input.on('data', onData);
+    input.once('end', onEnd);
+    input.once('error', onError);
+    return () => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      input.pause();
+    };
+  });
+}
+
+function toEvent(line: Line, reader: string, at: number): CardRead | ReadRejected | null {
+  const where = `line ${line.number}`;
+  if (line.kind === 'tooLong') {
+    return {
+      type: 'readRejected',
+      at,
+      reader,
+      reason: `${where}: ${line.length} bytes is too long for a card id (at most ${MAX_LINE_BYTES}); ignored`,
+    };
+  }
+  let bytes = line.bytes;
+  if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
+  if (bytes.some((b) => b < 0x20 || b > 0x7e)) {
+    return {
+      type: 'readRejected',
+      at,
+      reader,
+      reason: `${where}: binary or control bytes are not a card id; ignored`,
+    };
+  }
+  const text = bytes.toString('ascii').trim();
+  if (text === '') {
+    return {
+      type: 'readRejected',
+      at,
+      reader,
+      reason: `${where}: empty line; type or scan a card id and press Enter`,
+    };
+  }
+  const id = normaliseCardId(text);
+  return id.ok
+    ? { type: 'cardRead', at, card: id.card, reader }
+    : { type: 'readRejected', at, reader, reason: `${where}: ${id.reason}; ignored` };
+}

@@ -1,0 +1,71 @@
+/**
+ * Replay: a tap log through the same pipeline, in virtual time. Minute ticks
+ * happen between taps, so auto clock-outs fire as they would have live.
+ */
+import {
+  concat,
+  EMPTY,
+  filter,
+  map,
+  merge,
+  NEVER,
+  of,
+  timer,
+  VirtualTimeScheduler,
+  type Observable,
+} from 'rxjs';
+import { clock } from '../../streams/clock';
+import type { CardRead, DirectoryLoaded, DomainEvent } from '../../streams/events';
+import { isDomainEvent } from '../../streams/events';
+import { shiftedScheduler } from '../../streams/shiftedScheduler';
+import { rulesOf, type Config } from '../config';
+import { readPeopleFile } from '../drivers/directory/peopleFile';
+
+export interface ReplayPlan {
+  readonly reads: readonly CardRead[];
+  /** Virtual time runs until here: late enough for every open session to reach its auto clock-out, never past `now`. */
+  readonly until: number;
+}
+
+/** Where replay stops: the last tap plus the auto clock-out limit (and a minute for its tick), capped at now. */
+export function replayUntil(reads: readonly CardRead[], config: Config, now: number): number {
+  const last = reads.at(-1)?.at ?? now;
+  return Math.max(last, Math.min(now, last + rulesOf(config).limitMs + 60_000));
+}
+
+/**
+ * Builds the replay: `events$` is every domain event in order once `flush` runs
+ * virtual time to `plan.until`. Subscribe first, then flush; it is synchronous.
+ * People come from the people file, read once; nothing is written anywhere.
+ */
+export function prepareReplay(
+  plan: ReplayPlan,
+  config: Config,
+  warn: (message: string) => void,
+): { events$: Observable<DomainEvent>; flush: () => void } {
+  const first = plan.reads[0];
+  if (first === undefined) return { events$: EMPTY, flush: () => undefined };
+  const origin = Math.floor(first.at / 60_000) * 60_000;
+  const virtual = new VirtualTimeScheduler();
+  virtual.maxFrames = plan.until - origin;
+  const scheduler = shiftedScheduler(virtual, origin);
+
+  const { people, problems } = readPeopleFile(config.peopleFile);
+  problems.forEach(warn);
+  const directory$ = concat(
+    of<DirectoryLoaded>({ type: 'directoryLoaded', at: origin, people }),
+    NEVER,
+  );
+  const reads$ = merge(
+    ...plan.reads.map((read) => timer(read.at - origin, virtual).pipe(map(() => read))),
+  );
+  const events$ = clock({ reads$, directory$ }, rulesOf(config), scheduler).pipe(
+    filter(isDomainEvent),
+  );
+  return {
+    events$,
+    flush: () => {
+      virtual.flush();
+    },
+  };
+}
