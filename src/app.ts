@@ -6,22 +6,25 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   asapScheduler,
-  filter,
   ignoreElements,
   merge,
+  mergeMap,
   observeOn,
-  share,
   Subject,
   tap,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { clock } from '../streams/clock';
-import { isCommand, isDomainEvent, type Command } from '../streams/events';
+import { clockSteps } from '../streams/clock';
+import { commits } from '../streams/commit';
+import type { Command } from '../streams/events';
+import { restoreState } from '../streams/sessions';
 import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
+import type { Store } from './drivers/store/store';
+import { makeStoreDriver } from './drivers/store/storeDriver';
 
 export interface AppIo {
   readonly stdin: Readable;
@@ -31,8 +34,11 @@ export interface AppIo {
   readonly json: boolean;
 }
 
-/** The running clock: keyboard reader, people file, console feedback. Never completes. */
-export function clockApp(config: Config, io: AppIo): Observable<never> {
+/**
+ * The running clock: keyboard reader, people file, the store, console
+ * feedback. Carries on from the store's snapshot. Never completes.
+ */
+export function clockApp(config: Config, store: Store, io: AppIo): Observable<never> {
   const now = (): number => io.scheduler.now();
   const warn = (message: string): void => {
     io.stderr.write(`badgeclock: ${message}\n`);
@@ -47,15 +53,18 @@ export function clockApp(config: Config, io: AppIo): Observable<never> {
   const reads$ = makeKeyboardReader({ input: io.stdin, reader: config.readerName, now });
   // Every command so far is a ListCard for the directory; filter here when the store's arrive.
   const directory$ = makePeopleFileDriver({ file: config.peopleFile, now, warn })(commands$);
-  const outputs$ = clock({ reads$, directory$ }, rulesOf(config), io.scheduler).pipe(share());
+  const start = restoreState(store.snapshot(now()));
+  const steps$ = clockSteps({ reads$, directory$ }, rulesOf(config), io.scheduler, start);
+  // Feedback and commands leave only from what the store has made durable.
+  const { committed$ } = makeStoreDriver(store, now)(steps$.pipe(commits()));
   const feedback$ = makeFeedbackDriver({
     json: io.json,
     zone: config.tz,
     stdout: io.stdout,
     stderr: io.stderr,
-  })(outputs$.pipe(filter(isDomainEvent)));
-  const loop$ = outputs$.pipe(
-    filter(isCommand),
+  })(committed$.pipe(mergeMap((commit) => commit.events)));
+  const loop$ = committed$.pipe(
+    mergeMap((commit) => commit.commands),
     tap((command) => {
       commandProxy$.next(command);
     }),

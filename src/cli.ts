@@ -3,19 +3,25 @@
  * The entry point: commands, configuration, and the program's one subscribe.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { asyncScheduler, type Observable, type Subscription } from 'rxjs';
 import { version } from '../package.json';
+import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
 import { clockApp } from './app';
 import { loadConfig, type Config } from './config';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
+import { DB_FILE_NAME, Store, StoreError } from './drivers/store/store';
+import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
+import { buildReport, formatReport, reportCsv } from './report/report';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
 
-/** Exit codes: 0 ok, 1 failure, 2 bad configuration or bad input. */
+/** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
+const EXIT_FAILURE = 1;
 const EXIT_BAD_INPUT = 2;
 
-interface CommonOptions {
+interface ConfigOptions {
   config?: string;
   tz?: string;
   reader?: string;
@@ -23,7 +29,6 @@ interface CommonOptions {
   dataDir?: string;
   peopleFile?: string;
   unknownCards?: string;
-  json?: boolean;
 }
 
 function withConfigOptions(command: Command): Command {
@@ -34,17 +39,19 @@ function withConfigOptions(command: Command): Command {
     .option('--reader-name <name>', 'name of this reader, e.g. the door (BADGECLOCK_READER_NAME)')
     .option('--data-dir <dir>', 'where local data lives (BADGECLOCK_DATA_DIR)')
     .option('--people-file <file>', 'local People directory CSV (BADGECLOCK_PEOPLE_FILE)')
-    .addOption(
-      new Option(
-        '--unknown-cards <policy>',
-        'what unknown cards do (BADGECLOCK_UNKNOWN_CARDS)',
-      ).choices(['accept', 'reject']),
-    )
-    .option('--json', 'write one JSON object per event to stdout instead of console lines');
+    .option(
+      '--unknown-cards <policy>',
+      'accept or reject unknown cards (BADGECLOCK_UNKNOWN_CARDS)',
+    );
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`badgeclock: ${message}\n`);
+  process.exit(code);
 }
 
 /** Loads the config or exits 2 naming every problem. */
-function configOrExit(options: CommonOptions): Config {
+function configOrExit(options: ConfigOptions): Config {
   const result = loadConfig({
     configFile: options.config,
     env: process.env,
@@ -58,24 +65,34 @@ function configOrExit(options: CommonOptions): Config {
     },
   });
   if (result.ok) return result.config;
-  process.stderr.write(
-    `badgeclock: invalid configuration (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}):\n${result.errors
-      .map((e) => `  - ${e}`)
-      .join('\n')}\n`,
+  const n = result.errors.length;
+  fail(
+    `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${result.errors.map((e) => `  - ${e}`).join('\n')}`,
+    EXIT_BAD_INPUT,
   );
-  process.exit(EXIT_BAD_INPUT);
 }
 
-/** The program's one subscribe: runs an app until it completes or the process is stopped. */
-function runApp(app$: Observable<unknown>, onDone: () => void): Subscription {
+/** Opens the store or exits 1 with what to do; the file is never touched on failure. */
+function storeOrExit(config: Config, readonly: boolean): Store {
+  try {
+    return Store.open(join(config.dataDir, DB_FILE_NAME), { readonly });
+  } catch (error) {
+    fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);
+  }
+}
+
+/** The program's one subscribe: runs an app until it completes, fails or the process is stopped. */
+function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
   return app$.subscribe({
     error: (error: unknown) => {
-      process.stderr.write(
-        `badgeclock: stopped by an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
+      const message =
+        error instanceof StoreError
+          ? `${error.message}\nThe clock stopped so that no tap is shown as taken without being stored.`
+          : `stopped by an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+      onEnd();
+      fail(message, EXIT_FAILURE);
     },
-    complete: onDone,
+    complete: onEnd,
   });
 }
 
@@ -92,33 +109,38 @@ const program = new Command('badgeclock')
 
 withConfigOptions(
   program.command('run', { isDefault: true }).description('run the clock (the default command)'),
-).action((options: CommonOptions) => {
-  const config = configOrExit(options);
-  process.stderr.write(
-    `badgeclock ${version}: ${config.reader} reader "${config.readerName}", zone ${config.tz}, people ${config.peopleFile}` +
-      `${config.configFile === null ? '' : `, config ${config.configFile}`}\n` +
-      (process.stdin.isTTY
-        ? 'Type or scan a card id and press Enter; Ctrl-C stops the clock.\n'
-        : ''),
-  );
-  const subscription = runApp(
-    clockApp(config, {
+)
+  .option('--json', 'write one JSON object per event to stdout instead of console lines')
+  .action((options: ConfigOptions & { json?: boolean }) => {
+    const config = configOrExit(options);
+    const store = storeOrExit(config, false);
+    process.stderr.write(
+      `badgeclock ${version}: ${config.reader} reader "${config.readerName}", zone ${config.tz}, ` +
+        `data ${store.file}, people ${config.peopleFile}` +
+        `${config.configFile === null ? '' : `, config ${config.configFile}`}\n` +
+        (process.stdin.isTTY
+          ? 'Type or scan a card id and press Enter; Ctrl-C stops the clock.\n'
+          : ''),
+    );
+    const app$ = clockApp(config, store, {
       stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr,
       scheduler: asyncScheduler,
       json: options.json === true,
-    }),
-    () => undefined,
-  );
-  const stop = (): void => {
-    subscription.unsubscribe();
-    process.stderr.write('badgeclock: stopped\n');
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-});
+    });
+    const subscription = runApp(app$, () => {
+      store.close();
+    });
+    const stop = (): void => {
+      subscription.unsubscribe();
+      store.close();
+      process.stderr.write('badgeclock: stopped\n');
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 
 withConfigOptions(
   program
@@ -126,53 +148,146 @@ withConfigOptions(
     .description(
       'feed a tap log (CSV "ISO-8601 timestamp,card[,reader]") through the clock in virtual time and print the events',
     )
-    .argument('<file>', 'tap log CSV; timestamps without an offset are in the configured zone')
-    .option(
-      '--until <timestamp>',
-      'run virtual time until this instant (default: last tap + auto clock-out limit, at most now)',
-    ),
-).action((file: string, options: CommonOptions & { until?: string }) => {
-  const config = configOrExit(options);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    process.stderr.write(`badgeclock: cannot read tap log ${file}: ${(error as Error).message}\n`);
-    process.exit(EXIT_BAD_INPUT);
-  }
-  const log = parseTapLog(text, file, config.tz, config.readerName);
-  if (log.problems.length > 0) {
-    process.stderr.write(
-      `badgeclock: tap log ${file} has ${log.problems.length} bad line(s); nothing was replayed:\n${log.problems.map((p) => `  - ${p}`).join('\n')}\n`,
-    );
-    process.exit(EXIT_BAD_INPUT);
-  }
-  let until = replayUntil(log.reads, config, Date.now());
-  if (options.until !== undefined) {
-    const parsed = parseTapLog(`${options.until},00000000`, '--until', config.tz, '').reads[0]?.at;
-    if (parsed === undefined) {
-      process.stderr.write(
-        `badgeclock: --until ${JSON.stringify(options.until)} is not an ISO-8601 date and time\n`,
-      );
-      process.exit(EXIT_BAD_INPUT);
+    .argument('<file>', 'tap log CSV; timestamps without an offset are in the configured zone'),
+)
+  .option(
+    '--until <timestamp>',
+    'run virtual time until this instant (default: last tap + auto clock-out limit, at most now)',
+  )
+  .option('--json', 'write one JSON object per event to stdout instead of console lines')
+  .action((file: string, options: ConfigOptions & { json?: boolean; until?: string }) => {
+    const config = configOrExit(options);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      fail(`cannot read tap log ${file}: ${(error as Error).message}`, EXIT_BAD_INPUT);
     }
-    until = parsed;
-  }
-  const replay = prepareReplay({ reads: log.reads, until }, config, (message) =>
-    process.stderr.write(`badgeclock: ${message}\n`),
-  );
-  const feedback = makeFeedbackDriver({
-    json: options.json === true,
-    zone: config.tz,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    const log = parseTapLog(text, file, config.tz, config.readerName);
+    if (log.problems.length > 0) {
+      fail(
+        `tap log ${file} has ${log.problems.length} bad line(s); nothing was replayed:\n${log.problems.map((p) => `  - ${p}`).join('\n')}`,
+        EXIT_BAD_INPUT,
+      );
+    }
+    let until = replayUntil(log.reads, config, Date.now());
+    if (options.until !== undefined) {
+      const parsed = parseTapLog(`${options.until},00000000`, '--until', config.tz, '').reads[0]
+        ?.at;
+      if (parsed === undefined)
+        fail(
+          `--until ${JSON.stringify(options.until)} is not an ISO-8601 date and time`,
+          EXIT_BAD_INPUT,
+        );
+      until = parsed;
+    }
+    const replay = prepareReplay({ reads: log.reads, until }, config, (message) =>
+      process.stderr.write(`badgeclock: ${message}\n`),
+    );
+    const feedback = makeFeedbackDriver({
+      json: options.json === true,
+      zone: config.tz,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+    const subscription = runApp(feedback(replay.events$), () => undefined);
+    replay.flush();
+    subscription.unsubscribe();
   });
-  const subscription = runApp(feedback(replay.events$), () => undefined);
-  replay.flush();
-  subscription.unsubscribe();
+
+withConfigOptions(
+  program
+    .command('report')
+    .description(
+      'per-person daily and weekly totals and the list of sessions (default: this week)',
+    ),
+)
+  .option('--from <date>', 'first local day, YYYY-MM-DD (default: Monday of this week)')
+  .option('--to <date>', 'last local day, inclusive, YYYY-MM-DD (default: today)')
+  .option('--person <name>', 'only this person (name, any case, or card id)')
+  .option('--csv', 'RFC 4180 CSV to stdout, one row per session')
+  .action(
+    (options: ConfigOptions & { from?: string; to?: string; person?: string; csv?: boolean }) => {
+      const config = configOrExit(options);
+      const now = Date.now();
+      const zone = config.tz;
+      const from =
+        options.from === undefined
+          ? startOfLocalIsoWeek(now, zone)
+          : dateOrExit('--from', options.from, zone);
+      const to = startOfNextLocalDay(
+        options.to === undefined ? now : dateOrExit('--to', options.to, zone),
+        zone,
+      );
+      if (to <= from)
+        fail(`--to ${options.to ?? ''} is before --from ${options.from ?? ''}`, EXIT_BAD_INPUT);
+      const store = storeOrExit(config, true);
+      const rows = store.sessionsBetween(from, to);
+      store.close();
+      const reportOptions = { zone, now, from, to, person: options.person };
+      const report = buildReport(rows, reportOptions);
+      process.stdout.write(
+        options.csv === true
+          ? reportCsv(report, reportOptions)
+          : formatReport(report, reportOptions),
+      );
+    },
+  );
+
+withConfigOptions(
+  program.command('status').description('open sessions, outbox, last tap and database size'),
+).action((options: ConfigOptions) => {
+  const config = configOrExit(options);
+  const store = storeOrExit(config, true);
+  const status = store.status();
+  store.close();
+  const now = Date.now();
+  const zone = config.tz;
+  const lines = [`Open sessions: ${status.open.length}`];
+  for (const s of status.open) {
+    lines.push(
+      `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
+    );
+  }
+  lines.push(
+    status.outboxDepth === 0
+      ? 'Outbox: empty'
+      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTime(status.oldestPendingAt ?? now, zone)} (${formatDuration(now - (status.oldestPendingAt ?? now))} ago)`,
+  );
+  lines.push(
+    status.lastTap === null
+      ? 'Last tap: none yet'
+      : `Last tap: ${formatLocalDateTime(status.lastTap.at, zone)}  ${status.lastTap.card}  ${status.lastTap.outcome}`,
+  );
+  lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 });
 
+withConfigOptions(
+  program
+    .command('backup')
+    .description('write a consistent copy of the database (safe while the clock runs)')
+    .argument('<file>', 'where to write the copy'),
+).action(async (file: string, options: ConfigOptions) => {
+  const config = configOrExit(options);
+  const store = storeOrExit(config, true);
+  try {
+    await store.backup(file);
+    process.stdout.write(`backup of ${store.file} written to ${file}\n`);
+  } catch (error) {
+    fail(`backup to ${file} failed: ${(error as Error).message}`, EXIT_FAILURE);
+  } finally {
+    store.close();
+  }
+});
+
+function dateOrExit(flag: string, text: string, zone: string): number {
+  const at = parseLocalDate(text, zone);
+  if (at === null)
+    fail(`${flag} ${JSON.stringify(text)} is not a date (YYYY-MM-DD)`, EXIT_BAD_INPUT);
+  return at;
+}
+
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`badgeclock: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  fail(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
 });

@@ -36,7 +36,13 @@ export interface DirectoryLoaded {
   readonly people: readonly Person[];
 }
 
-export type ClockEvent = CardRead | ReadRejected | MinuteElapsed | DirectoryLoaded;
+/** The clock (re)started: what fell due while it was off is closed at once. */
+export interface ClockStarted {
+  readonly type: 'clockStarted';
+  readonly at: number;
+}
+
+export type ClockEvent = CardRead | ReadRejected | MinuteElapsed | DirectoryLoaded | ClockStarted;
 
 // ---- outputs: domain events ---------------------------------------------
 

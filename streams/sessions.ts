@@ -8,6 +8,7 @@ import type {
   AutoClockedOut,
   CardRead,
   ClockEvent,
+  ClockStarted,
   DirectoryLoaded,
   MinuteElapsed,
   Output,
@@ -61,6 +62,39 @@ export const initialState: ClockState = {
   listed: new Set(),
 };
 
+/** What the store remembers, enough to carry on after a restart. */
+export interface Snapshot {
+  readonly open: readonly OpenSession[];
+  /** Last accepted tap (clock-in or clock-out) per card, for the guard. */
+  readonly lastAccepted: readonly { readonly card: string; readonly at: number }[];
+  /** Sessions closed recently, for the "today" total. */
+  readonly recent: readonly {
+    readonly card: string;
+    readonly inAt: number;
+    readonly outAt: number;
+  }[];
+  /** Cards already handed to the directory for naming. */
+  readonly listed: readonly string[];
+}
+
+/** The state a restarted clock carries on from. */
+export function restoreState(snapshot: Snapshot): ClockState {
+  const cards = new Map<string, CardMemory>();
+  const memory = (card: string): CardMemory => cards.get(card) ?? { recent: [] };
+  for (const { card, at } of snapshot.lastAccepted)
+    cards.set(card, { ...memory(card), lastAcceptedAt: at });
+  for (const { card, inAt, outAt } of snapshot.recent) {
+    const m = memory(card);
+    cards.set(card, { ...m, recent: [...m.recent, { inAt, outAt }] });
+  }
+  return {
+    ...initialState,
+    open: new Map(snapshot.open.map((session) => [session.card, session])),
+    cards,
+    listed: new Set(snapshot.listed),
+  };
+}
+
 /** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
 export function sessionId(card: string, inAt: number): string {
   return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;
@@ -86,6 +120,7 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
       case 'cardRead':
         return onRead(state, event, rules);
       case 'minuteElapsed':
+      case 'clockStarted':
         return onMinute(state, event, rules);
       case 'directoryLoaded':
         return onDirectory(state, event);
@@ -202,7 +237,7 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   };
 }
 
-function onMinute(state: ClockState, tick: MinuteElapsed, rules: Rules): Step {
+function onMinute(state: ClockState, tick: MinuteElapsed | ClockStarted, rules: Rules): Step {
   let next = state;
   const out: Output[] = [];
   // Oldest first, so auto clock-outs come out in the order they happened.

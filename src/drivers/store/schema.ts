@@ -1,0 +1,49 @@
+/**
+ * The store's schema, versioned with `PRAGMA user_version`. Migrations only
+ * ever append; each runs in one transaction. A database with a higher version
+ * than the last migration here was written by a newer badgeclock and is not
+ * opened at all.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: taps, sessions and the outbox of pending sheet writes.
+  `
+  CREATE TABLE taps (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,           -- UTC ms
+    card    TEXT    NOT NULL,
+    reader  TEXT    NOT NULL,
+    outcome TEXT    NOT NULL,           -- clock-in | clock-out | ignored | unknown
+    session TEXT
+  );
+  CREATE INDEX taps_at ON taps (at);
+
+  CREATE TABLE sessions (
+    id      TEXT    PRIMARY KEY,
+    card    TEXT    NOT NULL,
+    name    TEXT,
+    in_at   INTEGER NOT NULL,
+    out_at  INTEGER,
+    status  TEXT    NOT NULL CHECK (status IN ('in', 'out', 'auto')),
+    reason  TEXT,                       -- limit | cutoff, for auto
+    reader  TEXT    NOT NULL,
+    CHECK ((status = 'in') = (out_at IS NULL)),
+    CHECK (out_at IS NULL OR out_at >= in_at)
+  );
+  CREATE INDEX sessions_open ON sessions (status) WHERE status = 'in';
+  CREATE INDEX sessions_in_at ON sessions (in_at);
+  CREATE INDEX sessions_card ON sessions (card, in_at);
+
+  CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        TEXT    NOT NULL UNIQUE, -- idempotency key
+    kind       TEXT    NOT NULL,
+    card       TEXT,
+    payload    TEXT    NOT NULL,        -- JSON of the entry
+    created_at INTEGER NOT NULL,
+    done_at    INTEGER
+  );
+  CREATE INDEX outbox_pending ON outbox (seq) WHERE done_at IS NULL;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

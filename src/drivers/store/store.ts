@@ -1,0 +1,388 @@
+/**
+ * The durable local store on SQLite (better-sqlite3, synchronous). It is the
+ * clock's memory and the authority the sheet and the reports are fed from.
+ *
+ * Durability: WAL with `synchronous = FULL`, so every commit is fsynced to the
+ * WAL before `commit()` returns: a power cut after it loses nothing. (WAL's
+ * NORMAL would stay consistent but could lose the last commits on power loss.)
+ */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Commit, OutboxEntry } from '../../../streams/commit';
+import type { OpenSession, Snapshot } from '../../../streams/sessions';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+
+export const DB_FILE_NAME = 'badgeclock.db';
+
+/** A store problem a person can act on: names the file, says what to do. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface SessionRow {
+  readonly id: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly status: 'in' | 'out' | 'auto';
+  readonly reason: string | null;
+  readonly reader: string;
+}
+
+export interface PendingEntry {
+  readonly seq: number;
+  readonly createdAt: number;
+  readonly entry: OutboxEntry;
+}
+
+export interface StoreStatus {
+  readonly open: readonly SessionRow[];
+  readonly outboxDepth: number;
+  readonly oldestPendingAt: number | null;
+  readonly lastTap: { readonly at: number; readonly card: string; readonly outcome: string } | null;
+  readonly bytes: number;
+}
+
+interface RawSession {
+  id: string;
+  card: string;
+  name: string | null;
+  in_at: number;
+  out_at: number | null;
+  status: 'in' | 'out' | 'auto';
+  reason: string | null;
+  reader: string;
+}
+
+const toSession = (row: RawSession): SessionRow => ({
+  id: row.id,
+  card: row.card,
+  name: row.name,
+  inAt: row.in_at,
+  outAt: row.out_at,
+  status: row.status,
+  reason: row.reason,
+  reader: row.reader,
+});
+
+/** What each way SQLite can fail at start means for the person running the clock. */
+function explain(error: unknown, file: string): StoreError {
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StoreError(
+      `database ${file} is not a valid badgeclock database or is corrupt (${message}). It was not changed. ` +
+        `Restore it from a backup, or move it aside to start with an empty store (see README, "Data").`,
+      file,
+    );
+  }
+  if (
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'SQLITE_READONLY' ||
+    code === 'SQLITE_PERM' ||
+    code === 'SQLITE_AUTH'
+  ) {
+    return new StoreError(
+      `cannot open database ${file} for writing (${message}). Check that the data directory ${dirname(file)} ` +
+        `exists and is writable by this user, or set BADGECLOCK_DATA_DIR.`,
+      file,
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StoreError(
+      `the disk holding ${file} is full (${message}). Free some space; no accepted tap was lost.`,
+      file,
+    );
+  }
+  if (code === 'SQLITE_BUSY') {
+    return new StoreError(
+      `database ${file} is locked by another process (${message}). Is another badgeclock running?`,
+      file,
+    );
+  }
+  return new StoreError(`database ${file}: ${message}`, file);
+}
+
+export interface OpenOptions {
+  /** Reports and status open the store read-only and never create it. */
+  readonly readonly?: boolean;
+}
+
+export class Store {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+  ) {}
+
+  /** Opens (creating and migrating when writable) the store at `file`, or throws a StoreError. */
+  static open(file: string, options: OpenOptions = {}): Store {
+    const path = resolve(file);
+    const dir = dirname(path);
+    const readonly = options.readonly === true;
+    if (readonly && !existsSync(path)) {
+      throw new StoreError(
+        `no database at ${path} yet: run the clock once (npm start), or check BADGECLOCK_DATA_DIR.`,
+        path,
+      );
+    }
+    if (!readonly) {
+      try {
+        mkdirSync(dir, { recursive: true });
+        accessSync(dir, constants.W_OK);
+        if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
+      } catch (error) {
+        throw new StoreError(
+          `data directory ${dir} is not writable (${(error as Error).message}). ` +
+            `Make it writable by this user (chown/chmod), or set BADGECLOCK_DATA_DIR to a writable directory.`,
+          path,
+        );
+      }
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { readonly, fileMustExist: readonly });
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if (version > SCHEMA_VERSION) {
+        throw new StoreError(
+          `database ${path} has schema version ${version}, newer than this badgeclock knows (${SCHEMA_VERSION}). ` +
+            `It was written by a newer version: upgrade badgeclock, or restore a backup made by this one. The file was not changed.`,
+          path,
+        );
+      }
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') {
+        throw new StoreError(
+          `database ${path} failed its integrity check (${String(check)}). It was not changed. ` +
+            `Restore it from a backup, or move it aside to start with an empty store (see README, "Data").`,
+          path,
+        );
+      }
+      if (!readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('busy_timeout = 5000');
+        migrate(db, version);
+      } else {
+        db.pragma('busy_timeout = 5000');
+        if (version < SCHEMA_VERSION) {
+          throw new StoreError(
+            `database ${path} is from an older badgeclock (schema ${version}); start the clock once to upgrade it.`,
+            path,
+          );
+        }
+      }
+      return new Store(db, path);
+    } catch (error) {
+      db?.close();
+      throw error instanceof StoreError ? error : explain(error, path);
+    }
+  }
+
+  /** Commits one reducer step in one transaction: all of it, or none of it. */
+  commit(commit: Commit, now: number): void {
+    try {
+      this.commitTransaction(commit, now);
+    } catch (error) {
+      throw explain(error, this.file);
+    }
+  }
+
+  private readonly commitTransaction = (commit: Commit, now: number): void => {
+    this.transaction(() => {
+      let tapId: number | bigint | null = null;
+      for (const event of commit.events) {
+        switch (event.type) {
+          case 'tap':
+            tapId = this.stmt(
+              'INSERT INTO taps (at, card, reader, outcome) VALUES (?, ?, ?, ?)',
+            ).run(event.at, event.card, event.reader, 'tap').lastInsertRowid;
+            break;
+          case 'clock-in':
+            this.stmt(
+              "INSERT INTO sessions (id, card, name, in_at, status, reader) VALUES (?, ?, ?, ?, 'in', ?)",
+            ).run(event.session, event.card, event.name, event.at, event.reader);
+            this.outcome(tapId, 'clock-in', event.session);
+            break;
+          case 'clock-out':
+            this.stmt(
+              "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(?, name) WHERE id = ?",
+            ).run(event.at, event.name, event.session);
+            this.outcome(tapId, 'clock-out', event.session);
+            break;
+          case 'auto-out':
+            this.stmt(
+              "UPDATE sessions SET out_at = ?, status = 'auto', reason = ? WHERE id = ?",
+            ).run(event.at, event.reason, event.session);
+            break;
+          case 'ignored':
+          case 'unknown':
+            this.outcome(tapId, event.type, null);
+            break;
+          case 'reader-fault':
+            break;
+        }
+      }
+      const insert = this.stmt(
+        'INSERT OR IGNORE INTO outbox (key, kind, card, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+      );
+      for (const entry of commit.outbox) {
+        insert.run(entry.key, entry.kind, entry.card, JSON.stringify(entry), now);
+      }
+    });
+  };
+
+  private outcome(tapId: number | bigint | null, outcome: string, session: string | null): void {
+    if (tapId === null) return;
+    this.stmt('UPDATE taps SET outcome = ?, session = coalesce(?, session) WHERE id = ?').run(
+      outcome,
+      session,
+      tapId,
+    );
+  }
+
+  /** What the clock needs to carry on after a restart, as of `now`. */
+  snapshot(now: number): Snapshot {
+    const open = this.stmt<[], RawSession>(
+      "SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at",
+    ).all();
+    const lastAccepted = this.stmt<[], { card: string; at: number }>(
+      "SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) AS at FROM sessions GROUP BY card",
+    ).all();
+    const recent = this.stmt<[number], { card: string; in_at: number; out_at: number }>(
+      'SELECT card, in_at, out_at FROM sessions WHERE out_at IS NOT NULL AND out_at >= ?',
+    ).all(now - 3 * 86_400_000);
+    const listed = this.stmt<[], { card: string }>(
+      "SELECT card FROM outbox WHERE kind = 'card-listed'",
+    ).all();
+    return {
+      open: open.map((row): OpenSession => ({
+        id: row.id,
+        card: row.card,
+        name: row.name,
+        inAt: row.in_at,
+        reader: row.reader,
+      })),
+      lastAccepted,
+      recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),
+      listed: listed.map((row) => row.card),
+    };
+  }
+
+  /** Pending outbox entries, oldest first. */
+  pending(limit = 500): PendingEntry[] {
+    return this.stmt<[number], { seq: number; created_at: number; payload: string }>(
+      'SELECT seq, created_at, payload FROM outbox WHERE done_at IS NULL ORDER BY seq LIMIT ?',
+    )
+      .all(limit)
+      .map((row) => ({
+        seq: row.seq,
+        createdAt: row.created_at,
+        entry: JSON.parse(row.payload) as OutboxEntry,
+      }));
+  }
+
+  /** Marks entries done once their sink confirmed them; returns how many were pending. */
+  markDone(keys: readonly string[], at: number): number {
+    const update = this.stmt('UPDATE outbox SET done_at = ? WHERE key = ? AND done_at IS NULL');
+    let changed = 0;
+    this.transaction(() => {
+      for (const key of keys) changed += update.run(at, key).changes;
+    });
+    return changed;
+  }
+
+  /** Sessions that overlap [from, to), oldest first. */
+  sessionsBetween(from: number, to: number): SessionRow[] {
+    return this.stmt<[number, number], RawSession>(
+      'SELECT * FROM sessions WHERE in_at < ? AND (out_at IS NULL OR out_at > ?) ORDER BY in_at, card',
+    )
+      .all(to, from)
+      .map(toSession);
+  }
+
+  /** Every session of the store, oldest first. */
+  allSessions(): SessionRow[] {
+    return this.stmt<[], RawSession>('SELECT * FROM sessions ORDER BY in_at, card')
+      .all()
+      .map(toSession);
+  }
+
+  /** Counts for checks and tests. */
+  counts(): { taps: number; sessions: number; outbox: number } {
+    const one = (sql: string): number => Number(this.db.prepare(sql).pluck().get());
+    return {
+      taps: one('SELECT count(*) FROM taps'),
+      sessions: one('SELECT count(*) FROM sessions'),
+      outbox: one('SELECT count(*) FROM outbox'),
+    };
+  }
+
+  status(): StoreStatus {
+    const open = this.stmt<[], RawSession>(
+      "SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at",
+    ).all();
+    const pending = this.stmt<[], { depth: number; oldest: number | null }>(
+      'SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE done_at IS NULL',
+    ).get();
+    const lastTap = this.stmt<[], { at: number; card: string; outcome: string }>(
+      'SELECT at, card, outcome FROM taps ORDER BY id DESC LIMIT 1',
+    ).get();
+    const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
+    return {
+      open: open.map(toSession),
+      outboxDepth: pending?.depth ?? 0,
+      oldestPendingAt: pending?.oldest ?? null,
+      lastTap: lastTap ?? null,
+      bytes: size(this.file) + size(`${this.file}-wal`),
+    };
+  }
+
+  /** `PRAGMA integrity_check`: 'ok' or the problems found. */
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  /** An online, consistent copy of the database (SQLite's backup API). */
+  async backup(destination: string): Promise<void> {
+    await this.db.backup(destination);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt<P extends unknown[] = unknown[], R = unknown>(
+    sql: string,
+  ): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as Database.Statement<P, R>;
+  }
+
+  private transaction(work: () => void): void {
+    this.db.transaction(work).immediate();
+  }
+}
+
+function migrate(db: Database.Database, from: number): void {
+  for (let version = from; version < MIGRATIONS.length; version++) {
+    const sql = MIGRATIONS[version] ?? '';
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}
