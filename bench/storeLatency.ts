@@ -36,8 +36,13 @@ function measureStore(dir: string, taps: number): Summary {
   const samples: number[] = [];
   let startedAt = 0;
   // The benchmark's own subscribe: it measures the driver, not the app.
-  const subscription = committed$.subscribe(() => {
-    samples.push(performance.now() - startedAt);
+  const subscription = committed$.subscribe({
+    next: () => {
+      samples.push(performance.now() - startedAt);
+    },
+    error: (error: unknown) => {
+      throw error;
+    },
   });
   for (let i = 0; i < taps; i++) {
     startedAt = performance.now();
