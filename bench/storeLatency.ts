@@ -32,7 +32,7 @@ function measureStore(dir: string, taps: number): Summary {
   const reads$ = new Subject<CardRead>();
   const rules = { ...defaultRules('UTC'), debounceMs: 0, guardMs: 0 };
   const steps$ = clockSteps({ reads$, directory$: NEVER }, rules, asyncScheduler);
-  const { committed$ } = makeStoreDriver(store, Date.now)(steps$.pipe(commits()));
+  const committed$ = makeStoreDriver(store, Date.now).commit(steps$.pipe(commits()));
   const samples: number[] = [];
   let startedAt = 0;
   // The benchmark's own subscribe: it measures the driver, not the app.

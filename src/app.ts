@@ -6,18 +6,22 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   asapScheduler,
+  EMPTY,
+  filter,
   ignoreElements,
   merge,
   mergeMap,
   observeOn,
+  share,
   Subject,
   tap,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import { clockSteps } from '../streams/clock';
-import { commits } from '../streams/commit';
-import type { Command } from '../streams/events';
+import { commits, type Commit } from '../streams/commit';
+import type { Command, DirectoryLoaded, ListCard, SyncEvent } from '../streams/events';
+import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
 import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
@@ -34,29 +38,57 @@ export interface AppIo {
   readonly json: boolean;
 }
 
+/** A sheet driver: carries out the sheet's commands, reports acknowledgements and the People tab. */
+export type SheetDriver = (
+  commands$: Observable<Command>,
+) => Observable<SyncEvent | DirectoryLoaded>;
+
+const isListCard = (command: Command): command is ListCard => command.type === 'listCard';
+
 /**
- * The running clock: keyboard reader, people file, the store, console
- * feedback. Carries on from the store's snapshot. Never completes.
+ * The running clock: keyboard reader, the People directory (the sheet's, or the
+ * people file), the store, console feedback, and the sheet when configured.
+ * Carries on from the store's snapshot. Never completes.
  */
-export function clockApp(config: Config, store: Store, io: AppIo): Observable<never> {
+export function clockApp(
+  config: Config,
+  store: Store,
+  io: AppIo,
+  sheet?: SheetDriver,
+): Observable<never> {
   const now = (): number => io.scheduler.now();
   const warn = (message: string): void => {
     io.stderr.write(`badgeclock: ${message}\n`);
   };
 
-  // The loop closes here: commands leave the core, reach the drivers, and what
-  // the drivers report comes back in as sources. The proxy delivers on the
-  // asap scheduler so no driver re-enters the reducer synchronously.
-  const commandProxy$ = new Subject<Command>();
-  const commands$ = commandProxy$.pipe(observeOn(asapScheduler));
+  // The loop closes here, and only here: every commit the store made durable
+  // comes back round to the drivers (as commands) and to the core (as the
+  // outbox and the sheet's acknowledgements). The proxy delivers on the asap
+  // scheduler so nothing re-enters the reducer synchronously.
+  const committedProxy$ = new Subject<Commit>();
+  const committedLoop$ = committedProxy$.pipe(observeOn(asapScheduler), share());
+  const commands$ = committedLoop$.pipe(mergeMap((commit) => commit.commands));
+
+  const storeDriver = makeStoreDriver(store, now, config.sheetBatchSize);
+  const sheetEvents$ = sheet === undefined ? EMPTY : sheet(commands$).pipe(share());
+  const directory$: Observable<DirectoryLoaded> =
+    sheet === undefined
+      ? makePeopleFileDriver({ file: config.peopleFile, now, warn })(
+          commands$.pipe(filter(isListCard)),
+        )
+      : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
+  const sync$: Observable<SyncEvent> = merge(
+    storeDriver.outbox(committedLoop$),
+    sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
+  );
 
   const reads$ = makeKeyboardReader({ input: io.stdin, reader: config.readerName, now });
-  // Every command so far is a ListCard for the directory; filter here when the store's arrive.
-  const directory$ = makePeopleFileDriver({ file: config.peopleFile, now, warn })(commands$);
-  const start = restoreState(store.snapshot(now()));
-  const steps$ = clockSteps({ reads$, directory$ }, rulesOf(config), io.scheduler, start);
+  const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
+    start: restoreState(store.snapshot(now())),
+    sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
+  });
   // Feedback and commands leave only from what the store has made durable.
-  const { committed$ } = makeStoreDriver(store, now)(steps$.pipe(commits()));
+  const committed$ = storeDriver.commit(steps$.pipe(commits()));
   const feedback$ = makeFeedbackDriver({
     json: io.json,
     zone: config.tz,
@@ -64,9 +96,8 @@ export function clockApp(config: Config, store: Store, io: AppIo): Observable<ne
     stderr: io.stderr,
   })(committed$.pipe(mergeMap((commit) => commit.events)));
   const loop$ = committed$.pipe(
-    mergeMap((commit) => commit.commands),
-    tap((command) => {
-      commandProxy$.next(command);
+    tap((commit) => {
+      committedProxy$.next(commit);
     }),
   );
   return merge(feedback$, loop$.pipe(ignoreElements()));

@@ -56,6 +56,19 @@ export const configSchema = z.strictObject({
     .nullable()
     .default(null),
   unknownCards: z.enum(['accept', 'reject']).default('accept'),
+  spreadsheetId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{10,}$/, {
+      error: 'expected the spreadsheet id from its URL (…/spreadsheets/d/<id>/edit)',
+    })
+    .optional(),
+  keyFile: z.string().min(1).optional(),
+  sheetsRootUrl: z
+    .url({ error: 'expected a URL such as https://sheets.googleapis.com/' })
+    .default('https://sheets.googleapis.com/'),
+  sheetsTimeoutSeconds: z.number().gt(0).max(600).default(30),
+  sheetBatchSize: z.number().int().min(1).max(500).default(500),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -82,6 +95,11 @@ const kinds: Record<Key, Kind> = {
   autoClockOutHours: 'number',
   dailyCutoff: 'nullable',
   unknownCards: 'string',
+  spreadsheetId: 'string',
+  keyFile: 'string',
+  sheetsRootUrl: 'string',
+  sheetsTimeoutSeconds: 'number',
+  sheetBatchSize: 'number',
 };
 
 /** `guardSeconds` → `BADGECLOCK_GUARD_SECONDS`. */
@@ -183,6 +201,15 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       errors.push(`${key} (${where}): ${issue.message}${shown}`);
     }
   }
+  if (
+    parsed.success &&
+    parsed.data.spreadsheetId !== undefined &&
+    parsed.data.keyFile === undefined
+  ) {
+    errors.push(
+      `keyFile (${origin.spreadsheetId ?? 'default'}): a spreadsheet id is set but no service-account key file; set BADGECLOCK_KEY_FILE`,
+    );
+  }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
 
   const config = parsed.data;
@@ -193,6 +220,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       ...config,
       dataDir,
       peopleFile: resolve(cwd, config.peopleFile ?? resolve(dataDir, 'people.csv')),
+      keyFile: config.keyFile === undefined ? undefined : resolve(cwd, config.keyFile),
       configFile,
     },
   };

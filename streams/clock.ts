@@ -1,6 +1,7 @@
 import {
   concat,
   defer,
+  EMPTY,
   filter,
   map,
   merge,
@@ -10,9 +11,16 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import type { ClockEvent, ClockStarted, DirectoryLoaded, Output } from './events';
+import type { ClockEvent, ClockStarted, DirectoryLoaded, Output, SyncEvent } from './events';
 import type { Rules } from './rules';
-import { initialState, makeReducer, type ClockState, type Step } from './sessions';
+import { initialState, makeReducer, type ClockState } from './sessions';
+import {
+  initialSyncState,
+  makeSyncReducer,
+  syncDisabled,
+  type SyncOptions,
+  type SyncState,
+} from './sync';
 import { minuteTicks } from './ticks';
 
 export interface ClockSources {
@@ -20,29 +28,72 @@ export interface ClockSources {
   readonly reads$: Observable<ClockEvent>;
   /** The People directory, from the people file or the sheet. */
   readonly directory$: Observable<DirectoryLoaded>;
+  /** The outbox and the sheet's acknowledgements (absent without a sheet). */
+  readonly sync$?: Observable<SyncEvent>;
+}
+
+/** The whole state: the sessions slice and the sync slice. */
+export interface RootState {
+  readonly clock: ClockState;
+  readonly sync: SyncState;
+}
+
+export interface RootStep {
+  readonly state: RootState;
+  readonly out: readonly Output[];
+}
+
+/**
+ * The one reducer: the sessions slice decides taps and auto clock-outs, then
+ * the sync slice sees the same event and the sessions as they now are.
+ */
+export function makeRootReducer(
+  rules: Rules,
+  sync: SyncOptions,
+): (state: RootState, event: ClockEvent) => RootStep {
+  const reduceClock = makeReducer(rules);
+  const reduceSync = makeSyncReducer(sync);
+  return (state, event) => {
+    const clockStep = reduceClock(state.clock, event);
+    const syncStep = reduceSync(state.sync, event, clockStep.state);
+    return {
+      state: { clock: clockStep.state, sync: syncStep.state },
+      out: syncStep.out.length === 0 ? clockStep.out : [...clockStep.out, ...syncStep.out],
+    };
+  };
+}
+
+export interface ClockOptions {
+  /** The sessions state restored from the store. */
+  readonly start?: ClockState;
+  readonly sync?: SyncOptions;
 }
 
 /**
  * The reactive core, one array per reducer step that decided anything: the
- * sources merged with the minute tick and scanned by the one reducer into
- * session state. A step is what the store commits in one transaction.
- * `start` is the state restored from the store; a `clockStarted` event first
+ * sources merged with the minute tick and scanned by the one reducer. A step
+ * is what the store commits in one transaction. A `clockStarted` event first
  * closes what fell due while the clock was off.
  */
 export function clockSteps(
   sources: ClockSources,
   rules: Rules,
   scheduler: SchedulerLike,
-  start: ClockState = initialState,
+  start: ClockState | ClockOptions = initialState,
 ): Observable<readonly Output[]> {
-  const reduce = makeReducer(rules);
+  const options: ClockOptions = 'open' in start ? { start } : start;
+  const reduce = makeRootReducer(rules, options.sync ?? syncDisabled);
   const started$ = defer(() => of<ClockStarted>({ type: 'clockStarted', at: scheduler.now() }));
   const events$: Observable<ClockEvent> = concat(
     started$,
-    merge(sources.reads$, sources.directory$, minuteTicks(scheduler)),
+    merge(sources.reads$, sources.directory$, sources.sync$ ?? EMPTY, minuteTicks(scheduler)),
   );
+  const initial: RootStep = {
+    state: { clock: options.start ?? initialState, sync: initialSyncState },
+    out: [],
+  };
   return events$.pipe(
-    scan((step: Step, event: ClockEvent) => reduce(step.state, event), { state: start, out: [] }),
+    scan((step: RootStep, event: ClockEvent) => reduce(step.state, event), initial),
     map((step) => step.out),
     filter((outputs) => outputs.length > 0),
   );
@@ -53,7 +104,7 @@ export function clock(
   sources: ClockSources,
   rules: Rules,
   scheduler: SchedulerLike,
-  start: ClockState = initialState,
+  start: ClockState | ClockOptions = initialState,
 ): Observable<Output> {
   // mergeMap: each inner is the step's synchronous array, so nothing can interleave or reorder.
   return clockSteps(sources, rules, scheduler, start).pipe(mergeMap((outputs) => outputs));

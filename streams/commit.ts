@@ -31,6 +31,12 @@ export type OutboxEntry =
       readonly key: string;
       readonly card: string;
       readonly at: number;
+    }
+  | {
+      readonly kind: 'name-filled';
+      readonly key: string;
+      readonly card: string;
+      readonly name: string;
     };
 
 export interface Commit {
@@ -70,6 +76,15 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
     case 'listCard':
       return [
         { kind: 'card-listed', key: `card:${output.card}`, card: output.card, at: output.at },
+      ];
+    case 'nameCard':
+      return [
+        {
+          kind: 'name-filled',
+          key: `name:${output.card}:${output.name}`,
+          card: output.card,
+          name: output.name,
+        },
       ];
     default:
       return [];

@@ -3,6 +3,7 @@
  * sources; outputs are domain events (what happened, for feedback and --json)
  * and commands (what a driver must do). Instants are UTC milliseconds.
  */
+import type { OutboxEntry } from './commit';
 import type { Person } from './directory';
 
 // ---- inputs -------------------------------------------------------------
@@ -42,7 +43,53 @@ export interface ClockStarted {
   readonly at: number;
 }
 
-export type ClockEvent = CardRead | ReadRejected | MinuteElapsed | DirectoryLoaded | ClockStarted;
+/** The store's outbox changed: its oldest pending entries (a batch at most) and its depth. */
+export interface OutboxChanged {
+  readonly type: 'outboxChanged';
+  readonly at: number;
+  readonly head: readonly OutboxEntry[];
+  readonly depth: number;
+}
+
+/** The sheet confirmed a batch of outbox entries. */
+export interface BatchSynced {
+  readonly type: 'batchSynced';
+  readonly at: number;
+  readonly keys: readonly string[];
+  /** Requests the batch took, reads and writes. */
+  readonly requests: number;
+}
+
+/**
+ * A batch write failed. Retryable failures are being retried by the driver
+ * (with backoff) and the batch stays in flight; a final failure ends it.
+ */
+export interface BatchFailed {
+  readonly type: 'batchFailed';
+  readonly at: number;
+  readonly keys: readonly string[];
+  readonly reason: string;
+  readonly final: boolean;
+  /** When the driver tries again (retryable failures). */
+  readonly retryInMs: number | null;
+}
+
+/** The per-minute live update of the sheet finished (or failed). */
+export interface LiveSynced {
+  readonly type: 'liveSynced';
+  readonly at: number;
+  readonly open: number;
+}
+export interface LiveFailed {
+  readonly type: 'liveFailed';
+  readonly at: number;
+  readonly reason: string;
+}
+
+export type SyncEvent = OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed;
+
+export type ClockEvent =
+  CardRead | ReadRejected | MinuteElapsed | DirectoryLoaded | ClockStarted | SyncEvent;
 
 // ---- outputs: domain events ---------------------------------------------
 
@@ -97,8 +144,37 @@ export interface ReaderFault {
   readonly reason: string;
 }
 
+/** The sheet took some changes (`--json` type `synced`). */
+export interface Synced {
+  readonly type: 'synced';
+  readonly at: number;
+  /** `outbox`: ordered event writes; `live`: the per-minute update. */
+  readonly what: 'outbox' | 'live';
+  readonly count: number;
+  readonly backlog: number;
+}
+
+/** A sheet write failed (`--json` type `sync-failed`). */
+export interface SyncFailed {
+  readonly type: 'sync-failed';
+  readonly at: number;
+  readonly what: 'outbox' | 'live';
+  readonly reason: string;
+  readonly backlog: number;
+  /** Milliseconds until the next attempt, when one is scheduled. */
+  readonly retryInMs: number | null;
+}
+
 export type DomainEvent =
-  Tapped | ClockedIn | ClockedOut | AutoClockedOut | TapIgnored | UnknownCard | ReaderFault;
+  | Tapped
+  | ClockedIn
+  | ClockedOut
+  | AutoClockedOut
+  | TapIgnored
+  | UnknownCard
+  | ReaderFault
+  | Synced
+  | SyncFailed;
 
 // ---- outputs: commands --------------------------------------------------
 
@@ -109,11 +185,51 @@ export interface ListCard {
   readonly card: string;
 }
 
-export type Command = ListCard;
+/** Fill a name typed into People into the card's rows (the card was listed unnamed). */
+export interface NameCard {
+  readonly type: 'nameCard';
+  readonly at: number;
+  readonly card: string;
+  readonly name: string;
+}
+
+/** Write these outbox entries to the sheet, in order (the sheet driver). */
+export interface WriteBatch {
+  readonly type: 'writeBatch';
+  readonly at: number;
+  readonly entries: readonly OutboxEntry[];
+}
+
+/** Mark outbox entries done: the sheet confirmed them (the store). */
+export interface MarkDone {
+  readonly type: 'markDone';
+  readonly at: number;
+  readonly keys: readonly string[];
+}
+
+/** Update the sheet's live view: open sessions' hours and the Now tab (the sheet driver). */
+export interface LiveUpdate {
+  readonly type: 'liveUpdate';
+  readonly at: number;
+  readonly open: readonly {
+    readonly session: string;
+    readonly card: string;
+    readonly name: string | null;
+    readonly inAt: number;
+  }[];
+}
+
+export type Command = ListCard | NameCard | WriteBatch | MarkDone | LiveUpdate;
 
 export type Output = DomainEvent | Command;
 
-const commandTypes: ReadonlySet<string> = new Set<Command['type']>(['listCard']);
+const commandTypes: ReadonlySet<string> = new Set<Command['type']>([
+  'listCard',
+  'nameCard',
+  'writeBatch',
+  'markDone',
+  'liveUpdate',
+]);
 
 /** Splits outputs: true for commands, false for domain events. */
 export function isCommand(output: Output): output is Command {

@@ -47,6 +47,8 @@ export interface ClockState {
   readonly directory: Directory;
   /** Cards already handed to the directory for naming, so each is listed once. */
   readonly listed: ReadonlySet<string>;
+  /** Cards whose sessions were stored without a name: named as soon as People names them. */
+  readonly unnamed: ReadonlySet<string>;
 }
 
 export interface Step {
@@ -60,6 +62,7 @@ export const initialState: ClockState = {
   cards: new Map(),
   directory: emptyDirectory,
   listed: new Set(),
+  unnamed: new Set(),
 };
 
 /** What the store remembers, enough to carry on after a restart. */
@@ -75,6 +78,8 @@ export interface Snapshot {
   }[];
   /** Cards already handed to the directory for naming. */
   readonly listed: readonly string[];
+  /** Cards with sessions stored without a name. */
+  readonly unnamed?: readonly string[];
 }
 
 /** The state a restarted clock carries on from. */
@@ -92,6 +97,7 @@ export function restoreState(snapshot: Snapshot): ClockState {
     open: new Map(snapshot.open.map((session) => [session.card, session])),
     cards,
     listed: new Set(snapshot.listed),
+    unnamed: new Set(snapshot.unnamed ?? []),
   };
 }
 
@@ -129,6 +135,9 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
           state,
           out: [{ type: 'reader-fault', at: event.at, reader: event.reader, reason: event.reason }],
         };
+      default:
+        // Sync events belong to the sync slice (streams/sync.ts).
+        return { state, out: [] };
     }
   };
 }
@@ -232,6 +241,7 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
       ...next,
       open: new Map(next.open).set(card, session),
       cards: new Map(next.cards).set(card, { ...cardMemory, lastAcceptedAt: read.at }),
+      unnamed: name === null ? new Set(next.unnamed).add(card) : next.unnamed,
     },
     out,
   };
@@ -290,7 +300,16 @@ function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
     const name = nameOf(lookUp(directory, card));
     if (name !== null && name !== session.name) open.set(card, { ...session, name });
   }
-  return { state: { ...state, directory, open }, out: [] };
+  // Cards clocked without a name get it filled into their rows once People names them (rule 5).
+  const out: Output[] = [];
+  const unnamed = new Set(state.unnamed);
+  for (const card of state.unnamed) {
+    const name = nameOf(lookUp(directory, card));
+    if (name === null) continue;
+    out.push({ type: 'nameCard', at: event.at, card, name });
+    unnamed.delete(card);
+  }
+  return { state: { ...state, directory, open, unnamed }, out };
 }
 
 /** Time on closed sessions that falls on the local day of `at`. */

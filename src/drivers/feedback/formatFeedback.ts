@@ -10,8 +10,32 @@ export interface FeedbackLine {
 
 /** The short console line for an event, or null for events that need none (the bare tap). */
 export function formatFeedback(event: DomainEvent, zone: string): FeedbackLine | null {
-  const time = event.type === 'reader-fault' ? '' : formatLocalTime(event.at, zone);
-  const who = event.type === 'reader-fault' ? '' : (event.name ?? event.card);
+  switch (event.type) {
+    case 'reader-fault':
+      return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
+    case 'synced':
+      // Operator information, not feedback at the reader: stderr, and only for outbox writes.
+      return event.what === 'outbox'
+        ? {
+            stream: 'stderr',
+            text: `↑ sheet: ${event.count} change(s) written, backlog ${event.backlog}`,
+          }
+        : null;
+    case 'sync-failed':
+      return {
+        stream: 'stderr',
+        text: `⚠ sheet: ${event.what === 'outbox' ? 'write' : 'live update'} failed: ${event.reason}; backlog ${event.backlog}${event.retryInMs === null ? '' : `, retrying in ${Math.ceil(event.retryInMs / 1000)} s`}`,
+      };
+    default:
+      return personFeedback(event, zone);
+  }
+}
+
+type PersonEvent = Exclude<DomainEvent, { type: 'reader-fault' | 'synced' | 'sync-failed' }>;
+
+function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
+  const time = formatLocalTime(event.at, zone);
+  const who = event.name ?? event.card;
   switch (event.type) {
     case 'tap':
       return null;
@@ -39,8 +63,6 @@ export function formatFeedback(event: DomainEvent, zone: string): FeedbackLine |
           ? `? unknown card ${event.card} (clocked in under its id; add a name in People)`
           : `? unknown card ${event.card} (not clocked; add a name in People to use it)`,
       );
-    case 'reader-fault':
-      return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
   }
 }
 
@@ -56,6 +78,14 @@ function out(text: string): FeedbackLine {
 export function formatJson(event: DomainEvent): FeedbackLine {
   if (event.type === 'reader-fault') {
     return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
+  }
+  if (event.type === 'synced') {
+    const { type, what, count, backlog } = event;
+    return json({ type, at: new Date(event.at).toISOString(), what, count, backlog });
+  }
+  if (event.type === 'sync-failed') {
+    const { type, what, reason, backlog, retryInMs } = event;
+    return json({ type, at: new Date(event.at).toISOString(), what, reason, backlog, retryInMs });
   }
   const iso = (ms: number): string => new Date(ms).toISOString();
   const base = { type: event.type, at: iso(event.at), card: event.card, name: event.name };

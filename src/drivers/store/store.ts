@@ -230,6 +230,17 @@ export class Store {
             break;
         }
       }
+      for (const command of commit.commands) {
+        if (command.type === 'markDone') {
+          const done = this.stmt('UPDATE outbox SET done_at = ? WHERE key = ? AND done_at IS NULL');
+          for (const key of command.keys) done.run(command.at, key);
+        } else if (command.type === 'nameCard') {
+          this.stmt('UPDATE sessions SET name = ? WHERE card = ? AND name IS NULL').run(
+            command.name,
+            command.card,
+          );
+        }
+      }
       const insert = this.stmt(
         'INSERT OR IGNORE INTO outbox (key, kind, card, payload, created_at) VALUES (?, ?, ?, ?, ?)',
       );
@@ -262,6 +273,9 @@ export class Store {
     const listed = this.stmt<[], { card: string }>(
       "SELECT card FROM outbox WHERE kind = 'card-listed'",
     ).all();
+    const unnamed = this.stmt<[], { card: string }>(
+      'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
+    ).all();
     return {
       open: open.map((row): OpenSession => ({
         id: row.id,
@@ -273,6 +287,7 @@ export class Store {
       lastAccepted,
       recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),
       listed: listed.map((row) => row.card),
+      unnamed: unnamed.map((row) => row.card),
     };
   }
 
@@ -287,6 +302,13 @@ export class Store {
         createdAt: row.created_at,
         entry: JSON.parse(row.payload) as OutboxEntry,
       }));
+  }
+
+  /** How many outbox entries are pending. */
+  depth(): number {
+    return Number(
+      this.db.prepare('SELECT count(*) FROM outbox WHERE done_at IS NULL').pluck().get(),
+    );
   }
 
   /** Marks entries done once their sink confirmed them; returns how many were pending. */

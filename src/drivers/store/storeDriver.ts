@@ -1,40 +1,51 @@
 import { concatMap, defer, filter, map, of, share, startWith, type Observable } from 'rxjs';
 import type { Commit } from '../../../streams/commit';
-import type { PendingEntry, Store } from './store';
+import type { OutboxChanged } from '../../../streams/events';
+import type { Store } from './store';
 
-export interface StoreSources {
-  /** Each commit once it is durable: feedback and commands are taken from here, never earlier. */
-  readonly committed$: Observable<Commit>;
-  /** The pending outbox, oldest first: at subscription and after every commit that added to it. */
-  readonly outbox$: Observable<readonly PendingEntry[]>;
+export interface StoreDriver {
+  /** Commits every step; emits each commit once it is durable. Feedback and commands leave only from here. */
+  readonly commit: (commits$: Observable<Commit>) => Observable<Commit>;
+  /**
+   * The pending outbox's head (a batch at most, oldest first) and depth, at
+   * subscription and after every commit that moved it (new entries, or entries
+   * marked done). Fed with the committed commits coming back round the loop.
+   */
+  readonly outbox: (committed$: Observable<Commit>) => Observable<OutboxChanged>;
 }
 
 /**
- * Makes the store driver: it commits every step the core decided and reports
- * it as committed. A commit that fails (disk full, database gone) errors the
- * stream: the clock stops rather than give feedback for a tap it could not
- * keep, and restarts from what the store holds.
+ * Makes the store driver. A commit that fails (disk full, database gone)
+ * errors the stream: the clock stops rather than give feedback for a tap it
+ * could not keep, and restarts from what the store holds.
  */
-export function makeStoreDriver(
-  store: Store,
-  now: () => number,
-): (commits$: Observable<Commit>) => StoreSources {
-  return (commits$) => {
-    const committed$ = commits$.pipe(
-      // concatMap: commits must be neither dropped nor reordered; each inner is synchronous.
-      concatMap((commit) =>
-        defer(() => {
-          store.commit(commit, now());
-          return of(commit);
-        }),
+export function makeStoreDriver(store: Store, now: () => number, batchSize = 500): StoreDriver {
+  return {
+    commit: (commits$) =>
+      commits$.pipe(
+        // concatMap: commits must be neither dropped nor reordered; each inner is synchronous.
+        concatMap((commit) =>
+          defer(() => {
+            store.commit(commit, now());
+            return of(commit);
+          }),
+        ),
+        share(),
       ),
-      share(),
-    );
-    const outbox$ = committed$.pipe(
-      filter((commit) => commit.outbox.length > 0),
-      startWith(null),
-      map(() => store.pending()),
-    );
-    return { committed$, outbox$ };
+    outbox: (committed$) =>
+      committed$.pipe(
+        filter(
+          (commit) =>
+            commit.outbox.length > 0 ||
+            commit.commands.some((command) => command.type === 'markDone'),
+        ),
+        startWith(null),
+        map((): OutboxChanged => ({
+          type: 'outboxChanged',
+          at: now(),
+          head: store.pending(batchSize).map((pending) => pending.entry),
+          depth: store.depth(),
+        })),
+      ),
   };
 }

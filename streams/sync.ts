@@ -1,0 +1,149 @@
+/**
+ * The sync slice of the one reducer: when to write the outbox to the sheet and
+ * when to refresh its live view. The sheet driver does the I/O; this decides.
+ *
+ * - Ordered event writes: one batch in flight at a time, oldest entries first;
+ *   the next batch leaves only when the sheet confirmed the previous one
+ *   (`batchSynced`), which also marks those entries done in the store.
+ * - A final failure (no permission, sheet missing, bad request) parks the
+ *   outbox for `blockedMs`; taps go on being committed and queued meanwhile.
+ * - Every minute tick asks for one live update (open sessions' hours and the
+ *   Now tab); the driver drops ticks while an update is in flight.
+ */
+import type { ClockEvent, Output } from './events';
+import type { OutboxEntry } from './commit';
+import type { ClockState } from './sessions';
+
+export interface SyncOptions {
+  /** False when no spreadsheet is configured: the outbox only accumulates. */
+  readonly enabled: boolean;
+  /** Most entries written in one batch. */
+  readonly batchSize: number;
+  /** How long a final failure parks the outbox before the next attempt. */
+  readonly blockedMs: number;
+}
+
+export const syncDisabled: SyncOptions = { enabled: false, batchSize: 500, blockedMs: 300_000 };
+
+export interface SyncState {
+  /** The outbox's oldest pending entries, as the store last reported them. */
+  readonly head: readonly OutboxEntry[];
+  readonly depth: number;
+  /** Keys of the batch being written, or null. */
+  readonly inFlight: readonly string[] | null;
+  /** After a final failure: no new batch before this instant. */
+  readonly blockedUntil: number | null;
+}
+
+export const initialSyncState: SyncState = {
+  head: [],
+  depth: 0,
+  inFlight: null,
+  blockedUntil: null,
+};
+
+export interface SyncStep {
+  readonly state: SyncState;
+  readonly out: readonly Output[];
+}
+
+/** Makes the sync slice's reducer; it reads the clock slice (after this event) for open sessions. */
+export function makeSyncReducer(
+  options: SyncOptions,
+): (state: SyncState, event: ClockEvent, clock: ClockState) => SyncStep {
+  return (state, event, clock) => {
+    if (!options.enabled) return { state, out: [] };
+    switch (event.type) {
+      case 'outboxChanged': {
+        // Entries of the batch in flight stay out of the head until the sheet confirms them.
+        const inFlight = new Set(state.inFlight ?? []);
+        const head = event.head.filter((entry) => !inFlight.has(entry.key));
+        return next({ ...state, head, depth: event.depth }, event.at, options);
+      }
+      case 'batchSynced': {
+        const done = new Set(event.keys);
+        const head = state.head.filter((entry) => !done.has(entry.key));
+        const depth = Math.max(0, state.depth - event.keys.length);
+        const settled: SyncState = { ...state, head, depth, inFlight: null, blockedUntil: null };
+        const step = next(settled, event.at, options);
+        return {
+          state: step.state,
+          out: [
+            { type: 'markDone', at: event.at, keys: event.keys },
+            {
+              type: 'synced',
+              at: event.at,
+              what: 'outbox',
+              count: event.keys.length,
+              backlog: depth,
+            },
+            ...step.out,
+          ],
+        };
+      }
+      case 'batchFailed': {
+        const failed: Output = {
+          type: 'sync-failed',
+          at: event.at,
+          what: 'outbox',
+          reason: event.reason,
+          backlog: state.depth,
+          retryInMs: event.final ? options.blockedMs : event.retryInMs,
+        };
+        if (!event.final) return { state, out: [failed] };
+        // Give the batch back: it is written again, whole, when the block ends.
+        const parked: SyncState = {
+          ...state,
+          inFlight: null,
+          blockedUntil: event.at + options.blockedMs,
+        };
+        return { state: parked, out: [failed] };
+      }
+      case 'minuteElapsed': {
+        const live: Output = {
+          type: 'liveUpdate',
+          at: event.at,
+          open: [...clock.open.values()]
+            .sort((a, b) => a.inAt - b.inAt || a.card.localeCompare(b.card))
+            .map((s) => ({ session: s.id, card: s.card, name: s.name, inAt: s.inAt })),
+        };
+        const step = next(state, event.at, options);
+        return { state: step.state, out: [live, ...step.out] };
+      }
+      case 'liveSynced':
+        return {
+          state,
+          out: [
+            { type: 'synced', at: event.at, what: 'live', count: event.open, backlog: state.depth },
+          ],
+        };
+      case 'liveFailed':
+        return {
+          state,
+          out: [
+            {
+              type: 'sync-failed',
+              at: event.at,
+              what: 'live',
+              reason: event.reason,
+              backlog: state.depth,
+              retryInMs: 60_000,
+            },
+          ],
+        };
+      default:
+        return { state, out: [] };
+    }
+  };
+}
+
+/** Sends the next batch when nothing is in flight, nothing blocks, and something is pending. */
+function next(state: SyncState, at: number, options: SyncOptions): SyncStep {
+  if (state.inFlight !== null || state.head.length === 0) return { state, out: [] };
+  if (state.blockedUntil !== null && at < state.blockedUntil) return { state, out: [] };
+  const entries = state.head.slice(0, options.batchSize);
+  return {
+    state: { ...state, inFlight: entries.map((e) => e.key), blockedUntil: null },
+    out: [{ type: 'writeBatch', at, entries }],
+  };
+}
