@@ -8,9 +8,11 @@ import { Command } from 'commander';
 import { asyncScheduler, type Observable, type Subscription } from 'rxjs';
 import { version } from '../package.json';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
-import { clockApp } from './app';
+import { clockApp, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
+import { loadServiceAccount, makeSheetsClient } from './drivers/sheets/sheetsClient';
+import { makeSheetsDriver } from './drivers/sheets/sheetsDriver';
 import { DB_FILE_NAME, Store, StoreError } from './drivers/store/store';
 import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
 import { buildReport, formatReport, reportCsv } from './report/report';
@@ -122,13 +124,18 @@ withConfigOptions(
           ? 'Type or scan a card id and press Enter; Ctrl-C stops the clock.\n'
           : ''),
     );
-    const app$ = clockApp(config, store, {
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      scheduler: asyncScheduler,
-      json: options.json === true,
-    });
+    const app$ = clockApp(
+      config,
+      store,
+      {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        scheduler: asyncScheduler,
+        json: options.json === true,
+      },
+      sheetDriverOf(config),
+    );
     const subscription = runApp(app$, () => {
       store.close();
     });
@@ -280,6 +287,35 @@ withConfigOptions(
     store.close();
   }
 });
+
+/** The sheet driver when a spreadsheet is configured; a bad key file is reported but never stops the clock. */
+function sheetDriverOf(config: Config): SheetDriver | undefined {
+  if (config.spreadsheetId === undefined || config.keyFile === undefined) return undefined;
+  const warn = (message: string): void => {
+    process.stderr.write(`badgeclock: sheet: ${message}\n`);
+  };
+  try {
+    loadServiceAccount(config.keyFile);
+  } catch (error) {
+    warn(
+      `${(error as Error).message} The clock runs and queues every change until the key is fixed.`,
+    );
+  }
+  const client = makeSheetsClient({
+    spreadsheetId: config.spreadsheetId,
+    keyFile: config.keyFile,
+    rootUrl: config.sheetsRootUrl,
+    timeoutMs: config.sheetsTimeoutSeconds * 1000,
+    zone: config.tz,
+    warn,
+  });
+  return makeSheetsDriver(client, {
+    scheduler: asyncScheduler,
+    random: Math.random,
+    peopleCache: join(config.dataDir, 'people-sheet.json'),
+    warn,
+  });
+}
 
 function dateOrExit(flag: string, text: string, zone: string): number {
   const at = parseLocalDate(text, zone);

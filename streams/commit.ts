@@ -23,6 +23,7 @@ export type OutboxEntry =
       readonly key: string;
       readonly session: string;
       readonly card: string;
+      readonly inAt: number;
       readonly outAt: number;
       readonly status: 'out' | 'auto';
     }
@@ -69,6 +70,7 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
           key: `close:${output.session}`,
           session: output.session,
           card: output.card,
+          inAt: output.inAt,
           outAt: output.at,
           status: output.type === 'clock-out' ? 'out' : 'auto',
         },

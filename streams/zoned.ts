@@ -1,5 +1,5 @@
 /** Wall-clock arithmetic in the configured IANA zone; instants stay UTC milliseconds. */
-import { tz } from '@date-fns/tz';
+import { TZDate, tz } from '@date-fns/tz';
 import { addDays, format, set, startOfDay } from 'date-fns';
 
 /** Start of the local day (in `zone`) that contains `at`. DST days are 23 or 25 hours long. */
@@ -52,4 +52,28 @@ export function formatDuration(ms: number): string {
 /** Milliseconds to hours, rounded to the microhour so JSON stays readable. */
 export function toHours(ms: number): number {
   return Math.round((ms / 3_600_000) * 1e6) / 1e6;
+}
+
+/** Spreadsheet day zero (1899-12-30) as a Unix day number: serial = unix days + 25569. */
+const SERIAL_EPOCH_DAYS = 25_569;
+const DAY = 86_400_000;
+
+/**
+ * A spreadsheet date-time serial holding the wall-clock time of `at` in
+ * `zone`, as a person there reads it (sheets have no zones: 08:59 local is
+ * stored as 08:59).
+ */
+export function toSerial(at: number, zone: string): number {
+  const offsetMs = -new TZDate(at, zone).getTimezoneOffset() * 60_000;
+  return (at + offsetMs) / DAY + SERIAL_EPOCH_DAYS;
+}
+
+/** The serial of the local calendar day of `at` (midnight). */
+export function toSerialDate(at: number, zone: string): number {
+  return Math.floor(toSerial(at, zone));
+}
+
+/** A real elapsed duration as a fraction of a day (a sheet's `[h]:mm` value). */
+export function toSerialDuration(ms: number): number {
+  return ms / DAY;
 }

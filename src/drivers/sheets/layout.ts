@@ -1,0 +1,164 @@
+/**
+ * The sheet's layout (PRODUCT.md, "The sheet"): tabs, headers, number formats,
+ * and the rows the clock writes. Every value is written RAW: text stays text,
+ * numbers are serial dates/times/durations shown through the column formats.
+ */
+import type { OutboxEntry } from '../../../streams/commit';
+import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
+
+export type Cell = string | number | boolean;
+
+export interface ColumnFormat {
+  /** 0-based column index. */
+  readonly column: number;
+  readonly type: 'DATE' | 'DATE_TIME' | 'TIME';
+  readonly pattern: string;
+}
+
+export interface TabLayout {
+  readonly title: 'Log' | 'Now' | 'People';
+  readonly headers: readonly string[];
+  readonly formats: readonly ColumnFormat[];
+  /** The column whose header must never move: rows are found by it. */
+  readonly keyColumn: number;
+}
+
+const DATE: Omit<ColumnFormat, 'column'> = { type: 'DATE', pattern: 'yyyy-mm-dd' };
+const DATE_TIME: Omit<ColumnFormat, 'column'> = { type: 'DATE_TIME', pattern: 'yyyy-mm-dd hh:mm' };
+const DURATION: Omit<ColumnFormat, 'column'> = { type: 'TIME', pattern: '[h]:mm' };
+
+export const LOG: TabLayout = {
+  title: 'Log',
+  headers: ['Session', 'Date', 'Name', 'Card', 'In', 'Out', 'Hours', 'Status', 'Reader'],
+  formats: [
+    { column: 1, ...DATE },
+    { column: 4, ...DATE_TIME },
+    { column: 5, ...DATE_TIME },
+    { column: 6, ...DURATION },
+  ],
+  keyColumn: 0,
+};
+
+export const NOW: TabLayout = {
+  title: 'Now',
+  headers: ['Name', 'Card', 'In since', 'Hours', 'Updated'],
+  formats: [
+    { column: 2, ...DATE_TIME },
+    { column: 3, ...DURATION },
+    { column: 4, ...DATE_TIME },
+  ],
+  keyColumn: 0,
+};
+
+export const PEOPLE: TabLayout = {
+  title: 'People',
+  headers: ['Card', 'Name', 'Active', 'Aliases', 'First seen', 'Note'],
+  formats: [{ column: 4, ...DATE_TIME }],
+  keyColumn: 0,
+};
+
+export const TABS: readonly TabLayout[] = [LOG, NOW, PEOPLE];
+
+/** Column letter of a 0-based index (A..Z is all the clock needs). */
+export function columnLetter(index: number): string {
+  return String.fromCharCode(65 + index);
+}
+
+/** A1 range of one tab, with the sheet name quoted as Sheets expects. */
+export function a1(tab: string, range: string): string {
+  return `'${tab.replace(/'/g, "''")}'!${range}`;
+}
+
+export interface LogRowInput {
+  readonly session: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly status: 'in' | 'out' | 'auto';
+  readonly reader: string;
+  /** For an open session: hours so far, up to this instant. */
+  readonly now: number;
+}
+
+/** One `Log` row: Session | Date | Name | Card | In | Out | Hours | Status | Reader. */
+export function logRow(row: LogRowInput, zone: string): Cell[] {
+  return [
+    row.session,
+    toSerialDate(row.inAt, zone),
+    row.name ?? '',
+    row.card,
+    toSerial(row.inAt, zone),
+    row.outAt === null ? '' : toSerial(row.outAt, zone),
+    toSerialDuration((row.outAt ?? row.now) - row.inAt),
+    row.status,
+    row.reader,
+  ];
+}
+
+/** The `Out | Hours | Status` cells of a closed session. */
+export function closedCells(
+  entry: Extract<OutboxEntry, { kind: 'session-closed' }>,
+  zone: string,
+): Cell[] {
+  return [toSerial(entry.outAt, zone), toSerialDuration(entry.outAt - entry.inAt), entry.status];
+}
+
+/** A `People` row for a card the clock saw first: blank name for the manager to fill. */
+export function peopleRow(card: string, firstSeen: number, zone: string): Cell[] {
+  return [card, '', '', '', toSerial(firstSeen, zone), ''];
+}
+
+/** Headers as they should read, compared with what a person left there. */
+export interface HeaderCheck {
+  /** Safe differences: renamed headers; the clock carries on. */
+  readonly warnings: string[];
+  /** Unsafe differences: columns moved or the key column changed; the clock must not write. */
+  readonly errors: string[];
+}
+
+/** A cell read back (UNFORMATTED_VALUE) as text: strings as they are, numbers and booleans printed. */
+export function cellText(cell: unknown): string {
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'number' || typeof cell === 'boolean') return String(cell);
+  return '';
+}
+
+const norm = (cell: unknown): string => cellText(cell).trim().toLowerCase();
+
+/** Says exactly how a tab's header row differs from the layout, and whether writing is still safe. */
+export function checkHeaders(layout: TabLayout, actual: readonly unknown[]): HeaderCheck {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const expected = layout.headers.map((h) => h.toLowerCase());
+  layout.headers.forEach((header, index) => {
+    const found = norm(actual[index]);
+    if (found === header.toLowerCase()) return;
+    const cell = `${layout.title}!${columnLetter(index)}1`;
+    const movedTo = actual.findIndex(
+      (value, i) => i !== index && norm(value) === header.toLowerCase(),
+    );
+    if (movedTo !== -1) {
+      errors.push(
+        `${cell}: "${header}" is now in column ${columnLetter(movedTo)}; columns were moved, and the clock writes by position`,
+      );
+    } else if (index === layout.keyColumn) {
+      errors.push(
+        `${cell}: expected "${header}", found ${JSON.stringify(actual[index] ?? '')}; rows are found by this column`,
+      );
+    } else if (found === '') {
+      warnings.push(
+        `${cell}: header "${header}" is empty; the clock still writes ${header} in this column`,
+      );
+    } else if (expected.includes(found)) {
+      errors.push(
+        `${cell}: expected "${header}", found "${String(actual[index])}" (another column's header)`,
+      );
+    } else {
+      warnings.push(
+        `${cell}: header renamed from "${header}" to "${String(actual[index])}"; the clock still writes ${header} here`,
+      );
+    }
+  });
+  return { warnings, errors };
+}

@@ -1,0 +1,126 @@
+/**
+ * What a failed Sheets request means for the clock: try again later (with
+ * backoff), refresh credentials, or stop trying until a person fixes something
+ * (and say exactly what).
+ */
+export type SheetErrorKind = 'retry' | 'auth' | 'final';
+
+export class SheetError extends Error {
+  constructor(
+    message: string,
+    readonly kind: SheetErrorKind,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'SheetError';
+  }
+}
+
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+interface Context {
+  readonly spreadsheetId: string;
+  readonly account: string;
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : null;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && key in value
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function header(error: unknown, name: string): string | null {
+  const headers = field(field(error, 'response'), 'headers');
+  if (headers instanceof Headers) return headers.get(name);
+  const raw = field(headers, name);
+  return typeof raw === 'string' ? raw : null;
+}
+
+/** Finds a network error code anywhere in the cause chain (fetch wraps them). */
+function networkCode(error: unknown): string | null {
+  for (
+    let e: unknown = error, depth = 0;
+    e !== undefined && e !== null && depth < 5;
+    e = field(e, 'cause'), depth++
+  ) {
+    const code = field(e, 'code');
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    const name = field(e, 'name');
+    if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  }
+  return null;
+}
+
+/** Classifies whatever a Sheets call threw. */
+export function classify(error: unknown, context: Context): SheetError {
+  if (error instanceof SheetError) return error;
+  const status = Number(field(error, 'status') ?? field(field(error, 'response'), 'status'));
+  const message = error instanceof Error ? error.message : String(error);
+  const sheet = `spreadsheet ${context.spreadsheetId}`;
+  if (status === 401) {
+    return new SheetError(
+      `the Sheets API rejected the credentials of ${context.account} (401); refreshing them`,
+      'auth',
+    );
+  }
+  if (status === 403) {
+    return new SheetError(
+      `no permission on ${sheet} for the service account ${context.account} (403: ${message}). ` +
+        `Open the sheet, click Share, and add ${context.account} as an Editor.`,
+      'final',
+    );
+  }
+  if (status === 404) {
+    return new SheetError(
+      `${sheet} was not found (404: ${message}). Check BADGECLOCK_SPREADSHEET_ID: it is the part of the sheet's URL between /d/ and /edit.`,
+      'final',
+    );
+  }
+  if (RETRY_STATUS.has(status)) {
+    return new SheetError(
+      `the Sheets API answered ${status} (${message})`,
+      'retry',
+      parseRetryAfter(header(error, 'retry-after')),
+    );
+  }
+  const code = networkCode(error);
+  if (code !== null) {
+    return new SheetError(
+      code === 'timeout'
+        ? `the Sheets API did not answer in time (${message})`
+        : `network error talking to the Sheets API (${code}: ${message})`,
+      'retry',
+    );
+  }
+  if (Number.isFinite(status) && status >= 400 && status < 500) {
+    return new SheetError(
+      `the Sheets API refused a request to ${sheet} (${status}: ${message})`,
+      'final',
+    );
+  }
+  return new SheetError(`unexpected error talking to the Sheets API: ${message}`, 'retry');
+}

@@ -1,0 +1,173 @@
+/**
+ * The sheet driver: carries out the core's sheet commands and reports what
+ * happened as events the reducer scans (the acknowledgements).
+ *
+ * - `writeBatch` → `concatMap`: ordered event writes must neither be dropped
+ *   nor reordered. Retryable failures retry the whole (idempotent) batch with
+ *   truncated exponential backoff and jitter, inside the inner observable, and
+ *   report each failed attempt; a final failure ends the batch.
+ * - `liveUpdate` → `exhaustMap`: a tick that arrives while an update is in
+ *   flight is dropped, never queued behind it; the next minute tries again.
+ * - At subscription the People tab is read once (the directory), after the
+ *   cached copy from the last run has been emitted, so names are known at once
+ *   even offline.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  exhaustMap,
+  filter,
+  from,
+  map,
+  merge,
+  mergeMap,
+  of,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+import { backoffDelay } from '../../../streams/backoff';
+import type { Person } from '../../../streams/directory';
+import type {
+  BatchFailed,
+  Command,
+  DirectoryLoaded,
+  LiveFailed,
+  LiveUpdate,
+  SyncEvent,
+  WriteBatch,
+} from '../../../streams/events';
+import type { SheetsClient } from './sheetsClient';
+import { SheetError } from './sheetError';
+
+export interface SheetsDriverOptions {
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  /** Where the last People tab read is kept, for a start without network. */
+  readonly peopleCache?: string;
+  readonly warn: (message: string) => void;
+}
+
+const isWrite = (c: Command): c is WriteBatch => c.type === 'writeBatch';
+const isLive = (c: Command): c is LiveUpdate => c.type === 'liveUpdate';
+
+/** Makes the sheet driver around a client. */
+export function makeSheetsDriver(
+  client: SheetsClient,
+  options: SheetsDriverOptions,
+): (commands$: Observable<Command>) => Observable<SyncEvent | DirectoryLoaded> {
+  const { scheduler } = options;
+  const now = (): number => scheduler.now();
+
+  const directory = (people: Person[]): DirectoryLoaded => {
+    if (options.peopleCache !== undefined) saveCache(options.peopleCache, people, options.warn);
+    return { type: 'directoryLoaded', at: now(), people };
+  };
+
+  /** One batch, retried until it succeeds or fails for good. */
+  const writeBatch = (command: WriteBatch, attempt = 1): Observable<SyncEvent> => {
+    const keys = command.entries.map((entry) => entry.key);
+    return defer(() => from(client.writeBatch(command.entries, now()))).pipe(
+      map((requests): SyncEvent => ({ type: 'batchSynced', at: now(), keys, requests })),
+      catchError((error: unknown) => {
+        const failure =
+          error instanceof SheetError ? error : new SheetError(String(error), 'retry');
+        if (failure.kind === 'final') {
+          return of<BatchFailed>({
+            type: 'batchFailed',
+            at: now(),
+            keys,
+            reason: failure.message,
+            final: true,
+            retryInMs: null,
+          });
+        }
+        // A 401 retries at once with fresh credentials (the client dropped them), once; then backoff.
+        const delay =
+          failure.kind === 'auth' && attempt === 1
+            ? 0
+            : backoffDelay(attempt, options.random, failure.retryAfterMs);
+        return concat(
+          of<BatchFailed>({
+            type: 'batchFailed',
+            at: now(),
+            keys,
+            reason: failure.message,
+            final: false,
+            retryInMs: delay,
+          }),
+          timer(delay, scheduler).pipe(mergeMap(() => writeBatch(command, attempt + 1))),
+        );
+      }),
+    );
+  };
+
+  const liveUpdate = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
+    defer(() => from(client.liveUpdate(command.open, command.at))).pipe(
+      mergeMap(({ people }): (SyncEvent | DirectoryLoaded)[] => [
+        directory(people),
+        { type: 'liveSynced', at: now(), open: command.open.length },
+      ]),
+      catchError((error: unknown) =>
+        of<LiveFailed>({
+          type: 'liveFailed',
+          at: now(),
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    );
+
+  return (commands$) => {
+    const cached$ = defer(() => {
+      const people =
+        options.peopleCache === undefined ? null : loadCache(options.peopleCache, options.warn);
+      return people === null
+        ? EMPTY
+        : of<DirectoryLoaded>({ type: 'directoryLoaded', at: now(), people });
+    });
+    const initial$ = defer(() => from(client.readPeople())).pipe(
+      map(directory),
+      catchError((error: unknown) =>
+        of<LiveFailed>({
+          type: 'liveFailed',
+          at: now(),
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    );
+    // concatMap: ordered writes, never dropped or reordered.
+    const writes$ = commands$.pipe(
+      filter(isWrite),
+      concatMap((command) => writeBatch(command)),
+    );
+    // exhaustMap: a tick during an upload is dropped, not queued.
+    const live$ = commands$.pipe(filter(isLive), exhaustMap(liveUpdate));
+    return merge(concat(cached$, initial$), writes$, live$);
+  };
+}
+
+function loadCache(file: string, warn: (message: string) => void): Person[] | null {
+  if (!existsSync(file)) return null;
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(value) ? (value as Person[]) : null;
+  } catch (error) {
+    warn(`ignoring the People cache ${file}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+function saveCache(file: string, people: Person[], warn: (message: string) => void): void {
+  try {
+    const text = JSON.stringify(people);
+    if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  } catch (error) {
+    warn(`could not write the People cache ${file}: ${(error as Error).message}`);
+  }
+}
