@@ -41,7 +41,18 @@ import type {
   SyncEvent,
   WriteBatch,
 } from '../../../streams/events';
+import type { ObservableInput } from 'rxjs';
 import type { SheetsClient } from './sheetsClient';
+
+/**
+ * What the driver needs of a client. The real client returns Promises; the
+ * marble tests give cold observables, so retries and timing run in virtual time.
+ */
+export interface SheetsPort {
+  writeBatch(entries: Parameters<SheetsClient['writeBatch']>[0], now: number): ObservableInput<number>;
+  liveUpdate(open: LiveUpdate['open'], at: number): ObservableInput<{ people: Person[] }>;
+  readPeople(): ObservableInput<Person[]>;
+}
 import { SheetError } from './sheetError';
 
 export interface SheetsDriverOptions {
@@ -57,7 +68,8 @@ const isLive = (c: Command): c is LiveUpdate => c.type === 'liveUpdate';
 
 /** Makes the sheet driver around a client. */
 export function makeSheetsDriver(
-  client: SheetsClient,
+  client: SheetsPort,
+
   options: SheetsDriverOptions,
 ): (commands$: Observable<Command>) => Observable<SyncEvent | DirectoryLoaded> {
   const { scheduler } = options;

@@ -1,0 +1,136 @@
+import { filter, NEVER, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { clock } from '../streams/clock';
+import type { OutboxEntry } from '../streams/commit';
+import type { Output, SyncEvent } from '../streams/events';
+import { defaultRules } from '../streams/rules';
+import { sessionId } from '../streams/sessions';
+import { stampReads } from './support';
+
+const rules = defaultRules('UTC');
+const sync = { enabled: true, batchSize: 2, blockedMs: 300_000 };
+
+const entry = (n: number): OutboxEntry => ({
+  kind: 'card-listed',
+  key: `card:C${n}`,
+  card: `C${n}`,
+  at: 0,
+});
+const [e1, e2, e3] = [entry(1), entry(2), entry(3)];
+
+describe('sync slice', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => {
+      expect(actual).toEqual(expected);
+    });
+  });
+
+  function run(syncMarble: string, values: Record<string, SyncEvent>): Observable<Output> {
+    const sync$ = scheduler.createHotObservable(syncMarble, values);
+    return clock({ reads$: NEVER, directory$: NEVER, sync$ }, rules, scheduler, { sync });
+  }
+
+  it('sends the oldest entries as one batch, one batch at a time, the next only after the ack', () => {
+    scheduler.run(({ expectObservable }) => {
+      // a: an outbox of three (batch size 2): the first two leave.
+      // b: a new outbox report while that batch is in flight sends nothing.
+      // c: the ack marks them done, reports the sync, and sends the third.
+      const syncs = '   1s a 2s   b 1s c';
+      const expected = '1s w 3001ms (mdx)';
+      expectObservable(
+        run(syncs, {
+          a: { type: 'outboxChanged', at: 1000, head: [e1, e2, e3], depth: 3 },
+          b: { type: 'outboxChanged', at: 3001, head: [e1, e2, e3], depth: 3 },
+          c: { type: 'batchSynced', at: 4002, keys: [e1.key, e2.key], requests: 2 },
+        }),
+        '^ 50s !',
+      ).toBe(expected, {
+        w: { type: 'writeBatch', at: 1000, entries: [e1, e2] },
+        m: { type: 'markDone', at: 4002, keys: [e1.key, e2.key] },
+        d: { type: 'synced', at: 4002, what: 'outbox', count: 2, backlog: 1 },
+        x: { type: 'writeBatch', at: 4002, entries: [e3] },
+      });
+    });
+  });
+
+  it('a retryable failure is reported and keeps the batch in flight; a final one parks the outbox until the block ends', () => {
+    scheduler.run(({ expectObservable }) => {
+      const syncs = '   1s a 1s r 1s f';
+      // The block ends at 303002; the first tick after it (360 s) sends the batch again.
+      const expected =
+        '1s w 1000ms r 1000ms f 56997ms l 59999ms l 59999ms l 59999ms l 59999ms l 59999ms (lv)';
+      expectObservable(
+        run(syncs, {
+          a: { type: 'outboxChanged', at: 1000, head: [e1], depth: 1 },
+          r: {
+            type: 'batchFailed',
+            at: 2001,
+            keys: [e1.key],
+            reason: '503',
+            final: false,
+            retryInMs: 800,
+          },
+          f: {
+            type: 'batchFailed',
+            at: 3002,
+            keys: [e1.key],
+            reason: '403',
+            final: true,
+            retryInMs: null,
+          },
+        }),
+        '^ 400s !',
+      ).toBe(expected, {
+        w: { type: 'writeBatch', at: 1000, entries: [e1] },
+        r: {
+          type: 'sync-failed',
+          at: 2001,
+          what: 'outbox',
+          reason: '503',
+          backlog: 1,
+          retryInMs: 800,
+        },
+        f: {
+          type: 'sync-failed',
+          at: 3002,
+          what: 'outbox',
+          reason: '403',
+          backlog: 1,
+          retryInMs: 300_000,
+        },
+        l: { type: 'liveUpdate', at: expect.any(Number) as unknown as number, open: [] },
+        v: { type: 'writeBatch', at: 360_000, entries: [e1] },
+      });
+    });
+  });
+
+  it('every minute asks for one live update carrying the open sessions, oldest first', () => {
+    scheduler.run(({ expectObservable }) => {
+      const reads$ = scheduler
+        .createHotObservable('10s b 5s a', { a: 'AAAA0001', b: 'BBBB0002' })
+        .pipe(stampReads(scheduler));
+      const out$ = clock({ reads$, directory$: NEVER, sync$: NEVER }, rules, scheduler, { sync });
+      expectObservable(out$.pipe(filter((o) => o.type === 'liveUpdate')), '^ 61s !').toBe('60s l', {
+        l: {
+          type: 'liveUpdate',
+          at: 60_000,
+          open: [
+            { session: sessionId('BBBB0002', 10_000), card: 'BBBB0002', name: null, inAt: 10_000 },
+            { session: sessionId('AAAA0001', 15_001), card: 'AAAA0001', name: null, inAt: 15_001 },
+          ],
+        },
+      });
+    });
+  });
+
+  it('without a sheet the sync slice stays silent', () => {
+    scheduler.run(({ expectObservable }) => {
+      const sync$ = scheduler.createHotObservable<SyncEvent>('1s a', {
+        a: { type: 'outboxChanged', at: 1000, head: [e1], depth: 1 },
+      });
+      const out$ = clock({ reads$: NEVER, directory$: NEVER, sync$ }, rules, scheduler);
+      expectObservable(out$, '^ 120s !').toBe('');
+    });
+  });
+});
