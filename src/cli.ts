@@ -6,16 +6,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { asyncScheduler, type Observable, type Subscription } from 'rxjs';
+
 import { version } from '../package.json';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
 import { clockApp, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
-import { loadServiceAccount, makeSheetsClient } from './drivers/sheets/sheetsClient';
+import {
+  loadServiceAccount,
+  makeSheetsClient,
+  type SheetsClient,
+} from './drivers/sheets/sheetsClient';
 import { makeSheetsDriver } from './drivers/sheets/sheetsDriver';
 import { DB_FILE_NAME, Store, StoreError } from './drivers/store/store';
 import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
 import { buildReport, formatReport, reportCsv } from './report/report';
+import { DrainError, drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
 
@@ -88,9 +94,11 @@ function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
   return app$.subscribe({
     error: (error: unknown) => {
       const message =
-        error instanceof StoreError
-          ? `${error.message}\nThe clock stopped so that no tap is shown as taken without being stored.`
-          : `stopped by an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+        error instanceof DrainError
+          ? error.message
+          : error instanceof StoreError
+            ? `${error.message}\nThe clock stopped so that no tap is shown as taken without being stored.`
+            : `stopped by an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
       onEnd();
       fail(message, EXIT_FAILURE);
     },
@@ -162,45 +170,68 @@ withConfigOptions(
     'run virtual time until this instant (default: last tap + auto clock-out limit, at most now)',
   )
   .option('--json', 'write one JSON object per event to stdout instead of console lines')
-  .action((file: string, options: ConfigOptions & { json?: boolean; until?: string }) => {
-    const config = configOrExit(options);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      fail(`cannot read tap log ${file}: ${(error as Error).message}`, EXIT_BAD_INPUT);
-    }
-    const log = parseTapLog(text, file, config.tz, config.readerName);
-    if (log.problems.length > 0) {
-      fail(
-        `tap log ${file} has ${log.problems.length} bad line(s); nothing was replayed:\n${log.problems.map((p) => `  - ${p}`).join('\n')}`,
-        EXIT_BAD_INPUT,
-      );
-    }
-    let until = replayUntil(log.reads, config, Date.now());
-    if (options.until !== undefined) {
-      const parsed = parseTapLog(`${options.until},00000000`, '--until', config.tz, '').reads[0]
-        ?.at;
-      if (parsed === undefined)
+  .option(
+    '--drain-timeout <seconds>',
+    'with a sheet configured: the longest to wait for the sheet to take everything (default 300)',
+  )
+  .action(
+    (
+      file: string,
+      options: ConfigOptions & { json?: boolean; until?: string; drainTimeout?: string },
+    ) => {
+      const config = configOrExit(options);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        fail(`cannot read tap log ${file}: ${(error as Error).message}`, EXIT_BAD_INPUT);
+      }
+      const log = parseTapLog(text, file, config.tz, config.readerName);
+      if (log.problems.length > 0) {
         fail(
-          `--until ${JSON.stringify(options.until)} is not an ISO-8601 date and time`,
+          `tap log ${file} has ${log.problems.length} bad line(s); nothing was replayed:\n${log.problems.map((p) => `  - ${p}`).join('\n')}`,
           EXIT_BAD_INPUT,
         );
-      until = parsed;
-    }
-    const replay = prepareReplay({ reads: log.reads, until }, config, (message) =>
-      process.stderr.write(`badgeclock: ${message}\n`),
-    );
-    const feedback = makeFeedbackDriver({
-      json: options.json === true,
-      zone: config.tz,
-      stdout: process.stdout,
-      stderr: process.stderr,
-    });
-    const subscription = runApp(feedback(replay.events$), () => undefined);
-    replay.flush();
-    subscription.unsubscribe();
-  });
+      }
+      let until = replayUntil(log.reads, config, Date.now());
+      if (options.until !== undefined) {
+        const parsed = parseTapLog(`${options.until},00000000`, '--until', config.tz, '').reads[0]
+          ?.at;
+        if (parsed === undefined)
+          fail(
+            `--until ${JSON.stringify(options.until)} is not an ISO-8601 date and time`,
+            EXIT_BAD_INPUT,
+          );
+        until = parsed;
+      }
+      const warn = (message: string): void => {
+        process.stderr.write(`badgeclock: ${message}\n`);
+      };
+      const client = sheetsClientOf(config, warn);
+      // With a sheet, the replay is committed to an in-memory store whose outbox then feeds the sheet.
+      const store = client === undefined ? undefined : Store.open(':memory:');
+      const replay = prepareReplay({ reads: log.reads, until }, config, warn, store);
+      const feedback = makeFeedbackDriver({
+        json: options.json === true,
+        zone: config.tz,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+      const subscription = runApp(feedback(replay.events$), () => undefined);
+      replay.flush();
+      subscription.unsubscribe();
+      if (store === undefined || client === undefined) return;
+      const drain$ = drainOutbox(store, client, {
+        scheduler: asyncScheduler,
+        random: Math.random,
+        batchSize: config.sheetBatchSize,
+        deadlineMs: Number(options.drainTimeout ?? '300') * 1000,
+      });
+      runApp(feedback(drain$), () => {
+        store.close();
+      });
+    },
+  );
 
 withConfigOptions(
   program
@@ -288,32 +319,42 @@ withConfigOptions(
   }
 });
 
-/** The sheet driver when a spreadsheet is configured; a bad key file is reported but never stops the clock. */
-function sheetDriverOf(config: Config): SheetDriver | undefined {
+/** The sheet client when a spreadsheet is configured; a bad key file is reported, and the clock still runs. */
+function sheetsClientOf(config: Config, warn: (message: string) => void): SheetsClient | undefined {
   if (config.spreadsheetId === undefined || config.keyFile === undefined) return undefined;
-  const warn = (message: string): void => {
-    process.stderr.write(`badgeclock: sheet: ${message}\n`);
-  };
   try {
     loadServiceAccount(config.keyFile);
   } catch (error) {
     warn(
-      `${(error as Error).message} The clock runs and queues every change until the key is fixed.`,
+      `sheet: ${(error as Error).message} Every change is kept and queued until the key is fixed.`,
     );
   }
-  const client = makeSheetsClient({
+  return makeSheetsClient({
     spreadsheetId: config.spreadsheetId,
     keyFile: config.keyFile,
     rootUrl: config.sheetsRootUrl,
     timeoutMs: config.sheetsTimeoutSeconds * 1000,
     zone: config.tz,
-    warn,
+    warn: (message) => {
+      warn(`sheet: ${message}`);
+    },
   });
+}
+
+/** The sheet driver when a spreadsheet is configured. */
+function sheetDriverOf(config: Config): SheetDriver | undefined {
+  const warn = (message: string): void => {
+    process.stderr.write(`badgeclock: ${message}\n`);
+  };
+  const client = sheetsClientOf(config, warn);
+  if (client === undefined) return undefined;
   return makeSheetsDriver(client, {
     scheduler: asyncScheduler,
     random: Math.random,
     peopleCache: join(config.dataDir, 'people-sheet.json'),
-    warn,
+    warn: (message) => {
+      warn(`sheet: ${message}`);
+    },
   });
 }
 

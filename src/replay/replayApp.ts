@@ -8,18 +8,22 @@ import {
   filter,
   map,
   merge,
+  mergeMap,
   NEVER,
   of,
   timer,
   VirtualTimeScheduler,
   type Observable,
 } from 'rxjs';
-import { clock } from '../../streams/clock';
+import { clock, clockSteps } from '../../streams/clock';
+import { commits } from '../../streams/commit';
 import type { CardRead, DirectoryLoaded, DomainEvent } from '../../streams/events';
 import { isDomainEvent } from '../../streams/events';
 import { shiftedScheduler } from '../../streams/shiftedScheduler';
 import { rulesOf, type Config } from '../config';
 import { readPeopleFile } from '../drivers/directory/peopleFile';
+import type { Store } from '../drivers/store/store';
+import { makeStoreDriver } from '../drivers/store/storeDriver';
 
 export interface ReplayPlan {
   readonly reads: readonly CardRead[];
@@ -36,12 +40,15 @@ export function replayUntil(reads: readonly CardRead[], config: Config, now: num
 /**
  * Builds the replay: `events$` is every domain event in order once `flush` runs
  * virtual time to `plan.until`. Subscribe first, then flush; it is synchronous.
- * People come from the people file, read once; nothing is written anywhere.
+ * People come from the people file, read once. With a `store`, every step is
+ * committed to it (replay uses an in-memory one, so the sheet can be fed from
+ * its outbox); the local store of the clock is never touched.
  */
 export function prepareReplay(
   plan: ReplayPlan,
   config: Config,
   warn: (message: string) => void,
+  store?: Store,
 ): { events$: Observable<DomainEvent>; flush: () => void } {
   const first = plan.reads[0];
   if (first === undefined) return { events$: EMPTY, flush: () => undefined };
@@ -59,9 +66,15 @@ export function prepareReplay(
   const reads$ = merge(
     ...plan.reads.map((read) => timer(read.at - origin, virtual).pipe(map(() => read))),
   );
-  const events$ = clock({ reads$, directory$ }, rulesOf(config), scheduler).pipe(
-    filter(isDomainEvent),
-  );
+  const sources = { reads$, directory$ };
+  const rules = rulesOf(config);
+  // With a store, events are taken from what it committed, exactly as live.
+  const events$: Observable<DomainEvent> =
+    store === undefined
+      ? clock(sources, rules, scheduler).pipe(filter(isDomainEvent))
+      : makeStoreDriver(store, () => scheduler.now())
+          .commit(clockSteps(sources, rules, scheduler).pipe(commits()))
+          .pipe(mergeMap((commit) => commit.events));
   return {
     events$,
     flush: () => {

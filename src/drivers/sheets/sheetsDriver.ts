@@ -49,7 +49,10 @@ import type { SheetsClient } from './sheetsClient';
  * marble tests give cold observables, so retries and timing run in virtual time.
  */
 export interface SheetsPort {
-  writeBatch(entries: Parameters<SheetsClient['writeBatch']>[0], now: number): ObservableInput<number>;
+  writeBatch(
+    entries: Parameters<SheetsClient['writeBatch']>[0],
+    now: number,
+  ): ObservableInput<number>;
   liveUpdate(open: LiveUpdate['open'], at: number): ObservableInput<{ people: Person[] }>;
   readPeople(): ObservableInput<Person[]>;
 }
@@ -80,43 +83,8 @@ export function makeSheetsDriver(
     return { type: 'directoryLoaded', at: now(), people };
   };
 
-  /** One batch, retried until it succeeds or fails for good. */
-  const writeBatch = (command: WriteBatch, attempt = 1): Observable<SyncEvent> => {
-    const keys = command.entries.map((entry) => entry.key);
-    return defer(() => from(client.writeBatch(command.entries, now()))).pipe(
-      map((requests): SyncEvent => ({ type: 'batchSynced', at: now(), keys, requests })),
-      catchError((error: unknown) => {
-        const failure =
-          error instanceof SheetError ? error : new SheetError(String(error), 'retry');
-        if (failure.kind === 'final') {
-          return of<BatchFailed>({
-            type: 'batchFailed',
-            at: now(),
-            keys,
-            reason: failure.message,
-            final: true,
-            retryInMs: null,
-          });
-        }
-        // A 401 retries at once with fresh credentials (the client dropped them), once; then backoff.
-        const delay =
-          failure.kind === 'auth' && attempt === 1
-            ? 0
-            : backoffDelay(attempt, options.random, failure.retryAfterMs);
-        return concat(
-          of<BatchFailed>({
-            type: 'batchFailed',
-            at: now(),
-            keys,
-            reason: failure.message,
-            final: false,
-            retryInMs: delay,
-          }),
-          timer(delay, scheduler).pipe(mergeMap(() => writeBatch(command, attempt + 1))),
-        );
-      }),
-    );
-  };
+  const writeBatch = (command: WriteBatch): Observable<SyncEvent> =>
+    writeBatchWithRetry(client, command, options);
 
   const liveUpdate = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
     defer(() => from(client.liveUpdate(command.open, command.at))).pipe(
@@ -160,6 +128,48 @@ export function makeSheetsDriver(
     const live$ = commands$.pipe(filter(isLive), exhaustMap(liveUpdate));
     return merge(concat(cached$, initial$), writes$, live$);
   };
+}
+
+/**
+ * One batch, retried whole until it succeeds or fails for good, reporting every
+ * failed attempt. Retries live inside this inner observable, so the outer
+ * stream never dies. A 401 retries at once (the client dropped its
+ * credentials and signs afresh), once; everything else retryable backs off.
+ */
+export function writeBatchWithRetry(
+  client: Pick<SheetsPort, 'writeBatch'>,
+  command: WriteBatch,
+  options: Pick<SheetsDriverOptions, 'scheduler' | 'random'>,
+  attempt = 1,
+): Observable<SyncEvent> {
+  const { scheduler } = options;
+  const now = (): number => scheduler.now();
+  const keys = command.entries.map((entry) => entry.key);
+  return defer(() => from(client.writeBatch(command.entries, now()))).pipe(
+    map((requests): SyncEvent => ({ type: 'batchSynced', at: now(), keys, requests })),
+    catchError((error: unknown) => {
+      const failure = error instanceof SheetError ? error : new SheetError(String(error), 'retry');
+      const failed = (final: boolean, retryInMs: number | null): BatchFailed => ({
+        type: 'batchFailed',
+        at: now(),
+        keys,
+        reason: failure.message,
+        final,
+        retryInMs,
+      });
+      if (failure.kind === 'final') return of(failed(true, null));
+      const delay =
+        failure.kind === 'auth' && attempt === 1
+          ? 0
+          : backoffDelay(attempt, options.random, failure.retryAfterMs);
+      return concat(
+        of(failed(false, delay)),
+        timer(delay, scheduler).pipe(
+          mergeMap(() => writeBatchWithRetry(client, command, options, attempt + 1)),
+        ),
+      );
+    }),
+  );
 }
 
 function loadCache(file: string, warn: (message: string) => void): Person[] | null {

@@ -124,7 +124,8 @@ export class Store {
 
   /** Opens (creating and migrating when writable) the store at `file`, or throws a StoreError. */
   static open(file: string, options: OpenOptions = {}): Store {
-    const path = resolve(file);
+    const memory = file === ':memory:';
+    const path = memory ? file : resolve(file);
     const dir = dirname(path);
     const readonly = options.readonly === true;
     if (readonly && !existsSync(path)) {
@@ -133,9 +134,10 @@ export class Store {
         path,
       );
     }
-    if (!readonly) {
+    if (!readonly && !memory) {
       try {
         mkdirSync(dir, { recursive: true });
+
         accessSync(dir, constants.W_OK);
         if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
       } catch (error) {
