@@ -8,7 +8,7 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/marbles'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 30000,
 };

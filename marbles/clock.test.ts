@@ -1,9 +1,8 @@
-import { NEVER, type Observable } from 'rxjs';
+import { type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { clock } from '../streams/clock';
 import type { DirectoryLoaded, Output } from '../streams/events';
-import { defaultRules, type Rules } from '../streams/rules';
-import { shiftedScheduler } from '../streams/shiftedScheduler';
+import { type Rules } from '../streams/rules';
 import {
   HOUR,
   autoOut,

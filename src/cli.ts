@@ -12,11 +12,8 @@ import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../str
 import { clockApp, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
-import {
-  loadServiceAccount,
-  makeSheetsClient,
-  type SheetsClient,
-} from './drivers/sheets/sheetsClient';
+import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
+import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { makeSheetsDriver } from './drivers/sheets/sheetsDriver';
 import { DB_FILE_NAME, Store, StoreError } from './drivers/store/store';
 import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
@@ -322,6 +319,10 @@ withConfigOptions(
 /** The sheet client when a spreadsheet is configured; a bad key file is reported, and the clock still runs. */
 function sheetsClientOf(config: Config, warn: (message: string) => void): SheetsClient | undefined {
   if (config.spreadsheetId === undefined || config.keyFile === undefined) return undefined;
+  // Loaded only with a sheet configured: the Google client costs start-up time and memory on a Pi.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load in CommonJS is the point
+  const sheetsModule = require('./drivers/sheets/sheetsClient') as typeof SheetsClientModule;
+  const { loadServiceAccount, makeSheetsClient } = sheetsModule;
   try {
     loadServiceAccount(config.keyFile);
   } catch (error) {

@@ -7,7 +7,11 @@ export interface BackoffOptions {
   readonly maxRetryAfterMs: number;
 }
 
-export const sheetBackoff: BackoffOptions = { baseMs: 1_000, capMs: 64_000, maxRetryAfterMs: 600_000 };
+export const sheetBackoff: BackoffOptions = {
+  baseMs: 1_000,
+  capMs: 64_000,
+  maxRetryAfterMs: 600_000,
+};
 
 /**
  * Delay before retry number `attempt` (1 for the first retry): a uniformly

@@ -1,6 +1,9 @@
 /** Wall-clock arithmetic in the configured IANA zone; instants stay UTC milliseconds. */
 import { TZDate, tz } from '@date-fns/tz';
-import { addDays, format, set, startOfDay } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
+import { set } from 'date-fns/set';
+import { startOfDay } from 'date-fns/startOfDay';
 
 /** Start of the local day (in `zone`) that contains `at`. DST days are 23 or 25 hours long. */
 export function startOfLocalDay(at: number, zone: string): number {

@@ -92,7 +92,7 @@ describe('crash safety', () => {
   });
 
   it('no accepted tap is lost or duplicated across hundreds of kill -9 at random points', async () => {
-    const LIVES_PER_WORKER = 70;
+    const LIVES_PER_WORKER = 55;
     const modes: Mode[] = ['external', 'commit', 'feedback'];
     const workers = modes.map(async (mode, w) => {
       const dataDir = mkdtempSync(join(tmpdir(), `badgeclock-crash-${mode}-`));

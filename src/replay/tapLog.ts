@@ -3,7 +3,7 @@
  * A timestamp without an offset is wall-clock time in the configured zone.
  */
 import { tz } from '@date-fns/tz';
-import { parseISO } from 'date-fns';
+import { parseISO } from 'date-fns/parseISO';
 import { normaliseCardId } from '../../streams/cardId';
 import type { CardRead } from '../../streams/events';
 import { parseCsv } from '../formats/csv';

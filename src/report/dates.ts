@@ -1,5 +1,7 @@
 import { tz } from '@date-fns/tz';
-import { isValid, parse, startOfISOWeek } from 'date-fns';
+import { isValid } from 'date-fns/isValid';
+import { parse } from 'date-fns/parse';
+import { startOfISOWeek } from 'date-fns/startOfISOWeek';
 
 /** Start of the local day `YYYY-MM-DD` in `zone`, or null if it is not a real date. */
 export function parseLocalDate(text: string, zone: string): number | null {

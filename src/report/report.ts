@@ -5,7 +5,9 @@
  * open sessions count up to now.
  */
 import { tz } from '@date-fns/tz';
-import { format, getISOWeek, getISOWeekYear } from 'date-fns';
+import { format } from 'date-fns/format';
+import { getISOWeek } from 'date-fns/getISOWeek';
+import { getISOWeekYear } from 'date-fns/getISOWeekYear';
 import type { SessionRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
 import {
