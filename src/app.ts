@@ -11,9 +11,11 @@ import {
   ignoreElements,
   merge,
   mergeMap,
+  NEVER,
   observeOn,
   share,
   Subject,
+  takeUntil,
   tap,
   type Observable,
   type SchedulerLike,
@@ -39,9 +41,12 @@ export interface AppIo {
 }
 
 /** A sheet driver: carries out the sheet's commands, reports acknowledgements and the People tab. */
-export type SheetDriver = (
+export type SheetDriver = ((
   commands$: Observable<Command>,
-) => Observable<SyncEvent | DirectoryLoaded>;
+) => Observable<SyncEvent | DirectoryLoaded>) & {
+  /** True while a request is in flight (a graceful shutdown waits for it). */
+  readonly busy: () => boolean;
+};
 
 const isListCard = (command: Command): command is ListCard => command.type === 'listCard';
 
@@ -55,6 +60,7 @@ export function clockApp(
   store: Store,
   io: AppIo,
   sheet?: SheetDriver,
+  stop$: Observable<void> = NEVER,
 ): Observable<never> {
   const now = (): number => io.scheduler.now();
   const warn = (message: string): void => {
@@ -82,7 +88,10 @@ export function clockApp(
     sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
   );
 
-  const reads$ = makeKeyboardReader({ input: io.stdin, reader: config.readerName, now });
+  // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
+  const reads$ = makeKeyboardReader({ input: io.stdin, reader: config.readerName, now }).pipe(
+    takeUntil(stop$),
+  );
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
     start: restoreState(store.snapshot(now())),
     sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },

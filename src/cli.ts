@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { asyncScheduler, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, type Observable, type Subscription } from 'rxjs';
 
 import { version } from '../package.json';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
@@ -25,6 +25,9 @@ import { parseTapLog } from './replay/tapLog';
 /** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
 const EXIT_FAILURE = 1;
 const EXIT_BAD_INPUT = 2;
+
+/** How long a stopping clock waits for a sheet request in flight. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 interface ConfigOptions {
   config?: string;
@@ -129,6 +132,8 @@ withConfigOptions(
           ? 'Type or scan a card id and press Enter; Ctrl-C stops the clock.\n'
           : ''),
     );
+    const sheet = sheetDriverOf(config);
+    const stop$ = new Subject<void>();
     const app$ = clockApp(
       config,
       store,
@@ -139,19 +144,44 @@ withConfigOptions(
         scheduler: asyncScheduler,
         json: options.json === true,
       },
-      sheetDriverOf(config),
+      sheet,
+      stop$,
     );
     const subscription = runApp(app$, () => {
       store.close();
     });
-    const stop = (): void => {
-      subscription.unsubscribe();
-      store.close();
-      process.stderr.write('badgeclock: stopped\n');
-      process.exit(0);
+    // Graceful shutdown: stop the reader, let a sheet request in flight finish or time out
+    // (bounded), close the store, exit 0. A second signal exits at once. Every accepted tap
+    // is already committed either way: commits are synchronous and fsynced.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`badgeclock: ${signal} again: exiting now\n`);
+        store.close();
+        process.exit(1);
+      }
+      stopping = true;
+      stop$.next();
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      if (sheet?.busy() === true) {
+        process.stderr.write(
+          `badgeclock: ${signal}: stopping; waiting up to ${SHUTDOWN_GRACE_MS / 1000} s for the sheet request in flight\n`,
+        );
+      }
+      const finish = (): void => {
+        if (sheet?.busy() === true && Date.now() < deadline) {
+          setTimeout(finish, 50);
+          return;
+        }
+        subscription.unsubscribe();
+        store.close();
+        process.stderr.write('badgeclock: stopped\n');
+        process.exit(0);
+      };
+      finish();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
 withConfigOptions(

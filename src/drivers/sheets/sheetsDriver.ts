@@ -21,6 +21,7 @@ import {
   EMPTY,
   exhaustMap,
   filter,
+  finalize,
   from,
   map,
   merge,
@@ -66,6 +67,13 @@ export interface SheetsDriverOptions {
   readonly warn: (message: string) => void;
 }
 
+/** The driver: commands in, acknowledgements and the People tab out; `busy()` while a request is in flight. */
+export type SheetsDriver = ((
+  commands$: Observable<Command>,
+) => Observable<SyncEvent | DirectoryLoaded>) & {
+  readonly busy: () => boolean;
+};
+
 const isWrite = (c: Command): c is WriteBatch => c.type === 'writeBatch';
 const isLive = (c: Command): c is LiveUpdate => c.type === 'liveUpdate';
 
@@ -74,8 +82,19 @@ export function makeSheetsDriver(
   client: SheetsPort,
 
   options: SheetsDriverOptions,
-): (commands$: Observable<Command>) => Observable<SyncEvent | DirectoryLoaded> {
+): SheetsDriver {
   const { scheduler } = options;
+  // Requests in flight, so a graceful shutdown can let them finish.
+  let busy = 0;
+  const tracked = <T>(work$: Observable<T>): Observable<T> =>
+    defer(() => {
+      busy += 1;
+      return work$.pipe(
+        finalize(() => {
+          busy -= 1;
+        }),
+      );
+    });
   const now = (): number => scheduler.now();
 
   const directory = (people: Person[]): DirectoryLoaded => {
@@ -84,10 +103,10 @@ export function makeSheetsDriver(
   };
 
   const writeBatch = (command: WriteBatch): Observable<SyncEvent> =>
-    writeBatchWithRetry(client, command, options);
+    tracked(writeBatchWithRetry(client, command, options));
 
   const liveUpdate = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
-    defer(() => from(client.liveUpdate(command.open, command.at))).pipe(
+    tracked(defer(() => from(client.liveUpdate(command.open, command.at)))).pipe(
       mergeMap(({ people }): (SyncEvent | DirectoryLoaded)[] => [
         directory(people),
         { type: 'liveSynced', at: now(), open: command.open.length },
@@ -101,7 +120,7 @@ export function makeSheetsDriver(
       ),
     );
 
-  return (commands$) => {
+  const run = (commands$: Observable<Command>): Observable<SyncEvent | DirectoryLoaded> => {
     const cached$ = defer(() => {
       const people =
         options.peopleCache === undefined ? null : loadCache(options.peopleCache, options.warn);
@@ -128,6 +147,7 @@ export function makeSheetsDriver(
     const live$ = commands$.pipe(filter(isLive), exhaustMap(liveUpdate));
     return merge(concat(cached$, initial$), writes$, live$);
   };
+  return Object.assign(run, { busy: () => busy > 0 });
 }
 
 /**
