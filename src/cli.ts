@@ -11,9 +11,11 @@ import { version } from '../package.json';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
 import { clockApp, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
+import { formatChecks, runDoctor } from './doctor';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
+import { loadServiceAccount } from './drivers/sheets/serviceAccount';
 import { makeSheetsDriver } from './drivers/sheets/sheetsDriver';
 import { DB_FILE_NAME, Store, StoreError } from './drivers/store/store';
 import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
@@ -330,6 +332,22 @@ withConfigOptions(
 
 withConfigOptions(
   program
+    .command('doctor')
+    .description(
+      'check configuration, data directory, store, key file, sheet, reader and clock; each with a fix',
+    ),
+).action(async (options: ConfigOptions) => {
+  const config = configOrExit(options);
+  const sheets = sheetsClientOf(config, () => undefined);
+  const checks = await runDoctor(config, { sheets, loadServiceAccount });
+  process.stdout.write(`${formatChecks(checks)}\n`);
+  const failed = checks.filter((check) => check.ok === false).length;
+  process.stdout.write(failed === 0 ? 'All checks passed.\n' : `${failed} check(s) failed.\n`);
+  process.exitCode = failed === 0 ? 0 : EXIT_FAILURE;
+});
+
+withConfigOptions(
+  program
     .command('backup')
     .description('write a consistent copy of the database (safe while the clock runs)')
     .argument('<file>', 'where to write the copy'),
@@ -352,7 +370,7 @@ function sheetsClientOf(config: Config, warn: (message: string) => void): Sheets
   // Loaded only with a sheet configured: the Google client costs start-up time and memory on a Pi.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load in CommonJS is the point
   const sheetsModule = require('./drivers/sheets/sheetsClient') as typeof SheetsClientModule;
-  const { loadServiceAccount, makeSheetsClient } = sheetsModule;
+  const { makeSheetsClient } = sheetsModule;
   try {
     loadServiceAccount(config.keyFile);
   } catch (error) {

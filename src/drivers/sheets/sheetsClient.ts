@@ -8,7 +8,6 @@
  * append could duplicate rows. A batch is made idempotent by reading the
  * session ids first, so the driver can safely run a whole batch again.
  */
-import { readFileSync } from 'node:fs';
 import { sheets, type sheets_v4 } from '@googleapis/sheets';
 import { GoogleAuth } from 'google-auth-library';
 import { normaliseCardId } from '../../../streams/cardId';
@@ -30,7 +29,10 @@ import {
   TABS,
   type Cell,
 } from './layout';
+import { loadServiceAccount } from './serviceAccount';
 import { classify, SheetError } from './sheetError';
+
+export { loadServiceAccount } from './serviceAccount';
 
 const SCOPES = ['https://www.googleapis.com/auth/spreadsheets'];
 
@@ -42,57 +44,6 @@ export interface SheetsClientOptions {
   readonly zone: string;
   /** Non-fatal findings (a renamed header, a bad People row). */
   readonly warn: (message: string) => void;
-}
-
-export interface ServiceAccount {
-  readonly client_email: string;
-  readonly private_key: string;
-  readonly private_key_id?: string;
-}
-
-/** Reads and checks the key file; a SheetError that says what is wrong and where. */
-export function loadServiceAccount(keyFile: string): ServiceAccount {
-  let text: string;
-  try {
-    text = readFileSync(keyFile, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EACCES'
-          ? 'is not readable by this user'
-          : String(error);
-    throw new SheetError(
-      `the service-account key file ${keyFile} ${why}. Download a JSON key for the service account (README, "The Google Sheet") and set BADGECLOCK_KEY_FILE to its path.`,
-      'final',
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new SheetError(
-      `the key file ${keyFile} is not JSON; it should be the service account's JSON key as downloaded.`,
-      'final',
-    );
-  }
-  const get = (key: string): unknown =>
-    typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
-  const email = get('client_email');
-  const key = get('private_key');
-  if (get('type') !== 'service_account' || typeof email !== 'string' || typeof key !== 'string') {
-    throw new SheetError(
-      `the key file ${keyFile} is not a service-account key (it needs "type": "service_account", "client_email" and "private_key").`,
-      'final',
-    );
-  }
-  const keyId = get('private_key_id');
-  return {
-    client_email: email,
-    private_key: key,
-    ...(typeof keyId === 'string' ? { private_key_id: keyId } : {}),
-  };
 }
 
 export interface SheetsClient {

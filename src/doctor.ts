@@ -1,0 +1,192 @@
+/**
+ * `badgeclock doctor`: checks of everything the clock needs, each a pass or
+ * fail line with the fix. Read-only: it never changes the store or the sheet.
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config';
+import type { SheetsClient } from './drivers/sheets/sheetsClient';
+import { DB_FILE_NAME, Store } from './drivers/store/store';
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean | 'skip';
+  readonly detail: string;
+  /** What to do when it fails. */
+  readonly fix?: string;
+}
+
+export interface DoctorDeps {
+  /** The sheet client when a spreadsheet is configured. */
+  readonly sheets?: SheetsClient;
+  readonly loadServiceAccount?: (file: string) => { client_email: string };
+  /** Reads whether the system clock is synchronised; null when it cannot be told. */
+  readonly clockSynchronised?: () => Promise<boolean | null>;
+}
+
+/** Runs every check in order; never throws. */
+export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check[]> {
+  const checks: Check[] = [
+    { name: 'configuration', ok: true, detail: config.configFile ?? 'defaults and environment' },
+  ];
+
+  const dir = config.dataDir;
+  let writable = false;
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    writable = true;
+    checks.push({ name: 'data directory', ok: true, detail: `${dir} is writable` });
+  } catch (error) {
+    checks.push({
+      name: 'data directory',
+      ok: false,
+      detail: `${dir}: ${(error as Error).message}`,
+      fix: `make it writable by this user (sudo chown $(whoami) ${dir}), or set BADGECLOCK_DATA_DIR`,
+    });
+  }
+
+  const dbFile = join(dir, DB_FILE_NAME);
+  if (!existsSync(dbFile)) {
+    checks.push({
+      name: 'store',
+      ok: writable ? 'skip' : false,
+      detail: `${dbFile} does not exist yet; the clock creates it on its first start`,
+    });
+  } else {
+    try {
+      const store = Store.open(dbFile, { readonly: true });
+      const result = store.integrityCheck();
+      store.close();
+      checks.push(
+        result === 'ok'
+          ? { name: 'store', ok: true, detail: `${dbFile} opens and passes PRAGMA integrity_check` }
+          : {
+              name: 'store',
+              ok: false,
+              detail: `${dbFile}: integrity_check says ${result}`,
+              fix: 'stop the clock, restore the database from a backup (README, "Data")',
+            },
+      );
+    } catch (error) {
+      checks.push({
+        name: 'store',
+        ok: false,
+        detail: (error as Error).message,
+        fix: 'see the message; the file was not changed',
+      });
+    }
+  }
+
+  if (config.spreadsheetId === undefined || config.keyFile === undefined) {
+    checks.push({
+      name: 'key file',
+      ok: 'skip',
+      detail: 'no spreadsheet configured (the sheet is off)',
+    });
+    checks.push({
+      name: 'spreadsheet',
+      ok: 'skip',
+      detail: 'no spreadsheet configured (the sheet is off)',
+    });
+  } else {
+    const keyFile = config.keyFile;
+    let account: string | null = null;
+    try {
+      account = deps.loadServiceAccount?.(keyFile).client_email ?? null;
+      const mode = statSync(keyFile).mode;
+      if ((mode & 0o077) !== 0) {
+        checks.push({
+          name: 'key file',
+          ok: false,
+          detail: `${keyFile} is readable by other users (mode ${(mode & 0o777).toString(8)})`,
+          fix: `chmod 600 ${keyFile} (and chown it to the clock's user)`,
+        });
+      } else {
+        checks.push({
+          name: 'key file',
+          ok: true,
+          detail: `${keyFile}: service account ${account ?? '?'}, mode 600`,
+        });
+      }
+    } catch (error) {
+      checks.push({
+        name: 'key file',
+        ok: false,
+        detail: (error as Error).message,
+        fix: 'download a JSON key for the service account and set BADGECLOCK_KEY_FILE to it',
+      });
+    }
+    if (account !== null && deps.sheets !== undefined) {
+      try {
+        await deps.sheets.setUp();
+        checks.push({
+          name: 'spreadsheet',
+          ok: true,
+          detail: `${config.spreadsheetId} is reachable and shared with ${account}`,
+        });
+      } catch (error) {
+        checks.push({
+          name: 'spreadsheet',
+          ok: false,
+          detail: (error as Error).message,
+          fix: `share the sheet with ${account} as Editor, and check BADGECLOCK_SPREADSHEET_ID and the network`,
+        });
+      }
+    } else {
+      checks.push({
+        name: 'spreadsheet',
+        ok: false,
+        detail: 'not checked: the key file is not usable',
+      });
+    }
+  }
+
+  checks.push({ name: 'reader', ok: 'skip', detail: `${config.reader} reader: nothing to check` });
+
+  const synced = await (deps.clockSynchronised ?? timedatectlSynchronised)();
+  checks.push(
+    synced === true
+      ? { name: 'system clock', ok: true, detail: 'synchronised (NTP)' }
+      : synced === false
+        ? {
+            name: 'system clock',
+            ok: false,
+            detail: 'not synchronised: taps are stored but their times may be wrong',
+            fix: 'connect the network and enable time sync: sudo timedatectl set-ntp true',
+          }
+        : { name: 'system clock', ok: 'skip', detail: 'cannot tell (no timedatectl here)' },
+  );
+  return checks;
+}
+
+/** `timedatectl show -p NTPSynchronized --value`: yes/no, or null where there is no systemd. */
+export function timedatectlSynchronised(): Promise<boolean | null> {
+  return new Promise((resolve) => {
+    execFile(
+      'timedatectl',
+      ['show', '-p', 'NTPSynchronized', '--value'],
+      { timeout: 5000 },
+      (error, stdout) => {
+        if (error !== null) {
+          resolve(null);
+          return;
+        }
+        const value = stdout.trim();
+        resolve(value === 'yes' ? true : value === 'no' ? false : null);
+      },
+    );
+  });
+}
+
+/** The report a person reads: one line per check, the fix under each failure. */
+export function formatChecks(checks: readonly Check[]): string {
+  return checks
+    .map((check) => {
+      const mark = check.ok === true ? '✔' : check.ok === 'skip' ? '·' : '✖';
+      const fix = check.ok === false && check.fix !== undefined ? `\n    fix: ${check.fix}` : '';
+      return `${mark} ${check.name}: ${check.detail}${fix}`;
+    })
+    .join('\n');
+}
