@@ -46,7 +46,9 @@ export function formatLocalDate(at: number, zone: string): string {
 
 /** A duration as a person writes it: `8h 03m` (minutes rounded down). */
 export function formatDuration(ms: number): string {
-  const totalMinutes = Math.floor(Math.max(0, ms) / 60_000);
+  // To the nearest second first: hours rounded to the microhour must not lose a minute.
+  const totalMinutes = Math.floor(Math.round(Math.max(0, ms) / 1000) / 60);
+
   const hours = Math.floor(totalMinutes / 60);
   const minutes = totalMinutes % 60;
   return `${hours}h ${String(minutes).padStart(2, '0')}m`;

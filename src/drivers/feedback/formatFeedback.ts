@@ -43,12 +43,12 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
       return out(`✔ ${time}  ${who}  in`);
     case 'clock-out':
       return out(
-        `✔ ${time}  ${who}  out  ${formatDuration(event.hours * 3_600_000)} (today ${formatDuration(event.todayHours * 3_600_000)})`,
+        `✔ ${time}  ${who}  out  ${formatDuration(event.at - event.inAt)} (today ${formatDuration(event.todayHours * 3_600_000)})`,
       );
     case 'auto-out': {
       const why = event.reason === 'limit' ? 'at the time limit' : 'at the daily cut-off';
       return out(
-        `⏱ ${formatLocalTime(event.at, zone)}  ${who}  out automatically ${why}  ${formatDuration(event.hours * 3_600_000)} (forgot to clock out?)`,
+        `⏱ ${formatLocalTime(event.at, zone)}  ${who}  out automatically ${why}  ${formatDuration(event.at - event.inAt)} (forgot to clock out?)`,
       );
     }
     case 'ignored':

@@ -1,0 +1,236 @@
+/** The built CLI as a person and a service use it: real processes, real files. */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Clock, runCli } from './support/runCli';
+
+describe('the badgeclock command', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-cli-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const fast = { BADGECLOCK_GUARD_SECONDS: '0', BADGECLOCK_DEBOUNCE_SECONDS: '0' };
+
+  it.each([
+    ['--help'],
+    ['run', '--help'],
+    ['replay', '--help'],
+    ['report', '--help'],
+    ['status', '--help'],
+    ['doctor', '--help'],
+    ['backup', '--help'],
+  ])('%s %s prints help', async (...args) => {
+    const result = await runCli(args, { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Usage: badgeclock/);
+  });
+
+  it('refuses to start on invalid configuration, naming every problem, with exit code 2', async () => {
+    writeFileSync(
+      join(dir, 'badgeclock.config.json'),
+      JSON.stringify({ guardSecnds: 5, dailyCutoff: '25:00' }),
+    );
+    const result = await runCli(['run'], {
+      cwd: dir,
+      env: { BADGECLOCK_TZ: 'Mars/Olympus', BADGECLOCK_DEBOUNCE_SECONDS: 'soon' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid configuration (4 problems)');
+    expect(result.stderr).toMatch(/tz \(BADGECLOCK_TZ\): not an IANA time zone/);
+    expect(result.stderr).toMatch(/debounceSeconds \(BADGECLOCK_DEBOUNCE_SECONDS\)/);
+    expect(result.stderr).toMatch(/guardSecnds .*unknown setting/);
+    expect(result.stderr).toMatch(
+      /dailyCutoff \(.*badgeclock.config.json\): expected a local time "HH:mm"/,
+    );
+  });
+
+  it('clocks in and out from stdin, lists unknown cards, survives garbage, and stops on SIGTERM with 0', async () => {
+    writeFileSync(join(dir, 'people.csv'), 'card,name\nB0B0B0B0,Bob\n');
+    const clock = new Clock(
+      [
+        'run',
+        '--data-dir',
+        join(dir, 'data'),
+        '--people-file',
+        join(dir, 'people.csv'),
+        '--tz',
+        'UTC',
+      ],
+      {
+        env: fast,
+      },
+    );
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) => /✔ \d\d:\d\d {2}Bob {2}in/.test(c.stdout));
+    clock.write('\n\u0000\u0001garbage\n');
+    clock.write(Buffer.alloc(10 * 1024 * 1024, 0x39));
+    clock.write('\nDEADBEEF\n');
+    await clock.waitFor((c) => c.stdout.includes('? unknown card DEADBEEF'));
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) =>
+      /✔ \d\d:\d\d {2}Bob {2}out {2}0h 00m \(today 0h 00m\)/.test(c.stdout),
+    );
+    expect(clock.stderr).toMatch(/line 2: empty line/);
+    expect(clock.stderr).toMatch(/line 3: binary or control bytes/);
+    expect(clock.stderr).toMatch(/line 4: 10485760 bytes is too long/);
+    clock.child.stdin.end();
+    // End of input ends the reader, not the clock.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(clock.child.exitCode).toBeNull();
+    expect(await clock.stop('SIGTERM')).toBe(0);
+    await clock.waitFor((c) => c.stderr.includes('badgeclock: stopped'));
+    expect(readFileSync(join(dir, 'people.csv'), 'utf8')).toContain('DEADBEEF,,yes,');
+  });
+
+  it('--json writes one JSON object per event and nothing else on stdout', async () => {
+    const clock = new Clock(['run', '--json', '--data-dir', join(dir, 'data'), '--tz', 'UTC'], {
+      env: fast,
+    });
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    clock.write('C0FFEE00\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    clock.write('C0FFEE00\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-out"'));
+    await clock.stop();
+    const events = clock.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((e) => e.type)).toEqual(['tap', 'unknown', 'clock-in', 'tap', 'clock-out']);
+    const out = events[4] ?? {};
+    expect(out).toMatchObject({ card: 'C0FFEE00', name: null, session: events[2]?.session });
+    expect(typeof out.hours).toBe('number');
+    expect(Date.parse(String(out.at))).toBeGreaterThan(0);
+  });
+
+  it('a restarted clock carries on: the session opened before the restart is closed after it', async () => {
+    const args = ['run', '--json', '--data-dir', join(dir, 'data'), '--tz', 'UTC'];
+    const first = new Clock(args, { env: fast });
+    await first.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    first.write('A1A1A1A1\n');
+    await first.waitFor((c) => c.stdout.includes('"clock-in"'));
+    first.child.kill('SIGKILL');
+    await first.exited();
+    const second = new Clock(args, { env: fast });
+    await second.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    second.write('A1A1A1A1\n');
+    await second.waitFor((c) => c.stdout.includes('"clock-out"'));
+    await second.stop();
+    const inEvent = JSON.parse(
+      first.stdout.split('\n').find((l) => l.includes('"clock-in"')) ?? '{}',
+    ) as { session: string };
+    const outEvent = JSON.parse(
+      second.stdout.split('\n').find((l) => l.includes('"clock-out"')) ?? '{}',
+    ) as { session: string };
+    expect(outEvent.session).toBe(inEvent.session);
+    const db = new Database(join(dir, 'data', 'badgeclock.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n, min(status) AS status FROM sessions').get()).toEqual({
+      n: 1,
+      status: 'out',
+    });
+    db.close();
+  });
+
+  it('replays a tap log in any order and prints the sessions; a bad line is refused with file:line', async () => {
+    writeFileSync(
+      join(dir, 'people.csv'),
+      'card,name,active,aliases\n04A3C6CAE26180,Alice,yes,0012345678\n',
+    );
+    const log = join(dir, 'day.csv');
+    writeFileSync(
+      log,
+      [
+        'timestamp,card,reader',
+        '2026-03-23T17:04:00,04A3C6CAE26180',
+        '2026-03-23T08:59:00,04A3C6CAE26180,front',
+        '2026-03-23T12:31:00,0012345678,wedge',
+        '2026-03-23T13:02:00,04A3C6CAE26180',
+        '2026-03-23T10:00:00,CAFE0001',
+      ].join('\n'),
+    );
+    const result = await runCli(
+      ['replay', log, '--tz', 'Europe/Berlin', '--people-file', join(dir, 'people.csv')],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').filter((l) => /^[✔⏱]/.test(l))).toEqual([
+      '✔ 08:59  Alice  in',
+      '✔ 10:00  CAFE0001  in',
+      '✔ 12:31  Alice  out  3h 32m (today 3h 32m)',
+      '✔ 13:02  Alice  in',
+      '✔ 17:04  Alice  out  4h 02m (today 7h 34m)',
+      '⏱ 22:00  CAFE0001  out automatically at the time limit  12h 00m (forgot to clock out?)',
+    ]);
+    writeFileSync(
+      log,
+      '2026-03-23T08:59:00,04A3C6CAE26180\nyesterday,04A3C6CAE26180\n2026-03-23T09:00:00,zz\n',
+    );
+    const bad = await runCli(['replay', log], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${log}:2: "yesterday" is not an ISO-8601 date and time`);
+    expect(bad.stderr).toContain(`${log}:3: `);
+  });
+
+  it('a database that is not a database is refused and left byte for byte as it was', async () => {
+    const data = join(dir, 'data');
+    const file = join(data, 'badgeclock.db');
+    mkdirSync(data);
+    const junk = Buffer.from('this is not a database, it is a shopping list\n'.repeat(200));
+    writeFileSync(file, junk);
+    const result = await runCli(['run', '--data-dir', data], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).toMatch(/not a valid badgeclock database or is corrupt.*not changed/);
+    expect(readFileSync(file).equals(junk)).toBe(true);
+  });
+
+  it('a database from a newer badgeclock is refused without being changed', async () => {
+    const data = join(dir, 'data');
+    const file = join(data, 'badgeclock.db');
+    mkdirSync(data);
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    const before = readFileSync(file);
+    const result = await runCli(['run', '--data-dir', data], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/schema version 99, newer than this badgeclock knows/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('report --csv neutralises formula-looking names and status shows the open sessions', async () => {
+    writeFileSync(join(dir, 'people.csv'), 'card,name\nB0B0B0B0,=1+1\nC0C0C0C0,"@evil, Inc"\n');
+    const args = [
+      '--data-dir',
+      join(dir, 'data'),
+      '--people-file',
+      join(dir, 'people.csv'),
+      '--tz',
+      'UTC',
+    ];
+    const clock = new Clock(['run', ...args], { env: fast });
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    clock.write('B0B0B0B0\nC0C0C0C0\n');
+    await clock.waitFor((c) => (c.stdout.match(/ in$/gm) ?? []).length === 2);
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) => c.stdout.includes(' out '));
+    await clock.stop();
+    const csv = await runCli(['report', '--csv', ...args], { cwd: dir });
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.split('\r\n');
+    expect(lines[0]).toBe('session,date,name,card,in,out,hours,status,reader');
+    expect(lines.find((l) => l.includes('B0B0B0B0'))).toMatch(/,'=1\+1,B0B0B0B0,.*,out,/);
+    expect(lines.find((l) => l.includes('C0C0C0C0'))).toMatch(
+      /,"'@evil, Inc",C0C0C0C0,.*,,[0-9.]+,in,/,
+    );
+    const status = await runCli(['status', ...args], { cwd: dir });
+    expect(status.stdout).toMatch(/Open sessions: 1\n {2}@evil, Inc +since/);
+    expect(status.stdout).toMatch(/Outbox: \d+ pending/);
+    expect(status.stdout).toMatch(/Last tap: .* B0B0B0B0 {2}clock-out/);
+  });
+});

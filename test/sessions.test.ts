@@ -1,0 +1,592 @@
+/**
+ * The one reducer on its own: arrays of input events folded through
+ * makeReducer(rules), no RxJS, no scheduler. Instants are written as local ISO
+ * times with their offset, so the DST offsets are visible in each test.
+ */
+import type { Person } from '../streams/directory';
+import type {
+  CardRead,
+  ClockEvent,
+  ClockStarted,
+  DirectoryLoaded,
+  MinuteElapsed,
+  Output,
+} from '../streams/events';
+import { defaultRules, type Rules } from '../streams/rules';
+import {
+  initialState,
+  makeReducer,
+  restoreState,
+  sessionId,
+  type ClockState,
+} from '../streams/sessions';
+import { formatDuration, formatLocalTime, toHours } from '../streams/zoned';
+
+const BERLIN = 'Europe/Berlin';
+const berlin = defaultRules(BERLIN);
+const SECOND = 1_000;
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+const ALICE = '04A3C6CAE26180';
+const BOB = 'B0B0B0B0';
+const CAROL = 'C0C0C0C0';
+const alice: Person = { card: ALICE, name: 'Alice', active: true, aliases: ['0012345678'] };
+const bob: Person = { card: BOB, name: 'Bob', active: true, aliases: [] };
+const carol: Person = { card: CAROL, name: 'Carol', active: true, aliases: [] };
+
+/** A UTC instant from a local ISO time with its offset. */
+function at(isoWithOffset: string): number {
+  const ms = Date.parse(isoWithOffset);
+  if (Number.isNaN(ms)) throw new Error(`not an ISO time: ${isoWithOffset}`);
+  return ms;
+}
+
+// ---- inputs --------------------------------------------------------------
+
+function read(when: number, card: string, reader = 'door'): CardRead {
+  return { type: 'cardRead', at: when, card, reader };
+}
+function tick(when: number): MinuteElapsed {
+  return { type: 'minuteElapsed', at: when };
+}
+function started(when: number): ClockStarted {
+  return { type: 'clockStarted', at: when };
+}
+function loaded(when: number, people: readonly Person[]): DirectoryLoaded {
+  return { type: 'directoryLoaded', at: when, people };
+}
+/** Every wall-clock minute boundary in [from, to]. */
+function ticks(from: number, to: number): MinuteElapsed[] {
+  const out: MinuteElapsed[] = [];
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t <= to; t += MINUTE) out.push(tick(t));
+  return out;
+}
+
+// ---- expected outputs ----------------------------------------------------
+
+function tapped(when: number, card: string, name: string | null): Output {
+  return { type: 'tap', at: when, card, name, reader: 'door' };
+}
+function clockedIn(when: number, card: string, name: string | null): Output {
+  return { type: 'clock-in', at: when, card, name, session: sessionId(card, when), reader: 'door' };
+}
+function clockedOut(
+  when: number,
+  card: string,
+  inAt: number,
+  name: string | null,
+  hours: number,
+  todayHours = hours,
+): Output {
+  return {
+    type: 'clock-out',
+    at: when,
+    card,
+    name,
+    session: sessionId(card, inAt),
+    reader: 'door',
+    inAt,
+    hours,
+    todayHours,
+  };
+}
+function autoOut(
+  when: number,
+  card: string,
+  inAt: number,
+  name: string | null,
+  reason: 'limit' | 'cutoff',
+  hours: number,
+): Output {
+  return {
+    type: 'auto-out',
+    at: when,
+    card,
+    name,
+    session: sessionId(card, inAt),
+    inAt,
+    hours,
+    reason,
+  };
+}
+function ignored(
+  when: number,
+  card: string,
+  name: string | null,
+  reason: 'double-tap' | 'inactive',
+): Output {
+  return { type: 'ignored', at: when, card, name, reason, reader: 'door' };
+}
+function unknown(when: number, card: string, policy: 'accept' | 'reject'): Output {
+  return { type: 'unknown', at: when, card, name: null, policy, reader: 'door' };
+}
+
+// ---- folding -------------------------------------------------------------
+
+interface Replay {
+  readonly state: ClockState;
+  /** Every output, in order. */
+  readonly out: readonly Output[];
+  /** The outputs of the last event alone. */
+  readonly last: readonly Output[];
+}
+
+/** Folds the events through the reducer, as `scan` does, collecting what came out. */
+function replay(
+  events: readonly ClockEvent[],
+  rules: Rules = berlin,
+  start: ClockState = initialState,
+): Replay {
+  const reduce = makeReducer(rules);
+  let state = start;
+  const out: Output[] = [];
+  let last: readonly Output[] = [];
+  for (const event of events) {
+    const step = reduce(state, event);
+    state = step.state;
+    last = step.out;
+    out.push(...step.out);
+  }
+  return { state, out, last };
+}
+
+const directory = (people: readonly Person[] = [alice, bob, carol]): DirectoryLoaded =>
+  loaded(0, people);
+
+describe('the sessions reducer', () => {
+  describe('taps toggle (rule 2)', () => {
+    it('a first tap clocks in and the next clocks out with the real elapsed time', () => {
+      const inAt = at('2026-05-12T08:00:00+02:00');
+      const outAt = at('2026-05-12T16:30:00+02:00');
+      const { out, state } = replay([directory(), read(inAt, ALICE), read(outAt, ALICE)]);
+      expect(out).toEqual([
+        tapped(inAt, ALICE, 'Alice'),
+        clockedIn(inAt, ALICE, 'Alice'),
+        tapped(outAt, ALICE, 'Alice'),
+        clockedOut(outAt, ALICE, inAt, 'Alice', 8.5),
+      ]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it('a night across the spring-forward change lasts 9 real hours from 22:00 to 08:00, 7 of them on the day of the clock-out', () => {
+      const inAt = at('2026-03-28T22:00:00+01:00');
+      const outAt = at('2026-03-29T08:00:00+02:00');
+      const { last } = replay([directory(), read(inAt, ALICE), read(outAt, ALICE)]);
+      expect(last).toEqual([
+        tapped(outAt, ALICE, 'Alice'),
+        clockedOut(outAt, ALICE, inAt, 'Alice', 9, 7),
+      ]);
+    });
+
+    it('a night across the fall-back change lasts 11 real hours from 22:00 to 08:00, 9 of them on the day of the clock-out', () => {
+      const inAt = at('2026-10-24T22:00:00+02:00');
+      const outAt = at('2026-10-25T08:00:00+01:00');
+      const { last } = replay([directory(), read(inAt, ALICE), read(outAt, ALICE)]);
+      expect(last).toEqual([
+        tapped(outAt, ALICE, 'Alice'),
+        clockedOut(outAt, ALICE, inAt, 'Alice', 11, 9),
+      ]);
+    });
+
+    it("todayHours adds the local day's earlier sessions and only the part of a night session after midnight", () => {
+      const events = [
+        directory(),
+        read(at('2026-05-11T22:00:00+02:00'), ALICE),
+        read(at('2026-05-12T02:00:00+02:00'), ALICE),
+        read(at('2026-05-12T09:00:00+02:00'), ALICE),
+        read(at('2026-05-12T10:30:00+02:00'), ALICE),
+      ];
+      const { out } = replay(events);
+      const clockOuts = out.filter((o) => o.type === 'clock-out');
+      expect(clockOuts.map((o) => [o.hours, o.todayHours])).toEqual([
+        [4, 2],
+        [1.5, 3.5],
+      ]);
+    });
+
+    it("an alias is clocked under the person's own card id", () => {
+      const inAt = at('2026-05-12T08:00:00+02:00');
+      const outAt = at('2026-05-12T09:00:00+02:00');
+      const { out } = replay([directory(), read(inAt, '0012345678'), read(outAt, ALICE)]);
+      expect(out).toEqual([
+        tapped(inAt, ALICE, 'Alice'),
+        clockedIn(inAt, ALICE, 'Alice'),
+        tapped(outAt, ALICE, 'Alice'),
+        clockedOut(outAt, ALICE, inAt, 'Alice', 1),
+      ]);
+    });
+  });
+
+  describe('debounce (rule 1)', () => {
+    const first = at('2026-05-12T08:00:00+02:00');
+
+    it('a read one millisecond short of the debounce window after the previous read is the same presentation', () => {
+      const { last } = replay([directory(), read(first, ALICE), read(first + 2_999, ALICE)]);
+      expect(last).toEqual([]);
+    });
+
+    it('a read exactly the debounce window after the previous read is a new presentation', () => {
+      const again = first + berlin.debounceMs;
+      const { last } = replay([directory(), read(first, ALICE), read(again, ALICE)]);
+      // A new presentation is a tap; this soon after clocking in, the guard ignores it.
+      expect(last).toEqual([
+        tapped(again, ALICE, 'Alice'),
+        ignored(again, ALICE, 'Alice', 'double-tap'),
+      ]);
+    });
+
+    it('the window slides with every sighting: a card held for a minute is one tap', () => {
+      const held = Array.from({ length: 25 }, (_, i) => read(first + i * 2_500, ALICE));
+      const { out } = replay([directory(), ...held]);
+      expect(out).toEqual([tapped(first, ALICE, 'Alice'), clockedIn(first, ALICE, 'Alice')]);
+    });
+
+    it("each id debounces itself: the card's decimal alias from a second reader is a new presentation", () => {
+      const { last } = replay([directory(), read(first, ALICE), read(first + 500, '0012345678')]);
+      expect(last).toEqual([
+        tapped(first + 500, ALICE, 'Alice'),
+        ignored(first + 500, ALICE, 'Alice', 'double-tap'),
+      ]);
+    });
+  });
+
+  describe('the guard (rule 3)', () => {
+    const inAt = at('2026-05-12T08:00:00+02:00');
+
+    it('a tap exactly the guard interval after clocking in is accepted and clocks out', () => {
+      const outAt = inAt + berlin.guardMs;
+      const { last } = replay([directory(), read(inAt, ALICE), read(outAt, ALICE)]);
+      expect(last).toEqual([
+        tapped(outAt, ALICE, 'Alice'),
+        clockedOut(outAt, ALICE, inAt, 'Alice', toHours(berlin.guardMs)),
+      ]);
+    });
+
+    it('a tap one millisecond short of the guard interval after clocking in is an ignored double tap', () => {
+      const early = inAt + berlin.guardMs - 1;
+      const { last, state } = replay([directory(), read(inAt, ALICE), read(early, ALICE)]);
+      expect(last).toEqual([
+        tapped(early, ALICE, 'Alice'),
+        ignored(early, ALICE, 'Alice', 'double-tap'),
+      ]);
+      expect(state.open.get(ALICE)?.inAt).toBe(inAt);
+    });
+
+    it('after clocking out, a tap inside the guard is ignored and a tap exactly at it clocks in again', () => {
+      const outAt = inAt + HOUR;
+      const early = outAt + berlin.guardMs - 1;
+      const again = outAt + berlin.guardMs;
+      const events = [directory(), read(inAt, ALICE), read(outAt, ALICE)];
+      expect(replay([...events, read(early, ALICE)]).last).toEqual([
+        tapped(early, ALICE, 'Alice'),
+        ignored(early, ALICE, 'Alice', 'double-tap'),
+      ]);
+      expect(replay([...events, read(again, ALICE)]).last).toEqual([
+        tapped(again, ALICE, 'Alice'),
+        clockedIn(again, ALICE, 'Alice'),
+      ]);
+    });
+
+    it('the guard carries across a restart from the snapshot', () => {
+      const start = restoreState({
+        open: [],
+        lastAccepted: [{ card: ALICE, at: inAt }],
+        recent: [],
+        listed: [],
+      });
+      const early = inAt + 10 * SECOND;
+      const { last } = replay([directory(), read(early, ALICE)], berlin, start);
+      expect(last).toEqual([
+        tapped(early, ALICE, 'Alice'),
+        ignored(early, ALICE, 'Alice', 'double-tap'),
+      ]);
+    });
+  });
+
+  describe('forgotten clock-outs (rule 4)', () => {
+    const inAt = at('2026-05-12T08:00:00+02:00');
+    const limit = at('2026-05-12T20:00:00+02:00');
+
+    it('a tap that reaches a session past its limit first closes it at the limit, then clocks in anew', () => {
+      const late = at('2026-05-12T20:05:00+02:00');
+      const { last, state } = replay([directory(), read(inAt, ALICE), read(late, ALICE)]);
+      expect(last).toEqual([
+        tapped(late, ALICE, 'Alice'),
+        autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12),
+        clockedIn(late, ALICE, 'Alice'),
+      ]);
+      expect(state.open.get(ALICE)?.inAt).toBe(late);
+    });
+
+    it('a tick one millisecond before the limit closes nothing; the tick at the limit closes it there', () => {
+      const events = [directory(), read(inAt, ALICE)];
+      expect(replay([...events, tick(limit - 1)]).last).toEqual([]);
+      expect(replay([...events, tick(limit)]).last).toEqual([
+        autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12),
+      ]);
+    });
+
+    it('a late tick closes the session at its limit, not at the time of the tick', () => {
+      const { last } = replay([directory(), read(inAt, ALICE), tick(limit + 7 * MINUTE)]);
+      expect(last).toEqual([autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12)]);
+    });
+
+    it('one tick closes several overdue sessions in the order they fell due, ties by card id', () => {
+      // Restored after a night off, listed in no particular order.
+      const session = (card: string, name: string, local: string) => {
+        const when = at(local);
+        return { id: sessionId(card, when), card, name, inAt: when, reader: 'door' };
+      };
+      const start = restoreState({
+        open: [
+          session(CAROL, 'Carol', '2026-05-12T10:00:00+02:00'),
+          session(BOB, 'Bob', '2026-05-12T09:00:00+02:00'),
+          session(ALICE, 'Alice', '2026-05-12T10:00:00+02:00'),
+          session('D0D0D0D0', 'Dan', '2026-05-12T07:30:00+02:00'),
+        ],
+        lastAccepted: [],
+        recent: [],
+        listed: [],
+      });
+      const { last, state } = replay([started(at('2026-05-13T07:00:00+02:00'))], berlin, start);
+      expect(last.map((o) => (o.type === 'auto-out' ? [o.card, formatLocalTime(o.at, BERLIN)] : o)))
+        .toEqual([
+          ['D0D0D0D0', '19:30'],
+          [BOB, '21:00'],
+          [ALICE, '22:00'],
+          [CAROL, '22:00'],
+        ]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it('a daily cut-off earlier than the limit closes the session at the cut-off', () => {
+      const rules: Rules = { ...berlin, dailyCutoff: '23:00' };
+      const evening = at('2026-05-12T20:00:00+02:00');
+      const cutoff = at('2026-05-12T23:00:00+02:00');
+      const { out } = replay([directory(), read(evening, ALICE), ...ticks(evening, cutoff)], rules);
+      expect(out.at(-1)).toEqual(autoOut(cutoff, ALICE, evening, 'Alice', 'cutoff', 3));
+    });
+
+    it('a daily cut-off later than the limit leaves the limit in charge', () => {
+      const rules: Rules = { ...berlin, dailyCutoff: '23:00' };
+      const { out } = replay([directory(), read(inAt, ALICE), ...ticks(inAt, limit)], rules);
+      expect(out.at(-1)).toEqual(autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12));
+    });
+
+    it("a session opened after the day's cut-off runs to the next day's cut-off across midnight", () => {
+      const rules: Rules = { ...berlin, dailyCutoff: '06:00' };
+      const night = at('2026-05-12T23:30:00+02:00');
+      const cutoff = at('2026-05-13T06:00:00+02:00');
+      const late = at('2026-05-13T06:10:00+02:00');
+      const { last } = replay([directory(), read(night, ALICE), read(late, ALICE)], rules);
+      expect(last).toEqual([
+        tapped(late, ALICE, 'Alice'),
+        autoOut(cutoff, ALICE, night, 'Alice', 'cutoff', 6.5),
+        clockedIn(late, ALICE, 'Alice'),
+      ]);
+    });
+
+    it('an auto clock-out is not a tap: a tap right after it clocks in, unguarded', () => {
+      const soon = limit + 30 * SECOND;
+      const { last } = replay([directory(), read(inAt, ALICE), tick(limit), read(soon, ALICE)]);
+      expect(last).toEqual([tapped(soon, ALICE, 'Alice'), clockedIn(soon, ALICE, 'Alice')]);
+    });
+
+    it('a restarted clock closes at once what fell due while it was off', () => {
+      const start = restoreState({
+        open: [{ id: sessionId(ALICE, inAt), card: ALICE, name: 'Alice', inAt, reader: 'door' }],
+        lastAccepted: [{ card: ALICE, at: inAt }],
+        recent: [],
+        listed: [],
+      });
+      const { last } = replay([started(at('2026-05-13T07:00:00+02:00'))], berlin, start);
+      expect(last).toEqual([autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12)]);
+    });
+  });
+
+  describe('unknown and deactivated cards (rule 5)', () => {
+    const first = at('2026-05-12T08:00:00+02:00');
+    const later = at('2026-05-12T09:00:00+02:00');
+    const card = 'DEADBEEF';
+
+    it('an unknown card is clocked in under its own id and listed for naming once (accept)', () => {
+      const { out } = replay([directory(), read(first, card), read(later, card)]);
+      expect(out).toEqual([
+        tapped(first, card, null),
+        unknown(first, card, 'accept'),
+        { type: 'listCard', at: first, card },
+        clockedIn(first, card, null),
+        tapped(later, card, null),
+        clockedOut(later, card, first, null, 1),
+      ]);
+    });
+
+    it('an unknown card under policy reject gets feedback, is listed once and opens no session', () => {
+      const rules: Rules = { ...berlin, unknownCards: 'reject' };
+      const soon = first + 10 * SECOND;
+      const { out, state } = replay([directory(), read(first, card), read(soon, card)], rules);
+      // Not accepted, so not guarded either: the second tap is unknown again, not a double tap.
+      expect(out).toEqual([
+        tapped(first, card, null),
+        unknown(first, card, 'reject'),
+        { type: 'listCard', at: first, card },
+        tapped(soon, card, null),
+        unknown(soon, card, 'reject'),
+      ]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it('a card in People with a blank name is unknown and not listed again', () => {
+      const blank: Person = { card, name: '  ', active: true, aliases: [] };
+      const { out } = replay([directory([alice, blank]), read(first, card)]);
+      expect(out).toEqual([
+        tapped(first, card, null),
+        unknown(first, card, 'accept'),
+        clockedIn(first, card, null),
+      ]);
+    });
+
+    it('a named deactivated card cannot clock in', () => {
+      const off: Person = { ...bob, active: false };
+      const { out, state } = replay([directory([alice, off]), read(first, BOB)]);
+      expect(out).toEqual([tapped(first, BOB, 'Bob'), ignored(first, BOB, 'Bob', 'inactive')]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it('a deactivated card cannot clock in before the manager has named it either', () => {
+      // A lost badge listed by the clock, never named, then switched off by the manager.
+      const off: Person = { card, name: '', active: false, aliases: [] };
+      const { out, state } = replay([directory([alice, off]), read(first, card)]);
+      expect(out).toEqual([tapped(first, card, null), ignored(first, card, null, 'inactive')]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it('a card deactivated while clocked in can still clock out, and not back in', () => {
+      const off: Person = { ...alice, active: false };
+      const again = later + 5 * MINUTE;
+      const { out } = replay([
+        directory(),
+        read(first, ALICE),
+        loaded(first + MINUTE, [off, bob]),
+        read(later, ALICE),
+        read(again, ALICE),
+      ]);
+      expect(out.slice(2)).toEqual([
+        tapped(later, ALICE, 'Alice'),
+        clockedOut(later, ALICE, first, 'Alice', 1),
+        tapped(again, ALICE, 'Alice'),
+        ignored(again, ALICE, 'Alice', 'inactive'),
+      ]);
+    });
+
+    it('a name typed into People while the card is clocked in is filled in once and used on the clock-out', () => {
+      const named: Person = { card, name: 'Dana', active: true, aliases: [] };
+      const { out } = replay([
+        directory(),
+        read(first, card),
+        loaded(first + MINUTE, [alice, named]),
+        loaded(first + 2 * MINUTE, [alice, named]),
+        read(later, card),
+      ]);
+      expect(out.slice(4)).toEqual([
+        { type: 'nameCard', at: first + MINUTE, card, name: 'Dana' },
+        tapped(later, card, 'Dana'),
+        clockedOut(later, card, first, 'Dana', 1),
+      ]);
+    });
+  });
+
+  describe('events that are not taps', () => {
+    it('a reader fault is reported and leaves the state as it was', () => {
+      const before = replay([directory(), read(at('2026-05-12T08:00:00+02:00'), ALICE)]).state;
+      const fault: ClockEvent = {
+        type: 'readRejected',
+        at: at('2026-05-12T08:00:01+02:00'),
+        reader: 'door',
+        reason: 'contains control or binary bytes',
+      };
+      const step = makeReducer(berlin)(before, fault);
+      expect(step.out).toEqual([
+        { type: 'reader-fault', at: fault.at, reader: 'door', reason: fault.reason },
+      ]);
+      expect(step.state).toBe(before);
+    });
+
+    it('sync events leave the sessions as they were', () => {
+      const before = replay([directory(), read(at('2026-05-12T08:00:00+02:00'), ALICE)]).state;
+      const step = makeReducer(berlin)(before, {
+        type: 'batchSynced',
+        at: at('2026-05-12T08:00:05+02:00'),
+        keys: ['x'],
+        requests: 1,
+      });
+      expect(step).toEqual({ state: before, out: [] });
+    });
+  });
+
+  it('replaying a day gives the sessions a person would write down by hand', () => {
+    const day = (hms: string): number => at(`2026-05-12T${hms}+02:00`);
+    const reads: CardRead[] = [
+      // Bob holds his card on the reader for five seconds, then taps again to be sure.
+      read(day('08:45:03.000'), BOB),
+      read(day('08:45:03.400'), BOB),
+      read(day('08:45:04.100'), BOB),
+      read(day('08:45:05.000'), BOB),
+      read(day('08:45:06.200'), BOB),
+      read(day('08:45:07.900'), BOB),
+      read(day('08:45:21.000'), BOB),
+      read(day('08:59:12.000'), ALICE),
+      read(day('09:10:07.000'), CAROL),
+      read(day('12:31:40.000'), ALICE),
+      read(day('13:02:05.000'), ALICE),
+      read(day('17:04:30.000'), ALICE),
+      // Bob again holds his card, then taps once more on his way out.
+      read(day('17:30:10.000'), BOB),
+      read(day('17:30:10.600'), BOB),
+      read(day('17:30:11.500'), BOB),
+      read(day('17:30:13.000'), BOB),
+      read(day('17:30:40.000'), BOB),
+      // Carol never clocks out.
+    ];
+    const events = [directory(), ...reads, ...ticks(day('08:00:00'), day('22:00:00'))].sort(
+      (a, b) => a.at - b.at,
+    );
+    const { out, state } = replay(events);
+
+    // What a person would write down from the day, in order of arrival:
+    //   Bob    08:45 - 17:30   8h 45m
+    //   Alice  08:59 - 12:31   3h 32m
+    //   Carol  09:10 - 21:10  12h 00m  (forgot to clock out: closed at the 12 h limit)
+    //   Alice  13:02 - 17:04   4h 02m  (7h 34m for the day)
+    const writtenByHand = [
+      ['Bob', '08:45', '17:30', '8h 45m', 'out'],
+      ['Alice', '08:59', '12:31', '3h 32m', 'out'],
+      ['Carol', '09:10', '21:10', '12h 00m', 'auto'],
+      ['Alice', '13:02', '17:04', '4h 02m', 'out'],
+    ];
+    const sessions = out
+      .flatMap((o) => (o.type === 'clock-out' || o.type === 'auto-out' ? [o] : []))
+      .sort((a, b) => a.inAt - b.inAt)
+      .map((o) => [
+        o.name,
+        formatLocalTime(o.inAt, BERLIN),
+        formatLocalTime(o.at, BERLIN),
+        formatDuration(Math.round(o.hours * HOUR)),
+        o.type === 'auto-out' ? 'auto' : 'out',
+      ]);
+    expect(sessions).toEqual(writtenByHand);
+
+    const aliceOut = out.filter((o) => o.type === 'clock-out' && o.card === ALICE).at(-1);
+    expect(aliceOut?.type === 'clock-out' && formatDuration(aliceOut.todayHours * HOUR)).toBe(
+      '7h 34m',
+    );
+    // Bob's two extra taps were ignored with their own feedback, and nobody is left clocked in.
+    expect(out.filter((o) => o.type === 'ignored')).toEqual([
+      ignored(day('08:45:21'), BOB, 'Bob', 'double-tap'),
+      ignored(day('17:30:40'), BOB, 'Bob', 'double-tap'),
+    ]);
+    expect(out.filter((o) => o.type === 'tap')).toHaveLength(9);
+    expect(state.open.size).toBe(0);
+  });
+});

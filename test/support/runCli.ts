@@ -1,0 +1,90 @@
+/** Runs the built CLI as a real process, bounded in time, and waits for what it prints. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const CLI = resolve(__dirname, '../../dist/src/cli.js');
+
+export interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs to completion (stdin closed at once unless given), killed after `timeoutMs`. */
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {},
+): Promise<Result> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, TZ: 'UTC', ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A long-running clock: write lines, wait for output, stop it. */
+export class Clock {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  private readonly closed: Promise<number | null>;
+  private readonly killer: NodeJS.Timeout;
+
+  constructor(
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  ) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, TZ: 'UTC', ...options.env },
+    });
+    this.child.stdout.setEncoding('utf8').on('data', (c: string) => (this.stdout += c));
+    this.child.stderr.setEncoding('utf8').on('data', (c: string) => (this.stderr += c));
+    this.child.stdin.on('error', () => undefined);
+    this.killer = setTimeout(() => this.child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    this.closed = new Promise((done) =>
+      this.child.on('close', (code) => {
+        clearTimeout(this.killer);
+        done(code);
+      }),
+    );
+  }
+
+  write(text: string | Buffer): void {
+    this.child.stdin.write(text);
+  }
+
+  /** Resolves when `predicate` holds for the output, or rejects after `ms`. */
+  async waitFor(predicate: (clock: Clock) => boolean, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this)) {
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`timed out waiting; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.closed;
+  }
+
+  exited(): Promise<number | null> {
+    return this.closed;
+  }
+}
