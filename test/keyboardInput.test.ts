@@ -8,6 +8,7 @@ async function readAll(chunks: (string | Buffer)[]): Promise<(CardRead | ReadRej
   const input = new PassThrough();
   const all = firstValueFrom(
     makeKeyboardReader({ input, reader: 'desk', now: () => 42 }).pipe(toArray()),
+    { defaultValue: [] },
   );
   for (const chunk of chunks) input.write(chunk);
   input.end();

@@ -242,7 +242,7 @@ describe('the sessions reducer', () => {
       expect(out).toEqual([tapped(first, ALICE, 'Alice'), clockedIn(first, ALICE, 'Alice')]);
     });
 
-    it("each id debounces itself: the card's decimal alias from a second reader is a new presentation", () => {
+    it("each id debounces itself: the card's decimal alias read right after its hex id is a new presentation", () => {
       const { last } = replay([directory(), read(first, ALICE), read(first + 500, '0012345678')]);
       expect(last).toEqual([
         tapped(first + 500, ALICE, 'Alice'),
@@ -350,13 +350,14 @@ describe('the sessions reducer', () => {
         listed: [],
       });
       const { last, state } = replay([started(at('2026-05-13T07:00:00+02:00'))], berlin, start);
-      expect(last.map((o) => (o.type === 'auto-out' ? [o.card, formatLocalTime(o.at, BERLIN)] : o)))
-        .toEqual([
-          ['D0D0D0D0', '19:30'],
-          [BOB, '21:00'],
-          [ALICE, '22:00'],
-          [CAROL, '22:00'],
-        ]);
+      expect(
+        last.map((o) => (o.type === 'auto-out' ? [o.card, formatLocalTime(o.at, BERLIN)] : o)),
+      ).toEqual([
+        ['D0D0D0D0', '19:30'],
+        [BOB, '21:00'],
+        [ALICE, '22:00'],
+        [CAROL, '22:00'],
+      ]);
       expect(state.open.size).toBe(0);
     });
 
