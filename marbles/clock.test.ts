@@ -1,8 +1,10 @@
-import { type Observable } from 'rxjs';
+import { type Observable, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { clock } from '../streams/clock';
 import type { DirectoryLoaded, Output } from '../streams/events';
-import { type Rules } from '../streams/rules';
+import { defaultRules, type Rules } from '../streams/rules';
+import { shiftedScheduler } from '../streams/shiftedScheduler';
+import { toHours } from '../streams/zoned';
 import {
   HOUR,
   autoOut,
@@ -10,19 +12,31 @@ import {
   clockOut,
   directory,
   ignored,
+  instant,
   listCard,
+  nameCard,
+  readerFault,
   rulesUtc,
-  stampReads,
+  stampReaderInput,
   tap,
   unknown,
+  type ReaderInput,
 } from './support';
 
 const ALICE = '04A3C6CAE26180';
 const BOB = 'B0B0B0B0';
-const people = [
-  { card: ALICE, name: 'Alice', aliases: ['0012345678'] },
-  { card: BOB, name: 'Bob' },
-];
+const alice = { card: ALICE, name: 'Alice', aliases: ['0012345678'] };
+const bob = { card: BOB, name: 'Bob' };
+const people = [alice, bob];
+const BERLIN = 'Europe/Berlin';
+
+interface RunOptions {
+  readonly rules?: Rules;
+  /** Defaults to a cold directory of `people` at frame 0. */
+  readonly directory$?: Observable<DirectoryLoaded>;
+  /** The clock the core and the reader see, e.g. a shiftedScheduler on a real date. */
+  readonly clockScheduler?: SchedulerLike;
+}
 
 describe('clock', () => {
   let scheduler: TestScheduler;
@@ -32,22 +46,20 @@ describe('clock', () => {
     });
   });
 
-  /** Runs the core with card ids from a hot marble and the directory at frame 0. */
+  /** Runs the core with card ids (or reader faults) from a hot marble. */
   function run(
     readsMarble: string,
-    values: Record<string, string>,
-    rules: Rules = rulesUtc,
-    directory$?: Observable<DirectoryLoaded>,
+    values: Record<string, ReaderInput>,
+    options: RunOptions = {},
   ): Observable<Output> {
-    const reads$ = scheduler.createHotObservable(readsMarble, values).pipe(stampReads(scheduler));
-    return clock(
-      {
-        reads$,
-        directory$: directory$ ?? scheduler.createColdObservable('d', { d: directory(0, people) }),
-      },
-      rules,
-      scheduler,
-    );
+    const clockScheduler = options.clockScheduler ?? scheduler;
+    const reads$ = scheduler
+      .createHotObservable(readsMarble, values)
+      .pipe(stampReaderInput(clockScheduler));
+    const directory$ =
+      options.directory$ ??
+      scheduler.createColdObservable('d', { d: directory(clockScheduler.now(), people) });
+    return clock({ reads$, directory$ }, options.rules ?? rulesUtc, clockScheduler);
   }
 
   it('a card held on the reader is one tap, however long', () => {
@@ -203,6 +215,208 @@ describe('clock', () => {
         w: tap(7_201_002, card),
         v: unknown(7_201_002, card),
         j: clockIn(7_201_002, card),
+      });
+    });
+  });
+
+  it('an unknown card under policy reject gets feedback only, is listed once and never clocks in', () => {
+    scheduler.run(({ expectObservable }) => {
+      const reads = '    1s  c 60m           c';
+      const expected = ' 1s (tul) 3599996ms (sv)';
+      // The window runs past 12 h: a session opened silently would be auto-closed in it.
+      const card = 'DEADBEEF';
+      const rules: Rules = { ...rulesUtc, unknownCards: 'reject' };
+      expectObservable(run(reads, { c: card }, { rules }), '^ 780m !').toBe(expected, {
+        t: tap(1000, card),
+        u: unknown(1000, card, 'reject'),
+        l: listCard(1000, card),
+        s: tap(3_601_001, card),
+        v: unknown(3_601_001, card, 'reject'),
+      });
+    });
+  });
+
+  it('a card listed in People with a blank name is still unknown and is not listed again', () => {
+    scheduler.run(({ expectObservable }) => {
+      const card = 'CAFEF00D';
+      const directory$ = scheduler.createColdObservable('d', {
+        d: directory(0, [...people, { card, name: '   ' }]),
+      });
+      const reads = '    1s  c 60m           c';
+      const expected = ' 1s (tui) 3599996ms (so)';
+      expectObservable(run(reads, { c: card }, { directory$ }), '^ 180m !').toBe(expected, {
+        t: tap(1000, card),
+        u: unknown(1000, card),
+        i: clockIn(1000, card),
+        s: tap(3_601_001, card),
+        o: clockOut(3_601_001, card, 1000),
+      });
+    });
+  });
+
+  it('a deactivated card cannot clock in, but a session open when its card was deactivated can still clock out', () => {
+    scheduler.run(({ expectObservable }) => {
+      const bobOff = { ...bob, active: false };
+      const aliceOff = { ...alice, active: false };
+      // e: People reloaded with Alice deactivated too, while her session is open.
+      const people$ = '   d 30m              e';
+      const reads = '     1s  a 1s       b 60m          a 2m          a';
+      const expected = '  1s (ti) 997ms (uy) 3599997ms (so) 119997ms (vx)';
+      const directory$ = scheduler.createHotObservable(people$, {
+        d: directory(0, [alice, bobOff]),
+        e: directory(1_800_001, [aliceOff, bobOff]),
+      });
+      expectObservable(run(reads, { a: ALICE, b: BOB }, { directory$ }), '^ 180m !').toBe(
+        expected,
+        {
+          t: tap(1000, ALICE, 'Alice'),
+          i: clockIn(1000, ALICE, 'Alice'),
+          u: tap(2001, BOB, 'Bob'),
+          y: ignored(2001, BOB, 'Bob', 'inactive'),
+          s: tap(3_602_002, ALICE, 'Alice'),
+          o: clockOut(3_602_002, ALICE, 1000, 'Alice'),
+          v: tap(3_722_003, ALICE, 'Alice'),
+          x: ignored(3_722_003, ALICE, 'Alice', 'inactive'),
+        },
+      );
+    });
+  });
+
+  it('a name typed into People while a session is open is filled in and appears on its clock-out', () => {
+    scheduler.run(({ expectObservable }) => {
+      const card = 'DEADBEEF';
+      const named = directory(1_800_001, [...people, { card, name: 'Dana' }]);
+      const people$ = '   d 30m               e';
+      const reads = '     1s  c 60m                        c';
+      const expected = '  1s (tuli) 1798995ms n 1800999ms (so)';
+      const directory$ = scheduler.createHotObservable(people$, {
+        d: directory(0, people),
+        e: named,
+      });
+      expectObservable(run(reads, { c: card }, { directory$ }), '^ 180m !').toBe(expected, {
+        t: tap(1000, card),
+        u: unknown(1000, card),
+        l: listCard(1000, card),
+        i: clockIn(1000, card),
+        n: nameCard(1_800_001, card, 'Dana'),
+        s: tap(3_601_001, card, 'Dana'),
+        o: clockOut(3_601_001, card, 1000, 'Dana'),
+      });
+    });
+  });
+
+  it('a daily cut-off at midnight in Berlin closes a session open across it at midnight, by the tick of that minute', () => {
+    scheduler.run(({ expectObservable }) => {
+      const origin = instant('2026-01-15T22:00:00+01:00');
+      const clockScheduler = shiftedScheduler(scheduler, origin);
+      const rules: Rules = { ...defaultRules(BERLIN), dailyCutoff: '00:00' };
+      //                     22:00:01                  00:30:01 the next day: a new session, not a clock-out
+      const reads = '    1s  a 150m                     a';
+      const expected = ' 1s (ti) 7198996ms z 1801000ms (sj)';
+      //                                   z: the tick at 00:00 local closes it at 00:00
+      const inAt = origin + 1000;
+      const midnight = instant('2026-01-16T00:00:00+01:00');
+      const again = origin + 9_001_001;
+      expectObservable(run(reads, { a: ALICE }, { rules, clockScheduler }), '^ 180m !').toBe(
+        expected,
+        {
+          t: tap(inAt, ALICE, 'Alice'),
+          i: clockIn(inAt, ALICE, 'Alice'),
+          z: autoOut(midnight, ALICE, inAt, 'cutoff', 'Alice'),
+          s: tap(again, ALICE, 'Alice'),
+          j: clockIn(again, ALICE, 'Alice'),
+        },
+      );
+    });
+  });
+
+  it('a session forgotten overnight in Berlin is closed at the 12 h limit the next morning, and that part counts for the new day', () => {
+    scheduler.run(({ expectObservable }) => {
+      const origin = instant('2026-01-15T20:00:00+01:00');
+      const clockScheduler = shiftedScheduler(scheduler, origin);
+      const rules = defaultRules(BERLIN);
+      //                      20:00:30                    09:00:00        17:00:00.001
+      const reads = '    30s  a 779m 29999ms              a 480m          a';
+      const expected = ' 30s (ti) 43229996ms z 3539999ms (sj) 28799997ms (vo)';
+      //                                     z: the tick at 08:01 closes it at 08:00:30
+      const inAt = instant('2026-01-15T20:00:30+01:00');
+      const limit = instant('2026-01-16T08:00:30+01:00');
+      const nineAm = instant('2026-01-16T09:00:00+01:00');
+      const fivePm = origin + 75_600_001;
+      const sinceMidnight = limit - instant('2026-01-16T00:00:00+01:00');
+      expectObservable(run(reads, { a: ALICE }, { rules, clockScheduler }), '^ 1320m !').toBe(
+        expected,
+        {
+          t: tap(inAt, ALICE, 'Alice'),
+          i: clockIn(inAt, ALICE, 'Alice'),
+          z: autoOut(limit, ALICE, inAt, 'limit', 'Alice'),
+          s: tap(nineAm, ALICE, 'Alice'),
+          j: clockIn(nineAm, ALICE, 'Alice'),
+          v: tap(fivePm, ALICE, 'Alice'),
+          o: clockOut(fivePm, ALICE, nineAm, 'Alice', toHours(sinceMidnight + fivePm - nineAm)),
+        },
+      );
+    });
+  });
+
+  it('a night shift across the spring-forward night in Berlin lasts 9 real hours from 22:00 to 08:00', () => {
+    scheduler.run(({ expectObservable }) => {
+      const origin = instant('2026-03-28T21:59:00+01:00');
+      const clockScheduler = shiftedScheduler(scheduler, origin);
+      //                     22:00 CET         08:00 CEST
+      const reads = '    1m  a 539m 59999ms    a';
+      const expected = ' 1m (ti) 539m 59996ms (so)';
+      const inAt = instant('2026-03-28T22:00:00+01:00');
+      const outAt = instant('2026-03-29T08:00:00+02:00');
+      const rules = defaultRules(BERLIN);
+      expectObservable(run(reads, { a: ALICE }, { rules, clockScheduler }), '^ 720m !').toBe(
+        expected,
+        {
+          t: tap(inAt, ALICE, 'Alice'),
+          i: clockIn(inAt, ALICE, 'Alice'),
+          s: tap(outAt, ALICE, 'Alice'),
+          // 00:00 to 08:00 on the 29th is only 7 real hours: 02:00-03:00 does not exist.
+          o: { ...clockOut(outAt, ALICE, inAt, 'Alice'), hours: 9, todayHours: 7 },
+        },
+      );
+    });
+  });
+
+  it('a night shift across the fall-back night in Berlin lasts 11 real hours from 22:00 to 08:00', () => {
+    scheduler.run(({ expectObservable }) => {
+      const origin = instant('2026-10-24T21:59:00+02:00');
+      const clockScheduler = shiftedScheduler(scheduler, origin);
+      //                     22:00 CEST        08:00 CET
+      const reads = '    1m  a 659m 59999ms    a';
+      const expected = ' 1m (ti) 659m 59996ms (so)';
+      const inAt = instant('2026-10-24T22:00:00+02:00');
+      const outAt = instant('2026-10-25T08:00:00+01:00');
+      const rules = defaultRules(BERLIN);
+      expectObservable(run(reads, { a: ALICE }, { rules, clockScheduler }), '^ 720m !').toBe(
+        expected,
+        {
+          t: tap(inAt, ALICE, 'Alice'),
+          i: clockIn(inAt, ALICE, 'Alice'),
+          s: tap(outAt, ALICE, 'Alice'),
+          // 00:00 to 08:00 on the 25th is 9 real hours: 02:00-03:00 happens twice.
+          o: { ...clockOut(outAt, ALICE, inAt, 'Alice'), hours: 11, todayHours: 9 },
+        },
+      );
+    });
+  });
+
+  it('a reader fault comes out as a reader-fault and neither taps nor disturbs the sessions', () => {
+    scheduler.run(({ expectObservable }) => {
+      // A fault in the middle of a held card: the card is still one presentation.
+      const reads = '    1s  a 499ms   f 499ms a 60m         a';
+      const expected = ' 1s (ti) 496ms r          60m 500ms (so)';
+      const reason = 'not a card id: "%%" (expected hex or decimal digits)';
+      expectObservable(run(reads, { a: ALICE, f: { fault: reason } }), '^ 180m !').toBe(expected, {
+        t: tap(1000, ALICE, 'Alice'),
+        i: clockIn(1000, ALICE, 'Alice'),
+        r: readerFault(1500, reason),
+        s: tap(3_602_001, ALICE, 'Alice'),
+        o: clockOut(3_602_001, ALICE, 1000, 'Alice'),
       });
     });
   });

@@ -1,7 +1,7 @@
 /** Builders shared by the marble tests: stamped reads and the expected outputs. */
 import { map, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Person } from '../streams/directory';
-import type { CardRead, DirectoryLoaded, Output } from '../streams/events';
+import type { CardRead, ClockEvent, DirectoryLoaded, Output } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
 import { toHours } from '../streams/zoned';
@@ -15,6 +15,29 @@ export function stampReads(
   reader = 'door',
 ): OperatorFunction<string, CardRead> {
   return map((card) => ({ type: 'cardRead', at: scheduler.now(), card, reader }));
+}
+
+/** What a reader hands the core: a card id, or something that is not one (a fault). */
+export type ReaderInput = string | { readonly fault: string };
+
+/** Like stampReads, for readers that also fail: `{ fault }` becomes a readRejected event. */
+export function stampReaderInput(
+  scheduler: SchedulerLike,
+  reader = 'door',
+): OperatorFunction<ReaderInput, ClockEvent> {
+  return map((input): ClockEvent => {
+    const at = scheduler.now();
+    return typeof input === 'string'
+      ? { type: 'cardRead', at, card: input, reader }
+      : { type: 'readRejected', at, reader, reason: input.fault };
+  });
+}
+
+/** A UTC instant from a local ISO time with its offset, so DST offsets are visible in the test. */
+export function instant(isoWithOffset: string): number {
+  const at = Date.parse(isoWithOffset);
+  if (Number.isNaN(at)) throw new Error(`not an ISO time: ${isoWithOffset}`);
+  return at;
 }
 
 export function directory(at: number, people: readonly Partial<Person>[]): DirectoryLoaded {
@@ -93,4 +116,12 @@ export function unknown(at: number, card: string, policy: 'accept' | 'reject' = 
 
 export function listCard(at: number, card: string): Output {
   return { type: 'listCard', at, card };
+}
+
+export function nameCard(at: number, card: string, name: string): Output {
+  return { type: 'nameCard', at, card, name };
+}
+
+export function readerFault(at: number, reason: string, reader = 'door'): Output {
+  return { type: 'reader-fault', at, reader, reason };
 }
