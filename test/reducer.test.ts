@@ -172,6 +172,18 @@ describe('the reducer', () => {
     ]);
   });
 
+  it('under the reject policy an unknown card only gets feedback, and is listed for naming once', () => {
+    const rules = { ...defaultRules(ZONE), unknownCards: 'reject' as const };
+    const t0 = at('2026-03-23T09:00:00');
+    const { out, state } = fold(
+      [directory, read(t0, 'EEEE0002'), read(t0 + 120_000, 'EEEE0002')],
+      rules,
+    );
+    expect(out.map((o) => o.type)).toEqual(['tap', 'unknown', 'listCard', 'tap', 'unknown']);
+    expect(out[1]).toMatchObject({ policy: 'reject', card: 'EEEE0002', name: null });
+    expect(state.open.size).toBe(0);
+  });
+
   it('a deactivated card cannot clock in', () => {
     const { out } = fold([directory, read(at('2026-03-23T09:00:00'), 'D0D0D0D0')]);
     expect(out.map((o) => o.type)).toEqual(['tap', 'ignored']);
