@@ -206,7 +206,11 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
     return { state: { ...next, open: openMap, cards }, out };
   }
 
-  // Rule 5: unknown and deactivated cards.
+  // Rule 5: unknown and deactivated cards. A deactivated card stays out even before it is named.
+  if (person?.active === false) {
+    out.push({ type: 'ignored', at: read.at, card, name, reason: 'inactive', reader: read.reader });
+    return { state: next, out };
+  }
   if (name === null) {
     out.push({
       type: 'unknown',
@@ -221,9 +225,6 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
       next = { ...next, listed: new Set(next.listed).add(card) };
     }
     if (rules.unknownCards === 'reject') return { state: next, out };
-  } else if (person?.active === false) {
-    out.push({ type: 'ignored', at: read.at, card, name, reason: 'inactive', reader: read.reader });
-    return { state: next, out };
   }
 
   // Rule 2: no open session, so this tap clocks in.

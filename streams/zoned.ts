@@ -12,7 +12,10 @@ export function startOfLocalDay(at: number, zone: string): number {
 
 /** Start of the next local day after the one containing `at`. */
 export function startOfNextLocalDay(at: number, zone: string): number {
-  return addDays(startOfDay(at, { in: tz(zone) }), 1, { in: tz(zone) }).getTime();
+  const context = { in: tz(zone) };
+  // Start of day again: where a DST change skips midnight (Chile) today began at 01:00,
+  // and a day later than that is 01:00 tomorrow, not tomorrow's midnight.
+  return startOfDay(addDays(startOfDay(at, context), 1, context), context).getTime();
 }
 
 /**

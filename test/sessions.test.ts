@@ -205,6 +205,13 @@ describe('the sessions reducer', () => {
       ]);
     });
 
+    it('a card listed twice in People belongs to its first listing: a duplicate row cannot steal it', () => {
+      const thief: Person = { card: 'E0E0E0E0', name: 'Eve', active: true, aliases: [ALICE] };
+      const when = at('2026-05-12T08:00:00+02:00');
+      const { out } = replay([loaded(0, [alice, thief]), read(when, ALICE)]);
+      expect(out).toEqual([tapped(when, ALICE, 'Alice'), clockedIn(when, ALICE, 'Alice')]);
+    });
+
     it("an alias is clocked under the person's own card id", () => {
       const inAt = at('2026-05-12T08:00:00+02:00');
       const outAt = at('2026-05-12T09:00:00+02:00');
@@ -317,6 +324,15 @@ describe('the sessions reducer', () => {
         clockedIn(late, ALICE, 'Alice'),
       ]);
       expect(state.open.get(ALICE)?.inAt).toBe(late);
+    });
+
+    it('a tap at the very instant of the limit is taken as the tick at that instant would: closed at the limit, then a new clock-in', () => {
+      const { last } = replay([directory(), read(inAt, ALICE), read(limit, ALICE)]);
+      expect(last).toEqual([
+        tapped(limit, ALICE, 'Alice'),
+        autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12),
+        clockedIn(limit, ALICE, 'Alice'),
+      ]);
     });
 
     it('a tick one millisecond before the limit closes nothing; the tick at the limit closes it there', () => {

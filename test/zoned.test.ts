@@ -104,6 +104,15 @@ describe('nextLocalTime', () => {
     );
   });
 
+  it('the next day is a calendar day, not 24 hours on: after 23:30 on the eve of spring-forward, 23:00 is on the 29th', () => {
+    expect(nextLocalTime(at('2026-03-28T23:30:00+01:00'), '23:00', BERLIN)).toBe(
+      at('2026-03-29T23:00:00+02:00'),
+    );
+    expect(nextLocalTime(at('2026-10-24T22:30:00+02:00'), '22:00', BERLIN)).toBe(
+      at('2026-10-25T22:00:00+01:00'),
+    );
+  });
+
   it('a time that does not exist on the spring-forward day is moved forward by the gap', () => {
     // 02:30 is skipped on 29 March; the cut-off falls at 03:30 CEST, an hour after 01:30 CET.
     expect(nextLocalTime(at('2026-03-29T00:30:00+01:00'), '02:30', BERLIN)).toBe(
