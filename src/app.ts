@@ -31,11 +31,12 @@ import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
+import type { Log } from './log';
 
 export interface AppIo {
   readonly stdin: Readable;
   readonly stdout: Writable;
-  readonly stderr: Writable;
+  readonly log: Log;
   readonly scheduler: SchedulerLike;
   readonly json: boolean;
 }
@@ -64,7 +65,7 @@ export function clockApp(
 ): Observable<never> {
   const now = (): number => io.scheduler.now();
   const warn = (message: string): void => {
-    io.stderr.write(`badgeclock: ${message}\n`);
+    io.log.warn(message);
   };
 
   // The loop closes here, and only here: every commit the store made durable
@@ -102,7 +103,7 @@ export function clockApp(
     json: io.json,
     zone: config.tz,
     stdout: io.stdout,
-    stderr: io.stderr,
+    log: io.log,
   })(committed$.pipe(mergeMap((commit) => commit.events)));
   const loop$ = committed$.pipe(
     tap((commit) => {

@@ -11,6 +11,7 @@ import { version } from '../package.json';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
 import { clockApp, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
+import { makeLog, type Level } from './log';
 import { formatChecks, runDoctor } from './doctor';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
@@ -55,8 +56,18 @@ function withConfigOptions(command: Command): Command {
     );
 }
 
+/** The program's log: JSON lines on stderr, short text lines at a terminal (README, "Logs"). */
+const log = makeLog({
+  pretty: process.stderr.isTTY,
+  level: logLevel(process.env.BADGECLOCK_LOG_LEVEL),
+});
+
+function logLevel(value: string | undefined): Level {
+  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+}
+
 function fail(message: string, code: number): never {
-  process.stderr.write(`badgeclock: ${message}\n`);
+  log.error(message);
   process.exit(code);
 }
 
@@ -126,14 +137,16 @@ withConfigOptions(
   .action((options: ConfigOptions & { json?: boolean }) => {
     const config = configOrExit(options);
     const store = storeOrExit(config, false);
-    process.stderr.write(
+    log.info(
       `badgeclock ${version}: ${config.reader} reader "${config.readerName}", zone ${config.tz}, ` +
         `data ${store.file}, people ${config.peopleFile}` +
-        `${config.configFile === null ? '' : `, config ${config.configFile}`}\n` +
-        (process.stdin.isTTY
-          ? 'Type or scan a card id and press Enter; Ctrl-C stops the clock.\n'
-          : ''),
+        (config.configFile === null ? '' : `, config ${config.configFile}`) +
+        (config.spreadsheetId === undefined ? ', sheet off' : `, sheet ${config.spreadsheetId}`),
+      { version, reader: config.reader, zone: config.tz, dataDir: config.dataDir },
     );
+    if (process.stdin.isTTY) {
+      process.stdout.write('Type or scan a card id and press Enter; Ctrl-C stops the clock.\n');
+    }
     const sheet = sheetDriverOf(config);
     const stop$ = new Subject<void>();
     const app$ = clockApp(
@@ -142,7 +155,7 @@ withConfigOptions(
       {
         stdin: process.stdin,
         stdout: process.stdout,
-        stderr: process.stderr,
+        log,
         scheduler: asyncScheduler,
         json: options.json === true,
       },
@@ -158,7 +171,7 @@ withConfigOptions(
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
-        process.stderr.write(`badgeclock: ${signal} again: exiting now\n`);
+        log.warn(`${signal} again: exiting now`);
         store.close();
         process.exit(1);
       }
@@ -166,8 +179,8 @@ withConfigOptions(
       stop$.next();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       if (sheet?.busy() === true) {
-        process.stderr.write(
-          `badgeclock: ${signal}: stopping; waiting up to ${SHUTDOWN_GRACE_MS / 1000} s for the sheet request in flight\n`,
+        log.info(
+          `${signal}: stopping; waiting up to ${SHUTDOWN_GRACE_MS / 1000} s for the sheet request in flight`,
         );
       }
       const finish = (): void => {
@@ -177,7 +190,7 @@ withConfigOptions(
         }
         subscription.unsubscribe();
         store.close();
-        process.stderr.write('badgeclock: stopped\n');
+        log.info('badgeclock stopped');
         process.exit(0);
       };
       finish();
@@ -215,14 +228,14 @@ withConfigOptions(
       } catch (error) {
         fail(`cannot read tap log ${file}: ${(error as Error).message}`, EXIT_BAD_INPUT);
       }
-      const log = parseTapLog(text, file, config.tz, config.readerName);
-      if (log.problems.length > 0) {
+      const tapLog = parseTapLog(text, file, config.tz, config.readerName);
+      if (tapLog.problems.length > 0) {
         fail(
-          `tap log ${file} has ${log.problems.length} bad line(s); nothing was replayed:\n${log.problems.map((p) => `  - ${p}`).join('\n')}`,
+          `tap log ${file} has ${tapLog.problems.length} bad line(s); nothing was replayed:\n${tapLog.problems.map((p) => `  - ${p}`).join('\n')}`,
           EXIT_BAD_INPUT,
         );
       }
-      let until = replayUntil(log.reads, config, Date.now());
+      let until = replayUntil(tapLog.reads, config, Date.now());
       if (options.until !== undefined) {
         const parsed = parseTapLog(`${options.until},00000000`, '--until', config.tz, '').reads[0]
           ?.at;
@@ -234,17 +247,17 @@ withConfigOptions(
         until = parsed;
       }
       const warn = (message: string): void => {
-        process.stderr.write(`badgeclock: ${message}\n`);
+        log.warn(message);
       };
       const client = sheetsClientOf(config, warn);
       // With a sheet, the replay is committed to an in-memory store whose outbox then feeds the sheet.
       const store = client === undefined ? undefined : Store.open(':memory:');
-      const replay = prepareReplay({ reads: log.reads, until }, config, warn, store);
+      const replay = prepareReplay({ reads: tapLog.reads, until }, config, warn, store);
       const feedback = makeFeedbackDriver({
         json: options.json === true,
         zone: config.tz,
         stdout: process.stdout,
-        stderr: process.stderr,
+        log,
       });
       const subscription = runApp(feedback(replay.events$), () => undefined);
       replay.flush();
@@ -393,7 +406,7 @@ function sheetsClientOf(config: Config, warn: (message: string) => void): Sheets
 /** The sheet driver when a spreadsheet is configured. */
 function sheetDriverOf(config: Config): SheetDriver | undefined {
   const warn = (message: string): void => {
-    process.stderr.write(`badgeclock: ${message}\n`);
+    log.warn(message);
   };
   const client = sheetsClientOf(config, warn);
   if (client === undefined) return undefined;

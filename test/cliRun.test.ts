@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Clock, runCli } from './support/runCli';
+import { Clock, logText, runCli } from './support/runCli';
 
 describe('the badgeclock command', () => {
   let dir: string;
@@ -39,11 +39,11 @@ describe('the badgeclock command', () => {
       env: { BADGECLOCK_TZ: 'Mars/Olympus', BADGECLOCK_DEBOUNCE_SECONDS: 'soon' },
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('invalid configuration (4 problems)');
-    expect(result.stderr).toMatch(/tz \(BADGECLOCK_TZ\): not an IANA time zone/);
-    expect(result.stderr).toMatch(/debounceSeconds \(BADGECLOCK_DEBOUNCE_SECONDS\)/);
-    expect(result.stderr).toMatch(/guardSecnds .*unknown setting/);
-    expect(result.stderr).toMatch(
+    expect(logText(result.stderr)).toContain('invalid configuration (4 problems)');
+    expect(logText(result.stderr)).toMatch(/tz \(BADGECLOCK_TZ\): not an IANA time zone/);
+    expect(logText(result.stderr)).toMatch(/debounceSeconds \(BADGECLOCK_DEBOUNCE_SECONDS\)/);
+    expect(logText(result.stderr)).toMatch(/guardSecnds .*unknown setting/);
+    expect(logText(result.stderr)).toMatch(
       /dailyCutoff \(.*badgeclock.config.json\): expected a local time "HH:mm"/,
     );
   });
@@ -75,15 +75,15 @@ describe('the badgeclock command', () => {
     await clock.waitFor((c) =>
       /✔ \d\d:\d\d {2}Bob {2}out {2}0h 00m \(today 0h 00m\)/.test(c.stdout),
     );
-    expect(clock.stderr).toMatch(/line 2: empty line/);
-    expect(clock.stderr).toMatch(/line 3: binary or control bytes/);
-    expect(clock.stderr).toMatch(/line 4: 10485760 bytes is too long/);
+    expect(logText(clock.stderr)).toMatch(/line 2: empty line/);
+    expect(logText(clock.stderr)).toMatch(/line 3: binary or control bytes/);
+    expect(logText(clock.stderr)).toMatch(/line 4: 10485760 bytes is too long/);
     clock.child.stdin.end();
     // End of input ends the reader, not the clock.
     await new Promise((r) => setTimeout(r, 300));
     expect(clock.child.exitCode).toBeNull();
     expect(await clock.stop('SIGTERM')).toBe(0);
-    await clock.waitFor((c) => c.stderr.includes('badgeclock: stopped'));
+    await clock.waitFor((c) => c.stderr.includes('badgeclock stopped'));
     expect(readFileSync(join(dir, 'people.csv'), 'utf8')).toContain('DEADBEEF,,yes,');
   });
 
@@ -172,8 +172,8 @@ describe('the badgeclock command', () => {
     );
     const bad = await runCli(['replay', log], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`${log}:2: "yesterday" is not an ISO-8601 date and time`);
-    expect(bad.stderr).toContain(`${log}:3: `);
+    expect(logText(bad.stderr)).toContain(`${log}:2: "yesterday" is not an ISO-8601 date and time`);
+    expect(logText(bad.stderr)).toContain(`${log}:3: `);
   });
 
   it('a database that is not a database is refused and left byte for byte as it was', async () => {
@@ -184,8 +184,10 @@ describe('the badgeclock command', () => {
     writeFileSync(file, junk);
     const result = await runCli(['run', '--data-dir', data], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(file);
-    expect(result.stderr).toMatch(/not a valid badgeclock database or is corrupt.*not changed/);
+    expect(logText(result.stderr)).toContain(file);
+    expect(logText(result.stderr)).toMatch(
+      /not a valid badgeclock database or is corrupt.*not changed/,
+    );
     expect(readFileSync(file).equals(junk)).toBe(true);
   });
 
@@ -199,7 +201,7 @@ describe('the badgeclock command', () => {
     const before = readFileSync(file);
     const result = await runCli(['run', '--data-dir', data], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/schema version 99, newer than this badgeclock knows/);
+    expect(logText(result.stderr)).toMatch(/schema version 99, newer than this badgeclock knows/);
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 

@@ -39,7 +39,7 @@ function life(dataDir: string, mode: Mode, rng: () => number): Promise<Shown[]> 
           BADGECLOCK_READER_NAME: 'crash',
           CRASH_MODE: mode === 'external' ? '' : mode,
           // Per statement (commit mode: a tap's commit has several) or per feedback line.
-        CRASH_PROBABILITY: mode === 'commit' ? '0.04' : '0.1',
+          CRASH_PROBABILITY: mode === 'commit' ? '0.04' : '0.1',
         },
         stdio: ['pipe', 'pipe', 'pipe'],
       },

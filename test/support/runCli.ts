@@ -4,6 +4,22 @@ import { resolve } from 'node:path';
 
 export const CLI = resolve(__dirname, '../../dist/src/cli.js');
 
+/** The messages of the JSON log lines on stderr (plain lines are kept as they are). */
+export function logText(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        const record = JSON.parse(line) as { msg?: unknown };
+        return typeof record.msg === 'string' ? record.msg : line;
+      } catch {
+        return line;
+      }
+    })
+    .join('\n');
+}
+
 export interface Result {
   readonly code: number | null;
   readonly stdout: string;

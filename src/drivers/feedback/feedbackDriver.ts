@@ -1,13 +1,14 @@
 import type { Writable } from 'node:stream';
 import { ignoreElements, tap, type Observable } from 'rxjs';
 import type { DomainEvent } from '../../../streams/events';
+import type { Log } from '../../log';
 import { formatFeedback, formatJson } from './formatFeedback';
 
 export interface FeedbackOptions {
   readonly json: boolean;
   readonly zone: string;
   readonly stdout: Writable;
-  readonly stderr: Writable;
+  readonly log: Log;
 }
 
 /** Makes the feedback driver: one console (or JSON) line per domain event, written at once. */
@@ -18,8 +19,9 @@ export function makeFeedbackDriver(
     events$.pipe(
       tap((event) => {
         const line = options.json ? formatJson(event) : formatFeedback(event, options.zone);
-        if (line !== null)
-          (line.stream === 'stdout' ? options.stdout : options.stderr).write(`${line.text}\n`);
+        if (line === null) return;
+        if (line.stream === 'stdout') options.stdout.write(`${line.text}\n`);
+        else options.log[line.level](line.text);
       }),
       ignoreElements(),
     );

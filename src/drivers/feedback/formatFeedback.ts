@@ -2,29 +2,30 @@
 import type { DomainEvent } from '../../../streams/events';
 import { formatDuration, formatLocalTime } from '../../../streams/zoned';
 
-export interface FeedbackLine {
-  /** Human feedback goes to stdout; faults go to stderr. */
-  readonly stream: 'stdout' | 'stderr';
-  readonly text: string;
-}
+/** Human feedback (and --json) goes to stdout; faults and sync news go to the log (stderr). */
+export type FeedbackLine =
+  | { readonly stream: 'stdout'; readonly text: string }
+  | { readonly stream: 'log'; readonly level: 'info' | 'warn'; readonly text: string };
 
 /** The short console line for an event, or null for events that need none (the bare tap). */
 export function formatFeedback(event: DomainEvent, zone: string): FeedbackLine | null {
   switch (event.type) {
     case 'reader-fault':
-      return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
+      return { stream: 'log', level: 'warn', text: `reader ${event.reader}: ${event.reason}` };
     case 'synced':
       // Operator information, not feedback at the reader: stderr, and only for outbox writes.
       return event.what === 'outbox'
         ? {
-            stream: 'stderr',
-            text: `↑ sheet: ${event.count} change(s) written, backlog ${event.backlog}`,
+            stream: 'log',
+            level: 'info',
+            text: `sheet: ${event.count} change(s) written, backlog ${event.backlog}`,
           }
         : null;
     case 'sync-failed':
       return {
-        stream: 'stderr',
-        text: `⚠ sheet: ${event.what === 'outbox' ? 'write' : 'live update'} failed: ${event.reason}; backlog ${event.backlog}${event.retryInMs === null ? '' : `, retrying in ${Math.ceil(event.retryInMs / 1000)} s`}`,
+        stream: 'log',
+        level: 'warn',
+        text: `sheet: ${event.what === 'outbox' ? 'write' : 'live update'} failed: ${event.reason}; backlog ${event.backlog}${event.retryInMs === null ? '' : `, retrying in ${Math.ceil(event.retryInMs / 1000)} s`}`,
       };
     default:
       return personFeedback(event, zone);
@@ -73,11 +74,11 @@ function out(text: string): FeedbackLine {
 /**
  * The `--json` line for an event: `type`, `at` (ISO-8601, UTC), `card`,
  * `name`, and `session` / `hours` where they apply. Reader faults are not
- * domain events of a card and stay on stderr as text.
+ * domain events of a card and go to the log as text.
  */
 export function formatJson(event: DomainEvent): FeedbackLine {
   if (event.type === 'reader-fault') {
-    return { stream: 'stderr', text: `✖ reader ${event.reader}: ${event.reason}` };
+    return { stream: 'log', level: 'warn', text: `reader ${event.reader}: ${event.reason}` };
   }
   if (event.type === 'synced') {
     const { type, what, count, backlog } = event;
