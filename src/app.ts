@@ -22,11 +22,18 @@ import {
 } from 'rxjs';
 import { clockSteps } from '../streams/clock';
 import { commits, type Commit } from '../streams/commit';
-import type { Command, DirectoryLoaded, ListCard, SyncEvent } from '../streams/events';
+import type {
+  Command,
+  DirectoryLoaded,
+  ListCard,
+  SyncEvent,
+  TimeSyncChanged,
+} from '../streams/events';
 import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
 import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
+import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type { Store } from './drivers/store/store';
@@ -37,6 +44,10 @@ export interface AppIo {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly log: Log;
+  /** Monotonic milliseconds (performance.now() live). */
+  readonly mono?: () => number;
+  /** Whether the system clock is synchronised; null when it cannot be told. Absent: trusted. */
+  readonly timeSynced?: () => Promise<boolean | null>;
   readonly scheduler: SchedulerLike;
   readonly json: boolean;
 }
@@ -84,15 +95,28 @@ export function clockApp(
           commands$.pipe(filter(isListCard)),
         )
       : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
-  const sync$: Observable<SyncEvent> = merge(
+  const timeSync$ =
+    io.timeSynced === undefined
+      ? EMPTY
+      : makeTimeSyncSource({
+          check: io.timeSynced,
+          intervalMs: 30_000,
+          scheduler: io.scheduler,
+          mono: io.mono ?? (() => io.scheduler.now()),
+        });
+  const sync$: Observable<SyncEvent | TimeSyncChanged> = merge(
+    timeSync$,
     storeDriver.outbox(committedLoop$),
     sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
   );
 
   // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
-  const reads$ = makeKeyboardReader({ input: io.stdin, reader: config.readerName, now }).pipe(
-    takeUntil(stop$),
-  );
+  const reads$ = makeKeyboardReader({
+    input: io.stdin,
+    reader: config.readerName,
+    now,
+    mono: io.mono,
+  }).pipe(takeUntil(stop$));
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
     start: restoreState(store.snapshot(now())),
     sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },

@@ -12,7 +12,7 @@ import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../str
 import { clockApp, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
 import { makeLog, type Level } from './log';
-import { formatChecks, runDoctor } from './doctor';
+import { formatChecks, runDoctor, timedatectlSynchronised } from './doctor';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
@@ -158,6 +158,8 @@ withConfigOptions(
         log,
         scheduler: asyncScheduler,
         json: options.json === true,
+        mono: () => performance.now(),
+        ...(config.timeSync === 'timedatectl' ? { timeSynced: timedatectlSynchronised } : {}),
       },
       sheet,
       stop$,

@@ -69,6 +69,7 @@ export const configSchema = z.strictObject({
     .default('https://sheets.googleapis.com/'),
   sheetsTimeoutSeconds: z.number().gt(0).max(600).default(30),
   sheetBatchSize: z.number().int().min(1).max(500).default(500),
+  timeSync: z.enum(['timedatectl', 'off']).default('timedatectl'),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -100,6 +101,7 @@ const kinds: Record<Key, Kind> = {
   sheetsRootUrl: 'string',
   sheetsTimeoutSeconds: 'number',
   sheetBatchSize: 'number',
+  timeSync: 'string',
 };
 
 /** `guardSeconds` → `BADGECLOCK_GUARD_SECONDS`. */

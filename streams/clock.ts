@@ -11,7 +11,14 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import type { ClockEvent, ClockStarted, DirectoryLoaded, Output, SyncEvent } from './events';
+import type {
+  ClockEvent,
+  ClockStarted,
+  DirectoryLoaded,
+  Output,
+  SyncEvent,
+  TimeSyncChanged,
+} from './events';
 import type { Rules } from './rules';
 import { initialState, makeReducer, type ClockState } from './sessions';
 import {
@@ -28,8 +35,8 @@ export interface ClockSources {
   readonly reads$: Observable<ClockEvent>;
   /** The People directory, from the people file or the sheet. */
   readonly directory$: Observable<DirectoryLoaded>;
-  /** The outbox and the sheet's acknowledgements (absent without a sheet). */
-  readonly sync$?: Observable<SyncEvent>;
+  /** The outbox, the sheet's acknowledgements and the system clock's synchronisation. */
+  readonly sync$?: Observable<SyncEvent | TimeSyncChanged>;
 }
 
 /** The whole state: the sessions slice and the sync slice. */

@@ -34,6 +34,14 @@ export type OutboxEntry =
       readonly at: number;
     }
   | {
+      readonly kind: 'session-corrected';
+      readonly key: string;
+      readonly session: string;
+      readonly card: string;
+      readonly inAt: number;
+      readonly outAt: number | null;
+    }
+  | {
       readonly kind: 'name-filled';
       readonly key: string;
       readonly card: string;
@@ -79,6 +87,12 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
       return [
         { kind: 'card-listed', key: `card:${output.card}`, card: output.card, at: output.at },
       ];
+    case 'correctTimes':
+      return output.sessions.map((fix) => ({
+        kind: 'session-corrected' as const,
+        key: `fix:${fix.session}:${fix.inAt}:${fix.outAt ?? ''}`,
+        ...fix,
+      }));
     case 'nameCard':
       return [
         {

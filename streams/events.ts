@@ -14,6 +14,8 @@ export interface CardRead {
   readonly at: number;
   readonly card: string;
   readonly reader: string;
+  /** Monotonic milliseconds of the sighting (this process's clock, immune to wall-clock jumps). */
+  readonly mono?: number;
 }
 
 /** A reader produced something that is not a card id. */
@@ -35,6 +37,15 @@ export interface DirectoryLoaded {
   readonly type: 'directoryLoaded';
   readonly at: number;
   readonly people: readonly Person[];
+}
+
+/** The system clock's synchronisation changed (a Pi has no battery clock: it is unsynchronised until NTP). */
+export interface TimeSyncChanged {
+  readonly type: 'timeSyncChanged';
+  readonly at: number;
+  readonly synced: boolean;
+  /** Monotonic milliseconds at `at`, to correct taps taken before. */
+  readonly mono: number;
 }
 
 /** The clock (re)started: what fell due while it was off is closed at once. */
@@ -89,7 +100,13 @@ export interface LiveFailed {
 export type SyncEvent = OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed;
 
 export type ClockEvent =
-  CardRead | ReadRejected | MinuteElapsed | DirectoryLoaded | ClockStarted | SyncEvent;
+  | CardRead
+  | ReadRejected
+  | MinuteElapsed
+  | DirectoryLoaded
+  | ClockStarted
+  | TimeSyncChanged
+  | SyncEvent;
 
 // ---- outputs: domain events ---------------------------------------------
 
@@ -109,6 +126,8 @@ export interface ClockedIn extends Base {
   readonly type: 'clock-in';
   readonly session: string;
   readonly reader: string;
+  /** Taken while the system clock was not synchronised (its time is corrected later). */
+  readonly unsynced?: true;
 }
 export interface ClockedOut extends Base {
   readonly type: 'clock-out';
@@ -118,6 +137,7 @@ export interface ClockedOut extends Base {
   readonly hours: number;
   /** Time worked on the local day of `at`, this session included. */
   readonly todayHours: number;
+  readonly unsynced?: true;
 }
 export interface AutoClockedOut extends Base {
   readonly type: 'auto-out';
@@ -219,7 +239,22 @@ export interface LiveUpdate {
   }[];
 }
 
-export type Command = ListCard | NameCard | WriteBatch | MarkDone | LiveUpdate;
+/**
+ * Times taken on an unsynchronised clock, corrected from the monotonic clock
+ * once it synchronised: each session's in and out as they really were.
+ */
+export interface CorrectTimes {
+  readonly type: 'correctTimes';
+  readonly at: number;
+  readonly sessions: readonly {
+    readonly session: string;
+    readonly card: string;
+    readonly inAt: number;
+    readonly outAt: number | null;
+  }[];
+}
+
+export type Command = ListCard | NameCard | WriteBatch | MarkDone | LiveUpdate | CorrectTimes;
 
 export type Output = DomainEvent | Command;
 
@@ -229,6 +264,7 @@ const commandTypes: ReadonlySet<string> = new Set<Command['type']>([
   'writeBatch',
   'markDone',
   'liveUpdate',
+  'correctTimes',
 ]);
 
 /** Splits outputs: true for commands, false for domain events. */

@@ -9,6 +9,7 @@ import type {
   CardRead,
   ClockEvent,
   ClockStarted,
+  TimeSyncChanged,
   DirectoryLoaded,
   MinuteElapsed,
   Output,
@@ -23,7 +24,22 @@ export interface OpenSession {
   readonly name: string | null;
   readonly inAt: number;
   readonly reader: string;
+  /** Monotonic time of the clock-in, when this process took it. */
+  readonly inMono?: number;
 }
+
+/** A session whose times were taken on an unsynchronised clock, to correct once it syncs. */
+interface Unsynced {
+  readonly session: string;
+  readonly card: string;
+  readonly inAt: number;
+  readonly inMono?: number;
+  readonly outAt: number | null;
+  readonly outMono?: number;
+}
+
+/** Wall and monotonic clocks apart by more than this since the clock-in: the wall clock jumped. */
+const JUMP_MS = 120_000;
 
 /** A closed session, kept briefly for the "today" total. */
 interface ClosedSpan {
@@ -37,6 +53,8 @@ interface CardMemory {
   readonly lastReadAt?: number;
   /** Last tap that clocked in or out (rule 3). */
   readonly lastAcceptedAt?: number;
+  /** Its monotonic time, when this process took it: the guard then ignores wall-clock jumps. */
+  readonly lastAcceptedMono?: number;
   readonly recent: readonly ClosedSpan[];
 }
 
@@ -49,6 +67,9 @@ export interface ClockState {
   readonly listed: ReadonlySet<string>;
   /** Cards whose sessions were stored without a name: named as soon as People names them. */
   readonly unnamed: ReadonlySet<string>;
+  /** False while the system clock is not synchronised (taps are marked, then corrected). */
+  readonly timeSynced?: boolean;
+  readonly unsynced?: ReadonlyMap<string, Unsynced>;
 }
 
 export interface Step {
@@ -130,6 +151,8 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
         return onMinute(state, event, rules);
       case 'directoryLoaded':
         return onDirectory(state, event);
+      case 'timeSyncChanged':
+        return onTimeSync(state, event);
       case 'readRejected':
         return {
           state,
@@ -164,7 +187,13 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   const open = state.open.get(card);
 
   // Rule 3: the guard, in either direction.
-  if (memory.lastAcceptedAt !== undefined && read.at - memory.lastAcceptedAt < rules.guardMs) {
+  const sinceAccepted =
+    memory.lastAcceptedMono !== undefined && read.mono !== undefined
+      ? read.mono - memory.lastAcceptedMono
+      : memory.lastAcceptedAt === undefined
+        ? undefined
+        : read.at - memory.lastAcceptedAt;
+  if (sinceAccepted !== undefined && sinceAccepted < rules.guardMs) {
     out.push({
       type: 'ignored',
       at: read.at,
@@ -177,24 +206,28 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   }
 
   // Rule 4: a session already past its limit is closed there before this tap counts.
-  if (open !== undefined && autoCloseAt(open, rules).at <= read.at) {
+  // (Measured honestly: a wall clock set forward does not make a session overdue.)
+  if (open !== undefined && autoCloseAt(open, rules).at <= honestOut(open, read)) {
     const closed = autoClose(next, open, rules);
     next = closed.state;
     out.push(...closed.out);
   } else if (open !== undefined) {
-    const hours = read.at - open.inAt;
-    const recent = keepRecent(
-      [...memory.recent, { inAt: open.inAt, outAt: read.at }],
-      read.at,
-      rules,
-    );
-    const todayMs = workedToday(recent, read.at, rules.zone);
+    const outAt = honestOut(open, read);
+    const hours = outAt - open.inAt;
+    const recent = keepRecent([...memory.recent, { inAt: open.inAt, outAt }], outAt, rules);
+    const todayMs = workedToday(recent, outAt, rules.zone);
     const openMap = new Map(next.open);
     openMap.delete(card);
-    const cards = new Map(next.cards).set(card, { ...memory, lastAcceptedAt: read.at, recent });
+    const cards = new Map(next.cards).set(card, {
+      ...memory,
+      lastAcceptedAt: read.at,
+      ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
+      recent,
+    });
+    const unsynced = next.timeSynced === false;
     out.push({
       type: 'clock-out',
-      at: read.at,
+      at: outAt,
       card,
       name: name ?? open.name,
       session: open.id,
@@ -202,8 +235,21 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
       inAt: open.inAt,
       hours: toHours(hours),
       todayHours: toHours(todayMs),
+      ...(unsynced ? { unsynced: true as const } : {}),
     });
-    return { state: { ...next, open: openMap, cards }, out };
+    const marked = unsynced
+      ? markUnsynced(next, open.id, (u) => ({
+          ...(u ?? {
+            session: open.id,
+            card,
+            inAt: open.inAt,
+            ...(open.inMono === undefined ? {} : { inMono: open.inMono }),
+          }),
+          outAt,
+          ...(read.mono === undefined ? {} : { outMono: read.mono }),
+        }))
+      : next;
+    return { state: { ...marked, open: openMap, cards }, out };
   }
 
   // Rule 5: unknown and deactivated cards. A deactivated card stays out even before it is named.
@@ -234,14 +280,37 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
     name,
     inAt: read.at,
     reader: read.reader,
+    ...(read.mono === undefined ? {} : { inMono: read.mono }),
   };
   const cardMemory = next.cards.get(card) ?? memory;
-  out.push({ type: 'clock-in', at: read.at, card, name, session: session.id, reader: read.reader });
+  const unsynced = next.timeSynced === false;
+  out.push({
+    type: 'clock-in',
+    at: read.at,
+    card,
+    name,
+    session: session.id,
+    reader: read.reader,
+    ...(unsynced ? { unsynced: true as const } : {}),
+  });
+  if (unsynced) {
+    next = markUnsynced(next, session.id, () => ({
+      session: session.id,
+      card,
+      inAt: read.at,
+      outAt: null,
+      ...(read.mono === undefined ? {} : { inMono: read.mono }),
+    }));
+  }
   return {
     state: {
       ...next,
       open: new Map(next.open).set(card, session),
-      cards: new Map(next.cards).set(card, { ...cardMemory, lastAcceptedAt: read.at }),
+      cards: new Map(next.cards).set(card, {
+        ...cardMemory,
+        lastAcceptedAt: read.at,
+        ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
+      }),
       unnamed: name === null ? new Set(next.unnamed).add(card) : next.unnamed,
     },
     out,
@@ -290,6 +359,60 @@ function autoClose(
         reason,
       },
     ],
+  };
+}
+
+/**
+ * The clock-out instant. Normally the read's wall time; but if the wall clock
+ * jumped since the clock-in (NTP setting a Pi's clock, a person changing it),
+ * the monotonic clock says how long really passed, so no session gets a
+ * negative or absurd duration.
+ */
+function honestOut(open: OpenSession, read: CardRead): number {
+  if (open.inMono !== undefined && read.mono !== undefined) {
+    const real = read.mono - open.inMono;
+    if (Math.abs(read.at - open.inAt - real) > JUMP_MS) return open.inAt + Math.max(0, real);
+  }
+  return Math.max(read.at, open.inAt);
+}
+
+function markUnsynced(
+  state: ClockState,
+  session: string,
+  update: (old: Unsynced | undefined) => Unsynced,
+): ClockState {
+  const unsynced = new Map(state.unsynced ?? []);
+  unsynced.set(session, update(unsynced.get(session)));
+  return { ...state, unsynced };
+}
+
+/**
+ * The system clock became synchronised (or lost it). Times taken before are
+ * corrected from the monotonic clock: a tap `d` ms (monotonic) before the sync
+ * happened `d` ms before the synchronised time of the sync.
+ */
+function onTimeSync(state: ClockState, event: TimeSyncChanged): Step {
+  if (!event.synced) return { state: { ...state, timeSynced: false }, out: [] };
+  const fix = (at: number, mono: number | undefined): number =>
+    mono === undefined ? at : event.at - (event.mono - mono);
+  const sessions = [...(state.unsynced ?? new Map<string, Unsynced>()).values()]
+    .filter((u) => u.inMono !== undefined || u.outMono !== undefined)
+    .map((u) => ({
+      session: u.session,
+      card: u.card,
+      inAt: fix(u.inAt, u.inMono),
+      outAt: u.outAt === null ? null : fix(u.outAt, u.outMono),
+    }));
+  const open = new Map(state.open);
+  for (const correction of sessions) {
+    const session = open.get(correction.card);
+    if (session?.id === correction.session)
+      open.set(correction.card, { ...session, inAt: correction.inAt });
+  }
+  const next: ClockState = { ...state, open, timeSynced: true, unsynced: new Map() };
+  return {
+    state: next,
+    out: sessions.length === 0 ? [] : [{ type: 'correctTimes', at: event.at, sessions }],
   };
 }
 

@@ -266,4 +266,81 @@ describe('the reducer', () => {
       { type: 'nameCard', at: t0 + 60_000, card: 'EEEE0001', name: 'Erin' },
     ]);
   });
+
+  describe('honest time', () => {
+    const syncEvent = (when: number, synced: boolean, mono: number): ClockEvent => ({
+      type: 'timeSyncChanged',
+      at: when,
+      synced,
+      mono,
+    });
+    const readAt = (when: number, card: string, mono: number): ClockEvent => ({
+      type: 'cardRead',
+      at: when,
+      card,
+      reader: 'door',
+      mono,
+    });
+
+    it('taps on an unsynchronised clock are marked, then corrected from the monotonic clock when it syncs', () => {
+      // The Pi booted believing it is 1970-01-01 (no battery clock). Bob taps in 10 s after boot and
+      // out 1 h later; NTP sets the clock 2 h after boot, to 10:00 on 2026-03-23.
+      const stale = 0;
+      const real = at('2026-03-23T10:00:00');
+      const { out, state } = fold([
+        directory,
+        syncEvent(stale, false, 0),
+        readAt(stale + 10_000, 'B0B0B0B0', 10_000),
+        readAt(stale + 3_610_000, 'B0B0B0B0', 3_610_000),
+        syncEvent(real, true, 7_200_000),
+      ]);
+      expect(out.filter((o) => o.type === 'clock-in' || o.type === 'clock-out')).toEqual([
+        expect.objectContaining({ type: 'clock-in', unsynced: true }),
+        expect.objectContaining({ type: 'clock-out', unsynced: true, hours: 1 }),
+      ]);
+      const session = out.find((o) => o.type === 'clock-in');
+      expect(out.at(-1)).toEqual({
+        type: 'correctTimes',
+        at: real,
+        sessions: [
+          {
+            session: session?.type === 'clock-in' ? session.session : '',
+            card: 'B0B0B0B0',
+            inAt: real - 7_190_000,
+            outAt: real - 3_590_000,
+          },
+        ],
+      });
+      expect(state.timeSynced).toBe(true);
+    });
+
+    it('an open session taken before the sync gets its corrected clock-in', () => {
+      const real = at('2026-03-23T10:00:00');
+      const { state } = fold([
+        directory,
+        syncEvent(0, false, 0),
+        readAt(5_000, 'B0B0B0B0', 5_000),
+        syncEvent(real, true, 65_000),
+      ]);
+      expect(state.open.get('B0B0B0B0')?.inAt).toBe(real - 60_000);
+    });
+
+    it('a wall-clock jump between in and out never gives a negative or absurd duration', () => {
+      const t0 = at('2026-03-23T09:00:00');
+      // Someone sets the clock back 3 hours while Bob is in; 30 minutes really pass.
+      const back = fold([
+        directory,
+        readAt(t0, 'B0B0B0B0', 1_000),
+        readAt(t0 - 3 * 3_600_000 + 1_800_000, 'B0B0B0B0', 1_801_000),
+      ]);
+      expect(back.out.at(-1)).toMatchObject({ type: 'clock-out', hours: 0.5, at: t0 + 1_800_000 });
+      // And forward by a day: still 30 minutes.
+      const ahead = fold([
+        directory,
+        readAt(t0, 'B0B0B0B0', 1_000),
+        readAt(t0 + 86_400_000 + 1_800_000, 'B0B0B0B0', 1_801_000),
+      ]);
+      expect(ahead.out.at(-1)).toMatchObject({ type: 'clock-out', hours: 0.5 });
+    });
+  });
 });

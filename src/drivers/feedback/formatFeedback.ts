@@ -41,10 +41,10 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
     case 'tap':
       return null;
     case 'clock-in':
-      return out(`✔ ${time}  ${who}  in`);
+      return out(`✔ ${time}  ${who}  in${event.unsynced === true ? UNSYNCED : ''}`);
     case 'clock-out':
       return out(
-        `✔ ${time}  ${who}  out  ${formatDuration(event.at - event.inAt)} (today ${formatDuration(event.todayHours * 3_600_000)})`,
+        `✔ ${time}  ${who}  out  ${formatDuration(event.at - event.inAt)} (today ${formatDuration(event.todayHours * 3_600_000)})${event.unsynced === true ? UNSYNCED : ''}`,
       );
     case 'auto-out': {
       const why = event.reason === 'limit' ? 'at the time limit' : 'at the daily cut-off';
@@ -66,6 +66,8 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
       );
   }
 }
+
+const UNSYNCED = '  (clock not synchronised yet: time will be corrected)';
 
 function out(text: string): FeedbackLine {
   return { stream: 'stdout', text };
@@ -94,7 +96,12 @@ export function formatJson(event: DomainEvent): FeedbackLine {
     case 'tap':
       return json({ ...base, reader: event.reader });
     case 'clock-in':
-      return json({ ...base, session: event.session, reader: event.reader });
+      return json({
+        ...base,
+        session: event.session,
+        reader: event.reader,
+        ...(event.unsynced === true ? { clockSynced: false } : {}),
+      });
     case 'clock-out':
       return json({
         ...base,
@@ -103,6 +110,7 @@ export function formatJson(event: DomainEvent): FeedbackLine {
         in: iso(event.inAt),
         todayHours: event.todayHours,
         reader: event.reader,
+        ...(event.unsynced === true ? { clockSynced: false } : {}),
       });
     case 'auto-out':
       return json({

@@ -16,6 +16,8 @@ export interface KeyboardReaderOptions {
   /** The reader's name, carried on every read (the sheet's `Reader` column). */
   readonly reader: string;
   readonly now: () => number;
+  /** Monotonic clock, so durations survive wall-clock jumps. */
+  readonly mono?: () => number;
 }
 
 /**
@@ -26,13 +28,16 @@ export interface KeyboardReaderOptions {
 export function makeKeyboardReader(
   options: KeyboardReaderOptions,
 ): Observable<CardRead | ReadRejected> {
-  const { input, reader, now } = options;
+  const { input, reader, now, mono } = options;
   return new Observable<CardRead | ReadRejected>((subscriber) => {
     const splitter = new LineSplitter(MAX_LINE_BYTES);
     const emit = (lines: Line[]): void => {
       for (const line of lines) {
         const event = toEvent(line, reader, now());
-        if (event !== null) subscriber.next(event);
+        if (event === null) continue;
+        subscriber.next(
+          event.type === 'cardRead' && mono !== undefined ? { ...event, mono: mono() } : event,
+        );
       }
     };
     const onData = (chunk: Buffer | string): void => {

@@ -264,7 +264,9 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       );
       const listed = entries.filter((e) => e.kind === 'card-listed');
       const named = entries.filter((e) => e.kind === 'name-filled');
-      const needLog = opened.length > 0 || closed.size > 0 || named.length > 0;
+      const corrected = entries.filter((e) => e.kind === 'session-corrected');
+      const needLog =
+        opened.length > 0 || closed.size > 0 || named.length > 0 || corrected.length > 0;
 
       const ranges = [
         ...(needLog ? [a1(LOG.title, 'A2:D')] : []),
@@ -314,6 +316,25 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
           range: a1(LOG.title, `F${row}:H${row}`),
           values: [closedCells(entry, zone)],
         });
+      }
+      // Times taken before the system clock synchronised, corrected: In, and Out and Hours when closed.
+      for (const entry of corrected) {
+        const row = rowOf.get(entry.session);
+        if (row === undefined) continue;
+        updates.push(
+          entry.outAt === null
+            ? { range: a1(LOG.title, `E${row}`), values: [[toSerial(entry.inAt, zone)]] }
+            : {
+                range: a1(LOG.title, `E${row}:G${row}`),
+                values: [
+                  [
+                    toSerial(entry.inAt, zone),
+                    toSerial(entry.outAt, zone),
+                    toSerialDuration(entry.outAt - entry.inAt),
+                  ],
+                ],
+              },
+        );
       }
       for (const entry of named) {
         logRows.forEach((row, i) => {

@@ -44,6 +44,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_pending ON outbox (seq) WHERE done_at IS NULL;
   `,
+  // 2: sessions taken on an unsynchronised system clock, and whether they were corrected.
+  `
+  ALTER TABLE sessions ADD COLUMN clock TEXT CHECK (clock IN ('unsynced', 'corrected'));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

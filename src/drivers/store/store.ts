@@ -209,14 +209,21 @@ export class Store {
             break;
           case 'clock-in':
             this.stmt(
-              "INSERT INTO sessions (id, card, name, in_at, status, reader) VALUES (?, ?, ?, ?, 'in', ?)",
-            ).run(event.session, event.card, event.name, event.at, event.reader);
+              "INSERT INTO sessions (id, card, name, in_at, status, reader, clock) VALUES (?, ?, ?, ?, 'in', ?, ?)",
+            ).run(
+              event.session,
+              event.card,
+              event.name,
+              event.at,
+              event.reader,
+              event.unsynced === true ? 'unsynced' : null,
+            );
             this.outcome(tapId, 'clock-in', event.session);
             break;
           case 'clock-out':
             this.stmt(
-              "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(?, name) WHERE id = ?",
-            ).run(event.at, event.name, event.session);
+              "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(?, name), clock = coalesce(?, clock) WHERE id = ?",
+            ).run(event.at, event.name, event.unsynced === true ? 'unsynced' : null, event.session);
             this.outcome(tapId, 'clock-out', event.session);
             break;
           case 'auto-out':
@@ -236,6 +243,12 @@ export class Store {
         if (command.type === 'markDone') {
           const done = this.stmt('UPDATE outbox SET done_at = ? WHERE key = ? AND done_at IS NULL');
           for (const key of command.keys) done.run(command.at, key);
+        } else if (command.type === 'correctTimes') {
+          const fix = this.stmt(
+            "UPDATE sessions SET in_at = ?, out_at = coalesce(?, out_at), clock = 'corrected' WHERE id = ?",
+          );
+          for (const session of command.sessions)
+            fix.run(session.inAt, session.outAt, session.session);
         } else if (command.type === 'nameCard') {
           this.stmt('UPDATE sessions SET name = ? WHERE card = ? AND name IS NULL').run(
             command.name,
