@@ -115,7 +115,7 @@ export function flagName(key: string): string {
 }
 
 /** Environment variables that are not config keys but are allowed. */
-const OTHER_ENV = new Set(['BADGECLOCK_CONFIG']);
+const OTHER_ENV = new Set(['BADGECLOCK_CONFIG', 'BADGECLOCK_LOG_LEVEL']);
 
 export type ConfigResult =
   | { readonly ok: true; readonly config: Config }
