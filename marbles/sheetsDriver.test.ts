@@ -190,7 +190,18 @@ describe('sheets driver', () => {
 
   it('a minute tick while a live update is in flight is dropped, not queued', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      const live = (at: number): Command => ({ type: 'liveUpdate', at, open: [] });
+      const live = (at: number): Command => ({
+        type: 'liveUpdate',
+        at,
+        open: [],
+        health: {
+          lastTapAt: null,
+          lastSyncAt: null,
+          outboxDepth: 0,
+          readerFault: null,
+          clockSynced: true,
+        },
+      });
       const commands = hot<Command>('a 29ms b 69ms c', { a: live(0), b: live(30), c: live(100) });
       // a's update: ^-------------------------------------------------! (50 ms)
       // b at 30 ms arrives during it and is dropped

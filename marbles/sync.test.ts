@@ -99,7 +99,18 @@ describe('sync slice', () => {
           backlog: 1,
           retryInMs: 300_000,
         },
-        l: { type: 'liveUpdate', at: expect.any(Number) as unknown as number, open: [] },
+        l: {
+          type: 'liveUpdate',
+          at: expect.any(Number) as unknown as number,
+          open: [],
+          health: {
+            lastTapAt: null,
+            lastSyncAt: null,
+            outboxDepth: 1,
+            readerFault: null,
+            clockSynced: true,
+          },
+        },
         v: { type: 'writeBatch', at: 360_000, entries: [e1] },
       });
     });
@@ -119,6 +130,13 @@ describe('sync slice', () => {
             { session: sessionId('BBBB0002', 10_000), card: 'BBBB0002', name: null, inAt: 10_000 },
             { session: sessionId('AAAA0001', 15_001), card: 'AAAA0001', name: null, inAt: 15_001 },
           ],
+          health: {
+            lastTapAt: 15_001,
+            lastSyncAt: null,
+            outboxDepth: 0,
+            readerFault: null,
+            clockSynced: true,
+          },
         },
       });
     });

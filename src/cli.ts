@@ -317,15 +317,21 @@ withConfigOptions(
   );
 
 withConfigOptions(
-  program.command('status').description('open sessions, outbox, last tap and database size'),
-).action((options: ConfigOptions) => {
+  program
+    .command('status')
+    .description(
+      'device, version, open sessions, outbox, last tap, last sync, clock synchronisation and database size',
+    ),
+).action(async (options: ConfigOptions) => {
   const config = configOrExit(options);
+  const synced = config.timeSync === 'off' ? true : await timedatectlSynchronised();
   const store = storeOrExit(config, true);
   const status = store.status();
   store.close();
   const now = Date.now();
   const zone = config.tz;
-  const lines = [`Open sessions: ${status.open.length}`];
+  const lines = [`Device: ${config.readerName} (badgeclock ${version}, ${config.reader} reader)`];
+  lines.push(`Open sessions: ${status.open.length}`);
   for (const s of status.open) {
     lines.push(
       `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
@@ -340,6 +346,14 @@ withConfigOptions(
     status.lastTap === null
       ? 'Last tap: none yet'
       : `Last tap: ${formatLocalDateTime(status.lastTap.at, zone)}  ${status.lastTap.card}  ${status.lastTap.outcome}`,
+  );
+  lines.push(
+    config.spreadsheetId === undefined
+      ? 'Last sync: the sheet is off'
+      : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTime(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
+  );
+  lines.push(
+    `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : 'cannot tell (no timedatectl)'}`,
   );
   lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -399,6 +413,8 @@ function sheetsClientOf(config: Config, warn: (message: string) => void): Sheets
     rootUrl: config.sheetsRootUrl,
     timeoutMs: config.sheetsTimeoutSeconds * 1000,
     zone: config.tz,
+    device: config.readerName,
+    version,
     warn: (message) => {
       warn(`sheet: ${message}`);
     },

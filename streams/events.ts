@@ -237,6 +237,18 @@ export interface LiveUpdate {
     readonly name: string | null;
     readonly inAt: number;
   }[];
+  /** The clock's health, shown in the sheet's Now tab beside who is in. */
+  readonly health: Health;
+}
+
+/** What a manager looking at the sheet needs to trust the clock (PRODUCT: runs for months). */
+export interface Health {
+  readonly lastTapAt: number | null;
+  readonly lastSyncAt: number | null;
+  readonly outboxDepth: number;
+  /** The last reader fault since the last good read, or null when the reader is fine. */
+  readonly readerFault: string | null;
+  readonly clockSynced: boolean;
 }
 
 /**

@@ -69,6 +69,9 @@ export interface ClockState {
   readonly unnamed: ReadonlySet<string>;
   /** False while the system clock is not synchronised (taps are marked, then corrected). */
   readonly timeSynced?: boolean;
+  /** For the health block: the last tap, and the last reader fault since a good read. */
+  readonly lastTapAt?: number;
+  readonly readerFault?: string | null;
   readonly unsynced?: ReadonlyMap<string, Unsynced>;
 }
 
@@ -155,7 +158,7 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
         return onTimeSync(state, event);
       case 'readRejected':
         return {
-          state,
+          state: { ...state, readerFault: event.reason },
           out: [{ type: 'reader-fault', at: event.at, reader: event.reader, reason: event.reason }],
         };
       default:
@@ -177,7 +180,7 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   ) {
     return { state: { ...state, reads }, out: [] };
   }
-  let next: ClockState = { ...state, reads };
+  let next: ClockState = { ...state, reads, lastTapAt: read.at, readerFault: null };
 
   const person = lookUp(state.directory, read.card);
   const card = person?.card ?? read.card;

@@ -33,6 +33,8 @@ export interface SyncState {
   readonly inFlight: readonly string[] | null;
   /** After a final failure: no new batch before this instant. */
   readonly blockedUntil: number | null;
+  /** The last time the sheet took anything. */
+  readonly lastSyncAt?: number;
 }
 
 export const initialSyncState: SyncState = {
@@ -64,7 +66,14 @@ export function makeSyncReducer(
         const done = new Set(event.keys);
         const head = state.head.filter((entry) => !done.has(entry.key));
         const depth = Math.max(0, state.depth - event.keys.length);
-        const settled: SyncState = { ...state, head, depth, inFlight: null, blockedUntil: null };
+        const settled: SyncState = {
+          ...state,
+          head,
+          depth,
+          inFlight: null,
+          blockedUntil: null,
+          lastSyncAt: event.at,
+        };
         const step = next(settled, event.at, options);
         return {
           state: step.state,
@@ -106,13 +115,20 @@ export function makeSyncReducer(
           open: [...clock.open.values()]
             .sort((a, b) => a.inAt - b.inAt || a.card.localeCompare(b.card))
             .map((s) => ({ session: s.id, card: s.card, name: s.name, inAt: s.inAt })),
+          health: {
+            lastTapAt: clock.lastTapAt ?? null,
+            lastSyncAt: state.lastSyncAt ?? null,
+            outboxDepth: state.depth,
+            readerFault: clock.readerFault ?? null,
+            clockSynced: clock.timeSynced !== false,
+          },
         };
         const step = next(state, event.at, options);
         return { state: step.state, out: [live, ...step.out] };
       }
       case 'liveSynced':
         return {
-          state,
+          state: { ...state, lastSyncAt: event.at },
           out: [
             { type: 'synced', at: event.at, what: 'live', count: event.open, backlog: state.depth },
           ],

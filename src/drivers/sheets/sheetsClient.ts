@@ -14,7 +14,7 @@ import { normaliseCardId } from '../../../streams/cardId';
 import type { OutboxEntry } from '../../../streams/commit';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
-import { toSerial, toSerialDuration } from '../../../streams/zoned';
+import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
 import {
   a1,
   cellText,
@@ -42,6 +42,9 @@ export interface SheetsClientOptions {
   readonly rootUrl: string;
   readonly timeoutMs: number;
   readonly zone: string;
+  /** This clock's name and version, for the health block on the Now tab. */
+  readonly device: string;
+  readonly version: string;
   /** Non-fatal findings (a renamed header, a bad People row). */
   readonly warn: (message: string) => void;
 }
@@ -53,7 +56,11 @@ export interface SheetsClient {
   /** Writes a batch of outbox entries, idempotently. Returns the number of requests made. */
   writeBatch(entries: readonly OutboxEntry[], now: number): Promise<number>;
   /** The live view: open sessions' hours and the Now tab; returns the People tab it read on the way. */
-  liveUpdate(open: LiveUpdate['open'], at: number): Promise<{ people: Person[]; requests: number }>;
+  liveUpdate(
+    open: LiveUpdate['open'],
+    at: number,
+    health: LiveUpdate['health'],
+  ): Promise<{ people: Person[]; requests: number }>;
   /** Reads the People tab alone (at start). */
   readPeople(): Promise<Person[]>;
 }
@@ -371,7 +378,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       return requests;
     },
 
-    async liveUpdate(open, at) {
+    async liveUpdate(open, at, health) {
       await setUp();
       const [logIds = [], peopleRows = [], nowRows = []] = await batchGet([
         a1(LOG.title, 'A2:A'),
@@ -408,6 +415,26 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       // Blank out rows left from a longer list a minute ago.
       while (nowValues.length < nowRows.length) nowValues.push(['', '', '', '', '']);
       data.push({ range: a1(NOW.title, `A2:E${nowValues.length + 1}`), values: nowValues });
+      // The clock's health beside the list, in the same request (text, for people to read).
+      const when = (ms: number | null): string =>
+        ms === null ? 'never' : formatLocalDateTime(ms, zone);
+      data.push({
+        range: a1(NOW.title, 'G1:H9'),
+        values: [
+          ['Status', ''],
+          ['Device', options.device],
+          ['Version', options.version],
+          ['Updated', when(at)],
+          ['Last tap', when(health.lastTapAt)],
+          ['Last sync', when(health.lastSyncAt)],
+          ['Outbox', health.outboxDepth],
+          ['Reader', health.readerFault === null ? 'ok' : `fault: ${health.readerFault}`],
+          [
+            'Clock',
+            health.clockSynced ? 'synchronised' : 'NOT synchronised (times will be corrected)',
+          ],
+        ],
+      });
       await writeValues(data);
       return { people, requests: 2 };
     },

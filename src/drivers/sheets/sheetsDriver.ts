@@ -54,7 +54,11 @@ export interface SheetsPort {
     entries: Parameters<SheetsClient['writeBatch']>[0],
     now: number,
   ): ObservableInput<number>;
-  liveUpdate(open: LiveUpdate['open'], at: number): ObservableInput<{ people: Person[] }>;
+  liveUpdate(
+    open: LiveUpdate['open'],
+    at: number,
+    health: LiveUpdate['health'],
+  ): ObservableInput<{ people: Person[] }>;
   readPeople(): ObservableInput<Person[]>;
 }
 import { SheetError } from './sheetError';
@@ -106,7 +110,7 @@ export function makeSheetsDriver(
     tracked(writeBatchWithRetry(client, command, options));
 
   const liveUpdate = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
-    tracked(defer(() => from(client.liveUpdate(command.open, command.at)))).pipe(
+    tracked(defer(() => from(client.liveUpdate(command.open, command.at, command.health)))).pipe(
       mergeMap(({ people }): (SyncEvent | DirectoryLoaded)[] => [
         directory(people),
         { type: 'liveSynced', at: now(), open: command.open.length },

@@ -48,6 +48,8 @@ export interface StoreStatus {
   readonly outboxDepth: number;
   readonly oldestPendingAt: number | null;
   readonly lastTap: { readonly at: number; readonly card: string; readonly outcome: string } | null;
+  /** When the sheet last confirmed an outbox entry. */
+  readonly lastSyncAt: number | null;
   readonly bytes: number;
 }
 
@@ -378,6 +380,7 @@ export class Store {
       outboxDepth: pending?.depth ?? 0,
       oldestPendingAt: pending?.oldest ?? null,
       lastTap: lastTap ?? null,
+      lastSyncAt: Number(this.db.prepare('SELECT max(done_at) FROM outbox').pluck().get()) || null,
       bytes: size(this.file) + size(`${this.file}-wal`),
     };
   }
