@@ -6,6 +6,8 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   asapScheduler,
+  connectable,
+  Observable,
   EMPTY,
   filter,
   ignoreElements,
@@ -17,7 +19,6 @@ import {
   Subject,
   takeUntil,
   tap,
-  type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import { clockSteps } from '../streams/clock';
@@ -122,7 +123,18 @@ export function clockApp(
     sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
   });
   // Feedback and commands leave only from what the store has made durable.
-  const committed$ = storeDriver.commit(steps$.pipe(commits()));
+  // Connected only once feedback and the loop both listen: a restart's first steps (auto
+  // clock-outs, the outbox's first batch) come synchronously and must reach both.
+  const committed$ = connectable(storeDriver.commit(steps$.pipe(commits())), {
+    connector: () => new Subject<Commit>(),
+    resetOnDisconnect: false,
+  });
+  const connect$ = new Observable<never>(() => {
+    const connection = committed$.connect();
+    return () => {
+      connection.unsubscribe();
+    };
+  });
   const feedback$ = makeFeedbackDriver({
     json: io.json,
     zone: config.tz,
@@ -134,5 +146,5 @@ export function clockApp(
       committedProxy$.next(commit);
     }),
   );
-  return merge(feedback$, loop$.pipe(ignoreElements()));
+  return merge(feedback$, loop$.pipe(ignoreElements()), connect$);
 }

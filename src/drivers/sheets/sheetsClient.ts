@@ -202,11 +202,24 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       requests += 1;
       const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
       const errors: string[] = [];
+      const blank: typeof present = [];
       present.forEach((tab, i) => {
-        const check = checkHeaders(tab, headers[i]?.[0] ?? []);
+        const row = headers[i]?.[0] ?? [];
+        // An empty header row holds no data: a tab a person just created, or a setup cut short.
+        if (row.every((cell) => cellText(cell).trim() === '')) {
+          blank.push(tab);
+          return;
+        }
+        const check = checkHeaders(tab, row);
         check.warnings.forEach(warn);
         errors.push(...check.errors);
       });
+      if (blank.length > 0 && errors.length === 0) {
+        requests += 1;
+        await writeValues(
+          blank.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
+        );
+      }
       if (errors.length > 0) {
         throw new SheetError(
           `the sheet's headers were changed in a way that would make the clock write into the wrong columns: ${errors.join('; ')}. ` +

@@ -1,0 +1,238 @@
+/**
+ * The clock against a Sheets-compatible server on 127.0.0.1, through the real
+ * Google client and the built CLI: real HTTP, real SQLite, real processes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Clock, logText } from './support/runCli';
+import { SheetsTestServer, type Cell, type ServiceAccountKey } from './support/sheetsTestServer';
+
+const SHEET = 'badgeclockTestSheet01';
+
+jest.setTimeout(60_000);
+
+describe('the clock and its Google Sheet', () => {
+  let dir: string;
+  let server: SheetsTestServer;
+  let account: ServiceAccountKey;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-sheet-'));
+    server = await new SheetsTestServer().start();
+    account = server.serviceAccount(dir);
+    server.createSpreadsheet(SHEET, [account.email]);
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    BADGECLOCK_SPREADSHEET_ID: SHEET,
+    BADGECLOCK_KEY_FILE: account.file,
+    BADGECLOCK_SHEETS_ROOT_URL: server.rootUrl,
+    BADGECLOCK_SHEETS_TIMEOUT_SECONDS: '2',
+    BADGECLOCK_GUARD_SECONDS: '0',
+    BADGECLOCK_DEBOUNCE_SECONDS: '0',
+    BADGECLOCK_TIME_SYNC: 'off',
+    BADGECLOCK_TZ: 'UTC',
+    ...extra,
+  });
+  const start = (extra: NodeJS.ProcessEnv = {}): Clock =>
+    new Clock(['run', '--json', '--data-dir', join(dir, 'data')], {
+      env: env(extra),
+      timeoutMs: 60_000,
+    });
+  const events = (clock: Clock): Record<string, unknown>[] =>
+    clock.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const log = (): Cell[][] => server.values(SHEET, 'Log');
+  const waitForSheet = async (
+    predicate: () => boolean,
+    clock: Clock,
+    ms = 20_000,
+  ): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!predicate()) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `sheet never got there; log:\n${logText(clock.stderr)}\nLog tab: ${JSON.stringify(log())}`,
+        );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('sets the sheet up and writes a session as it opens and closes, RAW, found by session id', async () => {
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    clock.write('C0FFEE00\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    await waitForSheet(() => log().length === 2, clock);
+    clock.write('C0FFEE00\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-out"'));
+    await waitForSheet(() => log()[1]?.[7] === 'out', clock);
+    expect(await clock.stop()).toBe(0);
+
+    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People']);
+    expect(server.frozenRows(SHEET, 'Log')).toBe(1);
+    expect(server.formats(SHEET, 'Log').map((f) => f.pattern)).toEqual([
+      'yyyy-mm-dd',
+      'yyyy-mm-dd hh:mm',
+      'yyyy-mm-dd hh:mm',
+      '[h]:mm',
+    ]);
+    const [header, row] = log();
+    expect(header).toEqual([
+      'Session',
+      'Date',
+      'Name',
+      'Card',
+      'In',
+      'Out',
+      'Hours',
+      'Status',
+      'Reader',
+    ]);
+    const inEvent = events(clock).find((e) => e.type === 'clock-in');
+    expect(row?.[0]).toBe(inEvent?.session);
+    expect(row?.[3]).toBe('C0FFEE00');
+    expect(typeof row?.[4]).toBe('number'); // a serial date-time
+    expect(row?.[7]).toBe('out');
+    expect(
+      server
+        .values(SHEET, 'People')
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(['C0FFEE00']);
+    const writes = server.requests.filter(
+      (r) => r.kind === 'write' && r.valueInputOption !== undefined,
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((r) => r.valueInputOption === 'RAW')).toBe(true);
+    expect(events(clock).some((e) => e.type === 'synced')).toBe(true);
+  });
+
+  it('a slow, failing server never delays a tap, and the sheet ends up with every session once', async () => {
+    server.latencyMs = 300;
+    server.fail(
+      { status: 503 },
+      { status: 429, retryAfter: '1' },
+      { reset: true },
+      { status: 500 },
+    );
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    const cards = ['A0000001', 'A0000002', 'A0000003', 'A0000004'];
+    for (const card of cards) clock.write(`${card}\n`);
+    await clock.waitFor((c) => (c.stdout.match(/"clock-in"/g) ?? []).length === 4, 5_000);
+    for (const card of cards.slice(0, 2)) clock.write(`${card}\n`);
+    await clock.waitFor((c) => (c.stdout.match(/"clock-out"/g) ?? []).length === 2, 5_000);
+    await waitForSheet(
+      () => log().length === 5 && log().filter((r) => r[7] === 'out').length === 2,
+      clock,
+      30_000,
+    );
+    await clock.stop();
+    const ids = log()
+      .slice(1)
+      .map((r) => r[0]);
+    expect(new Set(ids).size).toBe(4);
+    const failures = events(clock).filter((e) => e.type === 'sync-failed');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(
+      failures.every((e) => typeof e.reason === 'string' && typeof e.backlog === 'number'),
+    ).toBe(true);
+  });
+
+  it('a person sorting and deleting rows never makes the clock write into the wrong row, nor bring a row back', async () => {
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    for (const card of ['B0000001', 'B0000002', 'B0000003']) clock.write(`${card}\n`);
+    await waitForSheet(() => log().length === 4, clock);
+    // The manager sorts by card, descending, and deletes B0000002's row.
+    server.sortRows(SHEET, 'Log', 3, true);
+    const deleted = log().findIndex((r) => r[3] === 'B0000002') + 1;
+    server.deleteRow(SHEET, 'Log', deleted);
+    server.insertRows(SHEET, 'Log', 2, 2);
+    for (const card of ['B0000001', 'B0000002', 'B0000003']) clock.write(`${card}\n`);
+    await clock.waitFor((c) => (c.stdout.match(/"clock-out"/g) ?? []).length === 3);
+    await waitForSheet(() => log().filter((r) => r[7] === 'out').length === 2, clock);
+    await new Promise((r) => setTimeout(r, 500));
+    await clock.stop();
+    const rows = log().filter((r) => r.length > 0);
+    expect(rows.map((r) => [r[3], r[7]]).slice(1)).toEqual([
+      ['B0000003', 'out'],
+      ['B0000001', 'out'],
+    ]);
+  });
+
+  it('a long outage: taps go on, and on return the backlog drains in order in few requests', async () => {
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    await waitForSheet(() => server.values(SHEET, 'People').length === 1, clock);
+    server.down = true;
+    const cards = Array.from({ length: 40 }, (_, i) => `D${String(i).padStart(7, '0')}`);
+    clock.write(cards.map((c) => `${c}\n`).join(''));
+    // Every tap is answered while the sheet is down.
+    await clock.waitFor((c) => (c.stdout.match(/"clock-in"/g) ?? []).length === 40, 10_000);
+    await clock.waitFor((c) => c.stdout.includes('"sync-failed"'), 10_000);
+    const before = server.requests.length;
+    server.down = false;
+    await waitForSheet(() => log().length === 41, clock, 40_000);
+    await clock.stop();
+    expect(
+      log()
+        .slice(1)
+        .map((r) => r[3]),
+    ).toEqual(cards);
+    // After the outage: one batch — a read, an append to Log, an append to People.
+    const after = server.requests
+      .slice(before)
+      .filter((r) => r.status === 200 && r.kind === 'write');
+    expect(after.filter((r) => r.path.endsWith(':append'))).toHaveLength(2);
+  });
+
+  it('killed between a write and its acknowledgement, the restarted clock does not duplicate the row', async () => {
+    const first = start();
+    await first.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    // The setup and People read go through; then the batch's read passes, and the append is applied
+    // by the server but never answered.
+    await new Promise((r) => setTimeout(r, 300));
+    server.fail({}, { hangAfterApplying: true });
+    first.write('E0000001\n');
+    await waitForSheet(() => log().length === 2, first);
+    first.child.kill('SIGKILL');
+    await first.exited();
+    server.clearFaults();
+    const second = start();
+    await second.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    await second
+      .waitFor((c) => c.stdout.includes('"synced"'), 20_000)
+      .catch((e: unknown) => {
+        console.log(
+          JSON.stringify(server.requests.map((r) => [r.method, r.path, r.status])),
+          second.stderr,
+        );
+        throw e;
+      });
+    second.write('E0000001\n');
+    await waitForSheet(() => log()[1]?.[7] === 'out', second);
+    await second.stop();
+    expect(log().length).toBe(2);
+  });
+
+  it('a sheet not shared with the account is reported with what to do, and the clock keeps clocking', async () => {
+    server.createSpreadsheet('notSharedSheet01', []);
+    const clock = start({ BADGECLOCK_SPREADSHEET_ID: 'notSharedSheet01' });
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    clock.write('F0000001\n');
+    await clock.waitFor((c) => c.stdout.includes('"sync-failed"'));
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    await clock.stop();
+    const failed = events(clock).find((e) => e.type === 'sync-failed');
+    expect(String(failed?.reason)).toContain(`add ${account.email} as an Editor`);
+  });
+});
