@@ -3,9 +3,10 @@
  * in the same run on the same machine (these machines are shared and noisy).
  */
 import { ms } from './stats';
+import { sheetLoad } from './sheetLoad';
 import { storeLatency } from './storeLatency';
 
-function main(): void {
+async function main(): Promise<void> {
   const taps = Number(process.env.BENCH_TAPS ?? '3000');
   process.stdout.write(`badgeclock bench — ${taps} taps, node ${process.version}\n\n`);
 
@@ -20,6 +21,33 @@ function main(): void {
   process.stdout.write(
     `  ratio store/baseline: p50 ${(store.p50 / journal.p50).toFixed(2)}x  p99 ${(store.p99 / journal.p99).toFixed(2)}x\n`,
   );
+
+  const sheetTaps = Number(process.env.BENCH_SHEET_TAPS ?? '300');
+  const sheet = await sheetLoad(sheetTaps);
+  process.stdout.write(
+    `\nTap to feedback (${sheetTaps} taps, 20 ms apart), sheet at 2-5 s per request vs no sheet\n`,
+  );
+  process.stdout.write(
+    `  no sheet (baseline):       p50 ${ms(sheet.noSheet.p50)}  p99 ${ms(sheet.noSheet.p99)}\n`,
+  );
+  process.stdout.write(
+    `  with the sheet uploading:  p50 ${ms(sheet.withSheet.p50)}  p99 ${ms(sheet.withSheet.p99)}\n`,
+  );
+  process.stdout.write(
+    `  p99 difference: ${(sheet.withSheet.p99 - sheet.noSheet.p99).toFixed(3)} ms\n`,
+  );
+  process.stdout.write(
+    `  event-loop delay p99: ${sheet.loopDelayNoSheet.toFixed(2)} ms without the sheet, ${sheet.loopDelayWithSheet.toFixed(2)} ms with it\n`,
+  );
+  process.stdout.write('\nSheets requests per minute in steady state (the live update)\n');
+  for (const row of sheet.requestsPerMinute) {
+    process.stdout.write(
+      `  ${String(row.people).padStart(5)} people clocked in: badgeclock ${row.badgeclock}, naive per-person baseline ${row.naive} (+1 per tap)\n`,
+    );
+  }
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${String(error)}\n`);
+  process.exitCode = 1;
+});
