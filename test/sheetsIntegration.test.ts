@@ -2,10 +2,11 @@
  * The clock against a Sheets-compatible server on 127.0.0.1, through the real
  * Google client and the built CLI: real HTTP, real SQLite, real processes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Clock, logText } from './support/runCli';
+import Database from 'better-sqlite3';
+import { Clock, logText, runCli } from './support/runCli';
 import { SheetsTestServer, type Cell, type ServiceAccountKey } from './support/sheetsTestServer';
 
 const SHEET = 'badgeclockTestSheet01';
@@ -234,5 +235,88 @@ describe('the clock and its Google Sheet', () => {
     await clock.stop();
     const failed = events(clock).find((e) => e.type === 'sync-failed');
     expect(String(failed?.reason)).toContain(`add ${account.email} as an Editor`);
+  });
+
+  it('a key the Sheets API does not accept is reported as a credentials problem; taps go on', async () => {
+    const stranger = server.unknownServiceAccount(dir);
+    const clock = start({ BADGECLOCK_KEY_FILE: stranger.file });
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    clock.write('F0000002\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    await clock.waitFor((c) => /"sync-failed".*credentials/.test(c.stdout), 20_000);
+    await clock.stop();
+    expect(server.requests.every((r) => r.status !== 200)).toBe(true);
+  });
+
+  it('a renamed header is reported and writing goes on; moved columns stop the writes with what to restore', async () => {
+    const first = start();
+    await first.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    await waitForSheet(() => server.values(SHEET, 'People').length === 1, first);
+    await first.stop();
+    server.setCell(SHEET, 'Log', 1, 2, 'Person');
+    const second = start();
+    await second.waitFor(
+      (c) => logText(c.stderr).includes('Log!C1: header renamed from "Name" to "Person"'),
+      20_000,
+    );
+    second.write('A5A5A5A5\n');
+    await waitForSheet(() => log().length === 2, second);
+    await second.stop();
+    server.setCell(SHEET, 'Log', 1, 2, 'Card');
+    server.setCell(SHEET, 'Log', 1, 3, 'Name');
+    const third = start();
+    await third.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    third.write('A5A5A5A5\n');
+    await third.waitFor((c) => /"sync-failed".*columns were moved/.test(c.stdout), 20_000);
+    await third.stop();
+    expect(log()[1]?.[7]).toBe('in');
+  });
+
+  it('SIGTERM mid-upload lets the request finish, exits 0, and leaves the sheet equal to the store', async () => {
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    await waitForSheet(() => server.values(SHEET, 'People').length === 1, clock);
+    server.latencyMs = 1_500;
+    clock.write('A6A6A6A6\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await clock.stop('SIGTERM')).toBe(0);
+    expect(logText(clock.stderr)).toContain('waiting up to 10 s for the sheet request in flight');
+    // The request in flight finished before the exit: the sheet has the row the store has.
+    const db = new Database(join(dir, 'data', 'badgeclock.db'), { readonly: true });
+    const stored = db.prepare('SELECT id FROM sessions').pluck().all();
+    db.close();
+    expect(
+      log()
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(stored);
+  });
+
+  it('replay with a sheet writes the replayed sessions and exits once the sheet has them', async () => {
+    const file = join(dir, 'old-system.csv');
+    writeFileSync(
+      file,
+      [
+        '2026-03-23T08:00:00Z,A7A7A7A7',
+        '2026-03-23T16:30:00Z,A7A7A7A7',
+        '2026-03-23T09:00:00Z,A8A8A8A8',
+        '2026-03-23T17:00:00Z,A8A8A8A8',
+      ].join('\n'),
+    );
+    const result = await runCli(
+      ['replay', file, '--json', '--people-file', join(dir, 'none.csv')],
+      { env: env(), timeoutMs: 30_000 },
+    );
+    expect(result.code).toBe(0);
+    expect(
+      log()
+        .slice(1)
+        .map((r) => [r[3], r[7]]),
+    ).toEqual([
+      ['A7A7A7A7', 'out'],
+      ['A8A8A8A8', 'out'],
+    ]);
+    expect(result.stdout).toContain('"synced"');
   });
 });

@@ -1,0 +1,652 @@
+/**
+ * The SQLite store on real files in temp directories: opening, migrating and
+ * refusing; whole commits and the outbox; a full disk; and the `status` and
+ * `backup` commands of the built CLI on the same files.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { toCommit } from '../streams/commit';
+import { defaultRules } from '../streams/rules';
+import { initialState, makeReducer, sessionId } from '../streams/sessions';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/drivers/store/schema';
+import { Store, StoreError } from '../src/drivers/store/store';
+import { cli, messages, requireBuiltCli, RunningClock } from './support/store-cli';
+import {
+  connectionOf,
+  damagePage,
+  filesIn,
+  firstTapsLeafPage,
+  HOUR,
+  MINUTE,
+  peek,
+  people,
+  player,
+  read,
+  tempDir,
+} from './support/store-fixtures';
+import { mountTmpfs, unfill, type Tmpfs } from './support/store-tmpfs';
+
+const T0 = Date.parse('2026-03-23T08:00:00Z');
+const ALICE = 'A11CE000';
+const BOB = 'B0B0B0B0';
+
+/** What `fn` threw, for assertions on more than the message. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw, but nothing was thrown');
+}
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A database with a few days of sessions for two people, closed cleanly. */
+function seed(file: string): void {
+  const store = Store.open(file);
+  const { play } = player(store);
+  for (let day = 0; day < 40; day++) {
+    const at = T0 + day * 24 * HOUR;
+    play(read(at, ALICE), read(at + 10 * MINUTE, BOB), read(at + 8 * HOUR, ALICE));
+    play(read(at + 9 * HOUR, BOB));
+  }
+  store.close();
+}
+
+describe('opening the store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let file: string;
+  beforeEach(() => {
+    dir = tempDir('store');
+    file = join(dir.path, 'data', 'badgeclock.db');
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+
+  it('creates the data directory and a database migrated to the current schema, in WAL mode with synchronous FULL', () => {
+    const store = Store.open(file);
+    // synchronous is per connection: only the store's own connection can tell.
+    expect(connectionOf(store).pragma('synchronous', { simple: true })).toBe(2);
+    store.close();
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    peek(file, (db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .all()
+        .map((t) => t.name);
+      expect(tables).toEqual(expect.arrayContaining(['taps', 'sessions', 'outbox']));
+      const columns = db
+        .prepare<[], { name: string }>('PRAGMA table_info(sessions)')
+        .all()
+        .map((c) => c.name);
+      expect(columns).toContain('clock');
+    });
+  });
+
+  it('keeps every tap, session and outbox entry when it is opened again', () => {
+    const first = Store.open(file);
+    player(first).play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 2 * HOUR, ALICE));
+    const sessions = first.allSessions();
+    const pending = first.pending();
+    const counts = first.counts();
+    first.close();
+    const again = Store.open(file);
+    expect(again.allSessions()).toEqual(sessions);
+    expect(again.pending()).toEqual(pending);
+    expect(again.counts()).toEqual(counts);
+    expect(counts).toEqual({ taps: 3, sessions: 2, outbox: 5 });
+    again.close();
+  });
+
+  it('migrates a database of schema 1 to the current schema and keeps its sessions', () => {
+    mkdirSync(join(dir.path, 'data'));
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0] ?? '');
+    old.pragma('user_version = 1');
+    old
+      .prepare(
+        "INSERT INTO sessions (id, card, name, in_at, status, reader) VALUES ('s1', ?, 'Alice', ?, 'in', 'door')",
+      )
+      .run(ALICE, T0);
+    old.close();
+    const store = Store.open(file);
+    expect(store.allSessions()).toEqual([
+      {
+        id: 's1',
+        card: ALICE,
+        name: 'Alice',
+        inAt: T0,
+        outAt: null,
+        status: 'in',
+        reason: null,
+        reader: 'door',
+      },
+    ]);
+    store.close();
+    peek(file, (db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    });
+  });
+
+  it('refuses a database from a newer badgeclock with a StoreError naming the file and saying to upgrade, and leaves its bytes as they were', () => {
+    mkdirSync(join(dir.path, 'data'));
+    const newer = new Database(file);
+    newer.exec('CREATE TABLE future (x)');
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+    const before = filesIn(join(dir.path, 'data'));
+    for (const readonly of [false, true]) {
+      const error = thrown(() => Store.open(file, { readonly }));
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).file).toBe(file);
+      expect((error as StoreError).message).toContain(file);
+      expect((error as StoreError).message).toMatch(/newer than this badgeclock.*upgrade badgeclock/);
+    }
+    expect(filesIn(join(dir.path, 'data'))).toEqual(before);
+  });
+
+  // BUG: Store.open opens read-write before checking the version, and closing the refused
+  // connection checkpoints the WAL into the database file and deletes it (store.ts, Store.open).
+  it.failing(
+    'refuses a newer database left with a WAL (as after a crash) without folding the WAL into it',
+    () => {
+      mkdirSync(join(dir.path, 'data'));
+      const writer = new Database(join(dir.path, 'writer.db'));
+      writer.pragma('journal_mode = WAL');
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.exec('CREATE TABLE future (x)');
+      writer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      writer.prepare('INSERT INTO future VALUES (?)').run('written by a newer badgeclock');
+      // Copy while the writer is still open: the WAL holds commits not yet in the file.
+      copyFileSync(join(dir.path, 'writer.db'), file);
+      copyFileSync(join(dir.path, 'writer.db-wal'), `${file}-wal`);
+      writer.close();
+      const before = filesIn(join(dir.path, 'data'));
+      expect(() => Store.open(file)).toThrow(StoreError);
+      expect(filesIn(join(dir.path, 'data'))).toEqual(before);
+    },
+  );
+
+  it.each([
+    ['random bytes', () => randomBytes(64 * 1024)],
+    [
+      'a text file',
+      () => Buffer.from('card,name\nB0B0B0B0,Bob\n'.repeat(500), 'utf8'),
+    ],
+    ['the first half of a database', () => readFileSync(join(dir.path, 'good.db')).subarray(0, 8192)],
+  ])(
+    'refuses %s in place of the database with a clear message, and leaves it byte for byte',
+    (_what, contents) => {
+      seed(join(dir.path, 'good.db'));
+      mkdirSync(join(dir.path, 'data'));
+      writeFileSync(file, contents());
+      const before = filesIn(join(dir.path, 'data'));
+      for (const readonly of [false, true]) {
+        const error = thrown(() => Store.open(file, { readonly }));
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).file).toBe(file);
+        expect((error as StoreError).message).toMatch(
+          new RegExp(
+            `database ${escape(file)} is not a valid badgeclock database or is corrupt .*It was not changed\\. Restore it from a backup`,
+          ),
+        );
+      }
+      expect(filesIn(join(dir.path, 'data'))).toEqual(before);
+    },
+  );
+
+  it('refuses a database with a damaged page, naming the file, and leaves it byte for byte', () => {
+    const good = join(dir.path, 'good.db');
+    seed(good);
+    mkdirSync(join(dir.path, 'data'));
+    writeFileSync(file, damagePage(readFileSync(good), firstTapsLeafPage(good)));
+    const before = filesIn(join(dir.path, 'data'));
+    const error = thrown(() => Store.open(file));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(
+      new RegExp(`database ${escape(file)} failed its integrity check.*It was not changed`, 's'),
+    );
+    expect(filesIn(join(dir.path, 'data'))).toEqual(before);
+  });
+
+  // BUG: as above: the refused read-write connection checkpoints the WAL into the damaged file
+  // on close and deletes the WAL, although the message says "It was not changed".
+  it.failing(
+    'refuses a damaged database that still has a WAL from a crash, without folding the WAL into it',
+    () => {
+      const good = join(dir.path, 'good.db');
+      seed(good);
+      const page = firstTapsLeafPage(good);
+      const live = new Database(good);
+      live.pragma('wal_autocheckpoint = 0');
+      live
+        .prepare("INSERT INTO taps (at, card, reader, outcome) VALUES (?, ?, 'door', 'ignored')")
+        .run(T0 + 1000 * HOUR, ALICE);
+      mkdirSync(join(dir.path, 'data'));
+      writeFileSync(file, damagePage(readFileSync(good), page));
+      copyFileSync(`${good}-wal`, `${file}-wal`);
+      live.close();
+      const before = filesIn(join(dir.path, 'data'));
+      expect(() => Store.open(file)).toThrow(/failed its integrity check|corrupt/);
+      expect(filesIn(join(dir.path, 'data'))).toEqual(before);
+    },
+  );
+
+  it('a read-only open of a missing database says what to do and creates nothing', () => {
+    const error = thrown(() => Store.open(file, { readonly: true }));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toBe(
+      `no database at ${file} yet: run the clock once (npm start), or check BADGECLOCK_DATA_DIR.`,
+    );
+    expect(existsSync(join(dir.path, 'data'))).toBe(false);
+  });
+
+  it('a read-only open of a database from an older badgeclock asks to start the clock once, and changes nothing', () => {
+    mkdirSync(join(dir.path, 'data'));
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0] ?? '');
+    old.pragma('user_version = 1');
+    old.close();
+    const before = filesIn(join(dir.path, 'data'));
+    expect(() => Store.open(file, { readonly: true })).toThrow(
+      new StoreError(
+        `database ${file} is from an older badgeclock (schema 1); start the clock once to upgrade it.`,
+        file,
+      ),
+    );
+    expect(filesIn(join(dir.path, 'data'))).toEqual(before);
+  });
+});
+
+describe('committing', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  beforeEach(() => {
+    dir = tempDir('commit');
+    store = Store.open(join(dir.path, 'badgeclock.db'));
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('stores a step whole: the tap, the auto clock-out it found, the new clock-in, and their outbox entries in order', () => {
+    const { play } = player(store);
+    play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE));
+    const [step = []] = play(read(T0 + 13 * HOUR, ALICE));
+    expect(step.map((o) => o.type)).toEqual(['tap', 'auto-out', 'clock-in']);
+    const first = sessionId(ALICE, T0);
+    const second = sessionId(ALICE, T0 + 13 * HOUR);
+    expect(store.allSessions()).toEqual([
+      {
+        id: first,
+        card: ALICE,
+        name: 'Alice',
+        inAt: T0,
+        outAt: T0 + 12 * HOUR,
+        status: 'auto',
+        reason: 'limit',
+        reader: 'door',
+      },
+      {
+        id: second,
+        card: ALICE,
+        name: 'Alice',
+        inAt: T0 + 13 * HOUR,
+        outAt: null,
+        status: 'in',
+        reason: null,
+        reader: 'door',
+      },
+    ]);
+    peek(store.file, (db) => {
+      expect(db.prepare('SELECT at, card, outcome, session FROM taps ORDER BY id').all()).toEqual([
+        { at: T0, card: ALICE, outcome: 'clock-in', session: first },
+        { at: T0 + 13 * HOUR, card: ALICE, outcome: 'clock-in', session: second },
+      ]);
+    });
+    const pending = store.pending();
+    expect(pending.map((p) => p.entry.key)).toEqual([
+      `open:${first}`,
+      `close:${first}`,
+      `open:${second}`,
+    ]);
+    expect(pending.map((p) => p.createdAt)).toEqual([T0, T0 + 13 * HOUR, T0 + 13 * HOUR]);
+    expect(pending.slice(1).map((p) => p.entry)).toEqual(toCommit(step).outbox);
+    expect(pending[1]?.entry).toEqual({
+      kind: 'session-closed',
+      key: `close:${first}`,
+      session: first,
+      card: ALICE,
+      inAt: T0,
+      outAt: T0 + 12 * HOUR,
+      status: 'auto',
+    });
+  });
+
+  it('a step that fails halfway leaves nothing of itself behind', () => {
+    player(store).play(read(T0, ALICE));
+    const before = { counts: store.counts(), pending: store.pending() };
+    // A second clock whose memory lost the first tap decides the same clock-in again:
+    // its tap row is written first, then the session id collides.
+    const again = makeReducer(defaultRules('UTC'))(initialState, read(T0, ALICE));
+    expect(again.out.map((o) => o.type)).toEqual(['tap', 'unknown', 'listCard', 'clock-in']);
+    const error = thrown(() => {
+      store.commit(toCommit(again.out), T0);
+    });
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toContain(store.file);
+    expect(store.counts()).toEqual(before.counts);
+    expect(store.pending()).toEqual(before.pending);
+    expect(store.integrityCheck()).toBe('ok');
+  });
+
+  it('stores an outbox key once, keeping the first entry, and never revives a key already done', () => {
+    const opened = (name: string) =>
+      toCommit([
+        { type: 'clock-in', at: T0, card: BOB, name, session: 's1', reader: 'door' },
+      ]).outbox;
+    store.commit({ type: 'commit', events: [], commands: [], outbox: opened('Bob') }, T0);
+    store.commit({ type: 'commit', events: [], commands: [], outbox: opened('Robert') }, T0 + 1);
+    expect(store.pending().map((p) => [p.entry.key, p.createdAt])).toEqual([['open:s1', T0]]);
+    expect(store.pending()[0]?.entry).toMatchObject({ name: 'Bob' });
+    expect(store.markDone(['open:s1'], T0 + 2)).toBe(1);
+    store.commit({ type: 'commit', events: [], commands: [], outbox: opened('Bob') }, T0 + 3);
+    expect(store.depth()).toBe(0);
+    expect(store.counts().outbox).toBe(1);
+  });
+
+  it('marks only pending keys done, keeps the first done time, and ignores keys it does not have', () => {
+    const { play } = player(store);
+    play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 2 * HOUR, ALICE));
+    const keys = store.pending().map((p) => p.entry.key);
+    expect(keys).toHaveLength(5);
+    expect(store.markDone([keys[0] ?? '', 'open:nonexistent'], T0 + 3 * HOUR)).toBe(1);
+    expect(store.markDone([keys[0] ?? '', keys[1] ?? ''], T0 + 4 * HOUR)).toBe(1);
+    expect(store.pending().map((p) => p.entry.key)).toEqual(keys.slice(2));
+    peek(store.file, (db) => {
+      const done = db
+        .prepare<[], { key: string; done_at: number }>(
+          'SELECT key, done_at FROM outbox WHERE done_at IS NOT NULL ORDER BY seq',
+        )
+        .all();
+      expect(done).toEqual([
+        { key: keys[0], done_at: T0 + 3 * HOUR },
+        { key: keys[1], done_at: T0 + 4 * HOUR },
+      ]);
+    });
+    // The same through a commit's markDone command.
+    store.commit(
+      toCommit([{ type: 'markDone', at: T0 + 5 * HOUR, keys: [keys[1] ?? '', keys[2] ?? ''] }]),
+      T0 + 5 * HOUR,
+    );
+    expect(store.pending().map((p) => p.entry.key)).toEqual(keys.slice(3));
+    expect(store.status().lastSyncAt).toBe(T0 + 5 * HOUR);
+  });
+
+  it('lists pending entries oldest first, in commit order even when the wall clock went back, up to the limit', () => {
+    const cards = ['C0000001', 'C0000002', 'C0000003', 'C0000004'];
+    cards.forEach((card, i) => {
+      // The wall clock steps back an hour between commits: creation times go down.
+      store.commit(toCommit([{ type: 'listCard', at: T0, card }]), T0 - i * HOUR);
+    });
+    expect(store.pending().map((p) => p.entry.key)).toEqual(cards.map((c) => `card:${c}`));
+    const seqs = store.pending().map((p) => p.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(store.pending(2).map((p) => p.entry.key)).toEqual(['card:C0000001', 'card:C0000002']);
+    store.markDone(['card:C0000002'], T0);
+    expect(store.pending(2).map((p) => p.entry.key)).toEqual(['card:C0000001', 'card:C0000003']);
+    expect(store.depth()).toBe(3);
+  });
+
+  it('lists sessions that overlap a range, oldest first', () => {
+    const { play } = player(store);
+    play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 3 * HOUR, ALICE));
+    const ids = (from: number, to: number) => store.sessionsBetween(from, to).map((s) => s.inAt);
+    expect(ids(T0 - HOUR, T0)).toEqual([]);
+    expect(ids(T0 + 3 * HOUR, T0 + 4 * HOUR)).toEqual([T0 + HOUR]);
+    expect(ids(T0 + 2 * HOUR, T0 + 2 * HOUR + 1)).toEqual([T0, T0 + HOUR]);
+    expect(ids(T0 - HOUR, T0 + 1)).toEqual([T0]);
+  });
+});
+
+describe('a full disk', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir('full');
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+
+  /** 120 unknown cards clock in; then People names them all: one large step. */
+  function unnamedCrowd(store: Store) {
+    const { play } = player(store);
+    const cards = Array.from({ length: 120 }, (_, i) => `CA${String(i).padStart(6, '0')}`);
+    play(...cards.map((card, i) => read(T0 + i * 1000, card)));
+    const reduce = makeReducer(defaultRules('UTC'));
+    const naming = reduce(
+      { ...initialState, unnamed: new Set(cards) },
+      people(
+        T0 + HOUR,
+        cards.map((card, i) => ({ card, name: `Person ${i} with a rather long name` })),
+      ),
+    );
+    expect(naming.out).toHaveLength(cards.length);
+    return toCommit(naming.out);
+  }
+
+  it('a commit that cannot grow the database throws a StoreError naming the file and "full", and leaves nothing half-written', () => {
+    const store = Store.open(join(dir.path, 'badgeclock.db'));
+    const naming = unnamedCrowd(store);
+    const before = { counts: store.counts(), sessions: store.allSessions() };
+    // max_page_count is per connection, so it is set on the store's own: the file cannot grow.
+    const db = connectionOf(store);
+    db.pragma(`max_page_count = ${String(db.pragma('page_count', { simple: true }))}`);
+    const error = thrown(() => {
+      store.commit(naming, T0 + HOUR);
+    });
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(
+      new RegExp(`^the disk holding ${escape(store.file)} is full .*Free some space`),
+    );
+    expect(store.counts()).toEqual(before.counts);
+    expect(store.allSessions()).toEqual(before.sessions);
+    expect(store.allSessions().every((s) => s.name === null)).toBe(true);
+    expect(store.integrityCheck()).toBe('ok');
+    // With room again the same step commits whole.
+    db.pragma('max_page_count = 1000000');
+    store.commit(naming, T0 + HOUR);
+    expect(store.allSessions().every((s) => s.name?.startsWith('Person ') === true)).toBe(true);
+    expect(store.counts().outbox).toBe(before.counts.outbox + 120);
+    store.close();
+  });
+
+  describe('on a real file system that fills up (needs root to mount a tmpfs)', () => {
+    let tmpfs: Tmpfs | null;
+    beforeEach(() => {
+      mkdirSync(join(dir.path, 'mnt'));
+      tmpfs = mountTmpfs(join(dir.path, 'mnt'), 512);
+    });
+    afterEach(() => {
+      tmpfs?.unmount();
+    });
+
+    it('a commit on a full file system throws a StoreError naming the file and "full"; after space is freed the store carries on', () => {
+      if (tmpfs === null) {
+        console.warn('skipped: cannot mount a tmpfs here (needs root on Linux)');
+        return;
+      }
+      const store = Store.open(join(tmpfs.path, 'data', 'badgeclock.db'));
+      const { play } = player(store);
+      play(read(T0, ALICE), read(T0 + HOUR, BOB));
+      const before = store.counts();
+      tmpfs.fill();
+      const error = thrown(() => play(read(T0 + 2 * HOUR, ALICE)));
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).message).toContain(`the disk holding ${store.file} is full`);
+      expect(store.counts()).toEqual(before);
+      expect(store.integrityCheck()).toBe('ok');
+      unfill(tmpfs);
+      play(read(T0 + 3 * HOUR, ALICE));
+      expect(store.allSessions().map((s) => [s.card, s.status])).toEqual([
+        [ALICE, 'out'],
+        [BOB, 'in'],
+      ]);
+      store.close();
+    });
+
+    it('opening a new store on a full file system says the disk is full', () => {
+      if (tmpfs === null) {
+        console.warn('skipped: cannot mount a tmpfs here (needs root on Linux)');
+        return;
+      }
+      const file = join(tmpfs.path, 'data', 'badgeclock.db');
+      tmpfs.fill();
+      expect(() => Store.open(file)).toThrow(
+        new RegExp(`^the disk holding ${escape(file)} is full`),
+      );
+    });
+  });
+});
+
+describe('backup', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir('backup');
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+
+  it('writes a consistent copy that opens as a store with the same sessions and outbox', async () => {
+    const store = Store.open(join(dir.path, 'badgeclock.db'));
+    player(store).play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 2 * HOUR, ALICE));
+    const copy = join(dir.path, 'copy.db');
+    await store.backup(copy);
+    const restored = Store.open(copy, { readonly: true });
+    expect(restored.allSessions()).toEqual(store.allSessions());
+    expect(restored.pending()).toEqual(store.pending());
+    expect(restored.integrityCheck()).toBe('ok');
+    restored.close();
+    store.close();
+  });
+});
+
+describe('the status and backup commands', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let data: string;
+  let file: string;
+  beforeAll(requireBuiltCli);
+  beforeEach(() => {
+    dir = tempDir('status');
+    data = join(dir.path, 'data');
+    file = join(data, 'badgeclock.db');
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+  const fast = { BADGECLOCK_GUARD_SECONDS: '0', BADGECLOCK_DEBOUNCE_SECONDS: '0' };
+
+  it('status prints the open sessions with since and for how long, the outbox depth and age, the last tap and the database size', async () => {
+    const now = Date.now();
+    const store = Store.open(file);
+    const { play } = player(store, defaultRules('Europe/Berlin'));
+    play(
+      people(now - 3 * HOUR, [
+        { card: ALICE, name: 'Alice' },
+        { card: BOB, name: 'Bob' },
+      ]),
+      read(now - 3 * HOUR, BOB),
+      read(now - 2 * HOUR - 30 * MINUTE, BOB),
+      read(now - 2 * HOUR - 15 * MINUTE, ALICE),
+      read(now - 90 * MINUTE, BOB),
+    );
+    // The first outbox entries went to the sheet already.
+    const [firstKey = ''] = store.pending().map((p) => p.entry.key);
+    store.markDone([firstKey], now - HOUR);
+    const depth = store.depth();
+    store.close();
+    const result = await cli(['status', '--data-dir', data, '--tz', 'Europe/Berlin']);
+    expect(messages(result.stderr)).toBe('');
+    expect(result.code).toBe(0);
+    const local = (at: number) =>
+      new Intl.DateTimeFormat('sv-SE', {
+        timeZone: 'Europe/Berlin',
+        dateStyle: 'short',
+        timeStyle: 'short',
+      }).format(at);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContain('Open sessions: 2');
+    expect(lines).toContain(
+      `  ${'Alice'.padEnd(20)}  since ${local(now - 2 * HOUR - 15 * MINUTE)}  for 2h 15m`,
+    );
+    expect(lines).toContain(`  ${'Bob'.padEnd(20)}  since ${local(now - 90 * MINUTE)}  for 1h 30m`);
+    expect(lines).toContain(
+      `Outbox: ${depth} pending, oldest from ${local(now - 2 * HOUR - 30 * MINUTE)} (2h 30m ago)`,
+    );
+    expect(lines).toContain(`Last tap: ${local(now - 90 * MINUTE)}  ${BOB}  clock-in`);
+    expect(lines).toContain(
+      `Database: ${file}, ${(statSync(file).size / 1024).toFixed(0)} KiB`,
+    );
+  });
+
+  it('status on an empty store says so', async () => {
+    Store.open(file).close();
+    const result = await cli(['status', '--data-dir', data]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Open sessions: 0\n');
+    expect(result.stdout).toContain('Outbox: empty\n');
+    expect(result.stdout).toContain('Last tap: none yet\n');
+  });
+
+  it('status without a database exits 1 saying what to do, and creates nothing', async () => {
+    const result = await cli(['status', '--data-dir', data]);
+    expect(result.code).toBe(1);
+    expect(messages(result.stderr)).toContain(`no database at ${file} yet`);
+    expect(existsSync(data)).toBe(false);
+  });
+
+  it('backup FILE, taken while the clock runs, opens as a store holding the same sessions', async () => {
+    const clock = new RunningClock(['--data-dir', data, '--tz', 'UTC'], { env: fast });
+    try {
+      await clock.started();
+      clock.tap(ALICE);
+      clock.tap(BOB);
+      await clock.waitFor((c) => c.lines().filter((l) => / in$/.test(l)).length === 2);
+      clock.tap(ALICE);
+      await clock.waitFor((c) => c.lines().some((l) => l.includes(' out ')));
+      const copy = join(dir.path, 'backup.db');
+      const result = await cli(['backup', copy, '--data-dir', data]);
+      expect(messages(result.stderr)).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`backup of ${file} written to ${copy}\n`);
+      const backup = Store.open(copy, { readonly: true });
+      const live = Store.open(file, { readonly: true });
+      expect(backup.allSessions()).toEqual(live.allSessions());
+      expect(backup.allSessions().map((s) => [s.card, s.status])).toEqual([
+        [ALICE, 'out'],
+        [BOB, 'in'],
+      ]);
+      expect(backup.integrityCheck()).toBe('ok');
+      backup.close();
+      live.close();
+    } finally {
+      await clock.kill('SIGTERM');
+    }
+  });
+
+  it('backup into a directory that does not exist fails with exit 1 naming the file', async () => {
+    Store.open(file).close();
+    const copy = join(dir.path, 'missing', 'backup.db');
+    const result = await cli(['backup', copy, '--data-dir', data]);
+    expect(result.code).toBe(1);
+    expect(messages(result.stderr)).toContain(`backup to ${copy} failed`);
+  });
+});

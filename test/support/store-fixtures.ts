@@ -1,0 +1,110 @@
+/**
+ * Shared by the store tests: temporary data directories, a reducer that commits
+ * every step as the live clock does, and ways to look at a database file from
+ * the outside.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { toCommit } from '../../streams/commit';
+import type { Person } from '../../streams/directory';
+import type { CardRead, ClockEvent, DirectoryLoaded, Output } from '../../streams/events';
+import { defaultRules, type Rules } from '../../streams/rules';
+import { initialState, makeReducer, type ClockState } from '../../streams/sessions';
+import { Store } from '../../src/drivers/store/store';
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+
+/** A fresh directory under the system's temp dir; `remove` deletes it and everything in it. */
+export function tempDir(prefix: string): { readonly path: string; readonly remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `badgeclock-${prefix}-`));
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+export const read = (at: number, card: string, reader = 'door'): CardRead => ({
+  type: 'cardRead',
+  at,
+  card,
+  reader,
+});
+
+export const people = (at: number, list: readonly Partial<Person>[]): DirectoryLoaded => ({
+  type: 'directoryLoaded',
+  at,
+  people: list.map((p) => ({ card: '', name: '', active: true, aliases: [], ...p })),
+});
+
+/** The reducer of the live clock, committing each step that decided anything to `store`. */
+export function player(
+  store: Store,
+  rules: Rules = defaultRules('UTC'),
+): {
+  /** Feeds events; returns the outputs of each step, in order. */
+  readonly play: (...events: ClockEvent[]) => (readonly Output[])[];
+  readonly state: () => ClockState;
+} {
+  const reduce = makeReducer(rules);
+  let state: ClockState = initialState;
+  return {
+    play: (...events) =>
+      events.map((event) => {
+        const step = reduce(state, event);
+        state = step.state;
+        if (step.out.length > 0) store.commit(toCommit(step.out), event.at);
+        return step.out;
+      }),
+    state: () => state,
+  };
+}
+
+/**
+ * The store's own connection. Some pragmas (synchronous, max_page_count) are
+ * per connection, so only this one can tell or change them.
+ */
+export function connectionOf(store: Store): Database.Database {
+  const db: unknown = Reflect.get(store, 'db');
+  if (!(db instanceof Database)) throw new Error('Store no longer keeps its connection in `db`');
+  return db;
+}
+
+/** Runs `work` on a read-only connection of its own to `file`. */
+export function peek<T>(file: string, work: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return work(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Every file in `dir` with its bytes, to prove nothing was touched. */
+export function filesIn(dir: string): Map<string, Buffer> {
+  return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name))]));
+}
+
+/** The first leaf page of the taps table: old taps live there and new commits do not touch it. */
+export function firstTapsLeafPage(file: string): number {
+  return peek(file, (db) => {
+    const row = db
+      .prepare<[], { pageno: number }>(
+        "SELECT pageno FROM dbstat WHERE name = 'taps' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1",
+      )
+      .get();
+    if (row === undefined) throw new Error(`no taps leaf page in ${file}`);
+    return row.pageno;
+  });
+}
+
+/** Overwrites most of page `page` (1-based) of a database file image with garbage. */
+export function damagePage(bytes: Buffer, page: number, pageSize = 4096): Buffer {
+  const copy = Buffer.from(bytes);
+  copy.fill(0xab, (page - 1) * pageSize + 8, page * pageSize);
+  return copy;
+}
