@@ -34,6 +34,22 @@ export interface SheetLoadResult {
   readonly requestsPerMinute: readonly { people: number; badgeclock: number; naive: number }[];
 }
 
+function benchClient(
+  server: SheetsTestServer,
+  keyFile: string,
+): ReturnType<typeof makeSheetsClient> {
+  return makeSheetsClient({
+    spreadsheetId: SHEET,
+    keyFile,
+    rootUrl: server.rootUrl,
+    timeoutMs: 30_000,
+    zone: 'UTC',
+    device: 'bench',
+    version: 'bench',
+    warn: () => undefined,
+  });
+}
+
 function config(dir: string, sheet: boolean): Config {
   const result = loadConfig({
     env: {},
@@ -70,19 +86,11 @@ async function measureTaps(
   const sheet =
     server === null
       ? undefined
-      : makeSheetsDriver(
-          makeSheetsClient({
-            spreadsheetId: SHEET,
-            keyFile,
-            rootUrl: server.rootUrl,
-            timeoutMs: 30_000,
-            zone: 'UTC',
-            device: 'bench',
-            version: 'bench',
-            warn: () => undefined,
-          }),
-          { scheduler: asyncScheduler, random: Math.random, warn: () => undefined },
-        );
+      : makeSheetsDriver(benchClient(server, keyFile), {
+          scheduler: asyncScheduler,
+          random: Math.random,
+          warn: () => undefined,
+        });
   const app$ = clockApp(
     { ...cfg, ...(server === null ? {} : { spreadsheetId: SHEET, keyFile }) },
     store,
@@ -117,16 +125,7 @@ async function liveRequests(
   keyFile: string,
   people: number,
 ): Promise<number> {
-  const client = makeSheetsClient({
-    spreadsheetId: SHEET,
-    keyFile,
-    rootUrl: server.rootUrl,
-    timeoutMs: 30_000,
-    zone: 'UTC',
-    device: 'bench',
-    version: 'bench',
-    warn: () => undefined,
-  });
+  const client = benchClient(server, keyFile);
   await client.setUp();
   const now = Date.now();
   const open = Array.from({ length: people }, (_, i) => {
