@@ -97,7 +97,8 @@ export function formatReport(report: Report, options: ReportOptions): string {
   const width = Math.max(...report.daily.map((t) => t.person.length), 6);
   lines.push('', 'Daily totals');
   for (const t of report.daily) {
-    const day = format(Date.parse(`${t.period}T12:00:00Z`), 'EEE');
+    // The weekday of the calendar date itself, whatever the process's own zone.
+    const day = format(Date.parse(`${t.period}T12:00:00Z`), 'EEE', { in: tz('UTC') });
     lines.push(
       `  ${t.period} ${day}  ${t.person.padEnd(width)}  ${formatDuration(t.ms).padStart(8)}`,
     );

@@ -74,6 +74,13 @@ export function cli(args: readonly string[], options: CliOptions = {}): Promise<
   });
 }
 
+const running = new Set<RunningClock>();
+
+/** Kills every clock a test left running (a failed assertion skips its own stop). */
+export async function killLeftoverClocks(): Promise<void> {
+  await Promise.all([...running].map((clock) => clock.kill('SIGKILL')));
+}
+
 /** A running clock: type card ids, wait for what it prints, kill it. */
 export class RunningClock {
   stdout = '';
@@ -87,9 +94,11 @@ export class RunningClock {
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.child.stdin.on('error', () => undefined);
     const killer = setTimeout(() => this.child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    running.add(this);
     this.closed = new Promise((done) =>
       this.child.on('close', (code) => {
         clearTimeout(killer);
+        running.delete(this);
         done(code);
       }),
     );
@@ -121,7 +130,7 @@ export class RunningClock {
   }
 
   kill(signal: NodeJS.Signals): Promise<number | null> {
-    this.child.kill(signal);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.closed;
   }
 

@@ -3,7 +3,8 @@
  * every step as the live clock does, and ways to look at a database file from
  * the outside.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -45,13 +46,14 @@ export const people = (at: number, list: readonly Partial<Person>[]): DirectoryL
 export function player(
   store: Store,
   rules: Rules = defaultRules('UTC'),
+  start: ClockState = initialState,
 ): {
   /** Feeds events; returns the outputs of each step, in order. */
   readonly play: (...events: ClockEvent[]) => (readonly Output[])[];
   readonly state: () => ClockState;
 } {
   const reduce = makeReducer(rules);
-  let state: ClockState = initialState;
+  let state = start;
   return {
     play: (...events) =>
       events.map((event) => {
@@ -84,22 +86,51 @@ export function peek<T>(file: string, work: (db: Database.Database) => T): T {
   }
 }
 
-/** Every file in `dir` with its bytes, to prove nothing was touched. */
-export function filesIn(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name))]));
+/** Every file in `dir` with its size and a digest of its bytes, to prove nothing was touched. */
+export function filesIn(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((name) => {
+        const bytes = readFileSync(join(dir, name));
+        return [
+          name,
+          `${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`,
+        ];
+      }),
+  );
 }
 
-/** The first leaf page of the taps table: old taps live there and new commits do not touch it. */
+/**
+ * Seeding history need not survive a power cut: without an fsync per commit it
+ * takes a fraction of the time. The store's durability is tested elsewhere.
+ */
+export function withoutFsync(store: Store): Store {
+  connectionOf(store).pragma('synchronous = OFF');
+  return store;
+}
+
+/**
+ * The first leaf page of the taps table: old taps live there and new commits do
+ * not touch it. Asked of a copy, so no -shm is left beside the file.
+ */
 export function firstTapsLeafPage(file: string): number {
-  return peek(file, (db) => {
-    const row = db
-      .prepare<[], { pageno: number }>(
-        "SELECT pageno FROM dbstat WHERE name = 'taps' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1",
-      )
-      .get();
-    if (row === undefined) throw new Error(`no taps leaf page in ${file}`);
-    return row.pageno;
-  });
+  const scratch = tempDir('probe');
+  try {
+    const copy = join(scratch.path, 'copy.db');
+    copyFileSync(file, copy);
+    return peek(copy, (db) => {
+      const row = db
+        .prepare<[], { pageno: number }>(
+          "SELECT pageno FROM dbstat WHERE name = 'taps' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1",
+        )
+        .get();
+      if (row === undefined) throw new Error(`no taps leaf page in ${file}`);
+      return row.pageno;
+    });
+  } finally {
+    scratch.remove();
+  }
 }
 
 /** Overwrites most of page `page` (1-based) of a database file image with garbage. */

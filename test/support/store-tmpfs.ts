@@ -2,10 +2,12 @@
  * A real small file system for disk-full and read-only tests. Root ignores
  * file permissions, so only a mount can make a directory truly full or
  * read-only for it. Mounting needs root with CAP_SYS_ADMIN on Linux; where that
- * is missing `mountTmpfs` returns null and those tests are skipped.
+ * is missing `tmpfsAvailable` says so and those tests are skipped (reported as
+ * skipped by jest, not passed).
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Tmpfs {
@@ -46,10 +48,27 @@ export function mountTmpfs(path: string, kib: number): Tmpfs | null {
       execFileSync('mount', ['-o', 'remount,ro', path], { stdio: 'ignore', timeout: 5_000 });
     },
     unmount: () => {
-      execFileSync('umount', [path], { stdio: 'ignore', timeout: 5_000 });
+      try {
+        execFileSync('umount', [path], { stdio: 'ignore', timeout: 5_000 });
+      } catch {
+        // Still busy (a test failed with a file open): detach it now, it goes when freed.
+        execFileSync('umount', ['-l', path], { stdio: 'ignore', timeout: 5_000 });
+      }
       rmSync(path, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether a tmpfs can be mounted here: tries one and takes it down again. */
+export function tmpfsAvailable(): boolean {
+  const path = mkdtempSync(join(tmpdir(), 'badgeclock-probe-'));
+  const probe = mountTmpfs(path, 64);
+  if (probe === null) {
+    rmSync(path, { recursive: true, force: true });
+    return false;
+  }
+  probe.unmount();
+  return true;
 }
 
 /** Frees the space `fill` took. */

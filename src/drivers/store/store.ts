@@ -6,7 +6,7 @@
  * WAL before `commit()` returns: a power cut after it loses nothing. (WAL's
  * NORMAL would stay consistent but could lose the last commits on power loss.)
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Commit, OutboxEntry } from '../../../streams/commit';
@@ -77,7 +77,9 @@ const toSession = (row: RawSession): SessionRow => ({
 
 /** What each way SQLite can fail at start means for the person running the clock. */
 function explain(error: unknown, file: string): StoreError {
-  const code = (error as { code?: string }).code ?? '';
+  // better-sqlite3 reports extended codes (SQLITE_READONLY_DIRECTORY, SQLITE_CANTOPEN_ISDIR…): match the primary code.
+  const full = (error as { code?: string }).code ?? '';
+  const code = /^SQLITE_[A-Z]+/.exec(full)?.[0] ?? full;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new StoreError(
@@ -148,6 +150,37 @@ export class Store {
             `Make it writable by this user (chown/chmod), or set BADGECLOCK_DATA_DIR to a writable directory.`,
           path,
         );
+      }
+    }
+    // An existing file is checked on a read-only connection first: refusing it must not change it
+    // (a read-write connection would fold a leftover WAL into a damaged or newer file on close).
+    if (!memory && existsSync(path)) {
+      let check: Database.Database | undefined;
+      // A read-only connection to a WAL database creates -wal/-shm; remove what it created.
+      const sideFiles = [`${path}-wal`, `${path}-shm`].filter((side) => !existsSync(side));
+      try {
+        check = new Database(path, { readonly: true, fileMustExist: true });
+        const version = Number(check.pragma('user_version', { simple: true }));
+        if (version > SCHEMA_VERSION) {
+          throw new StoreError(
+            `database ${path} has schema version ${version}, newer than this badgeclock knows (${SCHEMA_VERSION}). ` +
+              `It was written by a newer version: upgrade badgeclock, or restore a backup made by this one. The file was not changed.`,
+            path,
+          );
+        }
+        const result = String(check.pragma('quick_check', { simple: true }));
+        if (result !== 'ok') {
+          throw new StoreError(
+            `database ${path} failed its integrity check (${result.split('\n').slice(0, 3).join('; ')}). It was not changed. ` +
+              `Restore it from a backup, or move it aside to start with an empty store (see README, "Data").`,
+            path,
+          );
+        }
+      } catch (error) {
+        throw error instanceof StoreError ? error : explain(error, path);
+      } finally {
+        check?.close();
+        for (const side of sideFiles) rmSync(side, { force: true });
       }
     }
     let db: Database.Database | undefined;

@@ -1,0 +1,479 @@
+/**
+ * Restart recovery: the store's snapshot restores the core (open sessions,
+ * guard memory, auto clock-outs that fell due while the clock was off), and
+ * the built CLI carries on across `kill -9`, refusing a corrupt database, a
+ * full disk and a read-only data directory without touching the data.
+ */
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMPTY, map, NEVER, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { clockSteps } from '../streams/clock';
+import { commits, toCommit } from '../streams/commit';
+import type { ClockEvent, Output } from '../streams/events';
+import { defaultRules, type Rules } from '../streams/rules';
+import { makeReducer, restoreState, sessionId, type ClockState } from '../streams/sessions';
+import { shiftedScheduler } from '../streams/shiftedScheduler';
+import { Store } from '../src/drivers/store/store';
+import { makeStoreDriver } from '../src/drivers/store/storeDriver';
+import {
+  cli,
+  killLeftoverClocks,
+  messages,
+  requireBuiltCli,
+  RunningClock,
+} from './support/store-cli';
+import {
+  damagePage,
+  filesIn,
+  firstTapsLeafPage,
+  HOUR,
+  MINUTE,
+  peek,
+  people,
+  player,
+  read,
+  tempDir,
+  withoutFsync,
+} from './support/store-fixtures';
+import { canRunAsOtherUser, mountTmpfs, tmpfsAvailable, unfill } from './support/store-tmpfs';
+
+const T0 = Date.parse('2026-03-23T08:00:00Z');
+const ALICE = 'A11CE000';
+const BOB = 'B0B0B0B0';
+const UTC = defaultRules('UTC');
+
+/** Restarts the core on what the store holds at `now`: one reducer step per event after it. */
+function restart(store: Store, now: number, rules: Rules = UTC) {
+  const reduce = makeReducer(rules);
+  let state: ClockState = restoreState(store.snapshot(now));
+  return (event: ClockEvent): readonly Output[] => {
+    const step = reduce(state, event);
+    state = step.state;
+    if (step.out.length > 0) store.commit(toCommit(step.out), event.at);
+    return step.out;
+  };
+}
+
+describe('restoring the core from the store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let file: string;
+  beforeEach(() => {
+    dir = tempDir('restore');
+    file = join(dir.path, 'badgeclock.db');
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+
+  /** Runs `before` on a store, closes it, opens it again as a restarted clock does. */
+  function withRestart(before: (store: Store) => void): Store {
+    const first = Store.open(file);
+    before(first);
+    first.close();
+    return Store.open(file);
+  }
+
+  it('an open session carries on with its original clock-in time and session id', () => {
+    const store = withRestart((s) => {
+      player(s).play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE));
+    });
+    const step = restart(store, T0 + 3 * HOUR);
+    const out = step(read(T0 + 3 * HOUR, ALICE));
+    expect(out.map((o) => o.type)).toEqual(['tap', 'clock-out']);
+    expect(out[1]).toMatchObject({
+      session: sessionId(ALICE, T0),
+      inAt: T0,
+      at: T0 + 3 * HOUR,
+      hours: 3,
+      name: 'Alice',
+    });
+    expect(store.allSessions()).toEqual([
+      expect.objectContaining({ id: sessionId(ALICE, T0), inAt: T0, outAt: T0 + 3 * HOUR }),
+    ]);
+    store.close();
+  });
+
+  it('a tap 30 s after a clock-in before the restart is still a double tap after it', () => {
+    const store = withRestart((s) => {
+      player(s).play(read(T0, ALICE));
+    });
+    const step = restart(store, T0 + 20_000);
+    expect(step(read(T0 + 30_000, ALICE)).map((o) => o.type)).toEqual(['tap', 'ignored']);
+    // The guard ends 60 s after the clock-in, as it would have without the restart.
+    expect(step(read(T0 + 60_000, ALICE)).map((o) => o.type)).toEqual(['tap', 'clock-out']);
+    store.close();
+  });
+
+  it('a tap 30 s after a clock-out before the restart is still a double tap after it', () => {
+    const store = withRestart((s) => {
+      player(s).play(read(T0, ALICE), read(T0 + HOUR, ALICE));
+    });
+    const step = restart(store, T0 + HOUR + 10_000);
+    expect(step(read(T0 + HOUR + 30_000, ALICE))).toEqual([
+      expect.objectContaining({ type: 'tap' }),
+      expect.objectContaining({ type: 'ignored', reason: 'double-tap' }),
+    ]);
+    store.close();
+  });
+
+  it('an automatic clock-out before the restart does not start the guard', () => {
+    const store = withRestart((s) => {
+      const { play } = player(s);
+      play(read(T0, ALICE));
+      play({ type: 'minuteElapsed', at: T0 + 12 * HOUR });
+    });
+    const step = restart(store, T0 + 12 * HOUR + 10_000);
+    expect(step(read(T0 + 12 * HOUR + 30_000, ALICE)).map((o) => o.type)).toEqual([
+      'tap',
+      'unknown',
+      'clock-in',
+    ]);
+    store.close();
+  });
+
+  it("after a restart the clock-out's today total still counts the sessions closed before it", () => {
+    const store = withRestart((s) => {
+      player(s).play(read(T0, ALICE), read(T0 + 2 * HOUR, ALICE), read(T0 + 3 * HOUR, ALICE));
+    });
+    const out = restart(store, T0 + 4 * HOUR)(read(T0 + 4 * HOUR, ALICE));
+    expect(out[1]).toMatchObject({ type: 'clock-out', hours: 1, todayHours: 3 });
+    store.close();
+  });
+
+  it('an unknown card is listed once, even across a restart, and gets its name filled when People names it later', () => {
+    const store = withRestart((s) => {
+      player(s).play(read(T0, BOB), read(T0 + HOUR, BOB));
+    });
+    const step = restart(store, T0 + 2 * HOUR);
+    expect(step(read(T0 + 2 * HOUR, BOB)).map((o) => o.type)).toEqual([
+      'tap',
+      'unknown',
+      'clock-in',
+    ]);
+    expect(step(people(T0 + 3 * HOUR, [{ card: BOB, name: 'Bob' }]))).toEqual([
+      { type: 'nameCard', at: T0 + 3 * HOUR, card: BOB, name: 'Bob' },
+    ]);
+    expect(store.allSessions().map((s) => s.name)).toEqual(['Bob', 'Bob']);
+    expect(store.pending().filter((p) => p.entry.kind === 'card-listed')).toHaveLength(1);
+    expect(store.pending().filter((p) => p.entry.kind === 'name-filled')).toHaveLength(1);
+    // Named once: a later restart does not fill it again.
+    const again = restart(store, T0 + 4 * HOUR);
+    expect(again(people(T0 + 4 * HOUR, [{ card: BOB, name: 'Bob' }]))).toEqual([]);
+    store.close();
+  });
+
+  it('a session that passed its daily cut-off while the clock was off is closed at the cut-off when it starts', () => {
+    const berlin: Rules = { ...defaultRules('Europe/Berlin'), dailyCutoff: '18:00' };
+    const inAt = Date.parse('2026-03-23T08:00:00+01:00');
+    const store = withRestart((s) => {
+      player(s, berlin).play(read(inAt, ALICE));
+    });
+    const startedAt = Date.parse('2026-03-24T07:00:00+01:00');
+    const step = restart(store, startedAt, berlin);
+    expect(step({ type: 'clockStarted', at: startedAt })).toEqual([
+      expect.objectContaining({
+        type: 'auto-out',
+        at: Date.parse('2026-03-23T18:00:00+01:00'),
+        reason: 'cutoff',
+      }),
+    ]);
+    expect(store.allSessions()[0]).toMatchObject({
+      status: 'auto',
+      reason: 'cutoff',
+      outAt: Date.parse('2026-03-23T18:00:00+01:00'),
+    });
+    store.close();
+  });
+
+  describe('in virtual time', () => {
+    let scheduler: TestScheduler;
+    beforeEach(() => {
+      scheduler = new TestScheduler((actual, expected) => {
+        expect(actual).toEqual(expected);
+      });
+    });
+
+    it('a session that passed its 12 h limit while the clock was off is closed at the limit, not at restart time', () => {
+      const store = withRestart((s) => {
+        player(s).play(read(T0, ALICE), read(T0 + 10 * HOUR, BOB));
+      });
+      const restartAt = T0 + 20 * HOUR;
+      const when = (ms: number) => new Date(ms).toISOString();
+      scheduler.run(({ expectObservable }) => {
+        const clockScheduler = shiftedScheduler(scheduler, restartAt);
+        const steps$ = clockSteps(
+          { reads$: NEVER, directory$: EMPTY },
+          UTC,
+          clockScheduler,
+          restoreState(store.snapshot(clockScheduler.now())),
+        );
+        const committed$: Observable<string[]> = makeStoreDriver(store, () => clockScheduler.now())
+          .commit(steps$.pipe(commits()))
+          .pipe(
+            map((commit) =>
+              commit.events.map((e) => `${e.type} ${'card' in e ? e.card : '-'} ${when(e.at)}`),
+            ),
+          );
+        // Alice is closed at once, at her limit; Bob by the minute tick at his, 2 h later.
+        expectObservable(committed$, '^ 180m !').toBe('a 7199999ms b', {
+          a: [`auto-out ${ALICE} ${when(T0 + 12 * HOUR)}`],
+          b: [`auto-out ${BOB} ${when(T0 + 22 * HOUR)}`],
+        });
+      });
+      expect(store.allSessions().map((s) => [s.card, s.status, s.reason, s.outAt])).toEqual([
+        [ALICE, 'auto', 'limit', T0 + 12 * HOUR],
+        [BOB, 'auto', 'limit', T0 + 22 * HOUR],
+      ]);
+      expect(store.pending().map((p) => [p.entry.key, p.createdAt])).toEqual(
+        expect.arrayContaining([
+          [`close:${sessionId(ALICE, T0)}`, restartAt],
+          [`close:${sessionId(BOB, T0 + 10 * HOUR)}`, T0 + 22 * HOUR],
+        ]),
+      );
+      store.close();
+    });
+  });
+});
+
+describe('the clock as a process across restarts', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let data: string;
+  let file: string;
+  let peopleFile: string;
+  beforeAll(requireBuiltCli);
+  beforeEach(() => {
+    dir = tempDir('restart');
+    data = join(dir.path, 'data');
+    file = join(data, 'badgeclock.db');
+    peopleFile = join(dir.path, 'people.csv');
+    writeFileSync(peopleFile, `card,name\n${ALICE},Alice\n${BOB},Bob\n`);
+  });
+  afterEach(async () => {
+    await killLeftoverClocks();
+    dir.remove();
+  });
+  const args = (): string[] => ['--data-dir', data, '--people-file', peopleFile, '--tz', 'UTC'];
+  const quick = { BADGECLOCK_DEBOUNCE_SECONDS: '0' };
+
+  it('carries on after kill -9: the clock-in before is guarded and then closed by a clock-out after, one session with the original in time', async () => {
+    const first = new RunningClock(args(), { env: quick });
+    await first.started();
+    first.tap(ALICE);
+    await first.waitFor((c) => c.lines().some((l) => / Alice {2}in$/.test(l)));
+    await first.kill('SIGKILL');
+
+    // Restarted at once: the guard remembers the clock-in.
+    const second = new RunningClock(args(), { env: quick });
+    await second.started();
+    second.tap(ALICE);
+    await second.waitFor((c) => c.lines().some((l) => / Alice {2}ignored double tap$/.test(l)));
+    await second.kill('SIGKILL');
+
+    const third = new RunningClock(args(), { env: { ...quick, BADGECLOCK_GUARD_SECONDS: '0' } });
+    await third.started();
+    third.tap(ALICE);
+    await third.waitFor((c) => c.lines().some((l) => / Alice {2}out {2}0h 00m/.test(l)));
+    expect(await third.kill('SIGTERM')).toBe(0);
+
+    peek(file, (db) => {
+      const taps = db
+        .prepare<[], { at: number; outcome: string; session: string | null }>(
+          'SELECT at, outcome, session FROM taps ORDER BY id',
+        )
+        .all();
+      expect(taps.map((t) => t.outcome)).toEqual(['clock-in', 'ignored', 'clock-out']);
+      const sessions = db
+        .prepare<[], { id: string; in_at: number; out_at: number; status: string }>(
+          'SELECT id, in_at, out_at, status FROM sessions',
+        )
+        .all();
+      expect(sessions).toEqual([
+        {
+          id: sessionId(ALICE, taps[0]?.at ?? 0),
+          in_at: taps[0]?.at,
+          out_at: taps[2]?.at,
+          status: 'out',
+        },
+      ]);
+      expect(taps[2]?.session).toBe(sessions[0]?.id);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    });
+  });
+
+  it('closes a session that passed its limit while the clock was off at the limit, as soon as it starts', async () => {
+    const inAt = Math.floor((Date.now() - 13 * HOUR) / MINUTE) * MINUTE;
+    const store = Store.open(file);
+    player(store).play(people(inAt, [{ card: ALICE, name: 'Alice' }]), read(inAt, ALICE));
+    store.close();
+    const clock = new RunningClock(args());
+    await clock.started();
+    const limit = new Date(inAt + 12 * HOUR).toISOString().slice(11, 16);
+    await clock.waitFor((c) =>
+      c
+        .lines()
+        .includes(
+          `⏱ ${limit}  Alice  out automatically at the time limit  12h 00m (forgot to clock out?)`,
+        ),
+    );
+    // A tap after it: the clock carries on (and has its signal handlers by now).
+    clock.tap(BOB);
+    await clock.waitFor((c) => c.lines().some((l) => / Bob {2}in$/.test(l)));
+    expect(await clock.kill('SIGTERM')).toBe(0);
+    const after = Store.open(file, { readonly: true });
+    expect(after.allSessions()[0]).toEqual(
+      expect.objectContaining({
+        card: ALICE,
+        inAt,
+        outAt: inAt + 12 * HOUR,
+        status: 'auto',
+        reason: 'limit',
+      }),
+    );
+    expect(after.pending().map((p) => p.entry)).toContainEqual(
+      expect.objectContaining({
+        kind: 'session-closed',
+        status: 'auto',
+        outAt: inAt + 12 * HOUR,
+      }),
+    );
+    after.close();
+  });
+
+  /** A store with some history, closed cleanly, and the page a damage should hit. */
+  function seedHistory(): number {
+    const store = withoutFsync(Store.open(file));
+    const { play } = player(store);
+    for (let day = 0; day < 200; day++) {
+      play(read(T0 + day * 24 * HOUR, ALICE), read(T0 + day * 24 * HOUR + 8 * HOUR, ALICE));
+    }
+    store.close();
+    return firstTapsLeafPage(file);
+  }
+
+  it('refuses to run on a corrupt database: exit 1, a message naming the file, the file unchanged', async () => {
+    const page = seedHistory();
+    writeFileSync(file, damagePage(readFileSync(file), page));
+    const before = filesIn(data);
+    const result = await cli(['run', ...args()]);
+    expect(result.code).toBe(1);
+    expect(messages(result.stderr)).toMatch(
+      new RegExp(
+        `database ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed its integrity check`,
+      ),
+    );
+    expect(messages(result.stderr)).toContain('Restore it from a backup');
+    expect(filesIn(data)).toEqual(before);
+  });
+
+  // BUG: the refused database is opened read-write; closing it checkpoints the WAL a killed
+  // clock left behind into the corrupt file and deletes the WAL (src/drivers/store/store.ts,
+  // Store.open). The newest taps end up inside the damaged file, which "was not changed".
+  it.failing(
+    'refuses to run on a corrupt database left with a WAL by kill -9, without folding the WAL into it',
+    async () => {
+      const page = seedHistory();
+      const clock = new RunningClock(args(), { env: quick });
+      await clock.started();
+      clock.tap(BOB);
+      await clock.waitFor((c) => c.lines().some((l) => / Bob {2}in$/.test(l)));
+      await clock.kill('SIGKILL');
+      writeFileSync(file, damagePage(readFileSync(file), page));
+      const before = filesIn(data);
+      expect(Object.keys(before)).toContain('badgeclock.db-wal');
+      const result = await cli(['run', ...args()]);
+      expect(result.code).toBe(1);
+      expect(messages(result.stderr)).toContain(file);
+      expect(filesIn(data)).toEqual(before);
+    },
+  );
+
+  (tmpfsAvailable() ? describe : describe.skip)(
+    'on a real small file system (needs root to mount a tmpfs)',
+    () => {
+      let mount: NonNullable<ReturnType<typeof mountTmpfs>>;
+      beforeEach(() => {
+        mkdirSync(join(dir.path, 'mnt'));
+        const mounted = mountTmpfs(join(dir.path, 'mnt'), 512);
+        if (mounted === null) throw new Error('could not mount a tmpfs');
+        mount = mounted;
+        data = join(mount.path, 'data');
+        file = join(data, 'badgeclock.db');
+      });
+      afterEach(async () => {
+        await killLeftoverClocks();
+        mount.unmount();
+      });
+
+      it('a full disk stops the clock with exit 1 naming the file; the tap it could not keep got no feedback; with space again it carries on', async () => {
+        const clock = new RunningClock(args(), { env: quick });
+        await clock.started();
+        clock.tap(ALICE);
+        await clock.waitFor((c) => c.lines().some((l) => / Alice {2}in$/.test(l)));
+        mount.fill();
+        clock.tap(BOB);
+        expect(await clock.exited()).toBe(1);
+        expect(messages(clock.stderr)).toContain(
+          `the disk holding ${file} is full (database or disk is full). Free some space; no accepted tap was lost.`,
+        );
+        expect(clock.lines().some((l) => l.includes('Bob'))).toBe(false);
+        unfill(mount);
+        const again = new RunningClock(args(), {
+          env: { ...quick, BADGECLOCK_GUARD_SECONDS: '0' },
+        });
+        await again.started();
+        again.tap(ALICE);
+        await again.waitFor((c) => c.lines().some((l) => / Alice {2}out /.test(l)));
+        expect(await again.kill('SIGTERM')).toBe(0);
+        const store = Store.open(file, { readonly: true });
+        expect(store.allSessions().map((s) => [s.card, s.status])).toEqual([[ALICE, 'out']]);
+        expect(store.integrityCheck()).toBe('ok');
+        store.close();
+      });
+
+      it('a read-only data directory is refused at start with what to do, and nothing in it changes', async () => {
+        const store = Store.open(file);
+        player(store).play(read(T0, ALICE));
+        store.close();
+        mount.remountReadOnly();
+        const before = filesIn(data);
+        const result = await cli(['run', ...args()]);
+        expect(result.code).toBe(1);
+        expect(messages(result.stderr)).toContain(
+          `data directory ${data} is not writable (EROFS: read-only file system`,
+        );
+        expect(messages(result.stderr)).toContain(
+          'set BADGECLOCK_DATA_DIR to a writable directory',
+        );
+        expect(filesIn(data)).toEqual(before);
+      });
+    },
+  );
+
+  // BUG: status and report open the store read-only, but SQLite needs to create the WAL
+  // index (-shm) beside a WAL database, so a user who may read the database but not write
+  // its directory gets "database …: attempt to write a readonly database"
+  // (SQLITE_READONLY_DIRECTORY, which explain() in store.ts does not recognise either).
+  (canRunAsOtherUser() ? it.failing : it.skip)(
+    'status and report work for a user who may read the database but not write its directory',
+    async () => {
+      const store = Store.open(file);
+      player(store).play(read(T0, ALICE));
+      store.close();
+      // Readable by everyone, writable by root only: a service user's data as the manager sees it.
+      chmodSync(dir.path, 0o755);
+      chmodSync(data, 0o755);
+      chmodSync(file, 0o644);
+      const status = await cli(['status', '--data-dir', data], { user: 'nobody' });
+      expect(messages(status.stderr)).toBe('');
+      expect(status.stdout).toContain('Open sessions: 1');
+      const report = await cli(
+        ['report', '--data-dir', data, '--from', '2026-03-23', '--to', '2026-03-23'],
+        {
+          user: 'nobody',
+        },
+      );
+      expect(report.code).toBe(0);
+    },
+  );
+});
