@@ -3,6 +3,7 @@
  * in the same run on the same machine (these machines are shared and noisy).
  */
 import { ms } from './stats';
+import { mfrc522Bench, mfrc522Report } from './mfrc522';
 import { sheetLoad } from './sheetLoad';
 import { storeLatency } from './storeLatency';
 
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
       `  ${String(row.people).padStart(5)} people clocked in: badgeclock ${row.badgeclock}, naive per-person baseline ${row.naive} (+1 per tap)\n`,
     );
   }
+
+  process.stdout.write('\nMFRC522 reader (emulated chip)\n');
+  for (const line of mfrc522Report(await mfrc522Bench())) process.stdout.write(`  ${line}\n`);
 }
 
 main().catch((error: unknown) => {

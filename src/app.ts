@@ -24,9 +24,11 @@ import {
 import { clockSteps } from '../streams/clock';
 import { commits, type Commit } from '../streams/commit';
 import type {
+  CardRead,
   Command,
   DirectoryLoaded,
   ListCard,
+  ReadRejected,
   SyncEvent,
   TimeSyncChanged,
 } from '../streams/events';
@@ -37,6 +39,7 @@ import { makePeopleFileDriver } from './drivers/directory/peopleFile';
 import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
+import type * as Mfrc522Module from './drivers/reader/mfrc522/mfrc522Reader';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import type { Log } from './log';
@@ -51,6 +54,32 @@ export interface AppIo {
   readonly timeSynced?: () => Promise<boolean | null>;
   readonly scheduler: SchedulerLike;
   readonly json: boolean;
+}
+
+/** The RC522 reader, loaded only when chosen (its worker and native SPI modules are not needed otherwise). */
+function makeMfrc522ReaderFor(
+  config: Config,
+  now: () => number,
+  mono: (() => number) | undefined,
+): Observable<CardRead | ReadRejected> {
+  // A lazy, synchronous load in CommonJS is the point.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mfrc522 = require('./drivers/reader/mfrc522/mfrc522Reader') as typeof Mfrc522Module;
+  const { makeMfrc522Reader } = mfrc522;
+  const [bus = '0', device = '0'] = /spidev(\d+)\.(\d+)/.exec(config.spiDevice)?.slice(1) ?? [];
+  const [clock = 0, mosi = 0, miso = 0, client = 0] = (config.softSpiPins ?? '')
+    .split(',')
+    .map(Number);
+  return makeMfrc522Reader({
+    reader: config.readerName,
+    now,
+    ...(mono === undefined ? {} : { mono }),
+    pollMs: config.pollMs,
+    spi:
+      config.softSpiPins === undefined
+        ? { kind: 'hardware', bus: Number(bus), device: Number(device), speedHz: 1_000_000 }
+        : { kind: 'soft', clock, mosi, miso, client },
+  });
 }
 
 /** A sheet driver: carries out the sheet's commands, reports acknowledgements and the People tab. */
@@ -112,12 +141,11 @@ export function clockApp(
   );
 
   // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
-  const reads$ = makeKeyboardReader({
-    input: io.stdin,
-    reader: config.readerName,
-    now,
-    mono: io.mono,
-  }).pipe(takeUntil(stop$));
+  const reads$ = (
+    config.reader === 'mfrc522'
+      ? makeMfrc522ReaderFor(config, now, io.mono)
+      : makeKeyboardReader({ input: io.stdin, reader: config.readerName, now, mono: io.mono })
+  ).pipe(takeUntil(stop$));
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
     start: restoreState(store.snapshot(now())),
     sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },

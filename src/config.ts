@@ -34,7 +34,18 @@ export const configSchema = z.strictObject({
     .string()
     .refine(isTimeZone, { error: 'not an IANA time zone name (e.g. "Europe/Berlin", "UTC")' })
     .default(systemZone),
-  reader: z.enum(['keyboard']).default('keyboard'),
+  reader: z.enum(['keyboard', 'mfrc522']).default('keyboard'),
+  spiDevice: z
+    .string()
+    .regex(/^\/dev\/spidev\d+\.\d+$/, { error: 'expected a spidev path such as /dev/spidev0.0' })
+    .default('/dev/spidev0.0'),
+  softSpiPins: z
+    .string()
+    .regex(/^\d+,\d+,\d+,\d+$/, {
+      error: 'expected four header pin numbers "clock,mosi,miso,chip-select", e.g. "23,19,21,24"',
+    })
+    .optional(),
+  pollMs: z.number().int().min(20).max(5000).default(100),
   readerName: z
     .string()
     .trim()
@@ -88,6 +99,9 @@ type Kind = 'string' | 'number' | 'nullable';
 const kinds: Record<Key, Kind> = {
   tz: 'string',
   reader: 'string',
+  spiDevice: 'string',
+  softSpiPins: 'string',
+  pollMs: 'number',
   readerName: 'string',
   dataDir: 'string',
   peopleFile: 'string',
