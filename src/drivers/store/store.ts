@@ -160,22 +160,7 @@ export class Store {
       const sideFiles = [`${path}-wal`, `${path}-shm`].filter((side) => !existsSync(side));
       try {
         check = new Database(path, { readonly: true, fileMustExist: true });
-        const version = Number(check.pragma('user_version', { simple: true }));
-        if (version > SCHEMA_VERSION) {
-          throw new StoreError(
-            `database ${path} has schema version ${version}, newer than this badgeclock knows (${SCHEMA_VERSION}). ` +
-              `It was written by a newer version: upgrade badgeclock, or restore a backup made by this one. The file was not changed.`,
-            path,
-          );
-        }
-        const result = String(check.pragma('quick_check', { simple: true }));
-        if (result !== 'ok') {
-          throw new StoreError(
-            `database ${path} failed its integrity check (${result.split('\n').slice(0, 3).join('; ')}). It was not changed. ` +
-              `Restore it from a backup, or move it aside to start with an empty store (see README, "Data").`,
-            path,
-          );
-        }
+        refuseUnusable(check, path);
       } catch (error) {
         throw error instanceof StoreError ? error : explain(error, path);
       } finally {
@@ -186,22 +171,8 @@ export class Store {
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { readonly, fileMustExist: readonly });
+      // An existing file was checked above; a new one is empty.
       const version = Number(db.pragma('user_version', { simple: true }));
-      if (version > SCHEMA_VERSION) {
-        throw new StoreError(
-          `database ${path} has schema version ${version}, newer than this badgeclock knows (${SCHEMA_VERSION}). ` +
-            `It was written by a newer version: upgrade badgeclock, or restore a backup made by this one. The file was not changed.`,
-          path,
-        );
-      }
-      const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') {
-        throw new StoreError(
-          `database ${path} failed its integrity check (${String(check)}). It was not changed. ` +
-            `Restore it from a backup, or move it aside to start with an empty store (see README, "Data").`,
-          path,
-        );
-      }
       if (!readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = FULL');
@@ -447,6 +418,26 @@ export class Store {
 
   private transaction(work: () => void): void {
     this.db.transaction(work).immediate();
+  }
+}
+
+/** Refuses a database written by a newer badgeclock, or one that fails SQLite's quick check. */
+function refuseUnusable(db: Database.Database, path: string): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      `database ${path} has schema version ${version}, newer than this badgeclock knows (${SCHEMA_VERSION}). ` +
+        `It was written by a newer version: upgrade badgeclock, or restore a backup made by this one. The file was not changed.`,
+      path,
+    );
+  }
+  const result = String(db.pragma('quick_check', { simple: true }));
+  if (result !== 'ok') {
+    throw new StoreError(
+      `database ${path} failed its integrity check (${result.split('\n').slice(0, 3).join('; ')}). It was not changed. ` +
+        `Restore it from a backup, or move it aside to start with an empty store (see README, "Data").`,
+      path,
+    );
   }
 }
 
