@@ -1,0 +1,335 @@
+/**
+ * Configuration from real files in a temp dir, BADGECLOCK_* variables and
+ * flags: defaults, precedence, and every problem named by key and source.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import {
+  envName,
+  flagName,
+  loadConfig,
+  rulesOf,
+  type Config,
+  type ConfigSources,
+} from '../src/config';
+import { useTempDir } from './support/useTempDir';
+
+/** A path as a literal inside a regular expression. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('configuration', () => {
+  const dir = useTempDir('config');
+
+  /** Loads with `cwd` in the temp dir; an empty environment unless given. */
+  const load = (sources: Partial<ConfigSources> = {}): ReturnType<typeof loadConfig> =>
+    loadConfig({ env: {}, cwd: dir(), ...sources });
+
+  const configOf = (sources: Partial<ConfigSources> = {}): Config => {
+    const result = load(sources);
+    if (!result.ok) throw new Error(`expected a valid config, got:\n${result.errors.join('\n')}`);
+    return result.config;
+  };
+
+  const errorsOf = (sources: Partial<ConfigSources> = {}): readonly string[] => {
+    const result = load(sources);
+    if (result.ok) throw new Error('expected configuration errors, got a valid config');
+    return result.errors;
+  };
+
+  const writeJson = (name: string, value: unknown): string => {
+    const file = join(dir(), name);
+    writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+
+  describe('defaults', () => {
+    it('starts with no file, no variables and no flags on the embedded defaults', () => {
+      const config = configOf();
+      expect(config).toEqual({
+        tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        reader: 'keyboard',
+        spiDevice: '/dev/spidev0.0',
+        pollMs: 100,
+        readerName: hostname(),
+        dataDir: join(dir(), 'data'),
+        peopleFile: join(dir(), 'data', 'people.csv'),
+        debounceSeconds: 3,
+        guardSeconds: 60,
+        autoClockOutHours: 12,
+        dailyCutoff: null,
+        unknownCards: 'accept',
+        sheetsRootUrl: 'https://sheets.googleapis.com/',
+        sheetsTimeoutSeconds: 30,
+        sheetBatchSize: 500,
+        timeSync: 'timedatectl',
+        configFile: null,
+      });
+    });
+
+    it('gives the core the default rules of PRODUCT.md in milliseconds', () => {
+      expect(rulesOf(configOf({ flags: { tz: 'Europe/Berlin' } }))).toEqual({
+        zone: 'Europe/Berlin',
+        debounceMs: 3_000,
+        guardMs: 60_000,
+        limitMs: 12 * 3_600_000,
+        dailyCutoff: null,
+        unknownCards: 'accept',
+      });
+    });
+
+    it('puts the people file in the data dir unless it is set', () => {
+      expect(configOf({ env: { BADGECLOCK_DATA_DIR: '/srv/clock' } }).peopleFile).toBe(
+        '/srv/clock/people.csv',
+      );
+      expect(
+        configOf({ env: { BADGECLOCK_DATA_DIR: 'var', BADGECLOCK_PEOPLE_FILE: 'staff.csv' } }),
+      ).toMatchObject({ dataDir: join(dir(), 'var'), peopleFile: join(dir(), 'staff.csv') });
+    });
+
+    it('resolves relative paths against the working directory', () => {
+      expect(configOf({ flags: { dataDir: './here/data' } })).toMatchObject({
+        dataDir: join(dir(), 'here', 'data'),
+        peopleFile: join(dir(), 'here', 'data', 'people.csv'),
+      });
+    });
+
+    it('reads ./badgeclock.config.json when it is there, and says so', () => {
+      const file = writeJson('badgeclock.config.json', { readerName: 'back door' });
+      expect(configOf()).toMatchObject({ readerName: 'back door', configFile: file });
+    });
+  });
+
+  describe('precedence: file < environment < flags', () => {
+    it('the file overrides the defaults', () => {
+      const file = writeJson('clock.json', {
+        tz: 'Europe/Berlin',
+        guardSeconds: 10,
+        dailyCutoff: '23:00',
+        unknownCards: 'reject',
+      });
+      expect(configOf({ configFile: file })).toMatchObject({
+        tz: 'Europe/Berlin',
+        guardSeconds: 10,
+        dailyCutoff: '23:00',
+        unknownCards: 'reject',
+        debounceSeconds: 3,
+        configFile: file,
+      });
+    });
+
+    it('an environment variable overrides the file, and a flag overrides both', () => {
+      const file = writeJson('clock.json', {
+        tz: 'Europe/Berlin',
+        readerName: 'from the file',
+        dataDir: 'file-data',
+        guardSeconds: 10,
+      });
+      const config = configOf({
+        configFile: file,
+        env: {
+          BADGECLOCK_TZ: 'Asia/Tokyo',
+          BADGECLOCK_READER_NAME: 'from the environment',
+          BADGECLOCK_GUARD_SECONDS: '20',
+        },
+        flags: { tz: 'America/New_York', readerName: undefined },
+      });
+      expect(config).toMatchObject({
+        tz: 'America/New_York',
+        readerName: 'from the environment',
+        dataDir: join(dir(), 'file-data'),
+        guardSeconds: 20,
+      });
+    });
+
+    it('a good value from a later source replaces a bad one from an earlier source', () => {
+      const file = writeJson('clock.json', { tz: 'Mars/Olympus_Mons' });
+      expect(configOf({ configFile: file, env: { BADGECLOCK_TZ: 'UTC' } }).tz).toBe('UTC');
+    });
+
+    it('BADGECLOCK_CONFIG names the file, and --config beats it', () => {
+      const fromEnv = writeJson('env.json', { readerName: 'env file' });
+      const fromFlag = writeJson('flag.json', { readerName: 'flag file' });
+      expect(configOf({ env: { BADGECLOCK_CONFIG: fromEnv } }).readerName).toBe('env file');
+      expect(
+        configOf({ configFile: fromFlag, env: { BADGECLOCK_CONFIG: fromEnv } }).readerName,
+      ).toBe('flag file');
+    });
+
+    it('turns variable text into numbers and a cut-off of "off" or "" into none', () => {
+      const file = writeJson('clock.json', { dailyCutoff: '22:00' });
+      expect(
+        configOf({
+          configFile: file,
+          env: {
+            BADGECLOCK_DEBOUNCE_SECONDS: '1.5',
+            BADGECLOCK_AUTO_CLOCK_OUT_HOURS: '10',
+            BADGECLOCK_DAILY_CUTOFF: 'off',
+          },
+        }),
+      ).toMatchObject({ debounceSeconds: 1.5, autoClockOutHours: 10, dailyCutoff: null });
+      expect(configOf({ configFile: file, env: { BADGECLOCK_DAILY_CUTOFF: '' } }).dailyCutoff).toBe(
+        null,
+      );
+    });
+
+    it('lets BADGECLOCK_LOG_LEVEL through although it is not a setting', () => {
+      expect(load({ env: { BADGECLOCK_LOG_LEVEL: 'debug' } }).ok).toBe(true);
+    });
+
+    it('ignores variables that are not badgeclock’s', () => {
+      expect(load({ env: { HOME: '/root', TZ: 'not a zone', BADGE: 'x' } }).ok).toBe(true);
+    });
+  });
+
+  describe('every problem is collected and named by key and source', () => {
+    it('a bad time zone, from a flag', () => {
+      expect(errorsOf({ flags: { tz: 'Mars/Olympus_Mons' } })).toEqual([
+        'tz (--tz): not an IANA time zone name (e.g. "Europe/Berlin", "UTC"), got "Mars/Olympus_Mons"',
+      ]);
+    });
+
+    it('a number setting that is not a number, from the environment', () => {
+      expect(errorsOf({ env: { BADGECLOCK_GUARD_SECONDS: 'a minute' } })).toEqual([
+        expect.stringMatching(
+          /^guardSeconds \(BADGECLOCK_GUARD_SECONDS\): .*expected number.*, got "a minute"$/,
+        ),
+      ]);
+    });
+
+    it('a number out of range, from the file', () => {
+      const file = writeJson('clock.json', { autoClockOutHours: 0 });
+      expect(errorsOf({ configFile: file })).toEqual([
+        expect.stringMatching(new RegExp(`^autoClockOutHours \\(${escape(file)}\\): .*, got 0$`)),
+      ]);
+    });
+
+    it('a bad daily cut-off', () => {
+      expect(errorsOf({ env: { BADGECLOCK_DAILY_CUTOFF: '24:00' } })).toEqual([
+        'dailyCutoff (BADGECLOCK_DAILY_CUTOFF): expected a local time "HH:mm", e.g. "23:00", got "24:00"',
+      ]);
+    });
+
+    it('a bad unknown-card policy', () => {
+      expect(errorsOf({ flags: { unknownCards: 'maybe' } })).toEqual([
+        expect.stringMatching(
+          /^unknownCards \(--unknown-cards\): .*"accept"\|"reject".*, got "maybe"$/,
+        ),
+      ]);
+    });
+
+    it('an unknown key in the file, listing the known ones', () => {
+      const file = writeJson('clock.json', { guardSecnds: 5 });
+      expect(errorsOf({ configFile: file })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^guardSecnds \\(${escape(file)}\\): unknown setting \\(known: tz, reader, .*guardSeconds`,
+          ),
+        ),
+      ]);
+    });
+
+    it('an unknown BADGECLOCK_ variable, listing the known ones', () => {
+      expect(errorsOf({ env: { BADGECLOCK_GUARD_SECS: '5' } })).toEqual([
+        expect.stringMatching(
+          /^BADGECLOCK_GUARD_SECS: unknown setting \(known: BADGECLOCK_TZ, .*BADGECLOCK_GUARD_SECONDS/,
+        ),
+      ]);
+    });
+
+    it('an unknown flag', () => {
+      expect(errorsOf({ flags: { colour: 'blue' } })).toEqual(['--colour: unknown option']);
+    });
+
+    it('a file that is not valid JSON', () => {
+      const file = join(dir(), 'clock.json');
+      writeFileSync(file, '{ "tz": "UTC", }');
+      expect(errorsOf({ configFile: file })).toEqual([
+        expect.stringMatching(new RegExp(`^config file ${escape(file)}: not valid JSON \\(.+\\)$`)),
+      ]);
+    });
+
+    it('a file that is JSON but not an object of settings', () => {
+      const file = writeJson('clock.json', ['tz', 'UTC']);
+      expect(errorsOf({ configFile: file })).toEqual([
+        `config file ${file}: expected a JSON object of settings`,
+      ]);
+    });
+
+    it('a --config file that does not exist', () => {
+      expect(errorsOf({ configFile: 'missing.json' })).toEqual([
+        `config file ${join(dir(), 'missing.json')}: file not found`,
+      ]);
+    });
+
+    it('a BADGECLOCK_CONFIG file that does not exist', () => {
+      expect(errorsOf({ env: { BADGECLOCK_CONFIG: '/nowhere/clock.json' } })).toEqual([
+        'config file /nowhere/clock.json: file not found',
+      ]);
+    });
+
+    it('a config file that is a directory', () => {
+      mkdirSync(join(dir(), 'clock.json'));
+      expect(errorsOf({ configFile: 'clock.json' })).toEqual([
+        expect.stringContaining(`config file ${join(dir(), 'clock.json')}: `),
+      ]);
+    });
+
+    it('a spreadsheet without a key file', () => {
+      expect(errorsOf({ env: { BADGECLOCK_SPREADSHEET_ID: '1AbCdEfGhIjKlMnOp' } })).toEqual([
+        expect.stringMatching(/^keyFile \(BADGECLOCK_SPREADSHEET_ID\): .*BADGECLOCK_KEY_FILE$/),
+      ]);
+    });
+
+    it('all of them at once, one message each, from every source', () => {
+      const file = writeJson('clock.json', {
+        dailyCutoff: '7pm',
+        guardSecnds: 5,
+        debounceSeconds: 'three',
+      });
+      const errors = errorsOf({
+        configFile: file,
+        env: {
+          BADGECLOCK_TZ: 'Mars/Olympus_Mons',
+          BADGECLOCK_AUTO_CLOCK_OUT_HOURS: 'twelve',
+          BADGECLOCK_COLOUR: 'blue',
+        },
+        flags: { unknownCards: 'maybe' },
+      });
+      expect(errors).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^BADGECLOCK_COLOUR: unknown setting/),
+          expect.stringMatching(/^tz \(BADGECLOCK_TZ\): not an IANA time zone/),
+          expect.stringMatching(/^autoClockOutHours \(BADGECLOCK_AUTO_CLOCK_OUT_HOURS\): /),
+          expect.stringMatching(/^unknownCards \(--unknown-cards\): /),
+          `dailyCutoff (${file}): expected a local time "HH:mm", e.g. "23:00", got "7pm"`,
+          expect.stringMatching(new RegExp(`^guardSecnds \\(${escape(file)}\\): unknown setting`)),
+          expect.stringMatching(
+            new RegExp(`^debounceSeconds \\(${escape(file)}\\): .*, got "three"$`),
+          ),
+        ]),
+      );
+      expect(errors).toHaveLength(7);
+    });
+
+    it('a broken file does not hide the problems of the environment', () => {
+      const file = join(dir(), 'clock.json');
+      writeFileSync(file, 'tz=UTC');
+      const errors = errorsOf({ configFile: file, env: { BADGECLOCK_TZ: 'Nowhere/Special' } });
+      expect(errors).toEqual([
+        expect.stringMatching(/not valid JSON/),
+        expect.stringMatching(/^tz \(BADGECLOCK_TZ\): /),
+      ]);
+    });
+  });
+
+  describe('names of settings outside the file', () => {
+    it('maps each key to its variable and its flag', () => {
+      expect(envName('tz')).toBe('BADGECLOCK_TZ');
+      expect(envName('guardSeconds')).toBe('BADGECLOCK_GUARD_SECONDS');
+      expect(envName('autoClockOutHours')).toBe('BADGECLOCK_AUTO_CLOCK_OUT_HOURS');
+      expect(flagName('dataDir')).toBe('--data-dir');
+      expect(flagName('unknownCards')).toBe('--unknown-cards');
+    });
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The keyboard reader on a real stream (a PassThrough standing in for stdin):
+ * what a person types or a keyboard-wedge reader sends, and the garbage a
+ * stuck key, a wrong device or a binary file on stdin produces.
+ */
+import { PassThrough } from 'node:stream';
+import { MAX_LINE_BYTES, makeKeyboardReader } from '../src/drivers/reader/keyboardReader';
+import type { CardRead, ReadRejected } from '../streams/events';
+import { record, type Recording } from './support/record';
+import { until } from './support/until';
+
+type Read = CardRead | ReadRejected;
+
+/** A reader on a fresh stream, recording what it emits and whether it completed. */
+function startReader(options: { mono?: () => number } = {}): Recording<Read> & {
+  input: PassThrough;
+  events: Read[];
+} {
+  const input = new PassThrough();
+  let clock = 1_000;
+  const recording = record(
+    makeKeyboardReader({ input, reader: 'front door', now: () => clock++, ...options }),
+  );
+  return { ...recording, input, events: recording.values };
+}
+
+/** Writes the chunks, ends the input, and resolves with everything read once the source completes. */
+async function readAll(chunks: (string | Buffer)[]): Promise<Read[]> {
+  const reader = startReader();
+  for (const chunk of chunks) reader.input.write(chunk);
+  reader.input.end();
+  await until(reader.completed);
+  return reader.events;
+}
+
+/** Each event as the card it read, or the reason it was rejected. */
+const outcomes = (events: Read[]): string[] =>
+  events.map((e) => (e.type === 'cardRead' ? `card ${e.card}` : `rejected ${e.reason}`));
+
+describe('the keyboard reader reads card ids', () => {
+  it('reads one card id per line, in its canonical upper-case hex form, with reader and time', async () => {
+    const events = await readAll(['04a3c6cae26180\n', 'B0B0B0B0\n']);
+    expect(events).toEqual([
+      { type: 'cardRead', at: 1000, card: '04A3C6CAE26180', reader: 'front door' },
+      { type: 'cardRead', at: 1001, card: 'B0B0B0B0', reader: 'front door' },
+    ]);
+  });
+
+  it('reads lines ending in CRLF as a Windows tool or a serial terminal sends them', async () => {
+    expect(outcomes(await readAll(['b0b0b0b0\r\n', '0012345678\r\n']))).toEqual([
+      'card B0B0B0B0',
+      'card 0012345678',
+    ]);
+  });
+
+  it('accepts colon, dash and space separators and a 0x prefix', async () => {
+    expect(
+      outcomes(await readAll(['04:a3:c6:ca\n', '04-A3-C6-CA\n', '04 a3 c6 ca\n', '0x04A3C6CA\n'])),
+    ).toEqual(['card 04A3C6CA', 'card 04A3C6CA', 'card 04A3C6CA', 'card 04A3C6CA']);
+  });
+
+  it('keeps a decimal id from a keyboard-wedge reader as typed, leading zeros included', async () => {
+    expect(outcomes(await readAll(['0012345678\n', '12345678\n']))).toEqual([
+      'card 0012345678',
+      'card 12345678',
+    ]);
+  });
+
+  it('ignores spaces around an id', async () => {
+    expect(outcomes(await readAll(['   B0B0B0B0   \n']))).toEqual(['card B0B0B0B0']);
+  });
+
+  it('joins a card id split over chunks, and splits a chunk holding many ids', async () => {
+    expect(outcomes(await readAll(['B0B0', 'B0', 'B0\nC0C0C0C0\nD0D0D0D0\n']))).toEqual([
+      'card B0B0B0B0',
+      'card C0C0C0C0',
+      'card D0D0D0D0',
+    ]);
+  });
+
+  it('reads a last line without a newline when the input ends', async () => {
+    expect(outcomes(await readAll(['B0B0B0B0\n', 'C0C0C0C0']))).toEqual([
+      'card B0B0B0B0',
+      'card C0C0C0C0',
+    ]);
+  });
+
+  it('reads string chunks (an input with an encoding set) as well as bytes', async () => {
+    const reader = startReader();
+    reader.input.setEncoding('utf8');
+    reader.input.end('C0FFEE00\n');
+    await until(reader.completed);
+    expect(outcomes(reader.events)).toEqual(['card C0FFEE00']);
+  });
+
+  it('emits each read as soon as its line ends, without waiting for more input', async () => {
+    const reader = startReader();
+    reader.input.write('B0B0B0B0\n');
+    await until(() => reader.events.length === 1);
+    expect(outcomes(reader.events)).toEqual(['card B0B0B0B0']);
+    expect(reader.completed()).toBe(false);
+    reader.subscription.unsubscribe();
+  });
+
+  it('stamps each read with the monotonic clock when one is given', async () => {
+    let mono = 5;
+    const reader = startReader({ mono: () => (mono += 10) });
+    reader.input.end('B0B0B0B0\nnot-a-card\n');
+    await until(reader.completed);
+    expect(reader.events[0]).toMatchObject({ type: 'cardRead', card: 'B0B0B0B0', mono: 15 });
+    // A rejection is not a sighting: it carries no monotonic time.
+    expect(reader.events[1]).not.toHaveProperty('mono');
+  });
+});
+
+describe('the keyboard reader rejects garbage and keeps reading', () => {
+  it('rejects an empty line (a bare Enter) naming its line, and reads the next one', async () => {
+    expect(outcomes(await readAll(['\n', '\r\n', '   \n', 'B0B0B0B0\n']))).toEqual([
+      'rejected line 1: empty line; type or scan a card id and press Enter',
+      'rejected line 2: empty line; type or scan a card id and press Enter',
+      'rejected line 3: empty line; type or scan a card id and press Enter',
+      'card B0B0B0B0',
+    ]);
+  });
+
+  it('rejects binary and control bytes, and bytes outside ASCII', async () => {
+    const events = await readAll([
+      Buffer.from([0x00, 0x01, 0x02, 0x0a]),
+      Buffer.from([0x1b, 0x5b, 0x41, 0x0a]), // an arrow key's escape sequence
+      Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a]),
+      'Zoë\n',
+      'B0B0\tB0B0\n',
+      'C0C0C0C0\n',
+    ]);
+    expect(outcomes(events)).toEqual([
+      'rejected line 1: binary or control bytes are not a card id; ignored',
+      'rejected line 2: binary or control bytes are not a card id; ignored',
+      'rejected line 3: binary or control bytes are not a card id; ignored',
+      'rejected line 4: binary or control bytes are not a card id; ignored',
+      'rejected line 5: binary or control bytes are not a card id; ignored',
+      'card C0C0C0C0',
+    ]);
+  });
+
+  it('rejects text that is not a card id with what was typed', async () => {
+    expect(outcomes(await readAll(['hello\n', 'B0B0B\n', 'B0B0B0B0\n']))).toEqual([
+      'rejected line 1: not a card id: "hello" (expected hex or decimal digits); ignored',
+      'rejected line 2: hex card id has an odd number of digits (5); ignored',
+      'card B0B0B0B0',
+    ]);
+  });
+
+  it('rejects a line longer than a card id could be, giving its length in bytes', async () => {
+    const long = 'A'.repeat(MAX_LINE_BYTES + 1);
+    expect(outcomes(await readAll([`${long}\n`, 'B0B0B0B0\n']))).toEqual([
+      `rejected line 1: ${MAX_LINE_BYTES + 1} bytes is too long for a card id (at most ${MAX_LINE_BYTES}); ignored`,
+      'card B0B0B0B0',
+    ]);
+  });
+
+  it('rejects a line that fits the buffer but not a card id', async () => {
+    expect(outcomes(await readAll([`${'A'.repeat(MAX_LINE_BYTES)}\n`]))).toEqual([
+      `rejected line 1: too long for a card id (${MAX_LINE_BYTES} characters); ignored`,
+    ]);
+  });
+
+  it('rejects a 10 MB line sent in many chunks as one line, then reads the next card', async () => {
+    const reader = startReader();
+    const chunk = Buffer.alloc(64 * 1024, 0x39); // '9': digits all the way, so only length can tell
+    reader.input.write('B0B0B0B0\n');
+    for (let i = 0; i < 160; i++) reader.input.write(chunk);
+    reader.input.write('\nC0C0C0C0\n');
+    // The card after the garbage is read while the input is still open: nothing stalls.
+    await until(() => reader.events.length === 3);
+    expect(outcomes(reader.events)).toEqual([
+      'card B0B0B0B0',
+      'rejected line 2: 10485760 bytes is too long for a card id (at most 64); ignored',
+      'card C0C0C0C0',
+    ]);
+    expect(reader.events[1]).toEqual({
+      type: 'readRejected',
+      at: expect.any(Number) as number,
+      reader: 'front door',
+      reason: expect.stringContaining('line 2') as string,
+    });
+    reader.input.end();
+    await until(reader.completed);
+  });
+
+  it('gives every garbage line its own rejection, numbered as an editor would', async () => {
+    const events = await readAll([
+      'B0B0B0B0\n\n',
+      Buffer.from([0x00, 0xff, 0x0a]),
+      `${'x'.repeat(1000)}\n`,
+      'garbage\n',
+      'C0C0C0C0\n',
+      Buffer.from([0x07]),
+    ]);
+    expect(events.map((e) => e.type)).toEqual([
+      'cardRead',
+      'readRejected',
+      'readRejected',
+      'readRejected',
+      'readRejected',
+      'cardRead',
+      'readRejected',
+    ]);
+    expect(
+      events.flatMap((e) =>
+        e.type === 'readRejected' ? [/^line (\d+):/.exec(e.reason)?.[1]] : [],
+      ),
+    ).toEqual(['2', '3', '4', '5', '7']);
+  });
+
+  it('rejects a garbage last line without a newline at the end of input', async () => {
+    expect(outcomes(await readAll(['B0B0B0B0\n', 'x'.repeat(100)]))).toEqual([
+      'card B0B0B0B0',
+      `rejected line 2: 100 bytes is too long for a card id (at most ${MAX_LINE_BYTES}); ignored`,
+    ]);
+  });
+});
+
+describe('the keyboard reader at the end of its input', () => {
+  it('completes when the input ends', async () => {
+    await expect(readAll([])).resolves.toEqual([]);
+  });
+
+  it('completes after reading what came before the end', async () => {
+    const reader = startReader();
+    reader.input.write('B0B0B0B0\n');
+    await until(() => reader.events.length === 1);
+    expect(reader.completed()).toBe(false);
+    reader.input.end();
+    await until(reader.completed);
+    expect(outcomes(reader.events)).toEqual(['card B0B0B0B0']);
+  });
+
+  it('turns a failing input into one rejection naming the failure, then completes', async () => {
+    const reader = startReader();
+    reader.input.write('B0B0B0B0\n');
+    await until(() => reader.events.length === 1);
+    reader.input.destroy(new Error('EIO: the reader was unplugged'));
+    await until(reader.completed);
+    expect(outcomes(reader.events)).toEqual([
+      'card B0B0B0B0',
+      'rejected input failed: EIO: the reader was unplugged',
+    ]);
+  });
+
+  it('stops listening to the input when unsubscribed', () => {
+    const reader = startReader();
+    expect(reader.input.listenerCount('data')).toBe(1);
+    reader.subscription.unsubscribe();
+    expect(reader.input.listenerCount('data')).toBe(0);
+    expect(reader.input.listenerCount('end')).toBe(0);
+    expect(reader.input.listenerCount('error')).toBe(0);
+    expect(reader.input.isPaused()).toBe(true);
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The local People directory: a CSV file the manager edits by hand, read back
+ * by the clock, which appends the cards it has not seen. Real files in a temp dir.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { firstValueFrom, Subject, type Observable } from 'rxjs';
+import {
+  appendCard,
+  makePeopleFileDriver,
+  parsePeople,
+  PEOPLE_HEADER,
+  readPeopleFile,
+} from '../src/drivers/directory/peopleFile';
+import type { DirectoryLoaded, ListCard } from '../streams/events';
+import { record } from './support/record';
+import { useTempDir } from './support/useTempDir';
+import { until } from './support/until';
+
+const FILE = '/srv/badgeclock/people.csv';
+
+describe('parsing the people file', () => {
+  it('reads card, name, active and aliases under a header', () => {
+    const text = [
+      'card,name,active,aliases',
+      '04A3C6CAE26180,Alice Martin,yes,0012345678',
+      'B0B0B0B0,Bob,no,',
+    ].join('\n');
+    expect(parsePeople(text, FILE)).toEqual({
+      people: [
+        { card: '04A3C6CAE26180', name: 'Alice Martin', active: true, aliases: ['0012345678'] },
+        { card: 'B0B0B0B0', name: 'Bob', active: false, aliases: [] },
+      ],
+      problems: [],
+    });
+  });
+
+  it('needs no header, and a header may be in any case with fewer columns', () => {
+    const people = [{ card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] }];
+    expect(parsePeople('B0B0B0B0,Bob\n', FILE)).toEqual({ people, problems: [] });
+    expect(parsePeople('Card,Name\nB0B0B0B0,Bob\n', FILE)).toEqual({ people, problems: [] });
+  });
+
+  it('takes just a card id on a line: no name yet, active', () => {
+    expect(parsePeople('card,name\nCAFE0001\n', FILE).people).toEqual([
+      { card: 'CAFE0001', name: '', active: true, aliases: [] },
+    ]);
+  });
+
+  it('reads quoted names holding commas and quotes', () => {
+    const text = 'B0B0B0B0,"Okafor, Bob"\nC0C0C0C0,"Carol ""CJ"" Jones",yes\n';
+    expect(parsePeople(text, FILE).people.map((p) => p.name)).toEqual([
+      'Okafor, Bob',
+      'Carol "CJ" Jones',
+    ]);
+  });
+
+  it('normalises card ids as the reader does, so a typed id matches a scanned one', () => {
+    const text = '04:a3:c6:ca:e2:61:80,Alice\n0xb0b0b0b0,Bob\n  c0c0c0c0  ,  Carol  \n';
+    expect(parsePeople(text, FILE).people.map((p) => [p.card, p.name])).toEqual([
+      ['04A3C6CAE26180', 'Alice'],
+      ['B0B0B0B0', 'Bob'],
+      ['C0C0C0C0', 'Carol'],
+    ]);
+  });
+
+  it.each([
+    ['yes', true],
+    ['YES', true],
+    ['y', true],
+    ['true', true],
+    ['1', true],
+    ['active', true],
+    ['', true],
+    ['no', false],
+    ['No', false],
+    ['n', false],
+    ['false', false],
+    ['0', false],
+    ['inactive', false],
+    ['off', false],
+  ])('reads active %j as %s', (active, expected) => {
+    expect(parsePeople(`B0B0B0B0,Bob,${active}\n`, FILE).people[0]?.active).toBe(expected);
+  });
+
+  it('reads aliases separated by spaces or semicolons, each in canonical form', () => {
+    const text =
+      'card,name,active,aliases\n04A3C6CAE26180,Alice,yes,"0012345678; 04:a3:c6:ca  deadbeef"\n';
+    expect(parsePeople(text, FILE).people[0]?.aliases).toEqual([
+      '0012345678',
+      '04A3C6CA',
+      'DEADBEEF',
+    ]);
+  });
+
+  it('skips comment lines starting with #', () => {
+    const text = 'card,name\n# the night shift\nB0B0B0B0,Bob\n#C0C0C0C0,Carol\n';
+    expect(parsePeople(text, FILE)).toEqual({
+      people: [{ card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] }],
+      problems: [],
+    });
+  });
+
+  it('reports each bad line with file:line and what is wrong, skips it, and loads the rest', () => {
+    const text = [
+      'card,name,active,aliases',
+      'B0B0B0B0,Bob,yes,',
+      'not a card,Mallory,yes,',
+      'C0C0C0C0,Carol,sometimes,',
+      '',
+      'D0D0D0D0,Dave,no,',
+      'B0B0B0B0,Bob again,yes,',
+      '"E0E0E0E0","Eve, with a',
+      'line break",yes,',
+      'F0F0F0F0,Frank,yes,',
+    ].join('\n');
+    const { people, problems } = parsePeople(text, FILE);
+    expect(people.map((p) => p.name)).toEqual(['Bob', 'Dave', 'Eve, with a\nline break', 'Frank']);
+    expect(problems).toEqual([
+      `${FILE}:3: not a card id: "not a card" (expected hex or decimal digits)`,
+      `${FILE}:4: active must be yes or no, got "sometimes"`,
+      `${FILE}:7: card B0B0B0B0 is listed again; the first listing is used`,
+    ]);
+  });
+
+  it('keeps a person whose alias is bad, reporting the alias', () => {
+    const { people, problems } = parsePeople('B0B0B0B0,Bob,yes,0012345678 ABC\n', FILE);
+    expect(people).toEqual([
+      { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: ['0012345678'] },
+    ]);
+    expect(problems).toEqual([
+      `${FILE}:1: alias "ABC": hex card id has an odd number of digits (3)`,
+    ]);
+  });
+
+  it('reads a file saved with CRLF line ends and a byte-order mark, as a spreadsheet exports it', () => {
+    const text = '\ufeffcard,name,active\r\nB0B0B0B0,"Okafor, Bob",yes\r\n';
+    expect(parsePeople(text, FILE)).toEqual({
+      people: [{ card: 'B0B0B0B0', name: 'Okafor, Bob', active: true, aliases: [] }],
+      problems: [],
+    });
+  });
+});
+
+describe('the people file on disk', () => {
+  const dir = useTempDir('people');
+  const file = (): string => join(dir(), 'people.csv');
+
+  it('is an empty directory while the file does not exist', () => {
+    expect(readPeopleFile(file())).toEqual({ people: [], problems: [] });
+  });
+
+  it('reports bad lines naming the real file and line', () => {
+    writeFileSync(file(), 'card,name\nB0B0B0B0,Bob\nxyz,Nobody\n');
+    expect(readPeopleFile(file()).problems).toEqual([
+      `${file()}:3: not a card id: "xyz" (expected hex or decimal digits)`,
+    ]);
+  });
+
+  describe('appending a card', () => {
+    it('creates the file, and its folder, with the header', () => {
+      const nested = join(dir(), 'data', 'people.csv');
+      appendCard(nested, 'CAFE0001');
+      expect(readFileSync(nested, 'utf8')).toBe(`${PEOPLE_HEADER.join(',')}\nCAFE0001,,yes,\n`);
+    });
+
+    it('writes the header into an empty file', () => {
+      writeFileSync(file(), '');
+      appendCard(file(), 'CAFE0001');
+      expect(readFileSync(file(), 'utf8')).toBe('card,name,active,aliases\nCAFE0001,,yes,\n');
+    });
+
+    it('adds a line after the existing ones, leaving them byte for byte', () => {
+      const before = 'card,name\r\nB0B0B0B0,"Okafor, Bob"\r\n';
+      writeFileSync(file(), before);
+      appendCard(file(), 'CAFE0001');
+      expect(readFileSync(file(), 'utf8')).toBe(`${before}CAFE0001,,yes,\n`);
+    });
+
+    it('never joins its line onto a last line without a newline', () => {
+      writeFileSync(file(), 'card,name\nB0B0B0B0,Bob');
+      appendCard(file(), 'CAFE0001');
+      expect(readFileSync(file(), 'utf8')).toBe('card,name\nB0B0B0B0,Bob\nCAFE0001,,yes,\n');
+      expect(readPeopleFile(file())).toEqual({
+        people: [
+          { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] },
+          { card: 'CAFE0001', name: '', active: true, aliases: [] },
+        ],
+        problems: [],
+      });
+    });
+
+    it('appends several cards in order, each reading back unnamed and active', () => {
+      for (const card of ['CAFE0001', '0012345678', 'CAFE0002']) appendCard(file(), card);
+      expect(readPeopleFile(file())).toEqual({
+        people: ['CAFE0001', '0012345678', 'CAFE0002'].map((card) => ({
+          card,
+          name: '',
+          active: true,
+          aliases: [],
+        })),
+        problems: [],
+      });
+    });
+  });
+
+  describe('the people-file driver', () => {
+    const warnings: string[] = [];
+    const warn = (message: string): void => {
+      warnings.push(message);
+    };
+    beforeEach(() => {
+      warnings.length = 0;
+    });
+
+    /** The driver's directory$ with a quick poll, and the subject its listCard commands come from. */
+    const driver = (
+      path: string,
+    ): { directory$: Observable<DirectoryLoaded>; listCard$: Subject<ListCard> } => {
+      const listCard$ = new Subject<ListCard>();
+      const directory$ = makePeopleFileDriver({ file: path, now: () => 7, warn, pollMs: 10 })(
+        listCard$,
+      );
+      return { directory$, listCard$ };
+    };
+
+    it('loads the directory at once on subscribe, warning about bad lines', async () => {
+      writeFileSync(file(), 'card,name\nB0B0B0B0,Bob\nnope,Nobody\n');
+      const { directory$ } = driver(file());
+      await expect(firstValueFrom(directory$, { defaultValue: null })).resolves.toEqual({
+        type: 'directoryLoaded',
+        at: 7,
+        people: [{ card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] }],
+      });
+      expect(warnings).toEqual([
+        `${file()}:3: not a card id: "nope" (expected hex or decimal digits)`,
+      ]);
+    });
+
+    /**
+     * Node's file watcher takes its first look at the file in the background: an edit made
+     * before that look is its starting point and goes unnoticed. Watching a file that does not
+     * exist yet reports that look at once (a second load, with nobody in it), so these tests
+     * start from a missing file and wait for that second load before changing anything.
+     */
+    const watch = async (path: string) => {
+      const { directory$, listCard$ } = driver(path);
+      const { values: loads, subscription } = record(directory$);
+      await until(() => loads.length === 2, { everyMs: 5 });
+      return { loads, listCard$, subscription };
+    };
+    const namesOf = (loads: DirectoryLoaded[]): string[][] =>
+      loads.map((d) => d.people.map((p) => p.name));
+
+    it('loads again when the manager creates and then edits the file', async () => {
+      const { loads, subscription } = await watch(file());
+      writeFileSync(file(), 'card,name\nCAFE0001,\n');
+      await until(() => loads.length === 3, { everyMs: 5 });
+      writeFileSync(file(), 'card,name\nCAFE0001,Carol the new hire\n');
+      await until(() => loads.length === 4, { everyMs: 5 });
+      subscription.unsubscribe();
+      expect(namesOf(loads)).toEqual([[], [], [''], ['Carol the new hire']]);
+    });
+
+    it('appends listed cards in order, and the directory then lists them', async () => {
+      const { loads, listCard$, subscription } = await watch(file());
+      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      listCard$.next({ type: 'listCard', at: 2, card: 'CAFE0002' });
+      await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
+      subscription.unsubscribe();
+      expect(loads.at(-1)?.people.map((p) => p.card)).toEqual(['CAFE0001', 'CAFE0002']);
+      expect(readFileSync(file(), 'utf8')).toBe(
+        'card,name,active,aliases\nCAFE0001,,yes,\nCAFE0002,,yes,\n',
+      );
+    });
+
+    it('warns when a card cannot be added, and keeps going', () => {
+      writeFileSync(join(dir(), 'blocker'), 'a file where a folder should be');
+      const { directory$, listCard$ } = driver(join(dir(), 'blocker', 'people.csv'));
+      const { values: loads, subscription, error } = record(directory$);
+      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      listCard$.next({ type: 'listCard', at: 2, card: 'CAFE0002' });
+      subscription.unsubscribe();
+      expect(error()).toBeUndefined();
+      expect(loads).toHaveLength(1);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^could not add card CAFE0001 to .*blocker\/people.csv: /),
+        expect.stringMatching(/^could not add card CAFE0002 to /),
+      ]);
+      expect(existsSync(join(dir(), 'blocker', 'people.csv'))).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Tap logs for replay and import: CSV `ISO-8601 timestamp,card[,reader]`,
+ * sorted or not; wall-clock times in the configured zone unless they say otherwise.
+ */
+import { parseTapLog } from '../src/replay/tapLog';
+
+const FILE = 'old-clock.csv';
+const ZONE = 'Europe/Berlin';
+
+const parse = (text: string, zone = ZONE): ReturnType<typeof parseTapLog> =>
+  parseTapLog(text, FILE, zone, 'import');
+
+/** Each read as `ISO instant card reader`. */
+const reads = (text: string, zone = ZONE): string[] =>
+  parse(text, zone).reads.map((r) => `${new Date(r.at).toISOString()} ${r.card} ${r.reader}`);
+
+describe('reading a tap log', () => {
+  it('reads timestamp, card and reader; the reader defaults to the configured one', () => {
+    expect(
+      parse('2026-03-23T08:59:00,04A3C6CAE26180,front\n2026-03-23T17:02:00,04A3C6CAE26180\n'),
+    ).toEqual({
+      reads: [
+        {
+          type: 'cardRead',
+          at: Date.parse('2026-03-23T07:59:00Z'),
+          card: '04A3C6CAE26180',
+          reader: 'front',
+        },
+        {
+          type: 'cardRead',
+          at: Date.parse('2026-03-23T16:02:00Z'),
+          card: '04A3C6CAE26180',
+          reader: 'import',
+        },
+      ],
+      problems: [],
+    });
+  });
+
+  it('reads a time without an offset as wall-clock time in the configured zone, DST included', () => {
+    expect(reads('2026-01-15T08:00:00,B0B0B0B0\n2026-07-15T08:00:00,B0B0B0B0\n')).toEqual([
+      '2026-01-15T07:00:00.000Z B0B0B0B0 import', // CET, UTC+1
+      '2026-07-15T06:00:00.000Z B0B0B0B0 import', // CEST, UTC+2
+    ]);
+    expect(reads('2026-01-15T08:00:00,B0B0B0B0\n', 'America/New_York')).toEqual([
+      '2026-01-15T13:00:00.000Z B0B0B0B0 import',
+    ]);
+  });
+
+  it('takes a time with an offset or Z as the instant it names', () => {
+    expect(
+      reads(
+        [
+          '2026-03-23T07:59:00Z,A1A1A1A1',
+          '2026-03-23T08:59:00+01:00,A1A1A1A1',
+          '2026-03-23T02:59:00-05:00,A1A1A1A1',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '2026-03-23T07:59:00.000Z A1A1A1A1 import',
+      '2026-03-23T07:59:00.000Z A1A1A1A1 import',
+      '2026-03-23T07:59:00.000Z A1A1A1A1 import',
+    ]);
+  });
+
+  it('accepts a space instead of T, minutes without seconds, and fractions of a second', () => {
+    expect(reads('2026-03-23 08:59,A1A1A1A1\n2026-03-23T08:59:30.250,A1A1A1A1\n', 'UTC')).toEqual([
+      '2026-03-23T08:59:00.000Z A1A1A1A1 import',
+      '2026-03-23T08:59:30.250Z A1A1A1A1 import',
+    ]);
+  });
+
+  it('puts unsorted lines in time order, keeping file order for equal times', () => {
+    const text = [
+      '2026-03-23T17:04:00,A1A1A1A1,third',
+      '2026-03-23T08:59:00,A1A1A1A1,first',
+      '2026-03-23T12:00:00,B0B0B0B0,second-a',
+      '2026-03-23T12:00:00,C0C0C0C0,second-b',
+    ].join('\n');
+    expect(reads(text, 'UTC').map((r) => r.split(' ')[2])).toEqual([
+      'first',
+      'second-a',
+      'second-b',
+      'third',
+    ]);
+  });
+
+  it('normalises card ids, and keeps a wedge reader’s decimal id as typed', () => {
+    expect(
+      reads('2026-03-23T08:00:00,04:a3:c6:ca,x\n2026-03-23T09:00:00,0012345678,y\n', 'UTC'),
+    ).toEqual(['2026-03-23T08:00:00.000Z 04A3C6CA x', '2026-03-23T09:00:00.000Z 0012345678 y']);
+  });
+
+  it('skips a header, comments and blank lines', () => {
+    const text =
+      'timestamp,card,reader\n# exported from the old clock\n\n2026-03-23T08:00:00,A1A1A1A1\n';
+    expect(parse(text, 'UTC')).toEqual({
+      reads: [
+        {
+          type: 'cardRead',
+          at: Date.parse('2026-03-23T08:00:00Z'),
+          card: 'A1A1A1A1',
+          reader: 'import',
+        },
+      ],
+      problems: [],
+    });
+  });
+
+  it('reads a log with CRLF line ends and quoted fields', () => {
+    expect(reads('"2026-03-23T08:00:00","A1A1A1A1","Front door, east"\r\n', 'UTC')).toEqual([
+      '2026-03-23T08:00:00.000Z A1A1A1A1 Front door, east',
+    ]);
+  });
+});
+
+describe('bad lines in a tap log', () => {
+  it('names each bad line by file:line and says what is wrong', () => {
+    const text = [
+      '2026-03-23T08:00:00,A1A1A1A1', // 1: fine
+      'yesterday,A1A1A1A1', // 2: not a time
+      '2026-03-23,A1A1A1A1', // 3: a date without a time
+      '2026-02-30T08:00:00,A1A1A1A1', // 4: no such day
+      '2026-03-23T08:00:00,not-a-card', // 5: not a card id
+      '2026-03-23T08:00:00', // 6: no card
+      '2026-03-23T08:00:00,A1A1A1A1,front,extra', // 7: too many fields
+      '2026-03-23T08:00:00,', // 8: empty card
+    ].join('\n');
+    const { reads: good, problems } = parse(text);
+    expect(good).toHaveLength(1);
+    expect(problems).toEqual([
+      `${FILE}:2: "yesterday" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+      `${FILE}:3: "2026-03-23" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+      `${FILE}:4: "2026-02-30T08:00:00" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+      `${FILE}:5: not a card id: "not-a-card" (expected hex or decimal digits)`,
+      `${FILE}:6: expected "timestamp,card[,reader]", got 1 field(s)`,
+      `${FILE}:7: expected "timestamp,card[,reader]", got 4 field(s)`,
+      `${FILE}:8: empty card id`,
+    ]);
+  });
+
+  it('counts lines as an editor does, blank lines and multi-line fields included', () => {
+    const text = '\n2026-03-23T08:00:00,A1A1A1A1,"two\nlines"\n\nbad,A1A1A1A1\n';
+    expect(parse(text).problems).toEqual([
+      `${FILE}:5: "bad" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+    ]);
+  });
+
+  it('treats a word on line 1 as a header, but a word on a later line as a bad time', () => {
+    expect(parse('when,card\n').problems).toEqual([]);
+    expect(parse('2026-03-23T08:00:00,A1A1A1A1\nwhen,card\n').problems).toEqual([
+      `${FILE}:2: "when" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+    ]);
+  });
+
+  it('an empty log has no reads and no problems', () => {
+    expect(parse('')).toEqual({ reads: [], problems: [] });
+  });
+});
