@@ -58,6 +58,26 @@ describe('parsing CSV', () => {
     expect(fieldsOf(' a , b \n')).toEqual([[' a ', ' b ']]);
   });
 
+  it('reports a quote never closed on the line it opened, and reads on from the next line', () => {
+    expect(parseCsv('a,b\nB0B0B0B0,"Okafor, Bob\nC1C1C1C1,Carol\nD2D2D2D2,Dee\n')).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: [], line: 2, error: 'the quote opened on line 2 is never closed' },
+      { fields: ['C1C1C1C1', 'Carol'], line: 3 },
+      { fields: ['D2D2D2D2', 'Dee'], line: 4 },
+    ]);
+  });
+
+  it('names the line of a stray quote after a multi-line field, and on a last line', () => {
+    expect(parseCsv('a,"x\ny"\nb,"c\r\nd,e\r\n')).toEqual([
+      { fields: ['a', 'x\ny'], line: 1 },
+      { fields: [], line: 3, error: 'the quote opened on line 3 is never closed' },
+      { fields: ['d', 'e'], line: 4 },
+    ]);
+    expect(parseCsv('f,"g')).toEqual([
+      { fields: [], line: 1, error: 'the quote opened on line 1 is never closed' },
+    ]);
+  });
+
   it('reads nothing from an empty text', () => {
     expect(parseCsv('')).toEqual([]);
   });

@@ -55,6 +55,17 @@ describe('parsing the people file', () => {
     ]);
   });
 
+  it('reports a quote never closed with its file and line, and still loads the lines after it', () => {
+    const text = 'card,name\nB0B0B0B0,"Okafor, Bob\nC0C0C0C0,Carol\nD0D0D0D0,Dee\n';
+    expect(parsePeople(text, FILE)).toEqual({
+      people: [
+        { card: 'C0C0C0C0', name: 'Carol', active: true, aliases: [] },
+        { card: 'D0D0D0D0', name: 'Dee', active: true, aliases: [] },
+      ],
+      problems: [`${FILE}:2: the quote opened on line 2 is never closed`],
+    });
+  });
+
   it('normalises card ids as the reader does, so a typed id matches a scanned one', () => {
     const text = '04:a3:c6:ca:e2:61:80,Alice\n0xb0b0b0b0,Bob\n  c0c0c0c0  ,  Carol  \n';
     expect(parsePeople(text, FILE).people.map((p) => [p.card, p.name])).toEqual([

@@ -115,6 +115,16 @@ describe('reading a tap log', () => {
 });
 
 describe('bad lines in a tap log', () => {
+  it('reports a reader name whose quote never closes, and reads the taps after it', () => {
+    const text = '2026-03-23T08:00:00,A1A1A1A1,"front\n2026-03-23T17:00:00,A1A1A1A1\n';
+    expect(parse(text)).toEqual({
+      reads: [
+        expect.objectContaining({ card: 'A1A1A1A1', at: Date.parse('2026-03-23T16:00:00Z') }),
+      ],
+      problems: [`${FILE}:1: the quote opened on line 1 is never closed`],
+    });
+  });
+
   it('names each bad line by file:line and says what is wrong', () => {
     const text = [
       '2026-03-23T08:00:00,A1A1A1A1', // 1: fine

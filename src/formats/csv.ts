@@ -4,16 +4,25 @@ export interface CsvRecord {
   readonly fields: readonly string[];
   /** 1-based line on which the record starts, for error messages. */
   readonly line: number;
+  /** Why this record could not be read (its fields are then empty). */
+  readonly error?: string;
 }
 
-/** Parses CSV text into records; blank lines are skipped. */
-export function parseCsv(text: string): CsvRecord[] {
+/**
+ * Parses CSV text into records; blank lines are skipped. A quote never closed
+ * would swallow the rest of the file into one field: instead, its record is
+ * returned with an error naming the line the quote opened on, and parsing
+ * carries on with the next line, so one stray quote loses one line.
+ */
+export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
   const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
   let quoted = false;
-  let line = 1;
-  let recordLine = 1;
+  let quoteLine = firstLine;
+  let quoteAt = 0;
+  let line = firstLine;
+  let recordLine = firstLine;
   let sawAnything = false;
   const endRecord = (): void => {
     fields.push(field);
@@ -37,7 +46,10 @@ export function parseCsv(text: string): CsvRecord[] {
       continue;
     }
     if (c === '"' && field === '') {
+      if (!sawAnything) recordLine = line;
       quoted = true;
+      quoteLine = line;
+      quoteAt = i;
       sawAnything = true;
     } else if (c === ',') {
       fields.push(field);
@@ -53,6 +65,17 @@ export function parseCsv(text: string): CsvRecord[] {
       field += c;
       sawAnything = true;
     }
+  }
+  if (quoted) {
+    records.push({
+      fields: [],
+      line: recordLine,
+      error: `the quote opened on line ${quoteLine} is never closed`,
+    });
+    const lineEnd = text.slice(quoteAt).search(/\r\n|\n|\r/);
+    if (lineEnd === -1) return records;
+    const rest = text.slice(quoteAt + lineEnd).replace(/^(\r\n|\n|\r)/, '');
+    return records.concat(parseCsv(rest, quoteLine + 1));
   }
   endRecord();
   return records;

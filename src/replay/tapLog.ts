@@ -29,6 +29,10 @@ export function parseTapLog(
   for (const record of parseCsv(text)) {
     const [stamp = '', rawCard = '', reader = ''] = record.fields.map((f) => f.trim());
     const where = `${file}:${record.line}`;
+    if (record.error !== undefined) {
+      problems.push(`${where}: ${record.error}`);
+      continue;
+    }
     if (stamp.startsWith('#')) continue;
     if (record.line === 1 && /^[a-z _-]+$/i.test(stamp)) continue; // a header
     if (record.fields.length < 2 || record.fields.length > 3) {

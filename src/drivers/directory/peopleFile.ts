@@ -38,6 +38,10 @@ export function parsePeople(text: string, file: string): PeopleFile {
   for (const record of parseCsv(text)) {
     const [rawCard = '', name = '', active = '', aliases = ''] = record.fields.map((f) => f.trim());
     const where = `${file}:${record.line}`;
+    if (record.error !== undefined) {
+      problems.push(`${where}: ${record.error}`);
+      continue;
+    }
     if (record.line === 1 && rawCard.toLowerCase() === 'card') continue;
     if (rawCard.startsWith('#')) continue;
     const card = normaliseCardId(rawCard);
