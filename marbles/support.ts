@@ -1,7 +1,7 @@
 /** Builders shared by the marble tests: stamped reads and the expected outputs. */
 import { map, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Person } from '../streams/directory';
-import type { CardRead, ClockEvent, DirectoryLoaded, Output } from '../streams/events';
+import type { CardRead, DirectoryLoaded, Output, ReadRejected } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
 import { toHours } from '../streams/zoned';
@@ -24,8 +24,8 @@ export type ReaderInput = string | { readonly fault: string };
 export function stampReaderInput(
   scheduler: SchedulerLike,
   reader = 'door',
-): OperatorFunction<ReaderInput, ClockEvent> {
-  return map((input): ClockEvent => {
+): OperatorFunction<ReaderInput, CardRead | ReadRejected> {
+  return map((input): CardRead | ReadRejected => {
     const at = scheduler.now();
     return typeof input === 'string'
       ? { type: 'cardRead', at, card: input, reader }

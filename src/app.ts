@@ -40,6 +40,7 @@ import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type * as Mfrc522Module from './drivers/reader/mfrc522/mfrc522Reader';
+import type { SpiSpec } from './drivers/reader/mfrc522/spi';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import type { Log } from './log';
@@ -56,29 +57,36 @@ export interface AppIo {
   readonly json: boolean;
 }
 
-/** The RC522 reader, loaded only when chosen (its worker and native SPI modules are not needed otherwise). */
+/** Which SPI the RC522 is on: hardware spidev, or bit-banged pins when `softSpiPins` is set. */
+export function spiSpecOf(config: Config): SpiSpec {
+  if (config.softSpiPins === undefined) {
+    const [bus = '0', device = '0'] = /spidev(\d+)\.(\d+)/.exec(config.spiDevice)?.slice(1) ?? [];
+    return { kind: 'hardware', bus: Number(bus), device: Number(device), speedHz: 1_000_000 };
+  }
+  const [clock = 0, mosi = 0, miso = 0, client = 0] = config.softSpiPins.split(',').map(Number);
+  return { kind: 'soft', clock, mosi, miso, client };
+}
+
+/** The RC522 driver module, loaded only when used (its worker and native SPI modules are not needed otherwise). */
+export function loadMfrc522Driver(): typeof Mfrc522Module {
+  // A lazy, synchronous load in CommonJS is the point.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./drivers/reader/mfrc522/mfrc522Reader') as typeof Mfrc522Module;
+}
+
+/** The RC522 reader as configured. */
 function makeMfrc522ReaderFor(
   config: Config,
   now: () => number,
   mono: (() => number) | undefined,
 ): Observable<CardRead | ReadRejected> {
-  // A lazy, synchronous load in CommonJS is the point.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mfrc522 = require('./drivers/reader/mfrc522/mfrc522Reader') as typeof Mfrc522Module;
-  const { makeMfrc522Reader } = mfrc522;
-  const [bus = '0', device = '0'] = /spidev(\d+)\.(\d+)/.exec(config.spiDevice)?.slice(1) ?? [];
-  const [clock = 0, mosi = 0, miso = 0, client = 0] = (config.softSpiPins ?? '')
-    .split(',')
-    .map(Number);
-  return makeMfrc522Reader({
+  return loadMfrc522Driver().makeMfrc522Reader({
     reader: config.readerName,
     now,
     ...(mono === undefined ? {} : { mono }),
     pollMs: config.pollMs,
-    spi:
-      config.softSpiPins === undefined
-        ? { kind: 'hardware', bus: Number(bus), device: Number(device), speedHz: 1_000_000 }
-        : { kind: 'soft', clock, mosi, miso, client },
+    versions: config.chipVersions,
+    spi: spiSpecOf(config),
   });
 }
 

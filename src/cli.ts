@@ -5,15 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { asyncScheduler, Subject, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, tap, type Observable, type Subscription } from 'rxjs';
 
 import { version } from '../package.json';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
-import { clockApp, type SheetDriver } from './app';
+import { clockApp, loadMfrc522Driver, spiSpecOf, type SheetDriver } from './app';
 import { loadConfig, type Config } from './config';
 import { makeLog, type Level } from './log';
 import { formatChecks, runDoctor, timedatectlSynchronised } from './doctor';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
+import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { loadServiceAccount } from './drivers/sheets/serviceAccount';
@@ -24,6 +25,7 @@ import { buildReport, formatReport, reportCsv } from './report/report';
 import { DrainError, drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
+import { ReaderCheckError, readerTest } from './readerTest';
 
 /** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
 const EXIT_FAILURE = 1;
@@ -46,7 +48,7 @@ function withConfigOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'config file (default: ./badgeclock.config.json if present)')
     .option('--tz <zone>', 'IANA time zone for showing times (BADGECLOCK_TZ)')
-    .option('--reader <kind>', 'card reader: keyboard (BADGECLOCK_READER)')
+    .option('--reader <kind>', 'card reader: keyboard or mfrc522 (BADGECLOCK_READER)')
     .option('--reader-name <name>', 'name of this reader, e.g. the door (BADGECLOCK_READER_NAME)')
     .option('--data-dir <dir>', 'where local data lives (BADGECLOCK_DATA_DIR)')
     .option('--people-file <file>', 'local People directory CSV (BADGECLOCK_PEOPLE_FILE)')
@@ -107,7 +109,7 @@ function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
   return app$.subscribe({
     error: (error: unknown) => {
       const message =
-        error instanceof DrainError
+        error instanceof DrainError || error instanceof ReaderCheckError
           ? error.message
           : error instanceof StoreError
             ? `${error.message}\nThe clock stopped so that no tap is shown as taken without being stored.`
@@ -368,11 +370,72 @@ withConfigOptions(
 ).action(async (options: ConfigOptions) => {
   const config = configOrExit(options);
   const sheets = sheetsClientOf(config, () => undefined);
-  const checks = await runDoctor(config, { sheets, loadServiceAccount });
+  const checks = await runDoctor(config, {
+    sheets,
+    loadServiceAccount,
+    ...(config.reader === 'mfrc522'
+      ? {
+          probeReader: () =>
+            loadMfrc522Driver().probeMfrc522({
+              spi: spiSpecOf(config),
+              versions: config.chipVersions,
+            }),
+        }
+      : {}),
+  });
   process.stdout.write(`${formatChecks(checks)}\n`);
   const failed = checks.filter((check) => check.ok === false).length;
   process.stdout.write(failed === 0 ? 'All checks passed.\n' : `${failed} check(s) failed.\n`);
   process.exitCode = failed === 0 ? 0 : EXIT_FAILURE;
+});
+
+const readerCommand = program.command('reader').description('the card reader');
+withConfigOptions(
+  readerCommand
+    .command('test')
+    .description(
+      'wiring check: read the RC522 chip version, then print every card presented until Ctrl-C',
+    ),
+).action((options: ConfigOptions) => {
+  const config = configOrExit(options);
+  const now = (): number => Date.now();
+  const lines$ =
+    config.reader === 'mfrc522'
+      ? readerTest({
+          what: `RC522 on ${config.softSpiPins === undefined ? config.spiDevice : `software SPI pins ${config.softSpiPins}`}`,
+          probe: () =>
+            loadMfrc522Driver().probeMfrc522({
+              spi: spiSpecOf(config),
+              versions: config.chipVersions,
+            }),
+          reads$: loadMfrc522Driver().makeMfrc522Reader({
+            reader: config.readerName,
+            now,
+            pollMs: config.pollMs,
+            versions: config.chipVersions,
+            spi: spiSpecOf(config),
+          }),
+          zone: config.tz,
+        })
+      : readerTest({
+          what: 'keyboard reader (stdin)',
+          reads$: makeKeyboardReader({ input: process.stdin, reader: config.readerName, now }),
+          zone: config.tz,
+        });
+  const subscription = runApp(
+    lines$.pipe(
+      tap((line) => {
+        process.stdout.write(`${line}\n`);
+      }),
+    ),
+    () => undefined,
+  );
+  const stop = (): void => {
+    subscription.unsubscribe();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 });
 
 withConfigOptions(

@@ -46,6 +46,13 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   pollMs: z.number().int().min(20).max(5000).default(100),
+  chipVersions: z
+    .string()
+    .regex(/^\s*0x[0-9a-fA-F]{2}(\s*,\s*0x[0-9a-fA-F]{2})*\s*$/, {
+      error: 'expected VersionReg values in hex, e.g. "0x91,0x92,0x88"',
+    })
+    .transform((list) => list.split(',').map((v) => parseInt(v.trim(), 16)))
+    .default([0x91, 0x92]),
   readerName: z
     .string()
     .trim()
@@ -102,6 +109,7 @@ const kinds: Record<Key, Kind> = {
   spiDevice: 'string',
   softSpiPins: 'string',
   pollMs: 'number',
+  chipVersions: 'string',
   readerName: 'string',
   dataDir: 'string',
   peopleFile: 'string',

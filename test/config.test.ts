@@ -51,6 +51,7 @@ describe('configuration', () => {
         reader: 'keyboard',
         spiDevice: '/dev/spidev0.0',
         pollMs: 100,
+        chipVersions: [0x91, 0x92],
         readerName: hostname(),
         dataDir: join(dir(), 'data'),
         peopleFile: join(dir(), 'data', 'people.csv'),
@@ -207,6 +208,12 @@ describe('configuration', () => {
     it('a bad daily cut-off', () => {
       expect(errorsOf({ env: { BADGECLOCK_DAILY_CUTOFF: '24:00' } })).toEqual([
         'dailyCutoff (BADGECLOCK_DAILY_CUTOFF): expected a local time "HH:mm", e.g. "23:00", got "24:00"',
+      ]);
+    });
+
+    it('a bad chip-version list', () => {
+      expect(errorsOf({ env: { BADGECLOCK_CHIP_VERSIONS: '0x91;145' } })).toEqual([
+        'chipVersions (BADGECLOCK_CHIP_VERSIONS): expected VersionReg values in hex, e.g. "0x91,0x92,0x88", got "0x91;145"',
       ]);
     });
 

@@ -12,7 +12,7 @@ import { defer, filter, map, Observable, retry, timer } from 'rxjs';
 import { backoffDelay } from '../../../../streams/backoff';
 import { normaliseCardId } from '../../../../streams/cardId';
 import type { CardRead, ReadRejected } from '../../../../streams/events';
-import { MFRC522_VERSIONS } from './poller';
+import { describeVersion, MFRC522_VERSIONS, nameVersion } from './poller';
 import { isWorkerMessage, type StopMessage, type WorkerConfig } from './protocol';
 import { defaultSpi, type SpiSpec } from './spi';
 
@@ -188,5 +188,84 @@ export function makeMfrc522Reader(
           ),
       }),
     );
+  });
+}
+
+export interface ProbeOptions {
+  readonly spi?: SpiSpec;
+  /** VersionReg values taken as a working chip; default 0x91, 0x92. */
+  readonly versions?: readonly number[];
+  /** The longest to wait for the worker's answer; default 5 s. */
+  readonly timeoutMs?: number;
+  readonly workerScript?: string;
+}
+
+export type ChipProbe =
+  | { readonly ok: true; readonly version: number; readonly detail: string }
+  | { readonly ok: false; readonly version: number | null; readonly detail: string };
+
+/**
+ * Reads the chip's VersionReg once, in a worker (the bus work blocks), without
+ * resetting it: safe beside a running clock. The wiring check of `doctor` and
+ * `badgeclock reader test`. Never rejects: a failure is a probe that says why.
+ */
+export function probeMfrc522(options: ProbeOptions = {}): Promise<ChipProbe> {
+  const versions = options.versions ?? MFRC522_VERSIONS;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const script = options.workerScript ?? workerScript();
+  if (!existsSync(script)) {
+    return Promise.resolve({
+      ok: false,
+      version: null,
+      detail: `the MFRC522 worker runs compiled JavaScript and ${script} is missing: run npm run build`,
+    });
+  }
+  const config: WorkerConfig = {
+    spi: options.spi ?? defaultSpi,
+    pollMs: 0,
+    versions,
+    probe: true,
+  };
+  return new Promise((resolveProbe) => {
+    const worker = new Worker(script, { workerData: config });
+    // The answer comes first; the worker then closes the bus and ends, and only then is it final.
+    let answer: ChipProbe | null = null;
+    const deadline = setTimeout(() => {
+      worker.removeAllListeners();
+      void worker.terminate();
+      resolveProbe({
+        ok: false,
+        version: null,
+        detail: `no answer from the reader's worker within ${timeoutMs / 1000} s`,
+      });
+    }, timeoutMs);
+    worker.on('message', (message: unknown) => {
+      if (!isWorkerMessage(message) || answer !== null) return;
+      if (message.type === 'version') {
+        const { version } = message;
+        answer = versions.includes(version)
+          ? { ok: true, version, detail: nameVersion(version) }
+          : { ok: false, version, detail: describeVersion(version, versions) };
+      } else if (message.type === 'fault') {
+        answer = { ok: false, version: null, detail: message.reason };
+      }
+    });
+    worker.on('error', (error: Error) => {
+      answer ??= {
+        ok: false,
+        version: null,
+        detail: `the reader's worker crashed: ${error.message}`,
+      };
+    });
+    worker.on('exit', (code: number) => {
+      clearTimeout(deadline);
+      resolveProbe(
+        answer ?? {
+          ok: false,
+          version: null,
+          detail: `the reader's worker ended without an answer (exit code ${code})`,
+        },
+      );
+    });
   });
 }

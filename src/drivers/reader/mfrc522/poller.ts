@@ -26,17 +26,40 @@ export type StartResult =
   { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: string };
 
 /** Says what a VersionReg value means for the person installing the reader. */
-export function describeVersion(version: number): string {
-  const read = `VersionReg reads 0x${version.toString(16).padStart(2, '0').toUpperCase()}`;
+export function describeVersion(
+  version: number,
+  versions: readonly number[] = MFRC522_VERSIONS,
+): string {
+  const hex = (v: number): string => `0x${v.toString(16).padStart(2, '0').toUpperCase()}`;
+  const read = `VersionReg reads ${hex(version)}`;
+  const expected = `expected ${versions.map(hex).join(' or ')}`;
+  const allow = `if it is a clone that works, add ${hex(version)} to chipVersions (BADGECLOCK_CHIP_VERSIONS)`;
   switch (version) {
     case 0x00:
       return `${read}: no MFRC522 answers on SPI (check the wiring, 3.3 V power, RST held high, and that SPI is enabled)`;
     case 0xff:
       return `${read}: MISO is stuck high (check the MISO and SDA/chip-select wires)`;
     case 0x88:
-      return `${read}: an FM17522 clone, not an MFRC522 (expected 0x91 or 0x92)`;
+      return `${read}: an FM17522 clone, not an MFRC522 (${expected}; ${allow})`;
+    case 0x12:
+      return `${read}: a clone chip, not an MFRC522 (${expected}; ${allow})`;
     default:
-      return `${read}: not an MFRC522 (expected 0x91 or 0x92)`;
+      return `${read}: not an MFRC522 (${expected}; ${allow})`;
+  }
+}
+
+/** What a VersionReg value taken as working names, e.g. "VersionReg 0x92: MFRC522 v2.0". */
+export function nameVersion(version: number): string {
+  const read = `VersionReg 0x${version.toString(16).padStart(2, '0').toUpperCase()}`;
+  switch (version) {
+    case 0x91:
+      return `${read}: MFRC522 v1.0`;
+    case 0x92:
+      return `${read}: MFRC522 v2.0`;
+    case 0x88:
+      return `${read}: FM17522 clone (allowed by chipVersions)`;
+    default:
+      return `${read}: allowed by chipVersions`;
   }
 }
 
@@ -55,7 +78,8 @@ export class Mfrc522Poller {
   /** Checks the chip answers, resets and sets it up. */
   start(): StartResult {
     const version = this.chip.readRegister(Register.Version);
-    if (!this.versions.includes(version)) return { ok: false, reason: describeVersion(version) };
+    if (!this.versions.includes(version))
+      return { ok: false, reason: describeVersion(version, this.versions) };
     this.configure();
     if (this.chip.readRegister(Register.TReloadL) !== TIMEOUT_RELOAD) {
       return { ok: false, reason: 'the MFRC522 does not keep its settings (check the MOSI wire)' };
@@ -67,7 +91,7 @@ export class Mfrc522Poller {
   poll(): PollResult {
     const version = this.chip.readRegister(Register.Version);
     if (!this.versions.includes(version))
-      return { kind: 'fault', reason: describeVersion(version) };
+      return { kind: 'fault', reason: describeVersion(version, this.versions) };
     if (this.chip.readRegister(Register.TReloadL) !== TIMEOUT_RELOAD) {
       // Registers back at their reset values: the chip browned out or was reset. Set it up again.
       this.reinitialised++;

@@ -7,6 +7,8 @@ export interface WorkerConfig {
   readonly pollMs: number;
   /** VersionReg values accepted as a working chip. */
   readonly versions: readonly number[];
+  /** Only read VersionReg, post it and end: no reset, no polling (doctor, `reader test`). */
+  readonly probe?: boolean;
 }
 
 /** From the worker: a sighting (a held card is seen on every poll), a fault, the chip's version. */

@@ -6,7 +6,7 @@
  * restarts it with backoff.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { loadMfrc522 } from './mfrc522Rpi';
+import { loadMfrc522, Register } from './mfrc522Rpi';
 import { Mfrc522Poller, type StartResult } from './poller';
 import { isStopMessage, isWorkerConfig, type WorkerConfig, type WorkerMessage } from './protocol';
 import { makeSpi, type Mfrc522Spi } from './spi';
@@ -35,7 +35,13 @@ function run(port: MessagePort, config: WorkerConfig): void {
   try {
     spi = makeSpi(config.spi);
     const MFRC522 = loadMfrc522();
-    poller = new Mfrc522Poller(new MFRC522(spi), config.versions);
+    const chip = new MFRC522(spi);
+    if (config.probe === true) {
+      // Read-only: a clock running beside a probe (doctor) keeps its chip's settings.
+      post({ type: 'version', version: chip.readRegister(Register.Version) });
+      return end(0);
+    }
+    poller = new Mfrc522Poller(chip, config.versions);
     started = poller.start();
   } catch (error) {
     return fail(
