@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config';
+import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { DB_FILE_NAME, Store } from './drivers/store/store';
 
@@ -23,6 +24,8 @@ export interface DoctorDeps {
   readonly loadServiceAccount?: (file: string) => { client_email: string };
   /** Reads whether the system clock is synchronised; null when it cannot be told. */
   readonly clockSynchronised?: () => Promise<boolean | null>;
+  /** Reads the RC522's VersionReg (the mfrc522 reader); without it the chip is not checked. */
+  readonly probeReader?: () => Promise<ChipProbe>;
 }
 
 /** Runs every check in order; never throws. */
@@ -120,12 +123,28 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
     }
     if (account !== null && deps.sheets !== undefined) {
       try {
-        await deps.sheets.setUp();
-        checks.push({
-          name: 'spreadsheet',
-          ok: true,
-          detail: `${config.spreadsheetId} is reachable and shared with ${account}`,
-        });
+        const sheet = await deps.sheets.check();
+        const named = `"${sheet.title}" (${config.spreadsheetId})`;
+        const notes = [
+          ...sheet.headerWarnings,
+          ...(sheet.missingTabs.length === 0
+            ? []
+            : [`the clock creates the tab(s) ${sheet.missingTabs.join(', ')} on its first start`]),
+        ];
+        checks.push(
+          sheet.headerErrors.length === 0
+            ? {
+                name: 'spreadsheet',
+                ok: true,
+                detail: `${named} is reachable and ${account} can edit it${notes.length === 0 ? '' : `; ${notes.join('; ')}`}`,
+              }
+            : {
+                name: 'spreadsheet',
+                ok: false,
+                detail: `${named}: ${sheet.headerErrors.join('; ')}`,
+                fix: 'restore the header row (README, "The tabs"); the clock keeps taps queued until then',
+              },
+        );
       } catch (error) {
         checks.push({
           name: 'spreadsheet',
@@ -143,9 +162,12 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
     }
   }
 
-  checks.push({ name: 'reader', ok: 'skip', detail: `${config.reader} reader: nothing to check` });
+  checks.push(...(await readerChecks(config, deps)));
 
-  const synced = await (deps.clockSynchronised ?? timedatectlSynchronised)();
+  const synced =
+    config.timeSync === 'off' && deps.clockSynchronised === undefined
+      ? 'off'
+      : await (deps.clockSynchronised ?? timedatectlSynchronised)();
   checks.push(
     synced === true
       ? { name: 'system clock', ok: true, detail: 'synchronised (NTP)' }
@@ -156,7 +178,70 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
             detail: 'not synchronised: taps are stored but their times may be wrong',
             fix: 'connect the network and enable time sync: sudo timedatectl set-ntp true',
           }
-        : { name: 'system clock', ok: 'skip', detail: 'cannot tell (no timedatectl here)' },
+        : synced === 'off'
+          ? { name: 'system clock', ok: 'skip', detail: 'not checked (timeSync is off)' }
+          : { name: 'system clock', ok: 'skip', detail: 'cannot tell (no timedatectl here)' },
+  );
+  return checks;
+}
+
+const ENABLE_SPI =
+  'enable SPI (sudo raspi-config nonint do_spi 0, or dtparam=spi=on in /boot/firmware/config.txt) and reboot';
+
+/** The reader: for an RC522, the SPI device and the chip's answer. */
+async function readerChecks(config: Config, deps: DoctorDeps): Promise<Check[]> {
+  if (config.reader !== 'mfrc522') {
+    return [{ name: 'reader', ok: 'skip', detail: `${config.reader} reader: nothing to check` }];
+  }
+  const checks: Check[] = [];
+  if (config.softSpiPins === undefined) {
+    const device = config.spiDevice;
+    if (!existsSync(device)) {
+      return [
+        {
+          name: 'SPI device',
+          ok: false,
+          detail: `${device} does not exist`,
+          fix: `${ENABLE_SPI}; or set BADGECLOCK_SPI_DEVICE to the spidev the RC522 is on`,
+        },
+        { name: 'reader chip', ok: false, detail: 'not checked: no SPI device' },
+      ];
+    }
+    try {
+      accessSync(device, constants.R_OK | constants.W_OK);
+      checks.push({ name: 'SPI device', ok: true, detail: `${device} is present and usable` });
+    } catch (error) {
+      return [
+        {
+          name: 'SPI device',
+          ok: false,
+          detail: `${device}: ${(error as Error).message}`,
+          fix: "add the clock's user to the spi group (sudo usermod -aG spi badgeclock) and restart it",
+        },
+        { name: 'reader chip', ok: false, detail: 'not checked: the SPI device is not usable' },
+      ];
+    }
+  } else {
+    checks.push({
+      name: 'SPI device',
+      ok: 'skip',
+      detail: `software SPI on header pins ${config.softSpiPins} (clock, MOSI, MISO, chip select)`,
+    });
+  }
+  if (deps.probeReader === undefined) {
+    checks.push({ name: 'reader chip', ok: 'skip', detail: 'not checked' });
+    return checks;
+  }
+  const probe = await deps.probeReader();
+  checks.push(
+    probe.ok
+      ? { name: 'reader chip', ok: true, detail: `the RC522 answers: ${probe.detail}` }
+      : {
+          name: 'reader chip',
+          ok: false,
+          detail: probe.detail,
+          fix: 'check the wiring against the README table ("Wiring the RC522"), then run badgeclock reader test',
+        },
   );
   return checks;
 }

@@ -45,8 +45,12 @@ interface Tab {
 }
 
 interface Spreadsheet {
+  title: string;
   tabs: Tab[];
+  /** Editors. */
   sharedWith: Set<string>;
+  /** Viewers: they may read, and get 403 on any write. */
+  readers: Set<string>;
 }
 
 export interface ServiceAccountKey {
@@ -165,8 +169,18 @@ export class SheetsTestServer {
     return account;
   }
 
-  createSpreadsheet(id: string, sharedWith: string[]): void {
-    this.spreadsheets.set(id, { tabs: [], sharedWith: new Set(sharedWith) });
+  /** A spreadsheet shared with `sharedWith` as Editors and with `readers` as Viewers. */
+  createSpreadsheet(id: string, sharedWith: string[], readers: string[] = []): void {
+    this.spreadsheets.set(id, {
+      title: `Sheet ${id}`,
+      tabs: [],
+      sharedWith: new Set(sharedWith),
+      readers: new Set(readers),
+    });
+  }
+
+  title(id: string): string {
+    return this.sheet(id).title;
   }
 
   /** Queues faults for the next requests, in order. */
@@ -217,6 +231,18 @@ export class SheetsTestServer {
   /** Inserts empty rows before a row (1-based). */
   insertRows(id: string, title: string, before: number, count: number): void {
     this.tab(id, title).rows.splice(before - 1, 0, ...Array.from({ length: count }, () => []));
+  }
+
+  /** A tab a person made by hand, with these rows. */
+  addTab(id: string, title: string, rows: Cell[][]): void {
+    const sheet = this.sheet(id);
+    sheet.tabs.push({
+      sheetId: 1000 + sheet.tabs.length,
+      title,
+      frozenRows: 0,
+      rows: rows.map((row) => [...row]),
+      formats: [],
+    });
   }
 
   setCell(id: string, title: string, rowNumber: number, column: number, value: Cell): void {
@@ -358,7 +384,8 @@ export class SheetsTestServer {
     const sheet = this.spreadsheets.get(id);
     if (sheet === undefined)
       throw new HttpError(404, 'Requested entity was not found.', 'NOT_FOUND');
-    if (!sheet.sharedWith.has(email))
+    const canRead = sheet.sharedWith.has(email) || sheet.readers.has(email);
+    if (!canRead || (method !== 'GET' && !sheet.sharedWith.has(email)))
       throw new HttpError(403, 'The caller does not have permission', 'PERMISSION_DENIED');
     const json = (): Record<string, unknown> =>
       body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
@@ -366,6 +393,7 @@ export class SheetsTestServer {
     if (method === 'GET' && rest === '') {
       return {
         spreadsheetId: id,
+        properties: { title: sheet.title },
         sheets: sheet.tabs.map((tab, index) => ({
           properties: {
             sheetId: tab.sheetId,
@@ -440,6 +468,15 @@ export class SheetsTestServer {
       return {
         addSheet: { properties: { sheetId: tab.sheetId, title, index: sheet.tabs.length - 1 } },
       };
+    }
+    if (request.updateSpreadsheetProperties !== undefined) {
+      const update = request.updateSpreadsheetProperties as {
+        properties?: { title?: string };
+        fields?: string;
+      };
+      if (update.fields === 'title' && update.properties?.title !== undefined)
+        sheet.title = update.properties.title;
+      return {};
     }
     if (request.repeatCell !== undefined) {
       const range = request.repeatCell.range as { sheetId: number; startColumnIndex: number };

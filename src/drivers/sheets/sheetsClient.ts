@@ -63,6 +63,22 @@ export interface SheetsClient {
   ): Promise<{ people: Person[]; requests: number }>;
   /** Reads the People tab alone (at start). */
   readPeople(): Promise<Person[]>;
+  /**
+   * The doctor's check: reachable, writable, and tabs and headers the clock
+   * can use. Changes nothing: write access is proven by setting the title to
+   * itself. Rejects with the SheetError of the first request that fails.
+   */
+  check(): Promise<SheetCheck>;
+}
+
+export interface SheetCheck {
+  readonly title: string;
+  /** Tabs the clock will create on its first start. */
+  readonly missingTabs: readonly string[];
+  /** Header changes that stop the clock's writes (moved or removed columns). */
+  readonly headerErrors: readonly string[];
+  /** Header changes the clock lives with (renamed columns). */
+  readonly headerWarnings: readonly string[];
 }
 
 type Api = sheets_v4.Sheets;
@@ -272,9 +288,50 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return people;
   };
 
+  const check = async (): Promise<SheetCheck> => {
+    const got = await call((a) =>
+      a.spreadsheets.get(
+        { spreadsheetId, fields: 'properties.title,sheets.properties.title' },
+        requestOptions,
+      ),
+    );
+    const title = got.data.properties?.title ?? '';
+    await call((a) =>
+      a.spreadsheets.batchUpdate(
+        {
+          spreadsheetId,
+          requestBody: {
+            requests: [{ updateSpreadsheetProperties: { properties: { title }, fields: 'title' } }],
+          },
+        },
+        requestOptions,
+      ),
+    );
+    const existing = new Set((got.data.sheets ?? []).map((t) => t.properties?.title ?? ''));
+    const present = TABS.filter((tab) => existing.has(tab.title));
+    const headers =
+      present.length === 0 ? [] : await batchGet(present.map((tab) => a1(tab.title, '1:1')));
+    const headerErrors: string[] = [];
+    const headerWarnings: string[] = [];
+    present.forEach((tab, i) => {
+      const row = headers[i]?.[0] ?? [];
+      if (row.every((cell) => cellText(cell).trim() === '')) return;
+      const result = checkHeaders(tab, row);
+      headerErrors.push(...result.errors);
+      headerWarnings.push(...result.warnings);
+    });
+    return {
+      title,
+      missingTabs: TABS.filter((tab) => !existing.has(tab.title)).map((tab) => tab.title),
+      headerErrors,
+      headerWarnings,
+    };
+  };
+
   return {
     account,
     setUp,
+    check,
 
     async writeBatch(entries, now) {
       let requests = await setUp().then(() => 0);

@@ -1,0 +1,248 @@
+/**
+ * `badgeclock doctor`: every check passes, fails with a fix, or is skipped
+ * for a reason, against real files, a real store, the emulated RC522 and,
+ * through the built CLI, the local Sheets server.
+ */
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../src/config';
+import { formatChecks, runDoctor, type Check, type DoctorDeps } from '../src/doctor';
+import { probeMfrc522 } from '../src/drivers/reader/mfrc522/mfrc522Reader';
+import { LOG } from '../src/drivers/sheets/layout';
+import { loadServiceAccount } from '../src/drivers/sheets/serviceAccount';
+import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
+import { EmulatedField } from './support/mfrc522Emulator';
+import { runCli } from './support/runCli';
+import { SheetsTestServer } from './support/sheetsTestServer';
+import { useTempDir } from './support/useTempDir';
+
+const emulatorModule = join(__dirname, '..', 'dist/test/support/mfrc522Emulator.js');
+
+function configOf(env: Record<string, string>, cwd: string): Config {
+  const result = loadConfig({
+    env: { BADGECLOCK_TZ: 'UTC', BADGECLOCK_READER_NAME: 'door', ...env },
+    cwd,
+  });
+  if (!result.ok) throw new Error(result.errors.join('\n'));
+  return result.config;
+}
+
+const synced = (value: boolean | null) => (): Promise<boolean | null> => Promise.resolve(value);
+
+async function doctor(config: Config, deps: DoctorDeps = {}): Promise<Record<string, Check>> {
+  const checks = await runDoctor(config, { clockSynchronised: synced(true), ...deps });
+  return Object.fromEntries(checks.map((check) => [check.name, check]));
+}
+
+describe('badgeclock doctor', () => {
+  const dir = useTempDir('doctor');
+
+  it('on a fresh install passes what it can and says why it skips the rest', async () => {
+    const checks = await runDoctor(configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir()), {
+      clockSynchronised: synced(true),
+    });
+    expect(formatChecks(checks)).toBe(
+      [
+        '✔ configuration: defaults and environment',
+        `✔ data directory: ${join(dir(), 'data')} is writable`,
+        `· store: ${join(dir(), 'data', DB_FILE_NAME)} does not exist yet; the clock creates it on its first start`,
+        '· key file: no spreadsheet configured (the sheet is off)',
+        '· spreadsheet: no spreadsheet configured (the sheet is off)',
+        '· reader: keyboard reader: nothing to check',
+        '✔ system clock: synchronised (NTP)',
+      ].join('\n'),
+    );
+  });
+
+  it('fails a data directory it cannot create, with the fix', async () => {
+    writeFileSync(join(dir(), 'file'), '');
+    const { 'data directory': check } = await doctor(
+      configOf({ BADGECLOCK_DATA_DIR: 'file/data' }, dir()),
+    );
+    expect(check).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('BADGECLOCK_DATA_DIR') as unknown,
+    });
+  });
+
+  it('passes a healthy store and fails a corrupt one without changing a byte of it', async () => {
+    const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
+    await doctor(config); // creates the directory
+    Store.open(join(config.dataDir, DB_FILE_NAME)).close();
+    expect((await doctor(config)).store).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('passes PRAGMA integrity_check') as unknown,
+    });
+    const junk = Buffer.from('this is not a database, whatever its name says\n'.repeat(100));
+    writeFileSync(join(config.dataDir, DB_FILE_NAME), junk);
+    expect((await doctor(config)).store).toMatchObject({ ok: false });
+    expect(readFileSync(join(config.dataDir, DB_FILE_NAME)).equals(junk)).toBe(true);
+  });
+
+  it('fails a key file other users can read, and a missing one, each with its fix', async () => {
+    const key = join(dir(), 'key.json');
+    const server = new SheetsTestServer();
+    writeFileSync(key, readFileSync(server.serviceAccount(dir(), 'clock').file));
+    chmodSync(key, 0o644);
+    const env = { BADGECLOCK_SPREADSHEET_ID: 'sheet0123456789', BADGECLOCK_KEY_FILE: key };
+    const readable = await doctor(configOf(env, dir()), { loadServiceAccount });
+    expect(readable['key file']).toMatchObject({
+      ok: false,
+      detail: `${key} is readable by other users (mode 644)`,
+      fix: `chmod 600 ${key} (and chown it to the clock's user)`,
+    });
+    const missing = await doctor(configOf({ ...env, BADGECLOCK_KEY_FILE: 'nope.json' }, dir()), {
+      loadServiceAccount,
+    });
+    expect(missing['key file']).toMatchObject({ ok: false, fix: expect.any(String) as unknown });
+    expect(missing['key file']?.detail).toContain('nope.json');
+    expect(missing.spreadsheet).toMatchObject({
+      ok: false,
+      detail: 'not checked: the key file is not usable',
+    });
+  });
+
+  it('fails an unsynchronised clock with the fix, and skips where it cannot tell', async () => {
+    const config = configOf({}, dir());
+    expect((await doctor(config, { clockSynchronised: synced(false) }))['system clock']).toEqual({
+      name: 'system clock',
+      ok: false,
+      detail: 'not synchronised: taps are stored but their times may be wrong',
+      fix: 'connect the network and enable time sync: sudo timedatectl set-ntp true',
+    });
+    expect((await doctor(config, { clockSynchronised: synced(null) }))['system clock']?.ok).toBe(
+      'skip',
+    );
+  });
+
+  describe('with the RC522 reader', () => {
+    it('fails a missing SPI device with how to enable SPI, and does not probe', async () => {
+      let probed = false;
+      const checks = await doctor(
+        configOf({ BADGECLOCK_READER: 'mfrc522', BADGECLOCK_SPI_DEVICE: '/dev/spidev9.9' }, dir()),
+        {
+          probeReader: () => {
+            probed = true;
+            return Promise.reject(new Error('not to be called'));
+          },
+        },
+      );
+      expect(checks['SPI device']).toMatchObject({
+        ok: false,
+        detail: '/dev/spidev9.9 does not exist',
+        fix: expect.stringContaining('raspi-config nonint do_spi 0') as unknown,
+      });
+      expect(checks['reader chip']).toMatchObject({
+        ok: false,
+        detail: 'not checked: no SPI device',
+      });
+      expect(probed).toBe(false);
+    });
+
+    it('passes a chip that answers as an MFRC522, and fails a clone until it is allowed', async () => {
+      const field = new EmulatedField();
+      const probeAs = (version: number, versions?: number[]) => () =>
+        probeMfrc522({
+          spi: {
+            kind: 'module',
+            module: emulatorModule,
+            options: { field: field.buffer, version },
+          },
+          ...(versions === undefined ? {} : { versions }),
+        });
+      const env = { BADGECLOCK_READER: 'mfrc522', BADGECLOCK_SOFT_SPI_PINS: '23,19,21,24' };
+      const genuine = await doctor(configOf(env, dir()), { probeReader: probeAs(0x91) });
+      expect(genuine['SPI device']?.ok).toBe('skip');
+      expect(genuine['reader chip']).toEqual({
+        name: 'reader chip',
+        ok: true,
+        detail: 'the RC522 answers: VersionReg 0x91: MFRC522 v1.0',
+      });
+      const clone = await doctor(configOf(env, dir()), { probeReader: probeAs(0x88) });
+      expect(clone['reader chip']).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('add 0x88 to chipVersions') as unknown,
+        fix: expect.stringContaining('badgeclock reader test') as unknown,
+      });
+      const allowed = configOf({ ...env, BADGECLOCK_CHIP_VERSIONS: '0x91, 0x92, 0x88' }, dir());
+      expect(allowed.chipVersions).toEqual([0x91, 0x92, 0x88]);
+      const withClone = await doctor(allowed, {
+        probeReader: probeAs(0x88, allowed.chipVersions),
+      });
+      expect(withClone['reader chip']?.ok).toBe(true);
+    });
+  });
+});
+
+describe('badgeclock doctor against the sheet (built CLI, local Sheets server)', () => {
+  const dir = useTempDir('doctor-cli');
+  let server: SheetsTestServer;
+  beforeEach(async () => {
+    server = await new SheetsTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const envFor = (account: { file: string }, sheet: string): Record<string, string> => ({
+    BADGECLOCK_DATA_DIR: join(dir(), 'data'),
+    BADGECLOCK_KEY_FILE: account.file,
+    BADGECLOCK_SHEETS_ROOT_URL: server.rootUrl,
+    BADGECLOCK_SHEETS_TIMEOUT_SECONDS: '5',
+    BADGECLOCK_TIME_SYNC: 'off',
+    BADGECLOCK_TZ: 'UTC',
+    BADGECLOCK_SPREADSHEET_ID: sheet,
+  });
+
+  it('passes a sheet shared as Editor without changing it, and says which tabs the clock will add', async () => {
+    const account = server.serviceAccount(dir());
+    server.createSpreadsheet('sharedSheet0001', [account.email]);
+    const result = await runCli(['doctor'], {
+      env: envFor(account, 'sharedSheet0001'),
+      timeoutMs: 20_000,
+    });
+    expect(result.stdout).toContain(
+      `✔ key file: ${account.file}: service account ${account.email}, mode 600`,
+    );
+    expect(result.stdout).toContain(
+      `✔ spreadsheet: "Sheet sharedSheet0001" (sharedSheet0001) is reachable and ${account.email} can edit it; ` +
+        'the clock creates the tab(s) Log, Now, People on its first start',
+    );
+    expect(result.stdout).toContain('· system clock: not checked (timeSync is off)');
+    expect(result.code).toBe(0);
+    expect(server.tabTitles('sharedSheet0001')).toEqual([]);
+    expect(server.title('sharedSheet0001')).toBe('Sheet sharedSheet0001');
+  });
+
+  it('fails a sheet shared read-only, or not at all, naming the account to add as Editor', async () => {
+    const account = server.serviceAccount(dir());
+    server.createSpreadsheet('viewerSheet0001', [], [account.email]);
+    server.createSpreadsheet('privateSheet001', []);
+    for (const sheet of ['viewerSheet0001', 'privateSheet001']) {
+      const result = await runCli(['doctor'], { env: envFor(account, sheet), timeoutMs: 20_000 });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `✖ spreadsheet: no permission on .*${sheet}.* \\(403: .*add ${account.email.replace(/[.]/g, '\\.')} as an Editor\\.\n {4}fix: share the sheet with`,
+        ),
+      );
+      expect(result.stdout).toMatch(/1 check\(s\) failed\.\n$/);
+    }
+  });
+
+  it('fails a sheet whose header columns were moved, with the fix, and changes nothing', async () => {
+    const account = server.serviceAccount(dir());
+    server.createSpreadsheet('movedSheet00001', [account.email]);
+    const env = envFor(account, 'movedSheet00001');
+    // A person swapped the first two columns of Log.
+    const header = [...LOG.headers];
+    [header[0], header[1]] = [header[1] ?? '', header[0] ?? ''];
+    server.addTab('movedSheet00001', 'Log', [header]);
+    const result = await runCli(['doctor'], { env, timeoutMs: 20_000 });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /✖ spreadsheet: "Sheet movedSheet00001" \(movedSheet00001\): .*\n {4}fix: restore the header row/,
+    );
+    expect(server.values('movedSheet00001', 'Log')[0]).toEqual(header);
+  });
+});
