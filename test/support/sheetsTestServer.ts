@@ -108,11 +108,21 @@ export class SheetsTestServer {
   private readonly sockets = new Set<Socket>();
   private readonly hung = new Set<ServerResponse>();
   private server: Server | null = null;
+  private pending = 0;
+
+  /** Requests received and not yet answered (or whose connection has not closed). */
+  get inFlight(): number {
+    return this.pending;
+  }
   rootUrl = '';
 
   /** Starts listening on a free port of 127.0.0.1. */
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
+      this.pending += 1;
+      res.once('close', () => {
+        this.pending -= 1;
+      });
       void this.handle(req, res);
     });
     this.server.on('connection', (socket) => {

@@ -47,6 +47,12 @@ export interface SheetsClientOptions {
   readonly version: string;
   /** Non-fatal findings (a renamed header, a bad People row). */
   readonly warn: (message: string) => void;
+  /**
+   * The fetch the Google client uses; default: its own (node-fetch, loaded by
+   * a dynamic import that jest's module runtime refuses, so in-process tests
+   * pass Node's fetch).
+   */
+  readonly fetchImplementation?: typeof fetch;
 }
 
 export interface SheetsClient {
@@ -99,7 +105,14 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     // It must be a property set before getClient(); as a constructor option it is ignored.
     auth.useJWTAccessWithScope = true;
     await auth.getClient();
-    return sheets({ version: 'v4', auth, rootUrl: options.rootUrl });
+    return sheets({
+      version: 'v4',
+      auth,
+      rootUrl: options.rootUrl,
+      ...(options.fetchImplementation === undefined
+        ? {}
+        : { fetchImplementation: options.fetchImplementation }),
+    });
   };
 
   /** Runs one API call; a 401 drops the credentials so the next attempt signs afresh. */
