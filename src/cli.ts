@@ -130,7 +130,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const program = new Command('badgeclock')
   .description('RFID time clock: tap a badge to clock in and out.')
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (an unknown option, a missing argument) are bad input: exit 2, not commander's 1.
+  .exitOverride((error) => {
+    process.exit(
+      error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : EXIT_BAD_INPUT,
+    );
+  });
 
 withConfigOptions(
   program.command('run', { isDefault: true }).description('run the clock (the default command)'),

@@ -105,6 +105,21 @@ describe('badgeclock with an invalid configuration', () => {
     );
   });
 
+  it.each([
+    [['run', '--bogus'], "error: unknown option '--bogus'"],
+    [['report', '--from'], "error: option '--from <date>' argument missing"],
+    [['replay'], "error: missing required argument 'file'"],
+  ])(
+    '%j is a usage error: it says what is wrong, shows usage and exits 2',
+    async (args, message) => {
+      const result = await runCli(args, { cwd: dir(), env: BASE_ENV });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).toContain('Usage: badgeclock');
+      expect(existsSync(join(dir(), 'data'))).toBe(false);
+    },
+  );
+
   it('refuses a --config file that does not exist', async () => {
     const result = await runCli(['run', '--config', 'nowhere.json'], { cwd: dir(), env: BASE_ENV });
     expect(result.code).toBe(2);
