@@ -38,6 +38,8 @@ import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
 import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
+import { gpioFeedbackConfigured, gpioFeedbackOptions } from './drivers/feedback/gpio/gpioConfig';
+import { makeGpioFeedbackDriver } from './drivers/feedback/gpio/gpioFeedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type * as Mfrc522Module from './drivers/reader/mfrc522/mfrc522Reader';
 import type { SpiSpec } from './drivers/reader/mfrc522/spi';
@@ -177,10 +179,16 @@ export function clockApp(
     stdout: io.stdout,
     log: io.log,
   })(committed$.pipe(mergeMap((commit) => commit.events)));
+  // Buzzer and LEDs on the Pi, when lines are configured: the same committed events.
+  const signals$ = gpioFeedbackConfigured(config)
+    ? makeGpioFeedbackDriver(gpioFeedbackOptions(config, io.scheduler, io.log))(
+        committed$.pipe(mergeMap((commit) => commit.events)),
+      )
+    : EMPTY;
   const loop$ = committed$.pipe(
     tap((commit) => {
       committedProxy$.next(commit);
     }),
   );
-  return merge(feedback$, loop$.pipe(ignoreElements()), connect$);
+  return merge(feedback$, signals$, loop$.pipe(ignoreElements()), connect$);
 }

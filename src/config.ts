@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Rules } from '../streams/rules';
+import { gpioConfigShape } from './drivers/feedback/gpio/gpioConfig';
 
 export const DEFAULT_CONFIG_FILE = 'badgeclock.config.json';
 
@@ -88,6 +89,7 @@ export const configSchema = z.strictObject({
   sheetsTimeoutSeconds: z.number().gt(0).max(600).default(30),
   sheetBatchSize: z.number().int().min(1).max(500).default(500),
   timeSync: z.enum(['timedatectl', 'off']).default('timedatectl'),
+  ...gpioConfigShape,
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -124,6 +126,11 @@ const kinds: Record<Key, Kind> = {
   sheetsTimeoutSeconds: 'number',
   sheetBatchSize: 'number',
   timeSync: 'string',
+  gpioChip: 'string',
+  buzzerGpio: 'number',
+  greenLedGpio: 'number',
+  redLedGpio: 'number',
+  gpioActive: 'string',
 };
 
 /** `guardSeconds` → `BADGECLOCK_GUARD_SECONDS`. */

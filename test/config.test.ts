@@ -64,6 +64,8 @@ describe('configuration', () => {
         sheetsTimeoutSeconds: 30,
         sheetBatchSize: 500,
         timeSync: 'timedatectl',
+        gpioChip: 'gpiochip0',
+        gpioActive: 'high',
         configFile: null,
       });
     });
