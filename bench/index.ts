@@ -3,6 +3,7 @@
  * in the same run on the same machine (these machines are shared and noisy).
  */
 import { ms } from './stats';
+import { idleBench, idleReport } from './idle';
 import { mfrc522Bench, mfrc522Report } from './mfrc522';
 import { sheetLoad } from './sheetLoad';
 import { storeLatency } from './storeLatency';
@@ -47,8 +48,11 @@ async function main(): Promise<void> {
     );
   }
 
-  process.stdout.write('\nMFRC522 reader (emulated chip)\n');
-  for (const line of mfrc522Report(await mfrc522Bench())) process.stdout.write(`  ${line}\n`);
+  process.stdout.write('\n');
+  for (const line of mfrc522Report(await mfrc522Bench())) process.stdout.write(`${line}\n`);
+
+  process.stdout.write('\n');
+  for (const line of idleReport(await idleBench())) process.stdout.write(`${line}\n`);
 }
 
 main().catch((error: unknown) => {
