@@ -8,9 +8,10 @@ import { Command } from 'commander';
 import { asyncScheduler, Subject, tap, type Observable, type Subscription } from 'rxjs';
 
 import { version } from '../package.json';
+import { autoCloseAt } from '../streams/sessions';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
 import { clockApp, loadMfrc522Driver, spiSpecOf, type SheetDriver } from './app';
-import { loadConfig, type Config } from './config';
+import { loadConfig, rulesOf, type Config } from './config';
 import { makeLog, type Level } from './log';
 import { formatChecks, runDoctor, timedatectlSynchronised } from './doctor';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
@@ -314,7 +315,14 @@ withConfigOptions(
       const store = storeOrExit(config, true);
       const rows = store.sessionsBetween(from, to);
       store.close();
-      const reportOptions = { zone, now, from, to, person: options.person };
+      const reportOptions = {
+        zone,
+        now,
+        from,
+        to,
+        person: options.person,
+        closeAt: closeAtOf(config),
+      };
       const report = buildReport(rows, reportOptions);
       process.stdout.write(
         options.csv === true
@@ -340,9 +348,13 @@ withConfigOptions(
   const zone = config.tz;
   const lines = [`Device: ${config.readerName} (badgeclock ${version}, ${config.reader} reader)`];
   lines.push(`Open sessions: ${status.open.length}`);
+  const closeAt = closeAtOf(config);
   for (const s of status.open) {
+    const due = closeAt(s);
     lines.push(
-      `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
+      due < now
+        ? `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  past its limit: closed as auto at ${formatLocalDateTime(due, zone)} (${formatDuration(due - s.inAt)}) when the clock runs`
+        : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
     );
   }
   lines.push(
@@ -505,6 +517,14 @@ function sheetDriverOf(config: Config): SheetDriver | undefined {
       warn(`sheet: ${message}`);
     },
   });
+}
+
+/** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
+function closeAtOf(config: Config): (session: { card: string; inAt: number }) => number {
+  const rules = rulesOf(config);
+  return (session) =>
+    autoCloseAt({ id: '', card: session.card, name: null, inAt: session.inAt, reader: '' }, rules)
+      .at;
 }
 
 function dateOrExit(flag: string, text: string, zone: string): number {

@@ -190,6 +190,23 @@ describe('report totals', () => {
     expect(totals(upToWednesday.daily)).toEqual([['Alice', '2026-03-25', 16]]);
   });
 
+  it('counts a session left open while the clock was off only up to where the clock will close it', () => {
+    // Clocked in Tuesday 08:00, never out, the clock off since: the 12 h limit closes it at 20:00.
+    const now = at('2026-03-26T09:00:00+01:00');
+    const rows = [session('2026-03-24T08:00:00+01:00', null)];
+    const rules = defaultRules(BERLIN);
+    const options = {
+      ...range('2026-03-23', '2026-03-29', BERLIN, now),
+      closeAt: (s: SessionRow) => s.inAt + rules.limitMs,
+    };
+    const report = buildReport(rows, options);
+    expect(totals(report.daily)).toEqual([['Alice', '2026-03-24', 12]]);
+    expect(formatReport(report, options)).toContain(
+      '  2026-03-24 08:00 → open               12h 00m  Alice   A11CE000  (open past its limit: counted to 2026-03-24 20:00, where the clock closes it as auto when it runs)',
+    );
+    expect(reportCsv(report, options).split('\r\n')[1]).toContain(',12.0000,');
+  });
+
   it('counts only the part of a session inside the range, and lists the session', () => {
     const rows = [session('2026-03-22T22:00:00+01:00', '2026-03-23T03:00:00+01:00')];
     const report = buildReport(rows, range('2026-03-23', '2026-03-29'));
@@ -441,11 +458,9 @@ describe('the report command', () => {
       '2024-03-18 Mon | =1+1 | 12h 00m',
       '2024-03-19 Tue | =1+1 | 0h 30m',
     ]);
-    // The session still open at the end of the range counts up to it.
+    // The session left open since (the clock has not run) counts up to its 12 h limit.
     expect(squeeze(daily.filter((l) => l.includes('@x')))).toEqual([
-      '2024-03-22 Fri | @x | 14h 00m',
-      '2024-03-23 Sat | @x | 24h 00m',
-      '2024-03-24 Sun | @x | 24h 00m',
+      '2024-03-22 Fri | @x | 12h 00m',
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}2024-W12 {2}Alice +12h 30m$/));
     const sessions = lines.slice(lines.indexOf('Sessions') + 1).filter((l) => l !== '');
@@ -453,8 +468,10 @@ describe('the report command', () => {
     expect(sessions.filter((l) => l.includes('(closed automatically at the time limit)'))).toEqual([
       expect.stringMatching(/^ {2}2024-03-18 09:00 → 2024-03-18 21:00 +12h 00m {2}=1\+1 /),
     ]);
-    expect(sessions.filter((l) => l.includes('(open: still clocked in)'))).toEqual([
-      expect.stringMatching(/^ {2}2024-03-22 10:00 → open +\d+h \d\dm {2}@x +F0000004 {2}\(open/),
+    expect(sessions.filter((l) => l.includes('(open past its limit'))).toEqual([
+      expect.stringMatching(
+        /^ {2}2024-03-22 10:00 → open +12h 00m {2}@x +F0000004 {2}\(open past its limit: counted to 2024-03-22 22:00,/,
+      ),
     ]);
     expect(result.stdout).not.toContain('2024-03-25');
   });
@@ -532,6 +549,33 @@ describe('the report command', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /→ open +2h 05m {2}A11CE000 {2}A11CE000 {2}\(open: still clocked in\)/,
+    );
+  });
+
+  it('report and status count a session left open while the clock was off only to its limit', async () => {
+    const now = Date.now();
+    const inAt = now - 30 * HOUR;
+    const store = Store.open(join(data, 'badgeclock.db'));
+    player(store, defaultRules(BERLIN)).play(read(inAt, 'A11CE000'));
+    store.close();
+    const local = (ms: number, pattern: Intl.DateTimeFormatOptions) =>
+      new Intl.DateTimeFormat('sv-SE', { timeZone: BERLIN, ...pattern }).format(ms);
+    const day = (ms: number) => local(ms, {});
+    const dueAt = local(inAt + 12 * HOUR, { dateStyle: 'short', timeStyle: 'short' });
+    const report = await cli([
+      'report',
+      ...['--data-dir', data, '--tz', BERLIN, '--from', day(inAt), '--to', day(now)],
+    ]);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain(
+      `12h 00m  A11CE000  A11CE000  (open past its limit: counted to ${dueAt}, where the clock closes it as auto when it runs)`,
+    );
+    const status = await cli(['status', '--data-dir', data, '--tz', BERLIN], {
+      env: { BADGECLOCK_TIME_SYNC: 'off' },
+    });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(
+      `past its limit: closed as auto at ${dueAt} (12h 00m) when the clock runs`,
     );
   });
 

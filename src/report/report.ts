@@ -2,7 +2,8 @@
  * Reports from the store: per-person daily and weekly totals and the list of
  * sessions, in the configured zone (date-fns + @date-fns/tz). A session is
  * split at local midnight, so a night shift counts on each day it covers;
- * open sessions count up to now.
+ * open sessions count up to now, or up to the instant the clock will close
+ * them automatically if that has passed (the clock was off when it fell due).
  */
 import { tz } from '@date-fns/tz';
 import { format } from 'date-fns/format';
@@ -26,7 +27,20 @@ export interface ReportOptions {
   readonly to: number;
   /** A name (case-insensitive) or card id. */
   readonly person?: string;
+  /** When the clock closes an open session automatically (the limit or cut-off); default never. */
+  readonly closeAt?: (session: SessionRow) => number;
 }
+
+/** Where an open session's time ends for now: now, or its automatic close if that has passed. */
+export function openEnd(
+  session: SessionRow,
+  options: Pick<ReportOptions, 'now' | 'closeAt'>,
+): number {
+  return Math.min(options.now, options.closeAt?.(session) ?? Infinity);
+}
+
+const endOf = (session: SessionRow, options: ReportOptions): number =>
+  session.outAt ?? openEnd(session, options);
 
 export interface Total {
   readonly person: string;
@@ -62,7 +76,7 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
   };
   for (const session of sessions) {
     const start = Math.max(session.inAt, options.from);
-    const end = Math.min(session.outAt ?? options.now, options.to);
+    const end = Math.min(endOf(session, options), options.to);
     // Walk local days: each piece ends at the next local midnight (23, 24 or 25 hours later).
     for (let pieceStart = start; pieceStart < end;) {
       const pieceEnd = Math.min(end, startOfNextLocalDay(pieceStart, options.zone));
@@ -110,10 +124,13 @@ export function formatReport(report: Report, options: ReportOptions): string {
   lines.push('', 'Sessions');
   for (const s of report.sessions) {
     const out = s.outAt === null ? 'open            ' : formatLocalDateTime(s.outAt, zone);
-    const ms = (s.outAt ?? options.now) - s.inAt;
+    const ms = endOf(s, options) - s.inAt;
+    const overdue = s.outAt === null && openEnd(s, options) < options.now;
     const flag =
       s.status === 'in'
-        ? '  (open: still clocked in)'
+        ? overdue
+          ? `  (open past its limit: counted to ${formatLocalDateTime(openEnd(s, options), zone)}, where the clock closes it as auto when it runs)`
+          : '  (open: still clocked in)'
         : s.status === 'auto'
           ? `  (closed automatically at the ${s.reason === 'cutoff' ? 'daily cut-off' : 'time limit'})`
           : '';
@@ -157,7 +174,7 @@ export function reportCsv(report: Report, options: ReportOptions): string {
         s.card,
         time(s.inAt),
         s.outAt === null ? '' : time(s.outAt),
-        toHours((s.outAt ?? options.now) - s.inAt).toFixed(4),
+        toHours(endOf(s, options) - s.inAt).toFixed(4),
         s.status,
         s.reader,
       ].map(neutraliseFormula),
