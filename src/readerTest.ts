@@ -38,7 +38,9 @@ export function readerTest(options: ReaderTestOptions): Observable<string> {
   const { probe, zone } = options;
   const probed$: Observable<string> =
     probe === undefined
-      ? of(`${options.what}: nothing to probe`)
+      ? of(
+          `${options.what}: no chip to probe (a keyboard-wedge reader types each card id, then Enter)`,
+        )
       : defer(() => from(probe())).pipe(
           map((result) => {
             if (!result.ok) {

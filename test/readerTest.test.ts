@@ -13,6 +13,7 @@ import {
 import type { SpiSpec } from '../src/drivers/reader/mfrc522/spi';
 import { ReaderCheckError, readerTest } from '../src/readerTest';
 import { EmulatedField, virtualCard } from './support/mfrc522Emulator';
+import { runCli } from './support/runCli';
 import { until } from './support/until';
 
 const emulatorModule = join(__dirname, '..', 'dist/test/support/mfrc522Emulator.js');
@@ -165,5 +166,23 @@ describe('badgeclock reader test', () => {
       what: 'the card after recovery',
     });
     expect(run.lines.at(-1)).toMatch(/card A1B2C3D4 {2}\(4-byte UID\)$/);
+  });
+});
+
+describe('badgeclock reader test with the keyboard reader (built CLI)', () => {
+  it('prints each card once per presentation and each bad line, and ends with its input', async () => {
+    const result = await runCli(['reader', 'test'], {
+      env: { BADGECLOCK_TZ: 'UTC', BADGECLOCK_DATA_DIR: join(__dirname, 'no-such-dir') },
+      input: 'A1B2C3D4\nA1B2C3D4\nzzz\n04a3c6cae26180\n',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      'keyboard reader (stdin): no chip to probe (a keyboard-wedge reader types each card id, then Enter)',
+      'Present a card; each one is shown once per presentation. Ctrl-C stops.',
+      expect.stringMatching(/^\d\d:\d\d:\d\d {2}card A1B2C3D4 {2}\(4-byte UID\)$/),
+      expect.stringMatching(/^\d\d:\d\d:\d\d {2}✖ line 3: not a card id: "zzz"/),
+      expect.stringMatching(/^\d\d:\d\d:\d\d {2}card 04A3C6CAE26180 {2}\(7-byte UID\)$/),
+      '',
+    ]);
   });
 });
