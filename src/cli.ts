@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { asyncScheduler, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, defer, Subject, tap, type Observable, type Subscription } from 'rxjs';
 
 import { version } from '../package.json';
 import { autoCloseAt } from '../streams/sessions';
@@ -108,6 +108,8 @@ function storeOrExit(config: Config, readonly: boolean): Store {
 /** The program's one subscribe: runs an app until it completes, fails or the process is stopped. */
 function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
   return app$.subscribe({
+    // RxJS tears the subscription down (drivers release what they hold) only after this
+    // callback returns, so the exit waits for the next turn.
     error: (error: unknown) => {
       const message =
         error instanceof DrainError || error instanceof ReaderCheckError
@@ -115,8 +117,10 @@ function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
           : error instanceof StoreError
             ? `${error.message}\nThe clock stopped so that no tap is shown as taken without being stored.`
             : `stopped by an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-      onEnd();
-      fail(message, EXIT_FAILURE);
+      setImmediate(() => {
+        onEnd();
+        fail(message, EXIT_FAILURE);
+      });
     },
     complete: onEnd,
   });
@@ -426,19 +430,25 @@ withConfigOptions(
               spi: spiSpecOf(config),
               versions: config.chipVersions,
             }),
-          reads$: loadMfrc522Driver().makeMfrc522Reader({
-            reader: config.readerName,
-            now,
-            pollMs: config.pollMs,
-            versions: config.chipVersions,
-            spi: spiSpecOf(config),
-          }),
+          // Deferred: a missing build is the probe's to report, not a throw here.
+          reads$: defer(() =>
+            loadMfrc522Driver().makeMfrc522Reader({
+              reader: config.readerName,
+              now,
+              pollMs: config.pollMs,
+              versions: config.chipVersions,
+              spi: spiSpecOf(config),
+            }),
+          ),
           zone: config.tz,
+          gapMs: config.debounceSeconds * 1000,
+          uidLengths: true,
         })
       : readerTest({
           what: 'keyboard reader (stdin)',
           reads$: makeKeyboardReader({ input: process.stdin, reader: config.readerName, now }),
           zone: config.tz,
+          gapMs: config.debounceSeconds * 1000,
         });
   const subscription = runApp(
     lines$.pipe(

@@ -4,6 +4,7 @@
  * virtual scheduler (their timing is the marble tests' business); here
  * virtual time is moved on only once the fake has taken the previous state.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Subject, VirtualTimeScheduler } from 'rxjs';
@@ -337,6 +338,43 @@ describe('gpioset command lines', () => {
     expect(parseGpiosetVersion('gpioset (libgpiod) v1.6.3\nCopyright (C) 2017-2018')).toBe(1);
     expect(parseGpiosetVersion('gpioset (libgpiod) v2.2.1\nCopyright')).toBe(2);
     expect(parseGpiosetVersion('gpioset: unknown option')).toBeNull();
+  });
+});
+
+describe('GPIO feedback when the process exits without unsubscribing', () => {
+  const tempDir = useTempDir('gpio-exit');
+
+  it('turns the lines off and leaves no gpioset holding them', () => {
+    const gpioset = fakeGpioset(tempDir(), '2.1.3');
+    const dist = join(__dirname, '..', 'dist', 'src', 'drivers', 'feedback', 'gpio');
+    // A clock whose stream errors mid-pattern and exits at once, as a failed commit does.
+    const script = `
+      const { asyncScheduler, merge, Subject } = require('rxjs');
+      const { makeGpioFeedbackDriver } = require(${JSON.stringify(join(dist, 'gpioFeedbackDriver.js'))});
+      const events$ = new Subject();
+      const log = { info: () => undefined, warn: (m) => console.error(m) };
+      const driver = makeGpioFeedbackDriver({ chip: ${JSON.stringify(gpioset.chip)}, buzzer: 17,
+        green: 27, red: 22, scheduler: asyncScheduler, log, searchPath: ${JSON.stringify(gpioset.dir)} });
+      const failure$ = new Subject();
+      merge(driver(events$), failure$).subscribe({ error: () => process.exit(1) });
+      events$.next({ type: 'clock-in', at: 0, card: 'A1', name: 'A', reader: 'door', session: 's' });
+      const held = () => require('fs').readFileSync(${JSON.stringify(join(gpioset.dir, 'calls.log'))}, 'utf8');
+      const wait = () => (held().includes('17=1 27=1') ? failure$.error(new Error('disk full')) : setTimeout(wait, 10));
+      setTimeout(wait, 10);
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    const calls = gpioset.calls();
+    expect(calls.some((c) => c.kind === 'hold' && c.args.endsWith('17=1 27=1 22=0'))).toBe(true);
+    expect(calls.at(-1)).toMatchObject({
+      kind: 'once',
+      args: expect.stringMatching(/17=0 27=0 22=0$/) as unknown,
+    });
+    expect(calls.filter((c) => c.kind === 'hold' && alive(c.pid))).toEqual([]);
   });
 });
 

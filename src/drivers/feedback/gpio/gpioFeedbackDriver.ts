@@ -169,7 +169,15 @@ function openLinePort(
     return self;
   };
 
-  return {
+  // Whatever way the process ends (an error that exits, a second signal, an uncaught
+  // exception), the lines end off and no gpioset is left holding them: Node does not kill
+  // its children on exit. close() is synchronous, as an 'exit' listener must be.
+  const closeOnExit = (): void => {
+    port.close();
+  };
+  process.once('exit', closeOnExit);
+
+  const port: LinePort = {
     set: (lines) =>
       new Observable<never>((subscriber) => {
         let cancelled = false;
@@ -197,7 +205,9 @@ function openLinePort(
         };
       }),
     close: () => {
+      if (closed) return;
       closed = true;
+      process.off('exit', closeOnExit);
       if (!used) return;
       // Whatever the last holder got to set (a fresh one may not have requested its lines
       // yet; a pattern may be cut short by shutdown), the lines end off: once it is gone,
@@ -221,6 +231,7 @@ function openLinePort(
       if (!failing) log.warn(`GPIO feedback: could not turn the lines off on ${request.chip}`);
     },
   };
+  return port;
 }
 
 /** Checks the chip and the tool; logs one line either way. Null: no GPIO feedback here. */

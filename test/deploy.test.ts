@@ -1,0 +1,54 @@
+/**
+ * The systemd unit and its install script, checked by the tools that will
+ * read them: systemd-analyze (where this machine has it) and bash.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useTempDir } from './support/useTempDir';
+
+const unit = join(__dirname, '..', 'deploy', 'badgeclock.service');
+const script = join(__dirname, '..', 'deploy', 'install-service.sh');
+const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+
+describe('deploy/', () => {
+  const dir = useTempDir('deploy');
+
+  (hasSystemdAnalyze ? it : it.skip)(
+    'the unit passes systemd-analyze verify with nothing to say (a typo is only a warning there)',
+    () => {
+      const copy = join(dir(), 'badgeclock.service');
+      copyFileSync(unit, copy);
+      const result = spawnSync('systemd-analyze', ['verify', copy], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      // Warnings about the ExecStart binary only: /usr/bin/node may not exist on a build machine.
+      const said = `${result.stdout}${result.stderr}`
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.includes('/usr/bin/node'));
+      expect(said).toEqual([]);
+      expect([0, 1]).toContain(result.status);
+    },
+  );
+
+  it('the unit stops node alone, lets it turn the GPIO off, and restarts it on failure', () => {
+    const text = readFileSync(unit, 'utf8');
+    for (const setting of [
+      'KillSignal=SIGTERM',
+      'KillMode=mixed',
+      'Restart=on-failure',
+      'User=badgeclock',
+      'StateDirectory=badgeclock',
+      'StandardError=journal',
+    ]) {
+      expect(text.split('\n')).toContain(setting);
+    }
+  });
+
+  it('the install script is valid bash', () => {
+    const result = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
