@@ -22,8 +22,10 @@ export interface ReaderTestOptions {
   /** The reader's sightings; subscribed only after a successful probe. */
   readonly reads$: Observable<CardRead | ReadRejected>;
   readonly zone: string;
-  /** Sightings of one card closer than this are one presentation; default 1 s. */
+  /** Sightings of one card closer than this are one presentation (the clock's debounce); default 3 s. */
   readonly gapMs?: number;
+  /** Show how many bytes a card's UID has (an RC522 reads UIDs; a wedge reader types any number). */
+  readonly uidLengths?: boolean;
 }
 
 /** How many bytes a hex card id's UID has, for the line (4, 7 or 10 on an RC522). */
@@ -53,10 +55,10 @@ export function readerTest(options: ReaderTestOptions): Observable<string> {
           }),
         );
   const cards$ = options.reads$.pipe(
-    presentations(options.gapMs ?? 1_000),
+    presentations(options.gapMs ?? 3_000),
     map((event) =>
       event.type === 'cardRead'
-        ? `${time(event.at, zone)}  card ${event.card}${uidLength(event.card)}`
+        ? `${time(event.at, zone)}  card ${event.card}${options.uidLengths === true ? uidLength(event.card) : ''}`
         : `${time(event.at, zone)}  ✖ ${event.reason}`,
     ),
   );

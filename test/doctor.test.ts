@@ -133,7 +133,7 @@ describe('badgeclock doctor', () => {
         fix: expect.stringContaining('raspi-config nonint do_spi 0') as unknown,
       });
       expect(checks['reader chip']).toMatchObject({
-        ok: false,
+        ok: 'skip',
         detail: 'not checked: no SPI device',
       });
       expect(probed).toBe(false);
@@ -150,26 +150,61 @@ describe('badgeclock doctor', () => {
           },
           ...(versions === undefined ? {} : { versions }),
         });
-      const env = { BADGECLOCK_READER: 'mfrc522', BADGECLOCK_SOFT_SPI_PINS: '23,19,21,24' };
-      const genuine = await doctor(configOf(env, dir()), { probeReader: probeAs(0x91) });
-      expect(genuine['SPI device']?.ok).toBe('skip');
+      const env = { BADGECLOCK_READER: 'mfrc522' };
+      // A file stands in for /dev/spidev0.0: the chip behind it is the emulator.
+      const spiDevicePath = join(dir(), 'spidev0.0');
+      writeFileSync(spiDevicePath, '');
+      const genuine = await doctor(configOf(env, dir()), {
+        probeReader: probeAs(0x91),
+        spiDevicePath,
+      });
+      expect(genuine['SPI device']).toEqual({
+        name: 'SPI device',
+        ok: true,
+        detail: `${spiDevicePath} is present and usable`,
+      });
       expect(genuine['reader chip']).toEqual({
         name: 'reader chip',
         ok: true,
         detail: 'the RC522 answers: VersionReg 0x91: MFRC522 v1.0',
       });
-      const clone = await doctor(configOf(env, dir()), { probeReader: probeAs(0x88) });
+      const clone = await doctor(configOf(env, dir()), {
+        probeReader: probeAs(0x88),
+        spiDevicePath,
+      });
       expect(clone['reader chip']).toMatchObject({
         ok: false,
-        detail: expect.stringContaining('add 0x88 to chipVersions') as unknown,
+        detail: expect.stringContaining(
+          'set chipVersions (BADGECLOCK_CHIP_VERSIONS) to 0x91,0x92,0x88',
+        ) as unknown,
         fix: expect.stringContaining('badgeclock reader test') as unknown,
       });
       const allowed = configOf({ ...env, BADGECLOCK_CHIP_VERSIONS: '0x91, 0x92, 0x88' }, dir());
       expect(allowed.chipVersions).toEqual([0x91, 0x92, 0x88]);
       const withClone = await doctor(allowed, {
         probeReader: probeAs(0x88, allowed.chipVersions),
+        spiDevicePath,
       });
       expect(withClone['reader chip']?.ok).toBe(true);
+    });
+
+    it('does not probe a chip on software SPI, which would disturb a running clock', async () => {
+      let probed = false;
+      const checks = await doctor(
+        configOf({ BADGECLOCK_READER: 'mfrc522', BADGECLOCK_SOFT_SPI_PINS: '23,19,21,24' }, dir()),
+        {
+          probeReader: () => {
+            probed = true;
+            return Promise.reject(new Error('not to be called'));
+          },
+        },
+      );
+      expect(checks['SPI device']?.ok).toBe('skip');
+      expect(checks['reader chip']).toMatchObject({
+        ok: 'skip',
+        detail: expect.stringContaining('stop the clock and run badgeclock reader test') as unknown,
+      });
+      expect(probed).toBe(false);
     });
   });
 });

@@ -206,7 +206,8 @@ export type ChipProbe =
 
 /**
  * Reads the chip's VersionReg once, in a worker (the bus work blocks), without
- * resetting it: safe beside a running clock. The wiring check of `doctor` and
+ * resetting it: on hardware SPI, safe beside a running clock (software SPI
+ * re-drives the pins, so doctor does not probe it). The wiring check of `doctor` and
  * `badgeclock reader test`. Never rejects: a failure is a probe that says why.
  */
 export function probeMfrc522(options: ProbeOptions = {}): Promise<ChipProbe> {
@@ -232,6 +233,8 @@ export function probeMfrc522(options: ProbeOptions = {}): Promise<ChipProbe> {
     let answer: ChipProbe | null = null;
     const deadline = setTimeout(() => {
       worker.removeAllListeners();
+      // An error after this point has nobody to tell; an unhandled 'error' would crash us.
+      worker.on('error', () => undefined);
       void worker.terminate();
       resolveProbe({
         ok: false,

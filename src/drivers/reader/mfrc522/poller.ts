@@ -33,7 +33,7 @@ export function describeVersion(
   const hex = (v: number): string => `0x${v.toString(16).padStart(2, '0').toUpperCase()}`;
   const read = `VersionReg reads ${hex(version)}`;
   const expected = `expected ${versions.map(hex).join(' or ')}`;
-  const allow = `if it is a clone that works, add ${hex(version)} to chipVersions (BADGECLOCK_CHIP_VERSIONS)`;
+  const allow = `if it is a clone that works, set chipVersions (BADGECLOCK_CHIP_VERSIONS) to ${[...versions, version].map(hex).join(',')}`;
   switch (version) {
     case 0x00:
       return `${read}: no MFRC522 answers on SPI (check the wiring, 3.3 V power, RST held high, and that SPI is enabled)`;
