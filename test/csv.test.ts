@@ -78,6 +78,18 @@ describe('parsing CSV', () => {
     ]);
   });
 
+  it('refuses text after a closing quote, reporting the line the quote opened on', () => {
+    expect(parseCsv('a,"b"c\nd,e\n')).toEqual([
+      {
+        fields: [],
+        line: 1,
+        error:
+          'the quoted field opened on line 1 goes on after its closing quote (is a closing quote missing? a quote inside quotes is written "")',
+      },
+      { fields: ['d', 'e'], line: 2 },
+    ]);
+  });
+
   it('reads nothing from an empty text', () => {
     expect(parseCsv('')).toEqual([]);
   });

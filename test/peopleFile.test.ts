@@ -66,6 +66,21 @@ describe('parsing the people file', () => {
     });
   });
 
+  it('loses only the line of a stray quote even when a later field is quoted', () => {
+    const text = [
+      'card,name',
+      '04AABBCC,"O\'Brien, Pat',
+      'A1A1A1A1,Alice',
+      'B2B2B2B2,"Smith, John"',
+      'D4D4D4D4,Dora',
+    ].join('\n');
+    const { people, problems } = parsePeople(text, FILE);
+    expect(people.map((p) => p.name)).toEqual(['Alice', 'Smith, John', 'Dora']);
+    expect(problems).toEqual([
+      `${FILE}:2: the quoted field opened on line 2 goes on after its closing quote (is a closing quote missing? a quote inside quotes is written "")`,
+    ]);
+  });
+
   it('normalises card ids as the reader does, so a typed id matches a scanned one', () => {
     const text = '04:a3:c6:ca:e2:61:80,Alice\n0xb0b0b0b0,Bob\n  c0c0c0c0  ,  Carol  \n';
     expect(parsePeople(text, FILE).people.map((p) => [p.card, p.name])).toEqual([

@@ -9,10 +9,12 @@ export interface CsvRecord {
 }
 
 /**
- * Parses CSV text into records; blank lines are skipped. A quote never closed
- * would swallow the rest of the file into one field: instead, its record is
- * returned with an error naming the line the quote opened on, and parsing
- * carries on with the next line, so one stray quote loses one line.
+ * Parses CSV text into records; blank lines are skipped. A stray quote would
+ * swallow every line up to the next quote (or the end of the file) into one
+ * field: instead, a quoted field that never closes, or whose closing quote is
+ * not the end of the field, is returned as a record with an error naming the
+ * line the quote opened on, and parsing carries on with the next line. One
+ * stray quote loses one line, and says so.
  */
 export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
   const records: CsvRecord[] = [];
@@ -24,6 +26,14 @@ export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
   let line = firstLine;
   let recordLine = firstLine;
   let sawAnything = false;
+  // The record whose quote opened on quoteLine is broken: report it, read on from the next line.
+  const broken = (error: string): CsvRecord[] => {
+    records.push({ fields: [], line: recordLine, error });
+    const lineEnd = text.slice(quoteAt).search(/\r\n|\n|\r/);
+    if (lineEnd === -1) return records;
+    const rest = text.slice(quoteAt + lineEnd).replace(/^(\r\n|\n|\r)/, '');
+    return records.concat(parseCsv(rest, quoteLine + 1));
+  };
   const endRecord = (): void => {
     fields.push(field);
     if (sawAnything) records.push({ fields, line: recordLine });
@@ -38,6 +48,12 @@ export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
         field += '"';
         i++;
       } else if (c === '"') {
+        const next = text[i + 1];
+        if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
+          return broken(
+            `the quoted field opened on line ${quoteLine} goes on after its closing quote (is a closing quote missing? a quote inside quotes is written "")`,
+          );
+        }
         quoted = false;
       } else {
         if (c === '\n') line++;
@@ -66,17 +82,7 @@ export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
       sawAnything = true;
     }
   }
-  if (quoted) {
-    records.push({
-      fields: [],
-      line: recordLine,
-      error: `the quote opened on line ${quoteLine} is never closed`,
-    });
-    const lineEnd = text.slice(quoteAt).search(/\r\n|\n|\r/);
-    if (lineEnd === -1) return records;
-    const rest = text.slice(quoteAt + lineEnd).replace(/^(\r\n|\n|\r)/, '');
-    return records.concat(parseCsv(rest, quoteLine + 1));
-  }
+  if (quoted) return broken(`the quote opened on line ${quoteLine} is never closed`);
   endRecord();
   return records;
 }
