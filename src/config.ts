@@ -241,6 +241,20 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       `keyFile (${origin.spreadsheetId ?? 'default'}): a spreadsheet id is set but no service-account key file; set BADGECLOCK_KEY_FILE`,
     );
   }
+  if (parsed.success) {
+    // One GPIO line cannot be both the buzzer and an LED.
+    const lines = (['buzzerGpio', 'greenLedGpio', 'redLedGpio'] as const).filter(
+      (key) => parsed.data[key] !== undefined,
+    );
+    lines.forEach((key, i) => {
+      const same = lines.slice(0, i).find((other) => parsed.data[other] === parsed.data[key]);
+      if (same !== undefined) {
+        errors.push(
+          `${key} (${origin[key] ?? 'default'}): GPIO ${parsed.data[key]} is already ${same} (${origin[same] ?? 'default'}); each part needs its own line`,
+        );
+      }
+    });
+  }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
 
   const config = parsed.data;

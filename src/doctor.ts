@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config';
+import { checkGpio } from './drivers/feedback/gpio/gpioFeedbackDriver';
 import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { DB_FILE_NAME, Store } from './drivers/store/store';
@@ -28,6 +29,8 @@ export interface DoctorDeps {
   readonly probeReader?: () => Promise<ChipProbe>;
   /** Where the SPI device is looked for; default: `spiDevice` from the config. */
   readonly spiDevicePath?: string;
+  /** Where gpioset is looked for; default: PATH. */
+  readonly gpioSearchPath?: string;
 }
 
 /** Runs every check in order; never throws. */
@@ -165,6 +168,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
   }
 
   checks.push(...(await readerChecks(config, deps)));
+  checks.push(gpioCheck(config, deps));
 
   const synced =
     config.timeSync === 'off' && deps.clockSynchronised === undefined
@@ -185,6 +189,29 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
           : { name: 'system clock', ok: 'skip', detail: 'cannot tell (no timedatectl here)' },
   );
   return checks;
+}
+
+/** The buzzer and LEDs: chip, permission and gpioset, without touching a line. */
+function gpioCheck(config: Config, deps: DoctorDeps): Check {
+  const check = checkGpio({
+    chip: config.gpioChip,
+    buzzer: config.buzzerGpio,
+    green: config.greenLedGpio,
+    red: config.redLedGpio,
+    activeLow: config.gpioActive === 'low',
+    ...(deps.gpioSearchPath === undefined ? {} : { searchPath: deps.gpioSearchPath }),
+  });
+  if (check === null) {
+    return { name: 'buzzer and LEDs', ok: 'skip', detail: 'no GPIO line configured' };
+  }
+  return check.ok
+    ? { name: 'buzzer and LEDs', ok: true, detail: check.detail }
+    : {
+        name: 'buzzer and LEDs',
+        ok: false,
+        detail: check.detail,
+        fix: 'see the README, "Buzzer and LEDs"; the clock runs without them meanwhile',
+      };
 }
 
 const ENABLE_SPI =

@@ -213,6 +213,14 @@ describe('configuration', () => {
       ]);
     });
 
+    it('one GPIO line given to two parts', () => {
+      expect(
+        errorsOf({ env: { BADGECLOCK_BUZZER_GPIO: '17', BADGECLOCK_RED_LED_GPIO: '17' } }),
+      ).toEqual([
+        'redLedGpio (BADGECLOCK_RED_LED_GPIO): GPIO 17 is already buzzerGpio (BADGECLOCK_BUZZER_GPIO); each part needs its own line',
+      ]);
+    });
+
     it('a bad chip-version list', () => {
       expect(errorsOf({ env: { BADGECLOCK_CHIP_VERSIONS: '0x91;145' } })).toEqual([
         'chipVersions (BADGECLOCK_CHIP_VERSIONS): expected VersionReg values in hex, e.g. "0x91,0x92,0x88", got "0x91;145"',

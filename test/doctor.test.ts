@@ -11,6 +11,7 @@ import { probeMfrc522 } from '../src/drivers/reader/mfrc522/mfrc522Reader';
 import { LOG } from '../src/drivers/sheets/layout';
 import { loadServiceAccount } from '../src/drivers/sheets/serviceAccount';
 import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
+import { fakeGpioset } from './support/fakeGpioset';
 import { EmulatedField } from './support/mfrc522Emulator';
 import { runCli } from './support/runCli';
 import { SheetsTestServer } from './support/sheetsTestServer';
@@ -49,6 +50,7 @@ describe('badgeclock doctor', () => {
         '· key file: no spreadsheet configured (the sheet is off)',
         '· spreadsheet: no spreadsheet configured (the sheet is off)',
         '· reader: keyboard reader: nothing to check',
+        '· buzzer and LEDs: no GPIO line configured',
         '✔ system clock: synchronised (NTP)',
       ].join('\n'),
     );
@@ -113,6 +115,28 @@ describe('badgeclock doctor', () => {
     expect((await doctor(config, { clockSynchronised: synced(null) }))['system clock']?.ok).toBe(
       'skip',
     );
+  });
+
+  it('checks the buzzer and LEDs: the chip and gpioset, or what is missing, without setting a line', async () => {
+    const gpioset = fakeGpioset(dir(), '1.6.3');
+    const env = {
+      BADGECLOCK_GPIO_CHIP: gpioset.chip,
+      BADGECLOCK_BUZZER_GPIO: '17',
+      BADGECLOCK_GREEN_LED_GPIO: '27',
+    };
+    const found = await doctor(configOf(env, dir()), { gpioSearchPath: gpioset.dir });
+    expect(found['buzzer and LEDs']).toEqual({
+      name: 'buzzer and LEDs',
+      ok: true,
+      detail: `GPIO feedback on ${gpioset.chip} (gpioset v1): buzzer 17, green 27`,
+    });
+    const missing = await doctor(configOf(env, dir()), { gpioSearchPath: join(dir(), 'empty') });
+    expect(missing['buzzer and LEDs']).toMatchObject({
+      ok: false,
+      detail: 'gpioset not found: install libgpiod’s tools (sudo apt install gpiod)',
+      fix: expect.stringContaining('Buzzer and LEDs') as unknown,
+    });
+    expect(gpioset.calls()).toEqual([]);
   });
 
   describe('with the RC522 reader', () => {

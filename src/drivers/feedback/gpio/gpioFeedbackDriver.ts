@@ -234,52 +234,89 @@ function openLinePort(
   return port;
 }
 
-/** Checks the chip and the tool; logs one line either way. Null: no GPIO feedback here. */
-function probe(options: GpioFeedbackOptions): LinePort | null {
-  const { log } = options;
-  const off = (why: string): null => {
-    log.warn(`GPIO feedback off: ${why}`);
-    return null;
-  };
+/** What the GPIO check found: the tool and its generation, or why feedback cannot work here. */
+export type GpioCheck =
+  | {
+      readonly ok: true;
+      readonly bin: string;
+      readonly major: GpiosetMajor;
+      /** e.g. "GPIO feedback on gpiochip0 (gpioset v2): buzzer 17, green 27, red 22". */
+      readonly detail: string;
+    }
+  | { readonly ok: false; readonly detail: string };
+
+/**
+ * Checks the configured lines, the chip, the permission and the gpioset tool,
+ * without touching a line: the driver's start-up and doctor's check. Null when
+ * no line is configured.
+ */
+export function checkGpio(
+  options: Pick<
+    GpioFeedbackOptions,
+    'chip' | 'buzzer' | 'green' | 'red' | 'activeLow' | 'searchPath'
+  >,
+): GpioCheck | null {
   const offsets = { buzzer: options.buzzer, green: options.green, red: options.red };
   const wired = wiredLines(offsets);
-  if (wired.length === 0) {
-    log.info('GPIO feedback off: no buzzer or LED line configured');
-    return null;
-  }
+  if (wired.length === 0) return null;
+  const fail = (detail: string): GpioCheck => ({ ok: false, detail });
   const used = wired.map((w) => w.offset);
   if (new Set(used).size !== used.length) {
-    return off(`one GPIO line is configured for two roles (${used.join(', ')})`);
+    return fail(`one GPIO line is configured for two roles (${used.join(', ')})`);
   }
   const path = chipPath(options.chip);
   if (!existsSync(path)) {
-    return off(
+    return fail(
       `no GPIO chip ${path} on this machine (on a Raspberry Pi it is gpiochip0; \`gpiodetect\` lists the chips)`,
     );
   }
   try {
     accessSync(path, constants.R_OK | constants.W_OK);
   } catch {
-    return off(
+    return fail(
       `no permission to use ${path}: add the user running badgeclock to the gpio group (sudo usermod -aG gpio <user>)`,
     );
   }
   const bin = findExecutable('gpioset', options.searchPath ?? process.env.PATH ?? '');
   if (bin === null) {
-    return off('gpioset not found: install libgpiod’s tools (sudo apt install gpiod)');
+    return fail('gpioset not found: install libgpiod’s tools (sudo apt install gpiod)');
   }
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 5_000 });
   const major =
     version.error === undefined ? parseGpiosetVersion(`${version.stdout}${version.stderr}`) : null;
   if (major === null) {
-    return off(`could not tell which libgpiod ${bin} is from (\`gpioset --version\`)`);
+    return fail(`could not tell which libgpiod ${bin} is from (\`gpioset --version\`)`);
   }
   const roles = wired.map(({ role, offset }) => `${role} ${offset}`).join(', ');
   const activeLow = options.activeLow ?? false;
-  log.info(
-    `GPIO feedback on ${options.chip} (gpioset v${major}): ${roles}${activeLow ? ', active low' : ''}`,
+  return {
+    ok: true,
+    bin,
+    major,
+    detail: `GPIO feedback on ${options.chip} (gpioset v${major}): ${roles}${activeLow ? ', active low' : ''}`,
+  };
+}
+
+/** Checks the chip and the tool; logs one line either way. Null: no GPIO feedback here. */
+function probe(options: GpioFeedbackOptions): LinePort | null {
+  const { log } = options;
+  const check = checkGpio(options);
+  if (check === null) {
+    log.info('GPIO feedback off: no buzzer or LED line configured');
+    return null;
+  }
+  if (!check.ok) {
+    log.warn(`GPIO feedback off: ${check.detail}`);
+    return null;
+  }
+  log.info(check.detail);
+  const offsets = { buzzer: options.buzzer, green: options.green, red: options.red };
+  return openLinePort(
+    check.bin,
+    check.major,
+    { chip: options.chip, offsets, activeLow: options.activeLow ?? false },
+    log,
   );
-  return openLinePort(bin, major, { chip: options.chip, offsets, activeLow }, log);
 }
 
 /**
