@@ -18,10 +18,12 @@ import {
 import { defaultRules } from '../streams/rules';
 import type { SessionRow } from '../src/drivers/store/store';
 import { Store } from '../src/drivers/store/store';
-import { cli, messages, requireBuiltCli } from './support/store-cli';
+import { logText, requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, MINUTE, people, player, read, tempDir } from './support/store-fixtures';
 
 const BERLIN = 'Europe/Berlin';
+/** The environment of every command here: no asking timedatectl. */
+const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
 const at = (iso: string): number => {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new Error(`not an ISO time: ${iso}`);
@@ -439,8 +441,8 @@ describe('the report command', () => {
 
   it('prints daily and weekly totals and the sessions of the range, open ones marked and auto ones flagged', async () => {
     seedWeek();
-    const result = await cli(['report', '--data-dir', data, ...week]);
-    expect(messages(result.stderr)).toBe('');
+    const result = await runCli(['report', '--data-dir', data, ...week], { env: QUIET });
+    expect(logText(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('Report 2024-03-18 to 2024-03-24 (Europe/Berlin)');
@@ -479,20 +481,24 @@ describe('the report command', () => {
   it('--person keeps one person, by name in any case or by card id', async () => {
     seedWeek();
     for (const person of ['alice', 'ALICE', CARDS.alice.toLowerCase()]) {
-      const result = await cli(['report', '--data-dir', data, ...week, '--person', person]);
+      const result = await runCli(['report', '--data-dir', data, ...week, '--person', person], {
+        env: QUIET,
+      });
       expect(result.code).toBe(0);
       const sessions = result.stdout.split('Sessions\n')[1] ?? '';
       expect(sessions.trim().split('\n')).toHaveLength(2);
       expect(result.stdout).not.toMatch(/=1\+1|@x|-x|\+49/);
       expect(result.stdout).toMatch(/^ {2}2024-W12 {2}Alice +12h 30m$/m);
     }
-    const nobody = await cli(['report', '--data-dir', data, ...week, '--person', 'Mallory']);
+    const nobody = await runCli(['report', '--data-dir', data, ...week, '--person', 'Mallory'], {
+      env: QUIET,
+    });
     expect(nobody.stdout).toContain('No sessions in this period.');
   });
 
   it('--csv writes RFC 4180 CSV, one row per session, with formula-looking names neutralised', async () => {
     seedWeek();
-    const result = await cli(['report', '--csv', '--data-dir', data, ...week]);
+    const result = await runCli(['report', '--csv', '--data-dir', data, ...week], { env: QUIET });
     expect(result.code).toBe(0);
     const records = readCsv(result.stdout);
     expect(records[0]).toEqual([
@@ -525,7 +531,10 @@ describe('the report command', () => {
       '12.0000',
     ]);
     expect(rows[6]?.[5]).toBe('');
-    const filtered = await cli(['report', '--csv', '--data-dir', data, ...week, '--person', '-x']);
+    const filtered = await runCli(
+      ['report', '--csv', '--data-dir', data, ...week, '--person', '-x'],
+      { env: QUIET },
+    );
     expect(readCsv(filtered.stdout).map((row) => row[3])).toEqual(['card', CARDS.minus]);
   });
 
@@ -535,17 +544,20 @@ describe('the report command', () => {
     player(store, defaultRules(BERLIN)).play(read(now - 2 * HOUR - 5 * MINUTE, 'A11CE000'));
     store.close();
     const day = (ms: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: BERLIN }).format(ms);
-    const result = await cli([
-      'report',
-      '--data-dir',
-      data,
-      '--tz',
-      BERLIN,
-      '--from',
-      day(now - 3 * HOUR),
-      '--to',
-      day(now),
-    ]);
+    const result = await runCli(
+      [
+        'report',
+        '--data-dir',
+        data,
+        '--tz',
+        BERLIN,
+        '--from',
+        day(now - 3 * HOUR),
+        '--to',
+        day(now),
+      ],
+      { env: QUIET },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /→ open +2h 05m {2}A11CE000 {2}A11CE000 {2}\(open: still clocked in\)/,
@@ -562,17 +574,15 @@ describe('the report command', () => {
       new Intl.DateTimeFormat('sv-SE', { timeZone: BERLIN, ...pattern }).format(ms);
     const day = (ms: number) => local(ms, {});
     const dueAt = local(inAt + 12 * HOUR, { dateStyle: 'short', timeStyle: 'short' });
-    const report = await cli([
-      'report',
-      ...['--data-dir', data, '--tz', BERLIN, '--from', day(inAt), '--to', day(now)],
-    ]);
+    const report = await runCli(
+      ['report', ...['--data-dir', data, '--tz', BERLIN, '--from', day(inAt), '--to', day(now)]],
+      { env: QUIET },
+    );
     expect(report.code).toBe(0);
     expect(report.stdout).toContain(
       `12h 00m  A11CE000  A11CE000  (open past its limit: counted to ${dueAt}, where the clock closes it as auto when it runs)`,
     );
-    const status = await cli(['status', '--data-dir', data, '--tz', BERLIN], {
-      env: { BADGECLOCK_TIME_SYNC: 'off' },
-    });
+    const status = await runCli(['status', '--data-dir', data, '--tz', BERLIN], { env: QUIET });
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(
       `past its limit: closed as auto at ${dueAt} (12h 00m) when the clock runs`,
@@ -580,23 +590,20 @@ describe('the report command', () => {
   });
 
   it('refuses bad dates with exit code 2, and a missing store with exit code 1 creating nothing', async () => {
-    const bad = await cli(['report', '--data-dir', data, '--from', '2024-02-30']);
+    const bad = await runCli(['report', '--data-dir', data, '--from', '2024-02-30'], {
+      env: QUIET,
+    });
     expect(bad.code).toBe(2);
-    expect(messages(bad.stderr)).toContain('--from "2024-02-30" is not a date (YYYY-MM-DD)');
-    const backwards = await cli([
-      'report',
-      '--data-dir',
-      data,
-      '--from',
-      '2024-03-20',
-      '--to',
-      '2024-03-18',
-    ]);
+    expect(logText(bad.stderr)).toContain('--from "2024-02-30" is not a date (YYYY-MM-DD)');
+    const backwards = await runCli(
+      ['report', '--data-dir', data, '--from', '2024-03-20', '--to', '2024-03-18'],
+      { env: QUIET },
+    );
     expect(backwards.code).toBe(2);
-    expect(messages(backwards.stderr)).toContain('--to 2024-03-18 is before --from 2024-03-20');
-    const missing = await cli(['report', '--data-dir', data, ...week]);
+    expect(logText(backwards.stderr)).toContain('--to 2024-03-18 is before --from 2024-03-20');
+    const missing = await runCli(['report', '--data-dir', data, ...week], { env: QUIET });
     expect(missing.code).toBe(1);
-    expect(messages(missing.stderr)).toContain(`no database at ${join(data, 'badgeclock.db')} yet`);
+    expect(logText(missing.stderr)).toContain(`no database at ${join(data, 'badgeclock.db')} yet`);
     expect(existsSync(data)).toBe(false);
   });
 
@@ -605,7 +612,7 @@ describe('the report command', () => {
   // Tonga, Kiribati) every day is labelled with the next day's name.
   it('labels each day with its own weekday wherever the machine is (New Zealand)', async () => {
     seedWeek();
-    const result = await cli(
+    const result = await runCli(
       [
         'report',
         '--data-dir',
@@ -617,7 +624,7 @@ describe('the report command', () => {
         '--tz',
         'Pacific/Auckland',
       ],
-      { env: { TZ: 'Pacific/Auckland' } },
+      { env: { ...QUIET, TZ: 'Pacific/Auckland' } },
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ {2}2024-03-19 Tue /m);

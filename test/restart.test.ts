@@ -16,13 +16,7 @@ import { makeReducer, restoreState, sessionId, type ClockState } from '../stream
 import { shiftedScheduler } from '../streams/shiftedScheduler';
 import { Store } from '../src/drivers/store/store';
 import { makeStoreDriver } from '../src/drivers/store/storeDriver';
-import {
-  cli,
-  killLeftoverClocks,
-  messages,
-  requireBuiltCli,
-  RunningClock,
-} from './support/store-cli';
+import { Clock, killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
 import {
   damagePage,
   filesIn,
@@ -39,6 +33,8 @@ import {
 import { canRunAsOtherUser, mountTmpfs, tmpfsAvailable, unfill } from './support/store-tmpfs';
 
 const T0 = Date.parse('2026-03-23T08:00:00Z');
+/** The environment of every command here: no asking timedatectl. */
+const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
 const ALICE = 'A11CE000';
 const BOB = 'B0B0B0B0';
 const UTC = defaultRules('UTC');
@@ -254,27 +250,29 @@ describe('the clock as a process across restarts', () => {
     dir.remove();
   });
   const args = (): string[] => ['--data-dir', data, '--people-file', peopleFile, '--tz', 'UTC'];
-  const quick = { BADGECLOCK_DEBOUNCE_SECONDS: '0' };
+  const quick = { ...QUIET, BADGECLOCK_DEBOUNCE_SECONDS: '0' };
 
   it('carries on after kill -9: the clock-in before is guarded and then closed by a clock-out after, one session with the original in time', async () => {
-    const first = new RunningClock(args(), { env: quick });
+    const first = new Clock(['run', ...args()], { env: quick });
     await first.started();
-    first.tap(ALICE);
+    first.write(`${ALICE}\n`);
     await first.waitFor((c) => c.lines().some((l) => / Alice {2}in$/.test(l)));
-    await first.kill('SIGKILL');
+    await first.stop('SIGKILL');
 
     // Restarted at once: the guard remembers the clock-in.
-    const second = new RunningClock(args(), { env: quick });
+    const second = new Clock(['run', ...args()], { env: quick });
     await second.started();
-    second.tap(ALICE);
+    second.write(`${ALICE}\n`);
     await second.waitFor((c) => c.lines().some((l) => / Alice {2}ignored double tap$/.test(l)));
-    await second.kill('SIGKILL');
+    await second.stop('SIGKILL');
 
-    const third = new RunningClock(args(), { env: { ...quick, BADGECLOCK_GUARD_SECONDS: '0' } });
+    const third = new Clock(['run', ...args()], {
+      env: { ...quick, BADGECLOCK_GUARD_SECONDS: '0' },
+    });
     await third.started();
-    third.tap(ALICE);
+    third.write(`${ALICE}\n`);
     await third.waitFor((c) => c.lines().some((l) => / Alice {2}out {2}0h 00m/.test(l)));
-    expect(await third.kill('SIGTERM')).toBe(0);
+    expect(await third.stop('SIGTERM')).toBe(0);
 
     peek(file, (db) => {
       const taps = db
@@ -306,7 +304,7 @@ describe('the clock as a process across restarts', () => {
     const store = Store.open(file);
     player(store).play(people(inAt, [{ card: ALICE, name: 'Alice' }]), read(inAt, ALICE));
     store.close();
-    const clock = new RunningClock(args());
+    const clock = new Clock(['run', ...args()], { env: QUIET });
     await clock.started();
     const limit = new Date(inAt + 12 * HOUR).toISOString().slice(11, 16);
     await clock.waitFor((c) =>
@@ -317,9 +315,9 @@ describe('the clock as a process across restarts', () => {
         ),
     );
     // A tap after it: the clock carries on (and has its signal handlers by now).
-    clock.tap(BOB);
+    clock.write(`${BOB}\n`);
     await clock.waitFor((c) => c.lines().some((l) => / Bob {2}in$/.test(l)));
-    expect(await clock.kill('SIGTERM')).toBe(0);
+    expect(await clock.stop('SIGTERM')).toBe(0);
     const after = Store.open(file, { readonly: true });
     expect(after.allSessions()[0]).toEqual(
       expect.objectContaining({
@@ -355,14 +353,14 @@ describe('the clock as a process across restarts', () => {
     const page = seedHistory();
     writeFileSync(file, damagePage(readFileSync(file), page));
     const before = filesIn(data);
-    const result = await cli(['run', ...args()]);
+    const result = await runCli(['run', ...args()], { env: QUIET });
     expect(result.code).toBe(1);
-    expect(messages(result.stderr)).toMatch(
+    expect(logText(result.stderr)).toMatch(
       new RegExp(
         `database ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed its integrity check`,
       ),
     );
-    expect(messages(result.stderr)).toContain('Restore it from a backup');
+    expect(logText(result.stderr)).toContain('Restore it from a backup');
     expect(filesIn(data)).toEqual(before);
   });
 
@@ -373,17 +371,17 @@ describe('the clock as a process across restarts', () => {
     'refuses to run on a corrupt database left with a WAL by kill -9, without folding the WAL into it',
     async () => {
       const page = seedHistory();
-      const clock = new RunningClock(args(), { env: quick });
+      const clock = new Clock(['run', ...args()], { env: quick });
       await clock.started();
-      clock.tap(BOB);
+      clock.write(`${BOB}\n`);
       await clock.waitFor((c) => c.lines().some((l) => / Bob {2}in$/.test(l)));
-      await clock.kill('SIGKILL');
+      await clock.stop('SIGKILL');
       writeFileSync(file, damagePage(readFileSync(file), page));
       const before = filesIn(data);
       expect(Object.keys(before)).toContain('badgeclock.db-wal');
-      const result = await cli(['run', ...args()]);
+      const result = await runCli(['run', ...args()], { env: QUIET });
       expect(result.code).toBe(1);
-      expect(messages(result.stderr)).toContain(file);
+      expect(logText(result.stderr)).toContain(file);
       expect(filesIn(data)).toEqual(before);
     },
   );
@@ -406,25 +404,25 @@ describe('the clock as a process across restarts', () => {
       });
 
       it('a full disk stops the clock with exit 1 naming the file; the tap it could not keep got no feedback; with space again it carries on', async () => {
-        const clock = new RunningClock(args(), { env: quick });
+        const clock = new Clock(['run', ...args()], { env: quick });
         await clock.started();
-        clock.tap(ALICE);
+        clock.write(`${ALICE}\n`);
         await clock.waitFor((c) => c.lines().some((l) => / Alice {2}in$/.test(l)));
         mount.fill();
-        clock.tap(BOB);
+        clock.write(`${BOB}\n`);
         expect(await clock.exited()).toBe(1);
-        expect(messages(clock.stderr)).toContain(
+        expect(logText(clock.stderr)).toContain(
           `the disk holding ${file} is full (database or disk is full). Free some space; no accepted tap was lost.`,
         );
         expect(clock.lines().some((l) => l.includes('Bob'))).toBe(false);
         unfill(mount);
-        const again = new RunningClock(args(), {
+        const again = new Clock(['run', ...args()], {
           env: { ...quick, BADGECLOCK_GUARD_SECONDS: '0' },
         });
         await again.started();
-        again.tap(ALICE);
+        again.write(`${ALICE}\n`);
         await again.waitFor((c) => c.lines().some((l) => / Alice {2}out /.test(l)));
-        expect(await again.kill('SIGTERM')).toBe(0);
+        expect(await again.stop('SIGTERM')).toBe(0);
         const store = Store.open(file, { readonly: true });
         expect(store.allSessions().map((s) => [s.card, s.status])).toEqual([[ALICE, 'out']]);
         expect(store.integrityCheck()).toBe('ok');
@@ -437,14 +435,12 @@ describe('the clock as a process across restarts', () => {
         store.close();
         mount.remountReadOnly();
         const before = filesIn(data);
-        const result = await cli(['run', ...args()]);
+        const result = await runCli(['run', ...args()], { env: QUIET });
         expect(result.code).toBe(1);
-        expect(messages(result.stderr)).toContain(
+        expect(logText(result.stderr)).toContain(
           `data directory ${data} is not writable (EROFS: read-only file system`,
         );
-        expect(messages(result.stderr)).toContain(
-          'set BADGECLOCK_DATA_DIR to a writable directory',
-        );
+        expect(logText(result.stderr)).toContain('set BADGECLOCK_DATA_DIR to a writable directory');
         expect(filesIn(data)).toEqual(before);
       });
     },
@@ -464,14 +460,12 @@ describe('the clock as a process across restarts', () => {
       chmodSync(dir.path, 0o755);
       chmodSync(data, 0o755);
       chmodSync(file, 0o644);
-      const status = await cli(['status', '--data-dir', data], { user: 'nobody' });
-      expect(messages(status.stderr)).toBe('');
+      const status = await runCli(['status', '--data-dir', data], { env: QUIET, user: 'nobody' });
+      expect(logText(status.stderr)).toBe('');
       expect(status.stdout).toContain('Open sessions: 1');
-      const report = await cli(
+      const report = await runCli(
         ['report', '--data-dir', data, '--from', '2026-03-23', '--to', '2026-03-23'],
-        {
-          user: 'nobody',
-        },
+        { env: QUIET, user: 'nobody' },
       );
       expect(report.code).toBe(0);
     },

@@ -11,6 +11,7 @@ import type {
   DirectoryLoaded,
   MinuteElapsed,
   Output,
+  TimeSyncChanged,
 } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import {
@@ -47,6 +48,10 @@ function at(isoWithOffset: string): number {
 function read(when: number, card: string, reader = 'door'): CardRead {
   return { type: 'cardRead', at: when, card, reader };
 }
+/** A read stamped with the monotonic clock as well, as the live readers stamp it. */
+function readMono(when: number, card: string, mono: number): CardRead {
+  return { ...read(when, card), mono };
+}
 function tick(when: number): MinuteElapsed {
   return { type: 'minuteElapsed', at: when };
 }
@@ -55,6 +60,9 @@ function started(when: number): ClockStarted {
 }
 function loaded(when: number, people: readonly Person[]): DirectoryLoaded {
   return { type: 'directoryLoaded', at: when, people };
+}
+function timeSync(when: number, synced: boolean, mono: number): TimeSyncChanged {
+  return { type: 'timeSyncChanged', at: when, synced, mono };
 }
 /** Every wall-clock minute boundary in [from, to]. */
 function ticks(from: number, to: number): MinuteElapsed[] {
@@ -212,6 +220,25 @@ describe('the sessions reducer', () => {
       expect(out).toEqual([tapped(when, ALICE, 'Alice'), clockedIn(when, ALICE, 'Alice')]);
     });
 
+    it("hours and today's hours are rounded to the microhour, also for a clock-out by alias on another reader", () => {
+      const morning = at('2026-03-23T08:59:00+01:00');
+      const lunch = at('2026-03-23T12:31:00+01:00');
+      const back = at('2026-03-23T13:02:00+01:00');
+      const evening = at('2026-03-23T17:04:00+01:00');
+      const { out } = replay([
+        directory(),
+        read(morning, ALICE),
+        // Out for lunch with the wedge reader: her decimal alias.
+        read(lunch, '0012345678', 'wedge'),
+        read(back, ALICE),
+        read(evening, ALICE),
+      ]);
+      expect(out.filter((o) => o.type === 'clock-out')).toEqual([
+        { ...clockedOut(lunch, ALICE, morning, 'Alice', 3.533333), reader: 'wedge' },
+        clockedOut(evening, ALICE, back, 'Alice', 4.033333, 7.566667),
+      ]);
+    });
+
     it("an alias is clocked under the person's own card id", () => {
       const inAt = at('2026-05-12T08:00:00+02:00');
       const outAt = at('2026-05-12T09:00:00+02:00');
@@ -348,7 +375,7 @@ describe('the sessions reducer', () => {
       expect(last).toEqual([autoOut(limit, ALICE, inAt, 'Alice', 'limit', 12)]);
     });
 
-    it('one tick closes several overdue sessions in the order they fell due, ties by card id', () => {
+    it('a restart closes several overdue sessions in the order they fell due, ties by card id', () => {
       // Restored after a night off, listed in no particular order.
       const session = (card: string, name: string, local: string) => {
         const when = at(local);
@@ -375,6 +402,24 @@ describe('the sessions reducer', () => {
         [CAROL, '22:00'],
       ]);
       expect(state.open.size).toBe(0);
+    });
+
+    it('one minute tick closes every session past its limit, in the order they fell due', () => {
+      const day = '2026-05-12T';
+      const { last, state } = replay([
+        directory(),
+        read(at(`${day}08:00:30+02:00`), CAROL),
+        read(at(`${day}08:00:10+02:00`), BOB),
+        read(at(`${day}09:00:00+02:00`), ALICE),
+        tick(at(`${day}20:01:00+02:00`)),
+      ]);
+      expect(
+        last.map((o) => (o.type === 'auto-out' ? [o.card, formatLocalTime(o.at, BERLIN)] : o)),
+      ).toEqual([
+        [BOB, '20:00'],
+        [CAROL, '20:00'],
+      ]);
+      expect([...state.open.keys()]).toEqual([ALICE]);
     });
 
     it('a daily cut-off earlier than the limit closes the session at the cut-off', () => {
@@ -539,6 +584,73 @@ describe('the sessions reducer', () => {
         requests: 1,
       });
       expect(step).toEqual({ state: before, out: [] });
+    });
+  });
+
+  describe('honest time', () => {
+    it('taps on an unsynchronised clock are marked, then corrected from the monotonic clock when it syncs', () => {
+      // The Pi booted believing it is 1970-01-01 (no battery clock). Bob taps in 10 s after boot and
+      // out 1 h later; NTP sets the clock 2 h after boot, to 10:00 on 2026-03-23.
+      const stale = 0;
+      const real = at('2026-03-23T10:00:00+01:00');
+      const { out, state } = replay([
+        directory(),
+        timeSync(stale, false, 0),
+        readMono(stale + 10_000, BOB, 10_000),
+        readMono(stale + 3_610_000, BOB, 3_610_000),
+        timeSync(real, true, 7_200_000),
+      ]);
+      expect(out.filter((o) => o.type === 'clock-in' || o.type === 'clock-out')).toEqual([
+        expect.objectContaining({ type: 'clock-in', unsynced: true }),
+        expect.objectContaining({ type: 'clock-out', unsynced: true, hours: 1 }),
+      ]);
+      const session = out.find((o) => o.type === 'clock-in');
+      expect(out.at(-1)).toEqual({
+        type: 'correctTimes',
+        at: real,
+        sessions: [
+          {
+            session: session?.type === 'clock-in' ? session.session : '',
+            card: BOB,
+            inAt: real - 7_190_000,
+            outAt: real - 3_590_000,
+          },
+        ],
+      });
+      expect(state.timeSynced).toBe(true);
+    });
+
+    it('an open session taken before the sync gets its corrected clock-in', () => {
+      const real = at('2026-03-23T10:00:00+01:00');
+      const { state } = replay([
+        directory(),
+        timeSync(0, false, 0),
+        readMono(5_000, BOB, 5_000),
+        timeSync(real, true, 65_000),
+      ]);
+      expect(state.open.get(BOB)?.inAt).toBe(real - 60_000);
+    });
+
+    it('a wall-clock jump between in and out never gives a negative or absurd duration', () => {
+      const t0 = at('2026-03-23T09:00:00+01:00');
+      // Someone sets the clock back 3 hours while Bob is in; 30 minutes really pass.
+      const back = replay([
+        directory(),
+        readMono(t0, BOB, 1_000),
+        readMono(t0 - 3 * HOUR + 30 * MINUTE, BOB, 1_801_000),
+      ]);
+      expect(back.out.at(-1)).toMatchObject({
+        type: 'clock-out',
+        hours: 0.5,
+        at: t0 + 30 * MINUTE,
+      });
+      // And forward by a day: still 30 minutes.
+      const ahead = replay([
+        directory(),
+        readMono(t0, BOB, 1_000),
+        readMono(t0 + 24 * HOUR + 30 * MINUTE, BOB, 1_801_000),
+      ]);
+      expect(ahead.out.at(-1)).toMatchObject({ type: 'clock-out', hours: 0.5 });
     });
   });
 

@@ -19,13 +19,7 @@ import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer, restoreState, sessionId } from '../streams/sessions';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/drivers/store/schema';
 import { Store, StoreError } from '../src/drivers/store/store';
-import {
-  cli,
-  killLeftoverClocks,
-  messages,
-  requireBuiltCli,
-  RunningClock,
-} from './support/store-cli';
+import { Clock, killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
 import {
   connectionOf,
   damagePage,
@@ -45,6 +39,8 @@ import { mountTmpfs, tmpfsAvailable, unfill, type Tmpfs } from './support/store-
 const T0 = Date.parse('2026-03-23T08:00:00Z');
 const rules = defaultRules('UTC');
 const restored = (store: Store) => restoreState(store.snapshot(T0 + 1000 * HOUR));
+/** The environment of every command here: no asking timedatectl. */
+const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
 const ALICE = 'A11CE000';
 const BOB = 'B0B0B0B0';
 
@@ -564,7 +560,7 @@ describe('the status and backup commands', () => {
     await killLeftoverClocks();
     dir.remove();
   });
-  const fast = { BADGECLOCK_GUARD_SECONDS: '0', BADGECLOCK_DEBOUNCE_SECONDS: '0' };
+  const fast = { ...QUIET, BADGECLOCK_GUARD_SECONDS: '0', BADGECLOCK_DEBOUNCE_SECONDS: '0' };
 
   it('status prints the open sessions with since and for how long, the outbox depth and age, the last tap and the database size', async () => {
     const now = Date.now();
@@ -585,8 +581,10 @@ describe('the status and backup commands', () => {
     store.markDone([firstKey], now - HOUR);
     const depth = store.depth();
     store.close();
-    const result = await cli(['status', '--data-dir', data, '--tz', 'Europe/Berlin']);
-    expect(messages(result.stderr)).toBe('');
+    const result = await runCli(['status', '--data-dir', data, '--tz', 'Europe/Berlin'], {
+      env: QUIET,
+    });
+    expect(logText(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const local = (at: number) =>
       new Intl.DateTimeFormat('sv-SE', {
@@ -609,7 +607,7 @@ describe('the status and backup commands', () => {
 
   it('status on an empty store says so', async () => {
     Store.open(file).close();
-    const result = await cli(['status', '--data-dir', data]);
+    const result = await runCli(['status', '--data-dir', data], { env: QUIET });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Open sessions: 0\n');
     expect(result.stdout).toContain('Outbox: empty\n');
@@ -617,24 +615,24 @@ describe('the status and backup commands', () => {
   });
 
   it('status without a database exits 1 saying what to do, and creates nothing', async () => {
-    const result = await cli(['status', '--data-dir', data]);
+    const result = await runCli(['status', '--data-dir', data], { env: QUIET });
     expect(result.code).toBe(1);
-    expect(messages(result.stderr)).toContain(`no database at ${file} yet`);
+    expect(logText(result.stderr)).toContain(`no database at ${file} yet`);
     expect(existsSync(data)).toBe(false);
   });
 
   it('backup FILE, taken while the clock runs, opens as a store holding the same sessions', async () => {
-    const clock = new RunningClock(['--data-dir', data, '--tz', 'UTC'], { env: fast });
+    const clock = new Clock(['run', '--data-dir', data, '--tz', 'UTC'], { env: fast });
     try {
       await clock.started();
-      clock.tap(ALICE);
-      clock.tap(BOB);
+      clock.write(`${ALICE}\n`);
+      clock.write(`${BOB}\n`);
       await clock.waitFor((c) => c.lines().filter((l) => / in$/.test(l)).length === 2);
-      clock.tap(ALICE);
+      clock.write(`${ALICE}\n`);
       await clock.waitFor((c) => c.lines().some((l) => l.includes(' out ')));
       const copy = join(dir.path, 'backup.db');
-      const result = await cli(['backup', copy, '--data-dir', data]);
-      expect(messages(result.stderr)).toBe('');
+      const result = await runCli(['backup', copy, '--data-dir', data], { env: QUIET });
+      expect(logText(result.stderr)).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toBe(`backup of ${file} written to ${copy}\n`);
       const backup = Store.open(copy, { readonly: true });
@@ -648,15 +646,15 @@ describe('the status and backup commands', () => {
       backup.close();
       live.close();
     } finally {
-      await clock.kill('SIGTERM');
+      await clock.stop('SIGTERM');
     }
   });
 
   it('backup into a directory that does not exist fails with exit 1 naming the file', async () => {
     Store.open(file).close();
     const copy = join(dir.path, 'missing', 'backup.db');
-    const result = await cli(['backup', copy, '--data-dir', data]);
+    const result = await runCli(['backup', copy, '--data-dir', data], { env: QUIET });
     expect(result.code).toBe(1);
-    expect(messages(result.stderr)).toContain(`backup to ${copy} failed`);
+    expect(logText(result.stderr)).toContain(`backup to ${copy} failed`);
   });
 });

@@ -1,8 +1,14 @@
 /** Runs the built CLI as a real process, bounded in time, and waits for what it prints. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const CLI = resolve(__dirname, '../../dist/src/cli.js');
+
+/** Fails early, with what to do, when `npm run build` has not been run. */
+export function requireBuiltCli(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+}
 
 /** The messages of the JSON log lines on stderr (plain lines are kept as they are). */
 export function logText(stderr: string): string {
@@ -26,13 +32,25 @@ export interface Result {
   readonly stderr: string;
 }
 
-/** Runs to completion (stdin closed at once unless given), killed after `timeoutMs`. */
+/**
+ * Runs to completion (stdin closed at once unless given), killed after `timeoutMs`;
+ * as another `user` through runuser (root only) when given.
+ */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    input?: string;
+    timeoutMs?: number;
+    user?: string;
+  } = {},
 ): Promise<Result> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const command = [process.execPath, CLI, ...args];
+    const [file = '', ...rest] =
+      options.user === undefined ? command : ['runuser', '-u', options.user, '--', ...command];
+    const child = spawn(file, rest, {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, TZ: 'UTC', ...options.env },
     });
@@ -49,6 +67,13 @@ export function runCli(
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+const running = new Set<Clock>();
+
+/** Kills every clock a test left running (a failed assertion skips its own stop). */
+export async function killLeftoverClocks(): Promise<void> {
+  await Promise.all([...running].map((clock) => clock.stop('SIGKILL')));
 }
 
 /** A long-running clock: write lines, wait for output, stop it. */
@@ -71,12 +96,24 @@ export class Clock {
     this.child.stderr.setEncoding('utf8').on('data', (c: string) => (this.stderr += c));
     this.child.stdin.on('error', () => undefined);
     this.killer = setTimeout(() => this.child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    running.add(this);
     this.closed = new Promise((done) =>
       this.child.on('close', (code) => {
         clearTimeout(this.killer);
+        running.delete(this);
         done(code);
       }),
     );
+  }
+
+  /** Resolves once the clock has opened its store and listens for cards. */
+  started(): Promise<void> {
+    return this.waitFor((clock) => logText(clock.stderr).includes('badgeclock 0.'));
+  }
+
+  /** Lines of console feedback printed so far. */
+  lines(): string[] {
+    return this.stdout.split('\n').filter((line) => line !== '');
   }
 
   write(text: string | Buffer): void {
