@@ -157,6 +157,41 @@ describe('the store driver', () => {
     expect(changes.map((c) => c.depth)).toEqual([0, 2, 1, 3]);
   });
 
+  it('with a full head, new entries change only the depth until some are marked done', () => {
+    const driver = makeStoreDriver(store, () => now, 2);
+    const commits$ = new Subject<Commit>();
+    const committed$ = driver.commit(commits$);
+    const changes: OutboxChanged[] = [];
+    subscriptions.push(
+      driver
+        .outbox(committed$)
+        .subscribe({ next: (change) => changes.push(change), error: failed }),
+    );
+    subscriptions.push(committed$.subscribe({ error: failed }));
+    const reads = jest.spyOn(store, 'pending');
+    const step = stepper();
+    commits$.next(step(read(T0, ALICE))); // card:ALICE, open:ALICE: the head is full
+    commits$.next(step(read(T0 + HOUR, BOB)));
+    commits$.next(step(read(T0 + 2 * HOUR, CAROL)));
+    expect(changes.map((c) => c.depth)).toEqual([0, 2, 4, 6]);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(changes[3]?.head).toBe(changes[1]?.head);
+    expect(changes[3]?.head).toEqual(
+      store
+        .pending()
+        .slice(0, 2)
+        .map((p) => p.entry),
+    );
+    const keys = changes[3]?.head.map((e) => e.key) ?? [];
+    commits$.next(toCommit([{ type: 'markDone', at: T0 + 3 * HOUR, keys }]));
+    expect(changes[4]?.depth).toBe(4);
+    expect(changes[4]?.head.map((e) => e.key)).toEqual([
+      `card:${BOB}`,
+      `open:${sessionId(BOB, T0 + HOUR)}`,
+    ]);
+    reads.mockRestore();
+  });
+
   it('a commit that fails errors the stream with a StoreError; it is not emitted and nothing after it is stored', () => {
     const driver = makeStoreDriver(store, () => now);
     const commits$ = new Subject<Commit>();

@@ -33,19 +33,31 @@ export function makeStoreDriver(store: Store, now: () => number, batchSize = 500
         share(),
       ),
     outbox: (committed$) =>
-      committed$.pipe(
-        filter(
-          (commit) =>
-            commit.outbox.length > 0 ||
-            commit.commands.some((command) => command.type === 'markDone'),
-        ),
-        startWith(null),
-        map((): OutboxChanged => ({
-          type: 'outboxChanged',
-          at: now(),
-          head: store.pending(batchSize).map((pending) => pending.entry),
-          depth: store.depth(),
-        })),
-      ),
+      defer(() => {
+        let last: OutboxChanged | null = null;
+        const marksDone = (commit: Commit): boolean =>
+          commit.commands.some((command) => command.type === 'markDone');
+        return committed$.pipe(
+          filter((commit) => commit.outbox.length > 0 || marksDone(commit)),
+          startWith(null),
+          map((commit): OutboxChanged => {
+            // Entries are immutable and new ones join the tail: a full head stays the head
+            // until some are marked done. During an outage with a backlog, a tap then costs
+            // a count, not a re-read of a whole batch.
+            const headStays =
+              commit !== null && last?.head.length === batchSize && !marksDone(commit);
+            last = {
+              type: 'outboxChanged',
+              at: now(),
+              head:
+                headStays && last !== null
+                  ? last.head
+                  : store.pending(batchSize).map((pending) => pending.entry),
+              depth: store.depth(),
+            };
+            return last;
+          }),
+        );
+      }),
   };
 }
