@@ -60,9 +60,13 @@ function life(dataDir: string, mode: Mode, rng: () => number): Promise<Shown[]> 
     child.stderr.on('data', (chunk: string) => {
       if (!started && chunk.includes('badgeclock ')) {
         started = true;
+        // Distinct cards in one life: two taps of one card in the same millisecond would be two
+        // real taps with the same (at, card), indistinguishable from a tap stored twice.
         const taps = 1 + Math.floor(rng() * 8);
+        const deck = [...CARDS];
         for (let i = 0; i < taps; i++) {
-          child.stdin.write(`${CARDS[Math.floor(rng() * CARDS.length)] ?? ''}\n`);
+          const [card = ''] = deck.splice(Math.floor(rng() * deck.length), 1);
+          child.stdin.write(`${card}\n`);
         }
         // External kill a few milliseconds in: during the taps, their commits or their feedback.
         setTimeout(() => child.kill('SIGKILL'), Math.floor(rng() * 120));
