@@ -76,7 +76,17 @@ function fail(message: string, code: number): never {
 
 /** Loads the config or exits 2 naming every problem. */
 function configOrExit(options: ConfigOptions): Config {
-  const result = loadConfig({
+  const result = configOf(options);
+  if (result.ok) return result.config;
+  const n = result.errors.length;
+  fail(
+    `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${result.errors.map((e) => `  - ${e}`).join('\n')}`,
+    EXIT_BAD_INPUT,
+  );
+}
+
+function configOf(options: ConfigOptions): ReturnType<typeof loadConfig> {
+  return loadConfig({
     configFile: options.config,
     env: process.env,
     flags: {
@@ -88,12 +98,6 @@ function configOrExit(options: ConfigOptions): Config {
       unknownCards: options.unknownCards,
     },
   });
-  if (result.ok) return result.config;
-  const n = result.errors.length;
-  fail(
-    `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${result.errors.map((e) => `  - ${e}`).join('\n')}`,
-    EXIT_BAD_INPUT,
-  );
 }
 
 /** Opens the store or exits 1 with what to do; the file is never touched on failure. */
@@ -387,10 +391,26 @@ withConfigOptions(
   program
     .command('doctor')
     .description(
-      'check configuration, data directory, store, key file, sheet, reader and clock; each with a fix',
+      'check configuration, data directory, store, key file, sheet, reader, buzzer/LEDs and clock; each with a fix',
     ),
 ).action(async (options: ConfigOptions) => {
-  const config = configOrExit(options);
+  const loaded = configOf(options);
+  if (!loaded.ok) {
+    // The first check failed, and every other one needs a valid configuration.
+    const n = loaded.errors.length;
+    process.stdout.write(
+      `${formatChecks([
+        {
+          name: 'configuration',
+          ok: false,
+          detail: `${n} problem${n === 1 ? '' : 's'}:\n${loaded.errors.map((e) => `    - ${e}`).join('\n')}`,
+          fix: 'correct each setting named above (README, "Configuration"), then run doctor again',
+        },
+      ])}\nThe other checks need a valid configuration.\n`,
+    );
+    process.exit(EXIT_BAD_INPUT);
+  }
+  const config = loaded.config;
   const sheets = sheetsClientOf(config, () => undefined);
   const checks = await runDoctor(config, {
     sheets,

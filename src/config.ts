@@ -143,6 +143,35 @@ export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** Levenshtein distance, case-insensitive: how far a typo is from a known name. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      row.push(
+        Math.min(
+          (previous[j] ?? 0) + 1,
+          (row[j - 1] ?? 0) + 1,
+          (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1),
+        ),
+      );
+    }
+    previous = row;
+  }
+  return previous[y.length] ?? 0;
+}
+
+/** "did you mean X?" for a near miss, else the list of known names. */
+function suggest(name: string, known: readonly string[]): string {
+  const [best] = [...known].sort((a, b) => distance(name, a) - distance(name, b));
+  return best !== undefined && distance(name, best) <= Math.max(2, Math.floor(best.length / 4))
+    ? `did you mean ${best}?`
+    : `known: ${known.join(', ')}`;
+}
+
 /** Environment variables that are not config keys but are allowed. */
 const OTHER_ENV = new Set(['BADGECLOCK_CONFIG', 'BADGECLOCK_LOG_LEVEL']);
 
@@ -200,7 +229,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     if (!name.startsWith('BADGECLOCK_') || value === undefined || OTHER_ENV.has(name)) continue;
     const key = keys.find((k) => envName(k) === name);
     if (key === undefined) {
-      errors.push(`${name}: unknown setting (known: ${keys.map(envName).join(', ')})`);
+      errors.push(`${name}: unknown setting (${suggest(name, keys.map(envName))})`);
       continue;
     }
     raw[key] = fromText(key, value);
@@ -222,7 +251,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          errors.push(`${key} (${file}): unknown setting (known: ${keys.join(', ')})`);
+          errors.push(`${key} (${file}): unknown setting (${suggest(key, keys)})`);
         }
         continue;
       }

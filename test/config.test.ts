@@ -235,22 +235,30 @@ describe('configuration', () => {
       ]);
     });
 
-    it('an unknown key in the file, listing the known ones', () => {
+    it('an unknown key in the file that is a typo, naming the key it is close to', () => {
       const file = writeJson('clock.json', { guardSecnds: 5 });
+      expect(errorsOf({ configFile: file })).toEqual([
+        `guardSecnds (${file}): unknown setting (did you mean guardSeconds?)`,
+      ]);
+    });
+
+    it('an unknown key far from every known one, listing the known ones', () => {
+      const file = writeJson('clock.json', { colour: 'blue' });
       expect(errorsOf({ configFile: file })).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^guardSecnds \\(${escape(file)}\\): unknown setting \\(known: tz, reader, .*guardSeconds`,
+            `^colour \\(${escape(file)}\\): unknown setting \\(known: tz, reader, .*guardSeconds`,
           ),
         ),
       ]);
     });
 
-    it('an unknown BADGECLOCK_ variable, listing the known ones', () => {
+    it('an unknown BADGECLOCK_ variable that is a typo, naming the variable it is close to', () => {
       expect(errorsOf({ env: { BADGECLOCK_GUARD_SECS: '5' } })).toEqual([
-        expect.stringMatching(
-          /^BADGECLOCK_GUARD_SECS: unknown setting \(known: BADGECLOCK_TZ, .*BADGECLOCK_GUARD_SECONDS/,
-        ),
+        'BADGECLOCK_GUARD_SECS: unknown setting (did you mean BADGECLOCK_GUARD_SECONDS?)',
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_COLOUR: 'blue' } })).toEqual([
+        expect.stringMatching(/^BADGECLOCK_COLOUR: unknown setting \(known: BADGECLOCK_TZ, /),
       ]);
     });
 

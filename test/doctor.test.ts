@@ -253,6 +253,22 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
     BADGECLOCK_SPREADSHEET_ID: sheet,
   });
 
+  it('reports an invalid configuration as its first check, naming each problem, and exits 2', async () => {
+    const result = await runCli(['doctor'], {
+      env: {
+        BADGECLOCK_DATA_DIR: join(dir(), 'data'),
+        BADGECLOCK_GUARD_SECS: '5',
+        BADGECLOCK_TZ: 'Mars/Base',
+      },
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(
+      /^✖ configuration: 2 problems:\n {4}- BADGECLOCK_GUARD_SECS: unknown setting \(did you mean BADGECLOCK_GUARD_SECONDS\?\)\n {4}- tz \(BADGECLOCK_TZ\): .*\n {4}fix: correct each setting named above/,
+    );
+    expect(result.stdout).toContain('The other checks need a valid configuration.');
+  });
+
   it('passes a sheet shared as Editor without changing it, and says which tabs the clock will add', async () => {
     const account = server.serviceAccount(dir());
     server.createSpreadsheet('sharedSheet0001', [account.email]);
