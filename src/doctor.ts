@@ -141,7 +141,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
             ? {
                 name: 'spreadsheet',
                 ok: true,
-                detail: `${named} is reachable and ${account} can edit it${notes.length === 0 ? '' : `; ${notes.join('; ')}`}`,
+                detail: `${named} is reachable and ${sheet.writeConfirmed ? `${account} can edit it` : `readable by ${account} (edit access not confirmed: the server refused the no-op title update)`}${notes.length === 0 ? '' : `; ${notes.join('; ')}`}`,
               }
             : {
                 name: 'spreadsheet',

@@ -289,6 +289,21 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
     expect(server.title('sharedSheet0001')).toBe('Sheet sharedSheet0001');
   });
 
+  it('passes a server that will not take the no-op title update (400), saying edit access is not confirmed', async () => {
+    const account = server.serviceAccount(dir());
+    server.createSpreadsheet('standInSheet001', [account.email]);
+    // The read goes through; the title update is refused as a bad request.
+    server.fail({ delayMs: 0 }, { status: 400 });
+    const result = await runCli(['doctor'], {
+      env: envFor(account, 'standInSheet001'),
+      timeoutMs: 20_000,
+    });
+    expect(result.stdout).toContain(
+      `✔ spreadsheet: "Sheet standInSheet001" (standInSheet001) is reachable and readable by ${account.email} (edit access not confirmed: the server refused the no-op title update)`,
+    );
+    expect(result.code).toBe(0);
+  });
+
   it('fails a sheet shared read-only, or not at all, naming the account to add as Editor', async () => {
     const account = server.serviceAccount(dir());
     server.createSpreadsheet('viewerSheet0001', [], [account.email]);

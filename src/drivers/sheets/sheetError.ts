@@ -10,6 +10,8 @@ export class SheetError extends Error {
     message: string,
     readonly kind: SheetErrorKind,
     readonly retryAfterMs: number | null = null,
+    /** The HTTP status of a refused request (4xx), when there was one. */
+    readonly status: number | null = null,
   ) {
     super(message);
     this.name = 'SheetError';
@@ -120,6 +122,8 @@ export function classify(error: unknown, context: Context): SheetError {
     return new SheetError(
       `the Sheets API refused a request to ${sheet} (${status}: ${message})`,
       'final',
+      null,
+      status,
     );
   }
   return new SheetError(`unexpected error talking to the Sheets API: ${message}`, 'retry');

@@ -79,6 +79,8 @@ export interface SheetsClient {
 
 export interface SheetCheck {
   readonly title: string;
+  /** False when the server would not take the no-op write that proves edit access. */
+  readonly writeConfirmed: boolean;
   /** Tabs the clock will create on its first start. */
   readonly missingTabs: readonly string[];
   /** Header changes that stop the clock's writes (moved or removed columns). */
@@ -308,18 +310,32 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         requestOptions,
       ),
     );
-    const title = got.data.properties?.title ?? '';
-    await call((a) =>
-      a.spreadsheets.batchUpdate(
-        {
-          spreadsheetId,
-          requestBody: {
-            requests: [{ updateSpreadsheetProperties: { properties: { title }, fields: 'title' } }],
-          },
-        },
-        requestOptions,
-      ),
-    );
+    const known = got.data.properties?.title;
+    const title = known ?? '';
+    // Without the title there is nothing to set it back to: never risk renaming the sheet.
+    let writable = false;
+    if (typeof known === 'string') {
+      try {
+        await call((a) =>
+          a.spreadsheets.batchUpdate(
+            {
+              spreadsheetId,
+              requestBody: {
+                requests: [
+                  { updateSpreadsheetProperties: { properties: { title }, fields: 'title' } },
+                ],
+              },
+            },
+            requestOptions,
+          ),
+        );
+        writable = true;
+      } catch (error) {
+        // A 403 is the answer (no edit right). A 400 means the server did not take the no-op
+        // request itself (a Sheets-compatible stand-in): write access is then not confirmed.
+        if (!(error instanceof SheetError && error.status === 400)) throw error;
+      }
+    }
     const existing = new Set((got.data.sheets ?? []).map((t) => t.properties?.title ?? ''));
     const present = TABS.filter((tab) => existing.has(tab.title));
     const headers =
@@ -335,6 +351,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     });
     return {
       title,
+      writeConfirmed: writable,
       missingTabs: TABS.filter((tab) => !existing.has(tab.title)).map((tab) => tab.title),
       headerErrors,
       headerWarnings,
