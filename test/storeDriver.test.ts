@@ -52,6 +52,21 @@ describe('the store driver', () => {
     };
   }
 
+  /** Commits go in through the driver; the outbox listens to what it committed, as in the app. */
+  function outboxLoop(batchSize?: number): { commits$: Subject<Commit>; changes: OutboxChanged[] } {
+    const driver = makeStoreDriver(store, () => now, batchSize);
+    const commits$ = new Subject<Commit>();
+    const committed$ = driver.commit(commits$);
+    const changes: OutboxChanged[] = [];
+    subscriptions.push(
+      driver
+        .outbox(committed$)
+        .subscribe({ next: (change) => changes.push(change), error: failed }),
+    );
+    subscriptions.push(committed$.subscribe({ error: failed }));
+    return { commits$, changes };
+  }
+
   it('emits each commit only once it is in the database, in order', () => {
     const driver = makeStoreDriver(store, () => now);
     const commits$ = new Subject<Commit>();
@@ -129,16 +144,7 @@ describe('the store driver', () => {
   });
 
   it('the outbox emits again after commits that add entries or mark some done, and not after others', () => {
-    const driver = makeStoreDriver(store, () => now);
-    const commits$ = new Subject<Commit>();
-    const committed$ = driver.commit(commits$);
-    const changes: OutboxChanged[] = [];
-    subscriptions.push(
-      driver
-        .outbox(committed$)
-        .subscribe({ next: (change) => changes.push(change), error: failed }),
-    );
-    subscriptions.push(committed$.subscribe({ error: failed }));
+    const { commits$, changes } = outboxLoop();
     expect(changes.map((c) => c.depth)).toEqual([0]);
     const step = stepper();
     commits$.next(step(read(T0, ALICE)));
@@ -158,16 +164,7 @@ describe('the store driver', () => {
   });
 
   it('with a full head, new entries change only the depth until some are marked done', () => {
-    const driver = makeStoreDriver(store, () => now, 2);
-    const commits$ = new Subject<Commit>();
-    const committed$ = driver.commit(commits$);
-    const changes: OutboxChanged[] = [];
-    subscriptions.push(
-      driver
-        .outbox(committed$)
-        .subscribe({ next: (change) => changes.push(change), error: failed }),
-    );
-    subscriptions.push(committed$.subscribe({ error: failed }));
+    const { commits$, changes } = outboxLoop(2);
     const reads = jest.spyOn(store, 'pending');
     const step = stepper();
     commits$.next(step(read(T0, ALICE))); // card:ALICE, open:ALICE: the head is full
