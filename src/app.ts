@@ -140,7 +140,8 @@ export function clockApp(
       ? EMPTY
       : makeTimeSyncSource({
           check: io.timeSynced,
-          intervalMs: 30_000,
+          intervalMs: config.timeSyncSeconds * 1000,
+          log: io.log,
           scheduler: io.scheduler,
           mono: io.mono ?? (() => io.scheduler.now()),
         });

@@ -13,7 +13,8 @@ import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../str
 import { clockApp, loadMfrc522Driver, spiSpecOf, type SheetDriver } from './app';
 import { loadConfig, rulesOf, type Config } from './config';
 import { makeLog, type Level } from './log';
-import { formatChecks, runDoctor, timedatectlSynchronised } from './doctor';
+import { formatChecks, runDoctor } from './doctor';
+import { timeSyncCheckOf } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
@@ -165,6 +166,7 @@ withConfigOptions(
       process.stdout.write('Type or scan a card id and press Enter; Ctrl-C stops the clock.\n');
     }
     const sheet = sheetDriverOf(config);
+    const timeSyncCheck = timeSyncCheckOf(config);
     const stop$ = new Subject<void>();
     const app$ = clockApp(
       config,
@@ -176,7 +178,7 @@ withConfigOptions(
         scheduler: asyncScheduler,
         json: options.json === true,
         mono: () => performance.now(),
-        ...(config.timeSync === 'timedatectl' ? { timeSynced: timedatectlSynchronised } : {}),
+        ...(timeSyncCheck === undefined ? {} : { timeSynced: timeSyncCheck }),
       },
       sheet,
       stop$,
@@ -348,7 +350,8 @@ withConfigOptions(
     ),
 ).action(async (options: ConfigOptions) => {
   const config = configOrExit(options);
-  const synced = config.timeSync === 'off' ? true : await timedatectlSynchronised();
+  const check = timeSyncCheckOf(config);
+  const synced = check === undefined ? true : await check();
   const store = storeOrExit(config, true);
   const status = store.status();
   store.close();
@@ -381,7 +384,7 @@ withConfigOptions(
       : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTime(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
   );
   lines.push(
-    `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : 'cannot tell (no timedatectl)'}`,
+    `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : `cannot tell (${config.timeSync === 'command' ? 'the check did not exit 0 or 1' : 'no timedatectl'})`}`,
   );
   lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -88,7 +88,9 @@ export const configSchema = z.strictObject({
     .default('https://sheets.googleapis.com/'),
   sheetsTimeoutSeconds: z.number().gt(0).max(600).default(30),
   sheetBatchSize: z.number().int().min(1).max(500).default(500),
-  timeSync: z.enum(['timedatectl', 'off']).default('timedatectl'),
+  timeSync: z.enum(['timedatectl', 'command', 'off']).default('timedatectl'),
+  timeSyncCommand: z.string().trim().min(1).optional(),
+  timeSyncSeconds: z.number().int().min(1).max(3600).default(30),
   ...gpioConfigShape,
 });
 
@@ -126,6 +128,8 @@ const kinds: Record<Key, Kind> = {
   sheetsTimeoutSeconds: 'number',
   sheetBatchSize: 'number',
   timeSync: 'string',
+  timeSyncCommand: 'string',
+  timeSyncSeconds: 'number',
   gpioChip: 'string',
   buzzerGpio: 'number',
   greenLedGpio: 'number',
@@ -268,6 +272,15 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   ) {
     errors.push(
       `keyFile (${origin.spreadsheetId ?? 'default'}): a spreadsheet id is set but no service-account key file; set BADGECLOCK_KEY_FILE`,
+    );
+  }
+  if (
+    parsed.success &&
+    parsed.data.timeSync === 'command' &&
+    parsed.data.timeSyncCommand === undefined
+  ) {
+    errors.push(
+      `timeSyncCommand (${origin.timeSync ?? 'default'}): timeSync is "command" but no command is set; set BADGECLOCK_TIME_SYNC_COMMAND (exit 0: synchronised, 1: not yet)`,
     );
   }
   if (parsed.success) {

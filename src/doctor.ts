@@ -2,10 +2,10 @@
  * `badgeclock doctor`: checks of everything the clock needs, each a pass or
  * fail line with the fix. Read-only: it never changes the store or the sheet.
  */
-import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config';
+import { timeSyncCheckOf } from './drivers/clock/timeSync';
 import { checkGpio } from './drivers/feedback/gpio/gpioFeedbackDriver';
 import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
@@ -170,23 +170,33 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
   checks.push(...(await readerChecks(config, deps)));
   checks.push(gpioCheck(config, deps));
 
-  const synced =
-    config.timeSync === 'off' && deps.clockSynchronised === undefined
-      ? 'off'
-      : await (deps.clockSynchronised ?? timedatectlSynchronised)();
+  const check = deps.clockSynchronised ?? timeSyncCheckOf(config);
+  const synced = check === undefined ? 'off' : await check();
+  const how =
+    config.timeSync === 'command' ? `timeSyncCommand: ${config.timeSyncCommand ?? ''}` : 'NTP';
   checks.push(
     synced === true
-      ? { name: 'system clock', ok: true, detail: 'synchronised (NTP)' }
+      ? { name: 'system clock', ok: true, detail: `synchronised (${how})` }
       : synced === false
         ? {
             name: 'system clock',
             ok: false,
             detail: 'not synchronised: taps are stored but their times may be wrong',
-            fix: 'connect the network and enable time sync: sudo timedatectl set-ntp true',
+            fix:
+              config.timeSync === 'command'
+                ? `connect the network; "${config.timeSyncCommand ?? ''}" must exit 0 once the clock is synchronised`
+                : 'connect the network and enable time sync: sudo timedatectl set-ntp true',
           }
         : synced === 'off'
           ? { name: 'system clock', ok: 'skip', detail: 'not checked (timeSync is off)' }
-          : { name: 'system clock', ok: 'skip', detail: 'cannot tell (no timedatectl here)' },
+          : {
+              name: 'system clock',
+              ok: 'skip',
+              detail:
+                config.timeSync === 'command'
+                  ? `cannot tell: "${config.timeSyncCommand ?? ''}" did not exit 0 or 1`
+                  : 'cannot tell (no timedatectl here)',
+            },
   );
   return checks;
 }
@@ -283,25 +293,6 @@ async function readerChecks(config: Config, deps: DoctorDeps): Promise<Check[]> 
         },
   );
   return checks;
-}
-
-/** `timedatectl show -p NTPSynchronized --value`: yes/no, or null where there is no systemd. */
-export function timedatectlSynchronised(): Promise<boolean | null> {
-  return new Promise((resolve) => {
-    execFile(
-      'timedatectl',
-      ['show', '-p', 'NTPSynchronized', '--value'],
-      { timeout: 5000 },
-      (error, stdout) => {
-        if (error !== null) {
-          resolve(null);
-          return;
-        }
-        const value = stdout.trim();
-        resolve(value === 'yes' ? true : value === 'no' ? false : null);
-      },
-    );
-  });
 }
 
 /** The report a person reads: one line per check, the fix under each failure. */

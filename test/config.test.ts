@@ -64,6 +64,7 @@ describe('configuration', () => {
         sheetsTimeoutSeconds: 30,
         sheetBatchSize: 500,
         timeSync: 'timedatectl',
+        timeSyncSeconds: 30,
         gpioChip: 'gpiochip0',
         gpioActive: 'high',
         configFile: null,
@@ -210,6 +211,12 @@ describe('configuration', () => {
     it('a bad daily cut-off', () => {
       expect(errorsOf({ env: { BADGECLOCK_DAILY_CUTOFF: '24:00' } })).toEqual([
         'dailyCutoff (BADGECLOCK_DAILY_CUTOFF): expected a local time "HH:mm", e.g. "23:00", got "24:00"',
+      ]);
+    });
+
+    it('a time-sync command asked for but not given', () => {
+      expect(errorsOf({ env: { BADGECLOCK_TIME_SYNC: 'command' } })).toEqual([
+        'timeSyncCommand (BADGECLOCK_TIME_SYNC): timeSync is "command" but no command is set; set BADGECLOCK_TIME_SYNC_COMMAND (exit 0: synchronised, 1: not yet)',
       ]);
     });
 

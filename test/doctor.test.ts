@@ -117,6 +117,28 @@ describe('badgeclock doctor', () => {
     );
   });
 
+  it('asks a configured time-sync command, and names it in the fix', async () => {
+    const config = (command: string) =>
+      configOf({ BADGECLOCK_TIME_SYNC: 'command', BADGECLOCK_TIME_SYNC_COMMAND: command }, dir());
+    const checks = async (command: string) =>
+      (await runDoctor(config(command), {}))
+        .filter((check) => check.name === 'system clock')
+        .map((check) => ({ ok: check.ok, detail: check.detail, fix: check.fix }));
+    expect(await checks('exit 0')).toEqual([
+      { ok: true, detail: 'synchronised (timeSyncCommand: exit 0)', fix: undefined },
+    ]);
+    expect(await checks('exit 1')).toEqual([
+      {
+        ok: false,
+        detail: 'not synchronised: taps are stored but their times may be wrong',
+        fix: 'connect the network; "exit 1" must exit 0 once the clock is synchronised',
+      },
+    ]);
+    expect(await checks('exit 7')).toEqual([
+      { ok: 'skip', detail: 'cannot tell: "exit 7" did not exit 0 or 1', fix: undefined },
+    ]);
+  });
+
   it('checks the buzzer and LEDs: the chip and gpioset, or what is missing, without setting a line', async () => {
     const gpioset = fakeGpioset(dir(), '1.6.3');
     const env = {
