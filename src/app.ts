@@ -42,6 +42,7 @@ import { gpioFeedbackConfigured, gpioFeedbackOptions } from './drivers/feedback/
 import { makeGpioFeedbackDriver } from './drivers/feedback/gpio/gpioFeedbackDriver';
 import { makeKeyboardReader } from './drivers/reader/keyboardReader';
 import type * as Mfrc522Module from './drivers/reader/mfrc522/mfrc522Reader';
+import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
 import type { SpiSpec } from './drivers/reader/mfrc522/spi';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
@@ -60,7 +61,7 @@ export interface AppIo {
 }
 
 /** Which SPI the RC522 is on: hardware spidev, or bit-banged pins when `softSpiPins` is set. */
-export function spiSpecOf(config: Config): SpiSpec {
+function spiSpecOf(config: Config): SpiSpec {
   if (config.softSpiPins === undefined) {
     const [bus = '0', device = '0'] = /spidev(\d+)\.(\d+)/.exec(config.spiDevice)?.slice(1) ?? [];
     return { kind: 'hardware', bus: Number(bus), device: Number(device), speedHz: 1_000_000 };
@@ -70,14 +71,14 @@ export function spiSpecOf(config: Config): SpiSpec {
 }
 
 /** The RC522 driver module, loaded only when used (its worker and native SPI modules are not needed otherwise). */
-export function loadMfrc522Driver(): typeof Mfrc522Module {
+function loadMfrc522Driver(): typeof Mfrc522Module {
   // A lazy, synchronous load in CommonJS is the point.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./drivers/reader/mfrc522/mfrc522Reader') as typeof Mfrc522Module;
 }
 
 /** The RC522 reader as configured. */
-function makeMfrc522ReaderFor(
+export function makeMfrc522ReaderFor(
   config: Config,
   now: () => number,
   mono: (() => number) | undefined,
@@ -89,6 +90,14 @@ function makeMfrc522ReaderFor(
     pollMs: config.pollMs,
     versions: config.chipVersions,
     spi: spiSpecOf(config),
+  });
+}
+
+/** Reads the configured RC522's VersionReg once (doctor, `reader test`). */
+export function probeMfrc522For(config: Config): Promise<ChipProbe> {
+  return loadMfrc522Driver().probeMfrc522({
+    spi: spiSpecOf(config),
+    versions: config.chipVersions,
   });
 }
 

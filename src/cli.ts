@@ -10,7 +10,7 @@ import { asyncScheduler, defer, Subject, tap, type Observable, type Subscription
 import { version } from '../package.json';
 import { autoCloseAt } from '../streams/sessions';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
-import { clockApp, loadMfrc522Driver, spiSpecOf, type SheetDriver } from './app';
+import { clockApp, makeMfrc522ReaderFor, probeMfrc522For, type SheetDriver } from './app';
 import { loadConfig, rulesOf, type Config } from './config';
 import { makeLog, type Level } from './log';
 import { formatChecks, runDoctor } from './doctor';
@@ -418,15 +418,7 @@ withConfigOptions(
   const checks = await runDoctor(config, {
     sheets,
     loadServiceAccount,
-    ...(config.reader === 'mfrc522'
-      ? {
-          probeReader: () =>
-            loadMfrc522Driver().probeMfrc522({
-              spi: spiSpecOf(config),
-              versions: config.chipVersions,
-            }),
-        }
-      : {}),
+    ...(config.reader === 'mfrc522' ? { probeReader: () => probeMfrc522For(config) } : {}),
   });
   process.stdout.write(`${formatChecks(checks)}\n`);
   const failed = checks.filter((check) => check.ok === false).length;
@@ -448,21 +440,9 @@ withConfigOptions(
     config.reader === 'mfrc522'
       ? readerTest({
           what: `RC522 on ${config.softSpiPins === undefined ? config.spiDevice : `software SPI pins ${config.softSpiPins}`}`,
-          probe: () =>
-            loadMfrc522Driver().probeMfrc522({
-              spi: spiSpecOf(config),
-              versions: config.chipVersions,
-            }),
+          probe: () => probeMfrc522For(config),
           // Deferred: a missing build is the probe's to report, not a throw here.
-          reads$: defer(() =>
-            loadMfrc522Driver().makeMfrc522Reader({
-              reader: config.readerName,
-              now,
-              pollMs: config.pollMs,
-              versions: config.chipVersions,
-              spi: spiSpecOf(config),
-            }),
-          ),
+          reads$: defer(() => makeMfrc522ReaderFor(config, now, undefined)),
           zone: config.tz,
           gapMs: config.debounceSeconds * 1000,
           uidLengths: true,
