@@ -533,11 +533,9 @@ function sheetDriverOf(config: Config): SheetDriver | undefined {
 }
 
 /** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
-function closeAtOf(config: Config): (session: { card: string; inAt: number }) => number {
+function closeAtOf(config: Config): (session: { inAt: number }) => number {
   const rules = rulesOf(config);
-  return (session) =>
-    autoCloseAt({ id: '', card: session.card, name: null, inAt: session.inAt, reader: '' }, rules)
-      .at;
+  return (session) => autoCloseAt(session, rules).at;
 }
 
 function dateOrExit(flag: string, text: string, zone: string): number {

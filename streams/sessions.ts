@@ -132,7 +132,7 @@ export function sessionId(card: string, inAt: number): string {
 
 /** When an open session must be closed automatically: the limit, or the cut-off if earlier. */
 export function autoCloseAt(
-  session: OpenSession,
+  session: Pick<OpenSession, 'inAt'>,
   rules: Rules,
 ): { at: number; reason: 'limit' | 'cutoff' } {
   const limit = session.inAt + rules.limitMs;
