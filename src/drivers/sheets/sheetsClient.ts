@@ -28,6 +28,7 @@ import {
   peopleRow,
   TABS,
   type Cell,
+  type TabLayout,
 } from './layout';
 import { loadServiceAccount } from './serviceAccount';
 import { classify, SheetError } from './sheetError';
@@ -169,6 +170,28 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     );
   };
 
+  /** Reads the header rows of tabs that exist: which are blank, and what changed in the others. */
+  const inspectHeaders = async (
+    present: readonly TabLayout[],
+  ): Promise<{ blank: TabLayout[]; errors: string[]; warnings: string[] }> => {
+    const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
+    const blank: TabLayout[] = [];
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    present.forEach((tab, i) => {
+      const row = headers[i]?.[0] ?? [];
+      // An empty header row holds no data: a tab a person just created, or a setup cut short.
+      if (row.every((cell) => cellText(cell).trim() === '')) {
+        blank.push(tab);
+        return;
+      }
+      const check = checkHeaders(tab, row);
+      warnings.push(...check.warnings);
+      errors.push(...check.errors);
+    });
+    return { blank, errors, warnings };
+  };
+
   const runSetUp = async (): Promise<number> => {
     let requests = 1;
     const got = await call((a) =>
@@ -231,20 +254,8 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const present = TABS.filter((tab) => existing.has(tab.title));
     if (present.length > 0) {
       requests += 1;
-      const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
-      const errors: string[] = [];
-      const blank: typeof present = [];
-      present.forEach((tab, i) => {
-        const row = headers[i]?.[0] ?? [];
-        // An empty header row holds no data: a tab a person just created, or a setup cut short.
-        if (row.every((cell) => cellText(cell).trim() === '')) {
-          blank.push(tab);
-          return;
-        }
-        const check = checkHeaders(tab, row);
-        check.warnings.forEach(warn);
-        errors.push(...check.errors);
-      });
+      const { blank, errors, warnings } = await inspectHeaders(present);
+      warnings.forEach(warn);
       if (blank.length > 0 && errors.length === 0) {
         requests += 1;
         await writeValues(
@@ -339,22 +350,13 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const existing = new Set((got.data.sheets ?? []).map((t) => t.properties?.title ?? ''));
     const present = TABS.filter((tab) => existing.has(tab.title));
     const headers =
-      present.length === 0 ? [] : await batchGet(present.map((tab) => a1(tab.title, '1:1')));
-    const headerErrors: string[] = [];
-    const headerWarnings: string[] = [];
-    present.forEach((tab, i) => {
-      const row = headers[i]?.[0] ?? [];
-      if (row.every((cell) => cellText(cell).trim() === '')) return;
-      const result = checkHeaders(tab, row);
-      headerErrors.push(...result.errors);
-      headerWarnings.push(...result.warnings);
-    });
+      present.length === 0 ? { errors: [], warnings: [] } : await inspectHeaders(present);
     return {
       title,
       writeConfirmed: writable,
       missingTabs: TABS.filter((tab) => !existing.has(tab.title)).map((tab) => tab.title),
-      headerErrors,
-      headerWarnings,
+      headerErrors: headers.errors,
+      headerWarnings: headers.warnings,
     };
   };
 
