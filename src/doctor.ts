@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import type { Config } from './config';
 import { timeSyncCheckOf } from './drivers/clock/timeSync';
+import { gpioLinesOf } from './drivers/feedback/gpio/gpioConfig';
 import { checkGpio } from './drivers/feedback/gpio/gpioFeedbackDriver';
 import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
@@ -204,11 +205,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
 /** The buzzer and LEDs: chip, permission and gpioset, without touching a line. */
 function gpioCheck(config: Config, deps: DoctorDeps): Check {
   const check = checkGpio({
-    chip: config.gpioChip,
-    buzzer: config.buzzerGpio,
-    green: config.greenLedGpio,
-    red: config.redLedGpio,
-    activeLow: config.gpioActive === 'low',
+    ...gpioLinesOf(config),
     ...(deps.gpioSearchPath === undefined ? {} : { searchPath: deps.gpioSearchPath }),
   });
   if (check === null) {

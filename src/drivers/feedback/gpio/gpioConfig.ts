@@ -36,19 +36,24 @@ export function gpioFeedbackConfigured(config: GpioConfig): boolean {
   );
 }
 
-/** The driver's options from the config. */
-export function gpioFeedbackOptions(
+/** The lines the config names: what the driver drives and doctor checks. */
+export function gpioLinesOf(
   config: GpioConfig,
-  scheduler: SchedulerLike,
-  log: Pick<Log, 'info' | 'warn'>,
-): GpioFeedbackOptions {
+): Pick<GpioFeedbackOptions, 'chip' | 'buzzer' | 'green' | 'red' | 'activeLow'> {
   return {
     chip: config.gpioChip,
     buzzer: config.buzzerGpio,
     green: config.greenLedGpio,
     red: config.redLedGpio,
     activeLow: config.gpioActive === 'low',
-    scheduler,
-    log,
   };
+}
+
+/** The driver's options from the config. */
+export function gpioFeedbackOptions(
+  config: GpioConfig,
+  scheduler: SchedulerLike,
+  log: Pick<Log, 'info' | 'warn'>,
+): GpioFeedbackOptions {
+  return { ...gpioLinesOf(config), scheduler, log };
 }
