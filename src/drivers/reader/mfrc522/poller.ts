@@ -25,15 +25,17 @@ export type PollResult =
 export type StartResult =
   { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: string };
 
+/** A register value as the data sheet writes it: `0x92`. */
+const hexByte = (value: number): string => `0x${value.toString(16).padStart(2, '0').toUpperCase()}`;
+
 /** Says what a VersionReg value means for the person installing the reader. */
 export function describeVersion(
   version: number,
   versions: readonly number[] = MFRC522_VERSIONS,
 ): string {
-  const hex = (v: number): string => `0x${v.toString(16).padStart(2, '0').toUpperCase()}`;
-  const read = `VersionReg reads ${hex(version)}`;
-  const expected = `expected ${versions.map(hex).join(' or ')}`;
-  const allow = `if it is a clone that works, set chipVersions (BADGECLOCK_CHIP_VERSIONS) to ${[...versions, version].map(hex).join(',')}`;
+  const read = `VersionReg reads ${hexByte(version)}`;
+  const expected = `expected ${versions.map(hexByte).join(' or ')}`;
+  const allow = `if it is a clone that works, set chipVersions (BADGECLOCK_CHIP_VERSIONS) to ${[...versions, version].map(hexByte).join(',')}`;
   switch (version) {
     case 0x00:
       return `${read}: no MFRC522 answers on SPI (check the wiring, 3.3 V power, RST held high, and that SPI is enabled)`;
@@ -50,7 +52,7 @@ export function describeVersion(
 
 /** What a VersionReg value taken as working names, e.g. "VersionReg 0x92: MFRC522 v2.0". */
 export function nameVersion(version: number): string {
-  const read = `VersionReg 0x${version.toString(16).padStart(2, '0').toUpperCase()}`;
+  const read = `VersionReg ${hexByte(version)}`;
   switch (version) {
     case 0x91:
       return `${read}: MFRC522 v1.0`;
