@@ -1,4 +1,4 @@
-import { type Observable } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { OutboxEntry } from '../streams/commit';
 import type { Person } from '../streams/directory';
@@ -161,6 +161,37 @@ describe('sheets driver', () => {
         values,
       );
     });
+  });
+
+  it('a batch that fails 5,000 times is then acknowledged once, completes, and lets the next batch go', () => {
+    const failures = 5_000;
+    // Backoff with random 0.5: half of min(64 s, 2^k s), so 32 s from the seventh retry on.
+    const delays = Array.from({ length: failures }, (_, i) => Math.min(32_000, 500 * 2 ** i));
+    const wroteAt = delays.reduce((sum, delay) => sum + delay, 0);
+    let busyAfter: boolean | null = null;
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      // Both batches are sent at once; the second waits behind the first (concatMap).
+      const commands = hot<Command>('(ab)', { a: write(0, 1), b: write(0, 2) });
+      const p = port({
+        writes: [
+          ...Array.from({ length: failures }, () =>
+            cold<number>('#', {}, new SheetError('the Sheets API answered 503', 'retry')),
+          ),
+          cold('(n|)', { n: 1 }),
+          cold('(n|)', { n: 1 }),
+        ],
+      });
+      const d = makeSheetsDriver(p, { scheduler, random: () => 0.5, warn: () => undefined });
+      const synced$ = d(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      expectObservable(synced$, `^ ${wroteAt + 60_000}ms !`).toBe(`${wroteAt}ms (xy)`, {
+        x: { type: 'batchSynced', at: wroteAt, keys: ['card:C1'], requests: 1 },
+        y: { type: 'batchSynced', at: wroteAt, keys: ['card:C2'], requests: 1 },
+      });
+      scheduler.schedule(() => {
+        busyAfter = d.busy();
+      }, wroteAt + 1_000);
+    });
+    expect(busyAfter).toBe(false);
   });
 
   it('a final failure is reported once and not retried', () => {

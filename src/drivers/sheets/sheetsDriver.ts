@@ -20,6 +20,7 @@ import {
   defer,
   EMPTY,
   exhaustMap,
+  expand,
   filter,
   finalize,
   from,
@@ -34,7 +35,6 @@ import {
 import { backoffDelay } from '../../../streams/backoff';
 import type { Person } from '../../../streams/directory';
 import type {
-  BatchFailed,
   Command,
   DirectoryLoaded,
   LiveFailed,
@@ -154,45 +154,77 @@ export function makeSheetsDriver(
   return Object.assign(run, { busy: () => busy > 0 });
 }
 
+/** Where one batch's writing stands between two attempts. */
+interface Progress {
+  /** Failed attempts so far (for the backoff). */
+  readonly failed: number;
+  /** Wait before the next attempt, or null for none. */
+  readonly waitMs: number | null;
+  /** What this step reports. */
+  readonly report: readonly SyncEvent[];
+  /** True once the batch is written or failed for good. */
+  readonly done: boolean;
+}
+
 /**
  * One batch, retried whole until it succeeds or fails for good, reporting every
  * failed attempt. Retries live inside this inner observable, so the outer
- * stream never dies. A 401 retries at once (the client dropped its
- * credentials and signs afresh), once; everything else retryable backs off.
+ * stream never dies, and each attempt starts from the last one's outcome
+ * (`expand`), so the subscription chain is as deep after 5,000 failures as
+ * after one. A 401 retries at once (the client dropped its credentials and
+ * signs afresh), once; everything else retryable backs off.
  */
 export function writeBatchWithRetry(
   client: Pick<SheetsPort, 'writeBatch'>,
   command: WriteBatch,
   options: Pick<SheetsDriverOptions, 'scheduler' | 'random'>,
-  attempt = 1,
 ): Observable<SyncEvent> {
   const { scheduler } = options;
   const now = (): number => scheduler.now();
   const keys = command.entries.map((entry) => entry.key);
-  return defer(() => from(client.writeBatch(command.entries, now()))).pipe(
-    map((requests): SyncEvent => ({ type: 'batchSynced', at: now(), keys, requests })),
-    catchError((error: unknown) => {
-      const failure = error instanceof SheetError ? error : new SheetError(String(error), 'retry');
-      const failed = (final: boolean, retryInMs: number | null): BatchFailed => ({
-        type: 'batchFailed',
-        at: now(),
-        keys,
-        reason: failure.message,
-        final,
-        retryInMs,
-      });
-      if (failure.kind === 'final') return of(failed(true, null));
-      const delay =
-        failure.kind === 'auth' && attempt === 1
-          ? 0
-          : backoffDelay(attempt, options.random, failure.retryAfterMs);
-      return concat(
-        of(failed(false, delay)),
-        timer(delay, scheduler).pipe(
-          mergeMap(() => writeBatchWithRetry(client, command, options, attempt + 1)),
-        ),
-      );
-    }),
+
+  const succeeded = (requests: number): Progress => ({
+    failed: 0,
+    waitMs: null,
+    report: [{ type: 'batchSynced', at: now(), keys, requests }],
+    done: true,
+  });
+
+  const failed = (progress: Progress, error: unknown): Progress => {
+    const failure = error instanceof SheetError ? error : new SheetError(String(error), 'retry');
+    const report = (final: boolean, retryInMs: number | null): SyncEvent[] => [
+      { type: 'batchFailed', at: now(), keys, reason: failure.message, final, retryInMs },
+    ];
+    if (failure.kind === 'final') {
+      return { ...progress, report: report(true, null), done: true };
+    }
+    const attempt = progress.failed + 1;
+    const waitMs =
+      failure.kind === 'auth' && attempt === 1
+        ? 0
+        : backoffDelay(attempt, options.random, failure.retryAfterMs);
+    return { failed: attempt, waitMs, report: report(false, waitMs), done: false };
+  };
+
+  const attempt = (progress: Progress): Observable<Progress> => {
+    const write$ = defer(() => from(client.writeBatch(command.entries, now())));
+    const waited$ =
+      progress.waitMs === null
+        ? write$
+        : timer(progress.waitMs, scheduler).pipe(concatMap(() => write$));
+    return waited$.pipe(
+      map(succeeded),
+      catchError((error: unknown) => of(failed(progress, error))),
+    );
+  };
+
+  const start: Progress = { failed: 0, waitMs: null, report: [], done: false };
+  return of(start).pipe(
+    // expand: the next attempt is subscribed by this one operator, not inside the last attempt,
+    // so the depth stays constant however many attempts a long outage takes.
+    expand((progress) => (progress.done ? EMPTY : attempt(progress))),
+    // mergeMap: each inner is a step's synchronous list of reports, so order is kept.
+    mergeMap((progress) => progress.report),
   );
 }
 
