@@ -249,6 +249,8 @@ export interface Health {
   /** The last reader fault since the last good read, or null when the reader is fine. */
   readonly readerFault: string | null;
   readonly clockSynced: boolean;
+  /** Outbox entries the sheet refused for good and that were set aside (shown, not retried). */
+  readonly setAside?: number;
 }
 
 /**

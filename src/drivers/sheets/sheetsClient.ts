@@ -1,25 +1,33 @@
 /**
- * The Sheets I/O: authentication with a service-account key (self-signed JWT,
- * no token endpoint), the first-run setup of the tabs, ordered writes of
- * outbox batches, and the per-minute live update. Each call is a Promise; the
- * driver turns them into observables and decides about retries.
+ * The Sheets I/O: the first-run setup of the tabs, ordered writes of outbox
+ * batches, the per-minute live update and the doctor's check, over the
+ * `SheetsApi` port (the Google client live, a spreadsheet model in the
+ * simulation). Each call is a Promise; the driver turns them into
+ * observables and decides about retries.
  *
- * Requests never retry by themselves (`retry: false`): a blindly retried
- * append could duplicate rows. A batch is made idempotent by reading the
- * session ids first, so the driver can safely run a whole batch again.
+ * Rows of `Log` are found by their tags (developer metadata: rowTags.ts),
+ * never by a row number: a batch searches the tags of its sessions, inserts
+ * new rows together with their tags in one atomic request, and writes closes,
+ * corrections, names and live hours through data filters on those tags. A
+ * batch is idempotent (a session already tagged is not inserted again), so
+ * the driver can safely run a whole batch again; no request reads all of
+ * `Log`, so what a minute costs does not grow with its length.
  */
-import { sheets, type sheets_v4 } from '@googleapis/sheets';
-import { GoogleAuth } from 'google-auth-library';
+import type { sheets_v4 } from '@googleapis/sheets';
 import { normaliseCardId } from '../../../streams/cardId';
 import type { OutboxEntry } from '../../../streams/commit';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
-import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
+import {
+  formatLocalDateTime,
+  toSerial,
+  toSerialDate,
+  toSerialDuration,
+} from '../../../streams/zoned';
 import {
   a1,
   cellText,
   checkHeaders,
-  closedCells,
   columnLetter,
   logRow,
   LOG,
@@ -30,12 +38,21 @@ import {
   type Cell,
   type TabLayout,
 } from './layout';
+import {
+  CARD_TAG,
+  foundTags,
+  SESSION_TAG,
+  TAGGED_TAG,
+  TAIL_TAG,
+  tagFilter,
+  tagRows,
+  type FoundTag,
+} from './rowTags';
+import { makeGoogleSheetsApi, type DataFilterValueRange, type SheetsApi } from './sheetsApi';
 import { loadServiceAccount } from './serviceAccount';
 import { classify, SheetError } from './sheetError';
 
 export { loadServiceAccount } from './serviceAccount';
-
-const SCOPES = ['https://www.googleapis.com/auth/spreadsheets'];
 
 export interface SheetsClientOptions {
   readonly spreadsheetId: string;
@@ -48,17 +65,15 @@ export interface SheetsClientOptions {
   readonly version: string;
   /** Non-fatal findings (a renamed header, a bad People row). */
   readonly warn: (message: string) => void;
-  /**
-   * The fetch the Google client uses; default: its own (node-fetch, loaded by
-   * a dynamic import that jest's module runtime refuses, so in-process tests
-   * pass Node's fetch).
-   */
+  /** See GoogleSheetsApiOptions.fetchImplementation. */
   readonly fetchImplementation?: typeof fetch;
+  /** The API to talk to; default: the Google client for spreadsheetId, keyFile and rootUrl. */
+  readonly api?: SheetsApi;
 }
 
 export interface SheetsClient {
   readonly account: string;
-  /** Creates missing tabs and checks headers; memoised until it fails. */
+  /** Creates missing tabs, checks headers, tags rows written before tags existed; memoised until it fails. */
   setUp(): Promise<number>;
   /** Writes a batch of outbox entries, idempotently. Returns the number of requests made. */
   writeBatch(entries: readonly OutboxEntry[], now: number): Promise<number>;
@@ -90,84 +105,46 @@ export interface SheetCheck {
   readonly headerWarnings: readonly string[];
 }
 
-type Api = sheets_v4.Sheets;
+type Request = sheets_v4.Schema$Request;
 
-/** Makes the client. Credentials are created lazily and again after a 401. */
+/** Legacy rows are tagged in chunks, so no request body grows without bound. */
+const TAG_CHUNK = 2_000;
+
+/** A value cell for updateCells: RAW, so text is never taken for a formula. */
+function cellData(cell: Cell): sheets_v4.Schema$CellData {
+  if (typeof cell === 'number') return { userEnteredValue: { numberValue: cell } };
+  if (typeof cell === 'boolean') return { userEnteredValue: { boolValue: cell } };
+  return cell === '' ? {} : { userEnteredValue: { stringValue: cell } };
+}
+
+/** Makes the client. */
 export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   const { spreadsheetId, zone, warn } = options;
   const account = safeAccount(options.keyFile);
   const context = { spreadsheetId, account };
-  const requestOptions = { timeout: options.timeoutMs, retry: false };
-  let api: Promise<Api> | null = null;
+  const api = options.api ?? makeGoogleSheetsApi(options);
   let setUpDone: Promise<number> | null = null;
+  /** The tabs' grid ids, learnt at set-up. */
+  const sheetIds = new Map<string, number>();
+  /** How many rows of the Now tab hold a list, from the last update (null: not known yet). */
+  let nowRows: number | null = null;
 
-  const connect = async (): Promise<Api> => {
-    const credentials = loadServiceAccount(options.keyFile);
-    const auth = new GoogleAuth({ credentials, scopes: SCOPES });
-    // Self-signed JWTs: no token endpoint round trip (and none is reachable offline or in tests).
-    // It must be a property set before getClient(); as a constructor option it is ignored.
-    auth.useJWTAccessWithScope = true;
-    await auth.getClient();
-    return sheets({
-      version: 'v4',
-      auth,
-      rootUrl: options.rootUrl,
-      ...(options.fetchImplementation === undefined
-        ? {}
-        : { fetchImplementation: options.fetchImplementation }),
-    });
-  };
-
-  /** Runs one API call; a 401 drops the credentials so the next attempt signs afresh. */
-  const call = async <T>(work: (api: Api) => Promise<T>): Promise<T> => {
-    api ??= connect();
+  /** Runs one API call; every failure becomes a SheetError. */
+  const call = async <T>(work: (port: SheetsApi) => Promise<T>): Promise<T> => {
     try {
-      return await work(await api);
+      return await work(api);
     } catch (error) {
-      const failure = classify(error, context);
-      if (failure.kind === 'auth' || error instanceof SheetError) api = null;
-      throw failure;
+      throw classify(error, context);
     }
   };
 
   const batchGet = async (ranges: string[]): Promise<unknown[][][]> => {
-    const response = await call((a) =>
-      a.spreadsheets.values.batchGet(
-        {
-          spreadsheetId,
-          ranges,
-          valueRenderOption: 'UNFORMATTED_VALUE',
-          dateTimeRenderOption: 'SERIAL_NUMBER',
-          majorDimension: 'ROWS',
-        },
-        requestOptions,
-      ),
-    );
-    return ranges.map((_, i) => (response.data.valueRanges?.[i]?.values ?? []) as unknown[][]);
+    const response = await call((port) => port.batchGet(ranges));
+    return ranges.map((_, i) => (response.valueRanges?.[i]?.values ?? []) as unknown[][]);
   };
 
   const writeValues = async (data: { range: string; values: Cell[][] }[]): Promise<void> => {
-    await call((a) =>
-      a.spreadsheets.values.batchUpdate(
-        { spreadsheetId, requestBody: { valueInputOption: 'RAW', data } },
-        requestOptions,
-      ),
-    );
-  };
-
-  const append = async (tab: string, width: number, values: Cell[][]): Promise<void> => {
-    await call((a) =>
-      a.spreadsheets.values.append(
-        {
-          spreadsheetId,
-          range: a1(tab, `A:${columnLetter(width - 1)}`),
-          valueInputOption: 'RAW',
-          insertDataOption: 'INSERT_ROWS',
-          requestBody: { values },
-        },
-        requestOptions,
-      ),
-    );
+    await call((port) => port.batchUpdateValues(data));
   };
 
   /** Reads the header rows of tabs that exist: which are blank, and what changed in the others. */
@@ -192,36 +169,76 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return { blank, errors, warnings };
   };
 
+  const logSheetId = (): number => {
+    const id = sheetIds.get(LOG.title);
+    if (id === undefined) throw new SheetError('the Log tab is missing', 'retry');
+    return id;
+  };
+
+  /**
+   * Tags the rows of `Log` written before rows were tagged (an older
+   * badgeclock), once: its whole session column is read this one time. The
+   * sheet-level tag says it was done, and the newest row becomes the tail.
+   */
+  const tagLegacyRows = async (): Promise<number> => {
+    const sheetId = logSheetId();
+    const marker = await call((port) => port.searchMetadata([tagFilter(TAGGED_TAG)]));
+    if ((marker.matchedDeveloperMetadata ?? []).length > 0) return 1;
+    const [rows = []] = await batchGet([a1(LOG.title, 'A2:D')]);
+    const requests: Request[] = [];
+    let last: number | null = null;
+    for (const [i, [id, , , card]] of rows.entries()) {
+      if (typeof id !== 'string' || id === '') continue;
+      requests.push(tagRows(sheetId, i + 1, SESSION_TAG, id));
+      requests.push(tagRows(sheetId, i + 1, CARD_TAG, cellText(card)));
+      last = i + 1;
+    }
+    if (last !== null) requests.push(tagRows(sheetId, last, TAIL_TAG, ''));
+    requests.push({
+      createDeveloperMetadata: {
+        developerMetadata: {
+          metadataKey: TAGGED_TAG,
+          metadataValue: 'v1',
+          location: { sheetId },
+          visibility: 'DOCUMENT',
+        },
+      },
+    });
+    let made = 2;
+    for (let i = 0; i < requests.length; i += TAG_CHUNK) {
+      const chunk = requests.slice(i, i + TAG_CHUNK);
+      await call((port) => port.batchUpdate(chunk));
+      made += 1;
+    }
+    return made;
+  };
+
   const runSetUp = async (): Promise<number> => {
     let requests = 1;
-    const got = await call((a) =>
-      a.spreadsheets.get({ spreadsheetId, fields: 'sheets.properties' }, requestOptions),
-    );
-    const existing = new Set((got.data.sheets ?? []).map((s) => s.properties?.title ?? ''));
-    const missing = TABS.filter((tab) => !existing.has(tab.title));
+    const got = await call((port) => port.get('sheets.properties'));
+    sheetIds.clear();
+    for (const sheet of got.sheets ?? []) {
+      const { title, sheetId } = sheet.properties ?? {};
+      if (typeof title === 'string' && typeof sheetId === 'number') sheetIds.set(title, sheetId);
+    }
+    const missing = TABS.filter((tab) => !sheetIds.has(tab.title));
     if (missing.length > 0) {
       requests += 1;
-      const added = await call((a) =>
-        a.spreadsheets.batchUpdate(
-          {
-            spreadsheetId,
-            requestBody: {
-              requests: missing.map((tab) => ({
-                addSheet: {
-                  properties: { title: tab.title, gridProperties: { frozenRowCount: 1 } },
-                },
-              })),
-            },
-          },
-          requestOptions,
+      const added = await call((port) =>
+        port.batchUpdate(
+          missing.map((tab) => ({
+            addSheet: { properties: { title: tab.title, gridProperties: { frozenRowCount: 1 } } },
+          })),
         ),
       );
-      const ids = (added.data.replies ?? []).map(
-        (reply) => reply.addSheet?.properties?.sheetId ?? null,
-      );
-      const formats = missing.flatMap((tab, i) => {
-        const sheetId = ids[i];
-        if (sheetId === null || sheetId === undefined) return [];
+      const ids = (added.replies ?? []).map((reply) => reply.addSheet?.properties?.sheetId ?? null);
+      missing.forEach((tab, i) => {
+        const id = ids[i];
+        if (typeof id === 'number') sheetIds.set(tab.title, id);
+      });
+      const formats = missing.flatMap((tab) => {
+        const sheetId = sheetIds.get(tab.title);
+        if (sheetId === undefined) return [];
         return tab.formats.map((format) => ({
           repeatCell: {
             range: {
@@ -239,19 +256,14 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       });
       if (formats.length > 0) {
         requests += 1;
-        await call((a) =>
-          a.spreadsheets.batchUpdate(
-            { spreadsheetId, requestBody: { requests: formats } },
-            requestOptions,
-          ),
-        );
+        await call((port) => port.batchUpdate(formats));
       }
       requests += 1;
       await writeValues(
         missing.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
       );
     }
-    const present = TABS.filter((tab) => existing.has(tab.title));
+    const present = TABS.filter((tab) => !missing.includes(tab));
     if (present.length > 0) {
       requests += 1;
       const { blank, errors, warnings } = await inspectHeaders(present);
@@ -270,7 +282,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         );
       }
     }
-    return requests;
+    return requests + (await tagLegacyRows());
   };
 
   const setUp = (): Promise<number> => {
@@ -315,30 +327,17 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   };
 
   const check = async (): Promise<SheetCheck> => {
-    const got = await call((a) =>
-      a.spreadsheets.get(
-        { spreadsheetId, fields: 'properties.title,sheets.properties.title' },
-        requestOptions,
-      ),
-    );
-    const known = got.data.properties?.title;
+    const got = await call((port) => port.get('properties.title,sheets.properties.title'));
+    const known = got.properties?.title;
     const title = known ?? '';
     // Without the title there is nothing to set it back to: never risk renaming the sheet.
     let writable = false;
     if (typeof known === 'string') {
       try {
-        await call((a) =>
-          a.spreadsheets.batchUpdate(
-            {
-              spreadsheetId,
-              requestBody: {
-                requests: [
-                  { updateSpreadsheetProperties: { properties: { title }, fields: 'title' } },
-                ],
-              },
-            },
-            requestOptions,
-          ),
+        await call((port) =>
+          port.batchUpdate([
+            { updateSpreadsheetProperties: { properties: { title }, fields: 'title' } },
+          ]),
         );
         writable = true;
       } catch (error) {
@@ -347,7 +346,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         if (!(error instanceof SheetError && error.status === 400)) throw error;
       }
     }
-    const existing = new Set((got.data.sheets ?? []).map((t) => t.properties?.title ?? ''));
+    const existing = new Set((got.sheets ?? []).map((t) => t.properties?.title ?? ''));
     const present = TABS.filter((tab) => existing.has(tab.title));
     const headers =
       present.length === 0 ? { errors: [], warnings: [] } : await inspectHeaders(present);
@@ -360,187 +359,304 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     };
   };
 
+  /** A write to the row tagged with `session`: null cells are left as they are. */
+  const toSession = (session: string, cells: (Cell | null)[]): DataFilterValueRange => ({
+    dataFilter: tagFilter(SESSION_TAG, session),
+    majorDimension: 'ROWS',
+    values: [cells],
+  });
+  /** A write to a tag found by a search, by the tag's own id (one row exactly). */
+  const toTag = (tag: FoundTag, cells: (Cell | null)[]): DataFilterValueRange => ({
+    dataFilter: { developerMetadataLookup: { metadataId: tag.id } },
+    majorDimension: 'ROWS',
+    values: [cells],
+  });
+
+  /** Where the next new rows go: just below the tail row, or below the last row with data. */
+  const insertionRow = async (
+    tail: FoundTag | undefined,
+  ): Promise<{ row: number; reads: number }> => {
+    if (tail !== undefined) return { row: tail.row + 1, reads: 0 };
+    // The tail row was deleted by a person (or this is the first row): find the end of the data once.
+    const [column = []] = await batchGet([a1(LOG.title, 'A:A')]);
+    return { row: Math.max(1, column.length), reads: 1 };
+  };
+
+  const writeBatch = async (entries: readonly OutboxEntry[], now: number): Promise<number> => {
+    let requests = await setUp().then(() => 0);
+    const sheetId = logSheetId();
+    const opened = new Map(
+      entries.flatMap((e) => (e.kind === 'session-opened' ? [[e.session, e] as const] : [])),
+    );
+    const closed = new Map(
+      entries.flatMap((e) => (e.kind === 'session-closed' ? [[e.session, e] as const] : [])),
+    );
+    const corrected = entries.filter((e) => e.kind === 'session-corrected');
+    const listed = entries.filter((e) => e.kind === 'card-listed');
+    const named = entries.filter((e) => e.kind === 'name-filled');
+
+    // Which of this batch's sessions already have a row (written before a crash, or by a
+    // request that timed out and still landed), and where the tail is.
+    const sessions = [
+      ...new Set([...opened.keys(), ...closed.keys(), ...corrected.map((e) => e.session)]),
+    ];
+    const rowsOf = new Map<string, FoundTag[]>();
+    let tail: FoundTag | undefined;
+    if (sessions.length > 0) {
+      const found = foundTags(
+        await call((port) =>
+          port.searchMetadata([
+            ...sessions.map((session) => tagFilter(SESSION_TAG, session)),
+            ...(opened.size > 0 ? [tagFilter(TAIL_TAG)] : []),
+          ]),
+        ),
+      );
+      requests += 1;
+      const seen = new Set<number>();
+      for (const tag of found) {
+        if (seen.has(tag.id)) continue;
+        seen.add(tag.id);
+        if (tag.key === TAIL_TAG) tail = tail === undefined || tag.row > tail.row ? tag : tail;
+        if (tag.key !== SESSION_TAG) continue;
+        rowsOf.set(tag.value, [...(rowsOf.get(tag.value) ?? []), tag]);
+      }
+    }
+
+    const writes: DataFilterValueRange[] = [];
+    // A session on more than one row (a write that timed out, landed, and was sent again):
+    // the first-tagged row stays; the others are marked as duplicates and untagged, by their
+    // own tag ids, so no sort in between can make this touch another row.
+    const untag: Request[] = [];
+    for (const [session, tags] of rowsOf) {
+      const [, ...extra] = [...tags].sort((a, b) => a.id - b.id);
+      for (const tag of extra) {
+        writes.push(
+          toTag(tag, [`${session} (duplicate)`, null, null, null, null, null, null, 'duplicate']),
+        );
+        untag.push({
+          deleteDeveloperMetadata: {
+            dataFilter: { developerMetadataLookup: { metadataId: tag.id } },
+          },
+        });
+      }
+    }
+
+    const fresh = [...opened.values()].filter((entry) => !rowsOf.has(entry.session));
+    const insert: Request[] = [];
+    if (fresh.length > 0) {
+      const { row, reads } = await insertionRow(tail);
+      requests += reads;
+      const rows = fresh.map((entry) => {
+        const close = closed.get(entry.session);
+        return logRow(
+          {
+            session: entry.session,
+            card: entry.card,
+            name: entry.name,
+            inAt: entry.inAt,
+            outAt: close?.outAt ?? null,
+            status: close?.status ?? 'in',
+            reader: entry.reader,
+            now,
+          },
+          zone,
+        );
+      });
+      insert.push(
+        ...(tail === undefined
+          ? []
+          : [{ deleteDeveloperMetadata: { dataFilter: tagFilter(TAIL_TAG) } }]),
+        {
+          insertDimension: {
+            range: { sheetId, dimension: 'ROWS', startIndex: row, endIndex: row + rows.length },
+            // Formats (dates, durations) come from the row above, unless that is the header.
+            inheritFromBefore: row > 1,
+          },
+        },
+        {
+          updateCells: {
+            start: { sheetId, rowIndex: row, columnIndex: 0 },
+            rows: rows.map((cells) => ({ values: cells.map(cellData) })),
+            fields: 'userEnteredValue',
+          },
+        },
+        ...fresh.flatMap((entry, i) => [
+          tagRows(sheetId, row + i, SESSION_TAG, entry.session),
+          tagRows(sheetId, row + i, CARD_TAG, entry.card),
+        ]),
+        tagRows(sheetId, row + rows.length - 1, TAIL_TAG, ''),
+      );
+    }
+
+    for (const entry of closed.values()) {
+      // Not in the sheet and not opened in this batch: a person deleted the row. It stays deleted.
+      if (!rowsOf.has(entry.session)) continue;
+      writes.push(
+        toSession(entry.session, [
+          null,
+          null,
+          null,
+          null,
+          null,
+          toSerial(entry.outAt, zone),
+          toSerialDuration(entry.outAt - entry.inAt),
+          entry.status,
+        ]),
+      );
+    }
+    // Times taken before the system clock synchronised, corrected: Date and In, and Out and
+    // Hours when closed.
+    for (const entry of corrected) {
+      if (!rowsOf.has(entry.session) && !opened.has(entry.session)) continue;
+      const times: (Cell | null)[] = [
+        null,
+        toSerialDate(entry.inAt, zone),
+        null,
+        null,
+        toSerial(entry.inAt, zone),
+      ];
+      writes.push(
+        toSession(
+          entry.session,
+          entry.outAt === null
+            ? times
+            : [...times, toSerial(entry.outAt, zone), toSerialDuration(entry.outAt - entry.inAt)],
+        ),
+      );
+    }
+    // A name typed into People for a card clocked without one: into that card's rows still blank.
+    if (named.length > 0) {
+      const byCard = new Map(named.map((entry) => [entry.card, entry.name]));
+      const matched = await call((port) =>
+        port.batchGetByDataFilter([...byCard.keys()].map((card) => tagFilter(CARD_TAG, card))),
+      );
+      requests += 1;
+      for (const range of matched.valueRanges ?? []) {
+        const card = range.dataFilters?.[0]?.developerMetadataLookup?.metadataValue;
+        const name = card === undefined || card === null ? undefined : byCard.get(card);
+        const row = range.valueRange?.values?.[0] ?? [];
+        const session: unknown = row[0];
+        if (name === undefined || typeof session !== 'string' || session === '') continue;
+        if (cellText(row[2]).trim() !== '') continue;
+        writes.push(toSession(session, [null, null, name]));
+      }
+    }
+
+    // People: cards seen for the first time, appended once (found by card, not by row).
+    let newPeople: Extract<OutboxEntry, { kind: 'card-listed' }>[] = [];
+    if (listed.length > 0) {
+      const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:A')]);
+      requests += 1;
+      const inPeople = new Set(
+        rows.map((row) => normaliseCardId(cellText(row[0]))).flatMap((r) => (r.ok ? [r.card] : [])),
+      );
+      newPeople = listed.filter(
+        (e, i) => !inPeople.has(e.card) && listed.findIndex((o) => o.card === e.card) === i,
+      );
+    }
+
+    if (insert.length > 0 || untag.length > 0) {
+      await call((port) => port.batchUpdate([...insert, ...untag]));
+      requests += 1;
+    }
+    if (writes.length > 0) {
+      await call((port) => port.batchUpdateByDataFilter(writes));
+      requests += 1;
+    }
+    if (newPeople.length > 0) {
+      await call((port) =>
+        port.append(
+          a1(PEOPLE.title, `A:${columnLetter(PEOPLE.headers.length - 1)}`),
+          newPeople.map((e) => peopleRow(e.card, e.at, zone)),
+        ),
+      );
+      requests += 1;
+    }
+    return requests;
+  };
+
+  const liveUpdate = async (
+    open: LiveUpdate['open'],
+    at: number,
+    health: LiveUpdate['health'],
+  ): Promise<{ people: Person[]; requests: number }> => {
+    await setUp();
+    const [peopleRows = [], nowColumn = []] = await batchGet([
+      a1(PEOPLE.title, 'A2:D'),
+      a1(NOW.title, 'A2:A'),
+    ]);
+    const people = parsePeople(peopleRows);
+    const names = new Map(people.map((p) => [p.card, p.name]));
+    const updated = toSerial(at, zone);
+    // Hours of open sessions, by their rows' tags: a row not written yet, or deleted, takes nothing.
+    const data: DataFilterValueRange[] = open.map((session) =>
+      toSession(session.session, [
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        toSerialDuration(at - session.inAt),
+      ]),
+    );
+    const nowValues: Cell[][] =
+      open.length === 0
+        ? [['(nobody clocked in)', '', '', '', updated]]
+        : open.map((s) => [
+            (names.get(s.card) ?? '') || (s.name ?? ''),
+            s.card,
+            toSerial(s.inAt, zone),
+            toSerialDuration(at - s.inAt),
+            updated,
+          ]);
+    // Blank out rows left from a longer list a minute ago.
+    const listed = Math.max(nowColumn.length, nowRows ?? 0);
+    while (nowValues.length < listed) nowValues.push(['', '', '', '', '']);
+    data.push({
+      dataFilter: { a1Range: a1(NOW.title, `A2:E${nowValues.length + 1}`) },
+      majorDimension: 'ROWS',
+      values: nowValues,
+    });
+    // The clock's health beside the list, in the same request (text, for people to read).
+    const when = (ms: number | null): string =>
+      ms === null ? 'never' : formatLocalDateTime(ms, zone);
+    const setAside = health.setAside ?? 0;
+    data.push({
+      dataFilter: { a1Range: a1(NOW.title, 'G1:H10') },
+      majorDimension: 'ROWS',
+      values: [
+        ['Status', ''],
+        ['Device', options.device],
+        ['Version', options.version],
+        ['Updated', when(at)],
+        ['Last tap', when(health.lastTapAt)],
+        ['Last sync', when(health.lastSyncAt)],
+        ['Outbox', health.outboxDepth],
+        ['Reader', health.readerFault === null ? 'ok' : `fault: ${health.readerFault}`],
+        [
+          'Clock',
+          health.clockSynced ? 'synchronised' : 'NOT synchronised (times will be corrected)',
+        ],
+        [
+          'Set aside',
+          setAside === 0
+            ? 'none'
+            : `${setAside} change(s) the sheet refused: see badgeclock status`,
+        ],
+      ],
+    });
+    await call((port) => port.batchUpdateByDataFilter(data));
+    nowRows = open.length;
+    return { people, requests: 2 };
+  };
+
   return {
     account,
     setUp,
     check,
-
-    async writeBatch(entries, now) {
-      let requests = await setUp().then(() => 0);
-      const opened = entries.filter((e) => e.kind === 'session-opened');
-      const closed = new Map(
-        entries.flatMap((e) => (e.kind === 'session-closed' ? [[e.session, e] as const] : [])),
-      );
-      const listed = entries.filter((e) => e.kind === 'card-listed');
-      const named = entries.filter((e) => e.kind === 'name-filled');
-      const corrected = entries.filter((e) => e.kind === 'session-corrected');
-      const needLog =
-        opened.length > 0 || closed.size > 0 || named.length > 0 || corrected.length > 0;
-
-      const ranges = [
-        ...(needLog ? [a1(LOG.title, 'A2:D')] : []),
-        ...(listed.length > 0 ? [a1(PEOPLE.title, 'A2:A')] : []),
-      ];
-      const read = ranges.length > 0 ? await batchGet(ranges) : [];
-      requests += ranges.length > 0 ? 1 : 0;
-      const logRows = needLog ? (read[0] ?? []) : [];
-      const peopleRows = listed.length > 0 ? (read[needLog ? 1 : 0] ?? []) : [];
-
-      // Rows are found by session id, never by a remembered row number.
-      const rowOf = new Map<string, number>();
-      logRows.forEach((row, i) => {
-        const id = row[0];
-        if (typeof id === 'string' && id !== '' && !rowOf.has(id)) rowOf.set(id, i + 2);
-      });
-
-      const appends: Cell[][] = [];
-      const appended = new Set<string>();
-      for (const entry of opened) {
-        if (rowOf.has(entry.session) || appended.has(entry.session)) continue; // written before a crash: not again
-        const close = closed.get(entry.session);
-        appends.push(
-          logRow(
-            {
-              session: entry.session,
-              card: entry.card,
-              name: entry.name,
-              inAt: entry.inAt,
-              outAt: close?.outAt ?? null,
-              status: close?.status ?? 'in',
-              reader: entry.reader,
-              now,
-            },
-            zone,
-          ),
-        );
-        appended.add(entry.session);
-      }
-      const updates: { range: string; values: Cell[][] }[] = [];
-      for (const entry of closed.values()) {
-        if (appended.has(entry.session)) continue;
-        const row = rowOf.get(entry.session);
-        // Not in the sheet and not opened in this batch: a person deleted the row. It stays deleted.
-        if (row === undefined) continue;
-        updates.push({
-          range: a1(LOG.title, `F${row}:H${row}`),
-          values: [closedCells(entry, zone)],
-        });
-      }
-      // Times taken before the system clock synchronised, corrected: In, and Out and Hours when closed.
-      for (const entry of corrected) {
-        const row = rowOf.get(entry.session);
-        if (row === undefined) continue;
-        updates.push(
-          entry.outAt === null
-            ? { range: a1(LOG.title, `E${row}`), values: [[toSerial(entry.inAt, zone)]] }
-            : {
-                range: a1(LOG.title, `E${row}:G${row}`),
-                values: [
-                  [
-                    toSerial(entry.inAt, zone),
-                    toSerial(entry.outAt, zone),
-                    toSerialDuration(entry.outAt - entry.inAt),
-                  ],
-                ],
-              },
-        );
-      }
-      for (const entry of named) {
-        logRows.forEach((row, i) => {
-          if (row[3] === entry.card && (row[2] === undefined || row[2] === '')) {
-            updates.push({ range: a1(LOG.title, `C${i + 2}`), values: [[entry.name]] });
-          }
-        });
-      }
-      const inPeople = new Set(
-        peopleRows
-          .map((row) => normaliseCardId(cellText(row[0])))
-          .flatMap((r) => (r.ok ? [r.card] : [])),
-      );
-      const newPeople = listed.filter(
-        (e, i) => !inPeople.has(e.card) && listed.findIndex((o) => o.card === e.card) === i,
-      );
-
-      if (appends.length > 0) {
-        await append(LOG.title, LOG.headers.length, appends);
-        requests += 1;
-      }
-      if (newPeople.length > 0) {
-        await append(
-          PEOPLE.title,
-          PEOPLE.headers.length,
-          newPeople.map((e) => peopleRow(e.card, e.at, zone)),
-        );
-        requests += 1;
-      }
-      if (updates.length > 0) {
-        await writeValues(updates);
-        requests += 1;
-      }
-      return requests;
-    },
-
-    async liveUpdate(open, at, health) {
-      await setUp();
-      const [logIds = [], peopleRows = [], nowRows = []] = await batchGet([
-        a1(LOG.title, 'A2:A'),
-        a1(PEOPLE.title, 'A2:D'),
-        a1(NOW.title, 'A2:A'),
-      ]);
-      const rowOf = new Map<string, number>();
-      logIds.forEach((row, i) => {
-        const id = row[0];
-        if (typeof id === 'string' && !rowOf.has(id)) rowOf.set(id, i + 2);
-      });
-      const people = parsePeople(peopleRows);
-      const names = new Map(people.map((p) => [p.card, p.name]));
-      const updated = toSerial(at, zone);
-      const data: { range: string; values: Cell[][] }[] = [];
-      for (const session of open) {
-        const row = rowOf.get(session.session);
-        if (row !== undefined)
-          data.push({
-            range: a1(LOG.title, `G${row}`),
-            values: [[toSerialDuration(at - session.inAt)]],
-          });
-      }
-      const nowValues: Cell[][] =
-        open.length === 0
-          ? [['(nobody clocked in)', '', '', '', updated]]
-          : open.map((s) => [
-              (names.get(s.card) ?? '') || (s.name ?? ''),
-              s.card,
-              toSerial(s.inAt, zone),
-              toSerialDuration(at - s.inAt),
-              updated,
-            ]);
-      // Blank out rows left from a longer list a minute ago.
-      while (nowValues.length < nowRows.length) nowValues.push(['', '', '', '', '']);
-      data.push({ range: a1(NOW.title, `A2:E${nowValues.length + 1}`), values: nowValues });
-      // The clock's health beside the list, in the same request (text, for people to read).
-      const when = (ms: number | null): string =>
-        ms === null ? 'never' : formatLocalDateTime(ms, zone);
-      data.push({
-        range: a1(NOW.title, 'G1:H9'),
-        values: [
-          ['Status', ''],
-          ['Device', options.device],
-          ['Version', options.version],
-          ['Updated', when(at)],
-          ['Last tap', when(health.lastTapAt)],
-          ['Last sync', when(health.lastSyncAt)],
-          ['Outbox', health.outboxDepth],
-          ['Reader', health.readerFault === null ? 'ok' : `fault: ${health.readerFault}`],
-          [
-            'Clock',
-            health.clockSynced ? 'synchronised' : 'NOT synchronised (times will be corrected)',
-          ],
-        ],
-      });
-      await writeValues(data);
-      return { people, requests: 2 };
-    },
-
+    writeBatch,
+    liveUpdate,
     async readPeople() {
       await setUp();
       const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:D')]);
