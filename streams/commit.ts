@@ -97,7 +97,9 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
       return [
         {
           kind: 'name-filled',
-          key: `name:${output.card}:${output.name}`,
+          // The instant makes each naming its own entry: a card named, unnamed and named the
+          // same again needs the name filled into its new rows too (INSERT OR IGNORE keeps keys).
+          key: `name:${output.card}:${output.name}:${output.at}`,
           card: output.card,
           name: output.name,
         },

@@ -410,6 +410,27 @@ describe('committing', () => {
     expect(store.depth()).toBe(3);
   });
 
+  it('a card named a second time with the same name gets its new rows named too: the second naming is its own outbox entry', () => {
+    const { play } = player(store);
+    // Bob's card clocks in unnamed, is named Bob, then the manager blanks the name and later types Bob again.
+    play(read(T0, BOB), people(T0 + HOUR, [{ card: BOB, name: 'Bob' }]));
+    store.markDone(
+      store.pending().map((p) => p.entry.key),
+      T0 + HOUR,
+    );
+    play(
+      people(T0 + 2 * HOUR, [{ card: BOB, name: '' }]),
+      read(T0 + 3 * HOUR, BOB),
+      read(T0 + 4 * HOUR, BOB),
+      people(T0 + 5 * HOUR, [{ card: BOB, name: 'Bob' }]),
+    );
+    const named = store.pending().filter((p) => p.entry.kind === 'name-filled');
+    expect(named.map((p) => p.entry)).toEqual([
+      expect.objectContaining({ kind: 'name-filled', card: BOB, name: 'Bob' }),
+    ]);
+    expect(store.allSessions().map((s) => s.name)).toEqual(['Bob', 'Bob']);
+  });
+
   it('lists sessions that overlap a range, oldest first', () => {
     const { play } = player(store);
     play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 3 * HOUR, ALICE));
