@@ -16,7 +16,7 @@ const entry = (n: number): OutboxEntry => ({
   card: `C${n}`,
   at: 0,
 });
-const [e1, e2, e3] = [entry(1), entry(2), entry(3)];
+const [e1, e2, e3, e4] = [entry(1), entry(2), entry(3), entry(4)];
 
 describe('sync slice', () => {
   let scheduler: TestScheduler;
@@ -112,6 +112,33 @@ describe('sync slice', () => {
           },
         },
         v: { type: 'writeBatch', at: 360_000, entries: [e1] },
+      });
+    });
+  });
+
+  it('an outbox report during a batch keeps that batch at the head: after a final failure it is sent again first, whole', () => {
+    scheduler.run(({ expectObservable }) => {
+      // a: three entries (batch size 2): e1, e2 leave.
+      // b: a tap adds e4 while that batch is in flight; the store reports the head e1..e4.
+      // f: the batch fails for good (403); the outbox is parked for 300 s.
+      // The first tick after the block (360 s) must send e1, e2 again, not e3, e4.
+      const syncs = '   1s a 1s b 1s f';
+      const expected = '1s w 358999ms v';
+      const writes$ = run(syncs, {
+        a: { type: 'outboxChanged', at: 1000, head: [e1, e2, e3], depth: 3 },
+        b: { type: 'outboxChanged', at: 2001, head: [e1, e2, e3, e4], depth: 4 },
+        f: {
+          type: 'batchFailed',
+          at: 3002,
+          keys: [e1.key, e2.key],
+          reason: '403',
+          final: true,
+          retryInMs: null,
+        },
+      }).pipe(filter((o) => o.type === 'writeBatch'));
+      expectObservable(writes$, '^ 400s !').toBe(expected, {
+        w: { type: 'writeBatch', at: 1000, entries: [e1, e2] },
+        v: { type: 'writeBatch', at: 360_000, entries: [e1, e2] },
       });
     });
   });

@@ -26,7 +26,7 @@ export interface SyncOptions {
 export const syncDisabled: SyncOptions = { enabled: false, batchSize: 500, blockedMs: 300_000 };
 
 export interface SyncState {
-  /** The outbox's oldest pending entries, as the store last reported them. */
+  /** The outbox's oldest unconfirmed entries, in order, the batch in flight included. */
   readonly head: readonly OutboxEntry[];
   readonly depth: number;
   /** Keys of the batch being written, or null. */
@@ -57,10 +57,9 @@ export function makeSyncReducer(
     if (!options.enabled) return { state, out: [] };
     switch (event.type) {
       case 'outboxChanged': {
-        // Entries of the batch in flight stay out of the head until the sheet confirms them.
-        const inFlight = new Set(state.inFlight ?? []);
-        const head = event.head.filter((entry) => !inFlight.has(entry.key));
-        return next({ ...state, head, depth: event.depth }, event.at, options);
+        // The head is the store's, the batch in flight included: its entries leave only when the
+        // sheet confirms them, so a batch that fails for good is sent again whole, first.
+        return next({ ...state, head: event.head, depth: event.depth }, event.at, options);
       }
       case 'batchSynced': {
         const done = new Set(event.keys);
