@@ -58,6 +58,11 @@ export interface AppIo {
   readonly timeSynced?: () => Promise<boolean | null>;
   readonly scheduler: SchedulerLike;
   readonly json: boolean;
+  /**
+   * Reads from elsewhere instead of the configured reader: the simulation
+   * injects reads from several readers with exact timestamps.
+   */
+  readonly reads$?: Observable<CardRead | ReadRejected>;
 }
 
 /** Which SPI the RC522 is on: hardware spidev, or bit-banged pins when `softSpiPins` is set. */
@@ -162,9 +167,10 @@ export function clockApp(
 
   // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
   const reads$ = (
-    config.reader === 'mfrc522'
+    io.reads$ ??
+    (config.reader === 'mfrc522'
       ? makeMfrc522ReaderFor(config, now, io.mono)
-      : makeKeyboardReader({ input: io.stdin, reader: config.readerName, now, mono: io.mono })
+      : makeKeyboardReader({ input: io.stdin, reader: config.readerName, now, mono: io.mono }))
   ).pipe(takeUntil(stop$));
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
     start: restoreState(store.snapshot(now())),
