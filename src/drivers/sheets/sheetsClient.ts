@@ -651,17 +651,38 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return { people, requests: 2 };
   };
 
+  /**
+   * Runs work that relies on set-up; a 400 (a tab renamed or deleted, a grid
+   * that is gone: "Unable to parse range") makes set-up run again, and the
+   * work is tried once more, so a person's change to the tabs heals without
+   * a restart.
+   */
+  const afterSetUp = async <A extends unknown[], T>(
+    work: (...args: A) => Promise<T>,
+    ...args: A
+  ): Promise<T> => {
+    try {
+      return await work(...args);
+    } catch (error) {
+      if (!(error instanceof SheetError && error.status === 400)) throw error;
+      setUpDone = null;
+      nowRows = null;
+      return await work(...args);
+    }
+  };
+
   return {
     account,
     setUp,
     check,
-    writeBatch,
-    liveUpdate,
-    async readPeople() {
-      await setUp();
-      const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:D')]);
-      return parsePeople(rows);
-    },
+    writeBatch: (entries, now) => afterSetUp(writeBatch, entries, now),
+    liveUpdate: (open, at, health) => afterSetUp(liveUpdate, open, at, health),
+    readPeople: () =>
+      afterSetUp(async () => {
+        await setUp();
+        const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:D')]);
+        return parsePeople(rows);
+      }),
   };
 }
 
