@@ -395,6 +395,60 @@ describe('committing', () => {
     expect(store.status().lastSyncAt).toBe(T0 + 5 * HOUR);
   });
 
+  it('an entry the sheet refused for good is set aside with its failure: no longer pending, listed by status newest first, not a sync', () => {
+    const { play } = player(store);
+    play(read(T0, ALICE), read(T0 + HOUR, BOB));
+    const [aliceCard = '', aliceOpen = '', bobCard = '', bobOpen = ''] = store
+      .pending()
+      .map((p) => p.entry.key);
+    store.commit(
+      toCommit([{ type: 'markDone', at: T0 + 2 * HOUR, keys: [aliceCard, aliceOpen] }]),
+      T0 + 2 * HOUR,
+    );
+    store.commit(
+      toCommit([
+        {
+          type: 'markDone',
+          at: T0 + 3 * HOUR,
+          keys: [bobOpen],
+          failure: 'HTTP 400: Invalid value at data[0]',
+        },
+      ]),
+      T0 + 3 * HOUR,
+    );
+    expect(store.markDone([bobCard], T0 + 4 * HOUR, 'HTTP 400: bad card')).toBe(1);
+    expect(store.depth()).toBe(0);
+    const status = store.status();
+    expect(status.setAsideCount).toBe(2);
+    expect(status.setAside).toEqual([
+      { key: bobCard, kind: 'card-listed', failure: 'HTTP 400: bad card', createdAt: T0 + HOUR },
+      {
+        key: bobOpen,
+        kind: 'session-opened',
+        failure: 'HTTP 400: Invalid value at data[0]',
+        createdAt: T0 + HOUR,
+      },
+    ]);
+    // Setting an entry aside is not the sheet taking it.
+    expect(status.lastSyncAt).toBe(T0 + 2 * HOUR);
+  });
+
+  it('status lists the 20 most recent entries set aside, and counts them all', () => {
+    for (let i = 0; i < 25; i++) {
+      const card = `C00000${String(i).padStart(2, '0')}`;
+      store.commit(toCommit([{ type: 'listCard', at: T0 + i, card }]), T0 + i);
+      store.commit(
+        toCommit([{ type: 'markDone', at: T0 + i, keys: [`card:${card}`], failure: `bad ${i}` }]),
+        T0 + i,
+      );
+    }
+    const status = store.status();
+    expect(status.setAsideCount).toBe(25);
+    expect(status.setAside.map((s) => s.failure)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `bad ${24 - i}`),
+    );
+  });
+
   it('lists pending entries oldest first, in commit order even when the wall clock went back, up to the limit', () => {
     const cards = ['C0000001', 'C0000002', 'C0000003', 'C0000004'];
     cards.forEach((card, i) => {

@@ -48,6 +48,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN clock TEXT CHECK (clock IN ('unsynced', 'corrected'));
   `,
+  // 3: what a restart must not forget (a card still on the reader; the monotonic times of
+  // sessions taken on an unsynchronised clock, valid within one boot), and outbox entries
+  // the sheet refused for good, set aside with the reason.
+  `
+  CREATE TABLE sightings (
+    card    TEXT    PRIMARY KEY,        -- the raw id a reader reported
+    at      INTEGER NOT NULL,           -- UTC ms of its last sighting
+    reader  TEXT    NOT NULL
+  );
+  ALTER TABLE sessions ADD COLUMN in_mono  INTEGER; -- monotonic ms of an unsynced clock-in
+  ALTER TABLE sessions ADD COLUMN out_mono INTEGER; -- and of an unsynced clock-out
+  ALTER TABLE sessions ADD COLUMN boot     TEXT;    -- the boot those monotonic times belong to
+  ALTER TABLE outbox ADD COLUMN failure TEXT;       -- set aside: why the sheet refused it for good
+  CREATE INDEX outbox_set_aside ON outbox (done_at) WHERE failure IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -50,7 +50,17 @@ export interface StoreStatus {
   readonly lastTap: { readonly at: number; readonly card: string; readonly outcome: string } | null;
   /** When the sheet last confirmed an outbox entry. */
   readonly lastSyncAt: number | null;
+  /** Entries the sheet refused for good, set aside so the rest flows: the 20 most recent. */
+  readonly setAside: readonly SetAsideEntry[];
+  readonly setAsideCount: number;
   readonly bytes: number;
+}
+
+export interface SetAsideEntry {
+  readonly key: string;
+  readonly kind: OutboxEntry['kind'];
+  readonly failure: string;
+  readonly createdAt: number;
 }
 
 interface RawSession {
@@ -247,8 +257,10 @@ export class Store {
       }
       for (const command of commit.commands) {
         if (command.type === 'markDone') {
-          const done = this.stmt('UPDATE outbox SET done_at = ? WHERE key = ? AND done_at IS NULL');
-          for (const key of command.keys) done.run(command.at, key);
+          const done = this.stmt(
+            'UPDATE outbox SET done_at = ?, failure = ? WHERE key = ? AND done_at IS NULL',
+          );
+          for (const key of command.keys) done.run(command.at, command.failure ?? null, key);
         } else if (command.type === 'correctTimes') {
           const fix = this.stmt(
             "UPDATE sessions SET in_at = ?, out_at = coalesce(?, out_at), clock = 'corrected' WHERE id = ?",
@@ -332,12 +344,17 @@ export class Store {
     );
   }
 
-  /** Marks entries done once their sink confirmed them; returns how many were pending. */
-  markDone(keys: readonly string[], at: number): number {
-    const update = this.stmt('UPDATE outbox SET done_at = ? WHERE key = ? AND done_at IS NULL');
+  /**
+   * Marks entries done once their sink confirmed them, or set aside with the
+   * `failure` the sink refused them for good with; returns how many were pending.
+   */
+  markDone(keys: readonly string[], at: number, failure?: string): number {
+    const update = this.stmt(
+      'UPDATE outbox SET done_at = ?, failure = ? WHERE key = ? AND done_at IS NULL',
+    );
     let changed = 0;
     this.transaction(() => {
-      for (const key of keys) changed += update.run(at, key).changes;
+      for (const key of keys) changed += update.run(at, failure ?? null, key).changes;
     });
     return changed;
   }
@@ -378,13 +395,28 @@ export class Store {
     const lastTap = this.stmt<[], { at: number; card: string; outcome: string }>(
       'SELECT at, card, outcome FROM taps ORDER BY id DESC LIMIT 1',
     ).get();
+    const setAside = this.stmt<
+      [],
+      { key: string; kind: OutboxEntry['kind']; failure: string; created_at: number }
+    >(
+      'SELECT key, kind, failure, created_at FROM outbox WHERE failure IS NOT NULL ORDER BY done_at DESC, seq DESC LIMIT 20',
+    ).all();
     const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
+    const one = (sql: string): number => Number(this.db.prepare(sql).pluck().get());
     return {
       open: open.map(toSession),
       outboxDepth: pending?.depth ?? 0,
       oldestPendingAt: pending?.oldest ?? null,
       lastTap: lastTap ?? null,
-      lastSyncAt: Number(this.db.prepare('SELECT max(done_at) FROM outbox').pluck().get()) || null,
+      // An entry set aside was not taken by the sheet: it is no sync.
+      lastSyncAt: one('SELECT max(done_at) FROM outbox WHERE failure IS NULL') || null,
+      setAside: setAside.map((row) => ({
+        key: row.key,
+        kind: row.kind,
+        failure: row.failure,
+        createdAt: row.created_at,
+      })),
+      setAsideCount: one('SELECT count(*) FROM outbox WHERE failure IS NOT NULL'),
       bytes: size(this.file) + size(`${this.file}-wal`),
     };
   }
