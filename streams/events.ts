@@ -220,11 +220,13 @@ export interface WriteBatch {
   readonly entries: readonly OutboxEntry[];
 }
 
-/** Mark outbox entries done: the sheet confirmed them (the store). */
+/** Mark outbox entries done: the sheet confirmed them, or refused them for good (the store). */
 export interface MarkDone {
   readonly type: 'markDone';
   readonly at: number;
   readonly keys: readonly string[];
+  /** Set when the sheet refused these entries for good: they are set aside with this reason, not synced. */
+  readonly failure?: string;
 }
 
 /** Update the sheet's live view: open sessions' hours and the Now tab (the sheet driver). */
