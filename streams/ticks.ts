@@ -7,7 +7,9 @@ const MINUTE = 60_000;
  * A tick at every wall-clock minute boundary of `scheduler`'s clock.
  * Each tick re-aligns from the clock (rather than a fixed period), so timer
  * drift and wall-clock jumps are absorbed at the next minute. `at` is the
- * boundary itself; a late tick still names the minute it belongs to.
+ * boundary itself; a late tick still names the minute it belongs to. A tick
+ * after the wall clock was set back names an earlier minute than the one
+ * before it: the reducers take that in their stride.
  */
 export function minuteTicks(scheduler: SchedulerLike): Observable<MinuteElapsed> {
   return defer(() => {
@@ -15,6 +17,9 @@ export function minuteTicks(scheduler: SchedulerLike): Observable<MinuteElapsed>
     let last = -Infinity;
     return defer(() => {
       const now = scheduler.now();
+      // The wall clock went back more than a minute (a person, or NTP): the memory of the last
+      // boundary belongs to the old setting and would hold the next tick back for as long.
+      if (now < last - MINUTE) last = -Infinity;
       const boundary = (Math.floor(Math.max(now, last) / MINUTE) + 1) * MINUTE;
       return timer(boundary - now, scheduler).pipe(
         map((): MinuteElapsed => {
