@@ -5,6 +5,7 @@
 import { ms } from './stats';
 import { idleBench, idleReport } from './idle';
 import { mfrc522Bench, mfrc522Report } from './mfrc522';
+import { sheetBytes, sheetBytesReport } from './sheetBytes';
 import { sheetLoad } from './sheetLoad';
 import { storeLatency } from './storeLatency';
 
@@ -47,6 +48,9 @@ async function main(): Promise<void> {
       `  ${String(row.people).padStart(5)} people clocked in: badgeclock ${row.badgeclock}, naive per-person baseline ${row.naive} (+1 per tap)\n`,
     );
   }
+
+  process.stdout.write('\n');
+  for (const line of sheetBytesReport(await sheetBytes())) process.stdout.write(`${line}\n`);
 
   process.stdout.write('\n');
   for (const line of mfrc522Report(await mfrc522Bench())) process.stdout.write(`${line}\n`);
