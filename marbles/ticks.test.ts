@@ -103,4 +103,15 @@ describe('minuteTicks', () => {
       });
     });
   });
+
+  it('with a monotonic clock, each tick carries its reading when it fired', () => {
+    scheduler.run(({ expectObservable }) => {
+      // A monotonic clock counted from a boot 5 s before the virtual epoch.
+      const mono = () => scheduler.now() + 5_000;
+      expectObservable(minuteTicks(scheduler, mono), '^ 121s !').toBe('60s a 59999ms b', {
+        a: { type: 'minuteElapsed', at: 60_000, mono: 65_000 },
+        b: { type: 'minuteElapsed', at: 120_000, mono: 125_000 },
+      });
+    });
+  });
 });

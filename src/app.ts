@@ -175,6 +175,7 @@ export function clockApp(
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
     start: restoreState(store.snapshot(now())),
     sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
+    ...(io.mono === undefined ? {} : { mono: io.mono }),
   });
   // Feedback and commands leave only from what the store has made durable.
   // Connected only once feedback and the loop both listen: a restart's first steps (auto

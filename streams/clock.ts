@@ -74,6 +74,11 @@ export interface ClockOptions {
   /** The sessions state restored from the store. */
   readonly start?: ClockState;
   readonly sync?: SyncOptions;
+  /**
+   * Monotonic milliseconds, stamped on the start and on every minute tick so
+   * auto clock-outs measure real elapsed time across wall-clock steps.
+   */
+  readonly mono?: () => number;
 }
 
 /**
@@ -90,10 +95,17 @@ export function clockSteps(
 ): Observable<readonly Output[]> {
   const options: ClockOptions = 'open' in start ? { start } : start;
   const reduce = makeRootReducer(rules, options.sync ?? syncDisabled);
-  const started$ = defer(() => of<ClockStarted>({ type: 'clockStarted', at: scheduler.now() }));
+  const { mono } = options;
+  const started$ = defer(() =>
+    of<ClockStarted>({
+      type: 'clockStarted',
+      at: scheduler.now(),
+      ...(mono === undefined ? {} : { mono: mono() }),
+    }),
+  );
   const events$: Observable<ClockEvent> = concat(
     started$,
-    merge(sources.reads$, sources.directory$, sources.sync$ ?? EMPTY, minuteTicks(scheduler)),
+    merge(sources.reads$, sources.directory$, sources.sync$ ?? EMPTY, minuteTicks(scheduler, mono)),
   );
   const initial: RootStep = {
     state: { clock: options.start ?? initialState, sync: initialSyncState },

@@ -30,6 +30,8 @@ export interface ReadRejected {
 export interface MinuteElapsed {
   readonly type: 'minuteElapsed';
   readonly at: number;
+  /** Monotonic milliseconds when the tick fired: how much time really passed, whatever the wall clock did. */
+  readonly mono?: number;
 }
 
 /** The People directory was (re)loaded from its source. */
@@ -52,6 +54,8 @@ export interface TimeSyncChanged {
 export interface ClockStarted {
   readonly type: 'clockStarted';
   readonly at: number;
+  /** Monotonic milliseconds at the start (boot-relative live, so comparable with a restored session's). */
+  readonly mono?: number;
 }
 
 /** The store's outbox changed: its oldest pending entries (a batch at most) and its depth. */

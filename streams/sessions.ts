@@ -210,12 +210,12 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
 
   // Rule 4: a session already past its limit is closed there before this tap counts.
   // (Measured honestly: a wall clock set forward does not make a session overdue.)
-  if (open !== undefined && autoCloseAt(open, rules).at <= honestOut(open, read)) {
+  if (open !== undefined && autoCloseAt(open, rules).at <= honestNow(open, read)) {
     const closed = autoClose(next, open, rules);
     next = closed.state;
     out.push(...closed.out);
   } else if (open !== undefined) {
-    const outAt = honestOut(open, read);
+    const outAt = honestNow(open, read);
     const hours = outAt - open.inAt;
     const recent = keepRecent([...memory.recent, { inAt: open.inAt, outAt }], outAt, rules);
     const todayMs = workedToday(recent, outAt, rules.zone);
@@ -323,10 +323,11 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
 function onMinute(state: ClockState, tick: MinuteElapsed | ClockStarted, rules: Rules): Step {
   let next = state;
   const out: Output[] = [];
-  // Oldest first, so auto clock-outs come out in the order they happened.
+  // Oldest first, so auto clock-outs come out in the order they happened. Overdue is measured
+  // honestly, as for a tap: NTP stepping a stale clock forward does not age a session.
   const due = [...state.open.values()]
     .map((session) => ({ session, close: autoCloseAt(session, rules) }))
-    .filter(({ close }) => close.at <= tick.at)
+    .filter(({ session, close }) => close.at <= honestNow(session, tick))
     .sort((a, b) => a.close.at - b.close.at || a.session.card.localeCompare(b.session.card));
   for (const { session } of due) {
     const closed = autoClose(next, session, rules);
@@ -348,8 +349,20 @@ function autoClose(
   const recent = keepRecent([...memory.recent, { inAt: session.inAt, outAt: at }], at, rules);
   // The auto clock-out is not a tap: it does not move the guard.
   const cards = new Map(state.cards).set(session.card, { ...memory, recent });
+  // A session taken on an unsynchronised clock keeps its close there too, with the monotonic
+  // time it stands for, so the correction moves its in and out alike.
+  const taken = state.unsynced?.get(session.id);
+  const inMono = taken?.inMono ?? session.inMono;
+  const next =
+    taken === undefined
+      ? state
+      : markUnsynced(state, session.id, () => ({
+          ...taken,
+          outAt: at,
+          ...(inMono === undefined ? {} : { outMono: inMono + (at - session.inAt) }),
+        }));
   return {
-    state: { ...state, open, cards },
+    state: { ...next, open, cards },
     out: [
       {
         type: 'auto-out',
@@ -366,17 +379,21 @@ function autoClose(
 }
 
 /**
- * The clock-out instant. Normally the read's wall time; but if the wall clock
+ * Where an open session really stands at a read or a tick, in the time frame
+ * of its clock-in. Normally the event's wall time; but if the wall clock
  * jumped since the clock-in (NTP setting a Pi's clock, a person changing it),
  * the monotonic clock says how long really passed, so no session gets a
- * negative or absurd duration.
+ * negative or absurd duration, nor is closed as overdue a minute after it began.
  */
-function honestOut(open: OpenSession, read: CardRead): number {
-  if (open.inMono !== undefined && read.mono !== undefined) {
-    const real = read.mono - open.inMono;
-    if (Math.abs(read.at - open.inAt - real) > JUMP_MS) return open.inAt + Math.max(0, real);
+function honestNow(
+  open: OpenSession,
+  event: { readonly at: number; readonly mono?: number | undefined },
+): number {
+  if (open.inMono !== undefined && event.mono !== undefined) {
+    const real = event.mono - open.inMono;
+    if (Math.abs(event.at - open.inAt - real) > JUMP_MS) return open.inAt + Math.max(0, real);
   }
-  return Math.max(read.at, open.inAt);
+  return Math.max(event.at, open.inAt);
 }
 
 function markUnsynced(
@@ -400,12 +417,16 @@ function onTimeSync(state: ClockState, event: TimeSyncChanged): Step {
     mono === undefined ? at : event.at - (event.mono - mono);
   const sessions = [...(state.unsynced ?? new Map<string, Unsynced>()).values()]
     .filter((u) => u.inMono !== undefined || u.outMono !== undefined)
-    .map((u) => ({
-      session: u.session,
-      card: u.card,
-      inAt: fix(u.inAt, u.inMono),
-      outAt: u.outAt === null ? null : fix(u.outAt, u.outMono),
-    }));
+    .map((u) => {
+      const inAt = fix(u.inAt, u.inMono);
+      // Never out before in (a close without its monotonic time is not moved with its in).
+      return {
+        session: u.session,
+        card: u.card,
+        inAt,
+        outAt: u.outAt === null ? null : Math.max(inAt, fix(u.outAt, u.outMono)),
+      };
+    });
   const open = new Map(state.open);
   for (const correction of sessions) {
     const session = open.get(correction.card);

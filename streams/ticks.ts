@@ -9,9 +9,14 @@ const MINUTE = 60_000;
  * drift and wall-clock jumps are absorbed at the next minute. `at` is the
  * boundary itself; a late tick still names the minute it belongs to. A tick
  * after the wall clock was set back names an earlier minute than the one
- * before it: the reducers take that in their stride.
+ * before it: the reducers take that in their stride. With `mono`, each tick
+ * is stamped with the monotonic clock, so the reducer can tell how much time
+ * really passed when the wall clock jumps.
  */
-export function minuteTicks(scheduler: SchedulerLike): Observable<MinuteElapsed> {
+export function minuteTicks(
+  scheduler: SchedulerLike,
+  mono?: () => number,
+): Observable<MinuteElapsed> {
   return defer(() => {
     // Per subscription: the last boundary ticked, so an early timer never ticks a minute twice.
     let last = -Infinity;
@@ -24,7 +29,11 @@ export function minuteTicks(scheduler: SchedulerLike): Observable<MinuteElapsed>
       return timer(boundary - now, scheduler).pipe(
         map((): MinuteElapsed => {
           last = boundary;
-          return { type: 'minuteElapsed', at: boundary };
+          return {
+            type: 'minuteElapsed',
+            at: boundary,
+            ...(mono === undefined ? {} : { mono: mono() }),
+          };
         }),
       );
     }).pipe(repeat());

@@ -182,6 +182,41 @@ describe('restoring the core from the store', () => {
     store.close();
   });
 
+  it('a stale clock at boot stepped forward more than 12 h by NTP: no bogus auto clock-out, the correction is stored, and after a restart the next tap clocks out', () => {
+    const stale = Date.parse('2026-03-20T17:00:00Z');
+    const real = T0;
+    const store = withRestart((s) => {
+      const { play } = player(s);
+      play(
+        people(stale, [{ card: ALICE, name: 'Alice' }]),
+        { type: 'timeSyncChanged', at: stale, synced: false, mono: 0 },
+        { ...read(stale + 10_000, ALICE), mono: 10_000 },
+        // NTP steps the clock forward 2.5 days; the next tick is a minute after the tap.
+        { type: 'minuteElapsed', at: real, mono: 70_000 },
+        { type: 'timeSyncChanged', at: real + MINUTE, synced: true, mono: 130_000 },
+      );
+    });
+    expect(store.allSessions()).toEqual([
+      expect.objectContaining({
+        id: sessionId(ALICE, stale + 10_000),
+        status: 'in',
+        inAt: real + MINUTE - 120_000,
+        outAt: null,
+      }),
+    ]);
+    const step = restart(store, real + 5 * MINUTE);
+    expect(step(read(real + 5 * MINUTE, ALICE))).toEqual([
+      expect.objectContaining({ type: 'tap' }),
+      expect.objectContaining({
+        type: 'clock-out',
+        session: sessionId(ALICE, stale + 10_000),
+        inAt: real - MINUTE,
+        hours: 6 / 60,
+      }),
+    ]);
+    store.close();
+  });
+
   describe('in virtual time', () => {
     let scheduler: TestScheduler;
     beforeEach(() => {

@@ -55,6 +55,10 @@ function readMono(when: number, card: string, mono: number): CardRead {
 function tick(when: number): MinuteElapsed {
   return { type: 'minuteElapsed', at: when };
 }
+/** A tick stamped with the monotonic clock as well, as the live clock stamps it. */
+function tickMono(when: number, mono: number): MinuteElapsed {
+  return { ...tick(when), mono };
+}
 function started(when: number): ClockStarted {
   return { type: 'clockStarted', at: when };
 }
@@ -629,6 +633,101 @@ describe('the sessions reducer', () => {
         timeSync(real, true, 65_000),
       ]);
       expect(state.open.get(BOB)?.inAt).toBe(real - 60_000);
+    });
+
+    it('NTP stepping a stale clock forward by more than the limit does not make a minute-old session overdue', () => {
+      // A Pi without a battery clock boots believing it is its last shutdown, 2.5 days ago. Bob
+      // taps in 10 s after boot; a minute later NTP steps the clock forward and a tick comes.
+      const stale = at('2026-03-20T18:00:00+01:00');
+      const real = at('2026-03-23T08:00:00+01:00');
+      const { out, state } = replay([
+        directory(),
+        timeSync(stale, false, 0),
+        readMono(stale + 10_000, BOB, 10_000),
+        tickMono(real, 70_000),
+        tickMono(real + MINUTE, 130_000),
+      ]);
+      expect(out.filter((o) => o.type === 'auto-out')).toEqual([]);
+      expect(state.open.get(BOB)?.inAt).toBe(stale + 10_000);
+      // The sync corrects the clock-in; Bob's next tap clocks him out after his real 5 minutes.
+      const after = replay(
+        [
+          timeSync(real + 2 * MINUTE, true, 190_000),
+          tickMono(real + 3 * MINUTE, 250_000),
+          readMono(real + 5 * MINUTE, BOB, 310_000),
+        ],
+        berlin,
+        state,
+      );
+      expect(after.out[0]).toEqual({
+        type: 'correctTimes',
+        at: real + 2 * MINUTE,
+        sessions: [
+          {
+            session: sessionId(BOB, stale + 10_000),
+            card: BOB,
+            inAt: real + 2 * MINUTE - 180_000,
+            outAt: null,
+          },
+        ],
+      });
+      // Really 6 minutes: in at real - 1 min (corrected), out at real + 5 min; same session id.
+      expect(after.last).toEqual([
+        tapped(real + 5 * MINUTE, BOB, 'Bob'),
+        {
+          ...clockedOut(real + 5 * MINUTE, BOB, real - MINUTE, 'Bob', toHours(6 * MINUTE)),
+          session: sessionId(BOB, stale + 10_000),
+        },
+      ]);
+    });
+
+    it('a session on an unsynchronised clock that really reaches its limit is closed there, and the sync moves its in and out alike', () => {
+      const stale = at('2026-03-20T18:00:00+01:00');
+      const real = at('2026-03-23T08:00:00+01:00');
+      const inAt = stale + 10_000;
+      const { out } = replay([
+        directory(),
+        timeSync(stale, false, 0),
+        readMono(inAt, BOB, 10_000),
+        // The network is down all night: the stale clock runs on, 12 h really pass.
+        tickMono(stale + 12 * HOUR + MINUTE, 12 * HOUR + MINUTE),
+        timeSync(real, true, 13 * HOUR),
+      ]);
+      expect(out.filter((o) => o.type === 'auto-out')).toEqual([
+        autoOut(inAt + 12 * HOUR, BOB, inAt, 'Bob', 'limit', 12),
+      ]);
+      const correctedIn = real - (13 * HOUR - 10_000);
+      expect(out.at(-1)).toEqual({
+        type: 'correctTimes',
+        at: real,
+        sessions: [
+          {
+            session: sessionId(BOB, inAt),
+            card: BOB,
+            inAt: correctedIn,
+            outAt: correctedIn + 12 * HOUR,
+          },
+        ],
+      });
+    });
+
+    it('a wall clock set back while a session is open closes it at its real limit, not an hour late', () => {
+      const inAt = at('2026-03-23T08:00:00+01:00');
+      const events = [directory(), readMono(inAt, BOB, 1_000)];
+      // Set back an hour at some point: the wall reads 11 h after the clock-in when 12 h have passed.
+      expect(
+        replay([...events, tickMono(inAt + 11 * HOUR - MINUTE, 1_000 + 12 * HOUR - MINUTE)]).last,
+      ).toEqual([]);
+      expect(replay([...events, tickMono(inAt + 11 * HOUR, 1_000 + 12 * HOUR)]).last).toEqual([
+        autoOut(inAt + 12 * HOUR, BOB, inAt, 'Bob', 'limit', 12),
+      ]);
+    });
+
+    it('a tick naming an earlier minute than the one before (the wall clock went back) closes nothing and changes nothing', () => {
+      const inAt = at('2026-03-23T08:00:00+01:00');
+      const before = replay([directory(), read(inAt, BOB), tick(inAt + 2 * HOUR)]);
+      const step = makeReducer(berlin)(before.state, tick(inAt + HOUR));
+      expect(step).toEqual({ state: before.state, out: [] });
     });
 
     it('a wall-clock jump between in and out never gives a negative or absurd duration', () => {

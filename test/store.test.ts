@@ -485,6 +485,31 @@ describe('committing', () => {
     expect(store.allSessions().map((s) => s.name)).toEqual(['Bob', 'Bob']);
   });
 
+  it('a time correction sets both ends of a closed session, and never breaks its CHECK: a clock-out before the corrected clock-in is moved to it', () => {
+    const { play } = player(store);
+    play(
+      read(T0, ALICE),
+      read(T0 + HOUR, ALICE),
+      read(T0 + 2 * HOUR, BOB),
+      read(T0 + 3 * HOUR, BOB),
+    );
+    const correct = (session: string, inAt: number, outAt: number | null) =>
+      toCommit([
+        {
+          type: 'correctTimes',
+          at: T0 + 4 * HOUR,
+          sessions: [{ session, card: ALICE, inAt, outAt }],
+        },
+      ]);
+    store.commit(correct(sessionId(ALICE, T0), T0 + 10 * HOUR, T0 + 11 * HOUR), T0 + 4 * HOUR);
+    // A correction that knows only the clock-in, past the stored clock-out: clamped, not refused.
+    store.commit(correct(sessionId(BOB, T0 + 2 * HOUR), T0 + 20 * HOUR, null), T0 + 4 * HOUR);
+    expect(store.allSessions().map((s) => [s.card, s.inAt, s.outAt])).toEqual([
+      [ALICE, T0 + 10 * HOUR, T0 + 11 * HOUR],
+      [BOB, T0 + 20 * HOUR, T0 + 20 * HOUR],
+    ]);
+  });
+
   it('lists sessions that overlap a range, oldest first', () => {
     const { play } = player(store);
     play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 3 * HOUR, ALICE));

@@ -262,11 +262,17 @@ export class Store {
           );
           for (const key of command.keys) done.run(command.at, command.failure ?? null, key);
         } else if (command.type === 'correctTimes') {
+          // A closed session's correction carries both ends. Should one ever come with the
+          // clock-in alone, its clock-out is clamped to it rather than break the CHECK
+          // (out_at >= in_at) and stop the clock: defensive, the reducer never sends that.
           const fix = this.stmt(
-            "UPDATE sessions SET in_at = ?, out_at = coalesce(?, out_at), clock = 'corrected' WHERE id = ?",
+            `UPDATE sessions SET in_at = ?,
+               out_at = CASE WHEN coalesce(?, out_at) IS NULL THEN NULL ELSE max(?, coalesce(?, out_at)) END,
+               clock = 'corrected'
+             WHERE id = ?`,
           );
           for (const session of command.sessions)
-            fix.run(session.inAt, session.outAt, session.session);
+            fix.run(session.inAt, session.outAt, session.inAt, session.outAt, session.session);
         } else if (command.type === 'nameCard') {
           this.stmt('UPDATE sessions SET name = ? WHERE card = ? AND name IS NULL').run(
             command.name,
