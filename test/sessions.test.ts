@@ -563,6 +563,74 @@ describe('the sessions reducer', () => {
     });
   });
 
+  describe('open sessions follow the person when People changes (alias added)', () => {
+    const inAt = at('2026-05-12T08:00:00+02:00');
+    const later = at('2026-05-12T12:00:00+02:00');
+    const WEDGE = '0099887766';
+
+    it('a session opened under an unknown id, which People then makes an alias of a person, is clocked out by that person', () => {
+      const { out, state } = replay([
+        directory([alice, bob]),
+        read(inAt, WEDGE),
+        loaded(inAt + HOUR, [{ ...alice, aliases: [WEDGE] }, bob]),
+        read(later, ALICE),
+      ]);
+      expect(out.slice(-2)).toEqual([
+        tapped(later, ALICE, 'Alice'),
+        {
+          ...clockedOut(later, ALICE, inAt, 'Alice', 4),
+          session: sessionId(WEDGE, inAt),
+        },
+      ]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it("a session opened under a person's card, which People then lists as an alias of a new card id, is clocked out by the new id", () => {
+      const NEW = 'D0D0D0D0';
+      const { out, state } = replay([
+        directory([alice, bob]),
+        read(inAt, BOB),
+        loaded(inAt + HOUR, [alice, { ...bob, card: NEW, aliases: [BOB] }]),
+        read(later, NEW),
+      ]);
+      expect(out.slice(-2)).toEqual([
+        tapped(later, NEW, 'Bob'),
+        { ...clockedOut(later, NEW, inAt, 'Bob', 4), session: sessionId(BOB, inAt) },
+      ]);
+      expect(state.open.size).toBe(0);
+    });
+
+    it('the guard follows the person too: a tap of the other id right after the clock-in is a double tap', () => {
+      const { last } = replay([
+        directory([alice, bob]),
+        read(inAt, WEDGE),
+        loaded(inAt + 10 * SECOND, [{ ...alice, aliases: [WEDGE] }, bob]),
+        read(inAt + 30 * SECOND, ALICE),
+      ]);
+      expect(last).toEqual([
+        tapped(inAt + 30 * SECOND, ALICE, 'Alice'),
+        ignored(inAt + 30 * SECOND, ALICE, 'Alice', 'double-tap'),
+      ]);
+    });
+
+    it('when both ids have a session open, the person keeps their own and the other is left to its auto clock-out', () => {
+      const { out, state } = replay([
+        directory([alice, bob]),
+        read(inAt, WEDGE),
+        read(inAt + MINUTE, ALICE),
+        loaded(inAt + HOUR, [{ ...alice, aliases: [WEDGE] }, bob]),
+        read(later, ALICE),
+        tick(inAt + 12 * HOUR),
+      ]);
+      expect(out.slice(-3)).toEqual([
+        tapped(later, ALICE, 'Alice'),
+        clockedOut(later, ALICE, inAt + MINUTE, 'Alice', toHours(later - inAt - MINUTE)),
+        { ...autoOut(inAt + 12 * HOUR, WEDGE, inAt, 'Alice', 'limit', 12) },
+      ]);
+      expect(state.open.size).toBe(0);
+    });
+  });
+
   describe('events that are not taps', () => {
     it('a reader fault is reported and leaves the sessions as they were (it is only noted for the health block)', () => {
       const before = replay([directory(), read(at('2026-05-12T08:00:00+02:00'), ALICE)]).state;
