@@ -6,6 +6,18 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Cell, ServiceAccountKey } from './sheetsTestServer';
+import type { CallKind, Quota, SpreadsheetModel } from './spreadsheetModel';
+
+/** The edits a person makes, run by the model in the server thread. */
+export type Edit =
+  | 'addTab'
+  | 'sortRows'
+  | 'insertRows'
+  | 'deleteRow'
+  | 'setCell'
+  | 'addColumn'
+  | 'renameHeader'
+  | 'clearDataRows';
 
 export interface ServerStats {
   /** Requests answered (or failed) so far. */
@@ -17,6 +29,8 @@ export interface ServerStats {
   readonly inFlight: number;
   /** The server thread's own heap. */
   readonly heapUsed: number;
+  /** JSON bytes answered, per REST call. */
+  readonly bytesOut: Readonly<Record<CallKind, number>>;
 }
 
 interface Reply {
@@ -64,6 +78,16 @@ export class SheetsServerThread {
   /** Writes rows from a 1-based row number on, as a person typing them in. */
   async setRows(id: string, title: string, firstRow: number, rows: Cell[][]): Promise<void> {
     await this.call('setRows', id, title, firstRow, rows);
+  }
+
+  /** A person edits the sheet (see SpreadsheetModel for each edit). */
+  async edit<K extends Edit>(name: K, ...args: Parameters<SpreadsheetModel[K]>): Promise<void> {
+    await this.call('edit', name, args);
+  }
+
+  /** Sets (or, with undefined, lifts) the per-account, per-minute request budget. */
+  async setQuota(quota: Quota | undefined): Promise<void> {
+    await this.call('setQuota', quota ?? null);
   }
 
   values(id: string, title: string): Promise<Cell[][]> {

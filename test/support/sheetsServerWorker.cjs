@@ -13,19 +13,30 @@ const { join } = require('node:path');
 const { parentPort } = require('node:worker_threads');
 const ts = require('typescript');
 
-/** Loads a TypeScript module with node: imports only, as CommonJS. */
-function load(file) {
+/**
+ * TypeScript files load as CommonJS, transpiled when required: the server and
+ * the spreadsheet model it imports (they import only node: modules and each other).
+ */
+Module._extensions['.ts'] = (loaded, file) => {
   const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
     fileName: file,
   });
-  const loaded = new Module(file, module);
-  loaded.filename = file;
   loaded._compile(outputText, file);
-  return loaded.exports;
-}
+};
 
-const { SheetsTestServer } = load(join(__dirname, 'sheetsTestServer.ts'));
+const { SheetsTestServer } = require(join(__dirname, 'sheetsTestServer.ts'));
+/** The model's edits a person makes, callable from the test thread. */
+const EDITS = new Set([
+  'addTab',
+  'sortRows',
+  'insertRows',
+  'deleteRow',
+  'setCell',
+  'addColumn',
+  'renameHeader',
+  'clearDataRows',
+]);
 let server = null;
 
 const handlers = {
@@ -44,6 +55,11 @@ const handlers = {
     });
   },
   values: (id, title) => server.values(id, title),
+  edit(name, args) {
+    if (!EDITS.has(name)) throw new Error(`not an edit: ${name}`);
+    return server.model[name](...args);
+  },
+  setQuota: (quota) => server.model.setQuota(quota ?? undefined),
   tabTitles: (id) => server.tabTitles(id),
   /** What the server has seen, and its own heap, for the soak's figures. */
   stats() {
@@ -58,6 +74,7 @@ const handlers = {
       writes,
       failed,
       inFlight: server.inFlight,
+      bytesOut: { ...server.model.bytesOut },
       heapUsed: process.memoryUsage().heapUsed,
     };
   },
