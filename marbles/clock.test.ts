@@ -30,6 +30,11 @@ const bob = { card: BOB, name: 'Bob' };
 const people = [alice, bob];
 const BERLIN = 'Europe/Berlin';
 
+/** A held card's sighting kept for a restart (the raw id the reader saw). */
+function keep(at: number, card: string, reader = 'door'): Output {
+  return { type: 'keepSighting', at, card, reader };
+}
+
 interface RunOptions {
   readonly rules?: Rules;
   /** Defaults to a cold directory of `people` at frame 0. */
@@ -65,11 +70,19 @@ describe('clock', () => {
   it('a card held on the reader is one tap, however long', () => {
     scheduler.run(({ expectObservable }) => {
       // A sighting every 500 ms for 10 s: every read is within 3 s of the previous one.
+      // It is kept (for a restart) at its first sighting after the tap, then once a second.
       const reads = '1s ' + 'a 499ms '.repeat(20);
-      const expected = '1s (ti)';
+      const expected =
+        '1s (ti) 496ms A 999ms B 999ms C 999ms D 999ms E 999ms F 999ms G 999ms H 999ms I 999ms J';
       expectObservable(run(reads, { a: ALICE }), '^ 30s !').toBe(expected, {
         t: tap(1000, ALICE, 'Alice'),
         i: clockIn(1000, ALICE, 'Alice'),
+        ...Object.fromEntries(
+          ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'].map((k, n) => [
+            k,
+            keep(1500 + n * 1000, ALICE),
+          ]),
+        ),
       });
     });
   });
@@ -77,11 +90,13 @@ describe('clock', () => {
   it('the debounce window slides: a gap of 3 s or more starts a new presentation', () => {
     scheduler.run(({ expectObservable }) => {
       const reads = '    1s a 2998ms a 2998ms a 3s a';
-      const expected = '  1s (ti) 8995ms (ux)';
+      const expected = '  1s (ti) 2995ms k 2998ms l 3s (ux)';
       //                 reads at 1000, 3999, 6998 are one presentation; 9999 is the next (a double tap)
       expectObservable(run(reads, { a: ALICE }), '^ 30s !').toBe(expected, {
         t: tap(1000, ALICE, 'Alice'),
         i: clockIn(1000, ALICE, 'Alice'),
+        k: keep(3999, ALICE),
+        l: keep(6998, ALICE),
         u: tap(9999, ALICE, 'Alice'),
         x: ignored(9999, ALICE, 'Alice'),
       });
@@ -408,13 +423,14 @@ describe('clock', () => {
   it('a reader fault comes out as a reader-fault and neither taps nor disturbs the sessions', () => {
     scheduler.run(({ expectObservable }) => {
       // A fault in the middle of a held card: the card is still one presentation.
-      const reads = '    1s  a 499ms   f 499ms a 60m         a';
-      const expected = ' 1s (ti) 496ms r          60m 500ms (so)';
+      const reads = '    1s  a 499ms   f 499ms a 60m a';
+      const expected = ' 1s (ti) 496ms r 499ms k 60m (so)';
       const reason = 'not a card id: "%%" (expected hex or decimal digits)';
       expectObservable(run(reads, { a: ALICE, f: { fault: reason } }), '^ 180m !').toBe(expected, {
         t: tap(1000, ALICE, 'Alice'),
         i: clockIn(1000, ALICE, 'Alice'),
         r: readerFault(1500, reason),
+        k: keep(2000, ALICE),
         s: tap(3_602_001, ALICE, 'Alice'),
         o: clockOut(3_602_001, ALICE, 1000, 'Alice'),
       });

@@ -52,8 +52,10 @@ export interface AppIo {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly log: Log;
-  /** Monotonic milliseconds (performance.now() live). */
+  /** Monotonic milliseconds (CLOCK_MONOTONIC live: counted from boot, so comparable across restarts). */
   readonly mono?: () => number;
+  /** The boot `mono` counts from: the store keeps monotonic times with it (src/bootId.ts). */
+  readonly bootId?: string;
   /** Whether the system clock is synchronised; null when it cannot be told. Absent: trusted. */
   readonly timeSynced?: () => Promise<boolean | null>;
   readonly scheduler: SchedulerLike;
@@ -141,7 +143,7 @@ export function clockApp(
   const committedLoop$ = committedProxy$.pipe(observeOn(asapScheduler), share());
   const commands$ = committedLoop$.pipe(mergeMap((commit) => commit.commands));
 
-  const storeDriver = makeStoreDriver(store, now, config.sheetBatchSize);
+  const storeDriver = makeStoreDriver(store, now, config.sheetBatchSize, io.bootId);
   const sheetEvents$ = sheet === undefined ? EMPTY : sheet(commands$).pipe(share());
   const directory$: Observable<DirectoryLoaded> =
     sheet === undefined
@@ -173,7 +175,7 @@ export function clockApp(
       : makeKeyboardReader({ input: io.stdin, reader: config.readerName, now, mono: io.mono }))
   ).pipe(takeUntil(stop$));
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
-    start: restoreState(store.snapshot(now())),
+    start: restoreState(store.snapshot(now(), io.bootId)),
     sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
     ...(io.mono === undefined ? {} : { mono: io.mono }),
   });

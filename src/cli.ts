@@ -28,6 +28,7 @@ import { DrainError, drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
 import { ReaderCheckError, readerTest } from './readerTest';
+import { readBootId } from './bootId';
 
 /** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
 const EXIT_FAILURE = 1;
@@ -177,7 +178,9 @@ withConfigOptions(
         log,
         scheduler: asyncScheduler,
         json: options.json === true,
-        mono: () => performance.now(),
+        // CLOCK_MONOTONIC (Linux): counted from boot, so comparable across restarts in one boot.
+        mono: () => Number(process.hrtime.bigint() / 1_000_000n),
+        bootId: readBootId(),
         ...(timeSyncCheck === undefined ? {} : { timeSynced: timeSyncCheck }),
       },
       sheet,

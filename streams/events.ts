@@ -132,6 +132,8 @@ export interface ClockedIn extends Base {
   readonly reader: string;
   /** Taken while the system clock was not synchronised (its time is corrected later). */
   readonly unsynced?: true;
+  /** With `unsynced`: monotonic milliseconds of the tap, kept so a restart can still correct it. */
+  readonly mono?: number;
 }
 export interface ClockedOut extends Base {
   readonly type: 'clock-out';
@@ -142,6 +144,8 @@ export interface ClockedOut extends Base {
   /** Time worked on the local day of `at`, this session included. */
   readonly todayHours: number;
   readonly unsynced?: true;
+  /** With `unsynced`: monotonic milliseconds of the tap, kept so a restart can still correct it. */
+  readonly mono?: number;
 }
 export interface AutoClockedOut extends Base {
   readonly type: 'auto-out';
@@ -149,6 +153,8 @@ export interface AutoClockedOut extends Base {
   readonly inAt: number;
   readonly hours: number;
   readonly reason: 'limit' | 'cutoff';
+  /** For a session taken on an unsynchronised clock: the monotonic time the close stands for. */
+  readonly mono?: number;
 }
 export interface TapIgnored extends Base {
   readonly type: 'ignored';
@@ -274,7 +280,20 @@ export interface CorrectTimes {
   }[];
 }
 
-export type Command = ListCard | NameCard | WriteBatch | MarkDone | LiveUpdate | CorrectTimes;
+/**
+ * Keep a held card's latest sighting (the store), by the id the reader saw:
+ * a restart then knows the card is still on the reader and does not take it
+ * for a new tap. At most about once a second per held card.
+ */
+export interface KeepSighting {
+  readonly type: 'keepSighting';
+  readonly at: number;
+  readonly card: string;
+  readonly reader: string;
+}
+
+export type Command =
+  ListCard | NameCard | WriteBatch | MarkDone | LiveUpdate | CorrectTimes | KeepSighting;
 
 export type Output = DomainEvent | Command;
 
@@ -285,6 +304,7 @@ const commandTypes: ReadonlySet<string> = new Set<Command['type']>([
   'markDone',
   'liveUpdate',
   'correctTimes',
+  'keepSighting',
 ]);
 
 /** Splits outputs: true for commands, false for domain events. */

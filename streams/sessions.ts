@@ -29,7 +29,7 @@ export interface OpenSession {
 }
 
 /** A session whose times were taken on an unsynchronised clock, to correct once it syncs. */
-interface Unsynced {
+export interface Unsynced {
   readonly session: string;
   readonly card: string;
   readonly inAt: number;
@@ -40,6 +40,9 @@ interface Unsynced {
 
 /** Wall and monotonic clocks apart by more than this since the clock-in: the wall clock jumped. */
 const JUMP_MS = 120_000;
+
+/** A held card's sighting is kept (for a restart) at most this often. */
+const KEEP_SIGHTING_MS = 1_000;
 
 /** A closed session, kept briefly for the "today" total. */
 interface ClosedSpan {
@@ -73,6 +76,13 @@ export interface ClockState {
   readonly lastTapAt?: number;
   readonly readerFault?: string | null;
   readonly unsynced?: ReadonlyMap<string, Unsynced>;
+  /** When each held card's sighting was last kept (the throttle of `keepSighting`), by raw id. */
+  readonly sightingsKept?: ReadonlyMap<string, number>;
+  /**
+   * After a restart, until the start: each raw id's last stored sighting, as
+   * milliseconds before the last thing the clock stored (sighting or tap).
+   */
+  readonly restoredSightings?: ReadonlyMap<string, number>;
 }
 
 export interface Step {
@@ -104,6 +114,11 @@ export interface Snapshot {
   readonly listed: readonly string[];
   /** Cards with sessions stored without a name. */
   readonly unnamed?: readonly string[];
+  /** The last stored sighting of each raw id (a held card), and the last stored tap. */
+  readonly sightings?: readonly { readonly card: string; readonly at: number }[];
+  readonly lastTapAt?: number | null;
+  /** Sessions taken on an unsynchronised clock in this boot, not corrected yet. */
+  readonly unsynced?: readonly Unsynced[];
 }
 
 /** The state a restarted clock carries on from. */
@@ -116,12 +131,24 @@ export function restoreState(snapshot: Snapshot): ClockState {
     const m = memory(card);
     cards.set(card, { ...m, recent: [...m.recent, { inAt, outAt }] });
   }
+  // A card whose last sighting came just before the clock's last stored activity was most
+  // likely still on the reader when the clock stopped: the start decides (it knows the rules).
+  const sightings = snapshot.sightings ?? [];
+  const lastActivity = Math.max(snapshot.lastTapAt ?? -Infinity, ...sightings.map((s) => s.at));
   return {
     ...initialState,
     open: new Map(snapshot.open.map((session) => [session.card, session])),
     cards,
     listed: new Set(snapshot.listed),
     unnamed: new Set(snapshot.unnamed ?? []),
+    ...(snapshot.unsynced === undefined || snapshot.unsynced.length === 0
+      ? {}
+      : { unsynced: new Map(snapshot.unsynced.map((u) => [u.session, u])) }),
+    ...(sightings.length === 0
+      ? {}
+      : {
+          restoredSightings: new Map(sightings.map(({ card, at }) => [card, lastActivity - at])),
+        }),
   };
 }
 
@@ -178,9 +205,15 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
     read.at - previousRead < rules.debounceMs &&
     read.at >= previousRead
   ) {
-    return { state: { ...state, reads }, out: [] };
+    return keepSighting(state, reads, read);
   }
-  let next: ClockState = { ...state, reads, lastTapAt: read.at, readerFault: null };
+  let next: ClockState = {
+    ...state,
+    reads,
+    ...forgetKeptSighting(state, read.card),
+    lastTapAt: read.at,
+    readerFault: null,
+  };
 
   const person = lookUp(state.directory, read.card);
   const card = person?.card ?? read.card;
@@ -239,6 +272,7 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
       hours: toHours(hours),
       todayHours: toHours(todayMs),
       ...(unsynced ? { unsynced: true as const } : {}),
+      ...(unsynced && read.mono !== undefined ? { mono: read.mono } : {}),
     });
     const marked = unsynced
       ? markUnsynced(next, open.id, (u) => ({
@@ -295,6 +329,7 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
     session: session.id,
     reader: read.reader,
     ...(unsynced ? { unsynced: true as const } : {}),
+    ...(unsynced && read.mono !== undefined ? { mono: read.mono } : {}),
   });
   if (unsynced) {
     next = markUnsynced(next, session.id, () => ({
@@ -321,7 +356,7 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
 }
 
 function onMinute(state: ClockState, tick: MinuteElapsed | ClockStarted, rules: Rules): Step {
-  let next = state;
+  let next = tick.type === 'clockStarted' ? stillOnTheReader(state, tick, rules) : state;
   const out: Output[] = [];
   // Oldest first, so auto clock-outs come out in the order they happened. Overdue is measured
   // honestly, as for a tap: NTP stepping a stale clock forward does not age a session.
@@ -353,13 +388,15 @@ function autoClose(
   // time it stands for, so the correction moves its in and out alike.
   const taken = state.unsynced?.get(session.id);
   const inMono = taken?.inMono ?? session.inMono;
+  const outMono =
+    taken === undefined || inMono === undefined ? undefined : inMono + (at - session.inAt);
   const next =
     taken === undefined
       ? state
       : markUnsynced(state, session.id, () => ({
           ...taken,
           outAt: at,
-          ...(inMono === undefined ? {} : { outMono: inMono + (at - session.inAt) }),
+          ...(outMono === undefined ? {} : { outMono }),
         }));
   return {
     state: { ...next, open, cards },
@@ -373,9 +410,55 @@ function autoClose(
         inAt: session.inAt,
         hours: toHours(at - session.inAt),
         reason,
+        ...(outMono === undefined ? {} : { mono: outMono }),
       },
     ],
   };
+}
+
+/**
+ * Rule 1 across a restart: a card whose last stored sighting came within the
+ * debounce window of the clock's last stored activity was still on the reader
+ * when the clock stopped. Its presentation carries on from the start, so a
+ * read in the first debounce window after it extends the presentation rather
+ * than toggling its owner.
+ */
+function stillOnTheReader(state: ClockState, started: ClockStarted, rules: Rules): ClockState {
+  const { restoredSightings, ...rest } = state;
+  if (restoredSightings === undefined) return state;
+  const reads = new Map(state.reads);
+  for (const [card, beforeLast] of restoredSightings) {
+    if (beforeLast < rules.debounceMs) reads.set(card, started.at);
+  }
+  return { ...rest, reads };
+}
+
+/** A continued presentation: the sighting is kept for a restart, at most once a second per id. */
+function keepSighting(state: ClockState, reads: ReadonlyMap<string, number>, read: CardRead): Step {
+  const kept = state.sightingsKept?.get(read.card);
+  if (kept !== undefined && read.at >= kept && read.at - kept < KEEP_SIGHTING_MS) {
+    return { state: { ...state, reads }, out: [] };
+  }
+  const sightingsKept = new Map(state.sightingsKept ?? []).set(read.card, read.at);
+  // As small as the reads it throttles.
+  if (sightingsKept.size >= 64) {
+    for (const card of sightingsKept.keys()) if (!reads.has(card)) sightingsKept.delete(card);
+  }
+  return {
+    state: { ...state, reads, sightingsKept },
+    out: [{ type: 'keepSighting', at: read.at, card: read.card, reader: read.reader }],
+  };
+}
+
+/** A new presentation starts its own throttle. */
+function forgetKeptSighting(
+  state: ClockState,
+  card: string,
+): Pick<ClockState, 'sightingsKept'> | Record<string, never> {
+  if (state.sightingsKept?.has(card) !== true) return {};
+  const sightingsKept = new Map(state.sightingsKept);
+  sightingsKept.delete(card);
+  return { sightingsKept };
 }
 
 /**

@@ -14,6 +14,7 @@ import type { ClockEvent, Output } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { makeReducer, restoreState, sessionId, type ClockState } from '../streams/sessions';
 import { shiftedScheduler } from '../streams/shiftedScheduler';
+import { readBootId } from '../src/bootId';
 import { Store } from '../src/drivers/store/store';
 import { makeStoreDriver } from '../src/drivers/store/storeDriver';
 import { Clock, killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
@@ -217,6 +218,121 @@ describe('restoring the core from the store', () => {
     store.close();
   });
 
+  /** The live clock's reducer committing each step with the boot id of its process. */
+  function booted(store: Store, boot: string, now: number) {
+    const reduce = makeReducer(UTC);
+    let state: ClockState = restoreState(store.snapshot(now, boot));
+    return (...events: ClockEvent[]): Output[] =>
+      events.flatMap((event) => {
+        const step = reduce(state, event);
+        state = step.state;
+        if (step.out.length > 0) store.commit(toCommit(step.out), event.at, boot);
+        return step.out;
+      });
+  }
+  const heldFor = (from: number, ms: number, card = ALICE) =>
+    Array.from({ length: ms / 200 }, (_, i) => read(from + (i + 1) * 200, card));
+
+  it('a card left on the reader while the clock restarts does not toggle its owner', () => {
+    const store = withRestart((s) => {
+      const play = booted(s, 'boot-1', T0);
+      play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE), ...heldFor(T0, 90_000));
+    });
+    // Killed with the card on the reader; back 5 s later with the card still there, past the guard.
+    const play = booted(store, 'boot-1', T0 + 95_000);
+    const out = play(
+      people(T0 + 95_000, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: T0 + 95_000 },
+      ...heldFor(T0 + 95_000, 10_000),
+    );
+    expect(out.filter((o) => o.type !== 'keepSighting')).toEqual([]);
+    expect(store.allSessions()).toEqual([expect.objectContaining({ status: 'in', inAt: T0 })]);
+    store.close();
+  });
+
+  it('a card taken off the reader before others tapped is a new tap right after a restart', () => {
+    const store = withRestart((s) => {
+      const play = booted(s, 'boot-1', T0);
+      play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE), ...heldFor(T0, 90_000));
+      play(read(T0 + 120_000, BOB));
+    });
+    const play = booted(store, 'boot-1', T0 + 125_000);
+    const out = play(
+      people(T0 + 125_000, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: T0 + 125_000 },
+      read(T0 + 126_000, ALICE),
+    );
+    expect(out.map((o) => o.type)).toEqual(['tap', 'clock-out']);
+    store.close();
+  });
+
+  describe('sessions taken on an unsynchronised clock', () => {
+    const stale = Date.parse('2026-03-20T17:00:00Z');
+    const real = T0;
+    /** Alice in and out, Bob in, all before NTP; then the clock is killed. */
+    function beforeSync(s: Store): void {
+      booted(s, 'boot-1', stale)(
+        people(stale, [
+          { card: ALICE, name: 'Alice' },
+          { card: BOB, name: 'Bob' },
+        ]),
+        { type: 'timeSyncChanged', at: stale, synced: false, mono: 0 },
+        { ...read(stale + 10_000, ALICE), mono: 10_000 },
+        { ...read(stale + 20_000, BOB), mono: 20_000 },
+        { ...read(stale + HOUR, ALICE), mono: HOUR },
+      );
+    }
+
+    it('are still corrected when the clock synchronises after a restart within the same boot', () => {
+      const store = withRestart(beforeSync);
+      const play = booted(store, 'boot-1', real);
+      // NTP stepped the clock while the clock was down: the start and its first tick are 2.5 days on.
+      const started = play(
+        { type: 'clockStarted', at: real, mono: 2 * HOUR },
+        { type: 'minuteElapsed', at: real + MINUTE, mono: 2 * HOUR + MINUTE },
+      );
+      expect(started).toEqual([]);
+      const out = play({
+        type: 'timeSyncChanged',
+        at: real + 2 * MINUTE,
+        synced: true,
+        mono: 2 * HOUR + 2 * MINUTE,
+      });
+      const at = (mono: number) => real + 2 * MINUTE - (2 * HOUR + 2 * MINUTE - mono);
+      expect(out).toEqual([
+        {
+          type: 'correctTimes',
+          at: real + 2 * MINUTE,
+          sessions: [
+            {
+              session: sessionId(ALICE, stale + 10_000),
+              card: ALICE,
+              inAt: at(10_000),
+              outAt: at(HOUR),
+            },
+            { session: sessionId(BOB, stale + 20_000), card: BOB, inAt: at(20_000), outAt: null },
+          ],
+        },
+      ]);
+      expect(store.allSessions().map((s) => [s.card, s.inAt, s.outAt, s.status])).toEqual([
+        [ALICE, at(10_000), at(HOUR), 'out'],
+        [BOB, at(20_000), null, 'in'],
+      ]);
+      store.close();
+    });
+
+    it('are left as they are after a reboot: monotonic times of another boot mean nothing', () => {
+      const store = withRestart(beforeSync);
+      const play = booted(store, 'boot-2', real);
+      play({ type: 'clockStarted', at: real, mono: 5_000 });
+      expect(
+        play({ type: 'timeSyncChanged', at: real + MINUTE, synced: true, mono: 65_000 }),
+      ).toEqual([]);
+      expect(store.allSessions().map((s) => s.inAt)).toEqual([stale + 10_000, stale + 20_000]);
+      store.close();
+    });
+  });
+
   describe('in virtual time', () => {
     let scheduler: TestScheduler;
     beforeEach(() => {
@@ -264,6 +380,22 @@ describe('restoring the core from the store', () => {
       );
       store.close();
     });
+  });
+});
+
+describe('the boot id monotonic times are kept with', () => {
+  it("is the kernel's id of this boot, read again the same; without one, a new id each time", () => {
+    const dir = tempDir('boot');
+    try {
+      const file = join(dir.path, 'boot_id');
+      writeFileSync(file, '6f1c0d3e-8a51-4b0e-9a3c-2f5c1e7d9b40\n');
+      expect(readBootId(file)).toBe('6f1c0d3e-8a51-4b0e-9a3c-2f5c1e7d9b40');
+      expect(readBootId(file)).toBe(readBootId(file));
+      const missing = join(dir.path, 'none');
+      expect(readBootId(missing)).not.toBe(readBootId(missing));
+    } finally {
+      dir.remove();
+    }
   });
 });
 

@@ -261,7 +261,10 @@ describe('the sessions reducer', () => {
 
     it('a read one millisecond short of the debounce window after the previous read is the same presentation', () => {
       const { last } = replay([directory(), read(first, ALICE), read(first + 2_999, ALICE)]);
-      expect(last).toEqual([]);
+      // No tap; only the sighting, kept for a restart.
+      expect(last).toEqual([
+        { type: 'keepSighting', at: first + 2_999, card: ALICE, reader: 'door' },
+      ]);
     });
 
     it('a read exactly the debounce window after the previous read is a new presentation', () => {
@@ -277,7 +280,54 @@ describe('the sessions reducer', () => {
     it('the window slides with every sighting: a card held for a minute is one tap', () => {
       const held = Array.from({ length: 25 }, (_, i) => read(first + i * 2_500, ALICE));
       const { out } = replay([directory(), ...held]);
-      expect(out).toEqual([tapped(first, ALICE, 'Alice'), clockedIn(first, ALICE, 'Alice')]);
+      expect(out.filter((o) => o.type !== 'keepSighting')).toEqual([
+        tapped(first, ALICE, 'Alice'),
+        clockedIn(first, ALICE, 'Alice'),
+      ]);
+    });
+
+    it('a card held on the reader has its sighting kept about once a second, by the id the reader saw, so a restart can tell it is still there', () => {
+      const held = Array.from({ length: 50 }, (_, i) => read(first + i * 100, '0012345678'));
+      const { out } = replay([directory(), ...held]);
+      expect(out.filter((o) => o.type === 'keepSighting')).toEqual(
+        [100, 1_100, 2_100, 3_100, 4_100].map((ms) => ({
+          type: 'keepSighting',
+          at: first + ms,
+          card: '0012345678',
+          reader: 'door',
+        })),
+      );
+    });
+
+    it('a card still on the reader when the clock restarted is the same presentation: its reads in the first debounce window after the start extend it', () => {
+      const restartedAt = first + 10 * MINUTE;
+      const snapshot = {
+        open: [],
+        lastAccepted: [{ card: ALICE, at: first }],
+        recent: [],
+        listed: [],
+        // Alice's card was last seen 0.5 s before the last thing the clock stored; Bob's 5 s before.
+        sightings: [
+          { card: ALICE, at: first + 90_000 },
+          { card: BOB, at: first + 85_500 },
+        ],
+        lastTapAt: first + 90_500,
+      };
+      const { out } = replay(
+        [
+          directory(),
+          started(restartedAt),
+          read(restartedAt + 2_000, ALICE),
+          read(restartedAt + 4_500, ALICE),
+          read(restartedAt + 2_000, BOB),
+        ],
+        berlin,
+        restoreState(snapshot),
+      );
+      expect(out.filter((o) => o.type !== 'keepSighting')).toEqual([
+        tapped(restartedAt + 2_000, BOB, 'Bob'),
+        clockedIn(restartedAt + 2_000, BOB, 'Bob'),
+      ]);
     });
 
     it("each id debounces itself: the card's decimal alias read right after its hex id is a new presentation", () => {
@@ -762,7 +812,7 @@ describe('the sessions reducer', () => {
         timeSync(real, true, 13 * HOUR),
       ]);
       expect(out.filter((o) => o.type === 'auto-out')).toEqual([
-        autoOut(inAt + 12 * HOUR, BOB, inAt, 'Bob', 'limit', 12),
+        { ...autoOut(inAt + 12 * HOUR, BOB, inAt, 'Bob', 'limit', 12), mono: 10_000 + 12 * HOUR },
       ]);
       const correctedIn = real - (13 * HOUR - 10_000);
       expect(out.at(-1)).toEqual({

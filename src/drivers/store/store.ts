@@ -10,7 +10,7 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from '
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Commit, OutboxEntry } from '../../../streams/commit';
-import type { OpenSession, Snapshot } from '../../../streams/sessions';
+import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 
 export const DB_FILE_NAME = 'badgeclock.db';
@@ -72,6 +72,10 @@ interface RawSession {
   status: 'in' | 'out' | 'auto';
   reason: string | null;
   reader: string;
+  clock: 'unsynced' | 'corrected' | null;
+  in_mono: number | null;
+  out_mono: number | null;
+  boot: string | null;
 }
 
 const toSession = (row: RawSession): SessionRow => ({
@@ -204,16 +208,19 @@ export class Store {
     }
   }
 
-  /** Commits one reducer step in one transaction: all of it, or none of it. */
-  commit(commit: Commit, now: number): void {
+  /**
+   * Commits one reducer step in one transaction: all of it, or none of it.
+   * `boot` names the boot the step's monotonic times belong to (see snapshot).
+   */
+  commit(commit: Commit, now: number, boot?: string): void {
     try {
-      this.commitTransaction(commit, now);
+      this.commitTransaction(commit, now, boot ?? null);
     } catch (error) {
       throw explain(error, this.file);
     }
   }
 
-  private readonly commitTransaction = (commit: Commit, now: number): void => {
+  private readonly commitTransaction = (commit: Commit, now: number, boot: string | null): void => {
     this.transaction(() => {
       let tapId: number | bigint | null = null;
       for (const event of commit.events) {
@@ -225,7 +232,7 @@ export class Store {
             break;
           case 'clock-in':
             this.stmt(
-              "INSERT INTO sessions (id, card, name, in_at, status, reader, clock) VALUES (?, ?, ?, ?, 'in', ?, ?)",
+              "INSERT INTO sessions (id, card, name, in_at, status, reader, clock, in_mono, boot) VALUES (?, ?, ?, ?, 'in', ?, ?, ?, ?)",
             ).run(
               event.session,
               event.card,
@@ -233,6 +240,8 @@ export class Store {
               event.at,
               event.reader,
               event.unsynced === true ? 'unsynced' : null,
+              event.mono ?? null,
+              event.mono === undefined ? null : boot,
             );
             this.outcome(tapId, 'clock-in', event.session);
             break;
@@ -240,12 +249,14 @@ export class Store {
             this.stmt(
               "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(?, name), clock = coalesce(?, clock) WHERE id = ?",
             ).run(event.at, event.name, event.unsynced === true ? 'unsynced' : null, event.session);
+            this.closedAtMono(event.session, event.mono, boot);
             this.outcome(tapId, 'clock-out', event.session);
             break;
           case 'auto-out':
             this.stmt(
               "UPDATE sessions SET out_at = ?, status = 'auto', reason = ? WHERE id = ?",
             ).run(event.at, event.reason, event.session);
+            this.closedAtMono(event.session, event.mono, boot);
             break;
           case 'ignored':
           case 'unknown':
@@ -273,6 +284,10 @@ export class Store {
           );
           for (const session of command.sessions)
             fix.run(session.inAt, session.outAt, session.inAt, session.outAt, session.session);
+        } else if (command.type === 'keepSighting') {
+          this.stmt(
+            'INSERT INTO sightings (card, at, reader) VALUES (?, ?, ?) ON CONFLICT (card) DO UPDATE SET at = excluded.at, reader = excluded.reader',
+          ).run(command.card, command.at, command.reader);
         } else if (command.type === 'nameCard') {
           this.stmt('UPDATE sessions SET name = ? WHERE card = ? AND name IS NULL').run(
             command.name,
@@ -289,6 +304,17 @@ export class Store {
     });
   };
 
+  /**
+   * The monotonic time of an unsynced close, in `boot`. A clock-in's monotonic
+   * time from another boot means nothing beside it, so it is dropped.
+   */
+  private closedAtMono(session: string, mono: number | undefined, boot: string | null): void {
+    if (mono === undefined) return;
+    this.stmt(
+      'UPDATE sessions SET out_mono = ?, in_mono = CASE WHEN boot IS ? THEN in_mono END, boot = ? WHERE id = ?',
+    ).run(mono, boot, boot, session);
+  }
+
   private outcome(tapId: number | bigint | null, outcome: string, session: string | null): void {
     if (tapId === null) return;
     this.stmt('UPDATE taps SET outcome = ?, session = coalesce(?, session) WHERE id = ?').run(
@@ -298,8 +324,13 @@ export class Store {
     );
   }
 
-  /** What the clock needs to carry on after a restart, as of `now`. */
-  snapshot(now: number): Snapshot {
+  /**
+   * What the clock needs to carry on after a restart, as of `now`. Monotonic
+   * times (an open session's, and those of sessions taken on an unsynchronised
+   * clock, to correct them) come back only when `boot` is the boot they were
+   * taken in: after a reboot the monotonic clock starts again from zero.
+   */
+  snapshot(now: number, boot?: string): Snapshot {
     const open = this.stmt<[], RawSession>(
       "SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at",
     ).all();
@@ -315,6 +346,17 @@ export class Store {
     const unnamed = this.stmt<[], { card: string }>(
       'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
     ).all();
+    const thisBoot = (row: RawSession): boolean => boot !== undefined && row.boot === boot;
+    const unsynced =
+      boot === undefined
+        ? []
+        : this.stmt<[string], RawSession>(
+            "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
+          ).all(boot);
+    const sightings = this.stmt<[], { card: string; at: number }>(
+      'SELECT card, at FROM sightings',
+    ).all();
+    const lastTapAt = this.stmt<[], { at: number | null }>('SELECT max(at) AS at FROM taps').get();
     return {
       open: open.map((row): OpenSession => ({
         id: row.id,
@@ -322,11 +364,22 @@ export class Store {
         name: row.name,
         inAt: row.in_at,
         reader: row.reader,
+        ...(thisBoot(row) && row.in_mono !== null ? { inMono: row.in_mono } : {}),
       })),
       lastAccepted,
       recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),
       listed: listed.map((row) => row.card),
       unnamed: unnamed.map((row) => row.card),
+      sightings,
+      lastTapAt: lastTapAt?.at ?? null,
+      unsynced: unsynced.map((row): Unsynced => ({
+        session: row.id,
+        card: row.card,
+        inAt: row.in_at,
+        outAt: row.out_at,
+        ...(row.in_mono === null ? {} : { inMono: row.in_mono }),
+        ...(row.out_mono === null ? {} : { outMono: row.out_mono }),
+      })),
     };
   }
 

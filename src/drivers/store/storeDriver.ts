@@ -17,16 +17,22 @@ export interface StoreDriver {
 /**
  * Makes the store driver. A commit that fails (disk full, database gone)
  * errors the stream: the clock stops rather than give feedback for a tap it
- * could not keep, and restarts from what the store holds.
+ * could not keep, and restarts from what the store holds. `boot` names the
+ * boot the monotonic times in the commits belong to.
  */
-export function makeStoreDriver(store: Store, now: () => number, batchSize = 500): StoreDriver {
+export function makeStoreDriver(
+  store: Store,
+  now: () => number,
+  batchSize = 500,
+  boot?: string,
+): StoreDriver {
   return {
     commit: (commits$) =>
       commits$.pipe(
         // concatMap: commits must be neither dropped nor reordered; each inner is synchronous.
         concatMap((commit) =>
           defer(() => {
-            store.commit(commit, now());
+            store.commit(commit, now(), boot);
             return of(commit);
           }),
         ),
