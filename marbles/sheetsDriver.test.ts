@@ -219,20 +219,51 @@ describe('sheets driver', () => {
     expect(calls).toBe(1);
   });
 
+  const live = (at: number): Command => ({
+    type: 'liveUpdate',
+    at,
+    open: [],
+    health: {
+      lastTapAt: null,
+      lastSyncAt: null,
+      outboxDepth: 0,
+      readerFault: null,
+      clockSynced: true,
+    },
+  });
+
+  it('a live update and a batch never overlap: the batch waits for the update, a tick during the batch is dropped', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const commands = hot<Command>('a 9ms b 49ms c 39ms d', {
+        a: live(0),
+        b: write(10, 1),
+        c: live(60),
+        d: live(100),
+      });
+      // a's update: ^-------------------------------------------------! (0-50 ms)
+      // b's write:                                                    ^-------------------! (50-70 ms, waits for a)
+      // c at 60 ms arrives during b's write and is dropped
+      // d's update: starts at 100 ms, answers at 150 ms
+      const p = port({
+        writes: [cold('20ms (n|)', { n: 1 })],
+        lives: [
+          cold('50ms (r|)', { r: { people: [alice] } }),
+          cold('50ms (r|)', { r: { people: [] } }),
+        ],
+      });
+      expectObservable(driver(p)(commands), '^ 1s !').toBe('p 49ms (dl) 16ms x 79ms (em)', {
+        p: people,
+        d: { type: 'directoryLoaded', at: 50, people: [alice] },
+        l: { type: 'liveSynced', at: 50, open: 0 },
+        x: { type: 'batchSynced', at: 70, keys: ['card:C1'], requests: 1 },
+        e: { type: 'directoryLoaded', at: 150, people: [] },
+        m: { type: 'liveSynced', at: 150, open: 0 },
+      });
+    });
+  });
+
   it('a minute tick while a live update is in flight is dropped, not queued', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      const live = (at: number): Command => ({
-        type: 'liveUpdate',
-        at,
-        open: [],
-        health: {
-          lastTapAt: null,
-          lastSyncAt: null,
-          outboxDepth: 0,
-          readerFault: null,
-          clockSynced: true,
-        },
-      });
       const commands = hot<Command>('a 29ms b 69ms c', { a: live(0), b: live(30), c: live(100) });
       // a's update: ^-------------------------------------------------! (50 ms)
       // b at 30 ms arrives during it and is dropped

@@ -8,6 +8,9 @@
  *   report each failed attempt; a final failure ends the batch.
  * - `liveUpdate` → `exhaustMap`: a tick that arrives while an update is in
  *   flight is dropped, never queued behind it; the next minute tries again.
+ * - The two never overlap: a batch waits for the live update in flight, and a
+ *   tick while a batch is queued or in flight is dropped, so a live update's
+ *   Hours never lands after the close that ends that session.
  * - At subscription the People tab is read once (the directory), after the
  *   cached copy from the last run has been emitted, so names are known at once
  *   even offline.
@@ -24,10 +27,13 @@ import {
   filter,
   finalize,
   from,
+  ignoreElements,
   map,
   merge,
   mergeMap,
   of,
+  share,
+  tap,
   timer,
   type Observable,
   type SchedulerLike,
@@ -142,13 +148,44 @@ export function makeSheetsDriver(
         }),
       ),
     );
+    // The live update and the batches never overlap, or a live update's Hours could land after
+    // a close and leave Hours ≠ Out − In: a batch waits for the update in flight, and an update
+    // is skipped while a batch is queued or in flight.
+    let batches = 0;
+    let liveInFlight$: Observable<unknown> | null = null;
     // concatMap: ordered writes, never dropped or reordered.
     const writes$ = commands$.pipe(
       filter(isWrite),
-      concatMap((command) => writeBatch(command)),
+      tap(() => {
+        batches += 1;
+      }),
+      concatMap((command) =>
+        defer(() =>
+          concat(liveInFlight$?.pipe(ignoreElements()) ?? EMPTY, writeBatch(command)),
+        ).pipe(
+          finalize(() => {
+            batches -= 1;
+          }),
+        ),
+      ),
     );
-    // exhaustMap: a tick during an upload is dropped, not queued.
-    const live$ = commands$.pipe(filter(isLive), exhaustMap(liveUpdate));
+    const startLive = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
+      defer(() => {
+        const update$ = liveUpdate(command).pipe(
+          finalize(() => {
+            liveInFlight$ = null;
+          }),
+          // Shared with a batch that waits for it; never re-run for a subscriber that comes late.
+          share({ resetOnComplete: false }),
+        );
+        liveInFlight$ = update$;
+        return update$;
+      });
+    // exhaustMap: a tick during an update is dropped, not queued; so is one during a batch.
+    const live$ = commands$.pipe(
+      filter(isLive),
+      exhaustMap((command) => (batches > 0 ? EMPTY : startLive(command))),
+    );
     return merge(concat(cached$, initial$), writes$, live$);
   };
   return Object.assign(run, { busy: () => busy > 0 });
