@@ -1,0 +1,326 @@
+/**
+ * The invariants, as pure functions of recorded state: each takes what the
+ * world recorded (the store's rows, the sheet's rows, the ticks, the
+ * requests) and returns what is wrong, one message per finding.
+ */
+import { toSerial, toSerialDate, toSerialDuration } from '../../streams/zoned';
+import type { Expected, Reading, SessionModel } from './sessionModel';
+import type { OutboxRow, StoredSession } from './storeView';
+
+/** One second, as a spreadsheet serial (days). */
+const SECOND_SERIAL = 1 / 86_400;
+
+// ---- invariant 1: the store's sessions are the model's ------------------------------------
+
+/**
+ * The store's sessions against the model's, for sessions clocked in from
+ * `since` on. Times must agree within a second; a session whose limit passed
+ * less than `graceMs` ago may still be open.
+ */
+export function storeMatchesModel(
+  model: SessionModel,
+  stored: readonly StoredSession[],
+  now: Reading,
+  since: number,
+  graceMs: number,
+): string[] {
+  const problems: string[] = [];
+  const byCard = new Map<string, StoredSession[]>();
+  for (const s of stored) {
+    if (s.inAt < since) continue;
+    const list = byCard.get(s.card) ?? [];
+    list.push(s);
+    byCard.set(s.card, list);
+  }
+  const matched = new Set<StoredSession>();
+  const margin = 60_000;
+  for (const session of model.sessions) {
+    if (model.excluded.has(session.card)) continue;
+    const expected = model.expect(session, now, graceMs);
+    if (expected.inAt < since) continue;
+    const found = (byCard.get(expected.card) ?? []).find(
+      (s) => !matched.has(s) && Math.abs(s.inAt - expected.inAt) <= 1_000,
+    );
+    if (found === undefined) {
+      if (expected.inAt >= since + margin)
+        problems.push(`the store has no session for ${describeExpected(expected)}`);
+      continue;
+    }
+    matched.add(found);
+    const wrong = compareSession(found, expected);
+    if (wrong !== null)
+      problems.push(`${found.id}: ${wrong} (the model: ${describeExpected(expected)})`);
+  }
+  for (const list of byCard.values()) {
+    for (const s of list) {
+      if (matched.has(s) || model.excluded.has(s.card) || s.inAt < since + margin) continue;
+      problems.push(
+        `the store has a session the taps do not make: ${s.id} ${s.status} in ${iso(s.inAt)}${s.outAt === null ? '' : ` out ${iso(s.outAt)}`}`,
+      );
+    }
+  }
+  return problems;
+}
+
+function compareSession(s: StoredSession, e: Expected): string | null {
+  if (e.status === 'either') {
+    if (s.status === 'in') return null;
+    if (s.status !== 'auto') return `status ${s.status}, expected in or auto`;
+  } else if (s.status !== e.status) {
+    return `status ${s.status}, expected ${e.status}`;
+  }
+  if (e.status === 'in') return null;
+  if (s.outAt === null || e.outAt === null || Math.abs(s.outAt - e.outAt) > 1_000)
+    return `out ${s.outAt === null ? 'none' : iso(s.outAt)}, expected ${e.outAt === null ? 'none' : iso(e.outAt)}`;
+  return null;
+}
+
+function describeExpected(e: Expected): string {
+  return `${e.card} ${e.status} in ${iso(e.inAt)}${e.outAt === null ? '' : ` out ${iso(e.outAt)}`}`;
+}
+
+export function iso(at: number): string {
+  return Number.isFinite(at) ? new Date(at).toISOString().replace('.000Z', 'Z') : String(at);
+}
+
+// ---- invariant 2: the sheet is the store ----------------------------------------------------
+
+const COLUMNS = { id: 0, date: 1, name: 2, card: 3, in: 4, out: 5, hours: 6, status: 7 } as const;
+
+const text = (cell: unknown): string => (typeof cell === 'string' ? cell : '');
+const num = (cell: unknown): number | null => (typeof cell === 'number' ? cell : null);
+const near = (a: number | null, b: number, tolerance = SECOND_SERIAL): boolean =>
+  a !== null && Math.abs(a - b) <= tolerance;
+
+/** The Log rows that carry a session id (a row the clock marked as a duplicate does not). */
+function sessionRows(
+  log: readonly (readonly unknown[])[],
+): Map<string, { row: number; cells: readonly unknown[] }[]> {
+  const rows = new Map<string, { row: number; cells: readonly unknown[] }[]>();
+  log.forEach((cells, i) => {
+    if (i === 0) return;
+    const id = text(cells[COLUMNS.id]);
+    if (id === '' || id.endsWith(' (duplicate)')) return;
+    const list = rows.get(id) ?? [];
+    list.push({ row: i + 1, cells });
+    rows.set(id, list);
+  });
+  return rows;
+}
+
+/**
+ * What must hold of `Log` at any moment, faults or not: no value written into
+ * another session's row (a row's card is its session's, Hours is Out minus In
+ * on a closed row), no row for a session the store does not have, and no row
+ * a person deleted brought back.
+ */
+export function sheetRowsSound(
+  log: readonly (readonly unknown[])[],
+  stored: ReadonlyMap<string, StoredSession>,
+  deleted: ReadonlySet<string>,
+  zone: string,
+): string[] {
+  const problems: string[] = [];
+  for (const [id, rows] of sessionRows(log)) {
+    if (deleted.has(id))
+      problems.push(`Log row ${rows[0]?.row}: session ${id} was deleted by a person and is back`);
+    const session = stored.get(id);
+    for (const { row, cells } of rows) {
+      if (session === undefined) {
+        problems.push(`Log row ${row}: session ${id} is not in the store`);
+        continue;
+      }
+      if (text(cells[COLUMNS.card]) !== session.card)
+        problems.push(
+          `Log row ${row} (${id}): card ${String(cells[COLUMNS.card])}, the session's is ${session.card}`,
+        );
+      const status = text(cells[COLUMNS.status]);
+      if (status === 'out' || status === 'auto') {
+        const inSerial = num(cells[COLUMNS.in]);
+        const outSerial = num(cells[COLUMNS.out]);
+        const hours = num(cells[COLUMNS.hours]);
+        if (inSerial === null || outSerial === null || hours === null) {
+          problems.push(`Log row ${row} (${id}): closed, but In, Out or Hours is not a number`);
+        } else if (!hoursFit(hours, inSerial, outSerial, zone)) {
+          problems.push(
+            `Log row ${row} (${id}): Hours ${hoursText(hours)} is not Out - In (${hoursText(outSerial - inSerial)} on the wall clock)`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The instants a local wall-clock serial can be: one, two in the hour a DST
+ * change repeats, none in the hour it skips.
+ */
+function instantsOf(serial: number, zone: string): number[] {
+  const naive = Math.round((serial - 25_569) * 86_400_000);
+  const found = new Set<number>();
+  for (const probe of [naive - 14 * 3_600_000, naive + 14 * 3_600_000]) {
+    const offset = Math.round((toSerial(probe, zone) - (probe / 86_400_000 + 25_569)) * 86_400_000);
+    const at = naive - offset;
+    if (Math.abs(toSerial(at, zone) - serial) <= SECOND_SERIAL) found.add(at);
+  }
+  return [...found];
+}
+
+/** Hours is the real time between In and Out (their wall-clock serials differ by an hour more or less across a DST change). */
+export function hoursFit(
+  hours: number,
+  inSerial: number,
+  outSerial: number,
+  zone: string,
+): boolean {
+  for (const from of instantsOf(inSerial, zone))
+    for (const to of instantsOf(outSerial, zone))
+      if (near(hours, toSerialDuration(to - from))) return true;
+  return false;
+}
+
+function hoursText(days: number): string {
+  const minutes = Math.round(days * 1440);
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+export interface SheetEqualsStoreInput {
+  readonly log: readonly (readonly unknown[])[];
+  readonly stored: readonly StoredSession[];
+  /** Outbox entries pending or set aside. */
+  readonly unfinished: readonly OutboxRow[];
+  readonly deleted: ReadonlySet<string>;
+  readonly zone: string;
+  /** The clock's wall time now. */
+  readonly now: number;
+  /** Entries younger than this (by the clock's wall time) may still be on their way. */
+  readonly youngMs: number;
+  /** Hours of open rows may lag by this much (the live update is once a minute). */
+  readonly liveLagMs: number;
+}
+
+/**
+ * What must hold once faults have been over for a while: the outbox has
+ * drained (but for its youngest entries), and every session a person did not
+ * delete is exactly one Log row with its In, Out, Hours, Status and Name.
+ * Sessions with an entry still on its way, or set aside (the sheet refused
+ * it for good), are left out.
+ */
+export function sheetEqualsStore(input: SheetEqualsStoreInput): string[] {
+  const problems: string[] = [];
+  const waiting = new Set<string>();
+  const namesWaiting = new Set<string>();
+  const aside = new Set<string>();
+  let stale = 0;
+  let oldest: OutboxRow | null = null;
+  for (const entry of input.unfinished) {
+    if (entry.setAside) {
+      if (entry.session !== null) aside.add(entry.session);
+      if (entry.card !== null) aside.add(`card:${entry.card}`);
+      continue;
+    }
+    if (entry.session !== null) waiting.add(entry.session);
+    if (entry.kind === 'name-filled' && entry.card !== null) namesWaiting.add(entry.card);
+    if (input.now - entry.createdAt > input.youngMs) {
+      stale += 1;
+      oldest ??= entry;
+    }
+  }
+  if (oldest !== null)
+    problems.push(
+      `${stale} outbox entries are still pending, the oldest ${oldest.key} from ${iso(oldest.createdAt)}`,
+    );
+  const rows = sessionRows(input.log);
+  for (const s of input.stored) {
+    if (waiting.has(s.id) || aside.has(s.id) || aside.has(`card:${s.card}`)) continue;
+    const found = rows.get(s.id) ?? [];
+    if (input.deleted.has(s.id)) continue;
+    if (found.length !== 1) {
+      problems.push(`session ${s.id} (${s.status}) is on ${found.length} Log rows`);
+      continue;
+    }
+    const { row, cells } = found[0] ?? { row: 0, cells: [] };
+    const wrong: string[] = [];
+    if (!near(num(cells[COLUMNS.date]), toSerialDate(s.inAt, input.zone), 0)) wrong.push('Date');
+    if (!namesWaiting.has(s.card) && text(cells[COLUMNS.name]) !== (s.name ?? ''))
+      wrong.push(`Name "${text(cells[COLUMNS.name])}" (store: "${s.name ?? ''}")`);
+    if (!near(num(cells[COLUMNS.in]), toSerial(s.inAt, input.zone))) wrong.push('In');
+    if (s.outAt === null) {
+      if (cells[COLUMNS.out] !== undefined && cells[COLUMNS.out] !== '')
+        wrong.push('Out (should be blank)');
+      const hours = num(cells[COLUMNS.hours]);
+      const upTo = toSerialDuration(input.now - s.inAt);
+      const from = toSerialDuration(input.now - s.inAt - input.liveLagMs);
+      if (hours === null || hours > upTo + SECOND_SERIAL || hours < from)
+        wrong.push('Hours (live)');
+    } else {
+      if (!near(num(cells[COLUMNS.out]), toSerial(s.outAt, input.zone))) wrong.push('Out');
+      if (!near(num(cells[COLUMNS.hours]), toSerialDuration(s.outAt - s.inAt))) wrong.push('Hours');
+    }
+    if (text(cells[COLUMNS.status]) !== s.status)
+      wrong.push(`Status "${text(cells[COLUMNS.status])}" (store: ${s.status})`);
+    if (wrong.length > 0)
+      problems.push(`Log row ${row} (${s.id}) differs from the store: ${wrong.join(', ')}`);
+  }
+  return problems;
+}
+
+// ---- invariant 3: the clock never stops on its own bookkeeping --------------------------------
+
+export interface TickRecord {
+  /** Monotonic world ms when the tick's live update left the core. */
+  readonly worldAt: number;
+  /** The wall-clock minute it names. */
+  readonly at: number;
+}
+
+/**
+ * A tick follows the previous one (or the start) within `maxGapMs` of
+ * monotonic time, names a minute boundary, and names the next wall-clock
+ * minute unless the wall clock was stepped in between.
+ */
+export function tickFollows(
+  previous: TickRecord | null,
+  startedAt: number,
+  tick: TickRecord,
+  wallSteppedBetween: boolean,
+  maxGapMs: number,
+): string[] {
+  const problems: string[] = [];
+  const since = previous?.worldAt ?? startedAt;
+  if (tick.worldAt - since > maxGapMs)
+    problems.push(`no minute tick for ${Math.round((tick.worldAt - since) / 1000)} s (monotonic)`);
+  if (tick.at % 60_000 !== 0) problems.push(`a tick names ${iso(tick.at)}, not a minute boundary`);
+  if (previous !== null && !wallSteppedBetween && tick.at !== previous.at + 60_000)
+    problems.push(`the tick after ${iso(previous.at)} names ${iso(tick.at)}`);
+  return problems;
+}
+
+// ---- invariant 4: an idle clock costs little -------------------------------------------------
+
+export interface QuietMinute {
+  readonly requests: number;
+  readonly bytesRead: number;
+  /** Rows of People and sessions open: what a minute may legitimately read. */
+  readonly peopleRows: number;
+  readonly open: number;
+  readonly logRows: number;
+}
+
+/** The most a quiet minute may read: a little per People row and open session, nothing per Log row. */
+export function quietBytesBound(minute: Pick<QuietMinute, 'peopleRows' | 'open'>): number {
+  return 2_048 + 160 * (minute.peopleRows + minute.open + 1);
+}
+
+export function quietMinuteCheap(minute: QuietMinute): string[] {
+  const problems: string[] = [];
+  if (minute.requests > 2)
+    problems.push(`${minute.requests} requests in a minute with nothing changing`);
+  const bound = quietBytesBound(minute);
+  if (minute.bytesRead > bound)
+    problems.push(
+      `${minute.bytesRead} bytes read in a quiet minute (bound ${bound} for ${minute.peopleRows} People rows and ${minute.open} open; Log has ${minute.logRows} rows)`,
+    );
+  return problems;
+}

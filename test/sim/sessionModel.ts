@@ -1,0 +1,189 @@
+/**
+ * The independent model of invariant 1: the sessions PRODUCT.md's rules make
+ * of the reads the clock was given, written from the rules and nothing else
+ * (it must not call the reducer in streams/sessions.ts).
+ *
+ * Time is measured honestly: between two readings of one boot, by the
+ * monotonic clock; otherwise by wall time, corrected for a stale clock once
+ * that boot was synchronised (a reading taken on a stale clock happened at
+ * its wall time minus the clock's error then). So:
+ *
+ * - reads of one card id closer than the debounce are one presentation;
+ * - a presentation of a person who was accepted less than the guard ago is
+ *   ignored;
+ * - a person with an open session closes it (at clock-in + elapsed time), or,
+ *   if it is past the limit, it was closed `auto` at clock-in + limit and
+ *   this tap clocks in anew; open sessions follow the person (their card, or
+ *   any of its aliases, resolved in the directory as it is now);
+ * - a deactivated card cannot clock in; any other card clocks in (unknown
+ *   cards are accepted).
+ *
+ * A person found with two open sessions at once (two ids of one card used
+ * before they were tied together) is beyond what the rules decide: the
+ * model stops judging that person's sessions.
+ */
+
+/** One reading of the clock's clocks, as it was when a read arrived. */
+export interface Reading {
+  /** Wall time the clock stamped. */
+  readonly at: number;
+  /** Monotonic ms since boot. */
+  readonly mono: number;
+  readonly boot: number;
+  /** The clock's wall error, when the reading was taken on a stale (unsynchronised) clock; else 0. */
+  readonly staleBy: number;
+}
+
+export interface ModelPerson {
+  readonly card: string;
+  readonly name: string;
+  readonly active: boolean;
+  readonly aliases: readonly string[];
+}
+
+export type ModelInput =
+  | ({ readonly type: 'read'; readonly card: string } & Reading)
+  | { readonly type: 'directory'; readonly people: readonly ModelPerson[] };
+
+export interface ModelSession {
+  readonly card: string;
+  readonly in: Reading;
+  out: { readonly reading: Reading; readonly status: 'out' } | null;
+}
+
+export interface ModelRules {
+  readonly debounceMs: number;
+  readonly guardMs: number;
+  readonly limitMs: number;
+}
+
+/** What a session should look like now. */
+export interface Expected {
+  readonly card: string;
+  readonly inAt: number;
+  /** `either`: the limit passed less than a tick's grace ago; the clock may not have closed it yet. */
+  readonly status: 'in' | 'out' | 'auto' | 'either';
+  readonly outAt: number | null;
+}
+
+export class SessionModel {
+  readonly sessions: ModelSession[] = [];
+  /** Cards the model no longer judges (see the header). */
+  readonly excluded = new Set<string>();
+  private open = new Map<string, ModelSession>();
+  private readonly lastRead = new Map<string, Reading>();
+  private readonly lastAccepted = new Map<string, Reading>();
+  private byId = new Map<string, ModelPerson>();
+  private people: readonly ModelPerson[] = [];
+  /** Taps (presentations) the model counted, and how many it ignored. */
+  taps = 0;
+  ignored = 0;
+
+  constructor(
+    private readonly rules: ModelRules,
+    /** Whether a boot's stale clock was later set right (its stale readings can be corrected). */
+    private readonly synced: (boot: number) => boolean,
+  ) {}
+
+  /** The honest instant of a reading. */
+  when(r: Reading): number {
+    return r.staleBy !== 0 && this.synced(r.boot) ? r.at - r.staleBy : r.at;
+  }
+
+  /** Honest time from a to b. */
+  elapsed(a: Reading, b: Reading): number {
+    return a.boot === b.boot ? b.mono - a.mono : this.when(b) - this.when(a);
+  }
+
+  apply(input: ModelInput): void {
+    if (input.type === 'directory') {
+      this.people = input.people;
+      this.byId = new Map();
+      for (const person of input.people)
+        for (const id of [person.card, ...person.aliases])
+          if (!this.byId.has(id)) this.byId.set(id, person);
+      return;
+    }
+    this.read(input.card, input);
+  }
+
+  /** The person key of an id: its person's card, or the id itself. */
+  keyOf(id: string): string {
+    return this.byId.get(id)?.card ?? id;
+  }
+
+  private read(card: string, r: Reading): void {
+    const previous = this.lastRead.get(card);
+    this.lastRead.set(card, r);
+    if (previous !== undefined) {
+      const gap = this.elapsed(previous, r);
+      if (gap >= 0 && gap < this.rules.debounceMs) return;
+    }
+    this.taps += 1;
+    const key = this.keyOf(card);
+    if (this.excluded.has(key) || this.excluded.has(card)) return;
+    const accepted = this.lastAccepted.get(key);
+    if (accepted !== undefined && this.elapsed(accepted, r) < this.rules.guardMs) {
+      this.ignored += 1;
+      return;
+    }
+    const mine: ModelSession[] = [];
+    for (const s of this.open.values()) {
+      if (this.keyOf(s.card) !== key) continue;
+      // Past its limit: it was closed `auto` there (out stays null: `expect` says so).
+      if (this.elapsed(s.in, r) >= this.rules.limitMs) this.open.delete(s.card);
+      else mine.push(s);
+    }
+    if (mine.length > 1) {
+      for (const s of mine) {
+        this.excluded.add(s.card);
+        this.open.delete(s.card);
+      }
+      this.excluded.add(key);
+      this.excluded.add(card);
+      return;
+    }
+    const session = mine[0];
+    if (session !== undefined) {
+      this.open.delete(session.card);
+      session.out = { reading: r, status: 'out' };
+      this.lastAccepted.set(key, r);
+      return;
+    }
+    if (this.byId.get(card)?.active === false) {
+      this.ignored += 1;
+      return;
+    }
+    const opened: ModelSession = { card: key, in: r, out: null };
+    this.sessions.push(opened);
+    this.open.set(key, opened);
+    this.lastAccepted.set(key, r);
+  }
+
+  /** What a session should look like at `now`, given a grace for the minute tick. */
+  expect(session: ModelSession, now: Reading, graceMs: number): Expected {
+    const inAt = this.when(session.in);
+    if (session.out !== null) {
+      return {
+        card: session.card,
+        inAt,
+        status: 'out',
+        outAt: inAt + Math.max(0, this.elapsed(session.in, session.out.reading)),
+      };
+    }
+    const reachedLimit = this.open.get(session.card) !== session;
+    const elapsed = this.elapsed(session.in, now);
+    if (reachedLimit || elapsed >= this.rules.limitMs + graceMs) {
+      return { card: session.card, inAt, status: 'auto', outAt: inAt + this.rules.limitMs };
+    }
+    if (elapsed >= this.rules.limitMs) {
+      return { card: session.card, inAt, status: 'either', outAt: inAt + this.rules.limitMs };
+    }
+    return { card: session.card, inAt, status: 'in', outAt: null };
+  }
+
+  /** The directory as the clock last had it. */
+  directory(): readonly ModelPerson[] {
+    return this.people;
+  }
+}

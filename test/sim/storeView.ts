@@ -1,0 +1,119 @@
+/**
+ * The world's own read-only look into the clock's SQLite file, for the
+ * checks: sessions, and the outbox with what is pending and what was set
+ * aside. A separate connection, so it outlives every kill of the clock.
+ */
+import Database from 'better-sqlite3';
+
+export interface StoredSession {
+  readonly id: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly status: 'in' | 'out' | 'auto';
+}
+
+export interface OutboxRow {
+  readonly seq: number;
+  readonly key: string;
+  readonly kind: string;
+  readonly card: string | null;
+  /** The session an entry is about, when it is about one. */
+  readonly session: string | null;
+  readonly createdAt: number;
+  readonly done: boolean;
+  /** Set aside: the sheet refused it for good. */
+  readonly setAside: boolean;
+}
+
+export class StoreView {
+  private db: Database.Database | null = null;
+  private hasFailure: boolean | null = null;
+
+  constructor(private readonly file: string) {}
+
+  private open(): Database.Database {
+    this.db ??= new Database(this.file, { readonly: true, fileMustExist: true });
+    return this.db;
+  }
+
+  sessions(since = -Infinity): StoredSession[] {
+    const rows = this.open()
+      .prepare(
+        'SELECT id, card, name, in_at, out_at, status FROM sessions WHERE in_at >= ? ORDER BY in_at, card',
+      )
+      .all(Number.isFinite(since) ? since : -8.64e15) as {
+      id: string;
+      card: string;
+      name: string | null;
+      in_at: number;
+      out_at: number | null;
+      status: 'in' | 'out' | 'auto';
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      card: r.card,
+      name: r.name,
+      inAt: r.in_at,
+      outAt: r.out_at,
+      status: r.status,
+    }));
+  }
+
+  /** Outbox entries that are pending or set aside (the rest are done and uninteresting). */
+  unfinished(): OutboxRow[] {
+    const db = this.open();
+    this.hasFailure ??= (
+      db.prepare("SELECT name FROM pragma_table_info('outbox')").all() as {
+        name: string;
+      }[]
+    ).some((c) => c.name === 'failure');
+    const failure = this.hasFailure ? 'failure' : 'NULL';
+    const rows = db
+      .prepare(
+        `SELECT seq, key, kind, card, payload, created_at, done_at, ${failure} AS failure FROM outbox WHERE done_at IS NULL OR ${failure} IS NOT NULL ORDER BY seq`,
+      )
+      .all() as {
+      seq: number;
+      key: string;
+      kind: string;
+      card: string | null;
+      payload: string;
+      created_at: number;
+      done_at: number | null;
+      failure: string | null;
+    }[];
+    return rows.map((r) => {
+      const payload = JSON.parse(r.payload) as { session?: string };
+      return {
+        seq: r.seq,
+        key: r.key,
+        kind: r.kind,
+        card: r.card,
+        session: payload.session ?? null,
+        createdAt: r.created_at,
+        done: r.done_at !== null,
+        setAside: r.failure !== null,
+      };
+    });
+  }
+
+  /** Entries marked done although an older entry is still pending: the outbox did not drain in order. */
+  outOfOrder(): { firstPending: number; doneAfter: number } | null {
+    const db = this.open();
+    const first = db.prepare('SELECT min(seq) FROM outbox WHERE done_at IS NULL').pluck().get() as
+      number | null;
+    if (first === null) return null;
+    const after = db
+      .prepare('SELECT count(*) FROM outbox WHERE done_at IS NOT NULL AND seq > ?')
+      .pluck()
+      .get(first) as number;
+    return after === 0 ? null : { firstPending: first, doneAfter: after };
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = null;
+  }
+}

@@ -1,0 +1,1237 @@
+/**
+ * The simulated world around the real clock: one run of a plan. The clock is
+ * the real wiring (`clockApp`), the real reducer, the real SQLite store and
+ * the real sheet driver and client; around it the world keeps virtual time
+ * (simClock.ts), the spreadsheet (the model behind simSheetsApi.ts), the
+ * people who tap and edit, and the faults. It records what the clock was
+ * given and what it did, and checks the invariants (checks.ts) as it goes
+ * and at the end.
+ *
+ * Time advances one scheduled action at a time; after each, the event loop
+ * gets one turn so every promise of the Sheets client settles at the virtual
+ * instant it belongs to. Nothing reads the real clock, nothing is random but
+ * the world's PRNG: the same plan gives the same run, event for event.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { share, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { clockApp, type AppIo, type SheetDriver } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { makeSheetsDriver } from '../../src/drivers/sheets/sheetsDriver';
+import { DB_FILE_NAME, Store } from '../../src/drivers/store/store';
+import { makeLog } from '../../src/log';
+import type { CardRead, Command, DirectoryLoaded, SyncEvent } from '../../streams/events';
+import { SpreadsheetModel } from '../support/spreadsheetModel';
+import {
+  iso,
+  quietMinuteCheap,
+  sheetEqualsStore,
+  sheetRowsSound,
+  storeMatchesModel,
+  tickFollows,
+  type TickRecord,
+} from './checks';
+import { Faults, type FaultWindow } from './faults';
+import {
+  dayReads,
+  localDayStart,
+  makePeople,
+  peopleRows,
+  type PlannedRead,
+  type SimPerson,
+} from './people';
+import {
+  DAY,
+  eventAt,
+  HOUR,
+  MINUTE,
+  SECOND,
+  type LogEditKind,
+  type PeopleEditKind,
+  type Plan,
+  type PlanEvent,
+} from './plan';
+import { makeRandom, type Random } from './random';
+import { startOfRun, ZONE } from './runStart';
+import { monoNow, SimScheduler, trueNow, wallNow, wallScheduler, type WorldTime } from './simClock';
+import { makeSimSheetsClient, viewSheet, type RequestRecord } from './simSheetsApi';
+import { SessionModel, type Reading } from './sessionModel';
+import { StoreView } from './storeView';
+
+const SHEET_ID = 'simSpreadsheet0001';
+const ACCOUNT = 'badgeclock@sim-project.iam.gserviceaccount.com';
+const TIMEOUT_MS = 30_000;
+/** The card whose rows the spreadsheet refuses (a 400). */
+export const POISON_CARD = '0B0BADBADBAD0B';
+/** After the last day: quiet time for the sheet to catch up before the final checks. */
+const SETTLE_MS = 15 * MINUTE;
+/** "Within 10 minutes after the last fault ends". */
+const CALM_AFTER_MS = 10 * MINUTE;
+
+export type InvariantName =
+  | '1 store = model'
+  | '2 sheet = store'
+  | '3 ticks and outbox'
+  | '4 quiet minute cost'
+  | 'clock stopped';
+
+export interface Violation {
+  readonly invariant: InvariantName;
+  /** True time, ISO. */
+  readonly at: string;
+  readonly message: string;
+}
+
+export interface RunStats {
+  simulatedDays: number;
+  realMs: number;
+  reads: number;
+  readsLost: number;
+  taps: number;
+  sessions: number;
+  requests: number;
+  lives: number;
+  /** Faults injected, by kind. */
+  faults: Record<string, number>;
+  /** Invariant checks made, by invariant. */
+  checks: Record<string, number>;
+  /** Bytes read per quiet minute, the largest seen, and Log's length then. */
+  quietBytesMax: number;
+  quietBytesLogRows: number;
+}
+
+export interface RunResult {
+  readonly violations: readonly Violation[];
+  readonly stats: RunStats;
+  /** A hash of everything that happened, in order. */
+  readonly traceHash: string;
+  readonly trace: readonly string[] | null;
+}
+
+export interface RunOptions {
+  /** Where the data directories go; default /dev/shm (or the temp dir). */
+  readonly baseDir?: string;
+  /** Stop at the first violation (default true: a failure is a repro, and shrinking needs speed). */
+  readonly stopOnViolation?: boolean;
+  /** Keep the trace lines (the determinism test compares them). */
+  readonly keepTrace?: boolean;
+  /** Called as each simulated day begins. */
+  readonly onDay?: (day: number) => void;
+  /** Log rows already in the sheet before the first day (the bytes-per-minute figure). */
+  readonly prefillLogRows?: number;
+  /** Sees the spreadsheet at the end (diagnosis). */
+  readonly atEnd?: (model: SpreadsheetModel, spreadsheetId: string) => void;
+}
+
+interface HeapItem {
+  readonly at: number;
+  readonly seq: number;
+  readonly run: () => void;
+  /** Whether the clock may have something to do afterwards (a turn of the event loop). */
+  readonly turn: boolean;
+}
+
+/** A small binary heap of world events, by time and then by insertion. */
+class EventHeap {
+  private readonly items: HeapItem[] = [];
+  private seq = 0;
+
+  push(at: number, run: () => void, turn = true): void {
+    const item: HeapItem = { at, seq: this.seq++, run, turn };
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent];
+      if (p === undefined || !before(item, p)) break;
+      items[i] = p;
+      items[parent] = item;
+      i = parent;
+    }
+  }
+
+  peek(): HeapItem | undefined {
+    return this.items[0];
+  }
+
+  pop(): HeapItem | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    items[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      const li = items[l];
+      const ri = items[r];
+      const mi = (): HeapItem => items[m] ?? last;
+      if (li !== undefined && before(li, mi())) m = l;
+      if (ri !== undefined && before(ri, mi())) m = r;
+      if (m === i) break;
+      const swap = items[m] ?? last;
+      items[m] = items[i] ?? last;
+      items[i] = swap;
+      i = m;
+    }
+    return top;
+  }
+}
+
+const before = (a: HeapItem, b: HeapItem): boolean =>
+  a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/** One turn of the event loop: every pending promise settles. */
+const turn = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+
+/** Two 32-bit FNV-1a hashes: the trace's fingerprint. */
+class TraceHash {
+  private a = 0x811c9dc5;
+  private b = 0x050c5d1f;
+  add(line: string): void {
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      this.a = Math.imul(this.a ^ c, 0x01000193) >>> 0;
+      this.b = Math.imul(this.b ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
+    }
+    this.a = Math.imul(this.a ^ 10, 0x01000193) >>> 0;
+  }
+  hex(): string {
+    return this.a.toString(16).padStart(8, '0') + this.b.toString(16).padStart(8, '0');
+  }
+}
+
+interface Life {
+  readonly id: number;
+  readonly boot: number;
+  readonly startedAt: number;
+  readonly conn: { dead: boolean };
+  readonly store: Store;
+  readonly reads$: Subject<CardRead>;
+  subscription: Subscription | null;
+  failure: Error | null;
+  lastTick: TickRecord | null;
+  /** When the tick before the last one came. */
+  tickBefore: number | null;
+  /** Requests sent since the last tick, and whether anything happened meanwhile. */
+  minuteRequests: RequestRecord[];
+  open: number;
+}
+
+/** Runs one plan; resolves with what the checks found and what happened. */
+export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
+  const world = new World(plan, options);
+  try {
+    return await world.run();
+  } finally {
+    world.dispose();
+  }
+}
+
+class World {
+  private readonly began = Date.now();
+  private readonly root: Random;
+  private readonly net: Random;
+  private readonly jitter: Random;
+  private readonly backoff: Random;
+  private readonly edits: Random;
+  private readonly routineBase: number;
+  private readonly time: WorldTime;
+  private readonly wall;
+  private readonly model: SpreadsheetModel;
+  private readonly faults: Faults;
+  private readonly people: SimPerson[];
+  private readonly names: string[];
+  private readonly heap = new EventHeap();
+  private readonly dir: string;
+  private readonly config: Config;
+  private readonly dbFile: string;
+  private readonly view: StoreView;
+  private readonly sessions: SessionModel;
+  private readonly hash = new TraceHash();
+  private readonly trace: string[] | null;
+  private readonly violations: Violation[] = [];
+  private readonly stopOnViolation: boolean;
+  private readonly end: number;
+  private readonly stats: RunStats;
+  private readonly deleted = new Set<string>();
+  private readonly syncedBoots = new Set<number>();
+  private life: Life | null = null;
+  private lives = 0;
+  private boot = 0;
+  private synced = true;
+  private ntpAt = -Infinity;
+  private lastWallStep = -Infinity;
+  /** Anything that is a fault for "10 minutes after the last fault ends": down time, steps, unshares. */
+  private lastDisturbance = -Infinity;
+  private unsharedUntil = -Infinity;
+  /** Last time a tap, an edit or a fault happened: quiet minutes start 3 minutes after. */
+  private lastActivity = -Infinity;
+  private killCountdown: number | null = null;
+  private pendingKill: (() => void) | null = null;
+  private stopped = false;
+  private noteColumn: number | null = null;
+  private renames = 0;
+  private poisonTapped = false;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: RunOptions,
+  ) {
+    this.root = makeRandom(plan.seed);
+    this.net = this.root.fork();
+    this.jitter = this.root.fork();
+    this.backoff = this.root.fork();
+    this.edits = this.root.fork();
+    this.routineBase = this.root.int(0, 0x7fffffff);
+    const origin = startOfRun(plan);
+    const mono = new SimScheduler();
+    this.time = { mono, origin, error: 0, bootAt: 0, bootUptime: 20 * SECOND };
+    this.wall = wallScheduler(
+      this.time,
+      this.jitter,
+      { fromMs: 1_000, earlyP: 0.05, earlyMs: 400, lateP: 0.05, lateMs: 8_000 },
+      () => {
+        this.count('timer jitter');
+      },
+    );
+    this.stopOnViolation = options.stopOnViolation ?? true;
+    this.trace = options.keepTrace === true ? [] : null;
+    this.end = plan.days * DAY;
+    this.stats = {
+      simulatedDays: plan.days,
+      realMs: 0,
+      reads: 0,
+      readsLost: 0,
+      taps: 0,
+      sessions: 0,
+      requests: 0,
+      lives: 0,
+      faults: {},
+      checks: {},
+      quietBytesMax: 0,
+      quietBytesLogRows: 0,
+    };
+
+    const base = options.baseDir ?? (process.platform === 'linux' ? '/dev/shm' : tmpdir());
+    try {
+      this.dir = mkdtempSync(join(base, 'badgeclock-sim-'));
+    } catch {
+      this.dir = mkdtempSync(join(tmpdir(), 'badgeclock-sim-'));
+    }
+    const dataDir = join(this.dir, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const loaded = loadConfig({
+      env: {
+        BADGECLOCK_TZ: ZONE,
+        BADGECLOCK_READER_NAME: 'door-a',
+        BADGECLOCK_DATA_DIR: dataDir,
+        BADGECLOCK_SPREADSHEET_ID: SHEET_ID,
+        BADGECLOCK_KEY_FILE: join(this.dir, 'key.json'),
+        BADGECLOCK_TIME_SYNC: 'timedatectl',
+      },
+      cwd: this.dir,
+    });
+    if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+    this.config = loaded.config;
+    this.dbFile = join(dataDir, DB_FILE_NAME);
+    this.view = new StoreView(this.dbFile);
+
+    this.model = new SpreadsheetModel({
+      now: () => trueNow(this.time),
+      quota: { readsPerMinute: 60, writesPerMinute: 60 },
+    });
+    this.model.createSpreadsheet(SHEET_ID, [ACCOUNT]);
+    this.people = makePeople(plan.people, plan.habits, this.root.fork());
+    this.names = this.people.map((p) => p.name);
+    this.model.addTab(SHEET_ID, 'People', [
+      ['Card', 'Name', 'Active', 'Aliases', 'First seen', 'Note'],
+      ...peopleRows(this.people),
+    ]);
+    if (options.prefillLogRows !== undefined && options.prefillLogRows > 0) {
+      this.model.addTab(SHEET_ID, 'Log', prefilledLog(options.prefillLogRows, origin));
+    }
+
+    this.faults = new Faults(this.net, this.windows(), plan.background);
+    this.sessions = new SessionModel(
+      {
+        debounceMs: this.config.debounceSeconds * 1000,
+        guardMs: this.config.guardSeconds * 1000,
+        limitMs: this.config.autoClockOutHours * HOUR,
+      },
+      (boot) => this.syncedBoots.has(boot),
+    );
+    this.onDay = options.onDay;
+  }
+
+  private readonly onDay: ((day: number) => void) | undefined;
+
+  // ---- running -------------------------------------------------------------------------------
+
+  async run(): Promise<RunResult> {
+    this.schedulePlan();
+    this.startLife();
+    await this.loop(this.end + SETTLE_MS);
+    this.options.atEnd?.(this.model, SHEET_ID);
+    if (!this.stopped) {
+      this.finalChecks();
+      if (this.life !== null) this.checkLastTick(this.life);
+    }
+    this.stats.realMs = Date.now() - this.began;
+    this.stats.taps = this.sessions.taps;
+    this.stats.sessions = this.sessions.sessions.length;
+    this.stats.lives = this.lives;
+    for (const [kind, n] of this.faults.injected) this.stats.faults[kind] = n;
+    return {
+      violations: this.violations,
+      stats: this.stats,
+      traceHash: this.hash.hex(),
+      trace: this.trace,
+    };
+  }
+
+  dispose(): void {
+    if (this.life !== null) this.kill('end of run');
+    this.view.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async loop(end: number): Promise<void> {
+    const mono = this.time.mono;
+    while (!this.stopped) {
+      const next = this.heap.peek();
+      const eventAt = next?.at ?? Infinity;
+      const due = mono.nextDue();
+      if (due !== null && due <= eventAt && due <= end) {
+        try {
+          mono.runNext(due);
+        } catch (error) {
+          this.violate('clock stopped', `an action threw: ${describe(error)}`);
+          break;
+        }
+        if (this.killCountdown !== null) {
+          this.killCountdown -= 1;
+          if (this.killCountdown <= 0) {
+            this.killCountdown = null;
+            const kill = this.pendingKill;
+            this.pendingKill = null;
+            kill?.();
+          }
+        }
+        await turn();
+        continue;
+      }
+      if (next === undefined || eventAt > end) break;
+      this.heap.pop();
+      mono.advanceTo(eventAt);
+      next.run();
+      if (next.turn) await turn();
+    }
+    if (!this.stopped) mono.advanceTo(end);
+  }
+
+  private record(line: string): void {
+    const entry = `${this.time.mono.now()} ${line}`;
+    this.hash.add(entry);
+    this.trace?.push(entry);
+  }
+
+  private count(kind: string, n = 1): void {
+    this.stats.faults[kind] = (this.stats.faults[kind] ?? 0) + n;
+  }
+
+  private checked(invariant: InvariantName): void {
+    this.stats.checks[invariant] = (this.stats.checks[invariant] ?? 0) + 1;
+  }
+
+  private violate(invariant: InvariantName, message: string): void {
+    this.violations.push({ invariant, at: iso(trueNow(this.time)), message });
+    this.record(`VIOLATION ${invariant}: ${message}`);
+    if (this.stopOnViolation) this.stopped = true;
+  }
+
+  private violateAll(invariant: InvariantName, messages: readonly string[]): void {
+    this.checked(invariant);
+    if (messages.length === 0) return;
+    const shown = messages.slice(0, 5).join('; ');
+    this.violate(
+      invariant,
+      messages.length > 5 ? `${shown}; and ${messages.length - 5} more` : shown,
+    );
+  }
+
+  // ---- the plan ---------------------------------------------------------------------------------
+
+  private windows(): FaultWindow[] {
+    const windows: FaultWindow[] = [];
+    for (const event of this.plan.events) {
+      const from = eventAt(event, this.plan);
+      const until = (ms: number): number => Math.min(from + ms, this.end);
+      switch (event.kind) {
+        case 'outage':
+          windows.push({ kind: 'outage', from, to: until(event.ms), p: 1 });
+          break;
+        case 'rateLimit':
+          windows.push({
+            kind: 'rateLimit',
+            from,
+            to: until(event.ms),
+            p: event.p,
+            retryAfterS: event.retryAfterS,
+          });
+          break;
+        case 'serverErrors':
+          windows.push({
+            kind: 'serverErrors',
+            from,
+            to: until(event.ms),
+            p: event.p,
+            status: event.status,
+          });
+          break;
+        case 'resets':
+          windows.push({ kind: 'resets', from, to: until(event.ms), p: event.p });
+          break;
+        case 'slow':
+          windows.push({ kind: 'slow', from, to: until(event.ms), p: event.p, lands: event.lands });
+          break;
+        default:
+          break;
+      }
+    }
+    return windows;
+  }
+
+  private schedulePlan(): void {
+    for (let day = 0; day <= this.plan.days; day++) {
+      const dayStart = localDayStart(this.time.origin, day, ZONE) - this.time.origin;
+      this.heap.push(
+        Math.max(0, dayStart - 2 * HOUR),
+        () => {
+          this.planDay(day);
+        },
+        false,
+      );
+    }
+    for (let hour = HOUR; hour <= this.end + SETTLE_MS; hour += HOUR) {
+      this.heap.push(
+        hour,
+        () => {
+          this.checkpoint(hour % DAY === 0);
+        },
+        false,
+      );
+    }
+    for (const event of this.plan.events) {
+      const at = eventAt(event, this.plan);
+      this.heap.push(at, () => {
+        this.apply(event);
+      });
+    }
+  }
+
+  private planDay(day: number): void {
+    if (day < this.plan.days) this.onDay?.(day);
+    if (day >= this.plan.days) return;
+    const random = makeRandom((this.routineBase ^ Math.imul(day + 1, 0x9e3779b1)) >>> 0);
+    const reads = dayReads(this.people, this.plan.habits, this.time.origin, day, ZONE, random);
+    for (const read of reads) this.scheduleRead(read);
+  }
+
+  private scheduleRead(read: PlannedRead): void {
+    if (read.at < this.time.mono.now() || read.at >= this.end) return;
+    this.heap.push(read.at, () => {
+      this.deliver(read.card, read.reader);
+    });
+  }
+
+  // ---- the clock's lives -------------------------------------------------------------------------
+
+  private reading(): Reading {
+    return {
+      at: wallNow(this.time),
+      mono: monoNow(this.time),
+      boot: this.boot,
+      staleBy: this.synced ? 0 : this.time.error,
+    };
+  }
+
+  private deliver(card: string, reader: string): void {
+    this.lastActivity = this.time.mono.now();
+    this.stats.reads += 1;
+    const life = this.life;
+    if (life === null || life.failure !== null) {
+      this.stats.readsLost += 1;
+      return;
+    }
+    const now = this.reading();
+    this.sessions.apply({ type: 'read', card, ...now });
+    this.record(`read ${card} ${reader}`);
+    life.reads$.next({ type: 'cardRead', at: now.at, card, reader, mono: now.mono });
+  }
+
+  private startLife(): void {
+    this.lives += 1;
+    const conn = { dead: false };
+    const store = Store.open(this.dbFile);
+    const reads$ = new Subject<CardRead>();
+    const life: Life = {
+      id: this.lives,
+      boot: this.boot,
+      startedAt: this.time.mono.now(),
+      conn,
+      store,
+      reads$,
+      subscription: null,
+      failure: null,
+      lastTick: null,
+      tickBefore: null,
+      minuteRequests: [],
+      open: 0,
+    };
+    this.life = life;
+    this.record(`start life ${life.id} boot ${life.boot} wall ${iso(wallNow(this.time))}`);
+    const warn = (message: string): void => {
+      this.record(`warn ${message}`);
+    };
+    const client = makeSimSheetsClient({
+      model: this.model,
+      spreadsheetId: SHEET_ID,
+      account: ACCOUNT,
+      scheduler: this.time.mono,
+      random: this.net,
+      faults: this.faults,
+      timeoutMs: TIMEOUT_MS,
+      poisonCard: () => (this.poisonTapped ? POISON_CARD : null),
+      life: conn,
+      onRequest: (request) => {
+        this.onRequest(life, request);
+      },
+      zone: ZONE,
+      warn,
+    });
+    const driver = makeSheetsDriver(client, {
+      scheduler: this.wall,
+      random: () => this.backoff.next(),
+      peopleCache: join(this.config.dataDir, 'people-sheet.json'),
+      warn,
+    });
+    const sheet: SheetDriver = Object.assign(
+      (commands$: Observable<Command>): Observable<SyncEvent | DirectoryLoaded> => {
+        const seen$ = commands$.pipe(
+          tap((command) => {
+            this.onCommand(life, command);
+          }),
+          share(),
+        );
+        return driver(seen$).pipe(
+          tap((event) => {
+            this.onSheetEvent(life, event);
+          }),
+        );
+      },
+      { busy: driver.busy },
+    );
+    const stdout = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        for (const line of chunk.toString().split('\n'))
+          if (line !== '') this.record(`out ${line}`);
+        done();
+      },
+    });
+    const io: AppIo = {
+      stdin: new PassThrough(),
+      stdout,
+      log: makeLog({
+        pretty: false,
+        level: 'warn',
+        write: (text) => {
+          this.record(`log ${text.replace(/"time":\d+,?/, '').trim()}`);
+        },
+      }),
+      mono: () => monoNow(this.time),
+      bootId: `sim-boot-${this.boot}`,
+      timeSynced: () => Promise.resolve(this.synced),
+      scheduler: this.wall,
+      json: true,
+      reads$,
+    };
+    try {
+      life.subscription = clockApp(this.config, store, io, sheet).subscribe({
+        error: (error: unknown) => {
+          life.failure = error instanceof Error ? error : new Error(String(error));
+          this.violate('clock stopped', `life ${life.id}: ${describe(error)}`);
+        },
+      });
+    } catch (error) {
+      life.failure = error instanceof Error ? error : new Error(String(error));
+      this.violate('clock stopped', `life ${life.id} failed to start: ${describe(error)}`);
+    }
+  }
+
+  private kill(why: string): void {
+    const life = this.life;
+    if (life === null) return;
+    this.checkLastTick(life);
+    this.record(`kill life ${life.id}: ${why}`);
+    life.conn.dead = true;
+    life.subscription?.unsubscribe();
+    life.reads$.complete();
+    life.store.close();
+    this.life = null;
+    this.lastDisturbance = this.time.mono.now();
+  }
+
+  private restartAfter(ms: number): void {
+    this.heap.push(this.time.mono.now() + ms, () => {
+      if (this.life !== null) return;
+      this.lastDisturbance = this.time.mono.now();
+      this.startLife();
+    });
+  }
+
+  private onRequest(life: Life, request: RequestRecord): void {
+    this.stats.requests += 1;
+    life.minuteRequests.push(request);
+    this.record(`req ${request.call} ${request.outcome}`);
+    if (request.outcome !== 'ok') this.lastActivity = this.time.mono.now();
+  }
+
+  private onCommand(life: Life, command: Command): void {
+    if (command.type === 'writeBatch') this.lastActivity = this.time.mono.now();
+    if (command.type !== 'liveUpdate') return;
+    const tick: TickRecord = { worldAt: this.time.mono.now(), at: command.at };
+    // A tick names the boundary its timer was set for one tick earlier: a step before the
+    // tick before the last one still shows in this one.
+    const stepped = this.lastWallStep >= (life.tickBefore ?? life.startedAt);
+    this.violateAll(
+      '3 ticks and outbox',
+      tickFollows(life.lastTick, life.startedAt, tick, stepped, 2 * MINUTE + 10 * SECOND),
+    );
+    this.quietMinute(life, tick);
+    life.tickBefore = life.lastTick?.worldAt ?? null;
+    life.lastTick = tick;
+    life.open = command.open.length;
+  }
+
+  private onSheetEvent(_life: Life, event: SyncEvent | DirectoryLoaded): void {
+    if (event.type !== 'directoryLoaded') return;
+    this.sessions.apply({
+      type: 'directory',
+      // As the clock got it: a damaged People cache may hold anything.
+      people: event.people.map((p) => {
+        const raw: Record<string, unknown> = { ...p };
+        return {
+          card: String(raw.card),
+          name: String(raw.name),
+          active: raw.active !== false,
+          aliases: Array.isArray(raw.aliases) ? raw.aliases.map(String) : [],
+        };
+      }),
+    });
+  }
+
+  private checkLastTick(life: Life): void {
+    if (life.failure !== null || this.stopped) return;
+    const since = life.lastTick?.worldAt ?? life.startedAt;
+    const now = this.time.mono.now();
+    this.checked('3 ticks and outbox');
+    if (now - since > 2 * MINUTE + 10 * SECOND)
+      this.violate(
+        '3 ticks and outbox',
+        `life ${life.id}: no minute tick in the last ${Math.round((now - since) / 1000)} s`,
+      );
+  }
+
+  /** Invariant 4, for the minute that ends with this tick. */
+  private quietMinute(life: Life, tick: TickRecord): void {
+    const requests = life.minuteRequests;
+    life.minuteRequests = [];
+    const previous = life.lastTick;
+    if (previous === null) return;
+    const quietSince = Math.max(
+      this.lastActivity,
+      this.lastDisturbance,
+      this.faults.lastFaultAt,
+      life.startedAt,
+    );
+    if (
+      quietSince > previous.worldAt - 3 * MINUTE ||
+      this.faults.active(previous.worldAt) ||
+      this.faults.active(tick.worldAt)
+    )
+      return;
+    const peopleRows = Math.max(0, this.model.values(SHEET_ID, 'People').length - 1);
+    const bytesRead = requests.reduce((sum, r) => sum + r.bytesRead, 0);
+    const minute = {
+      requests: requests.length,
+      bytesRead,
+      peopleRows,
+      open: life.open,
+      logRows: 0,
+    };
+    const problems = quietMinuteCheap(minute);
+    if (bytesRead > this.stats.quietBytesMax || problems.length > 0) {
+      // Log's length only when it is reported: counting it copies the tab.
+      const logRows = Math.max(0, this.model.values(SHEET_ID, 'Log').length - 1);
+      if (bytesRead > this.stats.quietBytesMax) {
+        this.stats.quietBytesMax = bytesRead;
+        this.stats.quietBytesLogRows = logRows;
+      }
+      this.violateAll('4 quiet minute cost', quietMinuteCheap({ ...minute, logRows }));
+    } else {
+      this.checked('4 quiet minute cost');
+    }
+  }
+
+  // ---- events of the plan ----------------------------------------------------------------------------
+
+  private apply(event: PlanEvent): void {
+    const now = this.time.mono.now();
+    this.record(`event ${JSON.stringify(event)}`);
+    switch (event.kind) {
+      case 'outage':
+      case 'rateLimit':
+      case 'serverErrors':
+      case 'resets':
+      case 'slow':
+        this.count(`window: ${event.kind}`);
+        this.lastActivity = now;
+        return;
+      case 'unauthorized':
+        this.faults.unauthorizedPending = true;
+        this.lastActivity = now;
+        return;
+      case 'unshare': {
+        this.count('unshare');
+        this.model.unshare(SHEET_ID, ACCOUNT);
+        const until = Math.min(now + event.ms, this.end);
+        this.unsharedUntil = Math.max(this.unsharedUntil, until);
+        this.heap.push(until, () => {
+          if (this.time.mono.now() < this.unsharedUntil) return;
+          this.model.share(SHEET_ID, ACCOUNT, 'editor');
+          this.lastDisturbance = this.time.mono.now();
+          this.record('reshared');
+        });
+        this.lastActivity = now;
+        return;
+      }
+      case 'poisonTap':
+        this.count('poison card tapped');
+        this.poisonTapped = true;
+        this.deliver(POISON_CARD, 'door-a');
+        return;
+      case 'kill':
+        if (this.life === null) return;
+        this.count('kill');
+        this.pendingKill = () => {
+          if (this.life === null) return;
+          this.kill('killed');
+          this.restartAfter(event.downMs);
+        };
+        this.killCountdown = event.skew;
+        if (event.skew === 0) {
+          this.killCountdown = null;
+          const kill = this.pendingKill;
+          this.pendingKill = null;
+          kill();
+        }
+        return;
+      case 'powerCut':
+        this.powerCut(event);
+        return;
+      case 'clockStep':
+        if (!this.synced || now - this.ntpAt < 10 * MINUTE) return;
+        this.count('clock step');
+        this.time.error += event.deltaMs;
+        this.lastWallStep = now;
+        this.lastDisturbance = now;
+        this.record(`wall stepped by ${event.deltaMs / MINUTE} min`);
+        return;
+      case 'people':
+        this.lastActivity = now;
+        this.count(`People: ${event.edit}`);
+        this.editPeople(event.edit, event.who);
+        return;
+      case 'log':
+        this.lastActivity = now;
+        this.count(`Log: ${event.edit}`);
+        this.editLog(event.edit, event.a, event.b);
+        return;
+      case 'leaveCard': {
+        const person = this.person(event.who);
+        const card = person.readerB ? person.dec : person.hex;
+        const reader = person.readerB ? 'door-b' : 'door-a';
+        this.count('card left on the reader');
+        const random = this.edits;
+        for (
+          let t = now, until = now + event.minutes * MINUTE;
+          t < until && t < this.end;
+          t += random.int(300, 700)
+        ) {
+          this.heap.push(t, () => {
+            this.deliver(card, reader);
+          });
+        }
+        return;
+      }
+      case 'corruptCache': {
+        if (this.life === null) return;
+        this.count('People cache damaged');
+        const damaged = this.edits.pick([
+          '[{"card":"04AABBCCDD","name":null,"active":true,"aliases":7}]',
+          '{"people":[]}',
+          '[{"card":',
+          '[null]',
+        ]);
+        writeFileSync(join(this.config.dataDir, 'people-sheet.json'), damaged);
+        this.kill('killed after the People cache was damaged');
+        this.restartAfter(5 * SECOND);
+        return;
+      }
+    }
+  }
+
+  private powerCut(event: Extract<PlanEvent, { kind: 'powerCut' }>): void {
+    if (this.life === null) return;
+    this.count('power cut');
+    this.kill('power cut');
+    const cutAt = this.time.mono.now();
+    const upAt = Math.min(cutAt + event.downMs, this.end);
+    this.synced = false;
+    this.heap.push(upAt, () => {
+      this.boot += 1;
+      const boot = this.boot;
+      this.time.bootAt = this.time.mono.now();
+      this.time.bootUptime = this.edits.int(8, 40) * SECOND;
+      // No battery clock: the time last saved comes back, then NTP sets it right.
+      this.time.error = -(this.time.mono.now() - cutAt + event.savedAgoMs);
+      this.synced = false;
+      this.lastDisturbance = this.time.mono.now();
+      this.record(`boot ${boot}: wall ${iso(wallNow(this.time))}, true ${iso(trueNow(this.time))}`);
+      this.startLife();
+      const ntp = Math.min(this.time.mono.now() + event.ntpAfterMs, this.end);
+      this.heap.push(ntp, () => {
+        if (this.boot !== boot || this.synced) return;
+        this.count('NTP step');
+        this.record(`NTP steps the wall clock by ${Math.round(-this.time.error / MINUTE)} min`);
+        this.time.error = 0;
+        this.synced = true;
+        this.syncedBoots.add(boot);
+        this.ntpAt = this.time.mono.now();
+        this.lastWallStep = this.ntpAt;
+        this.lastDisturbance = this.ntpAt;
+      });
+    });
+  }
+
+  private person(who: number): SimPerson {
+    const person =
+      this.people[Math.min(this.people.length - 1, Math.floor(who * this.people.length))];
+    if (person === undefined) throw new Error('a run has at least one person');
+    return person;
+  }
+
+  /** 1-based row of a card in People (first listing), or null. */
+  private peopleRow(card: string): number | null {
+    const rows = this.model.values(SHEET_ID, 'People');
+    const i = rows.findIndex((row, index) => index > 0 && row[0] === card);
+    return i < 0 ? null : i + 1;
+  }
+
+  private setPeopleRow(row: number, cells: readonly string[]): void {
+    cells.forEach((cell, column) => {
+      this.model.setCell(SHEET_ID, 'People', row, column, cell);
+    });
+  }
+
+  private editPeople(edit: PeopleEditKind, who: number): void {
+    const person = this.person(who);
+    const row = this.peopleRow(person.hex);
+    const rows = this.model.values(SHEET_ID, 'People');
+    const append = rows.length + 1;
+    const skip = (): void => {
+      this.record(`People edit ${edit} skipped: no row for ${person.hex}`);
+    };
+    switch (edit) {
+      case 'rename':
+        if (row === null) {
+          skip();
+          return;
+        }
+        this.renames += 1;
+        this.names[person.index] = `${person.name} (${this.renames})`;
+        this.model.setCell(SHEET_ID, 'People', row, 1, this.names[person.index] ?? person.name);
+        return;
+      case 'addAlias':
+        if (row === null) {
+          skip();
+          return;
+        }
+        this.model.setCell(SHEET_ID, 'People', row, 3, person.dec);
+        return;
+      case 'removeAlias':
+        if (row === null) {
+          skip();
+          return;
+        }
+        this.model.setCell(SHEET_ID, 'People', row, 3, '');
+        return;
+      case 'deactivate':
+      case 'reactivate':
+        if (row === null) {
+          skip();
+          return;
+        }
+        this.model.setCell(SHEET_ID, 'People', row, 2, edit === 'deactivate' ? 'no' : 'yes');
+        return;
+      case 'duplicateRow':
+        this.setPeopleRow(append, [person.hex, `Not ${person.name}`, 'yes', '', '', '']);
+        return;
+      case 'deleteRow':
+        if (row === null) {
+          skip();
+          return;
+        }
+        this.model.deleteRow(SHEET_ID, 'People', row);
+        return;
+      case 'emptyTab':
+        this.model.clearDataRows(SHEET_ID, 'People');
+        return;
+      case 'restoreTab':
+        this.model.clearDataRows(SHEET_ID, 'People');
+        this.people.forEach((p, i) => {
+          this.setPeopleRow(i + 2, [
+            p.hex,
+            this.names[i] ?? p.name,
+            'yes',
+            p.aliasListed ? p.dec : '',
+            '',
+            '',
+          ]);
+        });
+        return;
+      case 'nameBlank':
+        rows.forEach((cells, i) => {
+          if (
+            i === 0 ||
+            cells[0] === undefined ||
+            cells[0] === '' ||
+            (cells[1] !== undefined && cells[1] !== '')
+          )
+            return;
+          const card = String(cells[0]);
+          const owner = this.people.find((p) => p.hex === card);
+          const name =
+            owner === undefined
+              ? `Visitor ${card.slice(-4)}`
+              : (this.names[owner.index] ?? owner.name);
+          this.model.setCell(SHEET_ID, 'People', i + 1, 1, name);
+        });
+        return;
+      case 'unname':
+        if (row === null) {
+          skip();
+          return;
+        }
+        this.model.setCell(SHEET_ID, 'People', row, 1, '');
+        return;
+      case 'garbage':
+        [
+          ['not a card', 'Garbage'],
+          ['=1+1', ''],
+          ['zz:zz:zz:zz', 'bad hex'],
+          ['', 'a name without a card'],
+        ].forEach((cells, i) => {
+          this.setPeopleRow(append + i, cells);
+        });
+        return;
+    }
+  }
+
+  private editLog(edit: LogEditKind, a: number, b: number): void {
+    if (!this.model.tabTitles(SHEET_ID).includes('Log')) return;
+    const rows = this.model.values(SHEET_ID, 'Log');
+    const data = Math.max(0, rows.length - 1);
+    switch (edit) {
+      case 'sort':
+        this.model.sortRows(SHEET_ID, 'Log', Math.floor(a * 9), b < 0.5);
+        return;
+      case 'insertBlank':
+        this.model.insertRows(
+          SHEET_ID,
+          'Log',
+          2 + Math.floor(a * (data + 1)),
+          1 + Math.floor(b * 4),
+        );
+        return;
+      case 'deleteOpen':
+      case 'deleteClosed': {
+        // Only rows the clock has confirmed: a row it still retries could honestly come back.
+        const unfinished = new Set(
+          this.view.unfinished().flatMap((e) => (e.session === null ? [] : [e.session])),
+        );
+        const candidates = rows.flatMap((cells, i) => {
+          const id = cells[0];
+          const status = cells[7];
+          if (
+            i === 0 ||
+            typeof id !== 'string' ||
+            id === '' ||
+            id.endsWith(' (duplicate)') ||
+            unfinished.has(id)
+          )
+            return [];
+          const open = status === 'in';
+          return open === (edit === 'deleteOpen') ? [{ row: i + 1, id }] : [];
+        });
+        const pick = candidates[Math.floor(a * candidates.length)];
+        if (pick === undefined) return;
+        this.deleted.add(pick.id);
+        this.record(`a person deletes Log row ${pick.row} (${pick.id})`);
+        this.model.deleteRow(SHEET_ID, 'Log', pick.row);
+        return;
+      }
+      case 'editCell': {
+        if (data === 0) return;
+        const row = 2 + Math.floor(a * data);
+        this.model.setCell(
+          SHEET_ID,
+          'Log',
+          row,
+          this.noteColumn ?? 8,
+          b < 0.5 ? `note ${row}` : 'checked',
+        );
+        return;
+      }
+      case 'addColumn':
+        this.noteColumn ??= this.model.addColumn(SHEET_ID, 'Log', 'Note');
+        return;
+    }
+  }
+
+  // ---- checks ------------------------------------------------------------------------------------
+
+  /** Every hour: what must always hold; when calm, that the sheet is the store; the store against the model. */
+  private checkpoint(daily: boolean): void {
+    if (this.stopped) return;
+    const now = this.time.mono.now();
+    const byId = new Map(this.view.sessions().map((s) => [s.id, s]));
+    this.violateAll(
+      '2 sheet = store',
+      sheetRowsSound(viewSheet(this.model, SHEET_ID).log, byId, this.deleted, ZONE),
+    );
+    const order = this.view.outOfOrder();
+    this.violateAll(
+      '3 ticks and outbox',
+      order === null
+        ? []
+        : [
+            `entry ${order.firstPending} is pending while ${order.doneAfter} later entries are done`,
+          ],
+    );
+    if (this.calm(now)) this.checkSheet();
+    const life = this.life;
+    if (
+      life !== null &&
+      life.failure === null &&
+      now - life.startedAt >= 3 * MINUTE &&
+      now - this.ntpAt >= 3 * MINUTE
+    ) {
+      const since = daily ? -Infinity : trueNow(this.time) - 2 * DAY;
+      this.violateAll(
+        '1 store = model',
+        storeMatchesModel(
+          this.sessions,
+          [...byId.values()],
+          this.reading(),
+          since,
+          2 * MINUTE + 10 * SECOND,
+        ),
+      );
+    }
+  }
+
+  private calm(now: number): boolean {
+    const life = this.life;
+    if (life === null || life.failure !== null || now < this.unsharedUntil) return false;
+    if (this.faults.active(now)) return false;
+    const last = Math.max(
+      this.lastDisturbance,
+      this.faults.lastFaultAt,
+      this.faults.lastWindowEnd(now),
+      life.startedAt,
+    );
+    return now - last >= CALM_AFTER_MS;
+  }
+
+  private checkSheet(): void {
+    this.violateAll(
+      '2 sheet = store',
+      sheetEqualsStore({
+        log: viewSheet(this.model, SHEET_ID).log,
+        stored: this.view.sessions(),
+        unfinished: this.view.unfinished(),
+        deleted: this.deleted,
+        zone: ZONE,
+        now: wallNow(this.time),
+        youngMs: MINUTE,
+        liveLagMs: 3 * MINUTE,
+      }),
+    );
+  }
+
+  private finalChecks(): void {
+    const now = this.time.mono.now();
+    if (this.calm(now)) this.checkSheet();
+    else this.record('final sheet check skipped: not calm');
+    const life = this.life;
+    if (life !== null && life.failure === null && now - this.ntpAt >= 3 * MINUTE) {
+      this.violateAll(
+        '1 store = model',
+        storeMatchesModel(
+          this.sessions,
+          this.view.sessions(),
+          this.reading(),
+          -Infinity,
+          2 * MINUTE + 10 * SECOND,
+        ),
+      );
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Log rows a long-running clock left, before rows had tags (the bytes figure pre-fills Log). */
+function prefilledLog(rows: number, origin: number): (string | number)[][] {
+  const header = ['Session', 'Date', 'Name', 'Card', 'In', 'Out', 'Hours', 'Status', 'Reader'];
+  const out: (string | number)[][] = [header];
+  for (let i = 0; i < rows; i++) {
+    const inAt = origin - (rows - i) * HOUR;
+    const card = `05${String(i % 500).padStart(6, '0')}`;
+    const serial = inAt / DAY + 25_569;
+    out.push([
+      `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`,
+      Math.floor(serial),
+      `Old ${i % 500}`,
+      card,
+      serial,
+      serial + 8 / 24,
+      8 / 24,
+      'out',
+      'door-a',
+    ]);
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+/**
+ * The seeded simulation of the whole clock (test/sim/, issue 10): the real
+ * wiring, reducer, SQLite store, sheet driver and client, against the
+ * spreadsheet model, in virtual time, with faults, restarts, clock steps and
+ * people editing the sheet. A fixed set of seeds runs here; `npm run
+ * simulate` runs any number of them. A failing seed is shrunk (for a bounded
+ * time) and printed with its plan and the command that replays it.
+ */
+import { describePlan, describeViolation, simulateSeed } from './sim/simulate';
+import type { Plan } from './sim/plan';
+import { DAY, HOUR, MINUTE } from './sim/plan';
+import { runPlan } from './sim/world';
+
+/** Seeds x days in `npm test`, chosen by measuring: see test/sim/README in the report. */
+const SEEDS = [1, 2, 3, 4, 5, 6];
+const DAYS = 4;
+const MAX_PEOPLE = 40;
+const EVENTS_PER_DAY = 3;
+/** Shrinking time for the first failing seed (the rest are reported unshrunk, with their replay). */
+const SHRINK_MS = 20_000;
+
+jest.setTimeout(120_000);
+
+/** A plan with one of most kinds of trouble, for the determinism check. */
+const busyPlan: Plan = {
+  seed: 20_260_329,
+  days: 2,
+  people: 12,
+  dst: 'spring',
+  dstAt: 0.5,
+  habits: {
+    held: 0.3,
+    doubleTap: 0.1,
+    forget: 0.1,
+    night: 0.3,
+    readerB: 0.3,
+    aliasListed: 0.5,
+    visitors: 2,
+  },
+  background: { serverError: 0.01, rateLimit: 0.01, reset: 0.01, slow: 0.005 },
+  events: [
+    { kind: 'outage', pos: 0.1, ms: 3 * HOUR },
+    { kind: 'kill', pos: 0.2, skew: 7, downMs: 30_000 },
+    { kind: 'log', pos: 0.3, edit: 'sort', a: 0.5, b: 0.2 },
+    { kind: 'people', pos: 0.35, edit: 'addAlias', who: 0.4 },
+    { kind: 'slow', pos: 0.4, ms: 20 * MINUTE, p: 0.5, lands: true },
+    {
+      kind: 'powerCut',
+      pos: 0.5,
+      downMs: 5 * HOUR,
+      savedAgoMs: 20 * MINUTE,
+      ntpAfterMs: 10 * MINUTE,
+    },
+    { kind: 'log', pos: 0.6, edit: 'deleteClosed', a: 0.3, b: 0.1 },
+    { kind: 'clockStep', pos: 0.7, deltaMs: -HOUR },
+    { kind: 'people', pos: 0.75, edit: 'rename', who: 0.1 },
+    { kind: 'unshare', pos: 0.8, ms: 30 * MINUTE },
+  ],
+};
+
+describe('the simulation of the whole clock', () => {
+  it('gives the same run, event for event, for the same plan', async () => {
+    const a = await runPlan(busyPlan, { keepTrace: true, stopOnViolation: false });
+    const b = await runPlan(busyPlan, { keepTrace: true, stopOnViolation: false });
+    expect(a.trace?.length).toBeGreaterThan(5_000);
+    expect(b.traceHash).toBe(a.traceHash);
+    expect(b.trace).toEqual(a.trace);
+    expect(b.stats.faults).toEqual(a.stats.faults);
+    // The plan's trouble really happened.
+    expect(Object.keys(a.stats.faults)).toEqual(
+      expect.arrayContaining(['outage', 'kill', 'power cut', 'NTP step', 'clock step', 'unshare']),
+    );
+    expect(a.stats.simulatedDays * DAY).toBe(2 * DAY);
+  });
+
+  let shrinkLeft = SHRINK_MS;
+  it.each(SEEDS)(
+    `seed %i (${DAYS} days, up to ${MAX_PEOPLE} people) keeps every invariant`,
+    async (seed) => {
+      const outcome = await simulateSeed(seed, {
+        days: DAYS,
+        maxPeople: MAX_PEOPLE,
+        eventsPerDay: EVENTS_PER_DAY,
+        shrinkMs: shrinkLeft,
+      });
+      const failure = outcome.failure;
+      if (failure === null) {
+        expect(outcome.stats.taps).toBeGreaterThan(0);
+        return;
+      }
+      shrinkLeft = 0;
+      throw new Error(
+        [
+          `seed ${seed} failed (shrunk in ${failure.shrinks} runs):`,
+          ...failure.violations.slice(0, 3).map(describeViolation),
+          ...describePlan(failure.plan),
+          `replay: npm run simulate -- --seed ${seed} --days ${DAYS} --people ${MAX_PEOPLE} --events ${EVENTS_PER_DAY} --path ${failure.path}`,
+        ].join('\n'),
+      );
+    },
+  );
+});
