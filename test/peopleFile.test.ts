@@ -2,7 +2,7 @@
  * The local People directory: a CSV file the manager edits by hand, read back
  * by the clock, which appends the cards it has not seen. Real files in a temp dir.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstValueFrom, Subject, type Observable } from 'rxjs';
 import {
@@ -286,6 +286,23 @@ describe('the people file on disk', () => {
       await until(() => loads.length === 4, { everyMs: 5 });
       subscription.unsubscribe();
       expect(namesOf(loads)).toEqual([[], [], [''], ['Carol the new hire']]);
+    });
+
+    it('a file that cannot be read any more is reported, and the directory keeps its last good value', async () => {
+      const { loads, subscription } = await watch(file());
+      writeFileSync(file(), 'card,name\nCAFE0001,Carol\n');
+      await until(() => loads.length === 3, { everyMs: 5 });
+      // The file is replaced by a folder: reading it throws inside the watcher's callback.
+      rmSync(file());
+      mkdirSync(file());
+      await until(() => warnings.length > 0, { everyMs: 5, what: 'a warning' });
+      expect(warnings[0]).toMatch(new RegExp(`^could not read ${file()}: .*EISDIR`));
+      // The watcher lives on: a good file again is loaded again.
+      rmSync(file(), { recursive: true });
+      writeFileSync(file(), 'card,name\nCAFE0001,Carol the new hire\n');
+      await until(() => loads.length === 4, { everyMs: 5 });
+      subscription.unsubscribe();
+      expect(namesOf(loads)).toEqual([[], [], ['Carol'], ['Carol the new hire']]);
     });
 
     it('appends listed cards in order, and the directory then lists them', async () => {

@@ -105,8 +105,20 @@ export function makePeopleFileDriver(
   return (listCard$) => {
     const loads$ = new Observable<DirectoryLoaded>((subscriber) => {
       subscriber.next(load());
+      // A throw here would be uncaught (it runs in fs's watcher, outside any stream): a file that
+      // cannot be read is reported, and the directory keeps its last good value until it can.
       const onChange = (): void => {
-        subscriber.next(load());
+        let loaded: DirectoryLoaded;
+        try {
+          loaded = load();
+        } catch (error) {
+          warn(
+            `could not read ${file}: ${error instanceof Error ? error.message : String(error)}; ` +
+              'the people list loaded before is kept',
+          );
+          return;
+        }
+        subscriber.next(loaded);
       };
       watchFile(file, { interval: options.pollMs ?? 2000, persistent: false }, onChange);
       return () => {
