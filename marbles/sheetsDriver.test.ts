@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { filter, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { OutboxEntry } from '../streams/commit';
@@ -192,6 +195,28 @@ describe('sheets driver', () => {
       }, wroteAt + 1_000);
     });
     expect(busyAfter).toBe(false);
+  });
+
+  it('a damaged People cache (valid JSON, wrong shape) is ignored with a warning naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'badgeclock-cache-'));
+    const cache = join(dir, 'people.json');
+    writeFileSync(cache, JSON.stringify([{ card: 'A1A1A1A1', name: 'Alice' }, { card: 5 }]));
+    const warnings: string[] = [];
+    try {
+      scheduler.run(({ hot, expectObservable }) => {
+        const d = makeSheetsDriver(port({}), {
+          scheduler,
+          random: () => 0.5,
+          peopleCache: cache,
+          warn: (message) => warnings.push(message),
+        });
+        // Only the People tab's own answer: nothing from the cache reaches the reducer.
+        expectObservable(d(hot<Command>('')), '^ 1s !').toBe('p', { p: people });
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(warnings).toEqual([expect.stringContaining(`ignoring the People cache ${cache}`)]);
   });
 
   it('a final failure is reported once and not retried', () => {

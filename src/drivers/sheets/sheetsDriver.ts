@@ -265,15 +265,43 @@ export function writeBatchWithRetry(
   );
 }
 
+/** A cached person as the reducer needs it, or why not. */
+function cachedPerson(value: unknown, index: number): Person | string {
+  if (typeof value !== 'object' || value === null) return `entry ${index} is not an object`;
+  const card: unknown = Reflect.get(value, 'card');
+  const name: unknown = Reflect.get(value, 'name');
+  const active: unknown = Reflect.get(value, 'active');
+  const aliases: unknown = Reflect.get(value, 'aliases');
+  if (typeof card !== 'string') return `entry ${index} has no card id`;
+  if (typeof name !== 'string') return `entry ${index} (${card}) has no name string`;
+  if (typeof active !== 'boolean') return `entry ${index} (${card}) has no active flag`;
+  if (!Array.isArray(aliases) || !aliases.every((a): a is string => typeof a === 'string')) {
+    return `entry ${index} (${card}) has no list of aliases`;
+  }
+  return { card, name, active, aliases };
+}
+
+/** The People list cached by the last run; a damaged cache is ignored (never handed to the reducer). */
 function loadCache(file: string, warn: (message: string) => void): Person[] | null {
   if (!existsSync(file)) return null;
-  try {
-    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return Array.isArray(value) ? (value as Person[]) : null;
-  } catch (error) {
-    warn(`ignoring the People cache ${file}: ${(error as Error).message}`);
+  const ignore = (why: string): null => {
+    warn(`ignoring the People cache ${file}: ${why}; the People tab is read instead`);
     return null;
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return ignore(error instanceof Error ? error.message : String(error));
   }
+  if (!Array.isArray(value)) return ignore('it is not a list');
+  const people: Person[] = [];
+  for (const [index, entry] of value.entries()) {
+    const person = cachedPerson(entry, index);
+    if (typeof person === 'string') return ignore(person);
+    people.push(person);
+  }
+  return people;
 }
 
 function saveCache(file: string, people: Person[], warn: (message: string) => void): void {
