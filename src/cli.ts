@@ -27,6 +27,7 @@ import { buildReport, formatReport, reportCsv } from './report/report';
 import { DrainError, drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
+import { listProblems } from './formats/problemList';
 import { ReaderCheckError, readerTest } from './readerTest';
 import { readBootId } from './bootId';
 
@@ -255,7 +256,7 @@ withConfigOptions(
       const tapLog = parseTapLog(text, file, config.tz, config.readerName);
       if (tapLog.problems.length > 0) {
         fail(
-          `tap log ${file} has ${tapLog.problems.length} bad line(s); nothing was replayed:\n${tapLog.problems.map((p) => `  - ${p}`).join('\n')}`,
+          `tap log ${file} has ${tapLog.problems.length} bad line(s); nothing was replayed:\n${listProblems(tapLog.problems)}`,
           EXIT_BAD_INPUT,
         );
       }

@@ -1,4 +1,12 @@
-/** RFC 4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
+/**
+ * CSV as the people file and the tap log use it (RFC 4180: quoted fields,
+ * doubled quotes, separators and line breaks inside quotes), read by csv-parse
+ * and written by csv-stringify. Accepted: UTF-8 with or without a byte order
+ * mark; fields separated by `,` `;` (a European Excel) or a tab, found from
+ * the first line; CRLF, LF and lone CR line breaks, mixed.
+ */
+import { CsvError, parse, type Options } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 
 export interface CsvRecord {
   readonly fields: readonly string[];
@@ -8,91 +16,175 @@ export interface CsvRecord {
   readonly error?: string;
 }
 
+/** The field separators a file may use. */
+export type CsvDelimiter = ',' | ';' | '\t';
+
+/** The longest record read, in characters: a quote never closed is reported after this much, not at the end of the file. */
+export const MAX_RECORD_CHARS = 100_000;
+
 /**
- * Parses CSV text into records; blank lines are skipped. A stray quote would
- * swallow every line up to the next quote (or the end of the file) into one
- * field: instead, a quoted field that never closes, or whose closing quote is
- * not the end of the field, is returned as a record with an error naming the
- * line the quote opened on, and parsing carries on with the next line. One
- * stray quote loses one line, and says so.
+ * After this many unreadable records, reading stops with one more record saying so: each
+ * costs csv-parse a restart (0.1 to 1 ms), and a file this broken is not the CSV it was
+ * meant to be. A running clock reloading such a people file stays answering taps.
+ */
+export const MAX_BAD_RECORDS = 200;
+
+const BASE_OPTIONS: Options = {
+  bom: true,
+  relax_column_count: true,
+  skip_empty_lines: true,
+  record_delimiter: ['\r\n', '\n', '\r'],
+  max_record_size: MAX_RECORD_CHARS,
+};
+
+/**
+ * The field separator of a CSV text: the first `,` `;` or tab outside quotes
+ * on its first line that is neither blank nor a `#` comment; `,` when there is
+ * none. The first column (a card, a timestamp, or its header) never holds one,
+ * so the first found is the separator, whatever the other fields hold.
+ */
+export function detectDelimiter(text: string): CsvDelimiter {
+  let start = 0;
+  while (start < text.length) {
+    const end = nextLineBreak(text, start);
+    const line = text.slice(start, end).replace(/^\uFEFF/, '');
+    if (line.trim() !== '' && !line.trimStart().startsWith('#')) {
+      let quoted = false;
+      for (const c of line) {
+        if (c === '"') quoted = !quoted;
+        else if (!quoted && (c === ',' || c === ';' || c === '\t')) return c;
+      }
+      return ',';
+    }
+    start = end + (text.startsWith('\r\n', end) ? 2 : 1);
+  }
+  return ',';
+}
+
+function nextLineBreak(text: string, from: number): number {
+  const lf = text.indexOf('\n', from);
+  const cr = text.indexOf('\r', from);
+  if (lf === -1) return cr === -1 ? text.length : cr;
+  return cr === -1 ? lf : Math.min(lf, cr);
+}
+
+/** Where each line of `bytes` starts, and whether it is empty (CRLF, LF or CR ends a line). */
+function lineTable(bytes: Buffer): { starts: number[]; empty: boolean[] } {
+  const starts = [0];
+  const empty: boolean[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b !== 0x0a && b !== 0x0d) continue;
+    empty.push(i === start);
+    if (b === 0x0d && bytes[i + 1] === 0x0a) i++;
+    start = i + 1;
+    starts.push(start);
+  }
+  empty.push(start >= bytes.length);
+  return { starts, empty };
+}
+
+/** What a csv-parse error means for the person who wrote the file. */
+function explainError(error: unknown, line: number): string {
+  if (!(error instanceof CsvError)) return error instanceof Error ? error.message : String(error);
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return `the quote opened on line ${line} is never closed`;
+    case 'CSV_MAX_RECORD_SIZE':
+      return `the record starting on line ${line} runs over ${MAX_RECORD_CHARS} characters (is a quote opened there never closed?)`;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return `the quoted field opened on line ${line} goes on after its closing quote (is a closing quote missing? a quote inside quotes is written "")`;
+    default:
+      return `line ${line} cannot be read as CSV: ${error.message}`;
+  }
+}
+
+/**
+ * Parses CSV text into records; blank lines are skipped, the separator is
+ * found by `detectDelimiter`. A stray quote would swallow every line up to the
+ * next quote (or the end of the file) into one field: instead, a quoted field
+ * that never closes, or whose closing quote is not the end of the field, is
+ * returned as a record with an error naming its line, and parsing carries on
+ * with the next line. One stray quote loses one line, and says so. A loop, not
+ * recursion, carries on after each: no file, however broken, can overflow the
+ * stack, and each line is read about once. After `MAX_BAD_RECORDS` unreadable
+ * records, a last one says where reading stopped.
  */
 export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
+  const delimiter = detectDelimiter(text);
+  const bytes = Buffer.from(text, 'utf8');
+  const { starts, empty } = lineTable(bytes);
   const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let quoteLine = firstLine;
-  let quoteAt = 0;
-  let line = firstLine;
-  let recordLine = firstLine;
-  let sawAnything = false;
-  // The record whose quote opened on quoteLine is broken: report it, read on from the next line.
-  const broken = (error: string): CsvRecord[] => {
-    records.push({ fields: [], line: recordLine, error });
-    const lineEnd = text.slice(quoteAt).search(/\r\n|\n|\r/);
-    if (lineEnd === -1) return records;
-    const rest = text.slice(quoteAt + lineEnd).replace(/^(\r\n|\n|\r)/, '');
-    return records.concat(parseCsv(rest, quoteLine + 1));
+  // 0-based index of the first line not yet read, and of the last line a record ended on.
+  let next = 0;
+  let lastEnd = -1;
+  let bad = 0;
+  const firstFilled = (from: number): number => {
+    let i = from;
+    while (i < starts.length && empty[i] === true) i++;
+    return i;
   };
-  const endRecord = (): void => {
-    fields.push(field);
-    if (sawAnything) records.push({ fields, line: recordLine });
-    fields = [];
-    field = '';
-    sawAnything = false;
+  // Reads records from line `from` up to (not including) line `to`, or to the end.
+  const readFrom = (from: number, relaxQuotes: boolean, to?: number): void => {
+    lastEnd = from - 1;
+    parse(bytes.subarray(starts[from], to === undefined ? undefined : starts[to]), {
+      ...BASE_OPTIONS,
+      delimiter,
+      relax_quotes: relaxQuotes,
+      on_record: (fields: string[], context) => {
+        records.push({ fields, line: firstLine + firstFilled(lastEnd + 1) });
+        lastEnd = from + context.lines - 1;
+        return null;
+      },
+    });
   };
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') {
-        const next = text[i + 1];
-        if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-          return broken(
-            `the quoted field opened on line ${quoteLine} goes on after its closing quote (is a closing quote missing? a quote inside quotes is written "")`,
-          );
+  while (next < starts.length) {
+    try {
+      readFrom(next, false);
+      break;
+    } catch (error) {
+      const at = firstFilled(lastEnd + 1);
+      if (at >= starts.length) break;
+      next = at + 1;
+      // A quote inside a field that does not start with one (`Bob "the boss" Okafor`) is kept,
+      // as people type it: that one line is read again with such quotes allowed.
+      if (error instanceof CsvError && error.code === 'INVALID_OPENING_QUOTE') {
+        try {
+          readFrom(at, true, at + 1);
+          continue;
+        } catch {
+          // Broken in another way too: reported below.
         }
-        quoted = false;
-      } else {
-        if (c === '\n') line++;
-        field += c;
       }
-      continue;
-    }
-    if (c === '"' && field === '') {
-      if (!sawAnything) recordLine = line;
-      quoted = true;
-      quoteLine = line;
-      quoteAt = i;
-      sawAnything = true;
-    } else if (c === ',') {
-      fields.push(field);
-      field = '';
-      sawAnything = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      if (!sawAnything) recordLine = line;
-      field += c;
-      sawAnything = true;
+      records.push({
+        fields: [],
+        line: firstLine + at,
+        error: explainError(error, firstLine + at),
+      });
+      bad++;
+      const rest = firstFilled(next);
+      if (bad >= MAX_BAD_RECORDS && rest < starts.length) {
+        records.push({
+          fields: [],
+          line: firstLine + rest,
+          error: `reading stopped here, after ${bad} lines that could not be read as CSV: is this the right file, saved as CSV?`,
+        });
+        break;
+      }
     }
   }
-  if (quoted) return broken(`the quote opened on line ${quoteLine} is never closed`);
-  endRecord();
   return records;
 }
 
 /** One CSV field, quoted when it must be. */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return csvLine([value]);
 }
 
-/** One CSV line (without the line break). */
-export function csvLine(values: readonly string[]): string {
-  return values.map(csvField).join(',');
+/** One CSV line (without the line break), separated by `delimiter` (`,` unless given). */
+export function csvLine(values: readonly string[], delimiter: CsvDelimiter = ','): string {
+  // A lone CR is a line break when read back: quote it too (csv-stringify quotes only LF).
+  return stringify([values], { delimiter, eof: false, quoted_match: '\r' });
 }
