@@ -1,9 +1,10 @@
 /**
  * What a failed Sheets request means for the clock: try again later (with
- * backoff), refresh credentials, or stop trying until a person fixes something
- * (and say exactly what).
+ * backoff), refresh credentials, stop trying until a person fixes something
+ * (and say exactly what), or `bug`: neither HTTP nor network, a fault of ours
+ * (a TypeError) or of something we did not foresee, retried a few times only.
  */
-export type SheetErrorKind = 'retry' | 'auth' | 'final';
+export type SheetErrorKind = 'retry' | 'auth' | 'final' | 'bug';
 
 export class SheetError extends Error {
   constructor(
@@ -83,9 +84,12 @@ export function classify(error: unknown, context: Context): SheetError {
   const status = Number(field(error, 'status') ?? field(field(error, 'response'), 'status'));
   const message = error instanceof Error ? error.message : String(error);
   const sheet = `spreadsheet ${context.spreadsheetId}`;
-  if (status === 401) {
+  // The token endpoint answers 400 with an OAuth error code (`invalid_grant`: a key revoked, or a
+  // clock far off), where the Sheets API's own errors are objects: that is no bad entry.
+  const oauthError = field(field(field(error, 'response'), 'data'), 'error');
+  if (status === 401 || (status === 400 && typeof oauthError === 'string')) {
     return new SheetError(
-      `the Sheets API rejected the credentials of ${context.account} (401); refreshing them`,
+      `the Sheets API rejected the credentials of ${context.account} (${status}${typeof oauthError === 'string' ? ` ${oauthError}` : ''}); refreshing them`,
       'auth',
     );
   }
@@ -102,7 +106,7 @@ export function classify(error: unknown, context: Context): SheetError {
       'final',
     );
   }
-  if (RETRY_STATUS.has(status)) {
+  if (RETRY_STATUS.has(status) || status >= 500) {
     return new SheetError(
       `the Sheets API answered ${status} (${message})`,
       'retry',
@@ -126,5 +130,5 @@ export function classify(error: unknown, context: Context): SheetError {
       status,
     );
   }
-  return new SheetError(`unexpected error talking to the Sheets API: ${message}`, 'retry');
+  return new SheetError(`unexpected error talking to the Sheets API: ${String(error)}`, 'bug');
 }

@@ -1,0 +1,40 @@
+/** What a failed Sheets request means for the clock: retry, refresh credentials, stop, or a fault of ours. */
+import { classify, SheetError } from '../src/drivers/sheets/sheetError';
+
+const context = { spreadsheetId: 'sheet1', account: 'clock@example.iam.gserviceaccount.com' };
+
+describe('classifying a failed Sheets request', () => {
+  it('a 400 is final and keeps its status, so the driver can look for the entry it refuses', () => {
+    const error = classify({ status: 400, message: 'Invalid value at data[3]' }, context);
+    expect(error).toMatchObject({ kind: 'final', status: 400 });
+  });
+
+  it('a 400 from the token endpoint (an OAuth error code) is a credentials problem, not a bad entry', () => {
+    const error = classify(
+      { response: { status: 400, data: { error: 'invalid_grant' } }, message: 'invalid_grant' },
+      context,
+    );
+    expect(error.kind).toBe('auth');
+    expect(error.message).toContain('invalid_grant');
+  });
+
+  it('a 403 is final: a person must share the sheet again', () => {
+    expect(classify({ status: 403, message: 'forbidden' }, context).kind).toBe('final');
+  });
+
+  it('a 503 and a reset connection are retried', () => {
+    expect(classify({ status: 503, message: 'unavailable' }, context).kind).toBe('retry');
+    const reset = new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });
+    expect(classify(reset, context).kind).toBe('retry');
+  });
+
+  it('an error that is neither HTTP nor network, our own TypeError included, is a bug, not a transient fault', () => {
+    const error = classify(
+      new TypeError("Cannot read properties of undefined (reading 'map')"),
+      context,
+    );
+    expect(error).toBeInstanceOf(SheetError);
+    expect(error.kind).toBe('bug');
+    expect(error.message).toContain("Cannot read properties of undefined (reading 'map')");
+  });
+});
