@@ -109,6 +109,7 @@ describe('sync slice', () => {
             outboxDepth: 1,
             readerFault: null,
             clockSynced: true,
+            setAside: 0,
           },
         },
         v: { type: 'writeBatch', at: 360_000, entries: [e1] },
@@ -143,6 +144,56 @@ describe('sync slice', () => {
     });
   });
 
+  it('an entry set aside by the driver is marked done with its reason and reported; the rest flows, and the health block counts it', () => {
+    scheduler.run(({ expectObservable }) => {
+      // a: three entries (batch size 2): e1, e2 leave.
+      // s: the sheet took e1 and refused e2 for good: e1 is done, e2 set aside, e3 leaves.
+      const syncs = '   1s a 1s s';
+      const expected = '1s w 1000ms (mdne3) 57992ms l';
+      const reason = 'the Sheets API refused a request (400: Invalid value)';
+      expectObservable(
+        run(syncs, {
+          a: { type: 'outboxChanged', at: 1000, head: [e1, e2, e3], depth: 3 },
+          s: {
+            type: 'batchSynced',
+            at: 2001,
+            keys: [e1.key],
+            requests: 2,
+            setAside: [{ key: e2.key, reason }],
+          },
+        }),
+        '^ 61s !',
+      ).toBe(expected, {
+        w: { type: 'writeBatch', at: 1000, entries: [e1, e2] },
+        m: { type: 'markDone', at: 2001, keys: [e1.key] },
+        n: { type: 'markDone', at: 2001, keys: [e2.key], failure: reason },
+        d: { type: 'synced', at: 2001, what: 'outbox', count: 1, backlog: 1 },
+        e: {
+          type: 'sync-failed',
+          at: 2001,
+          what: 'outbox',
+          reason: `${e2.key} was set aside, not written to the sheet: ${reason}`,
+          backlog: 1,
+          retryInMs: null,
+        },
+        '3': { type: 'writeBatch', at: 2001, entries: [e3] },
+        l: {
+          type: 'liveUpdate',
+          at: 60_000,
+          open: [],
+          health: {
+            lastTapAt: null,
+            lastSyncAt: 2001,
+            outboxDepth: 1,
+            readerFault: null,
+            clockSynced: true,
+            setAside: 1,
+          },
+        },
+      });
+    });
+  });
+
   it('every minute asks for one live update carrying the open sessions, oldest first', () => {
     scheduler.run(({ expectObservable }) => {
       const reads$ = scheduler
@@ -163,6 +214,7 @@ describe('sync slice', () => {
             outboxDepth: 0,
             readerFault: null,
             clockSynced: true,
+            setAside: 0,
           },
         },
       });

@@ -73,6 +73,11 @@ export interface BatchSynced {
   readonly keys: readonly string[];
   /** Requests the batch took, reads and writes. */
   readonly requests: number;
+  /**
+   * Entries of the batch the sheet refused for good (a 400, or an error of our own that
+   * persisted), found by writing the batch in halves: not in `keys`, set aside with the reason.
+   */
+  readonly setAside?: readonly { readonly key: string; readonly reason: string }[];
 }
 
 /**

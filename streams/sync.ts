@@ -5,8 +5,11 @@
  * - Ordered event writes: one batch in flight at a time, oldest entries first;
  *   the next batch leaves only when the sheet confirmed the previous one
  *   (`batchSynced`), which also marks those entries done in the store.
- * - A final failure (no permission, sheet missing, bad request) parks the
+ * - A final failure (no permission, sheet missing, headers moved) parks the
  *   outbox for `blockedMs`; taps go on being committed and queued meanwhile.
+ * - An entry the sheet refuses for good (the driver finds it by writing the
+ *   batch in halves) comes back set aside: it is marked done with its reason
+ *   and reported, and everything else flows.
  * - Every minute tick asks for one live update (open sessions' hours and the
  *   Now tab); the driver drops ticks while an update is in flight.
  */
@@ -35,6 +38,8 @@ export interface SyncState {
   readonly blockedUntil: number | null;
   /** The last time the sheet took anything. */
   readonly lastSyncAt?: number;
+  /** Entries the sheet refused for good, set aside since the clock started. */
+  readonly setAside: number;
 }
 
 export const initialSyncState: SyncState = {
@@ -42,6 +47,7 @@ export const initialSyncState: SyncState = {
   depth: 0,
   inFlight: null,
   blockedUntil: null,
+  setAside: 0,
 };
 
 export interface SyncStep {
@@ -62,32 +68,46 @@ export function makeSyncReducer(
         return next({ ...state, head: event.head, depth: event.depth }, event.at, options);
       }
       case 'batchSynced': {
-        const done = new Set(event.keys);
+        const setAside = event.setAside ?? [];
+        const done = new Set([...event.keys, ...setAside.map((entry) => entry.key)]);
         const head = state.head.filter((entry) => !done.has(entry.key));
-        const depth = Math.max(0, state.depth - event.keys.length);
+        const depth = Math.max(0, state.depth - done.size);
         const settled: SyncState = {
           ...state,
           head,
           depth,
           inFlight: null,
           blockedUntil: null,
-          lastSyncAt: event.at,
+          setAside: state.setAside + setAside.length,
+          ...(event.keys.length > 0 || setAside.length === 0 ? { lastSyncAt: event.at } : {}),
         };
         const step = next(settled, event.at, options);
-        return {
-          state: step.state,
-          out: [
-            { type: 'markDone', at: event.at, keys: event.keys },
-            {
-              type: 'synced',
-              at: event.at,
-              what: 'outbox',
-              count: event.keys.length,
-              backlog: depth,
-            },
-            ...step.out,
-          ],
-        };
+        const taken: Output[] =
+          event.keys.length === 0 && setAside.length > 0
+            ? []
+            : [
+                { type: 'markDone', at: event.at, keys: event.keys },
+                {
+                  type: 'synced',
+                  at: event.at,
+                  what: 'outbox',
+                  count: event.keys.length,
+                  backlog: depth,
+                },
+              ];
+        // A refused entry is done too (the store keeps why); it is reported, never retried.
+        const refused = setAside.flatMap(({ key, reason }): Output[] => [
+          { type: 'markDone', at: event.at, keys: [key], failure: reason },
+          {
+            type: 'sync-failed',
+            at: event.at,
+            what: 'outbox',
+            reason: `${key} was set aside, not written to the sheet: ${reason}`,
+            backlog: depth,
+            retryInMs: null,
+          },
+        ]);
+        return { state: step.state, out: [...taken, ...refused, ...step.out] };
       }
       case 'batchFailed': {
         const failed: Output = {
@@ -120,6 +140,7 @@ export function makeSyncReducer(
             outboxDepth: state.depth,
             readerFault: clock.readerFault ?? null,
             clockSynced: clock.timeSynced !== false,
+            setAside: state.setAside,
           },
         };
         const step = next(state, event.at, options);
