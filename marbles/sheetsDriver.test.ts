@@ -219,6 +219,158 @@ describe('sheets driver', () => {
     expect(warnings).toEqual([expect.stringContaining(`ignoring the People cache ${cache}`)]);
   });
 
+  /**
+   * A port that refuses any batch holding a bad entry (`fail` names the error for a key, or
+   * null), answering after 10 ms, and records the keys of every batch it is asked to write.
+   */
+  function refusing(fail: (key: string) => Error | null): SheetsPort & { calls: string[][] } {
+    const calls: string[][] = [];
+    return {
+      calls,
+      writeBatch: (entries) => {
+        const keys = entries.map((e) => e.key);
+        calls.push(keys);
+        const error = keys.map(fail).find((e) => e !== null);
+        if (error instanceof TypeError) throw error;
+        return error === undefined
+          ? scheduler.createColdObservable('10ms (n|)', { n: 1 })
+          : scheduler.createColdObservable<number>('10ms #', {}, error);
+      },
+      liveUpdate: () => {
+        throw new Error('unexpected live update');
+      },
+      readPeople: () => scheduler.createColdObservable<Person[]>('(p|)', { p: [alice] }),
+    };
+  }
+  const writeOf = (at: number, ...ns: number[]): Command => ({
+    type: 'writeBatch',
+    at,
+    entries: ns.map(entry),
+  });
+  const keysOf = (...ns: number[]): string[] => ns.map((n) => `card:C${n}`);
+
+  it('a batch refused with a 400 is written in halves until the bad entry is found: the others are acknowledged, it is set aside', () => {
+    const refused = new SheetError('Invalid value at data[2] (400)', 'final', null, 400);
+    const p = refusing((key) => (key === 'card:C3' ? refused : null));
+    scheduler.run(({ hot, expectObservable }) => {
+      const commands = hot<Command>('a', { a: writeOf(0, 1, 2, 3, 4) });
+      const failed = (at: number, keys: string[], retryInMs: number | null = 0): SyncEvent => ({
+        type: 'batchFailed',
+        at,
+        keys,
+        reason: refused.message,
+        final: false,
+        retryInMs,
+      });
+      // C1-4 refused at 10 ms; C1-2 written at 20; C3-4 refused at 30; C3 refused at 40; C4 written at 50.
+      expectObservable(driver(p)(commands), '^ 10m !').toBe('p 9ms f 19ms g 9ms h 9ms s', {
+        p: people,
+        f: failed(10, keysOf(1, 2, 3, 4)),
+        g: failed(30, keysOf(3, 4)),
+        h: failed(40, keysOf(3), null),
+        s: {
+          type: 'batchSynced',
+          at: 50,
+          keys: keysOf(1, 2, 4),
+          requests: 2,
+          setAside: [{ key: 'card:C3', reason: refused.message }],
+        },
+      });
+    });
+    expect(p.calls).toEqual([keysOf(1, 2, 3, 4), keysOf(1, 2), keysOf(3, 4), keysOf(3), keysOf(4)]);
+  });
+
+  it('an error of our own (a TypeError) is retried three times, then its entry is set aside like a 400', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'inAt')");
+    const p = refusing((key) => (key === 'card:C2' ? bug : null));
+    scheduler.run(({ hot, expectObservable }) => {
+      const commands = hot<Command>('a', { a: writeOf(0, 1, 2) });
+      const synced$ = driver(p)(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      // C1-2: fails at 0, 500, 1500, 3500 ms (backoff 0.5 × 1, 2, 4 s); halves at once:
+      // C1 written at 3510; C2 fails at 3510, 4010, 5010, 7010, and is set aside.
+      expectObservable(synced$, '^ 10m !').toBe('7010ms s', {
+        s: {
+          type: 'batchSynced',
+          at: 7010,
+          keys: keysOf(1),
+          requests: 1,
+          setAside: [{ key: 'card:C2', reason: `TypeError: ${bug.message}` }],
+        },
+      });
+    });
+    expect(p.calls).toEqual([
+      ...Array.from({ length: 4 }, () => keysOf(1, 2)),
+      keysOf(1),
+      ...Array.from({ length: 4 }, () => keysOf(2)),
+    ]);
+  });
+
+  it('when the sheet refuses every part tried and takes nothing, the fault is not in one entry: the batch fails whole, nothing set aside', () => {
+    const refused = new SheetError('Unable to parse range (400)', 'final', null, 400);
+    const p = refusing(() => refused);
+    scheduler.run(({ hot, expectObservable }) => {
+      const commands = hot<Command>('a', { a: writeOf(0, 1, 2, 3) });
+      const final$ = driver(p)(commands).pipe(
+        filter((e) => e.type === 'batchSynced' || (e.type === 'batchFailed' && e.final)),
+      );
+      // C1-3 refused at 10 ms, C1-2 at 20, C1 at 30: alone, and nothing taken since the first refusal.
+      expectObservable(final$, '^ 10m !').toBe('30ms x', {
+        x: {
+          type: 'batchFailed',
+          at: 30,
+          keys: keysOf(1, 2, 3),
+          reason: expect.stringContaining(refused.message) as unknown as string,
+          final: true,
+          retryInMs: null,
+        },
+      });
+    });
+    expect(p.calls).toEqual([keysOf(1, 2, 3), keysOf(1, 2), keysOf(1)]);
+  });
+
+  it('a batch of one refused entry is kept until the sheet takes another write (a live update), then set aside', () => {
+    const refused = new SheetError('Invalid value (400)', 'final', null, 400);
+    const p = refusing((key) => (key === 'card:C1' ? refused : null));
+    let liveCalls = 0;
+    const withLive: SheetsPort = {
+      ...p,
+      liveUpdate: () => {
+        liveCalls += 1;
+        return scheduler.createColdObservable('50ms (r|)', { r: { people: [alice] } });
+      },
+    };
+    scheduler.run(({ hot, expectObservable }) => {
+      // a: C1 alone, refused at 10 ms: parked whole. b: a live update taken at 150 ms.
+      // c: C1 again (the sync slice resends it after the block): refused at 410 ms, set aside.
+      const commands = hot<Command>('a 99ms b 299ms c', {
+        a: writeOf(0, 1),
+        b: live(100),
+        c: writeOf(400, 1),
+      });
+      const outcome$ = driver(withLive)(commands).pipe(
+        filter((e) => e.type === 'batchSynced' || (e.type === 'batchFailed' && e.final)),
+      );
+      expectObservable(outcome$, '^ 10m !').toBe('10ms x 399ms s', {
+        x: {
+          type: 'batchFailed',
+          at: 10,
+          keys: keysOf(1),
+          reason: expect.stringContaining(refused.message) as unknown as string,
+          final: true,
+          retryInMs: null,
+        },
+        s: {
+          type: 'batchSynced',
+          at: 410,
+          keys: [],
+          requests: 0,
+          setAside: [{ key: 'card:C1', reason: refused.message }],
+        },
+      });
+    });
+    expect(liveCalls).toBe(1);
+  });
+
   it('a final failure is reported once and not retried', () => {
     let calls = 0;
     scheduler.run(({ hot, cold, expectObservable }) => {

@@ -39,6 +39,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { backoffDelay } from '../../../streams/backoff';
+import type { OutboxEntry } from '../../../streams/commit';
 import type { Person } from '../../../streams/directory';
 import type {
   Command,
@@ -112,15 +113,17 @@ export function makeSheetsDriver(
     return { type: 'directoryLoaded', at: now(), people };
   };
 
+  // What the sheet took and refused, across batches and live updates.
+  const track = makeSheetTrack();
   const writeBatch = (command: WriteBatch): Observable<SyncEvent> =>
-    tracked(writeBatchWithRetry(client, command, options));
+    tracked(writeBatchWithRetry(client, command, options, track));
 
   const liveUpdate = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
     tracked(defer(() => from(client.liveUpdate(command.open, command.at, command.health)))).pipe(
-      mergeMap(({ people }): (SyncEvent | DirectoryLoaded)[] => [
-        directory(people),
-        { type: 'liveSynced', at: now(), open: command.open.length },
-      ]),
+      mergeMap(({ people }): (SyncEvent | DirectoryLoaded)[] => {
+        track.took();
+        return [directory(people), { type: 'liveSynced', at: now(), open: command.open.length }];
+      }),
       catchError((error: unknown) =>
         of<LiveFailed>({
           type: 'liveFailed',
@@ -191,71 +194,195 @@ export function makeSheetsDriver(
   return Object.assign(run, { busy: () => busy > 0 });
 }
 
+/** Errors of our own a piece of a batch may meet before its entries are taken for the cause. */
+const BUGS_BEFORE_REFUSAL = 3;
+
+/**
+ * What the sheet has been seen to do, to tell one bad entry from a sheet that
+ * refuses everything (a 400 about a range or a token, a bug hitting every write).
+ */
+export interface SheetTrack {
+  /** The sheet took a write: a batch, part of one, or a live update. */
+  took(): void;
+  /** The sheet refused a write for good. */
+  refused(): void;
+  /** True when the sheet took some other write after its refusals began. */
+  takesOthers(): boolean;
+  /** A batch is settled: the refusals it met are over. */
+  settled(): void;
+}
+
+/** A fresh track: no refusal yet, nothing taken. */
+export function makeSheetTrack(): SheetTrack {
+  let seen = 0;
+  let tookAt = 0;
+  let refusingSince: number | null = null;
+  return {
+    took: () => {
+      tookAt = ++seen;
+    },
+    refused: () => {
+      refusingSince ??= ++seen;
+    },
+    takesOthers: () => refusingSince !== null && tookAt > refusingSince,
+    settled: () => {
+      refusingSince = null;
+    },
+  };
+}
+
 /** Where one batch's writing stands between two attempts. */
 interface Progress {
-  /** Failed attempts so far (for the backoff). */
+  /** The batch's parts still to write, in order; the first is written next. */
+  readonly pieces: readonly (readonly OutboxEntry[])[];
+  /** Failed attempts of the first piece (for the backoff). */
   readonly failed: number;
+  /** Errors of our own the first piece met. */
+  readonly bugs: number;
   /** Wait before the next attempt, or null for none. */
   readonly waitMs: number | null;
+  readonly written: readonly string[];
+  readonly setAside: readonly { readonly key: string; readonly reason: string }[];
+  readonly requests: number;
   /** What this step reports. */
   readonly report: readonly SyncEvent[];
-  /** True once the batch is written or failed for good. */
+  /** True once the batch is written (some entries perhaps set aside) or failed for good. */
   readonly done: boolean;
 }
 
 /**
- * One batch, retried whole until it succeeds or fails for good, reporting every
+ * One batch, retried until it is written or fails for good, reporting every
  * failed attempt. Retries live inside this inner observable, so the outer
  * stream never dies, and each attempt starts from the last one's outcome
  * (`expand`), so the subscription chain is as deep after 5,000 failures as
  * after one. A 401 retries at once (the client dropped its credentials and
  * signs afresh), once; everything else retryable backs off.
+ *
+ * A batch the sheet refuses for good with a 400, or that meets an error of our
+ * own more than three times, is written in halves until the entry at fault is
+ * alone: the rest is written, that entry set aside (`batchSynced.setAside`).
+ * Only when the sheet took some other write since its refusals began: else
+ * the fault is likely not in the entry, and the batch fails whole, to be sent
+ * again after the block. Other final failures (403, 404, headers moved) fail
+ * the batch whole at once: those are a person's fix, not a bad entry.
  */
 export function writeBatchWithRetry(
   client: Pick<SheetsPort, 'writeBatch'>,
   command: WriteBatch,
   options: Pick<SheetsDriverOptions, 'scheduler' | 'random'>,
+  track: SheetTrack = makeSheetTrack(),
 ): Observable<SyncEvent> {
   const { scheduler } = options;
   const now = (): number => scheduler.now();
-  const keys = command.entries.map((entry) => entry.key);
+  const keysOf = (entries: readonly OutboxEntry[]): string[] => entries.map((entry) => entry.key);
+  const keys = keysOf(command.entries);
 
-  const succeeded = (requests: number): Progress => ({
-    failed: 0,
-    waitMs: null,
-    report: [{ type: 'batchSynced', at: now(), keys, requests }],
-    done: true,
-  });
+  /** Goes on with the next piece, or reports the batch written when none is left. */
+  const onward = (progress: Progress, report: SyncEvent[]): Progress => {
+    const next: Progress = { ...progress, failed: 0, bugs: 0, waitMs: null, report };
+    if (next.pieces.length > 0) return next;
+    track.settled();
+    const { written, requests, setAside } = next;
+    const synced: SyncEvent = {
+      type: 'batchSynced',
+      at: now(),
+      keys: written,
+      requests,
+      ...(setAside.length > 0 ? { setAside } : {}),
+    };
+    return { ...next, report: [...report, synced], done: true };
+  };
+
+  const succeeded = (progress: Progress, requests: number): Progress => {
+    track.took();
+    const [piece = [], ...rest] = progress.pieces;
+    return onward(
+      {
+        ...progress,
+        pieces: rest,
+        written: [...progress.written, ...keysOf(piece)],
+        requests: progress.requests + requests,
+      },
+      [],
+    );
+  };
 
   const failed = (progress: Progress, error: unknown): Progress => {
-    const failure = error instanceof SheetError ? error : new SheetError(String(error), 'retry');
-    const report = (final: boolean, retryInMs: number | null): SyncEvent[] => [
-      { type: 'batchFailed', at: now(), keys, reason: failure.message, final, retryInMs },
-    ];
-    if (failure.kind === 'final') {
-      return { ...progress, report: report(true, null), done: true };
+    const failure = error instanceof SheetError ? error : new SheetError(String(error), 'bug');
+    const [piece = [], ...rest] = progress.pieces;
+    const attempted = (retryInMs: number | null): SyncEvent => ({
+      type: 'batchFailed',
+      at: now(),
+      keys: keysOf(piece),
+      reason: failure.message,
+      final: false,
+      retryInMs,
+    });
+    const failsWhole = (reason: string): Progress => ({
+      ...progress,
+      report: [{ type: 'batchFailed', at: now(), keys, reason, final: true, retryInMs: null }],
+      done: true,
+    });
+    const refused =
+      (failure.kind === 'final' && failure.status === 400) ||
+      (failure.kind === 'bug' && progress.bugs >= BUGS_BEFORE_REFUSAL);
+    if (failure.kind === 'final' && !refused) return failsWhole(failure.message);
+    if (refused) {
+      track.refused();
+      const [entry, ...others] = piece;
+      if (others.length > 0) {
+        const half = Math.ceil(piece.length / 2);
+        const halves = [piece.slice(0, half), piece.slice(half)];
+        return onward({ ...progress, pieces: [...halves, ...rest] }, [attempted(0)]);
+      }
+      if (entry === undefined) return onward({ ...progress, pieces: rest }, []);
+      if (!track.takesOthers()) {
+        return failsWhole(
+          `${failure.message} (the sheet has taken no other write since it began refusing, ` +
+            'so the fault may not be in one entry: the batch is kept whole and sent again later)',
+        );
+      }
+      const setAside = [...progress.setAside, { key: entry.key, reason: failure.message }];
+      return onward({ ...progress, pieces: rest, setAside }, [attempted(null)]);
     }
     const attempt = progress.failed + 1;
     const waitMs =
       failure.kind === 'auth' && attempt === 1
         ? 0
         : backoffDelay(attempt, options.random, failure.retryAfterMs);
-    return { failed: attempt, waitMs, report: report(false, waitMs), done: false };
+    return {
+      ...progress,
+      failed: attempt,
+      bugs: progress.bugs + (failure.kind === 'bug' ? 1 : 0),
+      waitMs,
+      report: [attempted(waitMs)],
+    };
   };
 
   const attempt = (progress: Progress): Observable<Progress> => {
-    const write$ = defer(() => from(client.writeBatch(command.entries, now())));
+    const [piece = []] = progress.pieces;
+    const write$ = defer(() => from(client.writeBatch(piece, now())));
     const waited$ =
       progress.waitMs === null
         ? write$
         : timer(progress.waitMs, scheduler).pipe(concatMap(() => write$));
     return waited$.pipe(
-      map(succeeded),
+      map((requests) => succeeded(progress, requests)),
       catchError((error: unknown) => of(failed(progress, error))),
     );
   };
 
-  const start: Progress = { failed: 0, waitMs: null, report: [], done: false };
+  const start: Progress = {
+    pieces: [command.entries],
+    failed: 0,
+    bugs: 0,
+    waitMs: null,
+    written: [],
+    setAside: [],
+    requests: 0,
+    report: [],
+    done: false,
+  };
   return of(start).pipe(
     // expand: the next attempt is subscribed by this one operator, not inside the last attempt,
     // so the depth stays constant however many attempts a long outage takes.
