@@ -13,6 +13,18 @@ const SHEET = 'badgeclockTestSheet01';
 
 jest.setTimeout(60_000);
 
+/** Waits (bounded) until the server has had no request for 500 ms and none is in flight. */
+async function quiet(server: SheetsTestServer, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let seen = -1;
+  for (;;) {
+    if (server.requests.length === seen && server.inFlight === 0) return;
+    if (Date.now() > deadline) throw new Error('the clock never fell quiet');
+    seen = server.requests.length;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 describe('the clock and its Google Sheet', () => {
   let dir: string;
   let server: SheetsTestServer;
@@ -170,10 +182,50 @@ describe('the clock and its Google Sheet', () => {
     ]);
   });
 
+  it('a sort between finding a row and writing it never puts a value into another session row', async () => {
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    for (const card of ['A7000001', 'A7000002', 'A7000003']) clock.write(`${card}\n`);
+    await waitForSheet(() => log().length === 4, clock);
+    await quiet(server);
+    // The clock-out's first request (finding the row) is answered; its write is held for 2 s,
+    // and meanwhile the manager sorts Log by card, descending, and inserts two rows on top.
+    const before = server.requests.length;
+    server.fail({}, { delayMs: 2_000 });
+    clock.write('A7000002\n');
+    const deadline = Date.now() + 20_000;
+    while (!(server.requests.length > before && server.inFlight > 0)) {
+      if (Date.now() > deadline) throw new Error('the write never came');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    server.sortRows(SHEET, 'Log', 3, true);
+    server.insertRows(SHEET, 'Log', 2, 2);
+    await waitForSheet(() => log().some((r) => r[3] === 'A7000002' && r[7] === 'out'), clock);
+    await quiet(server);
+    await clock.stop();
+    // No value in another row: every row with an Out or a status is its own session's.
+    const written = log()
+      .slice(1)
+      .filter((r) => (r[5] ?? '') !== '' || (r[7] ?? '') !== '');
+    expect(written.map((r) => [r[3], r[7]]).sort()).toEqual([
+      ['A7000001', 'in'],
+      ['A7000002', 'out'],
+      ['A7000003', 'in'],
+    ]);
+    const byCard = new Map(log().map((r) => [r[3], r]));
+    expect(byCard.get('A7000002')?.[7]).toBe('out');
+    expect(typeof byCard.get('A7000002')?.[5]).toBe('number');
+    for (const card of ['A7000001', 'A7000003']) {
+      expect(byCard.get(card)?.[7]).toBe('in');
+      expect(byCard.get(card)?.[5] ?? '').toBe('');
+    }
+  });
+
   it('a long outage: taps go on, and on return the backlog drains in order in few requests', async () => {
     const clock = start();
     await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
     await waitForSheet(() => server.values(SHEET, 'People').length === 1, clock);
+    await quiet(server);
     server.down = true;
     const cards = Array.from({ length: 40 }, (_, i) => `D${String(i).padStart(7, '0')}`);
     clock.write(cards.map((c) => `${c}\n`).join(''));
@@ -189,20 +241,24 @@ describe('the clock and its Google Sheet', () => {
         .slice(1)
         .map((r) => r[3]),
     ).toEqual(cards);
-    // After the outage: one batch — a read, an append to Log, an append to People.
+    // After the outage: one batch — a search of its tags, one insert of the rows with their
+    // tags into Log, one append to People.
     const after = server.requests
       .slice(before)
       .filter((r) => r.status === 200 && r.kind === 'write');
-    expect(after.filter((r) => r.path.endsWith(':append'))).toHaveLength(2);
+    expect(after.filter((r) => r.path.endsWith(':append'))).toHaveLength(1);
+    expect(after.filter((r) => r.path.endsWith(':batchUpdate'))).toHaveLength(1);
   });
 
   it('killed between a write and its acknowledgement, the restarted clock does not duplicate the row', async () => {
     const first = start();
     await first.waitFor((c) => c.stderr.includes('badgeclock 0.'));
-    // The setup and People read go through; then the batch's read passes, and the append is applied
-    // by the server but never answered.
-    await new Promise((r) => setTimeout(r, 300));
-    server.fail({}, { hangAfterApplying: true });
+    // The setup and People read go through (the clock falls quiet); then the batch's search, its
+    // look for the end of Log (no row is tagged as the tail yet) and its read of People pass, and
+    // the insert is applied by the server but never answered.
+    await waitForSheet(() => server.values(SHEET, 'People').length === 1, first);
+    await quiet(server);
+    server.fail({}, {}, {}, { hangAfterApplying: true });
     first.write('E0000001\n');
     await waitForSheet(() => log().length === 2, first);
     first.child.kill('SIGKILL');
