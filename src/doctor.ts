@@ -67,6 +67,8 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
     try {
       const store = Store.open(dbFile, { readonly: true });
       const result = store.integrityCheck();
+      const { setAside, setAsideCount } =
+        result === 'ok' ? store.status() : { setAside: [], setAsideCount: 0 };
       store.close();
       checks.push(
         result === 'ok'
@@ -78,6 +80,17 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
               fix: 'stop the clock, restore the database from a backup (README, "Data")',
             },
       );
+      if (setAsideCount > 0) {
+        const listed = setAside.map((entry) => `${entry.key} (${entry.kind}): ${entry.failure}`);
+        const more =
+          setAsideCount > setAside.length ? [`${setAsideCount - setAside.length} more`] : [];
+        checks.push({
+          name: 'set aside',
+          ok: false,
+          detail: `${setAsideCount} change(s) the sheet refused for good, not retried: ${[...listed, ...more].join('; ')}`,
+          fix: 'the sessions are kept in the store (badgeclock report shows them); correct or enter them in the sheet by hand',
+        });
+      }
     } catch (error) {
       checks.push({
         name: 'store',

@@ -81,6 +81,21 @@ describe('badgeclock doctor', () => {
     expect(readFileSync(join(config.dataDir, DB_FILE_NAME)).equals(junk)).toBe(true);
   });
 
+  it('fails while the store holds changes the sheet refused for good, naming each with its reason', async () => {
+    const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
+    await doctor(config); // creates the directory
+    const store = Store.open(join(config.dataDir, DB_FILE_NAME));
+    const entry = { kind: 'card-listed', key: 'card:CAFE0001', card: 'CAFE0001', at: 1 } as const;
+    store.commit({ type: 'commit', events: [], commands: [], outbox: [entry] }, 1);
+    store.markDone([entry.key], 2, 'the Sheets API refused a request (400: Invalid value)');
+    store.close();
+    expect((await doctor(config))['set aside']).toMatchObject({
+      ok: false,
+      detail:
+        '1 change(s) the sheet refused for good, not retried: card:CAFE0001 (card-listed): the Sheets API refused a request (400: Invalid value)',
+    });
+  });
+
   it('fails a key file other users can read, and a missing one, each with its fix', async () => {
     const key = join(dir(), 'key.json');
     const server = new SheetsTestServer();
