@@ -8,11 +8,18 @@
  *
  * Options: --from N (first seed of --seeds), --people N (most people in a
  * plan, default 300), --events N (most plan events per day, default 2),
- * --shrink-seconds N (default 120; 0 = no shrinking).
+ * --shrink-seconds N (default 120; 0 = no shrinking), --trace REGEX (print
+ * the matching lines of the run's trace: the failing plan's, or the seed's).
  * A progress bar goes to stderr; each failure (seed, shrunk plan, invariant,
  * how to replay it) and the summary go to stdout. Exit code 1 on a failure.
  */
-import { describePlan, describeViolation, simulateSeed, type SeedOutcome } from './simulate';
+import {
+  describePlan,
+  describeViolation,
+  simulateSeed,
+  traceOf,
+  type SeedOutcome,
+} from './simulate';
 
 interface Args {
   seeds: number[];
@@ -21,6 +28,8 @@ interface Args {
   eventsPerDay: number;
   shrinkMs: number;
   path: string | undefined;
+  /** With one seed: print the lines of its trace that match (the failing plan's, if it failed). */
+  trace: RegExp | undefined;
 }
 
 function parse(argv: readonly string[]): Args {
@@ -49,6 +58,7 @@ function parse(argv: readonly string[]): Args {
     eventsPerDay: number('events', 2),
     shrinkMs: number('shrink-seconds', 120) * 1000,
     path: value('path'),
+    trace: value('trace') === undefined ? undefined : new RegExp(value('trace') ?? ''),
   };
 }
 
@@ -150,6 +160,10 @@ async function main(): Promise<void> {
       process.stdout.write(report(outcome, args));
     }
     progress(daysDone, total, failures, began);
+    const traced = outcome.failure?.plan ?? outcome.plan;
+    if (args.trace !== undefined && traced !== null) {
+      for (const line of await traceOf(traced, args.trace)) process.stdout.write(`${line}\n`);
+    }
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   process.stdout.write(summary(outcomes, args, Date.now() - began));

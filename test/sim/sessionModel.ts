@@ -8,7 +8,8 @@
  * that boot was synchronised (a reading taken on a stale clock happened at
  * its wall time minus the clock's error then). So:
  *
- * - reads of one card id closer than the debounce are one presentation;
+ * - reads of one card id closer than the debounce are one presentation (a
+ *   card lying on the reader while the clock's process restarts included);
  * - a presentation of a person who was accepted less than the guard ago is
  *   ignored;
  * - a person with an open session closes it (at clock-in + elapsed time), or,
@@ -105,6 +106,15 @@ export class SessionModel {
       return;
     }
     this.read(input.card, input);
+  }
+
+  /**
+   * A sighting the clock missed (its process was down, the machine and the
+   * reader were not): the card was there, so a presentation it is part of
+   * goes on, but it is no tap.
+   */
+  sight(card: string, r: Reading): void {
+    this.lastRead.set(card, r);
   }
 
   /** The person key of an id: its person's card, or the id itself. */

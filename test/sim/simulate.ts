@@ -20,7 +20,8 @@ export interface SimulateOptions extends PlanSize {
 
 export interface SeedOutcome {
   readonly seed: number;
-  /** The seed's own (unshrunk) run. */
+  /** The seed's own (unshrunk) plan and run. */
+  readonly plan: Plan | null;
   readonly stats: RunStats;
   readonly failure: {
     readonly violations: readonly Violation[];
@@ -35,11 +36,12 @@ export interface SeedOutcome {
 /** Runs one seed (and, if it fails, shrinks it). */
 export async function simulateSeed(seed: number, options: SimulateOptions): Promise<SeedOutcome> {
   const seen: {
+    plan: Plan | null;
     first: RunStats | null;
     failing: { violations: readonly Violation[]; plan: Plan } | null;
     failedAt: number | null;
     shrinks: number;
-  } = { first: null, failing: null, failedAt: null, shrinks: 0 };
+  } = { plan: null, first: null, failing: null, failedAt: null, shrinks: 0 };
   const property = fc.asyncProperty(planArbitrary(options), async (plan) => {
     // Shrinking is bounded: once its time is up, every further candidate passes at once.
     if (seen.failedAt !== null && Date.now() - seen.failedAt > options.shrinkMs) return true;
@@ -47,6 +49,7 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
       ...(seen.first === null && options.onDay !== undefined ? { onDay: options.onDay } : {}),
       ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
     });
+    seen.plan ??= plan;
     seen.first ??= result.stats;
     if (seen.failedAt !== null) seen.shrinks += 1;
     if (result.violations.length === 0) return true;
@@ -62,9 +65,10 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
   });
   const stats = seen.first ?? emptyStats(options.days);
   const found = seen.failing;
-  if (!details.failed || found === null) return { seed, stats, failure: null };
+  if (!details.failed || found === null) return { seed, plan: seen.plan, stats, failure: null };
   return {
     seed,
+    plan: seen.plan,
     stats,
     failure: {
       violations: found.violations,
@@ -90,7 +94,16 @@ function emptyStats(days: number): RunStats {
     checks: {},
     quietBytesMax: 0,
     quietBytesLogRows: 0,
+    quietMinutes: 0,
+    quietRequests: 0,
+    quietBytes: 0,
   };
+}
+
+/** Runs a plan again with its trace kept, and returns the lines that match (diagnosis). */
+export async function traceOf(plan: Plan, pattern: RegExp): Promise<string[]> {
+  const result = await runPlan(plan, { keepTrace: true });
+  return (result.trace ?? []).filter((line) => pattern.test(line));
 }
 
 export function describeViolation(v: Violation): string {
@@ -139,7 +152,7 @@ export function describeEvent(event: PlanEvent, plan: Plan): string {
       case 'log':
         return `Log: ${event.edit} (${event.a.toFixed(3)}, ${event.b.toFixed(3)})`;
       case 'leaveCard':
-        return `person ${Math.floor(event.who * plan.people) + 1} leaves the card on the reader for ${event.minutes} min`;
+        return `person ${Math.floor(event.who * plan.people) + 1} leaves the card on the reader for ${event.minutes} min${event.kill ? ', kill -9 meanwhile' : ''}`;
       case 'corruptCache':
         return 'the People cache damaged, then kill -9';
     }

@@ -100,6 +100,10 @@ export interface RunStats {
   /** Bytes read per quiet minute, the largest seen, and Log's length then. */
   quietBytesMax: number;
   quietBytesLogRows: number;
+  /** Quiet minutes seen, and the requests and bytes read in them. */
+  quietMinutes: number;
+  quietRequests: number;
+  quietBytes: number;
 }
 
 export interface RunResult {
@@ -121,6 +125,8 @@ export interface RunOptions {
   readonly onDay?: (day: number) => void;
   /** Log rows already in the sheet before the first day (the bytes-per-minute figure). */
   readonly prefillLogRows?: number;
+  /** End the run after this many hours instead of at the end of its days. */
+  readonly hours?: number;
   /** Sees the spreadsheet at the end (diagnosis). */
   readonly atEnd?: (model: SpreadsheetModel, spreadsheetId: string) => void;
 }
@@ -281,6 +287,8 @@ class World {
   private noteColumn: number | null = null;
   private renames = 0;
   private poisonTapped = false;
+  /** False while the machine is off (a power cut): nothing is sighted then. */
+  private powered = true;
 
   constructor(
     private readonly plan: Plan,
@@ -305,7 +313,10 @@ class World {
     );
     this.stopOnViolation = options.stopOnViolation ?? true;
     this.trace = options.keepTrace === true ? [] : null;
-    this.end = plan.days * DAY;
+    this.end = Math.min(
+      plan.days * DAY,
+      options.hours === undefined ? Infinity : options.hours * HOUR,
+    );
     this.stats = {
       simulatedDays: plan.days,
       realMs: 0,
@@ -319,6 +330,9 @@ class World {
       checks: {},
       quietBytesMax: 0,
       quietBytesLogRows: 0,
+      quietMinutes: 0,
+      quietRequests: 0,
+      quietBytes: 0,
     };
 
     const base = options.baseDir ?? (process.platform === 'linux' ? '/dev/shm' : tmpdir());
@@ -570,6 +584,7 @@ class World {
     const life = this.life;
     if (life === null || life.failure !== null) {
       this.stats.readsLost += 1;
+      if (this.powered) this.sessions.sight(card, this.reading());
       return;
     }
     const now = this.reading();
@@ -779,6 +794,9 @@ class World {
       logRows: 0,
     };
     const problems = quietMinuteCheap(minute);
+    this.stats.quietMinutes += 1;
+    this.stats.quietRequests += requests.length;
+    this.stats.quietBytes += bytesRead;
     if (bytesRead > this.stats.quietBytesMax || problems.length > 0) {
       // Log's length only when it is reported: counting it copies the tab.
       const logRows = Math.max(0, this.model.values(SHEET_ID, 'Log').length - 1);
@@ -881,6 +899,14 @@ class World {
             this.deliver(card, reader);
           });
         }
+        if (event.kill) {
+          this.heap.push(now + random.int(5 * SECOND, event.minutes * MINUTE), () => {
+            if (this.life === null) return;
+            this.count('kill');
+            this.kill('killed while a card lies on the reader');
+            this.restartAfter(random.int(2, 20) * SECOND);
+          });
+        }
         return;
       }
       case 'corruptCache': {
@@ -904,10 +930,12 @@ class World {
     if (this.life === null) return;
     this.count('power cut');
     this.kill('power cut');
+    this.powered = false;
     const cutAt = this.time.mono.now();
     const upAt = Math.min(cutAt + event.downMs, this.end);
     this.synced = false;
     this.heap.push(upAt, () => {
+      this.powered = true;
       this.boot += 1;
       const boot = this.boot;
       this.time.bootAt = this.time.mono.now();
