@@ -5,7 +5,9 @@
  * - `writeBatch` → `concatMap`: ordered event writes must neither be dropped
  *   nor reordered. Retryable failures retry the whole (idempotent) batch with
  *   truncated exponential backoff and jitter, inside the inner observable, and
- *   report each failed attempt; a final failure ends the batch.
+ *   report each failed attempt; a final failure ends the batch. A batch refused
+ *   with a 400 (or meeting an error of ours again and again) is written in
+ *   halves until the entry at fault is alone, and that entry is set aside.
  * - `liveUpdate` → `exhaustMap`: a tick that arrives while an update is in
  *   flight is dropped, never queued behind it; the next minute tries again.
  * - The two never overlap: a batch waits for the live update in flight, and a
