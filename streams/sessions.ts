@@ -510,11 +510,12 @@ function onTimeSync(state: ClockState, event: TimeSyncChanged): Step {
         outAt: u.outAt === null ? null : Math.max(inAt, fix(u.outAt, u.outMono)),
       };
     });
+  // Found by session id: an open session may have followed its person to another card since.
   const open = new Map(state.open);
-  for (const correction of sessions) {
-    const session = open.get(correction.card);
-    if (session?.id === correction.session)
-      open.set(correction.card, { ...session, inAt: correction.inAt });
+  const fixes = new Map(sessions.map((correction) => [correction.session, correction.inAt]));
+  for (const [card, session] of state.open) {
+    const inAt = fixes.get(session.id);
+    if (inAt !== undefined) open.set(card, { ...session, inAt });
   }
   const next: ClockState = { ...state, open, timeSynced: true, unsynced: new Map() };
   return {

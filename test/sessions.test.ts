@@ -663,6 +663,21 @@ describe('the sessions reducer', () => {
       ]);
     });
 
+    it('a session taken on an unsynchronised clock that followed the person still gets its corrected clock-in', () => {
+      const real = at('2026-03-23T10:00:00+01:00');
+      const { state } = replay([
+        directory([alice, bob]),
+        timeSync(0, false, 0),
+        readMono(5_000, WEDGE, 5_000),
+        loaded(6_000, [{ ...alice, aliases: [WEDGE] }, bob]),
+        timeSync(real, true, 65_000),
+      ]);
+      expect(state.open.get(ALICE)).toMatchObject({
+        id: sessionId(WEDGE, 5_000),
+        inAt: real - 60_000,
+      });
+    });
+
     it('when both ids have a session open, the person keeps their own and the other is left to its auto clock-out', () => {
       const { out, state } = replay([
         directory([alice, bob]),
