@@ -137,6 +137,13 @@ interface Book {
   metadata: Map<number, Metadata>;
   nextSheetId: number;
   nextMetadataId: number;
+  /** Bumped whenever rows move or metadata comes or goes: the metadata index is rebuilt then. */
+  layout: number;
+  /** Metadata ids by key, and by key and value (`keyValue`). */
+  readonly byKey: Map<string, Set<number>>;
+  readonly byKeyValue: Map<string, Set<number>>;
+  /** While a write runs: each metadata change's id and previous entry, to undo it on failure. */
+  journal: [number, Metadata | undefined][] | null;
   readonly editors: Set<string>;
   readonly viewers: Set<string>;
 }
@@ -361,6 +368,10 @@ export class SpreadsheetModel {
       metadata: new Map(),
       nextSheetId: 1000,
       nextMetadataId: 1,
+      layout: 0,
+      journal: null,
+      byKey: new Map(),
+      byKeyValue: new Map(),
       editors: new Set(editors),
       viewers: new Set(viewers),
     });
@@ -423,6 +434,7 @@ export class SpreadsheetModel {
   addTab(id: string, title: string, rows: readonly (readonly Cell[])[]): void {
     const book = this.book(id);
     if (book.tabs.some((t) => t.title === title)) throw new Error(`tab ${title} exists`);
+    book.layout += 1;
     book.tabs.push({
       sheetId: book.nextSheetId++,
       title,
@@ -444,12 +456,13 @@ export class SpreadsheetModel {
     const tab = this.tab(id, title);
     const [header, ...data] = tab.rows;
     data.sort((a, b) => compareCells(a.cells[column], b.cells[column], descending));
+    this.book(id).layout += 1;
     tab.rows = header === undefined ? data : [header, ...data];
   }
 
   /** Inserts `count` blank rows before a row (1-based); metadata below moves down. */
   insertRows(id: string, title: string, before: number, count = 1): void {
-    insertRowsAt(this.tab(id, title), before - 1, count);
+    insertRowsAt(this.book(id), this.tab(id, title), before - 1, count);
   }
 
   /** Deletes rows (1-based), and the metadata on them. */
@@ -538,10 +551,10 @@ export class SpreadsheetModel {
         case 'values.batchUpdateByDataFilter':
           return batchUpdateByDataFilter(id, book, body);
         case 'developerMetadata.get': {
-          const at = located(book).find((l) => l.meta.id === Number(found.param));
-          if (at === undefined)
+          const meta = book.metadata.get(Number(found.param));
+          if (meta === undefined)
             throw new ModelError(404, `No developer metadata with ID: ${found.param}`, 'NOT_FOUND');
-          return describe(at);
+          return describe(locate(book, meta));
         }
         case 'developerMetadata.search':
           return searchMetadata(book, body);
@@ -609,19 +622,37 @@ const zeroes = (): Record<CallKind, number> => ({
 
 /** Runs a write; if it fails, the spreadsheet is as it was (Google applies a request whole or not at all). */
 function transact<T>(book: Book, work: () => T): T {
+  // Rows are replaced, never mutated, so copying the row lists is enough (and cheap); metadata,
+  // the larger part, is journaled instead.
+  const tabs = book.tabs.map((tab) => ({
+    tab,
+    saved: { ...tab, rows: [...tab.rows], formats: [...tab.formats] },
+  }));
   const saved = {
     title: book.title,
-    tabs: book.tabs.map((tab) => ({ ...tab, rows: [...tab.rows], formats: [...tab.formats] })),
-    metadata: new Map(book.metadata),
+    tabs: [...book.tabs],
     nextSheetId: book.nextSheetId,
     nextMetadataId: book.nextMetadataId,
   };
+  const journal: [number, Metadata | undefined][] = [];
+  book.journal = journal;
   try {
     return work();
   } catch (error) {
+    for (const { tab, saved: state } of tabs) Object.assign(tab, state);
     Object.assign(book, saved);
+    for (const [id, previous] of journal.reverse()) storeMetadata(book, id, previous);
+    book.layout += 1;
     throw error;
+  } finally {
+    book.journal = null;
   }
+}
+
+/** Sets (or, with undefined, deletes) a metadata entry, journaled while a write runs. */
+function putMetadata(book: Book, id: number, meta: Metadata | undefined): void {
+  book.journal?.push([id, book.metadata.get(id)]);
+  storeMetadata(book, id, meta);
 }
 
 // ---- cells and rows ---------------------------------------------------------------------
@@ -672,15 +703,17 @@ function setCells(
   tab.rows[row] = { cells, tags: old.tags };
 }
 
-function insertRowsAt(tab: Tab, start: number, count: number): void {
+function insertRowsAt(book: Book, tab: Tab, start: number, count: number): void {
+  book.layout += 1;
   if (start < tab.rows.length)
     tab.rows.splice(start, 0, ...Array.from({ length: count }, () => BLANK_ROW));
   tab.rowCount += count;
 }
 
 function deleteRowsAt(book: Book, tab: Tab, start: number, count: number): void {
+  book.layout += 1;
   for (const row of tab.rows.slice(start, start + count))
-    for (const id of row.tags) book.metadata.delete(id);
+    for (const id of row.tags) putMetadata(book, id, undefined);
   tab.rows.splice(start, count);
   tab.rowCount = Math.max(0, tab.rowCount - count);
 }
@@ -975,7 +1008,7 @@ function append(id: string, book: Book, a1: string, query: URLSearchParams, body
   });
   const start = last + 1 > area.startRow ? last + 1 : area.startRow;
   // INSERT_ROWS: rows below move down (with their metadata) instead of being overwritten.
-  if (insert === 'INSERT_ROWS') insertRowsAt(tab, start, values.length);
+  if (insert === 'INSERT_ROWS') insertRowsAt(book, tab, start, values.length);
   const written = writeArea(
     { tab, startRow: start, endRow: null, startCol: area.startCol, endCol: null },
     values,
@@ -1012,24 +1045,89 @@ function append(id: string, book: Book, a1: string, query: URLSearchParams, body
 
 // ---- developer metadata ------------------------------------------------------------------
 
-/** Every metadata entry with where it is now, in sheet order: spreadsheet, then each tab (sheet-level, then rows top-down). */
-function located(book: Book): Located[] {
-  const out: Located[] = [];
-  const byId = (a: Metadata, b: Metadata): number => a.id - b.id;
-  const all = [...book.metadata.values()].sort(byId);
-  for (const meta of all) if (meta.place.kind === 'SPREADSHEET') out.push({ meta });
-  for (const tab of book.tabs) {
-    for (const meta of all)
-      if (meta.place.kind === 'SHEET' && meta.place.sheetId === tab.sheetId)
-        out.push({ meta, tab });
+/** Where ROW metadata is now: rebuilt (one pass over the tags) only after rows moved. */
+interface Positions {
+  readonly layout: number;
+  readonly rowOf: ReadonlyMap<number, { readonly tab: Tab; readonly row: number }>;
+  readonly tabIndex: ReadonlyMap<number, number>;
+}
+
+const positionsOf = new WeakMap<Book, Positions>();
+
+function positions(book: Book): Positions {
+  const cached = positionsOf.get(book);
+  if (cached?.layout === book.layout) return cached;
+  const rowOf = new Map<number, { tab: Tab; row: number }>();
+  for (const tab of book.tabs)
     tab.rows.forEach((row, r) => {
-      for (const id of [...row.tags].sort((a, b) => a - b)) {
-        const meta = book.metadata.get(id);
-        if (meta !== undefined) out.push({ meta, tab, row: r });
-      }
+      for (const id of row.tags) rowOf.set(id, { tab, row: r });
     });
+  const fresh: Positions = {
+    layout: book.layout,
+    rowOf,
+    tabIndex: new Map(book.tabs.map((tab, i) => [tab.sheetId, i])),
+  };
+  positionsOf.set(book, fresh);
+  return fresh;
+}
+
+/** A metadata entry with where it is now. */
+function locate(book: Book, meta: Metadata): Located {
+  const { place } = meta;
+  if (place.kind === 'SPREADSHEET') return { meta };
+  if (place.kind === 'SHEET') return { meta, tab: tabById(book, place.sheetId, 'metadata') };
+  const at = positions(book).rowOf.get(meta.id);
+  if (at === undefined) throw new Error(`metadata ${meta.id} is on no row`);
+  return { meta, tab: at.tab, row: at.row };
+}
+
+/** Sheet order: the spreadsheet's, then each tab's (sheet-level, then rows top-down); then by id. */
+function inSheetOrder(book: Book, list: readonly Located[]): Located[] {
+  const { tabIndex } = positions(book);
+  const key = (at: Located): [number, number, number] =>
+    at.tab === undefined
+      ? [-1, 0, 0]
+      : [tabIndex.get(at.tab.sheetId) ?? 0, at.row === undefined ? 0 : 1, at.row ?? 0];
+  return [...list].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.meta.id - b.meta.id;
+  });
+}
+
+/** Every metadata entry with where it is now, in sheet order. */
+function located(book: Book): Located[] {
+  return inSheetOrder(
+    book,
+    [...book.metadata.values()].map((meta) => locate(book, meta)),
+  );
+}
+
+const keyValue = (key: string, value: string): string => `${key}\u0000${value}`;
+
+/** Adds or removes an entry in the key and key-value indexes. */
+function indexMetadata(book: Book, meta: Metadata, add: boolean): void {
+  for (const [map, k] of [
+    [book.byKey, meta.key],
+    [book.byKeyValue, keyValue(meta.key, meta.value)],
+  ] as const) {
+    let ids = map.get(k);
+    if (ids === undefined) map.set(k, (ids = new Set()));
+    if (add) ids.add(meta.id);
+    else ids.delete(meta.id);
+    if (ids.size === 0) map.delete(k);
   }
-  return out;
+}
+
+/** Sets (or, with undefined, deletes) an entry, indexes included; no journal. */
+function storeMetadata(book: Book, id: number, meta: Metadata | undefined): void {
+  const old = book.metadata.get(id);
+  if (old !== undefined) indexMetadata(book, old, false);
+  if (meta === undefined) book.metadata.delete(id);
+  else {
+    book.metadata.set(id, meta);
+    indexMetadata(book, meta, true);
+  }
+  book.layout += 1;
 }
 
 function locationJson(at: Located): Json {
@@ -1142,17 +1240,28 @@ function lookupPredicate(book: Book, value: unknown, where: string): (at: Locate
 
 /** The metadata a data filter selects: by lookup, or those on locations meeting a range. */
 function metadataOf(book: Book, filter: Json, where: string): Located[] {
-  const all = located(book);
-  if (filter.developerMetadataLookup !== undefined && filter.developerMetadataLookup !== null) {
-    const matches = lookupPredicate(
-      book,
-      filter.developerMetadataLookup,
-      `${where}.developerMetadataLookup`,
-    );
-    return all.filter(matches);
+  const lookup = filter.developerMetadataLookup;
+  if (lookup !== undefined && lookup !== null) {
+    const matches = lookupPredicate(book, lookup, `${where}.developerMetadataLookup`);
+    // Only the entries that can match are looked at: by id, or by key (and value), else all.
+    const { metadataId, metadataKey, metadataValue } = object(lookup, where);
+    const ids =
+      typeof metadataId === 'number'
+        ? [metadataId]
+        : typeof metadataKey === 'string'
+          ? typeof metadataValue === 'string' && metadataValue !== ''
+            ? book.byKeyValue.get(keyValue(metadataKey, metadataValue))
+            : book.byKey.get(metadataKey)
+          : book.metadata.keys();
+    const candidates: Located[] = [];
+    for (const id of ids ?? []) {
+      const meta = book.metadata.get(id);
+      if (meta !== undefined) candidates.push(locate(book, meta));
+    }
+    return inSheetOrder(book, candidates.filter(matches));
   }
   const area = areaOf(book, filter, where);
-  return all.filter(
+  return located(book).filter(
     (at) =>
       at.tab === area.tab &&
       (at.row === undefined || (at.row >= area.startRow && at.row < (area.endRow ?? Infinity))),
@@ -1247,8 +1356,14 @@ function searchMetadata(book: Book, body: Json): Json {
       else seen.filters.push(raw);
     }
   });
-  const order = located(book).map((at) => at.meta.id);
-  matched.sort((a, b) => order.indexOf(a.at.meta.id) - order.indexOf(b.at.meta.id));
+  const order = new Map(
+    inSheetOrder(
+      book,
+      matched.map((m) => m.at),
+    ).map((at, i) => [at, i]),
+  );
+  const rank = (m: { at: Located }): number => order.get(m.at) ?? 0;
+  matched.sort((a, b) => rank(a) - rank(b));
   return matched.length === 0
     ? {}
     : {
@@ -1375,6 +1490,7 @@ function addSheet(book: Book, body: Json, where: string): Json {
     optionalInt(properties.index, where) ?? book.tabs.length,
     book.tabs.length,
   );
+  book.layout += 1;
   book.tabs.splice(index, 0, tab);
   return { properties: sheetProperties(tab, index) };
 }
@@ -1406,7 +1522,7 @@ function insertDimension(book: Book, body: Json, where: string): void {
     );
   if (body.inheritFromBefore === true && start === 0)
     throw invalid(`${where}: Cannot inherit properties from before the first row`);
-  insertRowsAt(tab, start, end - start);
+  insertRowsAt(book, tab, start, end - start);
 }
 
 function deleteDimension(book: Book, body: Json, where: string): void {
@@ -1534,7 +1650,7 @@ function createMetadata(book: Book, body: Json, where: string): Json {
       visibility,
       place: { kind: 'ROW', sheetId: tab.sheetId },
     };
-    book.metadata.set(id, meta);
+    putMetadata(book, id, meta);
     at = { meta, tab, row: start };
   } else {
     const place: Place =
@@ -1542,14 +1658,15 @@ function createMetadata(book: Book, body: Json, where: string): Json {
         ? { kind: 'SHEET', sheetId: location.sheetId ?? 0 }
         : { kind: 'SPREADSHEET' };
     const meta: Metadata = { id, key, value, visibility, place };
-    book.metadata.set(id, meta);
+    putMetadata(book, id, meta);
     at = { meta };
   }
   return describe(at);
 }
 
 function untag(book: Book, at: Located): void {
-  book.metadata.delete(at.meta.id);
+  book.layout += 1;
+  putMetadata(book, at.meta.id, undefined);
   if (at.tab === undefined || at.row === undefined) return;
   const row = at.tab.rows[at.row] ?? BLANK_ROW;
   at.tab.rows[at.row] = { cells: row.cells, tags: row.tags.filter((t) => t !== at.meta.id) };
