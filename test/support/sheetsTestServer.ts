@@ -235,11 +235,10 @@ export class SheetsTestServer {
     const method = req.method ?? 'GET';
     const kind = classify(method, url.pathname).access;
     const record = (status: number): void => {
+      // Read from the text: a body that is not JSON is still recorded (and answered 400).
       const valueInputOption =
         url.searchParams.get('valueInputOption') ??
-        (body.includes('valueInputOption')
-          ? ((JSON.parse(body) as { valueInputOption?: string }).valueInputOption ?? undefined)
-          : undefined);
+        /"valueInputOption"\s*:\s*"([A-Z_]+)"/.exec(body)?.[1];
       this.requests.push({
         at: Date.now(),
         method,
