@@ -30,6 +30,7 @@ import { parseTapLog } from './replay/tapLog';
 import { listProblems } from './formats/problemList';
 import { ReaderCheckError, readerTest } from './readerTest';
 import { readBootId } from './bootId';
+import { DataDirLockedError, lockDataDir, type DataDirLock } from './dataDirLock';
 
 /** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
 const EXIT_FAILURE = 1;
@@ -112,6 +113,32 @@ function storeOrExit(config: Config, readonly: boolean): Store {
   }
 }
 
+/**
+ * Takes the data directory for this clock (released at exit), or exits 1 naming
+ * the clock that holds it: two clocks on one store would double sessions and rows.
+ */
+function lockOrExit(config: Config): DataDirLock {
+  try {
+    const lock = lockDataDir(config.dataDir, {
+      formatTime: (at) => `${formatLocalDateTime(at, config.tz)} ${config.tz}`,
+    });
+    if (lock.tookOver !== null) {
+      log.warn(
+        `took over the lock of pid ${lock.tookOver.holder.pid} on ${config.dataDir}: ${lock.tookOver.why}`,
+      );
+    }
+    return lock;
+  } catch (error) {
+    if (error instanceof DataDirLockedError) fail(error.message, EXIT_FAILURE);
+    // An unwritable data directory: the store's message says what to do; else this one.
+    storeOrExit(config, false).close();
+    fail(
+      `cannot lock the data directory ${config.dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_FAILURE,
+    );
+  }
+}
+
 /** The program's one subscribe: runs an app until it completes, fails or the process is stopped. */
 function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
   return app$.subscribe({
@@ -156,6 +183,7 @@ withConfigOptions(
   .option('--json', 'write one JSON object per event to stdout instead of console lines')
   .action((options: ConfigOptions & { json?: boolean }) => {
     const config = configOrExit(options);
+    lockOrExit(config);
     const store = storeOrExit(config, false);
     log.info(
       `badgeclock ${version}: ${config.reader} reader "${config.readerName}", zone ${config.tz}, ` +
