@@ -255,6 +255,10 @@ describe('values', () => {
     ]);
   });
 
+  it('values.batchGet of no ranges answers no value ranges', () => {
+    expect(ok(call('GET', '/values:batchGet'))).toEqual({ spreadsheetId: ID });
+  });
+
   it.each([
     ['beyond the last row', 'Log!A1001'],
     ['beyond the last column', 'Log!AA1:AA2'],
@@ -1091,6 +1095,22 @@ describe('developerMetadata:search', () => {
         },
       ],
     });
+  });
+
+  it('developerMetadata.get answers one entry by id, where it is now; an unknown id is a 404', () => {
+    const sheetId = seed();
+    model.sortRows(ID, 'Log', 1);
+    expect(ok(call('GET', '/developerMetadata/2'))).toEqual({
+      metadataId: 2,
+      metadataKey: 'session',
+      metadataValue: 's2',
+      location: {
+        locationType: 'ROW',
+        dimensionRange: { sheetId, dimension: 'ROWS', startIndex: 1, endIndex: 2 },
+      },
+      visibility: 'DOCUMENT',
+    });
+    expect(call('GET', '/developerMetadata/99').status).toBe(404);
   });
 
   it('a search by key finds every row in row order; one that matches nothing answers {}', () => {

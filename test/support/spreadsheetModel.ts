@@ -526,10 +526,10 @@ export class SpreadsheetModel {
           );
         case 'values.batchGet': {
           const options = readOptions(query.get('valueRenderOption'), query.get('majorDimension'));
-          return {
-            spreadsheetId: id,
-            valueRanges: query.getAll('ranges').map((r) => readArea(parseA1(book, r), options)),
-          };
+          const valueRanges = query
+            .getAll('ranges')
+            .map((r) => readArea(parseA1(book, r), options));
+          return { spreadsheetId: id, ...(valueRanges.length === 0 ? {} : { valueRanges }) };
         }
         case 'values.update': {
           const option = inputOption(query.get('valueInputOption'));
