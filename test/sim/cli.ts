@@ -8,11 +8,14 @@
  *
  * Options: --from N (first seed of --seeds), --people N (most people in a
  * plan, default 300), --events N (most plan events per day, default 2),
- * --shrink-seconds N (default 120; 0 = no shrinking), --trace REGEX (print
- * the matching lines of the run's trace: the failing plan's, or the seed's).
+ * --shrink-seconds N (default 120; 0 = no shrinking), --shrink-runs N (a
+ * bound on runs instead of time: the same repro on any machine), --jobs N
+ * (run seeds in N processes; default 1), --trace REGEX (print the matching
+ * lines of the run's trace: the failing plan's, or the seed's).
  * A progress bar goes to stderr; each failure (seed, shrunk plan, invariant,
  * how to replay it) and the summary go to stdout. Exit code 1 on a failure.
  */
+import { fork } from 'node:child_process';
 import {
   describePlan,
   describeViolation,
@@ -27,7 +30,11 @@ interface Args {
   maxPeople: number;
   eventsPerDay: number;
   shrinkMs: number;
+  shrinkRuns: number;
   path: string | undefined;
+  jobs: number;
+  /** This process is a worker of another (`--jobs`). */
+  worker: boolean;
   /** With one seed: print the lines of its trace that match (the failing plan's, if it failed). */
   trace: RegExp | undefined;
 }
@@ -46,18 +53,24 @@ function parse(argv: readonly string[]): Args {
     return n;
   };
   const seed = value('seed');
+  const list = value('seed-list');
   const from = number('from', 1);
   const seeds =
-    seed !== undefined
-      ? [number('seed', 0)]
-      : Array.from({ length: number('seeds', 10) }, (_, i) => from + i);
+    list !== undefined
+      ? list.split(',').map(Number)
+      : seed !== undefined
+        ? [number('seed', 0)]
+        : Array.from({ length: number('seeds', 10) }, (_, i) => from + i);
   return {
     seeds,
     days: Math.max(1, number('days', 7)),
     maxPeople: Math.max(1, number('people', 300)),
     eventsPerDay: number('events', 2),
     shrinkMs: number('shrink-seconds', 120) * 1000,
+    shrinkRuns: value('shrink-runs') === undefined ? Infinity : number('shrink-runs', 0),
     path: value('path'),
+    jobs: Math.max(1, number('jobs', 1)),
+    worker: argv.includes('--worker'),
     trace: value('trace') === undefined ? undefined : new RegExp(value('trace') ?? ''),
   };
 }
@@ -120,10 +133,12 @@ function summary(outcomes: readonly SeedOutcome[], args: Args, realMs: number): 
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, n]) => `${key} ${n.toLocaleString('en')}`)
       .join(', ');
-  const simulated = outcomes.reduce((ms, o) => ms + o.stats.realMs, 0);
+  const real = outcomes.reduce((ms, o) => ms + o.stats.realMs, 0);
+  const cpu = outcomes.reduce((ms, o) => ms + o.stats.cpuMs, 0);
+  const perDay = (ms: number): string => (ms / 1000 / Math.max(1, totals.days)).toFixed(2);
   return [
     '',
-    `badgeclock simulation: ${outcomes.length} seeds x ${args.days} days = ${totals.days} simulated days in ${clock(realMs)} (${(simulated / 1000 / Math.max(1, totals.days)).toFixed(2)} s per simulated day, first runs)`,
+    `badgeclock simulation: ${outcomes.length} seeds x ${args.days} days = ${totals.days} simulated days in ${clock(realMs)} (first runs: ${perDay(real)} s real, ${perDay(cpu)} s CPU per simulated day)`,
     `taps ${totals.taps.toLocaleString('en')} (reads ${totals.reads.toLocaleString('en')}, ${totals.lost.toLocaleString('en')} while the clock was down), sessions ${totals.sessions.toLocaleString('en')}, Sheets requests ${totals.requests.toLocaleString('en')}, process lives ${totals.lives}`,
     `faults injected: ${list(faults)}`,
     `invariant checks made: ${list(checks)}`,
@@ -132,34 +147,105 @@ function summary(outcomes: readonly SeedOutcome[], args: Args, realMs: number): 
   ].join('\n');
 }
 
+/** What a worker process tells the parent. */
+type WorkerMessage = { type: 'day' } | { type: 'outcome'; outcome: SeedOutcome };
+
+async function runSeed(seed: number, args: Args, onDay: () => void): Promise<SeedOutcome> {
+  return simulateSeed(seed, {
+    days: args.days,
+    maxPeople: args.maxPeople,
+    eventsPerDay: args.eventsPerDay,
+    shrinkMs: args.shrinkMs,
+    shrinkRuns: args.shrinkRuns,
+    ...(args.path === undefined ? {} : { path: args.path }),
+    onDay,
+  });
+}
+
+/** A worker: runs the seeds it is given (`--worker`), reporting days and outcomes to the parent. */
+async function worker(args: Args): Promise<void> {
+  const send = (message: WorkerMessage): Promise<void> =>
+    new Promise((resolve) => {
+      process.send?.(message, () => {
+        resolve();
+      });
+    });
+  for (const seed of args.seeds) {
+    const outcome = await runSeed(seed, args, () => {
+      void send({ type: 'day' });
+    });
+    await send({ type: 'outcome', outcome });
+  }
+}
+
+/** Runs the seeds in `jobs` worker processes (the seeds dealt round-robin); outcomes in seed order. */
+async function inWorkers(
+  args: Args,
+  onDay: () => void,
+  onOutcome: (outcome: SeedOutcome) => void,
+): Promise<SeedOutcome[]> {
+  const outcomes: SeedOutcome[] = [];
+  await Promise.all(
+    Array.from({ length: args.jobs }, (_, job) => {
+      const seeds = args.seeds.filter((_, i) => i % args.jobs === job);
+      if (seeds.length === 0) return Promise.resolve();
+      // The worker gets the same options, but its own seeds and no trace.
+      const own = new Set(['--seed', '--seeds', '--from', '--jobs', '--trace']);
+      const rest = process.argv
+        .slice(2)
+        .filter((arg, i, all) => !own.has(arg) && !own.has(all[i - 1] ?? ''));
+      const child = fork(__filename, [...rest, '--worker', '--seed-list', seeds.join(',')]);
+      child.on('message', (message: WorkerMessage) => {
+        if (message.type === 'day') onDay();
+        else {
+          outcomes.push(message.outcome);
+          onOutcome(message.outcome);
+        }
+      });
+      return new Promise<void>((resolve, reject) => {
+        child.on('exit', (code) => {
+          if (code === 0) resolve();
+          else reject(new Error(`a worker exited with ${String(code)}`));
+        });
+      });
+    }),
+  );
+  return outcomes.sort((a, b) => args.seeds.indexOf(a.seed) - args.seeds.indexOf(b.seed));
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
+  if (args.worker) {
+    await worker(args);
+    return;
+  }
   const began = Date.now();
   const total = args.seeds.length * args.days;
-  const outcomes: SeedOutcome[] = [];
   let daysDone = 0;
   let failures = 0;
+  const onDay = (): void => {
+    daysDone += 1;
+    progress(Math.min(daysDone, total), total, failures, began);
+  };
+  const onOutcome = (outcome: SeedOutcome): void => {
+    if (outcome.failure === null) return;
+    failures += 1;
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.stdout.write(report(outcome, args));
+  };
   progress(0, total, 0, began);
-  for (const seed of args.seeds) {
-    const outcome = await simulateSeed(seed, {
-      days: args.days,
-      maxPeople: args.maxPeople,
-      eventsPerDay: args.eventsPerDay,
-      shrinkMs: args.shrinkMs,
-      ...(args.path === undefined ? {} : { path: args.path }),
-      onDay: () => {
-        daysDone += 1;
-        progress(daysDone, total, failures, began);
-      },
-    });
-    daysDone = outcomes.length * args.days + args.days;
-    outcomes.push(outcome);
-    if (outcome.failure !== null) {
-      failures += 1;
-      if (process.stderr.isTTY) process.stderr.write('\n');
-      process.stdout.write(report(outcome, args));
+  let outcomes: SeedOutcome[];
+  if (args.jobs > 1 && args.seeds.length > 1) {
+    outcomes = await inWorkers(args, onDay, onOutcome);
+  } else {
+    outcomes = [];
+    for (const seed of args.seeds) {
+      const outcome = await runSeed(seed, args, onDay);
+      outcomes.push(outcome);
+      onOutcome(outcome);
     }
-    progress(daysDone, total, failures, began);
+  }
+  for (const outcome of outcomes) {
     const traced = outcome.failure?.plan ?? outcome.plan;
     if (args.trace !== undefined && traced !== null) {
       for (const line of await traceOf(traced, args.trace)) process.stdout.write(`${line}\n`);

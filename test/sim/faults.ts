@@ -73,9 +73,10 @@ export class Faults {
     private readonly background: BackgroundFaults,
   ) {}
 
-  count(kind: InjectedKind, at: number): void {
+  /** Counts an injected failure; `transient` ones start the 10 minutes after which the sheet must have caught up. */
+  count(kind: InjectedKind, at: number, transient = true): void {
     this.injected.set(kind, (this.injected.get(kind) ?? 0) + 1);
-    this.lastFaultAt = Math.max(this.lastFaultAt, at);
+    if (transient) this.lastFaultAt = Math.max(this.lastFaultAt, at);
   }
 
   /** Whether a window is open at `at`. */

@@ -103,8 +103,9 @@ export function makeSimSheetsApi(options: SimSheetsApiOptions): SheetsApi {
 
   const apply = (request: ModelRequest, write: boolean, record: RequestRecord) => {
     const poison = write ? options.poisonCard() : null;
-    if (poison !== null && JSON.stringify(request.body ?? null).includes(poison)) {
-      faults.count('400', scheduler.now());
+    if (poison !== null && refuses(request, poison)) {
+      // Not transient: the entry is bad for good, and the clock must set it aside.
+      faults.count('400', scheduler.now(), false);
       const body = {
         error: {
           code: 400,
@@ -252,6 +253,25 @@ export function makeSimSheetsApi(options: SimSheetsApiOptions): SheetsApi {
     searchMetadata: (dataFilters: readonly DataFilter[]) =>
       post('/developerMetadata:search', { dataFilters: [...dataFilters] }),
   };
+}
+
+/**
+ * Whether the spreadsheet refuses a write for the poison card: any write that
+ * puts it into Log or People. (The Now tab's list takes it: that is where the
+ * clock shows what is going on, and a refusal there would only hide it.)
+ */
+function refuses(request: ModelRequest, poison: string): boolean {
+  const body = request.body as { data?: unknown } | undefined;
+  if (request.path.endsWith('/values:batchUpdateByDataFilter') && Array.isArray(body?.data)) {
+    return body.data.some((entry: unknown) => {
+      const range = (entry as { dataFilter?: { a1Range?: unknown } }).dataFilter?.a1Range;
+      return (
+        !(typeof range === 'string' && range.startsWith("'Now'!")) &&
+        JSON.stringify(entry).includes(poison)
+      );
+    });
+  }
+  return JSON.stringify(request.body ?? null).includes(poison);
 }
 
 function totalBytes(model: SpreadsheetModel): number {

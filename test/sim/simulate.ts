@@ -12,6 +12,8 @@ import { runPlan, type RunStats, type Violation } from './world';
 export interface SimulateOptions extends PlanSize {
   /** Real time shrinking may take, after the failing run (0: no shrinking). */
   readonly shrinkMs: number;
+  /** Most runs shrinking may make (a bound that does not depend on the machine: the same repro every time). */
+  readonly shrinkRuns?: number;
   /** A fast-check path: replay that counterexample of the seed. */
   readonly path?: string;
   readonly onDay?: (day: number) => void;
@@ -44,7 +46,12 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
   } = { plan: null, first: null, failing: null, failedAt: null, shrinks: 0 };
   const property = fc.asyncProperty(planArbitrary(options), async (plan) => {
     // Shrinking is bounded: once its time is up, every further candidate passes at once.
-    if (seen.failedAt !== null && Date.now() - seen.failedAt > options.shrinkMs) return true;
+    if (
+      seen.failedAt !== null &&
+      (Date.now() - seen.failedAt > options.shrinkMs ||
+        seen.shrinks >= (options.shrinkRuns ?? Infinity))
+    )
+      return true;
     const result = await runPlan(plan, {
       ...(seen.first === null && options.onDay !== undefined ? { onDay: options.onDay } : {}),
       ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
@@ -60,7 +67,7 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
   const details = await fc.check(property, {
     seed,
     numRuns: 1,
-    endOnFailure: options.shrinkMs === 0,
+    endOnFailure: options.shrinkMs === 0 || options.shrinkRuns === 0,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
   const stats = seen.first ?? emptyStats(options.days);
@@ -84,6 +91,7 @@ function emptyStats(days: number): RunStats {
   return {
     simulatedDays: days,
     realMs: 0,
+    cpuMs: 0,
     reads: 0,
     readsLost: 0,
     taps: 0,

@@ -87,6 +87,8 @@ export interface Violation {
 export interface RunStats {
   simulatedDays: number;
   realMs: number;
+  /** CPU time the run took (user + system): the figure that does not depend on the machine's load. */
+  cpuMs: number;
   reads: number;
   readsLost: number;
   taps: number;
@@ -244,6 +246,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Run
 
 class World {
   private readonly began = Date.now();
+  private readonly cpuBegan = process.cpuUsage();
   private readonly root: Random;
   private readonly net: Random;
   private readonly jitter: Random;
@@ -320,6 +323,7 @@ class World {
     this.stats = {
       simulatedDays: plan.days,
       realMs: 0,
+      cpuMs: 0,
       reads: 0,
       readsLost: 0,
       taps: 0,
@@ -400,6 +404,8 @@ class World {
       if (this.life !== null) this.checkLastTick(this.life);
     }
     this.stats.realMs = Date.now() - this.began;
+    const cpu = process.cpuUsage(this.cpuBegan);
+    this.stats.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
     this.stats.taps = this.sessions.taps;
     this.stats.sessions = this.sessions.sessions.length;
     this.stats.lives = this.lives;
