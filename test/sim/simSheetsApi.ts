@@ -257,21 +257,25 @@ export function makeSimSheetsApi(options: SimSheetsApiOptions): SheetsApi {
 
 /**
  * Whether the spreadsheet refuses a write for the poison card: any write that
- * puts it into Log or People. (The Now tab's list takes it: that is where the
- * clock shows what is going on, and a refusal there would only hide it.)
+ * puts the card as a value into Log or People (a cell the sheet will not
+ * take). Filters and tags that name it are fine, and so is the Now tab's
+ * list, where the clock shows what is going on.
  */
 function refuses(request: ModelRequest, poison: string): boolean {
-  const body = request.body as { data?: unknown } | undefined;
-  if (request.path.endsWith('/values:batchUpdateByDataFilter') && Array.isArray(body?.data)) {
-    return body.data.some((entry: unknown) => {
-      const range = (entry as { dataFilter?: { a1Range?: unknown } }).dataFilter?.a1Range;
-      return (
-        !(typeof range === 'string' && range.startsWith("'Now'!")) &&
-        JSON.stringify(entry).includes(poison)
-      );
-    });
-  }
-  return JSON.stringify(request.body ?? null).includes(poison);
+  const body = (request.body ?? {}) as {
+    data?: readonly { dataFilter?: { a1Range?: unknown }; values?: unknown }[];
+    requests?: readonly { updateCells?: { rows?: unknown } }[];
+    values?: unknown;
+  };
+  const holds = (values: unknown): boolean => JSON.stringify(values ?? null).includes(poison);
+  if (holds(body.values)) return true;
+  if (body.requests?.some((r) => holds(r.updateCells?.rows)) === true) return true;
+  return (
+    body.data?.some((entry) => {
+      const range = entry.dataFilter?.a1Range;
+      return !(typeof range === 'string' && range.startsWith("'Now'!")) && holds(entry.values);
+    }) === true
+  );
 }
 
 function totalBytes(model: SpreadsheetModel): number {

@@ -35,8 +35,44 @@ export interface SeedOutcome {
   } | null;
 }
 
-/** Runs one seed (and, if it fails, shrinks it). */
+/** The plan a seed (and a path into its shrinking) stands for, without running it. */
+export function planAt(seed: number, size: PlanSize, path?: string): Plan {
+  const found: Plan[] = [];
+  fc.check(
+    fc.property(planArbitrary(size), (plan) => {
+      found.push(plan);
+      return false;
+    }),
+    { seed, numRuns: 1, endOnFailure: true, ...(path === undefined ? {} : { path }) },
+  );
+  const plan = found.at(-1);
+  if (plan === undefined)
+    throw new Error(`no plan at seed ${seed}${path === undefined ? '' : ` path ${path}`}`);
+  return plan;
+}
+
+/** Runs one seed (and, if it fails, shrinks it). With a path, runs exactly that plan first. */
 export async function simulateSeed(seed: number, options: SimulateOptions): Promise<SeedOutcome> {
+  if (options.path !== undefined) {
+    // fast-check resumes shrinking at a path, running every candidate after it: replay it alone first.
+    const plan = planAt(seed, options, options.path);
+    const result = await runPlan(plan, {
+      ...(options.onDay === undefined ? {} : { onDay: options.onDay }),
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+    });
+    const shrink = options.shrinkMs > 0 && options.shrinkRuns !== 0;
+    if (result.violations.length === 0 || !shrink) {
+      return {
+        seed,
+        plan,
+        stats: result.stats,
+        failure:
+          result.violations.length === 0
+            ? null
+            : { violations: result.violations, plan, path: options.path, shrinks: 0, shrinkMs: 0 },
+      };
+    }
+  }
   const seen: {
     plan: Plan | null;
     first: RunStats | null;
