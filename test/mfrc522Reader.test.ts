@@ -142,6 +142,22 @@ describe('the MFRC522 reader (worker thread, emulated chip)', () => {
     expect(run.field.opens).toBe(1);
   });
 
+  it('refuses a random UID (a phone) once per presentation, never as a card read', async () => {
+    const run = start();
+    const phone = virtualCard('08A1B2C3');
+    run.field.place(phone);
+    const frames = run.field.frames;
+    // Ten polls see the phone (each is a WUPA and an HLTA).
+    await until(() => run.field.frames >= frames + 20, 'ten polls');
+    run.field.remove(phone);
+    run.field.place(virtualCard('DEADBEEF'));
+    await until(() => reads(run).length > 0, 'the badge after it');
+    expect(reads(run)).toEqual(['DEADBEEF']);
+    expect(faults(run)).toEqual([
+      expect.stringMatching(/^card 08A1B2C3 has a random UID .* cannot be a badge/) as unknown,
+    ]);
+  });
+
   it('reads two cards in turn', async () => {
     const run = start();
     const a = virtualCard('04A3C6CAE26180');

@@ -15,6 +15,7 @@ import type { CardRead, ReadRejected } from '../../../../streams/events';
 import { describeVersion, MFRC522_VERSIONS, nameVersion } from './poller';
 import { isWorkerMessage, type StopMessage, type WorkerConfig } from './protocol';
 import { defaultSpi, type SpiSpec } from './spi';
+import { randomUidReason } from './uid';
 
 export interface RestartOptions {
   /** Backoff: the first restart waits up to this long (full jitter)... */
@@ -43,6 +44,9 @@ export interface Mfrc522ReaderOptions {
 }
 
 export const defaultRestart: RestartOptions = { baseMs: 500, capMs: 30_000, stableMs: 10_000 };
+
+/** Sightings of one random UID closer than this are one presentation, refused once. */
+const RANDOM_GAP_MS = 2_000;
 
 /** How long a worker told to stop may take before it is terminated. */
 const STOP_GRACE_MS = 1_000;
@@ -142,6 +146,8 @@ export function makeMfrc522Reader(
     let failures = 0;
     let reported: string | null = null;
     let healthySince: number | null = null;
+    let randomCard: string | null = null;
+    let randomSeenAt = 0;
 
     const toEvent = (event: SessionEvent): CardRead | ReadRejected | null => {
       switch (event.kind) {
@@ -153,6 +159,15 @@ export function makeMfrc522Reader(
           const id = normaliseCardId(event.uid);
           const at = now() - event.lagMs;
           if (!id.ok) return { type: 'readRejected', at, reader, reason: id.reason };
+          const random = randomUidReason(id.card);
+          if (random !== null) {
+            // A held phone is seen on every poll: refused once while its sightings go on.
+            const seenAt = performance.now();
+            const again = id.card === randomCard && seenAt - randomSeenAt < RANDOM_GAP_MS;
+            randomCard = id.card;
+            randomSeenAt = seenAt;
+            return again ? null : { type: 'readRejected', at, reader, reason: random };
+          }
           return {
             type: 'cardRead',
             at,

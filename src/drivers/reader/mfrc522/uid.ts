@@ -69,7 +69,17 @@ const corrupt = (reason: string): UidRead => ({ kind: 'corrupt', reason });
  * held on the reader is seen on every poll) and runs the cascade.
  */
 export function readUid(transceive: Transceive): UidRead {
-  const atqa = transceive([WUPA], 7);
+  return readUidAfter(transceive([WUPA], 7), transceive);
+}
+
+/** WUPA as sent: the command byte and how many of its bits go out (7: a short frame). */
+export const WUPA_FRAME = { byte: WUPA, lastBits: 7 } as const;
+
+/**
+ * The cascade after a request: `atqa` is the answer to WUPA (null: none came).
+ * The poller sends the request itself (cheaply) and hands the answer here.
+ */
+export function readUidAfter(atqa: Frame | null, transceive: Transceive): UidRead {
   if (atqa === null) return { kind: 'none' };
   if (atqa.bits !== 16) return corrupt(`ATQA of ${atqa.bits} bits`);
   const uid: number[] = [];
@@ -99,6 +109,20 @@ export function readUid(transceive: Transceive): UidRead {
     return { kind: 'card', uid, sak, atqa: atqa.bytes };
   }
   return corrupt('SAK still says more UID after cascade level 3');
+}
+
+/**
+ * Why a UID cannot be a badge, or null when it can. ISO/IEC 14443-3 reserves
+ * a single-size UID starting with 0x08 for random ids: phones and DESFire
+ * cards in privacy mode make up a new one at every presentation, so it would
+ * be a new person at every tap.
+ */
+export function randomUidReason(uid: string): string | null {
+  if (!/^08[0-9A-F]{6}$/.test(uid)) return null;
+  return (
+    `card ${uid} has a random UID (4 bytes starting with 08: a phone or a privacy-mode card ` +
+    'makes up a new one at every tap), so it cannot be a badge; use a card with a fixed UID'
+  );
 }
 
 /** HLTA: the card goes quiet until the next WUPA. It never answers (a timeout is success). */
