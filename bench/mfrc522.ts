@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
 import { loadMfrc522 } from '../src/drivers/reader/mfrc522/mfrc522Rpi';
 import { makeMfrc522Reader } from '../src/drivers/reader/mfrc522/mfrc522Reader';
-import { Mfrc522Poller } from '../src/drivers/reader/mfrc522/poller';
+import { Mfrc522Poller, sleepSync } from '../src/drivers/reader/mfrc522/poller';
 import {
   EmulatedField,
   Mfrc522Emulator,
@@ -30,8 +30,16 @@ export interface Mfrc522BenchResult {
   readonly pollMs: number;
   readonly seconds: number;
   readonly transfersPerIdlePoll: number;
-  /** Bus time of an idle poll (virtual, from the emulator's clock). */
+  /** Bus time of an idle poll (virtual, from the emulator's clock; time asleep not counted). */
   readonly busMsPerIdlePoll: number;
+  /** CPU time of an idle poll on a bus that blocks for real (the thread's user + system time). */
+  readonly cpuMsPerIdlePoll: number;
+  /** The same three for the request as mfrc522-rpi's toCard sends it (busy-reading ComIrqReg): the baseline. */
+  readonly baselineIdlePoll: {
+    readonly transfers: number;
+    readonly busMs: number;
+    readonly cpuMs: number;
+  };
   readonly transfersPerRead: readonly {
     readonly uidBytes: number;
     readonly transfers: number;
@@ -60,26 +68,75 @@ const sleep = (ms: number): Promise<void> =>
 function poller(
   field: EmulatedField,
   realtime: boolean,
+  quickRequest = true,
 ): {
   chip: Mfrc522Emulator;
   poller: Mfrc522Poller;
+  asleepUs: () => number;
 } {
   const chip = new Mfrc522Emulator({ field, ...bus, realtime });
   const MFRC522 = loadMfrc522();
-  const p = new Mfrc522Poller(new MFRC522(chip));
+  let asleep = 0;
+  // On the virtual bus the poller's sleeps pass on the chip's clock; on the real-time one, for real.
+  const p = new Mfrc522Poller(new MFRC522(chip), undefined, {
+    quickRequest,
+    ...(realtime
+      ? {}
+      : {
+          wait: (ms: number) => {
+            asleep += ms * 1000;
+            chip.idle(ms * 1000);
+          },
+        }),
+  });
   const started = p.start();
   if (!started.ok) throw new Error(started.reason);
-  return { chip, poller: p };
+  return { chip, poller: p, asleepUs: () => asleep };
 }
 
 /** Transfers and bus time of one poll, averaged over `polls`. */
-function cost(field: EmulatedField, polls: number): { transfers: number; busMs: number } {
-  const { chip, poller: p } = poller(field, false);
+function cost(
+  field: EmulatedField,
+  polls: number,
+  quickRequest = true,
+): { transfers: number; busMs: number } {
+  const { chip, poller: p, asleepUs } = poller(field, false, quickRequest);
   p.poll();
   chip.resetCounters();
-  const from = chip.elapsedUs;
+  const from = chip.elapsedUs - asleepUs();
   for (let i = 0; i < polls; i++) p.poll();
-  return { transfers: chip.transfers / polls, busMs: (chip.elapsedUs - from) / polls / 1000 };
+  return {
+    transfers: chip.transfers / polls,
+    busMs: (chip.elapsedUs - asleepUs() - from) / polls / 1000,
+  };
+}
+
+/**
+ * CPU time of one idle poll, averaged: each transfer blocks the thread for its
+ * bus time, as spidev does; the quick request's sleep is a real sleep. The
+ * chip's clock runs on bus time plus those sleeps, not on real time, so a busy
+ * loop preempted by a neighbour on this shared machine is not cut short.
+ */
+function cpuPerIdlePoll(polls: number, quickRequest: boolean): number {
+  const chip = new Mfrc522Emulator({
+    field: new EmulatedField(),
+    ...bus,
+    realtime: true,
+    followRealTime: false,
+  });
+  const p = new Mfrc522Poller(new (loadMfrc522())(chip), undefined, {
+    quickRequest,
+    wait: (ms) => {
+      sleepSync(ms);
+      chip.idle(ms * 1000);
+    },
+  });
+  if (!p.start().ok) throw new Error('the emulated chip did not start');
+  p.poll();
+  const before = process.cpuUsage();
+  for (let i = 0; i < polls; i++) p.poll();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / polls / 1000;
 }
 
 /** Event-loop delay while `run` polls for `seconds`, the card on the antenna for the middle half. */
@@ -120,8 +177,14 @@ export async function mfrc522Bench(
   const seconds = options.seconds ?? 4;
   const pollMs = options.pollMs ?? 100;
 
-  const idleField = new EmulatedField();
-  const idle = cost(idleField, 20);
+  const idle = cost(new EmulatedField(), 20);
+  const baselineIdle = cost(new EmulatedField(), 20, false);
+  // Alternated, so a noisy neighbour on the machine hits both alike.
+  const cpu = { quick: 0, baseline: 0 };
+  for (let round = 0; round < 5; round++) {
+    cpu.quick += cpuPerIdlePoll(20, true) / 5;
+    cpu.baseline += cpuPerIdlePoll(20, false) / 5;
+  }
   const transfersPerRead = cards.map((c) => {
     const field = new EmulatedField();
     field.place(c);
@@ -176,6 +239,8 @@ export async function mfrc522Bench(
     seconds,
     transfersPerIdlePoll: idle.transfers,
     busMsPerIdlePoll: idle.busMs,
+    cpuMsPerIdlePoll: cpu.quick,
+    baselineIdlePoll: { ...baselineIdle, cpuMs: cpu.baseline },
     transfersPerRead,
     worker,
     mainThread,
@@ -188,7 +253,9 @@ export function mfrc522Report(result: Mfrc522BenchResult): string[] {
   const delay = (d: LoopDelay): string => `p50 ${ms(d.p50)}  p99 ${ms(d.p99)}  max ${ms(d.max)}`;
   return [
     `MFRC522 reader (emulated chip, 1 MHz SPI + 40 µs a transfer; polling every ${result.pollMs} ms)`,
-    `  SPI transfers per idle poll: ${result.transfersPerIdlePoll.toFixed(0)} (${ms(result.busMsPerIdlePoll)} of bus time)`,
+    `  idle poll, quick request (1 ms timer, asleep meanwhile): ${result.transfersPerIdlePoll.toFixed(0)} SPI transfers, ${ms(result.busMsPerIdlePoll)} of bus time, ${ms(result.cpuMsPerIdlePoll)} of CPU`,
+    `  idle poll, baseline (toCard busy-reads ComIrqReg to 5 ms): ${result.baselineIdlePoll.transfers.toFixed(0)} SPI transfers, ${ms(result.baselineIdlePoll.busMs)} of bus time, ${ms(result.baselineIdlePoll.cpuMs)} of CPU`,
+    `  ratio quick/baseline: transfers ${(result.transfersPerIdlePoll / result.baselineIdlePoll.transfers).toFixed(2)}x  bus ${(result.busMsPerIdlePoll / result.baselineIdlePoll.busMs).toFixed(2)}x  CPU ${(result.cpuMsPerIdlePoll / result.baselineIdlePoll.cpuMs).toFixed(2)}x`,
     ...result.transfersPerRead.map(
       (r) =>
         `  SPI transfers per card read, ${r.uidBytes}-byte UID: ${r.transfers.toFixed(0)} (${ms(r.busMs)})`,

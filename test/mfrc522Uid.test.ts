@@ -8,6 +8,7 @@ import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer } from '../streams/sessions';
 import { loadMfrc522 } from '../src/drivers/reader/mfrc522/mfrc522Rpi';
 import { Mfrc522Poller, type PollResult } from '../src/drivers/reader/mfrc522/poller';
+import { randomUidReason } from '../src/drivers/reader/mfrc522/uid';
 import {
   EmulatedField,
   Mfrc522Emulator,
@@ -18,18 +19,37 @@ import {
 
 const MFRC522 = loadMfrc522();
 
-function setUp(options: { version?: number } = {}): {
+interface SetUpOptions {
+  readonly version?: number;
+  /** False: the request as mfrc522-rpi's toCard sends it (the baseline). */
+  readonly quickRequest?: boolean;
+}
+
+function setUp(options: SetUpOptions = {}): {
   field: EmulatedField;
   chip: Mfrc522Emulator;
   poller: Mfrc522Poller;
+  /** Virtual µs the poller spent asleep (not bus time). */
+  asleepUs: () => number;
 } {
+  let asleep = 0;
   const field = new EmulatedField();
-  const chip = new Mfrc522Emulator({ field, ...options });
-  const poller = new Mfrc522Poller(new MFRC522(chip));
-  return { field, chip, poller };
+  const chip = new Mfrc522Emulator({
+    field,
+    ...(options.version === undefined ? {} : { version: options.version }),
+  });
+  // The poller's sleeps pass on the chip's virtual clock: no real time goes by.
+  const poller = new Mfrc522Poller(new MFRC522(chip), undefined, {
+    wait: (ms) => {
+      asleep += ms * 1000;
+      chip.idle(ms * 1000);
+    },
+    ...(options.quickRequest === undefined ? {} : { quickRequest: options.quickRequest }),
+  });
+  return { field, chip, poller, asleepUs: () => asleep };
 }
 
-function started(options: { version?: number } = {}): ReturnType<typeof setUp> {
+function started(options: SetUpOptions = {}): ReturnType<typeof setUp> {
   const setup = setUp(options);
   const result = setup.poller.start();
   if (!result.ok) throw new Error(result.reason);
@@ -185,11 +205,56 @@ describe('the ISO 14443-3 cascade through mfrc522-rpi', () => {
     chip.resetCounters();
     expect(poller.poll().kind).toBe('seen');
     const read = chip.transfers;
-    // 5 ms receive timeout at ~56 µs a transfer: about a hundred CommIrqReg reads when nobody answers.
-    expect(idle).toBeGreaterThan(50);
-    expect(idle).toBeLessThan(200);
+    expect(idle).toBeLessThanOrEqual(12);
     expect(read).toBeGreaterThan(idle);
     expect(read).toBeLessThan(600);
+  });
+
+  it('spends at most a fifth of the busy-wait request on an idle poll, in transfers and bus time', () => {
+    const cost = (quickRequest: boolean): { transfers: number; busUs: number } => {
+      const { chip, poller, asleepUs } = started({ quickRequest });
+      poller.poll();
+      chip.resetCounters();
+      const from = chip.elapsedUs - asleepUs();
+      for (let i = 0; i < 10; i++) expect(poller.poll()).toEqual({ kind: 'none' });
+      return { transfers: chip.transfers / 10, busUs: (chip.elapsedUs - asleepUs() - from) / 10 };
+    };
+    const baseline = cost(false);
+    const quick = cost(true);
+    // The baseline busy-reads ComIrqReg until the 5 ms timeout: about 110 transfers.
+    expect(baseline.transfers).toBeGreaterThan(100);
+    expect(quick.transfers).toBeLessThanOrEqual(baseline.transfers / 5);
+    expect(quick.busUs).toBeLessThanOrEqual(baseline.busUs / 5);
+  });
+
+  it('reads every UID size the same with the quick request as with the baseline', () => {
+    for (const uid of ['DEADBEEF', '04A3C6CAE26180', '0455667788990A0B0C0D']) {
+      const results = [true, false].map((quickRequest) => {
+        const { field, poller } = started({ quickRequest });
+        field.place(virtualCard(uid));
+        return [poller.poll(), poller.poll()];
+      });
+      expect(results[0]).toEqual([
+        { kind: 'seen', uid },
+        { kind: 'seen', uid },
+      ]);
+      expect(results[1]).toEqual(results[0]);
+    }
+  });
+
+  it('tells a random UID (4 bytes from 0x08) from a badge', () => {
+    expect(randomUidReason('08123456')).toMatch(
+      /^card 08123456 has a random UID .* cannot be a badge/,
+    );
+    for (const uid of [
+      'DEADBEEF',
+      '88123456',
+      '0812345678',
+      '04A3C6CAE26180',
+      '0808080808080808',
+    ]) {
+      expect(randomUidReason(uid)).toBeNull();
+    }
   });
 });
 

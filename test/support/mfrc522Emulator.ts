@@ -356,6 +356,13 @@ export interface EmulatorOptions {
   readonly transferOverheadUs?: number;
   /** Busy-wait each transfer's bus time, so the caller blocks as on real hardware. */
   readonly realtime?: boolean;
+  /**
+   * The chip's clock catches up with real time at each transfer, as a real
+   * chip's runs on while the driver sleeps; default: `realtime`. False keeps
+   * it on bus time alone (and `idle`), so a busy loop costs the same CPU on
+   * a loaded machine as on an idle one.
+   */
+  readonly followRealTime?: boolean;
 }
 
 type CardPhase = 'idle' | 'ready' | 'active' | 'halt';
@@ -399,6 +406,7 @@ export class Mfrc522Emulator {
   private readonly busHz: number;
   private readonly overheadUs: number;
   private readonly realtime: boolean;
+  private readonly followRealTime: boolean;
   private readonly regs = new Uint8Array(64);
   private fifo: number[] = [];
   private nowUs = 0;
@@ -415,6 +423,8 @@ export class Mfrc522Emulator {
   private noiseKey = '';
   private random: () => number = () => 0;
   private opened = false;
+  /** performance.now() at power-on less the virtual time then: where `realtime` follows the real clock from. */
+  private readonly realStartMs = performance.now();
 
   constructor(options: EmulatorOptions) {
     this.field = options.field;
@@ -422,8 +432,17 @@ export class Mfrc522Emulator {
     this.busHz = options.busHz ?? 1_000_000;
     this.overheadUs = options.transferOverheadUs ?? 40;
     this.realtime = options.realtime ?? false;
+    this.followRealTime = options.followRealTime ?? this.realtime;
     this.powerCycles = this.field.read().powerCycles;
     this.powerOn();
+  }
+
+  /**
+   * Time passes on the chip without bus traffic (the driver sleeps): its
+   * timer runs and cards answer. With `realtime` this happens by itself.
+   */
+  idle(us: number): void {
+    this.advance(us);
   }
 
   /** Virtual microseconds since power-on. */
@@ -503,6 +522,11 @@ export class Mfrc522Emulator {
       this.powerCycles = state.powerCycles;
       this.powerOn();
     }
+    // A real chip's clock runs while the driver sleeps between transfers: in realtime, so does this one.
+    const behindUs = this.followRealTime
+      ? (performance.now() - this.realStartMs) * 1000 - us - this.nowUs
+      : 0;
+    if (behindUs > 0) this.advance(behindUs);
     this.advance(us);
     return state;
   }

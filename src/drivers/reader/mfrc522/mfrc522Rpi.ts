@@ -51,6 +51,7 @@ export const Register = {
   DivIrq: 0x05,
   Error: 0x06,
   Status2: 0x08,
+  FIFOData: 0x09,
   FIFOLevel: 0x0a,
   Control: 0x0c,
   BitFraming: 0x0d,

@@ -3,8 +3,17 @@
  * chip is driven by busy-waiting on the bus): it runs in the reader's worker
  * thread, or in a test or benchmark that wants exactly that.
  */
-import { Register, type Mfrc522Chip } from './mfrc522Rpi';
-import { chipTransceive, haltCard, readUid, uidHex, type Transceive } from './uid';
+import { PcdCommand, Register, type Mfrc522Chip } from './mfrc522Rpi';
+import {
+  chipTransceive,
+  haltCard,
+  readUid,
+  readUidAfter,
+  uidHex,
+  WUPA_FRAME,
+  type Frame,
+  type Transceive,
+} from './uid';
 
 /** VersionReg of a genuine MFRC522: 0x91 (v1.0), 0x92 (v2.0). */
 export const MFRC522_VERSIONS: readonly number[] = [0x91, 0x92];
@@ -15,6 +24,46 @@ export const MFRC522_VERSIONS: readonly number[] = [0x91, 0x92];
  * mfrc522-rpi's 15.5 ms made every empty poll busy-wait three times longer.
  */
 export const TIMEOUT_RELOAD = 9;
+
+/**
+ * The request's timeout: 2 ticks, 1 ms. A card answers WUPA 0.09 ms after it
+ * and its 16-bit ATQA takes 0.2 ms, so 1 ms is long enough for every card and
+ * short enough to sleep through (see `quickRequest`).
+ */
+export const REQUEST_RELOAD = 1;
+
+/** How long the poller sleeps after sending WUPA: past the request's timeout. */
+export const REQUEST_WAIT_MS = 1.2;
+
+/** Reads of ComIrqReg after the sleep before giving up (a timer that never fires: a dead chip). */
+const MAX_IRQ_READS = 100;
+
+const IRQ_RX = 0x20;
+const IRQ_ERR = 0x02;
+const IRQ_TIMER = 0x01;
+/** ErrorReg bits that spoil a frame: BufferOvfl, CollErr, ParityErr, ProtocolErr (as mfrc522-rpi). */
+const FRAME_ERRORS = 0x1b;
+
+/** Never notified: waiting on it is a plain sleep. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread for `ms` without spending CPU (the worker has nothing else to do meanwhile). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+export interface PollerOptions {
+  /**
+   * Send the request for a card cheaply (the default): a 1 ms timer, this
+   * thread asleep meanwhile, then one read of the IRQ register. False: the
+   * request of mfrc522-rpi's `toCard`, which busy-reads the IRQ register until
+   * the 5 ms receive timeout (about 90 reads on an empty antenna); kept as the
+   * benchmark's baseline.
+   */
+  readonly quickRequest?: boolean;
+  /** Sleeps `ms`; default `sleepSync`. Tests on the emulated chip pass its virtual clock. */
+  readonly wait?: (ms: number) => void;
+}
 
 export type PollResult =
   | { readonly kind: 'seen'; readonly uid: string }
@@ -69,12 +118,20 @@ export class Mfrc522Poller {
   /** Times the chip had lost its settings (a brown-out or reset) and was set up again. */
   reinitialised = 0;
   private readonly transceive: Transceive;
+  private readonly quick: boolean;
+  private readonly wait: (ms: number) => void;
+  /** TReloadL as `configure` leaves it: how a chip that lost its settings is told apart. */
+  private readonly idleReload: number;
 
   constructor(
     private readonly chip: Mfrc522Chip,
     private readonly versions: readonly number[] = MFRC522_VERSIONS,
+    options: PollerOptions = {},
   ) {
     this.transceive = chipTransceive(chip);
+    this.quick = options.quickRequest ?? true;
+    this.wait = options.wait ?? sleepSync;
+    this.idleReload = this.quick ? REQUEST_RELOAD : TIMEOUT_RELOAD;
   }
 
   /** Checks the chip answers, resets and sets it up. */
@@ -83,7 +140,7 @@ export class Mfrc522Poller {
     if (!this.versions.includes(version))
       return { ok: false, reason: describeVersion(version, this.versions) };
     this.configure();
-    if (this.chip.readRegister(Register.TReloadL) !== TIMEOUT_RELOAD) {
+    if (this.chip.readRegister(Register.TReloadL) !== this.idleReload) {
       return { ok: false, reason: 'the MFRC522 does not keep its settings (check the MOSI wire)' };
     }
     return { ok: true, version };
@@ -94,12 +151,22 @@ export class Mfrc522Poller {
     const version = this.chip.readRegister(Register.Version);
     if (!this.versions.includes(version))
       return { kind: 'fault', reason: describeVersion(version, this.versions) };
-    if (this.chip.readRegister(Register.TReloadL) !== TIMEOUT_RELOAD) {
+    if (this.chip.readRegister(Register.TReloadL) !== this.idleReload) {
       // Registers back at their reset values: the chip browned out or was reset. Set it up again.
       this.reinitialised++;
       this.configure();
     }
-    const read = readUid(this.transceive);
+    if (!this.quick) return this.finish(readUid(this.transceive));
+    const atqa = this.quickRequest();
+    if (atqa === 'none') return { kind: 'none' };
+    // A card answered: the cascade's frames get the usual 5 ms receive timeout, then the request's back.
+    this.chip.writeRegister(Register.TReloadL, TIMEOUT_RELOAD);
+    const result = this.finish(readUidAfter(atqa, this.transceive));
+    this.chip.writeRegister(Register.TReloadL, REQUEST_RELOAD);
+    return result;
+  }
+
+  private finish(read: ReturnType<typeof readUid>): PollResult {
     if (read.kind === 'none') return read;
     // Read or not, HLTA leaves the card HALTed or IDLE, so the next WUPA wakes it from scratch
     // (a card left READY by a broken cascade would ignore that WUPA and miss a poll).
@@ -107,8 +174,41 @@ export class Mfrc522Poller {
     return read.kind === 'card' ? { kind: 'seen', uid: uidHex(read.uid) } : read;
   }
 
+  /**
+   * WUPA through the chip's registers (mfrc522-rpi's `writeRegister` and
+   * `readRegister`): 7 writes, a sleep past the 1 ms timer, one read of
+   * ComIrqReg. `toCard` would instead read ComIrqReg in a busy loop until its
+   * timer fires. Returns the ATQA frame, null for a spoilt answer (as `toCard`
+   * reports it), or 'none' when no card answered.
+   */
+  private quickRequest(): Frame | null | 'none' {
+    const { chip } = this;
+    chip.writeRegister(Register.BitFraming, WUPA_FRAME.lastBits);
+    chip.writeRegister(Register.Command, PcdCommand.Idle);
+    chip.writeRegister(Register.ComIrq, 0x7f); // Set1 = 0: clear every IRQ bit
+    chip.writeRegister(Register.FIFOLevel, 0x80); // FlushBuffer
+    chip.writeRegister(Register.FIFOData, WUPA_FRAME.byte);
+    chip.writeRegister(Register.Command, PcdCommand.Transceive);
+    chip.writeRegister(Register.BitFraming, 0x80 | WUPA_FRAME.lastBits); // StartSend
+    this.wait(REQUEST_WAIT_MS);
+    let irq = 0;
+    for (let reads = 0; reads < MAX_IRQ_READS; reads++) {
+      irq = chip.readRegister(Register.ComIrq);
+      if ((irq & (IRQ_RX | IRQ_ERR | IRQ_TIMER)) !== 0) break;
+    }
+    if ((irq & IRQ_RX) === 0) return 'none';
+    if ((chip.readRegister(Register.Error) & FRAME_ERRORS) !== 0) return null;
+    const level = chip.readRegister(Register.FIFOLevel);
+    const lastBits = chip.readRegister(Register.Control) & 0x07;
+    const bits = lastBits === 0 ? level * 8 : (level - 1) * 8 + lastBits;
+    const bytes = Array.from({ length: Math.min(level, 16) }, () =>
+      chip.readRegister(Register.FIFOData),
+    );
+    return { bytes, bits };
+  }
+
   private configure(): void {
     this.chip.reset();
-    this.chip.writeRegister(Register.TReloadL, TIMEOUT_RELOAD);
+    this.chip.writeRegister(Register.TReloadL, this.idleReload);
   }
 }
