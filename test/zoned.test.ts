@@ -1,6 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   formatDuration,
   formatLocalDateTime,
+  formatLocalDateTimeExact,
+  formatLocalIso,
+  localTime,
   nextLocalTime,
   startOfLocalDay,
   startOfNextLocalDay,
@@ -113,10 +119,138 @@ describe('nextLocalTime', () => {
     );
   });
 
-  // Not pinned here: a cut-off inside the hour a DST change skips or repeats (02:30 in Berlin).
-  // date-fns/tz resolves such wall times differently depending on the host's own TZ
-  // (date-fns/tz#40): 02:30 on 29 March comes out as 03:30 CEST with TZ=UTC but 01:30 CET with
-  // TZ=Europe/London, so a test of it would pass or fail by machine.
+  it('a cut-off in the repeated hour of the fall-back night is the first time the clock shows it after the clock-in', () => {
+    // Before both 02:30s: the first one (CEST).
+    expect(nextLocalTime(at('2026-10-24T22:00:00+02:00'), '02:30', BERLIN)).toBe(
+      at('2026-10-25T02:30:00+02:00'),
+    );
+    // Between them, or in the second pass of the hour before 02:30: the second one (CET).
+    expect(nextLocalTime(at('2026-10-25T02:40:00+02:00'), '02:30', BERLIN)).toBe(
+      at('2026-10-25T02:30:00+01:00'),
+    );
+    expect(nextLocalTime(at('2026-10-25T02:10:00+01:00'), '02:30', BERLIN)).toBe(
+      at('2026-10-25T02:30:00+01:00'),
+    );
+    // After both: the next day.
+    expect(nextLocalTime(at('2026-10-25T02:40:00+01:00'), '02:30', BERLIN)).toBe(
+      at('2026-10-26T02:30:00+01:00'),
+    );
+  });
+
+  it('a cut-off in the hour the spring-forward night skips is moved forward by the gap', () => {
+    expect(nextLocalTime(at('2026-03-28T22:00:00+01:00'), '02:30', BERLIN)).toBe(
+      at('2026-03-29T03:30:00+02:00'),
+    );
+    expect(nextLocalTime(at('2026-03-29T01:59:00+01:00'), '02:00', BERLIN)).toBe(
+      at('2026-03-29T03:00:00+02:00'),
+    );
+  });
+});
+
+describe('localTime: a wall-clock time in the zone as an instant', () => {
+  const wall = (iso: string): number => Date.parse(`${iso}Z`);
+
+  it('a time that happens once is that instant', () => {
+    expect(localTime(wall('2026-07-01T08:00:00'), BERLIN)).toEqual({
+      at: at('2026-07-01T08:00:00+02:00'),
+      kind: 'exact',
+    });
+  });
+
+  it('a time that happens twice (the clocks go back) is the earlier of the two', () => {
+    expect(localTime(wall('2026-10-25T02:30:00'), BERLIN)).toEqual({
+      at: at('2026-10-25T02:30:00+02:00'),
+      kind: 'repeated',
+      later: at('2026-10-25T02:30:00+01:00'),
+    });
+  });
+
+  it('a time that never happens (the clocks go forward) is moved forward by the gap', () => {
+    expect(localTime(wall('2026-03-29T02:30:00'), BERLIN)).toEqual({
+      at: at('2026-03-29T03:30:00+02:00'),
+      kind: 'skipped',
+      gapMs: HOUR,
+    });
+    // Lord Howe Island's gap is half an hour.
+    expect(localTime(wall('2026-10-04T02:15:00'), 'Australia/Lord_Howe')).toEqual({
+      at: at('2026-10-04T02:45:00+11:00'),
+      kind: 'skipped',
+      gapMs: HOUR / 2,
+    });
+  });
+});
+
+describe('formatting in the zone', () => {
+  it('writes the offset only where the wall-clock time happens twice', () => {
+    expect(formatLocalDateTimeExact(at('2026-10-25T01:30:00+02:00'), BERLIN)).toBe(
+      '2026-10-25 01:30',
+    );
+    expect(formatLocalDateTimeExact(at('2026-10-25T02:30:00+02:00'), BERLIN)).toBe(
+      '2026-10-25 02:30 +02:00',
+    );
+    expect(formatLocalDateTimeExact(at('2026-10-25T02:30:00+01:00'), BERLIN)).toBe(
+      '2026-10-25 02:30 +01:00',
+    );
+    expect(formatLocalDateTimeExact(at('2026-10-25T03:00:00+01:00'), BERLIN)).toBe(
+      '2026-10-25 03:00',
+    );
+  });
+
+  it('an ISO-8601 local time carries its offset', () => {
+    expect(formatLocalIso(at('2026-10-25T02:30:15+01:00'), BERLIN)).toBe(
+      '2026-10-25T02:30:15+01:00',
+    );
+    expect(formatLocalIso(at('2026-01-02T03:04:05Z'), 'America/St_Johns')).toBe(
+      '2026-01-01T23:34:05-03:30',
+    );
+  });
+});
+
+describe('whatever the process’s own TZ', () => {
+  // Each process zone below is a real case: date-fns/tz reads the host's zone for wall-clock
+  // arithmetic (date-fns/tz#40), and a host whose DST changes near the configured zone's got
+  // other answers (a Pi in Chile computing Lord Howe days, one in Berlin reading 02:30).
+  const HOSTS = [
+    'UTC',
+    'Europe/Berlin',
+    'America/Los_Angeles',
+    'America/Santiago',
+    'Australia/Lord_Howe',
+  ];
+  const zoned = resolve(__dirname, '../dist/streams/zoned.js');
+  const script = `
+    const z = require(${JSON.stringify(zoned)});
+    const out = [];
+    const cases = [
+      ['Europe/Berlin', '2026-10-25'], ['Europe/Berlin', '2026-03-29'],
+      ['America/Santiago', '2026-09-06'], ['America/Santiago', '2026-04-05'],
+      ['Australia/Lord_Howe', '2026-04-05'], ['Australia/Lord_Howe', '2026-10-04'],
+      ['America/Los_Angeles', '2026-11-01'], ['America/Los_Angeles', '2026-03-08'],
+    ];
+    for (const [zone, day] of cases) {
+      const base = Date.parse(day + 'T00:00:00Z') - 36 * 3600e3;
+      for (let t = base; t < base + 72 * 3600e3; t += 15 * 60e3) {
+        out.push([zone, t, z.formatLocalDateTime(t, zone), z.startOfLocalDay(t, zone),
+          z.startOfNextLocalDay(t, zone), z.toSerial(t, zone), z.nextLocalTime(t, '00:00', zone),
+          z.nextLocalTime(t, '02:30', zone)].join(' '));
+      }
+    }
+    process.stdout.write(out.join(String.fromCharCode(10)));
+  `;
+  const under = (host: string): string =>
+    execFileSync(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH, TZ: host },
+      encoding: 'utf8',
+    });
+
+  it('days, cut-offs, serials and formats come out the same under every process zone', () => {
+    if (!existsSync(zoned)) throw new Error(`${zoned} is missing: run \`npm run build\` first`);
+    const [first = '', ...others] = HOSTS.map(under);
+    expect(first.split('\n')).toHaveLength(8 * 288);
+    others.forEach((output, i) => {
+      expect([HOSTS[i + 1], output]).toEqual([HOSTS[i + 1], first]);
+    });
+  });
 });
 
 describe('formatDuration', () => {
