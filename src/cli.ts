@@ -288,6 +288,8 @@ withConfigOptions(
           EXIT_BAD_INPUT,
         );
       }
+      // A local time the clocks repeat or skip was read by the documented rule: say which lines.
+      for (const warning of tapLog.warnings) log.warn(warning);
       let until = replayUntil(tapLog.reads, config, Date.now());
       if (options.until !== undefined) {
         const parsed = parseTapLog(`${options.until},00000000`, '--until', config.tz, '').reads[0]

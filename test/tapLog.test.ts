@@ -34,6 +34,7 @@ describe('reading a tap log', () => {
         },
       ],
       problems: [],
+      warnings: [],
     });
   });
 
@@ -104,6 +105,7 @@ describe('reading a tap log', () => {
         },
       ],
       problems: [],
+      warnings: [],
     });
   });
 
@@ -122,6 +124,7 @@ describe('bad lines in a tap log', () => {
         expect.objectContaining({ card: 'A1A1A1A1', at: Date.parse('2026-03-23T16:00:00Z') }),
       ],
       problems: [`${FILE}:1: the quote opened on line 1 is never closed`],
+      warnings: [],
     });
   });
 
@@ -164,6 +167,44 @@ describe('bad lines in a tap log', () => {
   });
 
   it('an empty log has no reads and no problems', () => {
-    expect(parse('')).toEqual({ reads: [], problems: [] });
+    expect(parse('')).toEqual({ reads: [], problems: [], warnings: [] });
+  });
+});
+
+describe('local times the DST changes repeat or skip', () => {
+  it('a time the clocks go back over is the first of the two, whatever the process’s TZ, and says so', () => {
+    const {
+      reads: [first],
+      warnings,
+    } = parse('2026-10-25T02:30:00,B0B0B0B0\n');
+    expect(first?.at).toBe(Date.parse('2026-10-25T02:30:00+02:00'));
+    expect(warnings).toEqual([
+      `${FILE}:1: 2026-10-25T02:30:00 happens twice in Europe/Berlin (the clocks go back); taken as the first, 02:30+02:00 (write 2026-10-25T02:30:00+01:00 for the second)`,
+    ]);
+  });
+
+  it('a time the clocks skip is moved forward by the gap, and says so naming the line', () => {
+    const text = '2026-03-29T01:59:00,B0B0B0B0\n2026-03-29T02:30:00,B0B0B0B0\n';
+    const { reads: taps, problems, warnings } = parse(text);
+    expect(taps.map((r) => r.at)).toEqual([
+      Date.parse('2026-03-29T01:59:00+01:00'),
+      Date.parse('2026-03-29T03:30:00+02:00'),
+    ]);
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([
+      `${FILE}:2: 2026-03-29T02:30:00 does not exist in Europe/Berlin (the clocks go forward by 1h 00m); taken as 03:30+02:00`,
+    ]);
+  });
+
+  it('a time with an offset is the instant it names, in the repeated hour too, without a warning', () => {
+    const text = '2026-10-25T02:30:00+02:00,B0B0B0B0\n2026-10-25T02:30:00+01:00,B0B0B0B0\n';
+    expect(parse(text)).toEqual({
+      reads: [
+        expect.objectContaining({ at: Date.parse('2026-10-25T00:30:00Z') }),
+        expect.objectContaining({ at: Date.parse('2026-10-25T01:30:00Z') }),
+      ],
+      problems: [],
+      warnings: [],
+    });
   });
 });

@@ -1,11 +1,19 @@
 /**
  * A tap log: CSV lines `ISO-8601 timestamp,card[,reader]`, sorted or not.
- * A timestamp without an offset is wall-clock time in the configured zone.
+ * A timestamp without an offset is wall-clock time in the configured zone
+ * (never the process's own): one the clocks go back over (it happens twice)
+ * is the first of the two, and one they skip is moved forward by the gap;
+ * either is named in a warning, line and all.
  */
-import { tz } from '@date-fns/tz';
-import { parseISO } from 'date-fns/parseISO';
 import { normaliseCardId } from '../../streams/cardId';
 import type { CardRead } from '../../streams/events';
+import {
+  formatDuration,
+  formatLocalTime,
+  formatOffset,
+  localTime,
+  offsetAt,
+} from '../../streams/zoned';
 import { parseCsv } from '../formats/csv';
 
 export interface TapLog {
@@ -13,9 +21,45 @@ export interface TapLog {
   readonly reads: readonly CardRead[];
   /** Each unusable line, naming the file and line and what is wrong. */
   readonly problems: readonly string[];
+  /** Each line read by the rule for a local time that happens twice or never, named. */
+  readonly warnings: readonly string[];
 }
 
-const HAS_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** A timestamp's wall-clock fields as UTC milliseconds, and its offset if it has one; null if it is not a real time. */
+function readTimestamp(stamp: string): { wall: number; offset: number | null } | null {
+  const match = TIMESTAMP.exec(stamp);
+  if (match === null) return null;
+  const [, yyyy = '', mm = '', dd = '', hh = '', min = '', ss = '0', fraction = '', suffix] = match;
+  const [year, month, day, hours, minutes, seconds] = [yyyy, mm, dd, hh, min, ss].map(Number);
+  const zone = suffix?.toUpperCase();
+  if (
+    year === undefined ||
+    month === undefined ||
+    day === undefined ||
+    hours === undefined ||
+    minutes === undefined ||
+    seconds === undefined ||
+    hours > 23 ||
+    minutes > 59 ||
+    seconds > 59
+  )
+    return null;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  const date = new Date(new Date(0).setUTCFullYear(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  const wall = date.getTime() + ((hours * 60 + minutes) * 60 + seconds) * 1000 + ms;
+  if (zone === undefined) return { wall, offset: null };
+  if (zone === 'Z') return { wall, offset: 0 };
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const [offsetHours = 0, offsetMinutes = 0] = [zone.slice(1, 3), zone.slice(3).replace(':', '')]
+    .filter((part) => part !== '')
+    .map(Number);
+  return { wall, offset: sign * (offsetHours * 60 + offsetMinutes) * 60_000 };
+}
 
 /** Parses a tap log's text. */
 export function parseTapLog(
@@ -26,6 +70,7 @@ export function parseTapLog(
 ): TapLog {
   const reads: CardRead[] = [];
   const problems: string[] = [];
+  const warnings: string[] = [];
   for (const record of parseCsv(text)) {
     const [stamp = '', rawCard = '', reader = ''] = record.fields.map((f) => f.trim());
     const where = `${file}:${record.line}`;
@@ -41,14 +86,30 @@ export function parseTapLog(
       );
       continue;
     }
-    const at = HAS_TIME.test(stamp)
-      ? parseISO(stamp.replace(' ', 'T'), { in: tz(zone) }).getTime()
-      : NaN;
-    if (!Number.isFinite(at)) {
+    const time = readTimestamp(stamp);
+    if (time === null) {
       problems.push(
         `${where}: ${JSON.stringify(stamp)} is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
       );
       continue;
+    }
+    let at: number;
+    if (time.offset !== null) {
+      at = time.wall - time.offset;
+    } else {
+      const local = localTime(time.wall, zone);
+      at = local.at;
+      const shown = (instant: number): string =>
+        `${formatLocalTime(instant, zone)}${formatOffset(offsetAt(instant, zone))}`;
+      if (local.kind === 'repeated') {
+        warnings.push(
+          `${where}: ${stamp} happens twice in ${zone} (the clocks go back); taken as the first, ${shown(local.at)} (write ${stamp}${formatOffset(offsetAt(local.later, zone))} for the second)`,
+        );
+      } else if (local.kind === 'skipped') {
+        warnings.push(
+          `${where}: ${stamp} does not exist in ${zone} (the clocks go forward by ${formatDuration(local.gapMs)}); taken as ${shown(local.at)}`,
+        );
+      }
     }
     const card = normaliseCardId(rawCard);
     if (!card.ok) {
@@ -64,5 +125,5 @@ export function parseTapLog(
   }
   // Array.prototype.sort is stable, so equal instants keep file order.
   reads.sort((a, b) => a.at - b.at);
-  return { reads, problems };
+  return { reads, problems, warnings };
 }
