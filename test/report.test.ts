@@ -291,6 +291,26 @@ describe('the report as text', () => {
     );
   });
 
+  it('writes the offset of a time in the repeated hour of the fall-back night, where the wall clock alone is ambiguous', () => {
+    const rows = [
+      // 01:30 happens once; 02:30 happens twice (CEST, then CET).
+      session('2026-10-25T01:30:00+02:00', '2026-10-25T02:30:00+01:00'),
+      session('2026-10-25T02:40:00+02:00', '2026-10-25T02:20:00+01:00', {
+        card: 'B0B0B0B0',
+        name: 'Bob',
+      }),
+    ];
+    const options = range('2026-10-19', '2026-10-25');
+    const text = formatReport(buildReport(rows, options), options);
+    expect(text.split('Sessions\n')[1]).toBe(
+      [
+        '  2026-10-25 01:30        → 2026-10-25 02:30 +01:00    2h 00m  Alice   A11CE000',
+        '  2026-10-25 02:40 +02:00 → 2026-10-25 02:20 +01:00    0h 40m  Bob     B0B0B0B0',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('says so when there are no sessions in the period', () => {
     const options = range('2026-03-23', '2026-03-29');
     expect(formatReport(buildReport([], options), options)).toBe(

@@ -1,21 +1,19 @@
 /**
  * Reports from the store: per-person daily and weekly totals and the list of
- * sessions, in the configured zone (date-fns + @date-fns/tz). A session is
+ * sessions, in the configured zone (streams/zoned.ts). A session is
  * split at local midnight, so a night shift counts on each day it covers;
  * open sessions count up to now, or up to the instant the clock will close
  * them automatically if that has passed (the clock was off when it fell due).
  */
-import { tz } from '@date-fns/tz';
-import { format } from 'date-fns/format';
-import { getISOWeek } from 'date-fns/getISOWeek';
-import { getISOWeekYear } from 'date-fns/getISOWeekYear';
 import type { SessionRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
 import {
   formatDuration,
   formatLocalDate,
-  formatLocalDateTime,
-  startOfNextLocalDay,
+  formatLocalDateTimeExact,
+  formatLocalIso,
+  formatLocalIsoWeek,
+  localDays,
   toHours,
 } from '../../streams/zoned';
 
@@ -74,14 +72,17 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
     const key = `${person}\u0000${period}`;
     map.set(key, { person, period, ms: (map.get(key)?.ms ?? 0) + ms });
   };
+  // Each local day (its date, week and end) is worked out once for the whole report.
+  const dayOf = localDays(options.zone);
   for (const session of sessions) {
     const start = Math.max(session.inAt, options.from);
     const end = Math.min(endOf(session, options), options.to);
     // Walk local days: each piece ends at the next local midnight (23, 24 or 25 hours later).
     for (let pieceStart = start; pieceStart < end;) {
-      const pieceEnd = Math.min(end, startOfNextLocalDay(pieceStart, options.zone));
-      add(daily, who(session), formatLocalDate(pieceStart, options.zone), pieceEnd - pieceStart);
-      add(weekly, who(session), isoWeek(pieceStart, options.zone), pieceEnd - pieceStart);
+      const day = dayOf(pieceStart);
+      const pieceEnd = Math.min(end, day.next);
+      add(daily, who(session), day.date, pieceEnd - pieceStart);
+      add(weekly, who(session), day.isoWeek, pieceEnd - pieceStart);
       pieceStart = pieceEnd;
     }
   }
@@ -94,9 +95,10 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
 
 /** `2026-W13`: the ISO week (Monday first) of the local date. */
 export function isoWeek(at: number, zone: string): string {
-  const context = { in: tz(zone) };
-  return `${getISOWeekYear(at, context)}-W${String(getISOWeek(at, context)).padStart(2, '0')}`;
+  return formatLocalIsoWeek(at, zone);
 }
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** The report as text for a person at a terminal. */
 export function formatReport(report: Report, options: ReportOptions): string {
@@ -108,11 +110,17 @@ export function formatReport(report: Report, options: ReportOptions): string {
     lines.push('', 'No sessions in this period.');
     return `${lines.join('\n')}\n`;
   }
-  const width = Math.max(...report.daily.map((t) => t.person.length), 6);
+  // Widths by reduce, not a spread: a long report has more rows than a call has arguments.
+  const widest = (texts: readonly string[], least: number): number =>
+    texts.reduce((max, text) => Math.max(max, text.length), least);
+  const width = widest(
+    report.daily.map((t) => t.person),
+    6,
+  );
   lines.push('', 'Daily totals');
   for (const t of report.daily) {
     // The weekday of the calendar date itself, whatever the process's own zone.
-    const day = format(Date.parse(`${t.period}T12:00:00Z`), 'EEE', { in: tz('UTC') });
+    const day = WEEKDAYS[new Date(`${t.period}T00:00:00Z`).getUTCDay()] ?? '';
     lines.push(
       `  ${t.period} ${day}  ${t.person.padEnd(width)}  ${formatDuration(t.ms).padStart(8)}`,
     );
@@ -122,22 +130,35 @@ export function formatReport(report: Report, options: ReportOptions): string {
     lines.push(`  ${t.period}  ${t.person.padEnd(width)}  ${formatDuration(t.ms).padStart(8)}`);
   }
   lines.push('', 'Sessions');
-  for (const s of report.sessions) {
-    const out = s.outAt === null ? 'open            ' : formatLocalDateTime(s.outAt, zone);
+  // A time in the repeated hour of a fall-back night carries its offset; the columns widen for it.
+  const shown = report.sessions.map((s) => ({
+    in: formatLocalDateTimeExact(s.inAt, zone),
+    out: s.outAt === null ? 'open' : formatLocalDateTimeExact(s.outAt, zone),
+  }));
+  const inWidth = widest(
+    shown.map((t) => t.in),
+    16,
+  );
+  const outWidth = widest(
+    shown.map((t) => t.out),
+    16,
+  );
+  report.sessions.forEach((s, i) => {
+    const times = shown[i] ?? { in: '', out: '' };
     const ms = endOf(s, options) - s.inAt;
     const overdue = s.outAt === null && openEnd(s, options) < options.now;
     const flag =
       s.status === 'in'
         ? overdue
-          ? `  (open past its limit: counted to ${formatLocalDateTime(openEnd(s, options), zone)}, where the clock closes it as auto when it runs)`
+          ? `  (open past its limit: counted to ${formatLocalDateTimeExact(openEnd(s, options), zone)}, where the clock closes it as auto when it runs)`
           : '  (open: still clocked in)'
         : s.status === 'auto'
           ? `  (closed automatically at the ${s.reason === 'cutoff' ? 'daily cut-off' : 'time limit'})`
           : '';
     lines.push(
-      `  ${formatLocalDateTime(s.inAt, zone)} → ${out}  ${formatDuration(ms).padStart(8)}  ${who(s).padEnd(width)}  ${s.card}${flag}`,
+      `  ${times.in.padEnd(inWidth)} → ${times.out.padEnd(outWidth)}  ${formatDuration(ms).padStart(8)}  ${who(s).padEnd(width)}  ${s.card}${flag}`,
     );
-  }
+  });
   return `${lines.join('\n')}\n`;
 }
 
@@ -164,7 +185,7 @@ export const CSV_HEADER = [
 /** RFC 4180 CSV, one row per session, header first; CRLF line ends as the RFC says. */
 export function reportCsv(report: Report, options: ReportOptions): string {
   const { zone } = options;
-  const time = (at: number): string => format(at, "yyyy-MM-dd'T'HH:mm:ssxxx", { in: tz(zone) });
+  const time = (at: number): string => formatLocalIso(at, zone);
   const rows = report.sessions.map((s) =>
     csvLine(
       [
