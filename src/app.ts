@@ -40,10 +40,7 @@ import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { gpioFeedbackConfigured, gpioFeedbackOptions } from './drivers/feedback/gpio/gpioConfig';
 import { makeGpioFeedbackDriver } from './drivers/feedback/gpio/gpioFeedbackDriver';
-import { makeKeyboardReader } from './drivers/reader/keyboardReader';
-import type * as Mfrc522Module from './drivers/reader/mfrc522/mfrc522Reader';
-import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
-import type { SpiSpec } from './drivers/reader/mfrc522/spi';
+import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import type { Log } from './log';
@@ -65,47 +62,6 @@ export interface AppIo {
    * injects reads from several readers with exact timestamps.
    */
   readonly reads$?: Observable<CardRead | ReadRejected>;
-}
-
-/** Which SPI the RC522 is on: hardware spidev, or bit-banged pins when `softSpiPins` is set. */
-function spiSpecOf(config: Config): SpiSpec {
-  if (config.softSpiPins === undefined) {
-    const [bus = '0', device = '0'] = /spidev(\d+)\.(\d+)/.exec(config.spiDevice)?.slice(1) ?? [];
-    return { kind: 'hardware', bus: Number(bus), device: Number(device), speedHz: 1_000_000 };
-  }
-  const [clock = 0, mosi = 0, miso = 0, client = 0] = config.softSpiPins.split(',').map(Number);
-  return { kind: 'soft', clock, mosi, miso, client };
-}
-
-/** The RC522 driver module, loaded only when used (its worker and native SPI modules are not needed otherwise). */
-function loadMfrc522Driver(): typeof Mfrc522Module {
-  // A lazy, synchronous load in CommonJS is the point.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./drivers/reader/mfrc522/mfrc522Reader') as typeof Mfrc522Module;
-}
-
-/** The RC522 reader as configured. */
-export function makeMfrc522ReaderFor(
-  config: Config,
-  now: () => number,
-  mono: (() => number) | undefined,
-): Observable<CardRead | ReadRejected> {
-  return loadMfrc522Driver().makeMfrc522Reader({
-    reader: config.readerName,
-    now,
-    ...(mono === undefined ? {} : { mono }),
-    pollMs: config.pollMs,
-    versions: config.chipVersions,
-    spi: spiSpecOf(config),
-  });
-}
-
-/** Reads the configured RC522's VersionReg once (doctor, `reader test`). */
-export function probeMfrc522For(config: Config): Promise<ChipProbe> {
-  return loadMfrc522Driver().probeMfrc522({
-    spi: spiSpecOf(config),
-    versions: config.chipVersions,
-  });
 }
 
 /** A sheet driver: carries out the sheet's commands, reports acknowledgements and the People tab. */
@@ -168,11 +124,14 @@ export function clockApp(
   );
 
   // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
+  // Every configured reader (one, or a `readers` list), merged; each read carries its reader's name.
   const reads$ = (
     io.reads$ ??
-    (config.reader === 'mfrc522'
-      ? makeMfrc522ReaderFor(config, now, io.mono)
-      : makeKeyboardReader({ input: io.stdin, reader: config.readerName, now, mono: io.mono }))
+    makeConfiguredReaders(config, {
+      stdin: io.stdin,
+      now,
+      ...(io.mono === undefined ? {} : { mono: io.mono }),
+    })
   ).pipe(takeUntil(stop$));
   const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
     start: restoreState(store.snapshot(now(), io.bootId)),

@@ -5,18 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { asyncScheduler, defer, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, tap, type Observable, type Subscription } from 'rxjs';
 
 import { version } from '../package.json';
 import { autoCloseAt } from '../streams/sessions';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
-import { clockApp, makeMfrc522ReaderFor, probeMfrc522For, type SheetDriver } from './app';
+import { clockApp, type SheetDriver } from './app';
 import { loadConfig, rulesOf, type Config } from './config';
 import { makeLog, type Level } from './log';
 import { formatChecks, runDoctor } from './doctor';
 import { timeSyncCheckOf } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
-import { makeKeyboardReader } from './drivers/reader/keyboardReader';
+import { describeReaders, probeMfrc522Spec } from './drivers/reader/readers';
 import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { loadServiceAccount } from './drivers/sheets/serviceAccount';
@@ -28,7 +28,7 @@ import { DrainError, drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
 import { listProblems } from './formats/problemList';
-import { ReaderCheckError, readerTest } from './readerTest';
+import { ReaderCheckError, readerTestFor } from './readerTest';
 import { readBootId } from './bootId';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './dataDirLock';
 
@@ -53,7 +53,7 @@ function withConfigOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'config file (default: ./badgeclock.config.json if present)')
     .option('--tz <zone>', 'IANA time zone for showing times (BADGECLOCK_TZ)')
-    .option('--reader <kind>', 'card reader: keyboard or mfrc522 (BADGECLOCK_READER)')
+    .option('--reader <kind>', 'card reader: keyboard, mfrc522 or evdev (BADGECLOCK_READER)')
     .option('--reader-name <name>', 'name of this reader, e.g. the door (BADGECLOCK_READER_NAME)')
     .option('--data-dir <dir>', 'where local data lives (BADGECLOCK_DATA_DIR)')
     .option('--people-file <file>', 'local People directory CSV (BADGECLOCK_PEOPLE_FILE)')
@@ -186,7 +186,7 @@ withConfigOptions(
     lockOrExit(config);
     const store = storeOrExit(config, false);
     log.info(
-      `badgeclock ${version}: ${config.reader} reader "${config.readerName}", zone ${config.tz}, ` +
+      `badgeclock ${version}: ${describeReaders(config)}, zone ${config.tz}, ` +
         `data ${store.file}, people ${config.peopleFile}` +
         (config.configFile === null ? '' : `, config ${config.configFile}`) +
         (config.spreadsheetId === undefined ? ', sheet off' : `, sheet ${config.spreadsheetId}`),
@@ -465,7 +465,7 @@ withConfigOptions(
   const checks = await runDoctor(config, {
     sheets,
     loadServiceAccount,
-    ...(config.reader === 'mfrc522' ? { probeReader: () => probeMfrc522For(config) } : {}),
+    probeReader: probeMfrc522Spec,
   });
   process.stdout.write(`${formatChecks(checks)}\n`);
   const failed = checks.filter((check) => check.ok === false).length;
@@ -483,23 +483,7 @@ withConfigOptions(
 ).action((options: ConfigOptions) => {
   const config = configOrExit(options);
   const now = (): number => Date.now();
-  const lines$ =
-    config.reader === 'mfrc522'
-      ? readerTest({
-          what: `RC522 on ${config.softSpiPins === undefined ? config.spiDevice : `software SPI pins ${config.softSpiPins}`}`,
-          probe: () => probeMfrc522For(config),
-          // Deferred: a missing build is the probe's to report, not a throw here.
-          reads$: defer(() => makeMfrc522ReaderFor(config, now, undefined)),
-          zone: config.tz,
-          gapMs: config.debounceSeconds * 1000,
-          uidLengths: true,
-        })
-      : readerTest({
-          what: 'keyboard reader (stdin)',
-          reads$: makeKeyboardReader({ input: process.stdin, reader: config.readerName, now }),
-          zone: config.tz,
-          gapMs: config.debounceSeconds * 1000,
-        });
+  const lines$ = readerTestFor(config, { stdin: process.stdin, now });
   const subscription = runApp(
     lines$.pipe(
       tap((line) => {

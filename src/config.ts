@@ -29,37 +29,64 @@ function systemZone(): string {
 
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+const spiDeviceSchema = z
+  .string()
+  .regex(/^\/dev\/spidev\d+\.\d+$/, { error: 'expected a spidev path such as /dev/spidev0.0' });
+const softSpiPinsSchema = z.string().regex(/^\d+,\d+,\d+,\d+$/, {
+  error: 'expected four header pin numbers "clock,mosi,miso,chip-select", e.g. "23,19,21,24"',
+});
+const pollMsSchema = z.number().int().min(20).max(5000);
+const chipVersionsSchema = z
+  .string()
+  .regex(/^\s*0x[0-9a-fA-F]{2}(\s*,\s*0x[0-9a-fA-F]{2})*\s*$/, {
+    error: 'expected VersionReg values in hex, e.g. "0x91,0x92,0x88"',
+  })
+  .transform((list) => list.split(',').map((v) => parseInt(v.trim(), 16)));
+const readerNameSchema = z.string().trim().min(1).max(100);
+const inputDeviceSchema = z.string().trim().startsWith('/', {
+  error: 'expected the path of an input device, e.g. /dev/input/by-id/usb-…-event-kbd',
+});
+
+/** One entry of `readers`: its kind, its name, and the settings of that kind (else the top-level ones). */
+const readerEntrySchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('keyboard'), name: readerNameSchema }),
+    z.strictObject({
+      kind: z.literal('mfrc522'),
+      name: readerNameSchema,
+      spiDevice: spiDeviceSchema.optional(),
+      softSpiPins: softSpiPinsSchema.optional(),
+      pollMs: pollMsSchema.optional(),
+      chipVersions: chipVersionsSchema.optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('evdev'),
+      name: readerNameSchema,
+      inputDevice: inputDeviceSchema,
+      inputGrab: z.boolean().default(true),
+    }),
+  ],
+  { error: 'expected kind "keyboard", "mfrc522" or "evdev"' },
+);
+
+export type ReaderEntry = z.output<typeof readerEntrySchema>;
+
 /** The schema of the config file; environment variables and flags use the same keys. */
 export const configSchema = z.strictObject({
   tz: z
     .string()
     .refine(isTimeZone, { error: 'not an IANA time zone name (e.g. "Europe/Berlin", "UTC")' })
     .default(systemZone),
-  reader: z.enum(['keyboard', 'mfrc522']).default('keyboard'),
-  spiDevice: z
-    .string()
-    .regex(/^\/dev\/spidev\d+\.\d+$/, { error: 'expected a spidev path such as /dev/spidev0.0' })
-    .default('/dev/spidev0.0'),
-  softSpiPins: z
-    .string()
-    .regex(/^\d+,\d+,\d+,\d+$/, {
-      error: 'expected four header pin numbers "clock,mosi,miso,chip-select", e.g. "23,19,21,24"',
-    })
-    .optional(),
-  pollMs: z.number().int().min(20).max(5000).default(100),
-  chipVersions: z
-    .string()
-    .regex(/^\s*0x[0-9a-fA-F]{2}(\s*,\s*0x[0-9a-fA-F]{2})*\s*$/, {
-      error: 'expected VersionReg values in hex, e.g. "0x91,0x92,0x88"',
-    })
-    .transform((list) => list.split(',').map((v) => parseInt(v.trim(), 16)))
-    .default([0x91, 0x92]),
-  readerName: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .default(() => hostname()),
+  reader: z.enum(['keyboard', 'mfrc522', 'evdev']).default('keyboard'),
+  spiDevice: spiDeviceSchema.default('/dev/spidev0.0'),
+  softSpiPins: softSpiPinsSchema.optional(),
+  pollMs: pollMsSchema.default(100),
+  chipVersions: chipVersionsSchema.default([0x91, 0x92]),
+  readerName: readerNameSchema.default(() => hostname()),
+  inputDevice: inputDeviceSchema.optional(),
+  inputGrab: z.boolean().default(true),
+  readers: z.array(readerEntrySchema).min(1).optional(),
   dataDir: z.string().min(1).default('./data'),
   peopleFile: z.string().min(1).optional(),
   debounceSeconds: z.number().min(0).max(60).default(3),
@@ -106,7 +133,7 @@ export interface Config extends Omit<Parsed, 'peopleFile'> {
 
 type Key = keyof Parsed;
 const keys = Object.keys(configSchema.shape) as Key[];
-type Kind = 'string' | 'number' | 'nullable';
+type Kind = 'string' | 'number' | 'nullable' | 'boolean' | 'json';
 const kinds: Record<Key, Kind> = {
   tz: 'string',
   reader: 'string',
@@ -115,6 +142,9 @@ const kinds: Record<Key, Kind> = {
   pollMs: 'number',
   chipVersions: 'string',
   readerName: 'string',
+  inputDevice: 'string',
+  inputGrab: 'boolean',
+  readers: 'json',
   dataDir: 'string',
   peopleFile: 'string',
   debounceSeconds: 'number',
@@ -201,6 +231,15 @@ function fromText(key: Key, text: string): unknown {
     }
     case 'nullable':
       return text.trim() === '' || text === 'null' || text === 'off' ? null : text;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'json':
+      try {
+        const value: unknown = JSON.parse(text);
+        return value;
+      } catch {
+        return text;
+      }
     case 'string':
       return text;
   }
@@ -261,8 +300,13 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       }
       const key = String(issue.path[0] ?? '');
       const where = origin[key] ?? 'default';
-      const shown = key in raw ? `, got ${JSON.stringify(raw[key])}` : '';
-      errors.push(`${key} (${where}): ${issue.message}${shown}`);
+      // Inside a list (readers), the entry and its setting: readers[1].spiDevice.
+      const inner = issue.path
+        .slice(1)
+        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+        .join('');
+      const shown = key in raw && inner === '' ? `, got ${JSON.stringify(raw[key])}` : '';
+      errors.push(`${key}${inner} (${where}): ${issue.message}${shown}`);
     }
   }
   if (
@@ -283,6 +327,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       `timeSyncCommand (${origin.timeSync ?? 'default'}): timeSync is "command" but no command is set; set BADGECLOCK_TIME_SYNC_COMMAND (exit 0: synchronised, 1: not yet)`,
     );
   }
+  if (parsed.success) errors.push(...readerErrors(parsed.data, raw, origin));
   if (parsed.success) {
     // One GPIO line cannot be both the buzzer and an LED.
     const lines = (['buzzerGpio', 'greenLedGpio', 'redLedGpio'] as const).filter(
@@ -311,6 +356,54 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       configFile,
     },
   };
+}
+
+/** What the reader settings cannot be together: each error named by its key. */
+function readerErrors(
+  config: Parsed,
+  raw: Record<string, unknown>,
+  origin: Record<string, string>,
+): string[] {
+  const errors: string[] = [];
+  const where = (key: string): string => origin[key] ?? 'default';
+  if (config.readers === undefined) {
+    if (config.reader === 'evdev' && config.inputDevice === undefined) {
+      errors.push(
+        `inputDevice (${where('reader')}): the evdev reader needs its device; set BADGECLOCK_INPUT_DEVICE to its /dev/input/by-id/…-event-kbd path (ls -l /dev/input/by-id/)`,
+      );
+    }
+    return errors;
+  }
+  if ('reader' in raw) {
+    errors.push(
+      `readers (${where('readers')}): reader (${where('reader')}) is set too; use one: reader for a single reader, readers for several`,
+    );
+  }
+  const seen = new Map<string, string>();
+  config.readers.forEach((entry, i) => {
+    const at = `readers[${i}]`;
+    const claim = (thing: string, setting: string): void => {
+      const other = seen.get(thing);
+      if (other === undefined) seen.set(thing, at);
+      else errors.push(`${at}.${setting} (${where('readers')}): ${thing} is already ${other}'s`);
+    };
+    claim(`the name "${entry.name}"`, 'name');
+    switch (entry.kind) {
+      case 'keyboard':
+        claim('standard input', 'kind');
+        return;
+      case 'evdev':
+        claim(entry.inputDevice, 'inputDevice');
+        return;
+      case 'mfrc522':
+        if (entry.softSpiPins !== undefined) {
+          // rpi-softspi's GPIO library (rpio) loads once per process: one reader can use it.
+          claim('software SPI', 'softSpiPins');
+        } else claim(entry.spiDevice ?? config.spiDevice, 'spiDevice');
+        return;
+    }
+  });
+  return errors;
 }
 
 function readConfigFile(

@@ -8,7 +8,9 @@ import type { Config } from './config';
 import { timeSyncCheckOf } from './drivers/clock/timeSync';
 import { gpioLinesOf } from './drivers/feedback/gpio/gpioConfig';
 import { checkGpio } from './drivers/feedback/gpio/gpioFeedbackDriver';
+import { checkInputDevice, type InputDeviceCheck } from './drivers/reader/evdev/inputHelper';
 import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
+import { readerSpecsOf, type Mfrc522Spec, type ReaderSpec } from './drivers/reader/readers';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { DB_FILE_NAME, Store } from './drivers/store/store';
 
@@ -26,10 +28,12 @@ export interface DoctorDeps {
   readonly loadServiceAccount?: (file: string) => { client_email: string };
   /** Reads whether the system clock is synchronised; null when it cannot be told. */
   readonly clockSynchronised?: () => Promise<boolean | null>;
-  /** Reads the RC522's VersionReg (the mfrc522 reader); without it the chip is not checked. */
-  readonly probeReader?: () => Promise<ChipProbe>;
-  /** Where the SPI device is looked for; default: `spiDevice` from the config. */
+  /** Reads an RC522's VersionReg (the mfrc522 readers); without it the chip is not checked. */
+  readonly probeReader?: (reader: Mfrc522Spec) => Promise<ChipProbe>;
+  /** Where the SPI device is looked for; default: each RC522's own spidev. */
   readonly spiDevicePath?: string;
+  /** Opens, checks and grabs an input device (the evdev readers); default: the real helper. */
+  readonly checkInput?: (device: string) => Promise<InputDeviceCheck>;
   /** Where gpioset is looked for; default: PATH. */
   readonly gpioSearchPath?: string;
 }
@@ -237,14 +241,94 @@ function gpioCheck(config: Config, deps: DoctorDeps): Check {
 const ENABLE_SPI =
   'enable SPI (sudo raspi-config nonint do_spi 0, or dtparam=spi=on in /boot/firmware/config.txt) and reboot';
 
-/** The reader: for an RC522, the SPI device and the chip's answer. */
+/** The readers: for each RC522, the SPI device and the chip's answer; for each USB reader, its device. */
 async function readerChecks(config: Config, deps: DoctorDeps): Promise<Check[]> {
-  if (config.reader !== 'mfrc522') {
-    return [{ name: 'reader', ok: 'skip', detail: `${config.reader} reader: nothing to check` }];
+  const specs = readerSpecsOf(config);
+  const checks: Check[] = [];
+  for (const spec of specs) {
+    // One reader keeps the plain names; several are told apart by theirs.
+    const named = (name: string): string => (specs.length > 1 ? `${name} (${spec.name})` : name);
+    switch (spec.kind) {
+      case 'keyboard':
+        checks.push({
+          name: named('reader'),
+          ok: 'skip',
+          detail: 'keyboard reader: nothing to check',
+        });
+        break;
+      case 'mfrc522':
+        checks.push(
+          ...(await rc522Checks(spec, deps)).map((check) => ({
+            ...check,
+            name: named(check.name),
+          })),
+        );
+        break;
+      case 'evdev':
+        checks.push(
+          ...(await inputChecks(spec, deps)).map((check) => ({
+            ...check,
+            name: named(check.name),
+          })),
+        );
+        break;
+    }
+  }
+  return checks;
+}
+
+/** A USB keyboard-wedge reader on /dev/input: there, readable, a keyboard, and grabbable. */
+async function inputChecks(
+  spec: Extract<ReaderSpec, { kind: 'evdev' }>,
+  deps: DoctorDeps,
+): Promise<Check[]> {
+  const device = spec.inputDevice;
+  const check = await (deps.checkInput ?? checkInputDevice)(device);
+  if (!check.ok) {
+    const fix = /permission/.test(check.reason)
+      ? 'sudo usermod -aG input badgeclock (the service has the group from its unit), then restart it'
+      : /python3/.test(check.reason)
+        ? 'sudo apt install python3'
+        : 'ls -l /dev/input/by-id/ and set BADGECLOCK_INPUT_DEVICE to the reader\'s …-event-kbd entry (README, "USB keyboard-wedge reader as a service")';
+    return [{ name: 'input device', ok: false, detail: check.reason, fix }];
   }
   const checks: Check[] = [];
-  if (config.softSpiPins === undefined) {
-    const device = deps.spiDevicePath ?? config.spiDevice;
+  checks.push(
+    check.keyboard
+      ? { name: 'input device', ok: true, detail: `${device} opens and has the keys of a keyboard` }
+      : {
+          name: 'input device',
+          ok: false,
+          detail: `${device} has no digit keys and Enter: not a keyboard-wedge reader`,
+          fix: "ls -l /dev/input/by-id/ and pick the reader's entry ending in -event-kbd",
+        },
+  );
+  if (!spec.inputGrab) {
+    checks.push({ name: 'input grab', ok: 'skip', detail: 'inputGrab is false: not grabbed' });
+  } else if (check.grab === 'grabbed') {
+    checks.push({ name: 'input grab', ok: true, detail: `${device} can be grabbed exclusively` });
+  } else if (check.grab === 'busy') {
+    checks.push({
+      name: 'input grab',
+      ok: 'skip',
+      detail: `${device} is grabbed by another program: the running clock, if it is up (otherwise stop whatever holds it)`,
+    });
+  } else {
+    checks.push({
+      name: 'input grab',
+      ok: false,
+      detail: `${device} cannot be grabbed: ${check.grab}`,
+      fix: 'set inputGrab to false to read it without a grab (its keys then reach the console too)',
+    });
+  }
+  return checks;
+}
+
+/** An RC522: the SPI device and the chip's answer. */
+async function rc522Checks(spec: Mfrc522Spec, deps: DoctorDeps): Promise<Check[]> {
+  const checks: Check[] = [];
+  if (spec.spi.kind === 'hardware') {
+    const device = deps.spiDevicePath ?? `/dev/spidev${spec.spi.bus}.${spec.spi.device}`;
     if (!existsSync(device)) {
       return [
         {
@@ -270,14 +354,15 @@ async function readerChecks(config: Config, deps: DoctorDeps): Promise<Check[]> 
         { name: 'reader chip', ok: 'skip', detail: 'not checked: the SPI device is not usable' },
       ];
     }
-  } else {
+  } else if (spec.spi.kind === 'soft') {
     // rpi-softspi drives the pins itself and turns them into inputs when it closes: a probe
     // would break the bus of a clock running beside it.
+    const { clock, mosi, miso, client } = spec.spi;
     return [
       {
         name: 'SPI device',
         ok: 'skip',
-        detail: `software SPI on header pins ${config.softSpiPins} (clock, MOSI, MISO, chip select)`,
+        detail: `software SPI on header pins ${clock},${mosi},${miso},${client} (clock, MOSI, MISO, chip select)`,
       },
       {
         name: 'reader chip',
@@ -291,7 +376,7 @@ async function readerChecks(config: Config, deps: DoctorDeps): Promise<Check[]> 
     checks.push({ name: 'reader chip', ok: 'skip', detail: 'not checked' });
     return checks;
   }
-  const probe = await deps.probeReader();
+  const probe = await deps.probeReader(spec);
   checks.push(
     probe.ok
       ? { name: 'reader chip', ok: true, detail: `the RC522 answers: ${probe.detail}` }

@@ -53,6 +53,7 @@ describe('configuration', () => {
         pollMs: 100,
         chipVersions: [0x91, 0x92],
         readerName: hostname(),
+        inputGrab: true,
         dataDir: join(dir(), 'data'),
         peopleFile: join(dir(), 'data', 'people.csv'),
         debounceSeconds: 3,

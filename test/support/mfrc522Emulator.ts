@@ -363,6 +363,46 @@ export interface EmulatorOptions {
    * a loaded machine as on an idle one.
    */
   readonly followRealTime?: boolean;
+  /** A bus shared with other chips, watched for interleaved conversations (see `BusMonitor`). */
+  readonly bus?: BusMonitor;
+  /** This chip's number on that bus (not 0). */
+  readonly chipId?: number;
+}
+
+/** VersionReg read as mfrc522-rpi sends it: the first transfer of every poll and start. */
+const VERSION_READ = 0x80 | (0x37 << 1);
+
+/**
+ * One SPI bus shared by several emulated chips, possibly in several threads.
+ * Chips may take turns on it between conversations (a poll or a start, each
+ * beginning with a read of VersionReg); a transfer of one chip landing in the
+ * middle of another's conversation is counted as an interleaving.
+ */
+export class BusMonitor {
+  private readonly cells: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(12)) {
+    this.cells = new Int32Array(buffer, 0, 3);
+  }
+
+  /** Records a transfer of chip `chipId`; `opens` tells whether it begins a conversation. */
+  transfer(chipId: number, opens: boolean): void {
+    const previous = Atomics.exchange(this.cells, 0, chipId);
+    if (previous !== 0 && previous !== chipId) {
+      Atomics.add(this.cells, 1, 1);
+      if (!opens) Atomics.add(this.cells, 2, 1);
+    }
+  }
+
+  /** Times the bus passed from one chip to another. */
+  get turns(): number {
+    return Atomics.load(this.cells, 1);
+  }
+
+  /** Times it passed in the middle of a conversation. */
+  get interleavings(): number {
+    return Atomics.load(this.cells, 2);
+  }
 }
 
 type CardPhase = 'idle' | 'ready' | 'active' | 'halt';
@@ -407,6 +447,8 @@ export class Mfrc522Emulator {
   private readonly overheadUs: number;
   private readonly realtime: boolean;
   private readonly followRealTime: boolean;
+  private readonly bus: BusMonitor | undefined;
+  private readonly chipId: number;
   private readonly regs = new Uint8Array(64);
   private fifo: number[] = [];
   private nowUs = 0;
@@ -433,6 +475,8 @@ export class Mfrc522Emulator {
     this.overheadUs = options.transferOverheadUs ?? 40;
     this.realtime = options.realtime ?? false;
     this.followRealTime = options.followRealTime ?? this.realtime;
+    this.bus = options.bus;
+    this.chipId = options.chipId ?? 1;
     this.powerCycles = this.field.read().powerCycles;
     this.powerOn();
   }
@@ -476,6 +520,7 @@ export class Mfrc522Emulator {
 
   /** Full duplex: byte i of the answer is what the chip shifted out while byte i went in. */
   transfer(bytes: ArrayLike<number>): Uint8Array {
+    this.bus?.transfer(this.chipId, bytes[0] === VERSION_READ);
     const state = this.beginTransfer(bytes.length);
     const out = new Uint8Array(bytes.length);
     if (state.chip !== 'ok') {
@@ -1171,11 +1216,14 @@ export function createSpi(options: unknown): Mfrc522Emulator {
     return typeof value === 'number' ? value : undefined;
   };
   const realtime: unknown = 'realtime' in options ? options.realtime : undefined;
+  const bus: unknown = 'bus' in options ? options.bus : undefined;
   return new Mfrc522Emulator({
     field: new EmulatedField(field),
     version: number('version'),
     busHz: number('busHz'),
     transferOverheadUs: number('transferOverheadUs'),
     realtime: realtime === true,
+    ...(bus instanceof SharedArrayBuffer ? { bus: new BusMonitor(bus) } : {}),
+    chipId: number('chipId'),
   });
 }

@@ -41,6 +41,8 @@ export interface Mfrc522ReaderOptions {
   readonly random?: () => number;
   /** The worker's JavaScript file; default worker.js beside this module (see `workerScript`). */
   readonly workerScript?: string;
+  /** The lock of an SPI bus shared with another RC522 (./busLock.ts). */
+  readonly busLock?: SharedArrayBuffer;
 }
 
 export const defaultRestart: RestartOptions = { baseMs: 500, capMs: 30_000, stableMs: 10_000 };
@@ -137,6 +139,7 @@ export function makeMfrc522Reader(
     spi: options.spi ?? defaultSpi,
     pollMs: options.pollMs ?? 100,
     versions: options.versions ?? MFRC522_VERSIONS,
+    ...(options.busLock === undefined ? {} : { busLock: options.busLock }),
   };
   const restart = { ...defaultRestart, ...options.restart };
   const random = options.random ?? Math.random;

@@ -9,6 +9,8 @@ export interface WorkerConfig {
   readonly versions: readonly number[];
   /** Only read VersionReg, post it and end: no reset, no polling (doctor, `reader test`). */
   readonly probe?: boolean;
+  /** The lock of the SPI bus this chip shares with others (./busLock.ts); none when it is alone. */
+  readonly busLock?: SharedArrayBuffer;
 }
 
 /** From the worker: a sighting (a held card is seen on every poll), a fault, the chip's version. */

@@ -6,6 +6,7 @@
  * restarts it with backoff.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { BusLock } from './busLock';
 import { loadMfrc522, Register } from './mfrc522Rpi';
 import { Mfrc522Poller, type StartResult } from './poller';
 import { isStopMessage, isWorkerConfig, type WorkerConfig, type WorkerMessage } from './protocol';
@@ -30,6 +31,10 @@ function run(port: MessagePort, config: WorkerConfig): void {
     return end(1);
   };
 
+  // Another chip on this bus: each conversation with the chip holds the bus to itself.
+  const lock = config.busLock === undefined ? null : new BusLock(config.busLock);
+  const onBus = <T>(work: () => T): T => (lock === null ? work() : lock.hold(work));
+
   let poller: Mfrc522Poller;
   let started: StartResult;
   try {
@@ -42,7 +47,7 @@ function run(port: MessagePort, config: WorkerConfig): void {
       return end(0);
     }
     poller = new Mfrc522Poller(chip, config.versions);
-    started = poller.start();
+    started = onBus(() => poller.start());
   } catch (error) {
     return fail(
       `cannot open the MFRC522: ${error instanceof Error ? error.message : String(error)}`,
@@ -60,7 +65,7 @@ function run(port: MessagePort, config: WorkerConfig): void {
     const began = Date.now();
     let result;
     try {
-      result = poller.poll();
+      result = onBus(() => poller.poll());
     } catch (error) {
       // Release the bus, then crash: the main thread reports it and starts a new worker.
       spi.close();
