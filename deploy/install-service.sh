@@ -19,13 +19,19 @@ if [[ ! -f "$SRC_DIR/dist/src/cli.js" ]]; then
   exit 1
 fi
 
-# A dedicated system user, in the spi and gpio groups where they exist.
+# A dedicated system user, in the spi, gpio and input groups where they exist (input: a USB
+# keyboard-wedge reader read from /dev/input).
 if ! id badgeclock >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/badgeclock --no-create-home --shell /usr/sbin/nologin badgeclock
 fi
-for group in spi gpio; do
+for group in spi gpio input; do
   if getent group "$group" >/dev/null; then usermod -aG "$group" badgeclock; fi
 done
+
+# The evdev reader grabs its device through a small python3 helper.
+if ! command -v python3 >/dev/null; then
+  echo "install-service: python3 is missing; a USB reader on /dev/input needs it (sudo apt install python3)" >&2
+fi
 
 # The program, owned by root and read-only for the service.
 mkdir -p "$APP_DIR"
@@ -42,8 +48,13 @@ if [[ ! -f "$ETC_DIR/badgeclock.env" ]]; then
   cat >"$ETC_DIR/badgeclock.env" <<'ENV'
 # badgeclock settings (README, "Configuration"). Examples:
 # BADGECLOCK_TZ=Europe/Berlin
-# BADGECLOCK_READER=keyboard
+# BADGECLOCK_READER=mfrc522
 # BADGECLOCK_READER_NAME=front door
+# A USB keyboard-wedge reader: its stable path from ls -l /dev/input/by-id/
+# BADGECLOCK_READER=evdev
+# BADGECLOCK_INPUT_DEVICE=/dev/input/by-id/usb-Reader-event-kbd
+# Several readers: a JSON list in single quotes (README, "Several readers")
+# BADGECLOCK_READERS='[{"kind":"mfrc522","name":"entrance"},{"kind":"mfrc522","name":"exit","spiDevice":"/dev/spidev0.1"}]'
 # BADGECLOCK_SPREADSHEET_ID=
 # BADGECLOCK_KEY_FILE=/etc/badgeclock/key.json
 ENV

@@ -46,6 +46,11 @@ describe('deploy/', () => {
     }
   });
 
+  it('gives the service the input group for a USB reader on /dev/input, beside spi and gpio', () => {
+    expect(readFileSync(unit, 'utf8').split('\n')).toContain('SupplementaryGroups=spi gpio input');
+    expect(readFileSync(script, 'utf8')).toMatch(/^for group in spi gpio input; do$/m);
+  });
+
   it('the install script is valid bash', () => {
     const result = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
