@@ -105,9 +105,9 @@ function configOf(options: ConfigOptions): ReturnType<typeof loadConfig> {
 }
 
 /** Opens the store or exits 1 with what to do; the file is never touched on failure. */
-function storeOrExit(config: Config, readonly: boolean): Store {
+function storeOrExit(config: Config, readonly: boolean, newInstall = false): Store {
   try {
-    return Store.open(join(config.dataDir, DB_FILE_NAME), { readonly });
+    return Store.open(join(config.dataDir, DB_FILE_NAME), { readonly, newInstall });
   } catch (error) {
     fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);
   }
@@ -181,10 +181,14 @@ withConfigOptions(
   program.command('run', { isDefault: true }).description('run the clock (the default command)'),
 )
   .option('--json', 'write one JSON object per event to stdout instead of console lines')
-  .action((options: ConfigOptions & { json?: boolean }) => {
+  .option(
+    '--new-install',
+    'start with an empty store even though this data directory had a database (README, "Data")',
+  )
+  .action((options: ConfigOptions & { json?: boolean; newInstall?: boolean }) => {
     const config = configOrExit(options);
     lockOrExit(config);
-    const store = storeOrExit(config, false);
+    const store = storeOrExit(config, false, options.newInstall === true);
     log.info(
       `badgeclock ${version}: ${describeReaders(config)}, zone ${config.tz}, ` +
         `data ${store.file}, people ${config.peopleFile}` +

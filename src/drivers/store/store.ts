@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import type { Commit, OutboxEntry } from '../../../streams/commit';
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { missingDatabase, OpenedFiles, rescuePathOf, writeMarker } from './dbFiles';
 
 export const DB_FILE_NAME = 'badgeclock.db';
 
@@ -132,12 +133,15 @@ function explain(error: unknown, file: string): StoreError {
 export interface OpenOptions {
   /** Reports and status open the store read-only and never create it. */
   readonly readonly?: boolean;
+  /** Create the database even where its marker says one existed (a deliberate fresh start). */
+  readonly newInstall?: boolean;
 }
 
 export class Store {
   private constructor(
     private readonly db: Database.Database,
     readonly file: string,
+    private readonly opened: OpenedFiles | null = null,
   ) {}
 
   /** Opens (creating and migrating when writable) the store at `file`, or throws a StoreError. */
@@ -146,6 +150,11 @@ export class Store {
     const path = memory ? file : resolve(file);
     const dir = dirname(path);
     const readonly = options.readonly === true;
+    // A database that disappeared is a fault to report, never a reason to start empty.
+    const missing = memory || existsSync(path) ? null : missingDatabase(path);
+    if (missing !== null && (readonly || options.newInstall !== true)) {
+      throw new StoreError(missing, path);
+    }
     if (readonly && !existsSync(path)) {
       throw new StoreError(
         `no database at ${path} yet: run the clock once (npm start), or check BADGECLOCK_DATA_DIR.`,
@@ -192,6 +201,10 @@ export class Store {
         db.pragma('synchronous = FULL');
         db.pragma('busy_timeout = 5000');
         migrate(db, version);
+        if (!memory) {
+          writeMarker(path, options.newInstall === true);
+          return new Store(db, path, new OpenedFiles(path));
+        }
       } else {
         db.pragma('busy_timeout = 5000');
         if (version < SCHEMA_VERSION) {
@@ -213,6 +226,7 @@ export class Store {
    * `boot` names the boot the step's monotonic times belong to (see snapshot).
    */
   commit(commit: Commit, now: number, boot?: string): void {
+    this.refuseIfReplaced(now);
     try {
       this.commitTransaction(commit, now, boot ?? null);
     } catch (error) {
@@ -492,6 +506,29 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Throws when the database or its log was deleted or replaced since it was
+   * opened: a commit would go into a file no later start can see. What the
+   * clock had is saved beside it first (VACUUM INTO reads the deleted file
+   * through the open connection).
+   */
+  private refuseIfReplaced(now: number): void {
+    const why = this.opened?.changed() ?? null;
+    if (why === null) return;
+    const copy = rescuePathOf(this.file, now);
+    let saved: string;
+    try {
+      this.db.prepare('VACUUM INTO ?').run(copy);
+      saved = `Every tap taken until now is saved in ${copy}: put it back as ${this.file} (README, "Data") and start again.`;
+    } catch (error) {
+      saved = `Saving what it had failed (${error instanceof Error ? error.message : String(error)}): restore the last backup.`;
+    }
+    throw new StoreError(
+      `database ${this.file} was deleted or replaced while the clock was running (${why}). ${saved}`,
+      this.file,
+    );
   }
 
   private readonly statements = new Map<string, Database.Statement>();
