@@ -19,6 +19,7 @@ export function makeBusLockMemory(): SharedArrayBuffer {
   return new SharedArrayBuffer(4);
 }
 
+/** One thread's handle on a bus's lock. */
 export class BusLock {
   private readonly cell: Int32Array;
   /** Never 0 (free): the main thread's threadId is 0. */
