@@ -1201,7 +1201,7 @@ class World {
       life !== null &&
       life.failure === null &&
       now - life.startedAt >= 3 * MINUTE &&
-      now - this.ntpAt >= 3 * MINUTE
+      now - this.ntpAt >= 5 * MINUTE
     ) {
       const since = daily ? -Infinity : trueNow(this.time) - 2 * DAY;
       this.violateAll(
@@ -1251,7 +1251,7 @@ class World {
     if (this.calm(now)) this.checkSheet();
     else this.record('final sheet check skipped: not calm');
     const life = this.life;
-    if (life !== null && life.failure === null && now - this.ntpAt >= 3 * MINUTE) {
+    if (life !== null && life.failure === null && now - this.ntpAt >= 5 * MINUTE) {
       this.violateAll(
         '1 store = model',
         storeMatchesModel(
