@@ -107,6 +107,9 @@ export interface SheetCheck {
 
 type Request = sheets_v4.Schema$Request;
 
+/** How long a session inserted by a batch sent again is looked for on a second row. */
+const SUSPECT_MS = 15 * 60_000;
+
 /** Legacy rows are tagged in chunks, so no request body grows without bound. */
 const TAG_CHUNK = 2_000;
 
@@ -128,6 +131,14 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   const sheetIds = new Map<string, number>();
   /** How many rows of the Now tab hold a list, from the last update (null: not known yet). */
   let nowRows: number | null = null;
+  /**
+   * Sessions inserted by a batch sent again (after a failure, or as the first batch of this
+   * process): the first attempt may still land late and make a second row. Each is looked for
+   * until its deadline, and a second row is marked as a duplicate as soon as it is seen.
+   */
+  const suspects = new Map<string, number>();
+  /** Keys of the last batch that failed: a batch with any of them is being sent again. */
+  let failedKeys: ReadonlySet<string> | null = null;
 
   /** Runs one API call; every failure becomes a SheetError. */
   const call = async <T>(work: (port: SheetsApi) => Promise<T>): Promise<T> => {
@@ -372,6 +383,63 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     values: [cells],
   });
 
+  /**
+   * A session on more than one row (a write that timed out, landed, and was sent again): the
+   * row tagged first stays; the others are marked as duplicates and untagged, by their own tag
+   * ids, so no sort in between can make this touch another row.
+   */
+  const healDuplicates = (
+    rowsOf: ReadonlyMap<string, readonly FoundTag[]>,
+  ): { writes: DataFilterValueRange[]; untag: Request[] } => {
+    const writes: DataFilterValueRange[] = [];
+    const untag: Request[] = [];
+    for (const [session, tags] of rowsOf) {
+      const [, ...extra] = [...tags].sort((a, b) => a.id - b.id);
+      for (const tag of extra) {
+        writes.push(
+          toTag(tag, [`${session} (duplicate)`, null, null, null, null, null, null, 'duplicate']),
+        );
+        untag.push({
+          deleteDeveloperMetadata: {
+            dataFilter: { developerMetadataLookup: { metadataId: tag.id } },
+          },
+        });
+      }
+    }
+    return { writes, untag };
+  };
+
+  /** The session tags of these sessions, as they are now: session → the rows it is on. */
+  const searchSessions = async (
+    sessions: readonly string[],
+    withTail: boolean,
+  ): Promise<{ rowsOf: Map<string, FoundTag[]>; tail: FoundTag | undefined }> => {
+    const found = foundTags(
+      await call((port) =>
+        port.searchMetadata([
+          ...sessions.map((session) => tagFilter(SESSION_TAG, session)),
+          ...(withTail ? [tagFilter(TAIL_TAG)] : []),
+        ]),
+      ),
+    );
+    const rowsOf = new Map<string, FoundTag[]>();
+    let tail: FoundTag | undefined;
+    const seen = new Set<number>();
+    for (const tag of found) {
+      if (seen.has(tag.id)) continue;
+      seen.add(tag.id);
+      if (tag.key === TAIL_TAG) tail = tail === undefined || tag.row > tail.row ? tag : tail;
+      if (tag.key !== SESSION_TAG) continue;
+      rowsOf.set(tag.value, [...(rowsOf.get(tag.value) ?? []), tag]);
+    }
+    return { rowsOf, tail };
+  };
+
+  /** Forgets suspects whose deadline passed. */
+  const pruneSuspects = (now: number): void => {
+    for (const [session, until] of suspects) if (until <= now) suspects.delete(session);
+  };
+
   /** Where the next new rows go: just below the tail row, or below the last row with data. */
   const insertionRow = async (
     tail: FoundTag | undefined,
@@ -382,7 +450,24 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return { row: Math.max(1, column.length), reads: 1 };
   };
 
+  /** Writes a batch; remembers its keys when it fails, so that sending it again is known. */
   const writeBatch = async (entries: readonly OutboxEntry[], now: number): Promise<number> => {
+    const resent = failedKeys === null || entries.some((entry) => failedKeys?.has(entry.key));
+    try {
+      const requests = await writeEntries(entries, now, resent);
+      failedKeys = new Set();
+      return requests;
+    } catch (error) {
+      failedKeys = new Set(entries.map((entry) => entry.key));
+      throw error;
+    }
+  };
+
+  const writeEntries = async (
+    entries: readonly OutboxEntry[],
+    now: number,
+    resent: boolean,
+  ): Promise<number> => {
     let requests = await setUp().then(() => 0);
     const sheetId = logSheetId();
     const opened = new Map(
@@ -400,46 +485,20 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const sessions = [
       ...new Set([...opened.keys(), ...closed.keys(), ...corrected.map((e) => e.session)]),
     ];
-    const rowsOf = new Map<string, FoundTag[]>();
+    pruneSuspects(now);
+    const lookFor = [...new Set([...sessions, ...suspects.keys()])];
+    let rowsOf = new Map<string, FoundTag[]>();
     let tail: FoundTag | undefined;
-    if (sessions.length > 0) {
-      const found = foundTags(
-        await call((port) =>
-          port.searchMetadata([
-            ...sessions.map((session) => tagFilter(SESSION_TAG, session)),
-            ...(opened.size > 0 ? [tagFilter(TAIL_TAG)] : []),
-          ]),
-        ),
-      );
+    if (lookFor.length > 0) {
+      ({ rowsOf, tail } = await searchSessions(lookFor, opened.size > 0));
       requests += 1;
-      const seen = new Set<number>();
-      for (const tag of found) {
-        if (seen.has(tag.id)) continue;
-        seen.add(tag.id);
-        if (tag.key === TAIL_TAG) tail = tail === undefined || tag.row > tail.row ? tag : tail;
-        if (tag.key !== SESSION_TAG) continue;
-        rowsOf.set(tag.value, [...(rowsOf.get(tag.value) ?? []), tag]);
-      }
     }
 
     const writes: DataFilterValueRange[] = [];
-    // A session on more than one row (a write that timed out, landed, and was sent again):
-    // the first-tagged row stays; the others are marked as duplicates and untagged, by their
-    // own tag ids, so no sort in between can make this touch another row.
     const untag: Request[] = [];
-    for (const [session, tags] of rowsOf) {
-      const [, ...extra] = [...tags].sort((a, b) => a.id - b.id);
-      for (const tag of extra) {
-        writes.push(
-          toTag(tag, [`${session} (duplicate)`, null, null, null, null, null, null, 'duplicate']),
-        );
-        untag.push({
-          deleteDeveloperMetadata: {
-            dataFilter: { developerMetadataLookup: { metadataId: tag.id } },
-          },
-        });
-      }
-    }
+    const duplicates = healDuplicates(rowsOf);
+    writes.push(...duplicates.writes);
+    untag.push(...duplicates.untag);
 
     const fresh = [...opened.values()].filter((entry) => !rowsOf.has(entry.session));
     const insert: Request[] = [];
@@ -555,12 +614,18 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       );
     }
 
-    if (insert.length > 0 || untag.length > 0) {
-      await call((port) => port.batchUpdate([...insert, ...untag]));
+    if (insert.length > 0) {
+      await call((port) => port.batchUpdate(insert));
       requests += 1;
     }
+    if (resent) for (const entry of fresh) suspects.set(entry.session, now + SUSPECT_MS);
     if (writes.length > 0) {
       await call((port) => port.batchUpdateByDataFilter(writes));
+      requests += 1;
+    }
+    // Duplicates lose their tag only once they are marked (the mark is written through it).
+    if (untag.length > 0) {
+      await call((port) => port.batchUpdate(untag));
       requests += 1;
     }
     if (newPeople.length > 0) {
@@ -581,10 +646,40 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     health: LiveUpdate['health'],
   ): Promise<{ people: Person[]; requests: number }> => {
     await setUp();
-    const [peopleRows = [], nowColumn = []] = await batchGet([
-      a1(PEOPLE.title, 'A2:D'),
-      a1(NOW.title, 'A2:A'),
-    ]);
+    pruneSuspects(at);
+    // One read: People, the Now list's length, and the rows of suspect sessions (a late write
+    // shows as a second row).
+    const peopleRange = a1(PEOPLE.title, 'A2:D');
+    const nowRange = a1(NOW.title, 'A2:A');
+    const read = await call((port) =>
+      port.batchGetByDataFilter([
+        { a1Range: peopleRange },
+        { a1Range: nowRange },
+        ...[...suspects.keys()].map((session) => tagFilter(SESSION_TAG, session)),
+      ]),
+    );
+    let requests = 2;
+    const valuesOf = (range: string): unknown[][] =>
+      (read.valueRanges ?? []).find((r) => r.dataFilters?.some((f) => f.a1Range === range))
+        ?.valueRange?.values ?? [];
+    const peopleRows = valuesOf(peopleRange);
+    const nowColumn = valuesOf(nowRange);
+    const rowCount = new Map<string, number>();
+    for (const range of read.valueRanges ?? [])
+      for (const filter of range.dataFilters ?? []) {
+        const session = filter.developerMetadataLookup?.metadataValue;
+        if (typeof session === 'string') rowCount.set(session, (rowCount.get(session) ?? 0) + 1);
+      }
+    const doubled = [...rowCount].filter(([, count]) => count > 1).map(([session]) => session);
+    if (doubled.length > 0) {
+      const { rowsOf } = await searchSessions(doubled, false);
+      const { writes, untag } = healDuplicates(rowsOf);
+      if (untag.length > 0) {
+        await call((port) => port.batchUpdateByDataFilter(writes));
+        await call((port) => port.batchUpdate(untag));
+        requests += 3;
+      }
+    }
     const people = parsePeople(peopleRows);
     const names = new Map(people.map((p) => [p.card, p.name]));
     const updated = toSerial(at, zone);
@@ -648,7 +743,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     });
     await call((port) => port.batchUpdateByDataFilter(data));
     nowRows = open.length;
-    return { people, requests: 2 };
+    return { people, requests };
   };
 
   /**

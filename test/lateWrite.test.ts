@@ -1,0 +1,107 @@
+/**
+ * A write that the sheet finishes after the client has timed out, and that
+ * the client has meanwhile sent again, must not leave a session on two rows
+ * (issue 15, item 2): the real client over HTTP to the test server, the
+ * server holding the first insert past the client's timeout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OutboxEntry } from '../streams/commit';
+import { sessionId } from '../streams/sessions';
+import { makeSheetsClient } from '../src/drivers/sheets/sheetsClient';
+import { SheetsTestServer } from './support/sheetsTestServer';
+import { until } from './support/until';
+
+jest.setTimeout(60_000);
+
+const SHEET = 'lateWriteSheet001';
+const AT = Date.parse('2026-03-02T08:00:00Z');
+
+function opened(card: string, inAt: number): OutboxEntry {
+  const session = sessionId(card, inAt);
+  return {
+    kind: 'session-opened',
+    key: `open:${session}`,
+    session,
+    card,
+    name: null,
+    inAt,
+    reader: 'door',
+  };
+}
+
+describe('a write that lands after the client gave up on it', () => {
+  let dir: string;
+  let server: SheetsTestServer;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-late-'));
+    server = await new SheetsTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves the session on one row: the late second row is marked a duplicate at the next minute', async () => {
+    const account = server.serviceAccount(dir);
+    server.createSpreadsheet(SHEET, [account.email]);
+    const client = makeSheetsClient({
+      spreadsheetId: SHEET,
+      keyFile: account.file,
+      rootUrl: server.rootUrl,
+      timeoutMs: 1_000,
+      zone: 'UTC',
+      device: 'test',
+      version: 'test',
+      warn: () => undefined,
+      fetchImplementation: fetch,
+    });
+    await client.writeBatch([opened('A0000001', AT - 60_000)], AT);
+    const late = opened('A0000002', AT);
+    if (late.kind !== 'session-opened') throw new Error('unreachable');
+    // The batch's search is answered; its insert is held 2.5 s, past the client's 1 s timeout,
+    // and then applied.
+    server.fail({}, { delayMs: 2_500 });
+    await expect(client.writeBatch([late], AT)).rejects.toThrow(/in time|timeout|abort/i);
+    // Sent again at once: the held insert has not landed yet, so the row is inserted again.
+    await client.writeBatch([late], AT + 1_000);
+    const rowsOf = (id: string): number =>
+      server.values(SHEET, 'Log').filter((row) => row[0] === id).length;
+    await until(() => rowsOf(late.session) === 2, {
+      ms: 10_000,
+      everyMs: 20,
+      what: 'the late insert',
+    });
+    // The next minute's live update finds the second row and marks it.
+    const health = {
+      lastTapAt: null,
+      lastSyncAt: null,
+      outboxDepth: 0,
+      readerFault: null,
+      clockSynced: true,
+    };
+    const open = [{ session: late.session, card: late.card, name: null, inAt: late.inAt }];
+    await client.liveUpdate(open, AT + 60_000, health);
+    expect(rowsOf(late.session)).toBe(1);
+    expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
+    // Later writes reach the one row left.
+    await client.writeBatch(
+      [
+        {
+          kind: 'session-closed',
+          key: `close:${late.session}`,
+          session: late.session,
+          card: late.card,
+          inAt: late.inAt,
+          outAt: late.inAt + 3_600_000,
+          status: 'out',
+        },
+      ],
+      AT + 3_600_000,
+    );
+    const log = server.values(SHEET, 'Log');
+    expect(log.find((row) => row[0] === late.session)?.[7]).toBe('out');
+    expect(log.find((row) => row[0] === `${late.session} (duplicate)`)?.[7]).toBe('duplicate');
+  });
+});
