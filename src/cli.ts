@@ -27,6 +27,7 @@ import { buildReport, formatReport, reportCsv } from './report/report';
 import { DrainError, drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
+import { terminalProgress } from './replay/progress';
 import { listProblems } from './formats/problemList';
 import { ReaderCheckError, readerTestFor } from './readerTest';
 import { readBootId } from './bootId';
@@ -274,7 +275,7 @@ withConfigOptions(
     'with a sheet configured: the longest to wait for the sheet to take everything (default 300)',
   )
   .action(
-    (
+    async (
       file: string,
       options: ConfigOptions & { json?: boolean; until?: string; drainTimeout?: string },
     ) => {
@@ -319,7 +320,10 @@ withConfigOptions(
         log,
       });
       const subscription = runApp(feedback(replay.events$), () => undefined);
-      replay.flush();
+      // In slices, so output streams as it goes; progress on stderr when it is a terminal.
+      const progress = terminalProgress(process.stderr);
+      await replay.run(progress);
+      progress.end();
       subscription.unsubscribe();
       if (store === undefined || client === undefined) return;
       const drain$ = drainOutbox(store, client, {

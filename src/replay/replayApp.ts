@@ -6,12 +6,9 @@ import {
   concat,
   EMPTY,
   filter,
-  map,
-  merge,
   mergeMap,
   NEVER,
   of,
-  timer,
   VirtualTimeScheduler,
   type Observable,
 } from 'rxjs';
@@ -24,6 +21,7 @@ import { rulesOf, type Config } from '../config';
 import { readPeopleFile } from '../drivers/directory/peopleFile';
 import type { Store } from '../drivers/store/store';
 import { makeStoreDriver } from '../drivers/store/storeDriver';
+import { readsInTime } from './replayReads';
 
 export interface ReplayPlan {
   readonly reads: readonly CardRead[];
@@ -37,9 +35,31 @@ export function replayUntil(reads: readonly CardRead[], config: Config, now: num
   return Math.max(last, Math.min(now, last + rulesOf(config).limitMs + 60_000));
 }
 
+/** How far a replay has got, for a progress display. */
+export interface ReplayProgress {
+  /** After each slice: how many of the log's taps have been replayed. */
+  readonly update: (done: number, total: number) => void;
+  /** Before each slice: its output is about to be written. */
+  readonly clear?: () => void;
+}
+
+export interface Replay {
+  readonly events$: Observable<DomainEvent>;
+  /** Runs virtual time to `plan.until` at once, synchronously. */
+  readonly flush: () => void;
+  /**
+   * Runs virtual time to `plan.until` in slices of taps, returning to the event
+   * loop between them (so output drains, progress shows and a signal is heard).
+   */
+  readonly run: (progress?: ReplayProgress) => Promise<void>;
+}
+
+/** Taps per slice of `run`: a few milliseconds of work each. */
+const SLICE_TAPS = 2_000;
+
 /**
- * Builds the replay: `events$` is every domain event in order once `flush` runs
- * virtual time to `plan.until`. Subscribe first, then flush; it is synchronous.
+ * Builds the replay: `events$` is every domain event in order once `flush` (or
+ * `run`) runs virtual time to `plan.until`. Subscribe first, then flush.
  * People come from the people file, read once. With a `store`, every step is
  * committed to it (replay uses an in-memory one, so the sheet can be fed from
  * its outbox); the local store of the clock is never touched.
@@ -49,9 +69,11 @@ export function prepareReplay(
   config: Config,
   warn: (message: string) => void,
   store?: Store,
-): { events$: Observable<DomainEvent>; flush: () => void } {
+): Replay {
   const first = plan.reads[0];
-  if (first === undefined) return { events$: EMPTY, flush: () => undefined };
+  if (first === undefined) {
+    return { events$: EMPTY, flush: () => undefined, run: () => Promise.resolve() };
+  }
   const origin = Math.floor(first.at / 60_000) * 60_000;
   const virtual = new VirtualTimeScheduler();
   virtual.maxFrames = plan.until - origin;
@@ -63,9 +85,8 @@ export function prepareReplay(
     of<DirectoryLoaded>({ type: 'directoryLoaded', at: origin, people }),
     NEVER,
   );
-  const reads$ = merge(
-    ...plan.reads.map((read) => timer(read.at - origin, virtual).pipe(map(() => read))),
-  );
+  // One tap timer pending at a time (not one per tap): the replay stays linear in the log.
+  const reads$ = readsInTime(plan.reads, scheduler);
   const sources = { reads$, directory$ };
   const rules = rulesOf(config);
   // With a store, events are taken from what it committed, exactly as live.
@@ -75,10 +96,24 @@ export function prepareReplay(
       : makeStoreDriver(store, () => scheduler.now())
           .commit(clockSteps(sources, rules, scheduler).pipe(commits()))
           .pipe(mergeMap((commit) => commit.events));
+  const total = plan.reads.length;
   return {
     events$,
     flush: () => {
       virtual.flush();
+    },
+    run: async (progress) => {
+      let done = 0;
+      for (;;) {
+        const sliceEnd = Math.min(plan.until, plan.reads[done + SLICE_TAPS - 1]?.at ?? plan.until);
+        progress?.clear?.();
+        virtual.maxFrames = sliceEnd - origin;
+        virtual.flush();
+        while (done < total && (plan.reads[done]?.at ?? Infinity) <= sliceEnd) done += 1;
+        progress?.update(done, total);
+        if (sliceEnd >= plan.until) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
   };
 }
