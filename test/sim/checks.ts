@@ -181,8 +181,9 @@ export function hoursFit(
 }
 
 function hoursText(days: number): string {
-  const minutes = Math.round(days * 1440);
-  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+  const seconds = Math.round(days * 86_400);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${Math.floor(seconds / 3600)}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
 }
 
 export interface SheetEqualsStoreInput {
