@@ -43,7 +43,7 @@ describe('a write that lands after the client gave up on it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('leaves the session on one row: the late second row is marked a duplicate at the next minute', async () => {
+  it('leaves the session on one row: the late second row is marked a duplicate a minute later', async () => {
     const account = server.serviceAccount(dir);
     server.createSpreadsheet(SHEET, [account.email]);
     const client = makeSheetsClient({
@@ -73,7 +73,8 @@ describe('a write that lands after the client gave up on it', () => {
       everyMs: 20,
       what: 'the late insert',
     });
-    // The next minute's live update finds the second row and marks it.
+    // The live update once the first attempt would have landed (two timeouts and a minute) finds
+    // the second row and marks it.
     const health = {
       lastTapAt: null,
       lastSyncAt: null,
@@ -82,7 +83,7 @@ describe('a write that lands after the client gave up on it', () => {
       clockSynced: true,
     };
     const open = [{ session: late.session, card: late.card, name: null, inAt: late.inAt }];
-    await client.liveUpdate(open, AT + 60_000, health);
+    await client.liveUpdate(open, AT + 63_000, health);
     expect(rowsOf(late.session)).toBe(1);
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
     // Later writes reach the one row left.

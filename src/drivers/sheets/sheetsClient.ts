@@ -107,9 +107,6 @@ export interface SheetCheck {
 
 type Request = sheets_v4.Schema$Request;
 
-/** How long a session inserted by a batch sent again is looked for on a second row. */
-const SUSPECT_MS = 15 * 60_000;
-
 /** Legacy rows are tagged in chunks, so no request body grows without bound. */
 const TAG_CHUNK = 2_000;
 
@@ -133,10 +130,13 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   let nowRows: number | null = null;
   /**
    * Sessions inserted by a batch sent again (after a failure, or as the first batch of this
-   * process): the first attempt may still land late and make a second row. Each is looked for
-   * until its deadline, and a second row is marked as a duplicate as soon as it is seen.
+   * process): the first attempt may still land late and make a second row. The live update
+   * looks once, when the first attempt would have landed, and a second row is marked as a
+   * duplicate (so does any batch that touches the session). Session → when to look.
    */
   const suspects = new Map<string, number>();
+  /** By when a request that timed out has landed, if it ever does (two timeouts and a minute). */
+  const lateWithin = 2 * options.timeoutMs + 60_000;
   /** Keys of the last batch that failed: a batch with any of them is being sent again. */
   let failedKeys: ReadonlySet<string> | null = null;
 
@@ -435,9 +435,11 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return { rowsOf, tail };
   };
 
-  /** Forgets suspects whose deadline passed. */
-  const pruneSuspects = (now: number): void => {
-    for (const [session, until] of suspects) if (until <= now) suspects.delete(session);
+  /** The suspects due to be looked for at `now`, forgotten once looked for. */
+  const dueSuspects = (now: number): string[] => {
+    const due = [...suspects].filter(([, at]) => at <= now).map(([session]) => session);
+    for (const session of due) suspects.delete(session);
+    return due;
   };
 
   /** Where the next new rows go: just below the tail row, or below the last row with data. */
@@ -485,12 +487,10 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const sessions = [
       ...new Set([...opened.keys(), ...closed.keys(), ...corrected.map((e) => e.session)]),
     ];
-    pruneSuspects(now);
-    const lookFor = [...new Set([...sessions, ...suspects.keys()])];
     let rowsOf = new Map<string, FoundTag[]>();
     let tail: FoundTag | undefined;
-    if (lookFor.length > 0) {
-      ({ rowsOf, tail } = await searchSessions(lookFor, opened.size > 0));
+    if (sessions.length > 0) {
+      ({ rowsOf, tail } = await searchSessions(sessions, opened.size > 0));
       requests += 1;
     }
 
@@ -618,7 +618,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       await call((port) => port.batchUpdate(insert));
       requests += 1;
     }
-    if (resent) for (const entry of fresh) suspects.set(entry.session, now + SUSPECT_MS);
+    if (resent) for (const entry of fresh) suspects.set(entry.session, now + lateWithin);
     if (writes.length > 0) {
       await call((port) => port.batchUpdateByDataFilter(writes));
       requests += 1;
@@ -646,16 +646,16 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     health: LiveUpdate['health'],
   ): Promise<{ people: Person[]; requests: number }> => {
     await setUp();
-    pruneSuspects(at);
-    // One read: People, the Now list's length, and the rows of suspect sessions (a late write
-    // shows as a second row).
+    const due = dueSuspects(at);
+    // One read: People, the Now list's length, and the rows of suspect sessions due (a late
+    // write shows as a second row).
     const peopleRange = a1(PEOPLE.title, 'A2:D');
     const nowRange = a1(NOW.title, 'A2:A');
     const read = await call((port) =>
       port.batchGetByDataFilter([
         { a1Range: peopleRange },
         { a1Range: nowRange },
-        ...[...suspects.keys()].map((session) => tagFilter(SESSION_TAG, session)),
+        ...due.map((session) => tagFilter(SESSION_TAG, session)),
       ]),
     );
     let requests = 2;
