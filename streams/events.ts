@@ -64,6 +64,8 @@ export interface OutboxChanged {
   readonly at: number;
   readonly head: readonly OutboxEntry[];
   readonly depth: number;
+  /** Entries set aside so far, counted in the store (in the first report after a start). */
+  readonly setAside?: number;
 }
 
 /** The sheet confirmed a batch of outbox entries. */

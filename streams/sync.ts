@@ -65,7 +65,16 @@ export function makeSyncReducer(
       case 'outboxChanged': {
         // The head is the store's, the batch in flight included: its entries leave only when the
         // sheet confirms them, so a batch that fails for good is sent again whole, first.
-        return next({ ...state, head: event.head, depth: event.depth }, event.at, options);
+        return next(
+          {
+            ...state,
+            head: event.head,
+            depth: event.depth,
+            setAside: event.setAside ?? state.setAside,
+          },
+          event.at,
+          options,
+        );
       }
       case 'batchSynced': {
         const setAside = event.setAside ?? [];
@@ -176,7 +185,13 @@ export function makeSyncReducer(
 /** Sends the next batch when nothing is in flight, nothing blocks, and something is pending. */
 function next(state: SyncState, at: number, options: SyncOptions): SyncStep {
   if (state.inFlight !== null || state.head.length === 0) return { state, out: [] };
-  if (state.blockedUntil !== null && at < state.blockedUntil) return { state, out: [] };
+  // A park ends at its end, or at once when the wall clock went back before its start (a clock
+  // stepped back an hour must not hold the outbox an hour longer).
+  const parked =
+    state.blockedUntil !== null &&
+    at < state.blockedUntil &&
+    at >= state.blockedUntil - options.blockedMs;
+  if (parked) return { state, out: [] };
   const entries = state.head.slice(0, options.batchSize);
   return {
     state: { ...state, inFlight: entries.map((e) => e.key), blockedUntil: null },

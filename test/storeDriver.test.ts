@@ -134,6 +134,8 @@ describe('the store driver', () => {
           .slice(0, 3)
           .map((p) => p.entry),
         depth: 4,
+        // The first report after a start carries the count of entries set aside.
+        setAside: 0,
       },
     ]);
     expect(changes[0]?.head.map((e) => e.key)).toEqual([

@@ -417,6 +417,13 @@ export class Store {
     );
   }
 
+  /** How many outbox entries the sheet refused for good and were set aside. */
+  setAsideCount(): number {
+    return Number(
+      this.db.prepare('SELECT count(*) FROM outbox WHERE failure IS NOT NULL').pluck().get(),
+    );
+  }
+
   /**
    * Marks entries done once their sink confirmed them, or set aside with the
    * `failure` the sink refused them for good with; returns how many were pending.

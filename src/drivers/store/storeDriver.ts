@@ -60,6 +60,8 @@ export function makeStoreDriver(
                   ? last.head
                   : store.pending(batchSize).map((pending) => pending.entry),
               depth: store.depth(),
+              // The count of entries set aside survives a restart: read once, at the start.
+              ...(commit === null ? { setAside: store.setAsideCount() } : {}),
             };
             return last;
           }),
