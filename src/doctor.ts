@@ -12,6 +12,7 @@ import { checkInputDevice, type InputDeviceCheck } from './drivers/reader/evdev/
 import type { ChipProbe } from './drivers/reader/mfrc522/mfrc522Reader';
 import { readerSpecsOf, type Mfrc522Spec, type ReaderSpec } from './drivers/reader/readers';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
+import { missingDatabase } from './drivers/store/dbFiles';
 import { DB_FILE_NAME, Store } from './drivers/store/store';
 
 export interface Check {
@@ -61,7 +62,10 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
   }
 
   const dbFile = join(dir, DB_FILE_NAME);
-  if (!existsSync(dbFile)) {
+  const lost = existsSync(dbFile) ? null : missingDatabase(dbFile);
+  if (lost !== null) {
+    checks.push({ name: 'store', ok: false, detail: lost });
+  } else if (!existsSync(dbFile)) {
     checks.push({
       name: 'store',
       ok: writable ? 'skip' : false,

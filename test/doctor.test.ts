@@ -3,7 +3,7 @@
  * for a reason, against real files, a real store, the emulated RC522 and,
  * through the built CLI, the local Sheets server.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../src/config';
 import { formatChecks, runDoctor, type Check, type DoctorDeps } from '../src/doctor';
@@ -79,6 +79,17 @@ describe('badgeclock doctor', () => {
     writeFileSync(join(config.dataDir, DB_FILE_NAME), junk);
     expect((await doctor(config)).store).toMatchObject({ ok: false });
     expect(readFileSync(join(config.dataDir, DB_FILE_NAME)).equals(junk)).toBe(true);
+  });
+
+  it('fails a data directory whose database is gone, saying it had one, instead of calling it a fresh install', async () => {
+    const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
+    await doctor(config); // creates the directory
+    Store.open(join(config.dataDir, DB_FILE_NAME)).close();
+    rmSync(join(config.dataDir, DB_FILE_NAME));
+    expect((await doctor(config)).store).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('had one') as unknown,
+    });
   });
 
   it('fails while the store holds changes the sheet refused for good, naming each with its reason', async () => {

@@ -196,6 +196,13 @@ describe('the people file on disk', () => {
       expect(readFileSync(file(), 'utf8')).toBe('card,name,active,aliases\nCAFE0001,,yes,\n');
     });
 
+    it("writes the new line with the file's own separator, so a semicolon export reads back", () => {
+      writeFileSync(file(), 'card;name\nB0B0B0B0;Bob\n');
+      appendCard(file(), 'CAFE0001');
+      expect(readFileSync(file(), 'utf8')).toBe('card;name\nB0B0B0B0;Bob\nCAFE0001;;yes;\n');
+      expect(readPeopleFile(file()).people.map((p) => p.card)).toEqual(['B0B0B0B0', 'CAFE0001']);
+    });
+
     it('adds a line after the existing ones, leaving them byte for byte', () => {
       const before = 'card,name\r\nB0B0B0B0,"Okafor, Bob"\r\n';
       writeFileSync(file(), before);

@@ -17,7 +17,7 @@ import { concatMap, EMPTY, ignoreElements, merge, Observable } from 'rxjs';
 import { normaliseCardId } from '../../../streams/cardId';
 import type { Person } from '../../../streams/directory';
 import type { DirectoryLoaded, ListCard } from '../../../streams/events';
-import { csvLine, parseCsv } from '../../formats/csv';
+import { csvLine, detectDelimiter, parseCsv } from '../../formats/csv';
 
 export const PEOPLE_HEADER = ['card', 'name', 'active', 'aliases'];
 
@@ -145,9 +145,12 @@ export function makePeopleFileDriver(
 export function appendCard(file: string, card: string): void {
   mkdirSync(dirname(file), { recursive: true });
   const fresh = !existsSync(file) || statSync(file).size === 0;
-  const needsNewline = !fresh && !readFileSync(file, 'utf8').endsWith('\n');
+  const text = fresh ? '' : readFileSync(file, 'utf8');
+  // The new line uses the file's own separator (a `;` export stays readable).
+  const delimiter = fresh ? ',' : detectDelimiter(text);
+  const needsNewline = !fresh && !text.endsWith('\n');
   appendFileSync(
     file,
-    `${fresh ? `${csvLine(PEOPLE_HEADER)}\n` : needsNewline ? '\n' : ''}${csvLine([card, '', 'yes', ''])}\n`,
+    `${fresh ? `${csvLine(PEOPLE_HEADER)}\n` : needsNewline ? '\n' : ''}${csvLine([card, '', 'yes', ''], delimiter)}\n`,
   );
 }
