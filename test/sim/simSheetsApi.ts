@@ -182,6 +182,8 @@ export function makeSimSheetsApi(options: SimSheetsApiOptions): SheetsApi {
           if (outcome.lands) {
             later(random.int(Math.floor(timeoutMs / 2), timeoutMs + 60_000), () => {
               apply(request, write, record);
+              // A write landing late changes the sheet: the fault's effect, not a quiet minute.
+              faults.lastFaultAt = Math.max(faults.lastFaultAt, scheduler.now());
             });
           }
           later(timeoutMs, () => {

@@ -135,8 +135,18 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
    * duplicate (so does any batch that touches the session). Session → when to look.
    */
   const suspects = new Map<string, number>();
-  /** By when a request that timed out has landed, if it ever does (two timeouts and a minute). */
-  const lateWithin = 2 * options.timeoutMs + 60_000;
+  /**
+   * A live update that failed may still land late, after a close has fixed the row's Hours: until
+   * then, what closes write is written again by the first live update after this instant.
+   */
+  let liveUncertainUntil = -Infinity;
+  /** Final cells written while a failed live update could still land: session → write, when. */
+  const reassert = new Map<string, { write: DataFilterValueRange; at: number }>();
+  /**
+   * By when a request that timed out has landed, if it ever does: a timeout and a minute after
+   * the attempt that followed it (the first attempt was sent a timeout before that one).
+   */
+  const lateWithin = options.timeoutMs + 60_000;
   /** Keys of the last batch that failed: a batch with any of them is being sent again. */
   let failedKeys: ReadonlySet<string> | null = null;
 
@@ -547,21 +557,25 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       );
     }
 
+    const final = new Map<string, DataFilterValueRange>();
     for (const entry of closed.values()) {
+      const cells = toSession(entry.session, [
+        null,
+        null,
+        null,
+        null,
+        null,
+        toSerial(entry.outAt, zone),
+        toSerialDuration(entry.outAt - entry.inAt),
+        entry.status,
+      ]);
+      // Inserted closed by this batch: its cells are in the insert.
+      if (fresh.some((opening) => opening.session === entry.session))
+        final.set(entry.session, cells);
       // Not in the sheet and not opened in this batch: a person deleted the row. It stays deleted.
       if (!rowsOf.has(entry.session)) continue;
-      writes.push(
-        toSession(entry.session, [
-          null,
-          null,
-          null,
-          null,
-          null,
-          toSerial(entry.outAt, zone),
-          toSerialDuration(entry.outAt - entry.inAt),
-          entry.status,
-        ]),
-      );
+      writes.push(cells);
+      final.set(entry.session, cells);
     }
     // Times taken before the system clock synchronised, corrected: Date and In, and Out and
     // Hours when closed.
@@ -574,14 +588,14 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         null,
         toSerial(entry.inAt, zone),
       ];
-      writes.push(
-        toSession(
-          entry.session,
-          entry.outAt === null
-            ? times
-            : [...times, toSerial(entry.outAt, zone), toSerialDuration(entry.outAt - entry.inAt)],
-        ),
+      const cells = toSession(
+        entry.session,
+        entry.outAt === null
+          ? times
+          : [...times, toSerial(entry.outAt, zone), toSerialDuration(entry.outAt - entry.inAt)],
       );
+      writes.push(cells);
+      if (entry.outAt !== null) final.set(entry.session, cells);
     }
     // A name typed into People for a card clocked without one: into that card's rows still blank.
     if (named.length > 0) {
@@ -619,6 +633,9 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       requests += 1;
     }
     if (resent) for (const entry of fresh) suspects.set(entry.session, now + lateWithin);
+    if (now < liveUncertainUntil)
+      for (const [session, write] of final)
+        reassert.set(session, { write, at: liveUncertainUntil });
     if (writes.length > 0) {
       await call((port) => port.batchUpdateByDataFilter(writes));
       requests += 1;
@@ -741,7 +758,16 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         ],
       ],
     });
-    await call((port) => port.batchUpdateByDataFilter(data));
+    // Closes written while a failed live update could still land, written again once it can't.
+    const reasserted = [...reassert].filter(([, { at: when }]) => when <= at);
+    data.push(...reasserted.map(([, { write }]) => write));
+    try {
+      await call((port) => port.batchUpdateByDataFilter(data));
+    } catch (error) {
+      liveUncertainUntil = at + lateWithin;
+      throw error;
+    }
+    for (const [session] of reasserted) reassert.delete(session);
     nowRows = open.length;
     return { people, requests };
   };
