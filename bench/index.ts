@@ -5,6 +5,8 @@
 import { ms } from './stats';
 import { idleBench, idleReport } from './idle';
 import { mfrc522Bench, mfrc522Report } from './mfrc522';
+import { replayBench, replayReport } from './replay';
+import { reportBench, reportReport } from './report';
 import { sheetBytes, sheetBytesReport } from './sheetBytes';
 import { sheetLoad } from './sheetLoad';
 import { storeLatency } from './storeLatency';
@@ -57,6 +59,12 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n');
   for (const line of idleReport(await idleBench())) process.stdout.write(`${line}\n`);
+
+  process.stdout.write('\n');
+  for (const line of replayReport(await replayBench())) process.stdout.write(`${line}\n`);
+
+  process.stdout.write('\n');
+  for (const line of reportReport(await reportBench())) process.stdout.write(`${line}\n`);
 }
 
 main().catch((error: unknown) => {
