@@ -42,6 +42,12 @@ export type OutboxEntry =
       readonly outAt: number | null;
     }
   | {
+      readonly kind: 'card-followed';
+      readonly key: string;
+      readonly session: string;
+      readonly card: string;
+    }
+  | {
       readonly kind: 'name-filled';
       readonly key: string;
       readonly card: string;
@@ -93,6 +99,15 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
         key: `fix:${fix.session}:${fix.inAt}:${fix.outAt ?? ''}`,
         ...fix,
       }));
+    case 'followCard':
+      return [
+        {
+          kind: 'card-followed',
+          key: `follow:${output.session}:${output.card}`,
+          session: output.session,
+          card: output.card,
+        },
+      ];
     case 'nameCard':
       return [
         {

@@ -299,8 +299,26 @@ export interface KeepSighting {
   readonly reader: string;
 }
 
+/**
+ * An open session now belongs to another card (People made its id an alias of
+ * that card): the store records the person's card, so reports count it there.
+ */
+export interface FollowCard {
+  readonly type: 'followCard';
+  readonly at: number;
+  readonly session: string;
+  readonly card: string;
+}
+
 export type Command =
-  ListCard | NameCard | WriteBatch | MarkDone | LiveUpdate | CorrectTimes | KeepSighting;
+  | ListCard
+  | NameCard
+  | WriteBatch
+  | MarkDone
+  | LiveUpdate
+  | CorrectTimes
+  | KeepSighting
+  | FollowCard;
 
 export type Output = DomainEvent | Command;
 
@@ -312,6 +330,7 @@ const commandTypes: ReadonlySet<string> = new Set<Command['type']>([
   'liveUpdate',
   'correctTimes',
   'keepSighting',
+  'followCard',
 ]);
 
 /** Splits outputs: true for commands, false for domain events. */

@@ -537,6 +537,11 @@ function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
     out.push({ type: 'nameCard', at: event.at, card, name });
     unnamed.delete(card);
   }
+  // After the names (which the store fills in by the id the rows were taken under).
+  for (const [card, session] of open) {
+    if (state.open.get(session.card)?.id === session.id) continue;
+    out.push({ type: 'followCard', at: event.at, session: session.id, card });
+  }
   return { state: { ...state, directory, open, cards, unnamed }, out };
 }
 

@@ -635,6 +635,18 @@ describe('the sessions reducer', () => {
       expect(state.open.size).toBe(0);
     });
 
+    it('the store is told the session now belongs to the person, after the name is filled in under the old id', () => {
+      const { out } = replay([
+        directory([alice, bob]),
+        read(inAt, WEDGE),
+        loaded(inAt + HOUR, [{ ...alice, aliases: [WEDGE] }, bob]),
+      ]);
+      expect(out.slice(-2)).toEqual([
+        { type: 'nameCard', at: inAt + HOUR, card: WEDGE, name: 'Alice' },
+        { type: 'followCard', at: inAt + HOUR, session: sessionId(WEDGE, inAt), card: ALICE },
+      ]);
+    });
+
     it("a session opened under a person's card, which People then lists as an alias of a new card id, is clocked out by the new id", () => {
       const NEW = 'D0D0D0D0';
       const { out, state } = replay([

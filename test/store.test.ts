@@ -485,6 +485,19 @@ describe('committing', () => {
     expect(store.allSessions().map((s) => s.name)).toEqual(['Bob', 'Bob']);
   });
 
+  it('a session that follows its person to another card is stored under that card, its name filled in first', () => {
+    const { play } = player(store);
+    const WEDGE = '3002090138';
+    play(
+      read(T0, WEDGE),
+      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [WEDGE] }]),
+      read(T0 + 2 * HOUR, ALICE),
+    );
+    expect(store.allSessions().map((s) => [s.id, s.card, s.name, s.status])).toEqual([
+      [sessionId(WEDGE, T0), ALICE, 'Alice', 'out'],
+    ]);
+  });
+
   it('a time correction sets both ends of a closed session, and never breaks its CHECK: a clock-out before the corrected clock-in is moved to it', () => {
     const { play } = player(store);
     play(

@@ -47,7 +47,8 @@ export type ModelInput =
   | { readonly type: 'directory'; readonly people: readonly ModelPerson[] };
 
 export interface ModelSession {
-  readonly card: string;
+  /** The person key: the card it was opened under, or its person's card once it followed them. */
+  card: string;
   readonly in: Reading;
   out: { readonly reading: Reading; readonly status: 'out' } | null;
 }
@@ -103,6 +104,16 @@ export class SessionModel {
       for (const person of input.people)
         for (const id of [person.card, ...person.aliases])
           if (!this.byId.has(id)) this.byId.set(id, person);
+      // Open sessions follow the person the directory now makes of their id, oldest first,
+      // unless that person has one open already.
+      const open = [...this.open.values()].sort((a, b) => this.when(a.in) - this.when(b.in));
+      for (const session of open) {
+        const key = this.keyOf(session.card);
+        if (key === session.card || this.open.has(key)) continue;
+        this.open.delete(session.card);
+        session.card = key;
+        this.open.set(key, session);
+      }
       return;
     }
     this.read(input.card, input);

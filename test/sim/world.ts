@@ -630,6 +630,9 @@ class World {
     };
     this.life = life;
     this.record(`start life ${life.id} boot ${life.boot} wall ${iso(wallNow(this.time))}`);
+    // A new process knows no People until its cache or the sheet gives them (a damaged cache
+    // while offline: none at all), and the model knows only what the clock knows.
+    this.sessions.apply({ type: 'directory', people: [] });
     const warn = (message: string): void => {
       this.record(`warn ${message}`);
     };

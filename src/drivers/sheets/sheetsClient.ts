@@ -491,11 +491,17 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const corrected = entries.filter((e) => e.kind === 'session-corrected');
     const listed = entries.filter((e) => e.kind === 'card-listed');
     const named = entries.filter((e) => e.kind === 'name-filled');
+    const followed = entries.filter((e) => e.kind === 'card-followed');
 
     // Which of this batch's sessions already have a row (written before a crash, or by a
     // request that timed out and still landed), and where the tail is.
     const sessions = [
-      ...new Set([...opened.keys(), ...closed.keys(), ...corrected.map((e) => e.session)]),
+      ...new Set([
+        ...opened.keys(),
+        ...closed.keys(),
+        ...corrected.map((e) => e.session),
+        ...followed.map((e) => e.session),
+      ]),
     ];
     let rowsOf = new Map<string, FoundTag[]>();
     let tail: FoundTag | undefined;
@@ -596,6 +602,11 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       );
       writes.push(cells);
       if (entry.outAt !== null) final.set(entry.session, cells);
+    }
+    // A session that followed its person to another card (an alias added in People) shows it.
+    for (const entry of followed) {
+      if (!rowsOf.has(entry.session) && !opened.has(entry.session)) continue;
+      writes.push(toSession(entry.session, [null, null, null, entry.card]));
     }
     // A name typed into People for a card clocked without one: into that card's rows still blank.
     if (named.length > 0) {

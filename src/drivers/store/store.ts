@@ -298,6 +298,8 @@ export class Store {
           );
           for (const session of command.sessions)
             fix.run(session.inAt, session.outAt, session.inAt, session.outAt, session.session);
+        } else if (command.type === 'followCard') {
+          this.stmt('UPDATE sessions SET card = ? WHERE id = ?').run(command.card, command.session);
         } else if (command.type === 'keepSighting') {
           this.stmt(
             'INSERT INTO sightings (card, at, reader) VALUES (?, ?, ?) ON CONFLICT (card) DO UPDATE SET at = excluded.at, reader = excluded.reader',
