@@ -12,6 +12,7 @@ import { sessionId } from '../streams/sessions';
 import { makeSheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { SheetsTestServer } from './support/sheetsTestServer';
 import { until } from './support/until';
+import { quietHealth } from './support/sheetFixtures';
 
 jest.setTimeout(60_000);
 
@@ -75,15 +76,8 @@ describe('a write that lands after the client gave up on it', () => {
     });
     // The live update once the first attempt would have landed (two timeouts and a minute) finds
     // the second row and marks it.
-    const health = {
-      lastTapAt: null,
-      lastSyncAt: null,
-      outboxDepth: 0,
-      readerFault: null,
-      clockSynced: true,
-    };
     const open = [{ session: late.session, card: late.card, name: null, inAt: late.inAt }];
-    await client.liveUpdate(open, AT + 63_000, health);
+    await client.liveUpdate(open, AT + 63_000, quietHealth);
     expect(rowsOf(late.session)).toBe(1);
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
     // Later writes reach the one row left.
