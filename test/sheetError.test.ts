@@ -22,6 +22,20 @@ describe('classifying a failed Sheets request', () => {
     expect(classify({ status: 403, message: 'forbidden' }, context).kind).toBe('final');
   });
 
+  it('Retry-After is read from any Headers-like object, as the CLI HTTP stack hands another class', () => {
+    class OtherHeaders {
+      constructor(private readonly values: Record<string, string>) {}
+      get(name: string): string | null {
+        return this.values[name.toLowerCase()] ?? null;
+      }
+    }
+    const error = classify(
+      { response: { status: 429, headers: new OtherHeaders({ 'retry-after': '7' }) } },
+      context,
+    );
+    expect(error).toMatchObject({ kind: 'retry', retryAfterMs: 7_000 });
+  });
+
   it('a 503 and a reset connection are retried', () => {
     expect(classify({ status: 503, message: 'unavailable' }, context).kind).toBe('retry');
     const reset = new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });

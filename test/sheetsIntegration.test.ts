@@ -221,6 +221,19 @@ describe('the clock and its Google Sheet', () => {
     }
   });
 
+  it('a 429 with Retry-After is retried no sooner than the server asked, through the CLI', async () => {
+    const clock = start();
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    await waitForSheet(() => server.values(SHEET, 'People').length === 1, clock);
+    await quiet(server);
+    server.fail({ status: 429, retryAfter: '7' });
+    clock.write('A7100001\n');
+    await clock.waitFor((c) => c.stdout.includes('"sync-failed"'));
+    await clock.stop();
+    const failed = events(clock).find((e) => e.type === 'sync-failed' && e.what === 'outbox');
+    expect(failed?.retryInMs).toBeGreaterThanOrEqual(7_000);
+  });
+
   it('a long outage: taps go on, and on return the backlog drains in order in few requests', async () => {
     const clock = start();
     await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));

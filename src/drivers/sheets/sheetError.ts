@@ -58,7 +58,12 @@ function field(value: unknown, key: string): unknown {
 
 function header(error: unknown, name: string): string | null {
   const headers = field(field(error, 'response'), 'headers');
-  if (headers instanceof Headers) return headers.get(name);
+  // Any Headers-like object (the global class, node-fetch's in the CLI's HTTP stack, …), or a plain one.
+  const get = field(headers, 'get');
+  if (typeof get === 'function') {
+    const value: unknown = Reflect.apply(get, headers, [name]);
+    return typeof value === 'string' ? value : null;
+  }
   const raw = field(headers, name);
   return typeof raw === 'string' ? raw : null;
 }
