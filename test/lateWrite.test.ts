@@ -100,3 +100,46 @@ describe('a write that lands after the client gave up on it', () => {
     expect(log.find((row) => row[0] === `${late.session} (duplicate)`)?.[7]).toBe('duplicate');
   });
 });
+
+describe('a Log tab renamed to archive it', () => {
+  let dir: string;
+  let server: SheetsTestServer;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-archive-'));
+    server = await new SheetsTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is left as it is: the next minute makes a new Log, and new sessions go there, without a restart', async () => {
+    const account = server.serviceAccount(dir);
+    server.createSpreadsheet(SHEET, [account.email]);
+    const client = makeSheetsClient({
+      spreadsheetId: SHEET,
+      keyFile: account.file,
+      rootUrl: server.rootUrl,
+      timeoutMs: 5_000,
+      zone: 'UTC',
+      device: 'test',
+      version: 'test',
+      warn: () => undefined,
+      fetchImplementation: fetch,
+    });
+    const first = opened('A0000001', AT - 60_000);
+    await client.writeBatch([first], AT);
+    server.model.renameTab(SHEET, 'Log', 'Log 2025');
+    await client.liveUpdate([], AT + 60_000, quietHealth);
+    const next = opened('A0000002', AT + 120_000);
+    await client.writeBatch([next], AT + 120_000);
+    expect(server.values(SHEET, 'Log').map((row) => row[0])).toEqual([
+      'Session',
+      next.kind === 'session-opened' ? next.session : '',
+    ]);
+    expect(server.values(SHEET, 'Log 2025').map((row) => row[0])).toEqual([
+      'Session',
+      first.kind === 'session-opened' ? first.session : '',
+    ]);
+  });
+});

@@ -431,6 +431,14 @@ export class SpreadsheetModel {
   // ---- a person edits the sheet -------------------------------------------------------------
 
   /** A tab a person made by hand, with these rows. */
+  /** Renames a tab, as a person does (it keeps its grid id, rows and their metadata). */
+  renameTab(id: string, from: string, to: string): void {
+    const book = this.book(id);
+    if (book.tabs.some((t) => t.title === to)) throw new Error(`tab ${to} exists`);
+    book.layout += 1;
+    this.tab(id, from).title = to;
+  }
+
   addTab(id: string, title: string, rows: readonly (readonly Cell[])[]): void {
     const book = this.book(id);
     if (book.tabs.some((t) => t.title === title)) throw new Error(`tab ${title} exists`);

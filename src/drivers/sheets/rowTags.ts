@@ -60,6 +60,8 @@ export interface FoundTag {
   readonly key: string;
   readonly value: string;
   readonly id: number;
+  /** The grid the row is in (a tab a person renamed to archive it keeps its rows' tags). */
+  readonly sheetId: number;
   readonly row: number;
 }
 
@@ -68,6 +70,7 @@ export function foundTags(response: sheets_v4.Schema$SearchDeveloperMetadataResp
   return (response.matchedDeveloperMetadata ?? []).flatMap((match) => {
     const metadata = match.developerMetadata;
     const row = metadata?.location?.dimensionRange?.startIndex;
+    const sheetId = metadata?.location?.dimensionRange?.sheetId ?? 0;
     if (
       metadata?.metadataKey === undefined ||
       metadata.metadataKey === null ||
@@ -80,6 +83,7 @@ export function foundTags(response: sheets_v4.Schema$SearchDeveloperMetadataResp
         key: metadata.metadataKey,
         value: metadata.metadataValue ?? '',
         id: metadata.metadataId ?? 0,
+        sheetId,
         row,
       },
     ];

@@ -435,8 +435,10 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const rowsOf = new Map<string, FoundTag[]>();
     let tail: FoundTag | undefined;
     const seen = new Set<number>();
+    const log = logSheetId();
     for (const tag of found) {
-      if (seen.has(tag.id)) continue;
+      // Only rows of the Log tab count: a tab renamed to archive old rows keeps their tags.
+      if (seen.has(tag.id) || tag.sheetId !== log) continue;
       seen.add(tag.id);
       if (tag.key === TAIL_TAG) tail = tail === undefined || tag.row > tail.row ? tag : tail;
       if (tag.key !== SESSION_TAG) continue;
@@ -683,6 +685,9 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       port.batchGetByDataFilter([
         { a1Range: peopleRange },
         { a1Range: nowRange },
+        // Log's first cell: a Log tab renamed or deleted makes this read fail (400), and set-up
+        // runs again (afterSetUp), so the clock heals without a restart.
+        { a1Range: a1(LOG.title, 'A1') },
         ...due.map((session) => tagFilter(SESSION_TAG, session)),
       ]),
     );
