@@ -354,6 +354,20 @@ describe('the feedback driver', () => {
     expect(log).toEqual([expect.stringMatching(/^warn reader front: line 3/)]);
   });
 
+  it('with --json a failed sheet write is also said on stderr, where a person watching the log sees it', async () => {
+    const refused: DomainEvent = {
+      type: 'sync-failed',
+      at: Date.parse('2026-03-02T08:00:00Z'),
+      what: 'outbox',
+      reason: 'open:x was set aside, not written to the sheet: 400',
+      backlog: 0,
+      retryInMs: null,
+    };
+    const { stdout, log } = await run(true, [refused]);
+    expect((JSON.parse(stdout) as { type: string }).type).toBe('sync-failed');
+    expect(log).toEqual([expect.stringMatching(/^warn sheet: write failed: open:x was set aside/)]);
+  });
+
   it('emits nothing itself: its output is the side effect', async () => {
     const driver = makeFeedbackDriver({
       json: false,

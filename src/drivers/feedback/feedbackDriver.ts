@@ -22,6 +22,12 @@ export function makeFeedbackDriver(
         if (line === null) return;
         if (line.stream === 'stdout') options.stdout.write(`${line.text}\n`);
         else options.log[line.level](line.text);
+        // With --json a failed sheet write goes to stdout as an event for programs, and to the
+        // log as well, for the person watching it (journalctl).
+        if (options.json && event.type === 'sync-failed') {
+          const said = formatFeedback(event, options.zone);
+          if (said?.stream === 'log') options.log[said.level](said.text);
+        }
       }),
       ignoreElements(),
     );
