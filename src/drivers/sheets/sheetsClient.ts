@@ -447,12 +447,9 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return { rowsOf, tail };
   };
 
-  /** The suspects due to be looked for at `now`, forgotten once looked for. */
-  const dueSuspects = (now: number): string[] => {
-    const due = [...suspects].filter(([, at]) => at <= now).map(([session]) => session);
-    for (const session of due) suspects.delete(session);
-    return due;
-  };
+  /** The suspects due to be looked for at `now` (forgotten only once the look succeeded). */
+  const dueSuspects = (now: number): string[] =>
+    [...suspects].filter(([, at]) => at <= now).map(([session]) => session);
 
   /** Where the next new rows go: just below the tail row, or below the last row with data. */
   const insertionRow = async (
@@ -713,6 +710,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         requests += 3;
       }
     }
+    for (const session of due) suspects.delete(session);
     const people = parsePeople(peopleRows);
     const names = new Map(people.map((p) => [p.card, p.name]));
     const updated = toSerial(at, zone);
