@@ -139,7 +139,10 @@ export interface ClockedIn extends Base {
   readonly reader: string;
   /** Taken while the system clock was not synchronised (its time is corrected later). */
   readonly unsynced?: true;
-  /** With `unsynced`: monotonic milliseconds of the tap, kept so a restart can still correct it. */
+  /**
+   * Monotonic milliseconds of the tap, kept with the boot so a restart within that boot still
+   * measures the session honestly (and corrects it, when `unsynced`).
+   */
   readonly mono?: number;
 }
 export interface ClockedOut extends Base {

@@ -329,7 +329,9 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
     session: session.id,
     reader: read.reader,
     ...(unsynced ? { unsynced: true as const } : {}),
-    ...(unsynced && read.mono !== undefined ? { mono: read.mono } : {}),
+    // Stored with the boot it belongs to, so a restart within the same boot still measures this
+    // session honestly (a wall clock set forward then does not make it overdue).
+    ...(read.mono !== undefined ? { mono: read.mono } : {}),
   });
   if (unsynced) {
     next = markUnsynced(next, session.id, () => ({

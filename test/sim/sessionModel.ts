@@ -193,11 +193,17 @@ export class SessionModel {
       };
     }
     const reachedLimit = this.open.get(session.card) !== session;
-    const elapsed = this.elapsed(session.in, now);
+    // Across a reboot onto a stale clock not yet synchronised, the clock cannot tell the time
+    // that really passed; it may have closed the session before the reboot (when its clock was
+    // right) or may not yet: between the stale and the true elapsed time, either is right.
+    const measured = this.elapsed(session.in, now);
+    const real = now.at - now.staleBy - (session.in.at - session.in.staleBy);
+    const elapsed = session.in.boot === now.boot ? measured : Math.min(measured, real);
+    const latest = session.in.boot === now.boot ? measured : Math.max(measured, real);
     if (reachedLimit || elapsed >= this.rules.limitMs + graceMs) {
       return { card: session.card, inAt, status: 'auto', outAt: inAt + this.rules.limitMs };
     }
-    if (elapsed >= this.rules.limitMs) {
+    if (latest >= this.rules.limitMs) {
       return { card: session.card, inAt, status: 'either', outAt: inAt + this.rules.limitMs };
     }
     return { card: session.card, inAt, status: 'in', outAt: null };
