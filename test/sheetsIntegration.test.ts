@@ -345,7 +345,10 @@ describe('the clock and its Google Sheet', () => {
     const clock = start();
     await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
     await waitForSheet(() => server.values(SHEET, 'People').length === 1, clock);
-    server.latencyMs = 1_500;
+    // Set-up done (the clock falls quiet); then each request of the batch (a search, the end of
+    // Log, People, the insert, the People append) takes a second, inside the 10 s grace.
+    await quiet(server);
+    server.latencyMs = 1_000;
     clock.write('A6A6A6A6\n');
     await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
     await new Promise((r) => setTimeout(r, 200));
