@@ -1,5 +1,6 @@
-import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { shiftedScheduler } from '../streams/shiftedScheduler';
 import { minuteTicks } from '../streams/ticks';
 
 const MINUTE = 60_000;
@@ -8,16 +9,7 @@ const HOUR = 3_600_000;
 /** A wall clock on virtual time whose setting a test can change, as NTP or a person does. */
 function settableClock(scheduler: SchedulerLike, origin: number) {
   let offset = origin;
-  const clock: SchedulerLike = {
-    now: () => scheduler.now() + offset,
-    schedule<T>(
-      work: (this: SchedulerAction<T>, state?: T) => void,
-      delay?: number,
-      state?: T,
-    ): Subscription {
-      return scheduler.schedule(work, delay, state);
-    },
-  };
+  const clock = shiftedScheduler(scheduler, () => offset);
   return {
     clock,
     /** Steps the wall clock by `ms` at virtual time `when` (delays stay monotonic, as timers are). */
