@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutboxEntry } from '../streams/commit';
 import { sessionId } from '../streams/sessions';
-import { makeSheetsClient } from '../src/drivers/sheets/sheetsClient';
+import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { SheetsTestServer } from './support/sheetsTestServer';
 import { until } from './support/until';
 import { quietHealth } from './support/sheetFixtures';
@@ -32,32 +32,37 @@ function opened(card: string, inAt: number): OutboxEntry {
   };
 }
 
-describe('a write that lands after the client gave up on it', () => {
-  let dir: string;
-  let server: SheetsTestServer;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'badgeclock-late-'));
-    server = await new SheetsTestServer().start();
-  });
-  afterEach(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+let dir: string;
+let server: SheetsTestServer;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'badgeclock-late-'));
+  server = await new SheetsTestServer().start();
+});
+afterEach(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
+/** The real client over HTTP to a fresh spreadsheet shared with it, with this request timeout. */
+function clientFor(timeoutMs: number): SheetsClient {
+  const account = server.serviceAccount(dir);
+  server.createSpreadsheet(SHEET, [account.email]);
+  return makeSheetsClient({
+    spreadsheetId: SHEET,
+    keyFile: account.file,
+    rootUrl: server.rootUrl,
+    timeoutMs,
+    zone: 'UTC',
+    device: 'test',
+    version: 'test',
+    warn: () => undefined,
+    fetchImplementation: fetch,
+  });
+}
+
+describe('a write that lands after the client gave up on it', () => {
   it('leaves the session on one row: the late second row is marked a duplicate a minute later', async () => {
-    const account = server.serviceAccount(dir);
-    server.createSpreadsheet(SHEET, [account.email]);
-    const client = makeSheetsClient({
-      spreadsheetId: SHEET,
-      keyFile: account.file,
-      rootUrl: server.rootUrl,
-      timeoutMs: 1_000,
-      zone: 'UTC',
-      device: 'test',
-      version: 'test',
-      warn: () => undefined,
-      fetchImplementation: fetch,
-    });
+    const client = clientFor(1_000);
     await client.writeBatch([opened('A0000001', AT - 60_000)], AT);
     const late = opened('A0000002', AT);
     if (late.kind !== 'session-opened') throw new Error('unreachable');
@@ -102,31 +107,8 @@ describe('a write that lands after the client gave up on it', () => {
 });
 
 describe('a Log tab renamed to archive it', () => {
-  let dir: string;
-  let server: SheetsTestServer;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'badgeclock-archive-'));
-    server = await new SheetsTestServer().start();
-  });
-  afterEach(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('is left as it is: the next minute makes a new Log, and new sessions go there, without a restart', async () => {
-    const account = server.serviceAccount(dir);
-    server.createSpreadsheet(SHEET, [account.email]);
-    const client = makeSheetsClient({
-      spreadsheetId: SHEET,
-      keyFile: account.file,
-      rootUrl: server.rootUrl,
-      timeoutMs: 5_000,
-      zone: 'UTC',
-      device: 'test',
-      version: 'test',
-      warn: () => undefined,
-      fetchImplementation: fetch,
-    });
+    const client = clientFor(5_000);
     const first = opened('A0000001', AT - 60_000);
     await client.writeBatch([first], AT);
     server.model.renameTab(SHEET, 'Log', 'Log 2025');

@@ -25,18 +25,23 @@ function fold(events: ClockEvent[]): { state: SyncState; out: Output[] } {
 
 const T = Date.parse('2026-03-02T08:00:00Z');
 
+/** One entry sent, and refused for good: the outbox is parked from T + 1 s. */
+const parked: ClockEvent[] = [
+  { type: 'outboxChanged', at: T, head: [entry], depth: 1 },
+  {
+    type: 'batchFailed',
+    at: T + 1_000,
+    keys: [entry.key],
+    reason: 'no permission',
+    final: true,
+    retryInMs: null,
+  },
+];
+
 describe('the sync slice', () => {
   it('a wall clock set back an hour during a park does not hold the outbox an hour longer', () => {
     const { out } = fold([
-      { type: 'outboxChanged', at: T, head: [entry], depth: 1 },
-      {
-        type: 'batchFailed',
-        at: T + 1_000,
-        keys: [entry.key],
-        reason: 'no permission',
-        final: true,
-        retryInMs: null,
-      },
+      ...parked,
       // NTP (or a person) sets the clock back an hour; ticks go on from there.
       { type: 'minuteElapsed', at: T - 3_600_000 + 360_000 },
     ]);
@@ -46,18 +51,7 @@ describe('the sync slice', () => {
   });
 
   it('a park still holds the outbox for its whole length when the clock does not jump', () => {
-    const { out } = fold([
-      { type: 'outboxChanged', at: T, head: [entry], depth: 1 },
-      {
-        type: 'batchFailed',
-        at: T + 1_000,
-        keys: [entry.key],
-        reason: 'no permission',
-        final: true,
-        retryInMs: null,
-      },
-      { type: 'minuteElapsed', at: T + 240_000 },
-    ]);
+    const { out } = fold([...parked, { type: 'minuteElapsed', at: T + 240_000 }]);
     expect(out.filter((o) => o.type === 'writeBatch')).toHaveLength(1);
   });
 
