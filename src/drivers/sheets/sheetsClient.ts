@@ -314,7 +314,16 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     return setUpDone;
   };
 
+  // People as last parsed: the tab rarely changes between two minutes, and an unchanged tab
+  // gives the same list (the same array) without its rows' warnings again every minute.
+  let lastPeople: { readonly rows: unknown[][]; readonly people: Person[] } | null = null;
   const parsePeople = (rows: unknown[][]): Person[] => {
+    if (lastPeople !== null && sameRows(lastPeople.rows, rows)) return lastPeople.people;
+    const people = parsePeopleRows(rows);
+    lastPeople = { rows, people };
+    return people;
+  };
+  const parsePeopleRows = (rows: unknown[][]): Person[] => {
     const people: Person[] = [];
     const seen = new Set<string>();
     rows.forEach((row, i) => {
@@ -819,6 +828,19 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
         return parsePeople(rows);
       }),
   };
+}
+
+/** Whether two ranges of cell values (as the API returns them: rows of primitives) are equal. */
+function sameRows(a: readonly unknown[][], b: readonly unknown[][]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((row, i) => {
+    const other = b[i];
+    return (
+      other !== undefined &&
+      row.length === other.length &&
+      row.every((cell, j) => Object.is(cell, other[j]))
+    );
+  });
 }
 
 /** The account's e-mail for messages, even when the key file is broken. */

@@ -110,8 +110,12 @@ export function makeSheetsDriver(
     });
   const now = (): number => scheduler.now();
 
+  // What the People cache holds, as this life last wrote or found it: an unchanged People
+  // list (the usual minute) costs neither a read nor a write of the file.
+  const cached: { people: Person[] | null; text: string | null } = { people: null, text: null };
   const directory = (people: Person[]): DirectoryLoaded => {
-    if (options.peopleCache !== undefined) saveCache(options.peopleCache, people, options.warn);
+    if (options.peopleCache !== undefined)
+      saveCache(options.peopleCache, people, cached, options.warn);
     return { type: 'directoryLoaded', at: now(), people };
   };
 
@@ -433,12 +437,22 @@ function loadCache(file: string, warn: (message: string) => void): Person[] | nu
   return people;
 }
 
-function saveCache(file: string, people: Person[], warn: (message: string) => void): void {
+function saveCache(
+  file: string,
+  people: Person[],
+  cached: { people: Person[] | null; text: string | null },
+  warn: (message: string) => void,
+): void {
+  // The client hands back the same list while People is unchanged.
+  if (cached.people === people) return;
   try {
     const text = JSON.stringify(people);
-    if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    if (cached.text !== text && (!existsSync(file) || readFileSync(file, 'utf8') !== text)) {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    }
+    cached.people = people;
+    cached.text = text;
   } catch (error) {
     warn(`could not write the People cache ${file}: ${(error as Error).message}`);
   }
