@@ -10,11 +10,38 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from '
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Commit, OutboxEntry } from '../../../streams/commit';
+import type { Command, DomainEvent } from '../../../streams/events';
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { missingDatabase, OpenedFiles, rescuePathOf, writeMarker } from './dbFiles';
 
 export const DB_FILE_NAME = 'badgeclock.db';
+
+/** The commands the store writes (the others are for the sheet). */
+const STORED_COMMANDS: ReadonlySet<Command['type']> = new Set<Command['type']>([
+  'markDone',
+  'correctTimes',
+  'followCard',
+  'keepSighting',
+  'nameCard',
+]);
+
+/**
+ * The events the store writes. The others (a tap's outcome, sync reports) are
+ * kept only through the tap they belong to, or not at all.
+ */
+const STORED_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
+  'tap',
+  'clock-in',
+  'clock-out',
+  'auto-out',
+]);
+
+/** Whether a commit has anything for the store: a stored event or command, or an outbox entry. */
+const writesSomething = (commit: Commit): boolean =>
+  commit.events.some((event) => STORED_EVENTS.has(event.type)) ||
+  commit.outbox.length > 0 ||
+  commit.commands.some((command) => STORED_COMMANDS.has(command.type));
 
 /** A store problem a person can act on: names the file, says what to do. */
 export class StoreError extends Error {
@@ -227,6 +254,8 @@ export class Store {
    */
   commit(commit: Commit, now: number, boot?: string): void {
     this.refuseIfReplaced(now);
+    // Most steps (a tick, a live update's answer) change nothing durable: no transaction then.
+    if (!writesSomething(commit)) return;
     try {
       this.commitTransaction(commit, now, boot ?? null);
     } catch (error) {
@@ -237,6 +266,7 @@ export class Store {
   private readonly commitTransaction = (commit: Commit, now: number, boot: string | null): void => {
     this.transaction(() => {
       let tapId: number | bigint | null = null;
+      // An event type that writes here must be in STORED_EVENTS, a command in STORED_COMMANDS.
       for (const event of commit.events) {
         switch (event.type) {
           case 'tap':
