@@ -304,7 +304,11 @@ function route(method: string, path: string): Route | null {
  * helpers stand in for a person editing the sheet (sort, insert, delete, …).
  */
 export class SpreadsheetModel {
-  /** JSON length of every response body, per call (errors included). */
+  /**
+   * JSON length of every answer to a read, per call (errors included). Answers
+   * to writes are not measured: nothing reads their size, and the simulation
+   * sends a write every minute.
+   */
   readonly bytesOut: Record<CallKind, number> = zeroes();
   /** Requests answered, per call (errors included). */
   readonly requestsByCall: Record<CallKind, number> = zeroes();
@@ -354,7 +358,7 @@ export class SpreadsheetModel {
       body = { error: { code: error.status, message: error.message, status: error.reason } };
     }
     this.requestsByCall[call] += 1;
-    this.bytesOut[call] += JSON.stringify(body).length;
+    if (READS.has(call)) this.bytesOut[call] += JSON.stringify(body).length;
     return { status, body, call, ...(headers === undefined ? {} : { headers }) };
   }
 
@@ -961,7 +965,12 @@ function updateResponse(w: Written): Json {
 }
 
 function nonZero(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
+  const out: Record<string, number> = {};
+  for (const key in counts) {
+    const n = counts[key];
+    if (n !== undefined && n !== 0) out[key] = n;
+  }
+  return out;
 }
 
 function batchUpdateValues(id: string, book: Book, body: Json): Json {
