@@ -3,6 +3,7 @@
  * as the simulation calls it: every REST call it answers, its edge cases, and
  * the edits a person makes, with metadata following the rows.
  */
+import fc from 'fast-check';
 import { SpreadsheetModel, type Cell } from './support/spreadsheetModel';
 
 const ID = 'sheet1';
@@ -1286,4 +1287,73 @@ it('is deterministic: the same calls give the same answers', () => {
     return out;
   };
   expect(run()).toEqual(run());
+});
+
+describe('row metadata follows its row through any mix of inserts, deletes, tags and sorts', () => {
+  type Op =
+    | { kind: 'insert'; at: number; count: number }
+    | { kind: 'delete'; at: number; count: number }
+    | { kind: 'tag'; at: number }
+    | { kind: 'sort' };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(40),
+      count: fc.integer({ min: 1, max: 3 }),
+    }),
+    fc.record({
+      kind: fc.constant('delete' as const),
+      at: fc.nat(40),
+      count: fc.integer({ min: 1, max: 2 }),
+    }),
+    fc.record({ kind: fc.constant('tag' as const), at: fc.nat(40) }),
+    fc.record({ kind: fc.constant('sort' as const) }),
+  );
+
+  it('each tag stays on the row whose first cell names it', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        model = new SpreadsheetModel({ now: () => clock });
+        model.createSpreadsheet(ID, [CLOCK]);
+        model.addTab(ID, 'Log', [['Session']]);
+        const sheetId = sheetIdOf('Log');
+        let next = 0;
+        for (const o of ops) {
+          const rows = model.values(ID, 'Log').length;
+          if (o.kind === 'insert') model.insertRows(ID, 'Log', 2 + (o.at % rows), o.count);
+          else if (o.kind === 'delete' && rows > 1)
+            model.deleteRow(ID, 'Log', 2 + (o.at % (rows - 1)), 1);
+          else if (o.kind === 'sort') model.sortRows(ID, 'Log', 0, true);
+          else if (o.kind === 'tag') {
+            // As the clock adds a session: a row inserted, its cell written and tagged in one batch.
+            const row = 1 + (o.at % rows);
+            const value = `s${String(next++).padStart(3, '0')}`;
+            ok(
+              batch(
+                {
+                  insertDimension: {
+                    range: { sheetId, dimension: 'ROWS', startIndex: row, endIndex: row + 1 },
+                  },
+                },
+                {
+                  updateCells: {
+                    rows: [{ values: [{ userEnteredValue: { stringValue: value } }] }],
+                    fields: 'userEnteredValue',
+                    start: { sheetId, rowIndex: row, columnIndex: 0 },
+                  },
+                },
+                tag(sheetId, row, 'session', value),
+              ),
+            );
+          }
+          const cells = model.values(ID, 'Log');
+          for (const meta of model.metadata(ID)) {
+            const location = meta.location as { dimensionRange: { startIndex: number } };
+            expect(cells[location.dimensionRange.startIndex]?.[0]).toBe(meta.metadataValue);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -716,18 +716,22 @@ function setCells(
 }
 
 function insertRowsAt(book: Book, tab: Tab, start: number, count: number): void {
-  book.layout += 1;
   if (start < tab.rows.length)
     tab.rows.splice(start, 0, ...Array.from({ length: count }, () => BLANK_ROW));
   tab.rowCount += count;
+  shiftPositions(book, tab, start, count);
 }
 
 function deleteRowsAt(book: Book, tab: Tab, start: number, count: number): void {
-  book.layout += 1;
+  const cached = currentPositions(book);
   for (const row of tab.rows.slice(start, start + count))
-    for (const id of row.tags) putMetadata(book, id, undefined);
+    for (const id of row.tags) {
+      putMetadata(book, id, undefined);
+      cached?.rowOf.delete(id);
+    }
   tab.rows.splice(start, count);
   tab.rowCount = Math.max(0, tab.rowCount - count);
+  shiftPositions(book, tab, start + count, -count);
 }
 
 // ---- ranges ------------------------------------------------------------------------------
@@ -1062,14 +1066,36 @@ function append(id: string, book: Book, a1: string, query: URLSearchParams, body
 
 // ---- developer metadata ------------------------------------------------------------------
 
-/** Where ROW metadata is now: rebuilt (one pass over the tags) only after rows moved. */
+/**
+ * Where ROW metadata is now: rebuilt (one pass over the tags) after rows were
+ * sorted, tabs added or a write undone; kept up to date in place when rows
+ * are inserted or deleted and when a row is tagged (what every new session's
+ * row costs, so a long Log is not walked again for each).
+ */
 interface Positions {
   readonly layout: number;
-  readonly rowOf: ReadonlyMap<number, { readonly tab: Tab; readonly row: number }>;
+  readonly rowOf: Map<number, { readonly tab: Tab; readonly row: number }>;
   readonly tabIndex: ReadonlyMap<number, number>;
 }
 
 const positionsOf = new WeakMap<Book, Positions>();
+
+/** The cached positions, if nothing has moved rows since they were made. */
+function currentPositions(book: Book): Positions | undefined {
+  const cached = positionsOf.get(book);
+  return cached?.layout === book.layout ? cached : undefined;
+}
+
+/** Rows of `tab` from `from` on moved by `by` (an insert or a delete above them). */
+function shiftPositions(book: Book, tab: Tab, from: number, by: number): void {
+  const cached = currentPositions(book);
+  if (cached === undefined) {
+    book.layout += 1;
+    return;
+  }
+  for (const [id, at] of cached.rowOf)
+    if (at.tab === tab && at.row >= from) cached.rowOf.set(id, { tab, row: at.row + by });
+}
 
 function positions(book: Book): Positions {
   const cached = positionsOf.get(book);
@@ -1135,7 +1161,10 @@ function indexMetadata(book: Book, meta: Metadata, add: boolean): void {
   }
 }
 
-/** Sets (or, with undefined, deletes) an entry, indexes included; no journal. */
+/**
+ * Sets (or, with undefined, deletes) an entry, indexes included; no journal.
+ * Positions are the caller's to keep: the tags on rows say where ROW entries are.
+ */
 function storeMetadata(book: Book, id: number, meta: Metadata | undefined): void {
   const old = book.metadata.get(id);
   if (old !== undefined) indexMetadata(book, old, false);
@@ -1144,7 +1173,6 @@ function storeMetadata(book: Book, id: number, meta: Metadata | undefined): void
     book.metadata.set(id, meta);
     indexMetadata(book, meta, true);
   }
-  book.layout += 1;
 }
 
 function locationJson(at: Located): Json {
@@ -1668,6 +1696,7 @@ function createMetadata(book: Book, body: Json, where: string): Json {
       place: { kind: 'ROW', sheetId: tab.sheetId },
     };
     putMetadata(book, id, meta);
+    currentPositions(book)?.rowOf.set(id, { tab, row: start });
     at = { meta, tab, row: start };
   } else {
     const place: Place =
