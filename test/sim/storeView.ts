@@ -39,26 +39,11 @@ export class StoreView {
   }
 
   sessions(since = -Infinity): StoredSession[] {
-    const rows = this.open()
+    return this.open()
       .prepare(
-        'SELECT id, card, name, in_at, out_at, status FROM sessions WHERE in_at >= ? ORDER BY in_at, card',
+        'SELECT id, card, name, in_at AS inAt, out_at AS outAt, status FROM sessions WHERE in_at >= ? ORDER BY in_at, card',
       )
-      .all(Number.isFinite(since) ? since : -8.64e15) as {
-      id: string;
-      card: string;
-      name: string | null;
-      in_at: number;
-      out_at: number | null;
-      status: 'in' | 'out' | 'auto';
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      card: r.card,
-      name: r.name,
-      inAt: r.in_at,
-      outAt: r.out_at,
-      status: r.status,
-    }));
+      .all(Number.isFinite(since) ? since : -8.64e15) as StoredSession[];
   }
 
   /** Outbox entries that are pending or set aside (the rest are done and uninteresting). */

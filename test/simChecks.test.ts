@@ -1,0 +1,63 @@
+/**
+ * The simulation's invariant checks (test/sim/checks.ts) on hand-made sheets:
+ * a check that cannot fail proves nothing, so each is shown failing here.
+ */
+import { sheetRowsSound } from './sim/checks';
+import type { StoredSession } from './sim/storeView';
+import { toSerial, toSerialDuration } from '../streams/zoned';
+
+const ZONE = 'Europe/Berlin';
+const IN = Date.parse('2026-10-29T06:44:13.570Z');
+const OUT = Date.parse('2026-10-29T14:57:13.570Z');
+const ID = '20261029T064413.570Z-04010B99D23D67';
+const CARD = '04010B99D23D67';
+const HEADER = ['Session', 'Date', 'Name', 'Card', 'In', 'Out', 'Hours', 'Status'];
+
+const session: StoredSession = {
+  id: ID,
+  card: CARD,
+  name: 'Person 268',
+  inAt: IN,
+  outAt: OUT,
+  status: 'out',
+};
+const stored = new Map([[ID, session]]);
+
+/** Log with the session's closed row, Hours as given. */
+const logWith = (hoursMs: number): unknown[][] => [
+  HEADER,
+  [
+    ID,
+    toSerial(IN, ZONE),
+    'Person 268',
+    CARD,
+    toSerial(IN, ZONE),
+    toSerial(OUT, ZONE),
+    toSerialDuration(hoursMs),
+    'out',
+  ],
+];
+
+describe('sheetRowsSound: Hours on a closed row', () => {
+  it('holds when Hours is Out minus In', () => {
+    expect(sheetRowsSound(logWith(OUT - IN), stored, new Set(), ZONE)).toEqual([]);
+  });
+
+  it('flags a running Hours left on a closed row once the faults are over', () => {
+    // The live update of 14:57:00 (8:12:46 running) landed after the close (seed 1002, 40 days).
+    const late = logWith(OUT - IN - 13_570);
+    expect(sheetRowsSound(late, stored, new Set(), ZONE)).toEqual([
+      expect.stringContaining('Hours 8:12:46 is not Out - In'),
+    ]);
+  });
+
+  it('accepts that running Hours while the faults settle: the clock writes the close again', () => {
+    expect(sheetRowsSound(logWith(OUT - IN - 13_570), stored, new Set(), ZONE, true)).toEqual([]);
+  });
+
+  it('flags Hours above Out minus In even then: no live update ever wrote that', () => {
+    expect(sheetRowsSound(logWith(OUT - IN + 60_000), stored, new Set(), ZONE, true)).toEqual([
+      expect.stringContaining('is not Out - In'),
+    ]);
+  });
+});
