@@ -11,11 +11,15 @@
  * --shrink-seconds N (default 120; 0 = no shrinking), --shrink-runs N (a
  * bound on runs instead of time: the same repro on any machine), --jobs N
  * (run seeds in N processes; default 1), --trace REGEX (print the matching
- * lines of the run's trace: the failing plan's, or the seed's).
+ * lines of the run's trace: the failing plan's, or the seed's), --ledger FILE
+ * (append each finished seed's outcome to FILE as a JSON line, and skip the
+ * seeds FILE already holds for the same days, people and events: a run of
+ * hours can stop and go on later, even in another session).
  * A progress bar goes to stderr; each failure (seed, shrunk plan, invariant,
  * how to replay it) and the summary go to stdout. Exit code 1 on a failure.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import {
   describePlan,
   describeViolation,
@@ -37,6 +41,51 @@ interface Args {
   worker: boolean;
   /** With one seed: print the lines of its trace that match (the failing plan's, if it failed). */
   trace: RegExp | undefined;
+  /** Where finished seeds are recorded, and which of them need not run again. */
+  ledger: string | undefined;
+}
+
+/** One finished seed in a ledger file. */
+interface LedgerLine {
+  readonly seed: number;
+  readonly days: number;
+  readonly people: number;
+  readonly events: number;
+  readonly passed: boolean;
+  readonly cpuMs: number;
+  readonly taps: number;
+  readonly sessions: number;
+  /** The commit the seed ran on (`git rev-parse HEAD`), when known. */
+  readonly commit: string;
+  readonly finishedAt: string;
+}
+
+function readLedger(file: string, args: Args): LedgerLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as LedgerLine;
+      } catch {
+        throw new Error(`${file} line ${i + 1} is not a ledger line: ${line.slice(0, 80)}`);
+      }
+    })
+    .filter(
+      (l) => l.days === args.days && l.people === args.maxPeople && l.events === args.eventsPerDay,
+    );
+}
+
+function currentCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function parse(argv: readonly string[]): Args {
@@ -72,6 +121,7 @@ function parse(argv: readonly string[]): Args {
     jobs: Math.max(1, number('jobs', 1)),
     worker: argv.includes('--worker'),
     trace: value('trace') === undefined ? undefined : new RegExp(value('trace') ?? ''),
+    ledger: value('ledger'),
   };
 }
 
@@ -190,7 +240,7 @@ async function inWorkers(
       const seeds = args.seeds.filter((_, i) => i % args.jobs === job);
       if (seeds.length === 0) return Promise.resolve();
       // The worker gets the same options, but its own seeds and no trace.
-      const own = new Set(['--seed', '--seeds', '--from', '--jobs', '--trace']);
+      const own = new Set(['--seed', '--seeds', '--from', '--jobs', '--trace', '--ledger']);
       const rest = process.argv
         .slice(2)
         .filter((arg, i, all) => !own.has(arg) && !own.has(all[i - 1] ?? ''));
@@ -220,6 +270,18 @@ async function main(): Promise<void> {
     return;
   }
   const began = Date.now();
+  const ledger = args.ledger;
+  const recorded = ledger === undefined ? [] : readLedger(ledger, args);
+  if (ledger !== undefined) {
+    const done = new Set(recorded.map((l) => l.seed));
+    const skipped = args.seeds.filter((seed) => done.has(seed));
+    args.seeds = args.seeds.filter((seed) => !done.has(seed));
+    const failed = recorded.filter((l) => !l.passed && skipped.includes(l.seed));
+    process.stdout.write(
+      `${ledger}: ${skipped.length} of these seeds already ran (${failed.length} failed${failed.length === 0 ? '' : `: seeds ${failed.map((l) => l.seed).join(', ')}`}); ${args.seeds.length} to run\n`,
+    );
+  }
+  const commit = ledger === undefined ? 'unknown' : currentCommit();
   const total = args.seeds.length * args.days;
   let daysDone = 0;
   let failures = 0;
@@ -228,6 +290,21 @@ async function main(): Promise<void> {
     progress(Math.min(daysDone, total), total, failures, began);
   };
   const onOutcome = (outcome: SeedOutcome): void => {
+    if (ledger !== undefined) {
+      const line: LedgerLine = {
+        seed: outcome.seed,
+        days: args.days,
+        people: args.maxPeople,
+        events: args.eventsPerDay,
+        passed: outcome.failure === null,
+        cpuMs: outcome.stats.cpuMs,
+        taps: outcome.stats.taps,
+        sessions: outcome.stats.sessions,
+        commit,
+        finishedAt: new Date().toISOString(),
+      };
+      appendFileSync(ledger, `${JSON.stringify(line)}\n`);
+    }
     if (outcome.failure === null) return;
     failures += 1;
     if (process.stderr.isTTY) process.stderr.write('\n');
@@ -253,6 +330,16 @@ async function main(): Promise<void> {
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   process.stdout.write(summary(outcomes, args, Date.now() - began));
+  if (ledger !== undefined) {
+    const all = readLedger(ledger, args);
+    const failed = all.filter((l) => !l.passed);
+    const days = all.reduce((n, l) => n + l.days, 0);
+    const cpu = all.reduce((ms, l) => ms + l.cpuMs, 0);
+    process.stdout.write(
+      `${ledger}, all runs so far: ${all.length} seeds x ${args.days} days (${days.toLocaleString('en')} simulated days, ${(cpu / 3_600_000).toFixed(1)} CPU-hours), ${failed.length} failed${failed.length === 0 ? '' : ` (seeds ${failed.map((l) => l.seed).join(', ')})`}; commits ${[...new Set(all.map((l) => l.commit))].join(', ')}\n`,
+    );
+    if (failed.length > 0) process.exitCode = 1;
+  }
   if (failures > 0) process.exitCode = 1;
 }
 
