@@ -527,6 +527,9 @@ function onTimeSync(state: ClockState, event: TimeSyncChanged): Step {
 }
 
 function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
+  // The very list the directory was made from (People unchanged since the last read, which is
+  // every minute): sessions, names and cards already follow it, so nothing can change.
+  if (event.people === state.directory.people) return { state, out: [] };
   const directory = makeDirectory(event.people);
   const open = followThePerson(state.open, directory);
   const cards = moveCardMemory(state.cards, directory);

@@ -618,6 +618,18 @@ describe('the sessions reducer', () => {
     const later = at('2026-05-12T12:00:00+02:00');
     const WEDGE = '0099887766';
 
+    it('the same list again (People read unchanged, every minute) changes nothing and costs nothing', () => {
+      const people = [alice, bob];
+      const before = replay([loaded(0, people), read(inAt, WEDGE), read(inAt + MINUTE, BOB)]);
+      const again = makeReducer(berlin)(before.state, loaded(inAt + HOUR, people));
+      expect(again.out).toEqual([]);
+      expect(again.state).toBe(before.state);
+      // An equal list that is not the same one is read afresh, to the same effect.
+      const copy = makeReducer(berlin)(before.state, loaded(inAt + HOUR, [...people]));
+      expect(copy.out).toEqual([]);
+      expect(copy.state.open).toEqual(before.state.open);
+    });
+
     it('a session opened under an unknown id, which People then makes an alias of a person, is clocked out by that person', () => {
       const { out, state } = replay([
         directory([alice, bob]),
