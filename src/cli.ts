@@ -82,7 +82,10 @@ function fail(message: string, code: number): never {
 /** Loads the config or exits 2 naming every problem. */
 function configOrExit(options: ConfigOptions): Config {
   const result = configOf(options);
-  if (result.ok) return result.config;
+  if (result.ok) {
+    log.useZone(result.config.tz);
+    return result.config;
+  }
   const n = result.errors.length;
   fail(
     `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${result.errors.map((e) => `  - ${e}`).join('\n')}`,

@@ -5,6 +5,7 @@
  * a log line: messages are scrubbed of bearer tokens, JWTs and private keys.
  */
 import pino from 'pino';
+import { formatLocalIso } from '../streams/zoned';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -30,14 +31,24 @@ export function scrub(text: string): string {
   return SECRETS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }
 
-/** A sink for pino that prints each record as `HH:MM:SS LEVEL message` (for a terminal). */
-function prettyStream(write: (text: string) => void): { write: (line: string) => void } {
+/**
+ * A sink for pino that prints each record as `HH:MM:SS LEVEL message` (for a
+ * terminal): in the configured zone once it is known, in the process's before.
+ */
+function prettyStream(
+  write: (text: string) => void,
+  zone: () => string | null,
+): { write: (line: string) => void } {
   const names: Record<string, string> = { warn: 'WARN', error: 'ERROR', fatal: 'FATAL' };
   return {
     write(line: string) {
       try {
         const record = JSON.parse(line) as { level: string; time: number; msg: string };
-        const time = new Date(record.time).toTimeString().slice(0, 8);
+        const configured = zone();
+        const time =
+          configured === null
+            ? new Date(record.time).toTimeString().slice(0, 8)
+            : formatLocalIso(record.time, configured).slice(11, 19);
         write(`${time} ${names[record.level] ?? record.level} ${record.msg}\n`);
       } catch {
         write(line);
@@ -54,10 +65,17 @@ export interface LogOptions {
   readonly write?: (text: string) => void;
 }
 
+/** The program's log, which learns the configured zone once the configuration is read. */
+export interface ProgramLog extends Log {
+  /** Text lines at a terminal show times in this zone from now on (JSON lines carry epoch ms). */
+  useZone(zone: string): void;
+}
+
 /** Makes the program's logger. Writes are synchronous, so nothing is lost at exit. */
-export function makeLog(options: LogOptions): Log {
+export function makeLog(options: LogOptions): ProgramLog {
   const write = options.write ?? ((text: string) => process.stderr.write(text));
-  const destination = options.pretty ? prettyStream(write) : { write };
+  let zone: string | null = null;
+  const destination = options.pretty ? prettyStream(write, () => zone) : { write };
   const logger = pino(
     {
       level: options.level ?? 'info',
@@ -82,5 +100,13 @@ export function makeLog(options: LogOptions): Log {
     (message: string, fields?: Record<string, unknown>): void => {
       logger[level](fields ?? {}, scrub(message));
     };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    useZone: (configured) => {
+      zone = configured;
+    },
+  };
 }
