@@ -1294,6 +1294,7 @@ describe('row metadata follows its row through any mix of inserts, deletes, tags
     | { kind: 'insert'; at: number; count: number }
     | { kind: 'delete'; at: number; count: number }
     | { kind: 'tag'; at: number }
+    | { kind: 'untag'; at: number }
     | { kind: 'sort' };
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({
@@ -1307,6 +1308,7 @@ describe('row metadata follows its row through any mix of inserts, deletes, tags
       count: fc.integer({ min: 1, max: 2 }),
     }),
     fc.record({ kind: fc.constant('tag' as const), at: fc.nat(40) }),
+    fc.record({ kind: fc.constant('untag' as const), at: fc.nat(40) }),
     fc.record({ kind: fc.constant('sort' as const) }),
   );
 
@@ -1324,7 +1326,13 @@ describe('row metadata follows its row through any mix of inserts, deletes, tags
           else if (o.kind === 'delete' && rows > 1)
             model.deleteRow(ID, 'Log', 2 + (o.at % (rows - 1)), 1);
           else if (o.kind === 'sort') model.sortRows(ID, 'Log', 0, true);
-          else if (o.kind === 'tag') {
+          else if (o.kind === 'untag') {
+            // As the clock moves its tail tag: one entry deleted, the others stay where they are.
+            const values = model.metadata(ID).map((m) => String(m.metadataValue));
+            const value = values[o.at % Math.max(1, values.length)];
+            if (value !== undefined)
+              ok(batch({ deleteDeveloperMetadata: { dataFilter: lookup('session', value) } }));
+          } else if (o.kind === 'tag') {
             // As the clock adds a session: a row inserted, its cell written and tagged in one batch.
             const row = 1 + (o.at % rows);
             const value = `s${String(next++).padStart(3, '0')}`;

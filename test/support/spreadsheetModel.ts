@@ -1711,7 +1711,7 @@ function createMetadata(book: Book, body: Json, where: string): Json {
 }
 
 function untag(book: Book, at: Located): void {
-  book.layout += 1;
+  currentPositions(book)?.rowOf.delete(at.meta.id);
   putMetadata(book, at.meta.id, undefined);
   if (at.tab === undefined || at.row === undefined) return;
   const row = at.tab.rows[at.row] ?? BLANK_ROW;
