@@ -3,7 +3,7 @@
  * The entry point: commands, configuration, and the program's one subscribe.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { asyncScheduler, Subject, tap, type Observable, type Subscription } from 'rxjs';
 
@@ -21,7 +21,7 @@ import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
 import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { loadServiceAccount } from './drivers/sheets/serviceAccount';
 import { makeSheetsDriver } from './drivers/sheets/sheetsDriver';
-import { DB_FILE_NAME, Store, StoreError } from './drivers/store/store';
+import { DB_FILE_NAME, ownFileAt, Store, StoreError } from './drivers/store/store';
 import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
 import { buildReport, formatReport, reportCsv } from './report/report';
 import { DrainError, drainOutbox } from './replay/drainOutbox';
@@ -518,6 +518,15 @@ withConfigOptions(
     .argument('<file>', 'where to write the copy'),
 ).action(async (file: string, options: ConfigOptions) => {
   const config = configOrExit(options);
+  // Checked before the store is opened, so a refusal leaves the data directory as it was.
+  const own = ownFileAt(file, resolve(config.dataDir, DB_FILE_NAME));
+  if (own !== null) {
+    fail(
+      `cannot back up to ${file}: it is ${own.what} (${own.file}), so the copy would overwrite the store it copies. ` +
+        'Nothing was written. Give a file outside the data directory, e.g. badgeclock backup ~/badgeclock-backup.db',
+      EXIT_BAD_INPUT,
+    );
+  }
   const store = storeOrExit(config, true);
   try {
     await store.backup(file);

@@ -6,9 +6,11 @@
 import {
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -762,6 +764,55 @@ describe('the status and backup commands', () => {
       await clock.stop('SIGTERM');
     }
   });
+
+  it.each([
+    ['its own path', () => file, 'the live database'],
+    ['its path with ".." in it', () => `${data}/../data/badgeclock.db`, 'the live database'],
+    [
+      'a path relative to the working directory',
+      () => join('data', 'badgeclock.db'),
+      'the live database',
+    ],
+    [
+      'a symbolic link to it',
+      () => {
+        symlinkSync(file, join(dir.path, 'link.db'));
+        return join(dir.path, 'link.db');
+      },
+      'the live database',
+    ],
+    [
+      'a hard link to it',
+      () => {
+        linkSync(file, join(dir.path, 'hard.db'));
+        return join(dir.path, 'hard.db');
+      },
+      'the live database',
+    ],
+    ['its write-ahead log', () => `${file}-wal`, "the live database's write-ahead log"],
+  ])(
+    'backup onto the live database (%s) is refused with exit 2, says why and what to do, and changes nothing',
+    async (_how, destinationOf, what) => {
+      seed(file);
+      const destination = destinationOf();
+      // A read-only look leaves -wal and -shm beside the file: taken before the files are.
+      const sessions = peek(file, (db) => db.prepare('SELECT * FROM sessions').all());
+      const before = filesIn(data);
+      const result = await runCli(['backup', destination, '--data-dir', data], {
+        env: QUIET,
+        cwd: dir.path,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(logText(result.stderr)).toBe(
+        `cannot back up to ${destination}: it is ${what} (${file}${what === 'the live database' ? '' : '-wal'}), ` +
+          'so the copy would overwrite the store it copies. Nothing was written. ' +
+          'Give a file outside the data directory, e.g. badgeclock backup ~/badgeclock-backup.db',
+      );
+      expect(filesIn(data)).toEqual(before);
+      expect(peek(file, (db) => db.prepare('SELECT * FROM sessions').all())).toEqual(sessions);
+    },
+  );
 
   it('backup into a directory that does not exist fails with exit 1 naming the file', async () => {
     Store.open(file).close();
