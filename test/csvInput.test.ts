@@ -1,7 +1,8 @@
 /**
  * Input files as a user meets them through the built CLI (`npm run build`
- * first): a European Excel's semicolon export, a tab-separated file, and a
- * file of 100,000 malformed lines. No input file may overflow the stack.
+ * first): a European Excel's semicolon export, a tab-separated file, a file
+ * of 100,000 malformed lines, and a file saved as UTF-16. No input file may
+ * overflow the stack.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,13 @@ const BASE_ENV = { BADGECLOCK_READER_NAME: 'front', BADGECLOCK_TIME_SYNC: 'off' 
 const FAST_ENV = { ...BASE_ENV, BADGECLOCK_DEBOUNCE_SECONDS: '0', BADGECLOCK_GUARD_SECONDS: '0' };
 
 const linesOf = (text: string): string[] => text.split('\n').filter((line) => line !== '');
+
+/** `text` as Excel's "Unicode Text" saves it: UTF-16 LE with a byte order mark. */
+const unicodeText = (text: string): Buffer => Buffer.from(`\ufeff${text}`, 'utf16le');
+
+/** The fix a refusal of a file's encoding names, for Excel and for LibreOffice. */
+const SAVE_AS_CSV_UTF8 =
+  'CSV UTF-8 (in Excel: File > Save As, "CSV UTF-8 (Comma delimited)"; in LibreOffice: File > Save As, "Text CSV", character set "Unicode (UTF-8)")';
 
 /** `n` taps of one card, a minute apart from 08:00 on 2 March 2026, as `format` writes each. */
 function taps(n: number, format: (stamp: string, card: string) => string): string {
@@ -29,7 +37,7 @@ afterEach(killLeftoverClocks);
 
 describe('replay of a tap log exported by a spreadsheet', () => {
   const dir = useTempDir('csv-input');
-  const replay = (text: string, ...more: string[]): ReturnType<typeof runCli> => {
+  const replay = (text: string | Buffer, ...more: string[]): ReturnType<typeof runCli> => {
     writeFileSync(join(dir(), 'taps.csv'), text);
     return runCli(
       ['replay', 'taps.csv', '--tz', 'UTC', '--people-file', 'people.csv', '--json', ...more],
@@ -78,6 +86,21 @@ describe('replay of a tap log exported by a spreadsheet', () => {
     );
     expect(linesOf(log).length).toBeLessThan(30);
   }, 60_000);
+
+  it('refuses a tap log saved as UTF-16 with exit 2, in one message naming its encoding and the fix', async () => {
+    const { code, stdout, stderr } = await replay(
+      unicodeText(taps(50, (stamp, card) => `${stamp}\t${card}`)),
+    );
+    const log = logText(stderr);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain(
+      `taps.csv: it is saved as UTF-16 LE, not UTF-8; save it as ${SAVE_AS_CSV_UTF8}`,
+    );
+    // Not line by line.
+    expect(log).not.toMatch(/taps\.csv:\d+:/);
+    expect(linesOf(log).length).toBeLessThanOrEqual(2);
+  });
 });
 
 describe('a running clock with a people file exported by a spreadsheet', () => {

@@ -3,7 +3,8 @@
  * doubled quotes, separators and line breaks inside quotes), read by csv-parse
  * and written by csv-stringify. Accepted: UTF-8 with or without a byte order
  * mark; fields separated by `,` `;` (a European Excel) or a tab, found from
- * the first line; CRLF, LF and lone CR line breaks, mixed.
+ * the first line; CRLF, LF and lone CR line breaks, mixed. Refused as a whole,
+ * by `encodingProblem`: UTF-16 and UTF-32, a workbook, binary data.
  */
 import { CsvError, parse, type Options } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -36,6 +37,60 @@ const BASE_OPTIONS: Options = {
   record_delimiter: ['\r\n', '\n', '\r'],
   max_record_size: MAX_RECORD_CHARS,
 };
+
+/** How to save a file the clock can read, for the end of a message refusing one. */
+export const CSV_UTF8 =
+  'CSV UTF-8 (in Excel: File > Save As, "CSV UTF-8 (Comma delimited)"; in LibreOffice: File > Save As, "Text CSV", character set "Unicode (UTF-8)")';
+
+const startsWith = (bytes: Uint8Array, prefix: readonly number[]): boolean =>
+  prefix.every((byte, i) => bytes[i] === byte);
+
+/**
+ * Why CSV input is not UTF-8 text, said after its name ("is saved as UTF-16
+ * LE, not UTF-8"); undefined when it is. Read as UTF-8, such a file turns
+ * every line into a bad one (and a line the clock adds would be in another
+ * encoding): it is refused as a whole instead, named. Found from a byte order
+ * mark, a workbook's signature, or NUL bytes, which UTF-8 text never holds:
+ * in every other byte, UTF-16 without a mark (Excel's "Unicode Text" has
+ * one); elsewhere, binary data. Text already read as UTF-8 (a mark then lost)
+ * is told by its NUL bytes, which that reading keeps in place.
+ */
+export function encodingProblem(input: Uint8Array | string): string | undefined {
+  if (typeof input === 'string') {
+    // Everything refused holds NUL bytes, but for a mark, which reading as UTF-8 has replaced.
+    return input.includes('\0') ? encodingProblem(Buffer.from(input, 'utf8')) : undefined;
+  }
+  const bytes = startsWith(input, [0xef, 0xbb, 0xbf]) ? input.subarray(3) : input;
+  const savedAs = (encoding: string): string => `is saved as ${encoding}, not UTF-8`;
+  if (startsWith(bytes, [0xff, 0xfe, 0, 0])) return savedAs('UTF-32 LE');
+  if (startsWith(bytes, [0, 0, 0xfe, 0xff])) return savedAs('UTF-32 BE');
+  if (startsWith(bytes, [0xff, 0xfe])) return savedAs('UTF-16 LE');
+  if (startsWith(bytes, [0xfe, 0xff])) return savedAs('UTF-16 BE');
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]))
+    return 'is a ZIP archive (an .xlsx or .ods workbook?), not CSV text';
+  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))
+    return 'is an Excel 97-2003 workbook (.xls), not CSV text';
+  const firstNul = bytes.indexOf(0);
+  if (firstNul === -1) return undefined;
+  // UTF-16 writes each ASCII character as it and a NUL: the NUL after it (LE) or before (BE).
+  // A character outside Latin-1 has no NUL, so a tenth as many on the other side is allowed.
+  let even = 0;
+  let odd = 0;
+  for (let i = firstNul; i < bytes.length; i++) {
+    if (bytes[i] !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  const pairs = Math.floor(bytes.length / 2);
+  if (odd >= pairs / 4 && even <= odd / 10) return savedAs('UTF-16 LE');
+  if (even >= pairs / 4 && odd <= even / 10) return savedAs('UTF-16 BE');
+  // A power cut while a line is added can leave NUL bytes at the very end: that is one bad
+  // line, reported as such, and the rest of the file still reads.
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d))
+    end--;
+  return firstNul < end ? 'holds binary data (NUL bytes), not CSV text' : undefined;
+}
 
 /**
  * The field separator of a CSV text: the first `,` `;` or tab outside quotes

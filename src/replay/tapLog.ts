@@ -14,7 +14,7 @@ import {
   localTime,
   offsetAt,
 } from '../../streams/zoned';
-import { parseCsv } from '../formats/csv';
+import { CSV_UTF8, encodingProblem, parseCsv } from '../formats/csv';
 
 export interface TapLog {
   /** Reads in time order (stable for equal instants: file order). */
@@ -61,7 +61,7 @@ function readTimestamp(stamp: string): { wall: number; offset: number | null } |
   return { wall, offset: sign * (offsetHours * 60 + offsetMinutes) * 60_000 };
 }
 
-/** Parses a tap log's text. */
+/** Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line. */
 export function parseTapLog(
   text: string,
   file: string,
@@ -71,6 +71,10 @@ export function parseTapLog(
   const reads: CardRead[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
+  const encoding = encodingProblem(text);
+  if (encoding !== undefined) {
+    return { reads, problems: [`${file}: it ${encoding}; save it as ${CSV_UTF8}`], warnings };
+  }
   for (const record of parseCsv(text)) {
     const [stamp = '', rawCard = '', reader = ''] = record.fields.map((f) => f.trim());
     const where = `${file}:${record.line}`;
