@@ -2,7 +2,7 @@
  * The local People directory: a CSV file the manager edits by hand, read back
  * by the clock, which appends the cards it has not seen. Real files in a temp dir.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstValueFrom, Subject, type Observable } from 'rxjs';
 import {
@@ -17,7 +17,19 @@ import { record } from './support/record';
 import { useTempDir } from './support/useTempDir';
 import { until } from './support/until';
 
+/** `text` matched literally inside a RegExp. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const FILE = '/srv/badgeclock/people.csv';
+
+/**
+ * Saves `content` as `path` in one step (written beside it, then renamed over it), so the
+ * watcher never sees it half-written.
+ */
+function save(path: string, content: string | Buffer): void {
+  writeFileSync(`${path}.saving`, content);
+  renameSync(`${path}.saving`, path);
+}
 
 describe('parsing the people file', () => {
   it('reads card, name, active and aliases under a header', () => {
@@ -338,6 +350,35 @@ describe('the people file on disk', () => {
         expect.stringMatching(/^could not add card CAFE0002 to /),
       ]);
       expect(existsSync(join(dir(), 'blocker', 'people.csv'))).toBe(false);
+    });
+
+    it('starts with nobody named, and does not stop, when the file cannot be read at start; it is read once it can be', async () => {
+      // A folder where the file should be: reading it throws.
+      mkdirSync(file());
+      const { directory$ } = driver(file());
+      const { values: loads, subscription, error } = record(directory$);
+      expect(error()).toBeUndefined();
+      expect(loads).toEqual([]);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^could not read ${escape(file())}: .*EISDIR.*; nobody is named until it can be read$`,
+          ),
+        ),
+      ]);
+      rmSync(file(), { recursive: true });
+      // The watcher takes its first look at the path in the background: the file is saved
+      // again until that look is behind it and the save is seen.
+      await until(
+        () => {
+          save(file(), 'card,name\nB0B0B0B0,Bob\n');
+          return loads.length > 0;
+        },
+        { everyMs: 20, what: 'the file read once it can be' },
+      );
+      subscription.unsubscribe();
+      expect(error()).toBeUndefined();
+      expect(namesOf(loads.slice(0, 1))).toEqual([['Bob']]);
     });
   });
 });

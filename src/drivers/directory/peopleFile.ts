@@ -91,34 +91,37 @@ export interface PeopleFileOptions {
 
 /**
  * Makes the people-file driver: it appends listed cards and returns the
- * directory$ source, loaded at once and again whenever the file changes.
+ * directory$ source, loaded at once and again whenever the file changes. A
+ * file that cannot be read is reported, and the directory keeps its last good
+ * value (nobody, at start) until it can: the stream never fails for it.
  */
 export function makePeopleFileDriver(
   options: PeopleFileOptions,
 ): (listCard$: Observable<ListCard>) => Observable<DirectoryLoaded> {
   const { file, now, warn } = options;
-  const load = (): DirectoryLoaded => {
-    const { people, problems } = readPeopleFile(file);
-    problems.forEach(warn);
-    return { type: 'directoryLoaded', at: now(), people };
-  };
   return (listCard$) => {
     const loads$ = new Observable<DirectoryLoaded>((subscriber) => {
-      subscriber.next(load());
-      // A throw here would be uncaught (it runs in fs's watcher, outside any stream): a file that
-      // cannot be read is reported, and the directory keeps its last good value until it can.
-      const onChange = (): void => {
-        let loaded: DirectoryLoaded;
+      let loadedBefore = false;
+      // Also runs in fs's watcher, outside any stream, where a throw would be uncaught.
+      const load = (): void => {
+        const meanwhile = loadedBefore
+          ? 'the people list loaded before is kept'
+          : 'nobody is named';
+        let read: PeopleFile;
         try {
-          loaded = load();
+          read = readPeopleFile(file);
         } catch (error) {
-          warn(
-            `could not read ${file}: ${error instanceof Error ? error.message : String(error)}; ` +
-              'the people list loaded before is kept',
-          );
+          const reason = error instanceof Error ? error.message : String(error);
+          warn(`could not read ${file}: ${reason}; ${meanwhile} until it can be read`);
           return;
         }
-        subscriber.next(loaded);
+        read.problems.forEach(warn);
+        loadedBefore = true;
+        subscriber.next({ type: 'directoryLoaded', at: now(), people: read.people });
+      };
+      load();
+      const onChange = (): void => {
+        load();
       };
       watchFile(file, { interval: options.pollMs ?? 2000, persistent: false }, onChange);
       return () => {
