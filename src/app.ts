@@ -5,20 +5,14 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import {
-  asapScheduler,
-  connectable,
   Observable,
   EMPTY,
   filter,
-  ignoreElements,
   merge,
   mergeMap,
   NEVER,
-  observeOn,
   share,
-  Subject,
   takeUntil,
-  tap,
   type SchedulerLike,
 } from 'rxjs';
 import { clockSteps } from '../streams/clock';
@@ -27,6 +21,7 @@ import type {
   CardRead,
   Command,
   DirectoryLoaded,
+  DomainEvent,
   ListCard,
   ReadRejected,
   SyncEvent,
@@ -44,6 +39,7 @@ import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import type { Log } from './log';
+import { runLoop } from './loop';
 
 export interface AppIo {
   readonly stdin: Readable;
@@ -91,82 +87,68 @@ export function clockApp(
     io.log.warn(message);
   };
 
-  // The loop closes here, and only here: every commit the store made durable
-  // comes back round to the drivers (as commands) and to the core (as the
-  // outbox and the sheet's acknowledgements). The proxy delivers on the asap
-  // scheduler so nothing re-enters the reducer synchronously.
-  const committedProxy$ = new Subject<Commit>();
-  const committedLoop$ = committedProxy$.pipe(observeOn(asapScheduler), share());
-  const commands$ = committedLoop$.pipe(mergeMap((commit) => commit.commands));
-
   const storeDriver = makeStoreDriver(store, now, config.sheetBatchSize, io.bootId);
-  const sheetEvents$ = sheet === undefined ? EMPTY : sheet(commands$).pipe(share());
-  const directory$: Observable<DirectoryLoaded> =
-    sheet === undefined
-      ? makePeopleFileDriver({ file: config.peopleFile, now, warn })(
-          commands$.pipe(filter(isListCard)),
-        )
-      : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
-  const timeSync$ =
-    io.timeSynced === undefined
-      ? EMPTY
-      : makeTimeSyncSource({
-          check: io.timeSynced,
-          intervalMs: config.timeSyncSeconds * 1000,
-          log: io.log,
-          scheduler: io.scheduler,
-          mono: io.mono ?? (() => io.scheduler.now()),
-        });
-  const sync$: Observable<SyncEvent | TimeSyncChanged> = merge(
-    timeSync$,
-    storeDriver.outbox(committedLoop$),
-    sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
-  );
 
-  // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
-  // Every configured reader (one, or a `readers` list), merged; each read carries its reader's name.
-  const reads$ = (
-    io.reads$ ??
-    makeConfiguredReaders(config, {
-      stdin: io.stdin,
-      now,
+  // The clock between its sources and the store. What it committed comes back round as
+  // `committed$` (src/loop.ts closes the loop, and only there): as commands to the drivers,
+  // and as the outbox and the sheet's acknowledgements to the core.
+  const main = (committed$: Observable<Commit>): Observable<Commit> => {
+    const commands$ = committed$.pipe(mergeMap((commit) => commit.commands));
+    const sheetEvents$ = sheet === undefined ? EMPTY : sheet(commands$).pipe(share());
+    const directory$: Observable<DirectoryLoaded> =
+      sheet === undefined
+        ? makePeopleFileDriver({ file: config.peopleFile, now, warn })(
+            commands$.pipe(filter(isListCard)),
+          )
+        : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
+    const timeSync$ =
+      io.timeSynced === undefined
+        ? EMPTY
+        : makeTimeSyncSource({
+            check: io.timeSynced,
+            intervalMs: config.timeSyncSeconds * 1000,
+            log: io.log,
+            scheduler: io.scheduler,
+            mono: io.mono ?? (() => io.scheduler.now()),
+          });
+    const sync$: Observable<SyncEvent | TimeSyncChanged> = merge(
+      timeSync$,
+      storeDriver.outbox(committed$),
+      sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
+    );
+    // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
+    // Every configured reader (one, or a `readers` list), merged; each read carries its reader's name.
+    const reads$ = (
+      io.reads$ ??
+      makeConfiguredReaders(config, {
+        stdin: io.stdin,
+        now,
+        ...(io.mono === undefined ? {} : { mono: io.mono }),
+      })
+    ).pipe(takeUntil(stop$));
+    const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
+      start: restoreState(store.snapshot(now(), io.bootId)),
+      sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
       ...(io.mono === undefined ? {} : { mono: io.mono }),
-    })
-  ).pipe(takeUntil(stop$));
-  const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
-    start: restoreState(store.snapshot(now(), io.bootId)),
-    sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
-    ...(io.mono === undefined ? {} : { mono: io.mono }),
-  });
-  // Feedback and commands leave only from what the store has made durable.
-  // Connected only once feedback and the loop both listen: a restart's first steps (auto
-  // clock-outs, the outbox's first batch) come synchronously and must reach both.
-  const committed$ = connectable(storeDriver.commit(steps$.pipe(commits())), {
-    connector: () => new Subject<Commit>(),
-    resetOnDisconnect: false,
-  });
-  const connect$ = new Observable<never>(() => {
-    const connection = committed$.connect();
-    return () => {
-      connection.unsubscribe();
-    };
-  });
-  const feedback$ = makeFeedbackDriver({
+    });
+    // Feedback and commands leave only from what the store has made durable.
+    return storeDriver.commit(steps$.pipe(commits()));
+  };
+
+  const events = (committed$: Observable<Commit>): Observable<DomainEvent> =>
+    committed$.pipe(mergeMap((commit) => commit.events));
+  const feedback = makeFeedbackDriver({
     json: io.json,
     zone: config.tz,
     stdout: io.stdout,
     log: io.log,
-  })(committed$.pipe(mergeMap((commit) => commit.events)));
+  });
   // Buzzer and LEDs on the Pi, when lines are configured: the same committed events.
-  const signals$ = gpioFeedbackConfigured(config)
-    ? makeGpioFeedbackDriver(gpioFeedbackOptions(config, io.scheduler, io.log))(
-        committed$.pipe(mergeMap((commit) => commit.events)),
-      )
-    : EMPTY;
-  const loop$ = committed$.pipe(
-    tap((commit) => {
-      committedProxy$.next(commit);
-    }),
-  );
-  return merge(feedback$, signals$, loop$.pipe(ignoreElements()), connect$);
+  const signals = gpioFeedbackConfigured(config)
+    ? makeGpioFeedbackDriver(gpioFeedbackOptions(config, io.scheduler, io.log))
+    : null;
+  return runLoop(main, [
+    (committed$) => feedback(events(committed$)),
+    ...(signals === null ? [] : [(committed$: Observable<Commit>) => signals(events(committed$))]),
+  ]);
 }
