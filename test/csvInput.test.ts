@@ -148,4 +148,25 @@ describe('a running clock with a people file exported by a spreadsheet', () => {
     expect(logText(clock.stderr)).not.toContain('Maximum call stack');
     expect(readFileSync(join(dir(), 'people.csv'), 'utf8')).toContain('"C99999"x,Someone');
   }, 40_000);
+
+  it('names nobody from a people file saved as UTF-16, says why once with the fix, and adds no card to it', async () => {
+    const people = unicodeText('card\tname\r\nB0B0B0B0\tBob Okafor\r\n');
+    writeFileSync(join(dir(), 'people.csv'), people);
+    const clock = new Clock(args(), { cwd: dir(), env: FAST_ENV, timeoutMs: 30_000 });
+    await clock.started();
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) => logText(c.stderr).includes('could not add card B0B0B0B0'));
+    expect(await clock.stop()).toBe(0);
+    const log = logText(clock.stderr);
+    expect(linesOf(clock.stdout)[0]).toMatch(/^\? unknown card B0B0B0B0 /);
+    expect(log).toContain(
+      `could not read ${join(dir(), 'people.csv')}: it is saved as UTF-16 LE, not UTF-8; nobody is named until it is saved as ${SAVE_AS_CSV_UTF8}`,
+    );
+    expect(log).toContain(
+      `could not add card B0B0B0B0 to ${join(dir(), 'people.csv')}: it is saved as UTF-16 LE, not UTF-8; save it as ${SAVE_AS_CSV_UTF8}, then add the card by hand`,
+    );
+    expect(linesOf(log).filter((line) => line.includes('UTF-16'))).toHaveLength(2);
+    expect(log).not.toContain('control or binary bytes');
+    expect(readFileSync(join(dir(), 'people.csv'))).toEqual(people);
+  }, 40_000);
 });

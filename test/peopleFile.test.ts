@@ -31,6 +31,27 @@ function save(path: string, content: string | Buffer): void {
   renameSync(`${path}.saving`, path);
 }
 
+/** `text` in UTF-16, little- or big-endian, with a byte order mark unless `bom` is false. */
+function utf16(text: string, endian: 'LE' | 'BE', bom = true): Buffer {
+  const bytes = Buffer.from(`${bom ? '\ufeff' : ''}${text}`, 'utf16le');
+  return endian === 'LE' ? bytes : bytes.swap16();
+}
+
+/** Excel's "Unicode Text": tab-separated UTF-16 LE with a byte order mark. */
+const UNICODE_TEXT = utf16('card\tname\r\nB0B0B0B0\tBob Okafor\r\nC0C0C0C0\tCarol Jones\r\n', 'LE');
+
+/** The start of an .xlsx (a ZIP archive), as a workbook saved under the CSV's name begins. */
+const XLSX = Buffer.concat([
+  Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x21, 0x00]),
+  Buffer.from('[Content_Types].xml'),
+  Buffer.alloc(32),
+  Buffer.from([0xed, 0x93, 0xcb, 0x6e, 0x0a, 0x00, 0x10, 0x85, 0xf7, 0x0a, 0x00, 0x7f, 0x01]),
+]);
+
+/** The fix every refusal names, for Excel and for LibreOffice. */
+const FIX =
+  /as CSV UTF-8 \(in Excel: .*"CSV UTF-8 \(Comma delimited\)".*in LibreOffice: .*"Unicode \(UTF-8\)"\)/;
+
 describe('parsing the people file', () => {
   it('reads card, name, active and aliases under a header', () => {
     const text = [
@@ -315,7 +336,7 @@ describe('the people file on disk', () => {
       rmSync(file());
       mkdirSync(file());
       await until(() => warnings.length > 0, { everyMs: 5, what: 'a warning' });
-      expect(warnings[0]).toMatch(new RegExp(`^could not read ${file()}: .*EISDIR`));
+      expect(warnings[0]).toMatch(new RegExp(`^could not read ${escape(file())}: .*EISDIR`));
       // The watcher lives on: a good file again is loaded again.
       rmSync(file(), { recursive: true });
       writeFileSync(file(), 'card,name\nCAFE0001,Carol the new hire\n');
@@ -379,6 +400,103 @@ describe('the people file on disk', () => {
       subscription.unsubscribe();
       expect(error()).toBeUndefined();
       expect(namesOf(loads.slice(0, 1))).toEqual([['Bob']]);
+    });
+
+    it.each([
+      [
+        'UTF-16 LE with a byte order mark (Excel\'s "Unicode Text")',
+        UNICODE_TEXT,
+        'is saved as UTF-16 LE, not UTF-8',
+      ],
+      [
+        'UTF-16 BE with a byte order mark',
+        utf16('card,name\nB0B0B0B0,Bob\n', 'BE'),
+        'is saved as UTF-16 BE, not UTF-8',
+      ],
+      [
+        'UTF-16 LE without one',
+        utf16('card,name\nB0B0B0B0,Bob\n', 'LE', false),
+        'is saved as UTF-16 LE, not UTF-8',
+      ],
+      [
+        'UTF-16 BE without one',
+        utf16('card,name\nB0B0B0B0,Bob\n', 'BE', false),
+        'is saved as UTF-16 BE, not UTF-8',
+      ],
+      [
+        'an Excel workbook (.xlsx) saved under its name',
+        XLSX,
+        'is a ZIP archive (an .xlsx or .ods workbook?), not CSV text',
+      ],
+      [
+        'binary data',
+        Buffer.from([
+          0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0x0a, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0,
+        ]),
+        'holds binary data (NUL bytes), not CSV text',
+      ],
+    ])(
+      'a file in %s is refused in one message naming it, what it is and the fix; no card is added to it',
+      (_, bytes, found) => {
+        writeFileSync(file(), bytes);
+        const { directory$, listCard$ } = driver(file());
+        const { values: loads, subscription, error } = record(directory$);
+        listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+        subscription.unsubscribe();
+        expect(error()).toBeUndefined();
+        expect(loads).toEqual([]);
+        expect(warnings).toHaveLength(2);
+        expect(warnings[0]).toMatch(
+          new RegExp(
+            `^could not read ${escape(file())}: it ${escape(found)}; nobody is named until it is `,
+          ),
+        );
+        expect(warnings[0]).toMatch(FIX);
+        expect(warnings[1]).toMatch(
+          new RegExp(`^could not add card CAFE0001 to ${escape(file())}: it ${escape(found)}; `),
+        );
+        expect(warnings[1]).toMatch(FIX);
+        expect(warnings[1]).toMatch(/, then add the card by hand$/);
+        expect(readFileSync(file())).toEqual(bytes);
+      },
+    );
+
+    it('reads a UTF-8 file with a byte order mark, and adds a card after its lines with no second mark', async () => {
+      const { loads, listCard$, subscription } = await watch(file());
+      save(file(), '\ufeffcard;name\r\nB0B0B0B0;Bob\r\n');
+      await until(() => loads.at(-1)?.people.length === 1, { everyMs: 5 });
+      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
+      subscription.unsubscribe();
+      expect(loads.at(-1)?.people.map((p) => p.card)).toEqual(['B0B0B0B0', 'CAFE0001']);
+      expect(readFileSync(file(), 'utf8')).toBe(
+        '\ufeffcard;name\r\nB0B0B0B0;Bob\r\nCAFE0001;;yes;\n',
+      );
+      expect(warnings).toEqual([]);
+    });
+
+    it('keeps the people list loaded before while the file is saved as UTF-16, adds no card to it, and reads it again once it is UTF-8', async () => {
+      const { loads, listCard$, subscription } = await watch(file());
+      save(file(), 'card,name\nB0B0B0B0,Bob Okafor\n');
+      await until(() => loads.length === 3, { everyMs: 5 });
+      save(file(), UNICODE_TEXT);
+      await until(() => warnings.length > 0, { everyMs: 5, what: 'the refusal' });
+      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      expect(readFileSync(file())).toEqual(UNICODE_TEXT);
+      save(file(), 'card,name\nB0B0B0B0,Bob Okafor\nC0C0C0C0,Carol Jones\n');
+      await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
+      subscription.unsubscribe();
+      expect(namesOf(loads)).toEqual([[], [], ['Bob Okafor'], ['Bob Okafor', 'Carol Jones']]);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^could not read ${escape(file())}: it is saved as UTF-16 LE, not UTF-8; the people list loaded before is kept until it is saved as CSV UTF-8 \\(`,
+          ),
+        ),
+        expect.stringMatching(
+          /^could not add card CAFE0001 to .*: it is saved as UTF-16 LE, not UTF-8; save it as CSV UTF-8 \(/,
+        ),
+      ]);
     });
   });
 });

@@ -2,13 +2,14 @@
  * The local People directory: a CSV file `card,name[,active[,aliases]]`, the
  * stand-in for the sheet's People tab. The manager edits it; the clock reads it
  * back when it changes and appends cards it has not seen, with a blank name.
+ * A file that is not UTF-8 text (saved as UTF-16, a workbook) is refused as a
+ * whole, and nothing is ever appended to it.
  */
 import {
   appendFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
-  statSync,
   unwatchFile,
   watchFile,
 } from 'node:fs';
@@ -17,7 +18,7 @@ import { concatMap, EMPTY, ignoreElements, merge, Observable } from 'rxjs';
 import { normaliseCardId } from '../../../streams/cardId';
 import type { Person } from '../../../streams/directory';
 import type { DirectoryLoaded, ListCard } from '../../../streams/events';
-import { csvLine, detectDelimiter, parseCsv } from '../../formats/csv';
+import { CSV_UTF8, csvLine, detectDelimiter, encodingProblem, parseCsv } from '../../formats/csv';
 
 export const PEOPLE_HEADER = ['card', 'name', 'active', 'aliases'];
 
@@ -25,6 +26,11 @@ export interface PeopleFile {
   readonly people: Person[];
   /** Lines that could not be used, each naming the file and line. */
   readonly problems: string[];
+  /**
+   * Why the file was refused as a whole, said after its name (`encodingProblem`):
+   * then nobody is in it, and its one problem says so.
+   */
+  readonly refused?: string;
 }
 
 const FALSE = new Set(['no', 'n', 'false', '0', 'inactive', 'off']);
@@ -74,10 +80,20 @@ export function parsePeople(text: string, file: string): PeopleFile {
   return { people, problems };
 }
 
-/** Reads the people file; a missing file is an empty directory. */
+/**
+ * Reads the people file; a missing file is an empty directory, and one that
+ * is not UTF-8 text is refused as a whole (`refused`), not line by line.
+ */
 export function readPeopleFile(file: string): PeopleFile {
   if (!existsSync(file)) return { people: [], problems: [] };
-  return parsePeople(readFileSync(file, 'utf8'), file);
+  const bytes = readFileSync(file);
+  const refused = encodingProblem(bytes);
+  if (refused === undefined) return parsePeople(bytes.toString('utf8'), file);
+  return {
+    people: [],
+    problems: [`${file}: it ${refused}; nobody in it is named until it is saved as ${CSV_UTF8}`],
+    refused,
+  };
 }
 
 export interface PeopleFileOptions {
@@ -92,8 +108,9 @@ export interface PeopleFileOptions {
 /**
  * Makes the people-file driver: it appends listed cards and returns the
  * directory$ source, loaded at once and again whenever the file changes. A
- * file that cannot be read is reported, and the directory keeps its last good
- * value (nobody, at start) until it can: the stream never fails for it.
+ * file that cannot be read (or is refused) is reported, and the directory
+ * keeps its last good value (nobody, at start) until it can: the stream never
+ * fails for it.
  */
 export function makePeopleFileDriver(
   options: PeopleFileOptions,
@@ -113,6 +130,12 @@ export function makePeopleFileDriver(
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           warn(`could not read ${file}: ${reason}; ${meanwhile} until it can be read`);
+          return;
+        }
+        if (read.refused !== undefined) {
+          warn(
+            `could not read ${file}: it ${read.refused}; ${meanwhile} until it is saved as ${CSV_UTF8}`,
+          );
           return;
         }
         read.problems.forEach(warn);
@@ -144,11 +167,20 @@ export function makePeopleFileDriver(
   };
 }
 
-/** Appends a card with a blank name, creating the file with its header if needed. */
+/**
+ * Appends a card with a blank name, creating the file with its header if needed.
+ * Throws, writing nothing, when the file is not UTF-8 text: a UTF-8 line added
+ * to it would leave it in two encodings.
+ */
 export function appendCard(file: string, card: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  const fresh = !existsSync(file) || statSync(file).size === 0;
-  const text = fresh ? '' : readFileSync(file, 'utf8');
+  const bytes = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+  const refused = encodingProblem(bytes);
+  if (refused !== undefined) {
+    throw new Error(`it ${refused}; save it as ${CSV_UTF8}, then add the card by hand`);
+  }
+  const fresh = bytes.length === 0;
+  const text = bytes.toString('utf8');
   // The new line uses the file's own separator (a `;` export stays readable).
   const delimiter = fresh ? ',' : detectDelimiter(text);
   const needsNewline = !fresh && !text.endsWith('\n');
