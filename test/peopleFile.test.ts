@@ -498,5 +498,25 @@ describe('the people file on disk', () => {
         ),
       ]);
     });
+
+    it('reports a problem once for as long as it lasts, and again if it comes back', async () => {
+      const { loads, listCard$, subscription } = await watch(file());
+      const twice = 'card,name\nB0B0B0B0,Bob\nB0B0B0B0,Bob again\n';
+      const again = `${file()}:3: card B0B0B0B0 is listed again; the first listing is used`;
+      save(file(), twice);
+      await until(() => loads.length === 3, { everyMs: 5 });
+      expect(warnings).toEqual([again]);
+      // The clock adds a card at the end: the file is read again, and its line 3 is as it was.
+      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
+      expect(warnings).toEqual([again]);
+      // Fixed, then listed twice again: a problem that came back.
+      save(file(), 'card,name\nB0B0B0B0,Bob\n');
+      await until(() => loads.at(-1)?.people.length === 1, { everyMs: 5 });
+      save(file(), twice);
+      await until(() => warnings.length === 2, { everyMs: 5, what: 'the problem reported again' });
+      subscription.unsubscribe();
+      expect(warnings).toEqual([again, again]);
+    });
   });
 });

@@ -119,6 +119,15 @@ export function makePeopleFileDriver(
   return (listCard$) => {
     const loads$ = new Observable<DirectoryLoaded>((subscriber) => {
       let loadedBefore = false;
+      // A problem is reported once for as long as it lasts: each read's problems are compared
+      // with the last read's, and only new ones are said. The same problem is the same message,
+      // file and line and what is wrong, so a card appended at the end repeats none of those
+      // above it; an edit that moves a bad line reports it again, at the line it is now on.
+      let reported = new Set<string>();
+      const report = (problems: readonly string[]): void => {
+        for (const problem of problems) if (!reported.has(problem)) warn(problem);
+        reported = new Set(problems);
+      };
       // Also runs in fs's watcher, outside any stream, where a throw would be uncaught.
       const load = (): void => {
         const meanwhile = loadedBefore
@@ -129,16 +138,16 @@ export function makePeopleFileDriver(
           read = readPeopleFile(file);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
-          warn(`could not read ${file}: ${reason}; ${meanwhile} until it can be read`);
+          report([`could not read ${file}: ${reason}; ${meanwhile} until it can be read`]);
           return;
         }
         if (read.refused !== undefined) {
-          warn(
+          report([
             `could not read ${file}: it ${read.refused}; ${meanwhile} until it is saved as ${CSV_UTF8}`,
-          );
+          ]);
           return;
         }
-        read.problems.forEach(warn);
+        report(read.problems);
         loadedBefore = true;
         subscriber.next({ type: 'directoryLoaded', at: now(), people: read.people });
       };
