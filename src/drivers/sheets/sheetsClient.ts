@@ -15,6 +15,14 @@
  */
 import type { sheets_v4 } from '@googleapis/sheets';
 import { normaliseCardId } from '../../../streams/cardId';
+import {
+  planBatch,
+  planNewPeople,
+  sessionsOf,
+  type BatchPlan,
+  type RowWrite,
+  type TaggedRow,
+} from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
@@ -395,38 +403,36 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     majorDimension: 'ROWS',
     values: [cells],
   });
-  /** A write to a tag found by a search, by the tag's own id (one row exactly). */
-  const toTag = (tag: FoundTag, cells: (Cell | null)[]): DataFilterValueRange => ({
-    dataFilter: { developerMetadataLookup: { metadataId: tag.id } },
-    majorDimension: 'ROWS',
-    values: [cells],
-  });
-
   /**
-   * A session on more than one row (a write that timed out, landed, and was sent again): the
-   * row tagged first stays; the others are marked as duplicates and untagged, by their own tag
-   * ids, so no sort in between can make this touch another row.
+   * Sessions on more than one row (a write that timed out, landed, and was sent again), as the
+   * planner found them: each extra row is marked as a duplicate and untagged, by its own tag
+   * id, so no sort in between can make this touch another row.
    */
   const healDuplicates = (
-    rowsOf: ReadonlyMap<string, readonly FoundTag[]>,
+    duplicates: BatchPlan['duplicates'],
   ): { writes: DataFilterValueRange[]; untag: Request[] } => {
     const writes: DataFilterValueRange[] = [];
     const untag: Request[] = [];
-    for (const [session, tags] of rowsOf) {
-      const [, ...extra] = [...tags].sort((a, b) => a.id - b.id);
-      for (const tag of extra) {
-        writes.push(
-          toTag(tag, [`${session} (duplicate)`, null, null, null, null, null, null, 'duplicate']),
-        );
-        untag.push({
-          deleteDeveloperMetadata: {
-            dataFilter: { developerMetadataLookup: { metadataId: tag.id } },
-          },
-        });
-      }
+    for (const { session, tagId } of duplicates) {
+      const byId = { developerMetadataLookup: { metadataId: tagId } };
+      writes.push({
+        dataFilter: byId,
+        majorDimension: 'ROWS',
+        values: [[`${session} (duplicate)`, null, null, null, null, null, null, 'duplicate']],
+      });
+      untag.push({ deleteDeveloperMetadata: { dataFilter: byId } });
     }
     return { writes, untag };
   };
+
+  /** The rows found, as the planner takes them. */
+  const taggedRows = (rowsOf: ReadonlyMap<string, readonly FoundTag[]>): Map<string, TaggedRow[]> =>
+    new Map(
+      [...rowsOf].map(([session, tags]) => [
+        session,
+        tags.map((tag) => ({ tagId: tag.id, row: tag.row })),
+      ]),
+    );
 
   /** The session tags of these sessions, as they are now: session → the rows it is on. */
   const searchSessions = async (
@@ -490,61 +496,25 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   ): Promise<number> => {
     let requests = await setUp().then(() => 0);
     const sheetId = logSheetId();
-    const opened = new Map(
-      entries.flatMap((e) => (e.kind === 'session-opened' ? [[e.session, e] as const] : [])),
-    );
-    const closed = new Map(
-      entries.flatMap((e) => (e.kind === 'session-closed' ? [[e.session, e] as const] : [])),
-    );
-    const corrected = entries.filter((e) => e.kind === 'session-corrected');
-    const listed = entries.filter((e) => e.kind === 'card-listed');
-    const named = entries.filter((e) => e.kind === 'name-filled');
-    const followed = entries.filter((e) => e.kind === 'card-followed');
 
     // Which of this batch's sessions already have a row (written before a crash, or by a
     // request that timed out and still landed), and where the tail is.
-    const sessions = [
-      ...new Set([
-        ...opened.keys(),
-        ...closed.keys(),
-        ...corrected.map((e) => e.session),
-        ...followed.map((e) => e.session),
-      ]),
-    ];
+    const sessions = sessionsOf(entries);
     let rowsOf = new Map<string, FoundTag[]>();
     let tail: FoundTag | undefined;
     if (sessions.length > 0) {
-      ({ rowsOf, tail } = await searchSessions(sessions, opened.size > 0));
+      const opens = entries.some((entry) => entry.kind === 'session-opened');
+      ({ rowsOf, tail } = await searchSessions(sessions, opens));
       requests += 1;
     }
+    const plan = planBatch(entries, taggedRows(rowsOf));
+    const { writes, untag } = healDuplicates(plan.duplicates);
 
-    const writes: DataFilterValueRange[] = [];
-    const untag: Request[] = [];
-    const duplicates = healDuplicates(rowsOf);
-    writes.push(...duplicates.writes);
-    untag.push(...duplicates.untag);
-
-    const fresh = [...opened.values()].filter((entry) => !rowsOf.has(entry.session));
     const insert: Request[] = [];
-    if (fresh.length > 0) {
+    if (plan.insert.length > 0) {
       const { row, reads } = await insertionRow(tail);
       requests += reads;
-      const rows = fresh.map((entry) => {
-        const close = closed.get(entry.session);
-        return logRow(
-          {
-            session: entry.session,
-            card: entry.card,
-            name: entry.name,
-            inAt: entry.inAt,
-            outAt: close?.outAt ?? null,
-            status: close?.status ?? 'in',
-            reader: entry.reader,
-            now,
-          },
-          zone,
-        );
-      });
+      const rows = plan.insert.map((fresh) => logRow({ ...fresh, now }, zone));
       insert.push(
         ...(tail === undefined
           ? []
@@ -563,60 +533,19 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
             fields: 'userEnteredValue',
           },
         },
-        ...fresh.flatMap((entry, i) => [
-          tagRows(sheetId, row + i, SESSION_TAG, entry.session),
-          tagRows(sheetId, row + i, CARD_TAG, entry.card),
+        ...plan.insert.flatMap((fresh, i) => [
+          tagRows(sheetId, row + i, SESSION_TAG, fresh.session),
+          tagRows(sheetId, row + i, CARD_TAG, fresh.card),
         ]),
         tagRows(sheetId, row + rows.length - 1, TAIL_TAG, ''),
       );
     }
 
-    const final = new Map<string, DataFilterValueRange>();
-    for (const entry of closed.values()) {
-      const cells = toSession(entry.session, [
-        null,
-        null,
-        null,
-        null,
-        null,
-        toSerial(entry.outAt, zone),
-        toSerialDuration(entry.outAt - entry.inAt),
-        entry.status,
-      ]);
-      // Inserted closed by this batch: its cells are in the insert.
-      if (fresh.some((opening) => opening.session === entry.session))
-        final.set(entry.session, cells);
-      // Not in the sheet and not opened in this batch: a person deleted the row. It stays deleted.
-      if (!rowsOf.has(entry.session)) continue;
-      writes.push(cells);
-      final.set(entry.session, cells);
-    }
-    // Times taken before the system clock synchronised, corrected: Date and In, and Out and
-    // Hours when closed.
-    for (const entry of corrected) {
-      if (!rowsOf.has(entry.session) && !opened.has(entry.session)) continue;
-      const times: (Cell | null)[] = [
-        null,
-        toSerialDate(entry.inAt, zone),
-        null,
-        null,
-        toSerial(entry.inAt, zone),
-      ];
-      const cells = toSession(
-        entry.session,
-        entry.outAt === null
-          ? times
-          : [...times, toSerial(entry.outAt, zone), toSerialDuration(entry.outAt - entry.inAt)],
-      );
-      writes.push(cells);
-      if (entry.outAt !== null) final.set(entry.session, cells);
-    }
-    // A session that followed its person to another card (an alias added in People) shows it.
-    for (const entry of followed) {
-      if (!rowsOf.has(entry.session) && !opened.has(entry.session)) continue;
-      writes.push(toSession(entry.session, [null, null, null, entry.card]));
-    }
+    writes.push(...plan.writes.map(rowWrite));
+    // What a live update that may still land late could overwrite: the last write per session.
+    const final = new Map(plan.final.map((write) => [write.session, rowWrite(write)]));
     // A name typed into People for a card clocked without one: into that card's rows still blank.
+    const named = entries.filter((e) => e.kind === 'name-filled');
     if (named.length > 0) {
       const byCard = new Map(named.map((entry) => [entry.card, entry.name]));
       const matched = await call((port) =>
@@ -635,23 +564,21 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     }
 
     // People: cards seen for the first time, appended once (found by card, not by row).
-    let newPeople: Extract<OutboxEntry, { kind: 'card-listed' }>[] = [];
-    if (listed.length > 0) {
+    let newPeople: ReturnType<typeof planNewPeople> = [];
+    if (entries.some((entry) => entry.kind === 'card-listed')) {
       const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:A')]);
       requests += 1;
       const inPeople = new Set(
         rows.map((row) => normaliseCardId(cellText(row[0]))).flatMap((r) => (r.ok ? [r.card] : [])),
       );
-      newPeople = listed.filter(
-        (e, i) => !inPeople.has(e.card) && listed.findIndex((o) => o.card === e.card) === i,
-      );
+      newPeople = planNewPeople(entries, inPeople);
     }
 
     if (insert.length > 0) {
       await call((port) => port.batchUpdate(insert));
       requests += 1;
     }
-    if (resent) for (const entry of fresh) suspects.set(entry.session, now + lateWithin);
+    if (resent) for (const fresh of plan.insert) suspects.set(fresh.session, now + lateWithin);
     if (now < liveUncertainUntil)
       for (const [session, write] of final)
         reassert.set(session, { write, at: liveUncertainUntil });
@@ -674,6 +601,40 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
       requests += 1;
     }
     return requests;
+  };
+
+  /** A planned write to a session's row, as cells (null: left as it is). */
+  const rowWrite = (write: RowWrite): DataFilterValueRange => {
+    switch (write.kind) {
+      case 'close':
+        return toSession(write.session, [
+          null,
+          null,
+          null,
+          null,
+          null,
+          toSerial(write.outAt, zone),
+          toSerialDuration(write.outAt - write.inAt),
+          write.status,
+        ]);
+      case 'correct': {
+        const times: (Cell | null)[] = [
+          null,
+          toSerialDate(write.inAt, zone),
+          null,
+          null,
+          toSerial(write.inAt, zone),
+        ];
+        return toSession(
+          write.session,
+          write.outAt === null
+            ? times
+            : [...times, toSerial(write.outAt, zone), toSerialDuration(write.outAt - write.inAt)],
+        );
+      }
+      case 'card':
+        return toSession(write.session, [null, null, null, write.card]);
+    }
   };
 
   const liveUpdate = async (
@@ -712,7 +673,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     const doubled = [...rowCount].filter(([, count]) => count > 1).map(([session]) => session);
     if (doubled.length > 0) {
       const { rowsOf } = await searchSessions(doubled, false);
-      const { writes, untag } = healDuplicates(rowsOf);
+      const { writes, untag } = healDuplicates(planBatch([], taggedRows(rowsOf)).duplicates);
       if (untag.length > 0) {
         await call((port) => port.batchUpdateByDataFilter(writes));
         await call((port) => port.batchUpdate(untag));

@@ -1,0 +1,181 @@
+/**
+ * The batch planner: what a batch of outbox entries must do to `Log` and
+ * `People`, given what the sheet holds now. Pure: the Sheets client finds the
+ * rows (by their tags), asks this what to write, and turns the answer into
+ * requests. Most of rule 9 lives here:
+ * - a session is written through the rows tagged with it, never by a row
+ *   number, so no sort, insert or delete by a person moves a write;
+ * - a session the batch opens and the sheet does not have is inserted once;
+ *   one it already has (written before a crash, or by a request that timed
+ *   out and landed) is not inserted again;
+ * - a session on more than one row keeps the row tagged first; the others
+ *   are marked as duplicates (and untagged);
+ * - an entry about a session whose row a person deleted is dropped: the row
+ *   stays deleted;
+ * - a card is listed in People once, and only if People does not list it.
+ */
+import type { OutboxEntry } from './commit';
+
+type EntryOf<K extends OutboxEntry['kind']> = Extract<OutboxEntry, { kind: K }>;
+
+/** A `Log` row tagged with a session, as a search found it. */
+export interface TaggedRow {
+  /** The tag's own id: it names this row, wherever it is now. */
+  readonly tagId: number;
+  readonly row: number;
+}
+
+/** A new `Log` row: a session the sheet does not have yet, closed if the batch closes it. */
+export interface NewRow {
+  readonly session: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly status: 'in' | 'out' | 'auto';
+  readonly reader: string;
+}
+
+/** A write to the row tagged with `session`; what it does not name is left as it is. */
+export type RowWrite =
+  /** Out, Hours and Status. */
+  | {
+      readonly kind: 'close';
+      readonly session: string;
+      readonly inAt: number;
+      readonly outAt: number;
+      readonly status: 'out' | 'auto';
+    }
+  /** Date and In, and Out and Hours when closed: times taken before the clock synchronised. */
+  | {
+      readonly kind: 'correct';
+      readonly session: string;
+      readonly inAt: number;
+      readonly outAt: number | null;
+    }
+  /** Card: the session followed its person to another card (an alias added in People). */
+  | { readonly kind: 'card'; readonly session: string; readonly card: string };
+
+export interface BatchPlan {
+  /** New rows, in the order the batch opened them. */
+  readonly insert: readonly NewRow[];
+  /** Rows that repeat a session's row: marked as duplicates, then untagged. */
+  readonly duplicates: readonly { readonly session: string; readonly tagId: number }[];
+  /** Writes to rows by their session's tag, in order: closes, corrections, cards. */
+  readonly writes: readonly RowWrite[];
+  /**
+   * Sessions whose final values this batch writes (closes, and corrections of
+   * closed sessions), inserted or not: what a live update that could still
+   * land late might overwrite.
+   */
+  readonly final: readonly RowWrite[];
+  /** Entries about a session whose row a person deleted: nothing is written for them. */
+  readonly dropped: readonly OutboxEntry[];
+}
+
+/** The sessions a batch is about: the rows to look for before planning it. */
+export function sessionsOf(entries: readonly OutboxEntry[]): string[] {
+  const sessions = new Set<string>();
+  for (const entry of entries)
+    if (
+      entry.kind === 'session-opened' ||
+      entry.kind === 'session-closed' ||
+      entry.kind === 'session-corrected' ||
+      entry.kind === 'card-followed'
+    )
+      sessions.add(entry.session);
+  return [...sessions];
+}
+
+/** What the batch does to `Log`, given the rows tagged with its sessions now. */
+export function planBatch(
+  entries: readonly OutboxEntry[],
+  rowsOf: ReadonlyMap<string, readonly TaggedRow[]>,
+): BatchPlan {
+  const opened = new Map<string, EntryOf<'session-opened'>>();
+  const closed = new Map<string, EntryOf<'session-closed'>>();
+  for (const entry of entries) {
+    if (entry.kind === 'session-opened') opened.set(entry.session, entry);
+    if (entry.kind === 'session-closed') closed.set(entry.session, entry);
+  }
+  const inSheet = (session: string): boolean => (rowsOf.get(session)?.length ?? 0) > 0;
+
+  const duplicates: { session: string; tagId: number }[] = [];
+  for (const [session, rows] of rowsOf) {
+    const [, ...extra] = [...rows].sort((a, b) => a.tagId - b.tagId);
+    for (const row of extra) duplicates.push({ session, tagId: row.tagId });
+  }
+
+  const insert: NewRow[] = [...opened.values()]
+    .filter((entry) => !inSheet(entry.session))
+    .map((entry) => {
+      const close = closed.get(entry.session);
+      return {
+        session: entry.session,
+        card: entry.card,
+        name: entry.name,
+        inAt: entry.inAt,
+        outAt: close?.outAt ?? null,
+        status: close?.status ?? 'in',
+        reader: entry.reader,
+      };
+    });
+  const inserted = new Set(insert.map((row) => row.session));
+
+  const writes: RowWrite[] = [];
+  const final: RowWrite[] = [];
+  const dropped: OutboxEntry[] = [];
+  for (const entry of closed.values()) {
+    const write: RowWrite = {
+      kind: 'close',
+      session: entry.session,
+      inAt: entry.inAt,
+      outAt: entry.outAt,
+      status: entry.status,
+    };
+    // Inserted closed by this batch: its cells are in the insert, and still final.
+    if (inserted.has(entry.session)) final.push(write);
+    else if (inSheet(entry.session)) {
+      writes.push(write);
+      final.push(write);
+    } else if (!opened.has(entry.session)) dropped.push(entry);
+  }
+  for (const entry of entries) {
+    if (entry.kind !== 'session-corrected' && entry.kind !== 'card-followed') continue;
+    if (!inSheet(entry.session) && !opened.has(entry.session)) {
+      dropped.push(entry);
+      continue;
+    }
+    if (entry.kind === 'card-followed') continue;
+    const write: RowWrite = {
+      kind: 'correct',
+      session: entry.session,
+      inAt: entry.inAt,
+      outAt: entry.outAt,
+    };
+    writes.push(write);
+    if (entry.outAt !== null) final.push(write);
+  }
+  for (const entry of entries) {
+    if (entry.kind !== 'card-followed') continue;
+    if (!inSheet(entry.session) && !opened.has(entry.session)) continue;
+    writes.push({ kind: 'card', session: entry.session, card: entry.card });
+  }
+  return { insert, duplicates, writes, final, dropped };
+}
+
+/** The cards a batch lists in People: once each, and only those People does not list yet. */
+export function planNewPeople(
+  entries: readonly OutboxEntry[],
+  listedInPeople: ReadonlySet<string>,
+): EntryOf<'card-listed'>[] {
+  const seen = new Set<string>();
+  const out: EntryOf<'card-listed'>[] = [];
+  for (const entry of entries) {
+    if (entry.kind !== 'card-listed' || listedInPeople.has(entry.card) || seen.has(entry.card))
+      continue;
+    seen.add(entry.card);
+    out.push(entry);
+  }
+  return out;
+}

@@ -1,0 +1,276 @@
+/**
+ * The batch planner (streams/batchPlan.ts), without HTTP: which sessions are
+ * inserted, which rows written, which rows are duplicates, which entries are
+ * dropped because a person deleted the row, which cards are listed. Tables
+ * for the cases, properties for what must hold of any batch and any sheet.
+ */
+import fc from 'fast-check';
+import {
+  planBatch,
+  planNewPeople,
+  sessionsOf,
+  type RowWrite,
+  type TaggedRow,
+} from '../streams/batchPlan';
+import type { OutboxEntry } from '../streams/commit';
+
+const T = Date.parse('2026-03-02T08:00:00Z');
+const HOUR = 3_600_000;
+
+const opened = (session: string, inAt = T, card = `C-${session}`): OutboxEntry => ({
+  kind: 'session-opened',
+  key: `open:${session}`,
+  session,
+  card,
+  name: null,
+  inAt,
+  reader: 'door',
+});
+const closed = (session: string, outAt = T + 8 * HOUR, inAt = T): OutboxEntry => ({
+  kind: 'session-closed',
+  key: `close:${session}`,
+  session,
+  card: `C-${session}`,
+  inAt,
+  outAt,
+  status: 'out',
+});
+const corrected = (session: string, inAt: number, outAt: number | null): OutboxEntry => ({
+  kind: 'session-corrected',
+  key: `fix:${session}:${inAt}:${outAt ?? ''}`,
+  session,
+  card: `C-${session}`,
+  inAt,
+  outAt,
+});
+const followed = (session: string, card: string): OutboxEntry => ({
+  kind: 'card-followed',
+  key: `follow:${session}:${card}`,
+  session,
+  card,
+});
+const listed = (card: string, at = T): OutboxEntry => ({
+  kind: 'card-listed',
+  key: `card:${card}`,
+  card,
+  at,
+});
+
+/** Rows as a search finds them: session → its tagged rows (tag ids and row numbers given). */
+const rows = (...found: [string, number, number][]): Map<string, TaggedRow[]> => {
+  const out = new Map<string, TaggedRow[]>();
+  for (const [session, tagId, row] of found)
+    out.set(session, [...(out.get(session) ?? []), { tagId, row }]);
+  return out;
+};
+
+const kinds = (writes: readonly RowWrite[]): string[] =>
+  writes.map((w) => `${w.kind} ${w.session}`);
+
+describe('planBatch', () => {
+  it.each([
+    {
+      what: 'a new session is inserted, as it is',
+      entries: [opened('s1')],
+      found: rows(),
+      insert: ['s1 in'],
+      writes: [],
+      dropped: [],
+    },
+    {
+      what: 'a session opened and closed in one batch is inserted closed, nothing else written',
+      entries: [opened('s1'), closed('s1')],
+      found: rows(),
+      insert: ['s1 out'],
+      writes: [],
+      dropped: [],
+    },
+    {
+      what: 'a session already in the sheet (written before a crash) is not inserted again',
+      entries: [opened('s1'), closed('s1')],
+      found: rows(['s1', 7, 12]),
+      insert: [],
+      writes: ['close s1'],
+      dropped: [],
+    },
+    {
+      what: 'a close whose row a person deleted is dropped: the row stays deleted (rule 9)',
+      entries: [closed('s1')],
+      found: rows(),
+      insert: [],
+      writes: [],
+      dropped: ['session-closed s1'],
+    },
+    {
+      what: 'a correction and a card change whose row was deleted are dropped too',
+      entries: [corrected('s1', T - HOUR, null), followed('s1', 'ALIAS')],
+      found: rows(),
+      insert: [],
+      writes: [],
+      dropped: ['session-corrected s1', 'card-followed s1'],
+    },
+    {
+      what: 'a correction and a card change of a session inserted by the same batch are written',
+      entries: [opened('s1'), corrected('s1', T - HOUR, null), followed('s1', 'ALIAS')],
+      found: rows(),
+      insert: ['s1 in'],
+      writes: ['correct s1', 'card s1'],
+      dropped: [],
+    },
+    {
+      what: 'writes come in order: closes, corrections, cards',
+      entries: [followed('s3', 'X'), corrected('s2', T, T + HOUR), closed('s1')],
+      found: rows(['s1', 1, 2], ['s2', 2, 3], ['s3', 3, 4]),
+      insert: [],
+      writes: ['close s1', 'correct s2', 'card s3'],
+      dropped: [],
+    },
+  ])('$what', ({ entries, found, insert, writes, dropped }) => {
+    const plan = planBatch(entries, found);
+    expect(plan.insert.map((r) => `${r.session} ${r.status}`)).toEqual(insert);
+    expect(kinds(plan.writes)).toEqual(writes);
+    expect(plan.dropped.map((e) => `${e.kind} ${'session' in e ? e.session : e.card}`)).toEqual(
+      dropped,
+    );
+  });
+
+  it('a session on three rows keeps the row tagged first; the other two are duplicates', () => {
+    const plan = planBatch([closed('s1')], rows(['s1', 30, 5], ['s1', 10, 40], ['s1', 20, 2]));
+    expect(plan.duplicates).toEqual([
+      { session: 's1', tagId: 20 },
+      { session: 's1', tagId: 30 },
+    ]);
+    expect(kinds(plan.writes)).toEqual(['close s1']);
+  });
+
+  it('final: closes and corrections of closed sessions, inserted or not; not open corrections', () => {
+    const plan = planBatch(
+      [
+        opened('s1'),
+        closed('s1'),
+        closed('s2'),
+        corrected('s3', T, null),
+        corrected('s4', T, T + HOUR),
+      ],
+      rows(['s2', 1, 2], ['s3', 2, 3], ['s4', 3, 4]),
+    );
+    expect(kinds(plan.final)).toEqual(['close s1', 'close s2', 'correct s4']);
+  });
+
+  it('sessionsOf names every session a batch is about, once', () => {
+    expect(
+      sessionsOf([
+        opened('s1'),
+        closed('s1'),
+        corrected('s2', T, null),
+        followed('s3', 'X'),
+        listed('C'),
+      ]),
+    ).toEqual(['s1', 's2', 's3']);
+  });
+});
+
+describe('planNewPeople', () => {
+  it('lists each card once, and only cards People does not list', () => {
+    const entries = [listed('A', T), listed('B', T), listed('A', T + 1), listed('C')];
+    expect(planNewPeople(entries, new Set(['C'])).map((e) => [e.card, e.at])).toEqual([
+      ['A', T],
+      ['B', T],
+    ]);
+  });
+});
+
+// ---- properties ---------------------------------------------------------------------------
+
+/** A batch of entries about sessions s0..s5, and the rows those sessions have in the sheet. */
+const world = fc
+  .record({
+    opens: fc.subarray([0, 1, 2, 3, 4, 5]),
+    closes: fc.subarray([0, 1, 2, 3, 4, 5]),
+    fixes: fc.subarray([0, 1, 2, 3, 4, 5]),
+    follows: fc.subarray([0, 1, 2, 3, 4, 5]),
+    /** How many rows each session is on (0: none, or deleted by a person). */
+    rowCounts: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 6, maxLength: 6 }),
+  })
+  .map(({ opens, closes, fixes, follows, rowCounts }) => {
+    const entries: OutboxEntry[] = [
+      ...opens.map((i) => opened(`s${i}`)),
+      ...closes.map((i) => closed(`s${i}`)),
+      ...fixes.map((i) => corrected(`s${i}`, T - HOUR, i % 2 === 0 ? null : T + HOUR)),
+      ...follows.map((i) => followed(`s${i}`, `ALIAS${i}`)),
+    ];
+    const found: [string, number, number][] = [];
+    let tagId = 100;
+    rowCounts.forEach((count, i) => {
+      for (let k = 0; k < count; k++) found.push([`s${i}`, tagId++, 2 + found.length]);
+    });
+    return { entries, found };
+  });
+
+/** The same rows at other row numbers, in another order (a sort, inserts and deletes above them). */
+const moved = (found: readonly [string, number, number][], order: readonly number[]) => {
+  const rowsNow = order.map((k) => 2 + k * 3);
+  return [...found]
+    .reverse()
+    .map(([session, tagId], i): [string, number, number] => [
+      session,
+      tagId,
+      rowsNow[i % rowsNow.length] ?? 0,
+    ]);
+};
+
+describe('planBatch, for any batch and any sheet', () => {
+  it('any permutation of the rows (a person sorting, inserting, deleting) gives the same plan', () => {
+    fc.assert(
+      fc.property(
+        world,
+        fc.array(fc.nat(50), { minLength: 1, maxLength: 20 }),
+        ({ entries, found }, order) => {
+          const a = planBatch(entries, rows(...found));
+          const b = planBatch(entries, rows(...moved(found, order)));
+          const bySession = (plan: ReturnType<typeof planBatch>) => ({
+            insert: plan.insert,
+            writes: [...plan.writes].sort((x, y) => x.session.localeCompare(y.session)),
+            duplicates: [...plan.duplicates].sort((x, y) => x.tagId - y.tagId),
+            dropped: plan.dropped,
+          });
+          expect(bySession(b)).toEqual(bySession(a));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every entry is written, inserted or dropped; only rows the sheet has are written', () => {
+    fc.assert(
+      fc.property(world, ({ entries, found }) => {
+        const sheet = rows(...found);
+        const plan = planBatch(entries, sheet);
+        const inserted = new Set(plan.insert.map((r) => r.session));
+        for (const r of plan.insert) expect(sheet.has(r.session)).toBe(false);
+        for (const w of plan.writes)
+          expect(sheet.has(w.session) || inserted.has(w.session)).toBe(true);
+        // Each session keeps exactly one row: duplicates are all its rows but the first.
+        for (const [session, list] of sheet)
+          expect(plan.duplicates.filter((d) => d.session === session)).toHaveLength(
+            list.length - 1,
+          );
+        // Nothing is lost silently: an entry about a session is inserted, written or dropped.
+        for (const e of entries) {
+          if (e.kind === 'card-listed' || e.kind === 'name-filled') continue;
+          const session = e.session;
+          const accounted =
+            inserted.has(session) ||
+            plan.writes.some((w) => w.session === session) ||
+            plan.dropped.includes(e) ||
+            (e.kind === 'session-opened' && sheet.has(session));
+          expect(accounted).toBe(true);
+        }
+        // A dropped entry is about a session with no row that the batch does not open.
+        for (const e of plan.dropped)
+          expect('session' in e && !sheet.has(e.session) && !inserted.has(e.session)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
