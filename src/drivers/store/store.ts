@@ -26,6 +26,15 @@ import { missingDatabase, OpenedFiles, rescuePathOf, writeMarker } from './dbFil
 
 export const DB_FILE_NAME = 'badgeclock.db';
 
+/**
+ * How long an outbox entry the sheet confirmed is kept after it was done. Within
+ * it, the same key is never stored or sent again (the outbox's INSERT OR IGNORE)
+ * and a person can still see what went to the sheet lately; after it, the row is
+ * pruned (`Store.prune`). Entries set aside, and those that list a card, are kept
+ * for good.
+ */
+export const OUTBOX_RETENTION_MS = 7 * 86_400_000;
+
 /** The commands the store writes (the others are for the sheet). */
 const STORED_COMMANDS: ReadonlySet<Command['type']> = new Set<Command['type']>([
   'markDone',
@@ -478,6 +487,35 @@ export class Store {
       for (const key of keys) changed += update.run(at, failure ?? null, key).changes;
     });
     return changed;
+  }
+
+  /**
+   * Deletes at most `limit` outbox entries the sheet confirmed more than
+   * OUTBOX_RETENTION_MS before both `now` and the last confirmation, oldest
+   * first; returns how many. Counting from the last confirmation too means an
+   * outage, or a wall clock set far ahead, never takes the newest ones, so
+   * `status` still knows the last sync. Never deleted: pending entries, entries
+   * set aside (`status` lists them) and `card-listed` ones (the snapshot reads
+   * them: a card is listed for naming once, a row per card). SQLite reuses the
+   * freed pages, so the file stops growing with the outbox; no VACUUM needed.
+   */
+  prune(now: number, limit: number): number {
+    // The outbox drains in order: the last confirmed entry is the last done one by seq,
+    // found from the end of the table past the pending ones, not by a scan of all of it.
+    const last = this.stmt<[], { at: number }>(
+      'SELECT done_at AS at FROM outbox WHERE done_at IS NOT NULL AND failure IS NULL ORDER BY seq DESC LIMIT 1',
+    ).get();
+    if (last === undefined) return 0;
+    try {
+      return this.stmt<[number, number]>(
+        `DELETE FROM outbox WHERE seq IN (
+           SELECT seq FROM outbox
+           WHERE done_at < ? AND failure IS NULL AND kind <> 'card-listed'
+           ORDER BY seq LIMIT ?)`,
+      ).run(Math.min(now, last.at) - OUTBOX_RETENTION_MS, limit).changes;
+    } catch (error) {
+      throw explain(error, this.file);
+    }
   }
 
   /** Sessions that overlap [from, to), oldest first. */
