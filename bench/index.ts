@@ -9,6 +9,7 @@ import { replayBench, replayReport } from './replay';
 import { reportBench, reportReport } from './report';
 import { sheetBytes, sheetBytesReport } from './sheetBytes';
 import { sheetLoad } from './sheetLoad';
+import { storeGrowthBench, storeGrowthReport } from './storeGrowth';
 import { storeLatency } from './storeLatency';
 
 async function main(): Promise<void> {
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n');
   for (const line of reportReport(await reportBench())) process.stdout.write(`${line}\n`);
+
+  process.stdout.write('\n');
+  for (const line of storeGrowthReport(await storeGrowthBench())) process.stdout.write(`${line}\n`);
 }
 
 main().catch((error: unknown) => {
