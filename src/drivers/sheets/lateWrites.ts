@@ -1,0 +1,78 @@
+/**
+ * The bookkeeping of writes that may still land late, shared by the batch
+ * writer and the live view. A request that timed out or failed may yet be
+ * applied by the server after the clock has moved on: an insert sent again
+ * can make a second row (a suspect, looked for once it would have landed),
+ * and a live update that failed can overwrite the Hours a close has fixed
+ * (what closes write meanwhile is written again once it can no longer land).
+ */
+import type { DataFilterValueRange } from './sheetsApi';
+
+/** What may still land late, and what to do about it; one per client. */
+export class LateWrites {
+  /**
+   * Sessions inserted by a batch sent again (after a failure, or as the first batch of this
+   * process): the first attempt may still land late and make a second row. The live update
+   * looks once, when the first attempt would have landed, and a second row is marked as a
+   * duplicate (so does any batch that touches the session). Session → when to look.
+   */
+  private readonly suspects = new Map<string, number>();
+  /**
+   * A live update that failed may still land late, after a close has fixed the row's Hours: until
+   * then, what closes write is written again by the first live update after this instant.
+   */
+  private liveUncertainUntil = -Infinity;
+  /** Final cells written while a failed live update could still land: session → write, when. */
+  private readonly reassert = new Map<string, { write: DataFilterValueRange; at: number }>();
+  /**
+   * By when a request that timed out has landed, if it ever does: a timeout and a minute after
+   * the attempt that followed it (the first attempt was sent a timeout before that one).
+   */
+  private readonly lateWithin: number;
+
+  constructor(timeoutMs: number) {
+    this.lateWithin = timeoutMs + 60_000;
+  }
+
+  /** The suspects due to be looked for at `now` (forgotten only once the look succeeded). */
+  due(now: number): string[] {
+    return [...this.suspects].filter(([, at]) => at <= now).map(([session]) => session);
+  }
+
+  /** These suspects were looked for: forgotten. */
+  looked(sessions: readonly string[]): void {
+    for (const session of sessions) this.suspects.delete(session);
+  }
+
+  /** A session inserted by a batch sent again at `now`: looked for when its first try has landed. */
+  suspect(session: string, now: number): void {
+    this.suspects.set(session, now + this.lateWithin);
+  }
+
+  /** A live update sent at `at` failed: it may still land until a timeout and a minute later. */
+  liveFailed(at: number): void {
+    this.liveUncertainUntil = at + this.lateWithin;
+  }
+
+  /**
+   * The last write per session of a batch sent at `now`: kept, to be written again, while a
+   * failed live update could still land over it.
+   */
+  finals(final: ReadonlyMap<string, DataFilterValueRange>, now: number): void {
+    if (now < this.liveUncertainUntil)
+      for (const [session, write] of final)
+        this.reassert.set(session, { write, at: this.liveUncertainUntil });
+  }
+
+  /** The writes to send again with the live update at `at`: no failed one can land after it. */
+  reassertDue(at: number): { session: string; write: DataFilterValueRange }[] {
+    return [...this.reassert]
+      .filter(([, { at: when }]) => when <= at)
+      .map(([session, { write }]) => ({ session, write }));
+  }
+
+  /** These sessions' writes were sent again and landed: forgotten. */
+  reasserted(sessions: readonly string[]): void {
+    for (const session of sessions) this.reassert.delete(session);
+  }
+}
