@@ -3,6 +3,7 @@
  * a check that cannot fail proves nothing, so each is shown failing here.
  */
 import { sheetRowsSound } from './sim/checks';
+import { SessionModel, type ModelSession, type Reading } from './sim/sessionModel';
 import type { StoredSession } from './sim/storeView';
 import { toSerial, toSerialDuration } from '../streams/zoned';
 
@@ -59,5 +60,37 @@ describe('sheetRowsSound: Hours on a closed row', () => {
     expect(sheetRowsSound(logWith(OUT - IN + 60_000), stored, new Set(), ZONE, true)).toEqual([
       expect.stringContaining('is not Out - In'),
     ]);
+  });
+});
+
+describe('the independent session model: an alias added to People', () => {
+  const HOUR_MS = 3_600_000;
+  const T0 = Date.parse('2026-10-25T07:46:20Z');
+  const at = (ms: number): Reading => ({ at: T0 + ms, mono: ms, boot: 0, staleBy: 0 });
+  const rules = { debounceMs: 2_000, guardMs: 60_000, limitMs: 12 * HOUR_MS };
+  const person = (aliases: string[]) => [
+    { card: '04006A90B56120', name: 'Person 107', active: true, aliases },
+  ];
+  const modelWithWedgeSession = (): SessionModel => {
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'directory', people: person([]), at: at(0) });
+    // The wedge reader's decimal id, not listed yet: a session of its own.
+    model.apply({ type: 'read', card: '3011129107', ...at(0) });
+    return model;
+  };
+
+  it('moves a session still open to the person (the clock follows the person)', () => {
+    const model = modelWithWedgeSession();
+    model.apply({ type: 'directory', people: person(['3011129107']), at: at(HOUR_MS) });
+    expect(model.sessions.map((s) => s.card)).toEqual(['04006A90B56120']);
+  });
+
+  it('leaves a session the clock closed at its limit days ago under its own id (seed 1013)', () => {
+    const model = modelWithWedgeSession();
+    model.apply({ type: 'directory', people: person(['3011129107']), at: at(65 * HOUR_MS) });
+    expect(model.sessions.map((s) => s.card)).toEqual(['3011129107']);
+    expect(model.expect(model.sessions[0] as ModelSession, at(70 * HOUR_MS), 0).status).toBe(
+      'auto',
+    );
   });
 });

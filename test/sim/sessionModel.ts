@@ -44,7 +44,12 @@ export interface ModelPerson {
 
 export type ModelInput =
   | ({ readonly type: 'read'; readonly card: string } & Reading)
-  | { readonly type: 'directory'; readonly people: readonly ModelPerson[] };
+  | {
+      readonly type: 'directory';
+      readonly people: readonly ModelPerson[];
+      /** When the clock got it. */
+      readonly at: Reading;
+    };
 
 export interface ModelSession {
   /** The person key: the card it was opened under, or its person's card once it followed them. */
@@ -67,6 +72,9 @@ export interface Expected {
   readonly status: 'in' | 'out' | 'auto' | 'either';
   readonly outAt: number | null;
 }
+
+/** A minute tick comes at most this long after the minute it is for (the timer's jitter included). */
+const TICK_GRACE_MS = 2 * 60_000 + 10_000;
 
 export class SessionModel {
   readonly sessions: ModelSession[] = [];
@@ -105,11 +113,21 @@ export class SessionModel {
         for (const id of [person.card, ...person.aliases])
           if (!this.byId.has(id)) this.byId.set(id, person);
       // Open sessions follow the person the directory now makes of their id, oldest first,
-      // unless that person has one open already.
+      // unless that person has one open already. One past its limit was closed `auto` by the
+      // clock's tick at or before its next minute, under the id it had: it stays there. Within
+      // that minute (and a tick's jitter) either may happen: its cards are no longer judged.
       const open = [...this.open.values()].sort((a, b) => this.when(a.in) - this.when(b.in));
       for (const session of open) {
         const key = this.keyOf(session.card);
-        if (key === session.card || this.open.has(key)) continue;
+        if (key === session.card) continue;
+        const age = this.elapsed(session.in, input.at);
+        if (age >= this.rules.limitMs + TICK_GRACE_MS) continue;
+        if (age >= this.rules.limitMs) {
+          this.excluded.add(session.card);
+          this.excluded.add(key);
+          continue;
+        }
+        if (this.open.has(key)) continue;
         this.open.delete(session.card);
         session.card = key;
         this.open.set(key, session);

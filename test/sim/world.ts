@@ -634,7 +634,7 @@ class World {
     this.record(`start life ${life.id} boot ${life.boot} wall ${iso(wallNow(this.time))}`);
     // A new process knows no People until its cache or the sheet gives them (a damaged cache
     // while offline: none at all), and the model knows only what the clock knows.
-    this.sessions.apply({ type: 'directory', people: [] });
+    this.sessions.apply({ type: 'directory', people: [], at: this.reading() });
     const warn = (message: string): void => {
       this.record(`warn ${message}`);
     };
@@ -762,6 +762,7 @@ class World {
     if (event.type !== 'directoryLoaded') return;
     this.sessions.apply({
       type: 'directory',
+      at: this.reading(),
       // As the clock got it: a damaged People cache may hold anything.
       people: event.people.map((p) => {
         const raw: Record<string, unknown> = { ...p };
