@@ -1,0 +1,91 @@
+/**
+ * A People list loaded (the sheet's People tab every minute, or the people
+ * file): the directory is replaced, open sessions and each card's memory
+ * follow the person (an alias added), and cards clocked without a name get it
+ * filled in once People names them (rule 5).
+ */
+import { lookUp, makeDirectory, nameOf, type Directory } from './directory';
+import type { DirectoryLoaded, Output } from './events';
+import type { CardMemory, ClockState, OpenSession, Step } from './sessionState';
+
+export function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
+  // The very list the directory was made from (People unchanged since the last read, which is
+  // every minute): sessions, names and cards already follow it, so nothing can change.
+  if (event.people === state.directory.people) return { state, out: [] };
+  const directory = makeDirectory(event.people);
+  const open = followThePerson(state.open, directory);
+  const cards = moveCardMemory(state.cards, directory);
+  // Cards clocked without a name get it filled into their rows once People names them (rule 5).
+  const out: Output[] = [];
+  const unnamed = new Set(state.unnamed);
+  for (const card of state.unnamed) {
+    const name = nameOf(lookUp(directory, card));
+    if (name === null) continue;
+    out.push({ type: 'nameCard', at: event.at, card, name });
+    unnamed.delete(card);
+  }
+  // After the names (which the store fills in by the id the rows were taken under).
+  for (const [card, session] of open) {
+    if (state.open.get(session.card)?.id === session.id) continue;
+    out.push({ type: 'followCard', at: event.at, session: session.id, card });
+  }
+  return { state: { ...state, directory, open, cards, unnamed }, out };
+}
+
+/**
+ * Open sessions follow the person, not the raw id: a session kept under an id
+ * People now lists as an alias of another card (or whose card became an alias
+ * of a new card id) moves to that person's card, so their next tap with either
+ * id clocks it out. If the person's card already has a session open, the
+ * other stays where it is and is closed automatically at its limit: two open
+ * sessions cannot be one, and guessing which of them is real would be worse.
+ * Open sessions also pick up a name typed in while they were open.
+ */
+function followThePerson(
+  sessions: ReadonlyMap<string, OpenSession>,
+  directory: Directory,
+): Map<string, OpenSession> {
+  const open = new Map<string, OpenSession>();
+  const moving: { readonly card: string; readonly session: OpenSession }[] = [];
+  for (const [key, session] of sessions) {
+    const person = lookUp(directory, key);
+    const name = nameOf(person) ?? session.name;
+    const named = name === session.name ? session : { ...session, name };
+    const card = person?.card ?? key;
+    if (card === key) open.set(key, named);
+    else moving.push({ card, session: named });
+  }
+  // Oldest first, so which one moves when two would meet does not depend on map order.
+  moving.sort((a, b) => a.session.inAt - b.session.inAt || a.card.localeCompare(b.card));
+  for (const { card, session } of moving) {
+    if (open.has(card)) open.set(session.card, session);
+    else open.set(card, { ...session, card });
+  }
+  return open;
+}
+
+/** The guard and the "today" spans follow the person the same way (rule 3 holds across ids). */
+function moveCardMemory(
+  cards: ReadonlyMap<string, CardMemory>,
+  directory: Directory,
+): ReadonlyMap<string, CardMemory> {
+  let moved: Map<string, CardMemory> | null = null;
+  for (const [key, memory] of cards) {
+    const card = lookUp(directory, key)?.card;
+    if (card === undefined || card === key) continue;
+    moved ??= new Map(cards);
+    const target = moved.get(card);
+    moved.delete(key);
+    const later =
+      target?.lastAcceptedAt === undefined ||
+      (memory.lastAcceptedAt !== undefined && memory.lastAcceptedAt > target.lastAcceptedAt)
+        ? memory
+        : target;
+    moved.set(card, {
+      ...(later.lastAcceptedAt === undefined ? {} : { lastAcceptedAt: later.lastAcceptedAt }),
+      ...(later.lastAcceptedMono === undefined ? {} : { lastAcceptedMono: later.lastAcceptedMono }),
+      recent: [...(target?.recent ?? []), ...memory.recent],
+    });
+  }
+  return moved ?? cards;
+}

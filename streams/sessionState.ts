@@ -1,0 +1,144 @@
+/**
+ * The sessions state: what the reducer knows between two events (open
+ * sessions, each card's memory, the directory), where it starts, and how a
+ * restarted clock gets it back from the store's snapshot.
+ */
+import { emptyDirectory, type Directory } from './directory';
+import type { Output } from './events';
+import type { Rules } from './rules';
+import { startOfLocalDay } from './zoned';
+import type { Unsynced } from './timeCorrection';
+
+export interface OpenSession {
+  readonly id: string;
+  /** The key the session is kept under: the person's card id, or the unknown card's own id. */
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly reader: string;
+  /** Monotonic time of the clock-in, when this process took it. */
+  readonly inMono?: number;
+}
+
+/** A closed session, kept briefly for the "today" total. */
+export interface ClosedSpan {
+  readonly inAt: number;
+  readonly outAt: number;
+}
+
+/** What the reducer remembers of one card between taps. */
+export interface CardMemory {
+  /** Last sighting of this id (before alias resolution: each reader's id debounces itself). */
+  readonly lastReadAt?: number;
+  /** Last tap that clocked in or out (rule 3). */
+  readonly lastAcceptedAt?: number;
+  /** Its monotonic time, when this process took it: the guard then ignores wall-clock jumps. */
+  readonly lastAcceptedMono?: number;
+  readonly recent: readonly ClosedSpan[];
+}
+
+export interface ClockState {
+  readonly open: ReadonlyMap<string, OpenSession>;
+  readonly reads: ReadonlyMap<string, number>;
+  readonly cards: ReadonlyMap<string, CardMemory>;
+  readonly directory: Directory;
+  /** Cards already handed to the directory for naming, so each is listed once. */
+  readonly listed: ReadonlySet<string>;
+  /** Cards whose sessions were stored without a name: named as soon as People names them. */
+  readonly unnamed: ReadonlySet<string>;
+  /** False while the system clock is not synchronised (taps are marked, then corrected). */
+  readonly timeSynced?: boolean;
+  /** For the health block: the last tap, and the last reader fault since a good read. */
+  readonly lastTapAt?: number;
+  readonly readerFault?: string | null;
+  readonly unsynced?: ReadonlyMap<string, Unsynced>;
+  /** When each held card's sighting was last kept (the throttle of `keepSighting`), by raw id. */
+  readonly sightingsKept?: ReadonlyMap<string, number>;
+  /**
+   * After a restart, until the start: each raw id's last stored sighting, as
+   * milliseconds before the last thing the clock stored (sighting or tap).
+   */
+  readonly restoredSightings?: ReadonlyMap<string, number>;
+}
+
+export interface Step {
+  readonly state: ClockState;
+  readonly out: readonly Output[];
+}
+
+export const initialState: ClockState = {
+  open: new Map(),
+  reads: new Map(),
+  cards: new Map(),
+  directory: emptyDirectory,
+  listed: new Set(),
+  unnamed: new Set(),
+};
+
+/** What the store remembers, enough to carry on after a restart. */
+export interface Snapshot {
+  readonly open: readonly OpenSession[];
+  /** Last accepted tap (clock-in or clock-out) per card, for the guard. */
+  readonly lastAccepted: readonly { readonly card: string; readonly at: number }[];
+  /** Sessions closed recently, for the "today" total. */
+  readonly recent: readonly {
+    readonly card: string;
+    readonly inAt: number;
+    readonly outAt: number;
+  }[];
+  /** Cards already handed to the directory for naming. */
+  readonly listed: readonly string[];
+  /** Cards with sessions stored without a name. */
+  readonly unnamed?: readonly string[];
+  /** The last stored sighting of each raw id (a held card), and the last stored tap. */
+  readonly sightings?: readonly { readonly card: string; readonly at: number }[];
+  readonly lastTapAt?: number | null;
+  /** Sessions taken on an unsynchronised clock in this boot, not corrected yet. */
+  readonly unsynced?: readonly Unsynced[];
+}
+
+/** The state a restarted clock carries on from. */
+export function restoreState(snapshot: Snapshot): ClockState {
+  const cards = new Map<string, CardMemory>();
+  const memory = (card: string): CardMemory => cards.get(card) ?? { recent: [] };
+  for (const { card, at } of snapshot.lastAccepted)
+    cards.set(card, { ...memory(card), lastAcceptedAt: at });
+  for (const { card, inAt, outAt } of snapshot.recent) {
+    const m = memory(card);
+    cards.set(card, { ...m, recent: [...m.recent, { inAt, outAt }] });
+  }
+  // A card whose last sighting came just before the clock's last stored activity was most
+  // likely still on the reader when the clock stopped: the start decides (it knows the rules).
+  const sightings = snapshot.sightings ?? [];
+  const lastActivity = Math.max(snapshot.lastTapAt ?? -Infinity, ...sightings.map((s) => s.at));
+  return {
+    ...initialState,
+    open: new Map(snapshot.open.map((session) => [session.card, session])),
+    cards,
+    listed: new Set(snapshot.listed),
+    unnamed: new Set(snapshot.unnamed ?? []),
+    ...(snapshot.unsynced === undefined || snapshot.unsynced.length === 0
+      ? {}
+      : { unsynced: new Map(snapshot.unsynced.map((u) => [u.session, u])) }),
+    ...(sightings.length === 0
+      ? {}
+      : {
+          restoredSightings: new Map(sightings.map(({ card, at }) => [card, lastActivity - at])),
+        }),
+  };
+}
+
+/** Time on closed sessions that falls on the local day of `at`. */
+export function workedToday(recent: readonly ClosedSpan[], at: number, zone: string): number {
+  const dayStart = startOfLocalDay(at, zone);
+  return recent.reduce(
+    (sum, span) => sum + Math.max(0, Math.min(span.outAt, at) - Math.max(span.inAt, dayStart)),
+    0,
+  );
+}
+
+/** Keeps the spans that can still touch today's total (at most a limit and a day back). */
+export function keepRecent(spans: readonly ClosedSpan[], at: number, rules: Rules): ClosedSpan[] {
+  const horizon = at - rules.limitMs - 26 * 3_600_000;
+  return spans.filter((span) => span.outAt >= horizon);
+}
