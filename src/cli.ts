@@ -29,6 +29,7 @@ import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
 import { terminalProgress } from './replay/progress';
 import { listProblems } from './formats/problemList';
+import { CSV_UTF8, encodingProblem } from './formats/csv';
 import { ReaderCheckError, readerTestFor } from './readerTest';
 import { readBootId } from './bootId';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './dataDirLock';
@@ -283,12 +284,20 @@ withConfigOptions(
       options: ConfigOptions & { json?: boolean; until?: string; drainTimeout?: string },
     ) => {
       const config = configOrExit(options);
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = readFileSync(file, 'utf8');
+        bytes = readFileSync(file);
       } catch (error) {
         fail(`cannot read tap log ${file}: ${(error as Error).message}`, EXIT_BAD_INPUT);
       }
+      // Not text in UTF-8 at all (UTF-16, a workbook): one line that says so, not one per line.
+      const encoding = encodingProblem(bytes);
+      if (encoding !== undefined)
+        fail(
+          `tap log ${file}: it ${encoding}; save it as ${CSV_UTF8}; nothing was replayed`,
+          EXIT_BAD_INPUT,
+        );
+      const text = bytes.toString('utf8');
       const tapLog = parseTapLog(text, file, config.tz, config.readerName);
       if (tapLog.problems.length > 0) {
         fail(
