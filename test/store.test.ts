@@ -284,6 +284,24 @@ describe('committing', () => {
     dir.remove();
   });
 
+  it('keeps the name a session was clocked in under when People renames the person before the clock-out, as the Log row does (simulation seed 1)', () => {
+    const { play } = player(store);
+    play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE));
+    play(people(T0 + HOUR, [{ card: ALICE, name: 'Alice B.' }]), read(T0 + 8 * HOUR, ALICE));
+    // The next session has the new name.
+    play(read(T0 + 24 * HOUR, ALICE));
+    expect(store.allSessions().map((s) => [s.name, s.status])).toEqual([
+      ['Alice', 'out'],
+      ['Alice B.', 'in'],
+    ]);
+  });
+
+  it('fills in the name at the clock-out of a session clocked in before the card had one', () => {
+    const { play } = player(store);
+    play(read(T0, BOB), people(T0 + HOUR, [{ card: BOB, name: 'Bob' }]), read(T0 + 8 * HOUR, BOB));
+    expect(store.allSessions().map((s) => [s.name, s.status])).toEqual([['Bob', 'out']]);
+  });
+
   it('stores a step whole: the tap, the auto clock-out it found, the new clock-in, and their outbox entries in order', () => {
     const { play } = player(store);
     play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE));

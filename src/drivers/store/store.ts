@@ -309,7 +309,7 @@ export class Store {
             break;
           case 'clock-out':
             this.stmt(
-              "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(?, name), clock = coalesce(?, clock) WHERE id = ?",
+              "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(name, ?), clock = coalesce(?, clock) WHERE id = ?",
             ).run(event.at, event.name, event.unsynced === true ? 'unsynced' : null, event.session);
             this.closedAtMono(event.session, event.mono, boot);
             this.outcome(tapId, 'clock-out', event.session);
