@@ -94,3 +94,26 @@ describe('the independent session model: an alias added to People', () => {
     );
   });
 });
+
+describe('the independent session model across a reboot', () => {
+  const HOUR_MS = 3_600_000;
+  const T0 = Date.parse('2026-09-25T20:39:42Z');
+  const rules = { debounceMs: 2_000, guardMs: 60_000, limitMs: 12 * HOUR_MS };
+  const CARD = '04003BBD99D60A';
+
+  it('a session the clock ticked past its limit in its own boot is closed, whatever the next boot’s wall says (seed 1, 120 days)', () => {
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'read', card: CARD, at: T0, mono: 0, boot: 4, staleBy: 0 });
+    // The clock ran its minute ticks 12 h 20 min past the clock-in in that boot, then lost power;
+    // the next boot's wall is a day behind the old one (a wall stepped a day ahead before).
+    model.ran(4, 12 * HOUR_MS + 20 * 60_000);
+    const later = { at: T0 + 7 * HOUR_MS, mono: 1_000, boot: 5, staleBy: 0 };
+    expect(model.expect(model.sessions[0] as ModelSession, later, 0).status).toBe('auto');
+    // So the next tap clocks in, as the clock does, rather than out.
+    model.apply({ type: 'read', card: CARD, ...later });
+    expect(model.sessions.map((s) => (s.out === null ? 'open or auto' : 'out'))).toEqual([
+      'open or auto',
+      'open or auto',
+    ]);
+  });
+});

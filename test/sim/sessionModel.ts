@@ -73,6 +73,8 @@ export interface Expected {
   readonly outAt: number | null;
 }
 
+/** The clock measures by the wall clock unless it and the monotonic clock part by more (sessions.ts). */
+const JUMP_MS = 120_000;
 /** A minute tick comes at most this long after the minute it is for (the timer's jitter included). */
 const TICK_GRACE_MS = 2 * 60_000 + 10_000;
 
@@ -85,6 +87,8 @@ export class SessionModel {
   private readonly lastAccepted = new Map<string, Reading>();
   private byId = new Map<string, ModelPerson>();
   private people: readonly ModelPerson[] = [];
+  /** The latest monotonic time, per boot, at which the clock ran its minute tick. */
+  private readonly ranUntil = new Map<number, number>();
   /** Taps (presentations) the model counted, and how many it ignored. */
   taps = 0;
   ignored = 0;
@@ -146,6 +150,15 @@ export class SessionModel {
     this.lastRead.set(card, r);
   }
 
+  /**
+   * The clock ran its minute tick at `mono` in `boot`: a session of that boot
+   * past its limit by then was closed, measured by that boot's monotonic clock
+   * (whatever the wall clock of a later boot says).
+   */
+  ran(boot: number, mono: number): void {
+    if ((this.ranUntil.get(boot) ?? -Infinity) < mono) this.ranUntil.set(boot, mono);
+  }
+
   /** The person key of an id: its person's card, or the id itself. */
   keyOf(id: string): string {
     return this.byId.get(id)?.card ?? id;
@@ -169,9 +182,19 @@ export class SessionModel {
     const mine: ModelSession[] = [];
     for (const s of this.open.values()) {
       if (this.keyOf(s.card) !== key) continue;
-      // Past its limit: it was closed `auto` there (out stays null: `expect` says so).
-      if (this.elapsed(s.in, r) >= this.rules.limitMs) this.open.delete(s.card);
-      else mine.push(s);
+      // Past its limit: it was closed `auto` there (out stays null: `expect` says so). Also when
+      // the clock ticked past it in the session's own boot, whatever a later boot's wall says;
+      // within a jump of that, either may have happened: the card is no longer judged.
+      const ran = this.ranInItsBoot(s, r);
+      if (this.elapsed(s.in, r) >= this.rules.limitMs || ran >= this.rules.limitMs + JUMP_MS)
+        this.open.delete(s.card);
+      else if (ran >= this.rules.limitMs - JUMP_MS) {
+        this.excluded.add(s.card);
+        this.excluded.add(key);
+        this.excluded.add(card);
+        this.open.delete(s.card);
+        return;
+      } else mine.push(s);
     }
     if (mine.length > 1) {
       for (const s of mine) {
@@ -199,6 +222,18 @@ export class SessionModel {
     this.lastAccepted.set(key, r);
   }
 
+  /**
+   * How long after its clock-in the clock last ticked in the session's own boot, when `now` is
+   * in a later one (else -Infinity). In that boot the clock measured the session by the
+   * monotonic clock, or by the wall clock when the two agreed within a jump: a tick that late
+   * (or within a jump of it) closed it at its limit, or may have.
+   */
+  private ranInItsBoot(session: ModelSession, now: Reading): number {
+    return session.in.boot === now.boot
+      ? -Infinity
+      : (this.ranUntil.get(session.in.boot) ?? -Infinity) - session.in.mono;
+  }
+
   /** What a session should look like at `now`, given a grace for the minute tick. */
   expect(session: ModelSession, now: Reading, graceMs: number): Expected {
     const inAt = this.when(session.in);
@@ -218,10 +253,15 @@ export class SessionModel {
     const real = now.at - now.staleBy - (session.in.at - session.in.staleBy);
     const elapsed = session.in.boot === now.boot ? measured : Math.min(measured, real);
     const latest = session.in.boot === now.boot ? measured : Math.max(measured, real);
-    if (reachedLimit || elapsed >= this.rules.limitMs + graceMs) {
+    const ranInItsBoot = this.ranInItsBoot(session, now);
+    if (
+      reachedLimit ||
+      elapsed >= this.rules.limitMs + graceMs ||
+      ranInItsBoot >= this.rules.limitMs + JUMP_MS
+    ) {
       return { card: session.card, inAt, status: 'auto', outAt: inAt + this.rules.limitMs };
     }
-    if (latest >= this.rules.limitMs) {
+    if (latest >= this.rules.limitMs || ranInItsBoot >= this.rules.limitMs - JUMP_MS) {
       return { card: session.card, inAt, status: 'either', outAt: inAt + this.rules.limitMs };
     }
     return { card: session.card, inAt, status: 'in', outAt: null };

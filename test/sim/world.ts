@@ -753,6 +753,7 @@ class World {
       tickFollows(life.lastTick, life.startedAt, tick, stepped, 2 * MINUTE + 10 * SECOND),
     );
     this.quietMinute(life, tick);
+    this.sessions.ran(this.boot, monoNow(this.time));
     life.tickBefore = life.lastTick?.worldAt ?? null;
     life.lastTick = tick;
     life.open = command.open.length;
