@@ -13,8 +13,9 @@
  * (run seeds in N processes; default 1), --trace REGEX (print the matching
  * lines of the run's trace: the failing plan's, or the seed's), --ledger FILE
  * (append each finished seed's outcome to FILE as a JSON line, and skip the
- * seeds FILE already holds for the same days, people and events: a run of
- * hours can stop and go on later, even in another session).
+ * seeds FILE records as passed for the same days, people and events: a run of
+ * hours can stop and go on later, even in another session; a failed seed runs
+ * again, once its fault is fixed).
  * A progress bar goes to stderr; each failure (seed, shrunk plan, invariant,
  * how to replay it) and the summary go to stdout. Exit code 1 on a failure.
  */
@@ -60,9 +61,10 @@ interface LedgerLine {
   readonly finishedAt: string;
 }
 
+/** The ledger's last line for each seed run with these days, people and events. */
 function readLedger(file: string, args: Args): LedgerLine[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const lines = readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line, i) => {
@@ -75,6 +77,7 @@ function readLedger(file: string, args: Args): LedgerLine[] {
     .filter(
       (l) => l.days === args.days && l.people === args.maxPeople && l.events === args.eventsPerDay,
     );
+  return [...new Map(lines.map((line) => [line.seed, line])).values()];
 }
 
 function currentCommit(): string {
@@ -273,12 +276,12 @@ async function main(): Promise<void> {
   const ledger = args.ledger;
   const recorded = ledger === undefined ? [] : readLedger(ledger, args);
   if (ledger !== undefined) {
-    const done = new Set(recorded.map((l) => l.seed));
-    const skipped = args.seeds.filter((seed) => done.has(seed));
-    args.seeds = args.seeds.filter((seed) => !done.has(seed));
-    const failed = recorded.filter((l) => !l.passed && skipped.includes(l.seed));
+    const passed = new Set(recorded.filter((l) => l.passed).map((l) => l.seed));
+    const again = recorded.filter((l) => !l.passed && args.seeds.includes(l.seed));
+    const skipped = args.seeds.filter((seed) => passed.has(seed));
+    args.seeds = args.seeds.filter((seed) => !passed.has(seed));
     process.stdout.write(
-      `${ledger}: ${skipped.length} of these seeds already ran (${failed.length} failed${failed.length === 0 ? '' : `: seeds ${failed.map((l) => l.seed).join(', ')}`}); ${args.seeds.length} to run\n`,
+      `${ledger}: ${skipped.length} of these seeds already passed; ${args.seeds.length} to run${again.length === 0 ? '' : ` (seeds ${again.map((l) => l.seed).join(', ')} failed before and run again)`}\n`,
     );
   }
   const commit = ledger === undefined ? 'unknown' : currentCommit();
