@@ -3,6 +3,7 @@
  * and the rows the clock writes. Every value is written RAW: text stays text,
  * numbers are serial dates/times/durations shown through the column formats.
  */
+import type { NewRow } from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
 
@@ -69,14 +70,8 @@ export function a1(tab: string, range: string): string {
   return `'${tab.replace(/'/g, "''")}'!${range}`;
 }
 
-export interface LogRowInput {
-  readonly session: string;
-  readonly card: string;
-  readonly name: string | null;
-  readonly inAt: number;
-  readonly outAt: number | null;
-  readonly status: 'in' | 'out' | 'auto';
-  readonly reader: string;
+/** A new row as the planner decided it, and the instant it is written. */
+export interface LogRowInput extends NewRow {
   /** For an open session: hours so far, up to this instant. */
   readonly now: number;
 }
