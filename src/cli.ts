@@ -1,122 +1,48 @@
 #!/usr/bin/env node
 /**
- * The entry point: commands, configuration, and the program's one subscribe.
+ * The entry point: the program and its commands. The program's one subscribe is
+ * `runApp` in `commands/runApp.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { asyncScheduler, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, tap } from 'rxjs';
 
 import { version } from '../package.json';
-import { autoCloseAt } from '../streams/sessions';
 import { formatDuration, formatLocalDateTime, startOfNextLocalDay } from '../streams/zoned';
-import { clockApp, type SheetDriver } from './app';
-import { loadConfig, rulesOf, type Config } from './config';
-import { makeLog, type Level } from './log';
+import { clockApp } from './app';
+import type { Config } from './config';
 import { formatChecks, runDoctor } from './doctor';
 import { timeSyncCheckOf } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { describeReaders, probeMfrc522Spec } from './drivers/reader/readers';
-import type * as SheetsClientModule from './drivers/sheets/sheetsClient';
-import type { SheetsClient } from './drivers/sheets/sheetsClient';
 import { loadServiceAccount } from './drivers/sheets/serviceAccount';
-import { makeSheetsDriver } from './drivers/sheets/sheetsDriver';
-import { DB_FILE_NAME, ownFileAt, Store, StoreError } from './drivers/store/store';
+import { DB_FILE_NAME, ownFileAt, Store } from './drivers/store/store';
 import { parseLocalDate, startOfLocalIsoWeek } from './report/dates';
 import { buildReport, formatReport, reportCsv } from './report/report';
-import { DrainError, drainOutbox } from './replay/drainOutbox';
+import { drainOutbox } from './replay/drainOutbox';
 import { prepareReplay, replayUntil } from './replay/replayApp';
 import { parseTapLog } from './replay/tapLog';
 import { terminalProgress } from './replay/progress';
 import { listProblems } from './formats/problemList';
 import { CSV_UTF8, encodingProblem } from './formats/csv';
-import { ReaderCheckError, readerTestFor } from './readerTest';
+import { readerTestFor } from './readerTest';
 import { readBootId } from './bootId';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './dataDirLock';
-
-/** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
-const EXIT_FAILURE = 1;
-const EXIT_BAD_INPUT = 2;
-
-/** How long a stopping clock waits for a sheet request in flight. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
-interface ConfigOptions {
-  config?: string;
-  tz?: string;
-  reader?: string;
-  readerName?: string;
-  dataDir?: string;
-  peopleFile?: string;
-  unknownCards?: string;
-}
-
-function withConfigOptions(command: Command): Command {
-  return command
-    .option('-c, --config <file>', 'config file (default: ./badgeclock.config.json if present)')
-    .option('--tz <zone>', 'IANA time zone for showing times (BADGECLOCK_TZ)')
-    .option('--reader <kind>', 'card reader: keyboard, mfrc522 or evdev (BADGECLOCK_READER)')
-    .option('--reader-name <name>', 'name of this reader, e.g. the door (BADGECLOCK_READER_NAME)')
-    .option('--data-dir <dir>', 'where local data lives (BADGECLOCK_DATA_DIR)')
-    .option('--people-file <file>', 'local People directory CSV (BADGECLOCK_PEOPLE_FILE)')
-    .option(
-      '--unknown-cards <policy>',
-      'accept or reject unknown cards (BADGECLOCK_UNKNOWN_CARDS)',
-    );
-}
-
-/** The program's log: JSON lines on stderr, short text lines at a terminal (README, "Logs"). */
-const log = makeLog({
-  pretty: process.stderr.isTTY,
-  level: logLevel(process.env.BADGECLOCK_LOG_LEVEL),
-});
-
-function logLevel(value: string | undefined): Level {
-  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
-}
-
-function fail(message: string, code: number): never {
-  log.error(message);
-  process.exit(code);
-}
-
-/** Loads the config or exits 2 naming every problem. */
-function configOrExit(options: ConfigOptions): Config {
-  const result = configOf(options);
-  if (result.ok) {
-    log.useZone(result.config.tz);
-    return result.config;
-  }
-  const n = result.errors.length;
-  fail(
-    `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${result.errors.map((e) => `  - ${e}`).join('\n')}`,
-    EXIT_BAD_INPUT,
-  );
-}
-
-function configOf(options: ConfigOptions): ReturnType<typeof loadConfig> {
-  return loadConfig({
-    configFile: options.config,
-    env: process.env,
-    flags: {
-      tz: options.tz,
-      reader: options.reader,
-      readerName: options.readerName,
-      dataDir: options.dataDir,
-      peopleFile: options.peopleFile,
-      unknownCards: options.unknownCards,
-    },
-  });
-}
-
-/** Opens the store or exits 1 with what to do; the file is never touched on failure. */
-function storeOrExit(config: Config, readonly: boolean, newInstall = false): Store {
-  try {
-    return Store.open(join(config.dataDir, DB_FILE_NAME), { readonly, newInstall });
-  } catch (error) {
-    fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);
-  }
-}
+import {
+  closeAtOf,
+  configOf,
+  configOrExit,
+  EXIT_BAD_INPUT,
+  EXIT_FAILURE,
+  fail,
+  log,
+  storeOrExit,
+  withConfigOptions,
+  type ConfigOptions,
+} from './commands/common';
+import { runApp, stopGracefullyOnSignals, stopOnSignals } from './commands/runApp';
+import { sheetDriverOf, sheetsClientOf } from './commands/sheetsClientOf';
 
 /**
  * Takes the data directory for this clock (released at exit), or exits 1 naming
@@ -142,27 +68,6 @@ function lockOrExit(config: Config): DataDirLock {
       EXIT_FAILURE,
     );
   }
-}
-
-/** The program's one subscribe: runs an app until it completes, fails or the process is stopped. */
-function runApp(app$: Observable<unknown>, onEnd: () => void): Subscription {
-  return app$.subscribe({
-    // RxJS tears the subscription down (drivers release what they hold) only after this
-    // callback returns, so the exit waits for the next turn.
-    error: (error: unknown) => {
-      const message =
-        error instanceof DrainError || error instanceof ReaderCheckError
-          ? error.message
-          : error instanceof StoreError
-            ? `${error.message}\nThe clock stopped so that no tap is shown as taken without being stored.`
-            : `stopped by an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-      setImmediate(() => {
-        onEnd();
-        fail(message, EXIT_FAILURE);
-      });
-    },
-    complete: onEnd,
-  });
 }
 
 // A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly.
@@ -227,38 +132,16 @@ withConfigOptions(
     const subscription = runApp(app$, () => {
       store.close();
     });
-    // Graceful shutdown: stop the reader, let a sheet request in flight finish or time out
-    // (bounded), close the store, exit 0. A second signal exits at once. Every accepted tap
-    // is already committed either way: commits are synchronous and fsynced.
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        log.warn(`${signal} again: exiting now`);
+    stopGracefullyOnSignals({
+      subscription,
+      stop: () => {
+        stop$.next();
+      },
+      busy: () => sheet?.busy() === true,
+      close: () => {
         store.close();
-        process.exit(1);
-      }
-      stopping = true;
-      stop$.next();
-      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
-      if (sheet?.busy() === true) {
-        log.info(
-          `${signal}: stopping; waiting up to ${SHUTDOWN_GRACE_MS / 1000} s for the sheet request in flight`,
-        );
-      }
-      const finish = (): void => {
-        if (sheet?.busy() === true && Date.now() < deadline) {
-          setTimeout(finish, 50);
-          return;
-        }
-        subscription.unsubscribe();
-        store.close();
-        log.info('badgeclock stopped');
-        process.exit(0);
-      };
-      finish();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+      },
+    });
   });
 
 withConfigOptions(
@@ -512,12 +395,7 @@ withConfigOptions(
     ),
     () => undefined,
   );
-  const stop = (): void => {
-    subscription.unsubscribe();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals(subscription);
 });
 
 withConfigOptions(
@@ -546,57 +424,6 @@ withConfigOptions(
     store.close();
   }
 });
-
-/** The sheet client when a spreadsheet is configured; a bad key file is reported, and the clock still runs. */
-function sheetsClientOf(config: Config, warn: (message: string) => void): SheetsClient | undefined {
-  if (config.spreadsheetId === undefined || config.keyFile === undefined) return undefined;
-  // Loaded only with a sheet configured: the Google client costs start-up time and memory on a Pi.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load in CommonJS is the point
-  const sheetsModule = require('./drivers/sheets/sheetsClient') as typeof SheetsClientModule;
-  const { makeSheetsClient } = sheetsModule;
-  try {
-    loadServiceAccount(config.keyFile);
-  } catch (error) {
-    warn(
-      `sheet: ${(error as Error).message} Every change is kept and queued until the key is fixed.`,
-    );
-  }
-  return makeSheetsClient({
-    spreadsheetId: config.spreadsheetId,
-    keyFile: config.keyFile,
-    rootUrl: config.sheetsRootUrl,
-    timeoutMs: config.sheetsTimeoutSeconds * 1000,
-    zone: config.tz,
-    device: config.readerName,
-    version,
-    warn: (message) => {
-      warn(`sheet: ${message}`);
-    },
-  });
-}
-
-/** The sheet driver when a spreadsheet is configured. */
-function sheetDriverOf(config: Config): SheetDriver | undefined {
-  const warn = (message: string): void => {
-    log.warn(message);
-  };
-  const client = sheetsClientOf(config, warn);
-  if (client === undefined) return undefined;
-  return makeSheetsDriver(client, {
-    scheduler: asyncScheduler,
-    random: Math.random,
-    peopleCache: join(config.dataDir, 'people-sheet.json'),
-    warn: (message) => {
-      warn(`sheet: ${message}`);
-    },
-  });
-}
-
-/** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
-function closeAtOf(config: Config): (session: { inAt: number }) => number {
-  const rules = rulesOf(config);
-  return (session) => autoCloseAt(session, rules).at;
-}
 
 function dateOrExit(flag: string, text: string, zone: string): number {
   const at = parseLocalDate(text, zone);

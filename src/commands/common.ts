@@ -1,0 +1,102 @@
+/**
+ * What every command shares: the program's log, exit codes, the configuration options,
+ * and the helpers that exit with a message instead of going on.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+
+import { autoCloseAt } from '../../streams/sessions';
+import { loadConfig, rulesOf, type Config } from '../config';
+import { makeLog, type Level } from '../log';
+import { DB_FILE_NAME, Store, StoreError } from '../drivers/store/store';
+
+/** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** The options every command takes to find its configuration (README, "Configuration"). */
+export interface ConfigOptions {
+  config?: string;
+  tz?: string;
+  reader?: string;
+  readerName?: string;
+  dataDir?: string;
+  peopleFile?: string;
+  unknownCards?: string;
+}
+
+/** Adds the configuration options to a command. */
+export function withConfigOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'config file (default: ./badgeclock.config.json if present)')
+    .option('--tz <zone>', 'IANA time zone for showing times (BADGECLOCK_TZ)')
+    .option('--reader <kind>', 'card reader: keyboard, mfrc522 or evdev (BADGECLOCK_READER)')
+    .option('--reader-name <name>', 'name of this reader, e.g. the door (BADGECLOCK_READER_NAME)')
+    .option('--data-dir <dir>', 'where local data lives (BADGECLOCK_DATA_DIR)')
+    .option('--people-file <file>', 'local People directory CSV (BADGECLOCK_PEOPLE_FILE)')
+    .option(
+      '--unknown-cards <policy>',
+      'accept or reject unknown cards (BADGECLOCK_UNKNOWN_CARDS)',
+    );
+}
+
+/** The program's log: JSON lines on stderr, short text lines at a terminal (README, "Logs"). */
+export const log = makeLog({
+  pretty: process.stderr.isTTY,
+  level: logLevel(process.env.BADGECLOCK_LOG_LEVEL),
+});
+
+function logLevel(value: string | undefined): Level {
+  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+}
+
+/** Logs the message as an error and exits with the code. */
+export function fail(message: string, code: number): never {
+  log.error(message);
+  process.exit(code);
+}
+
+/** Loads the config or exits 2 naming every problem. */
+export function configOrExit(options: ConfigOptions): Config {
+  const result = configOf(options);
+  if (result.ok) {
+    log.useZone(result.config.tz);
+    return result.config;
+  }
+  const n = result.errors.length;
+  fail(
+    `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${result.errors.map((e) => `  - ${e}`).join('\n')}`,
+    EXIT_BAD_INPUT,
+  );
+}
+
+/** The config from the file, the environment and the flags, or every problem with it. */
+export function configOf(options: ConfigOptions): ReturnType<typeof loadConfig> {
+  return loadConfig({
+    configFile: options.config,
+    env: process.env,
+    flags: {
+      tz: options.tz,
+      reader: options.reader,
+      readerName: options.readerName,
+      dataDir: options.dataDir,
+      peopleFile: options.peopleFile,
+      unknownCards: options.unknownCards,
+    },
+  });
+}
+
+/** Opens the store or exits 1 with what to do; the file is never touched on failure. */
+export function storeOrExit(config: Config, readonly: boolean, newInstall = false): Store {
+  try {
+    return Store.open(join(config.dataDir, DB_FILE_NAME), { readonly, newInstall });
+  } catch (error) {
+    fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);
+  }
+}
+
+/** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
+export function closeAtOf(config: Config): (session: { inAt: number }) => number {
+  const rules = rulesOf(config);
+  return (session) => autoCloseAt(session, rules).at;
+}

@@ -1,0 +1,62 @@
+/**
+ * The sheet's client and driver, made only when a spreadsheet is configured.
+ */
+import { join } from 'node:path';
+import { asyncScheduler } from 'rxjs';
+
+import { version } from '../../package.json';
+import type { SheetDriver } from '../app';
+import type { Config } from '../config';
+import type * as SheetsClientModule from '../drivers/sheets/sheetsClient';
+import type { SheetsClient } from '../drivers/sheets/sheetsClient';
+import { loadServiceAccount } from '../drivers/sheets/serviceAccount';
+import { makeSheetsDriver } from '../drivers/sheets/sheetsDriver';
+import { log } from './common';
+
+/** The sheet client when a spreadsheet is configured; a bad key file is reported, and the clock still runs. */
+export function sheetsClientOf(
+  config: Config,
+  warn: (message: string) => void,
+): SheetsClient | undefined {
+  if (config.spreadsheetId === undefined || config.keyFile === undefined) return undefined;
+  // Loaded only with a sheet configured: the Google client costs start-up time and memory on a Pi.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load in CommonJS is the point
+  const sheetsModule = require('../drivers/sheets/sheetsClient') as typeof SheetsClientModule;
+  const { makeSheetsClient } = sheetsModule;
+  try {
+    loadServiceAccount(config.keyFile);
+  } catch (error) {
+    warn(
+      `sheet: ${(error as Error).message} Every change is kept and queued until the key is fixed.`,
+    );
+  }
+  return makeSheetsClient({
+    spreadsheetId: config.spreadsheetId,
+    keyFile: config.keyFile,
+    rootUrl: config.sheetsRootUrl,
+    timeoutMs: config.sheetsTimeoutSeconds * 1000,
+    zone: config.tz,
+    device: config.readerName,
+    version,
+    warn: (message) => {
+      warn(`sheet: ${message}`);
+    },
+  });
+}
+
+/** The sheet driver when a spreadsheet is configured. */
+export function sheetDriverOf(config: Config): SheetDriver | undefined {
+  const warn = (message: string): void => {
+    log.warn(message);
+  };
+  const client = sheetsClientOf(config, warn);
+  if (client === undefined) return undefined;
+  return makeSheetsDriver(client, {
+    scheduler: asyncScheduler,
+    random: Math.random,
+    peopleCache: join(config.dataDir, 'people-sheet.json'),
+    warn: (message) => {
+      warn(`sheet: ${message}`);
+    },
+  });
+}
