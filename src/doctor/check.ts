@@ -1,0 +1,32 @@
+/**
+ * What a doctor check is (a pass, a fail with its fix, or a skip) and what the
+ * checks may be given instead of the real machine, so tests can stand in for it.
+ */
+import type { InputDeviceCheck } from '../drivers/reader/evdev/inputHelper';
+import type { ChipProbe } from '../drivers/reader/mfrc522/mfrc522Reader';
+import type { Mfrc522Spec } from '../drivers/reader/readers';
+import type { SheetsClient } from '../drivers/sheets/sheetsClient';
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean | 'skip';
+  readonly detail: string;
+  /** What to do when it fails. */
+  readonly fix?: string;
+}
+
+export interface DoctorDeps {
+  /** The sheet client when a spreadsheet is configured. */
+  readonly sheets?: SheetsClient;
+  readonly loadServiceAccount?: (file: string) => { client_email: string };
+  /** Reads whether the system clock is synchronised; null when it cannot be told. */
+  readonly clockSynchronised?: () => Promise<boolean | null>;
+  /** Reads an RC522's VersionReg (the mfrc522 readers); without it the chip is not checked. */
+  readonly probeReader?: (reader: Mfrc522Spec) => Promise<ChipProbe>;
+  /** Where the SPI device is looked for; default: each RC522's own spidev. */
+  readonly spiDevicePath?: string;
+  /** Opens, checks and grabs an input device (the evdev readers); default: the real helper. */
+  readonly checkInput?: (device: string) => Promise<InputDeviceCheck>;
+  /** Where gpioset is looked for; default: PATH. */
+  readonly gpioSearchPath?: string;
+}

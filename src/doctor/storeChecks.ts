@@ -1,0 +1,90 @@
+/**
+ * The doctor's checks of the data directory and the store in it: writable,
+ * the database intact, and the changes the sheet refused for good. Read-only,
+ * apart from creating a missing data directory.
+ */
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { missingDatabase } from '../drivers/store/dbFiles';
+import { DB_FILE_NAME, Store } from '../drivers/store/store';
+import type { Check } from './check';
+
+/** The data directory, created if missing, and whether it is writable. */
+export function dataDirCheck(dir: string): { readonly check: Check; readonly writable: boolean } {
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return {
+      check: { name: 'data directory', ok: true, detail: `${dir} is writable` },
+      writable: true,
+    };
+  } catch (error) {
+    return {
+      check: {
+        name: 'data directory',
+        ok: false,
+        detail: `${dir}: ${(error as Error).message}`,
+        fix: `make it writable by this user (sudo chown $(whoami) ${dir}), or set BADGECLOCK_DATA_DIR`,
+      },
+      writable: false,
+    };
+  }
+}
+
+/** The store: lost, not made yet, or opened read-only and checked (with what it set aside). */
+export function storeChecks(dir: string, writable: boolean): Check[] {
+  const dbFile = join(dir, DB_FILE_NAME);
+  const lost = existsSync(dbFile) ? null : missingDatabase(dbFile);
+  if (lost !== null) return [{ name: 'store', ok: false, detail: lost }];
+  if (!existsSync(dbFile)) {
+    return [
+      {
+        name: 'store',
+        ok: writable ? 'skip' : false,
+        detail: `${dbFile} does not exist yet; the clock creates it on its first start`,
+      },
+    ];
+  }
+  try {
+    return existingStoreChecks(dbFile);
+  } catch (error) {
+    return [
+      {
+        name: 'store',
+        ok: false,
+        detail: (error as Error).message,
+        fix: 'see the message; the file was not changed',
+      },
+    ];
+  }
+}
+
+/** An existing database: PRAGMA integrity_check, then the set-aside changes when it passes. */
+function existingStoreChecks(dbFile: string): Check[] {
+  const store = Store.open(dbFile, { readonly: true });
+  const result = store.integrityCheck();
+  const { setAside, setAsideCount } =
+    result === 'ok' ? store.status() : { setAside: [], setAsideCount: 0 };
+  store.close();
+  const checks: Check[] = [
+    result === 'ok'
+      ? { name: 'store', ok: true, detail: `${dbFile} opens and passes PRAGMA integrity_check` }
+      : {
+          name: 'store',
+          ok: false,
+          detail: `${dbFile}: integrity_check says ${result}`,
+          fix: 'stop the clock, restore the database from a backup (README, "Data")',
+        },
+  ];
+  if (setAsideCount > 0) {
+    const listed = setAside.map((entry) => `${entry.key} (${entry.kind}): ${entry.failure}`);
+    const more = setAsideCount > setAside.length ? [`${setAsideCount - setAside.length} more`] : [];
+    checks.push({
+      name: 'set aside',
+      ok: false,
+      detail: `${setAsideCount} change(s) the sheet refused for good, not retried: ${[...listed, ...more].join('; ')}`,
+      fix: 'the sessions are kept in the store (badgeclock report shows them); correct or enter them in the sheet by hand',
+    });
+  }
+  return checks;
+}
