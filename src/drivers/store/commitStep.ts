@@ -1,0 +1,212 @@
+/**
+ * Committing one reducer step: which events and commands the store writes,
+ * and how each one is written (a tap and its outcome, a session opened,
+ * closed or corrected, a card followed or named, a held card, an outbox
+ * entry marked done or added), all in one transaction.
+ */
+import type { Commit, OutboxEntry } from '../../../streams/commit';
+import type {
+  AutoClockedOut,
+  ClockedIn,
+  ClockedOut,
+  Command,
+  CorrectTimes,
+  DomainEvent,
+  FollowCard,
+  KeepSighting,
+  NameCard,
+} from '../../../streams/events';
+import { markKeysDone } from './outboxQueries';
+import type { Statements } from './statements';
+
+/** The commands the store writes (the others are for the sheet). */
+const STORED_COMMANDS: ReadonlySet<Command['type']> = new Set<Command['type']>([
+  'markDone',
+  'correctTimes',
+  'followCard',
+  'keepSighting',
+  'nameCard',
+]);
+
+/**
+ * The events the store writes. The others (a tap's outcome, sync reports) are
+ * kept only through the tap they belong to, or not at all.
+ */
+const STORED_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
+  'tap',
+  'clock-in',
+  'clock-out',
+  'auto-out',
+]);
+
+/** Whether a commit has anything for the store: a stored event or command, or an outbox entry. */
+export const writesSomething = (commit: Commit): boolean =>
+  commit.events.some((event) => STORED_EVENTS.has(event.type)) ||
+  commit.outbox.length > 0 ||
+  commit.commands.some((command) => STORED_COMMANDS.has(command.type));
+
+/** The row id of the step's tap, which the events after it give their outcome to. */
+type TapId = number | bigint | null;
+
+/**
+ * Commits one reducer step in one transaction: all of it, or none of it.
+ * `boot` names the boot the step's monotonic times belong to.
+ */
+export function commitStep(
+  sql: Statements,
+  commit: Commit,
+  now: number,
+  boot: string | null,
+): void {
+  sql.transaction(() => {
+    let tapId: TapId = null;
+    for (const event of commit.events) tapId = writeEvent(sql, event, tapId, boot);
+    for (const command of commit.commands) writeCommand(sql, command);
+    addToOutbox(sql, commit.outbox, now);
+  });
+}
+
+/** Writes one event of the step; returns the tap the events after it belong to. */
+function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: string | null): TapId {
+  // An event type that writes here must be in STORED_EVENTS, a command in STORED_COMMANDS.
+  switch (event.type) {
+    case 'tap':
+      return sql
+        .stmt('INSERT INTO taps (at, card, reader, outcome) VALUES (?, ?, ?, ?)')
+        .run(event.at, event.card, event.reader, 'tap').lastInsertRowid;
+    case 'clock-in':
+      clockIn(sql, event, tapId, boot);
+      break;
+    case 'clock-out':
+      clockOut(sql, event, tapId, boot);
+      break;
+    case 'auto-out':
+      autoOut(sql, event, boot);
+      break;
+    case 'ignored':
+    case 'unknown':
+      outcome(sql, tapId, event.type, null);
+      break;
+    case 'reader-fault':
+      break;
+  }
+  return tapId;
+}
+
+function clockIn(sql: Statements, event: ClockedIn, tapId: TapId, boot: string | null): void {
+  sql
+    .stmt(
+      "INSERT INTO sessions (id, card, name, in_at, status, reader, clock, in_mono, boot) VALUES (?, ?, ?, ?, 'in', ?, ?, ?, ?)",
+    )
+    .run(
+      event.session,
+      event.card,
+      event.name,
+      event.at,
+      event.reader,
+      event.unsynced === true ? 'unsynced' : null,
+      event.mono ?? null,
+      event.mono === undefined ? null : boot,
+    );
+  outcome(sql, tapId, 'clock-in', event.session);
+}
+
+function clockOut(sql: Statements, event: ClockedOut, tapId: TapId, boot: string | null): void {
+  sql
+    .stmt(
+      "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(name, ?), clock = coalesce(?, clock) WHERE id = ?",
+    )
+    .run(event.at, event.name, event.unsynced === true ? 'unsynced' : null, event.session);
+  closedAtMono(sql, event.session, event.mono, boot);
+  outcome(sql, tapId, 'clock-out', event.session);
+}
+
+function autoOut(sql: Statements, event: AutoClockedOut, boot: string | null): void {
+  sql
+    .stmt("UPDATE sessions SET out_at = ?, status = 'auto', reason = ? WHERE id = ?")
+    .run(event.at, event.reason, event.session);
+  closedAtMono(sql, event.session, event.mono, boot);
+}
+
+/**
+ * The monotonic time of an unsynced close, in `boot`. A clock-in's monotonic
+ * time from another boot means nothing beside it, so it is dropped.
+ */
+function closedAtMono(
+  sql: Statements,
+  session: string,
+  mono: number | undefined,
+  boot: string | null,
+): void {
+  if (mono === undefined) return;
+  sql
+    .stmt(
+      'UPDATE sessions SET out_mono = ?, in_mono = CASE WHEN boot IS ? THEN in_mono END, boot = ? WHERE id = ?',
+    )
+    .run(mono, boot, boot, session);
+}
+
+/** Records what the step's tap came to (and its session), when the step has a tap. */
+function outcome(sql: Statements, tapId: TapId, result: string, session: string | null): void {
+  if (tapId === null) return;
+  sql
+    .stmt('UPDATE taps SET outcome = ?, session = coalesce(?, session) WHERE id = ?')
+    .run(result, session, tapId);
+}
+
+/** Writes one command of the step, if it is one for the store. */
+function writeCommand(sql: Statements, command: Command): void {
+  if (command.type === 'markDone') {
+    markKeysDone(sql, command.keys, command.at, command.failure);
+  } else if (command.type === 'correctTimes') {
+    correctTimes(sql, command);
+  } else if (command.type === 'followCard') {
+    followCard(sql, command);
+  } else if (command.type === 'keepSighting') {
+    keepSighting(sql, command);
+  } else if (command.type === 'nameCard') {
+    nameCard(sql, command);
+  }
+}
+
+function correctTimes(sql: Statements, command: CorrectTimes): void {
+  // A closed session's correction carries both ends. Should one ever come with the
+  // clock-in alone, its clock-out is clamped to it rather than break the CHECK
+  // (out_at >= in_at) and stop the clock: defensive, the reducer never sends that.
+  const fix = sql.stmt(
+    `UPDATE sessions SET in_at = ?,
+       out_at = CASE WHEN coalesce(?, out_at) IS NULL THEN NULL ELSE max(?, coalesce(?, out_at)) END,
+       clock = 'corrected'
+     WHERE id = ?`,
+  );
+  for (const session of command.sessions)
+    fix.run(session.inAt, session.outAt, session.inAt, session.outAt, session.session);
+}
+
+function followCard(sql: Statements, command: FollowCard): void {
+  sql.stmt('UPDATE sessions SET card = ? WHERE id = ?').run(command.card, command.session);
+}
+
+function keepSighting(sql: Statements, command: KeepSighting): void {
+  sql
+    .stmt(
+      'INSERT INTO sightings (card, at, reader) VALUES (?, ?, ?) ON CONFLICT (card) DO UPDATE SET at = excluded.at, reader = excluded.reader',
+    )
+    .run(command.card, command.at, command.reader);
+}
+
+function nameCard(sql: Statements, command: NameCard): void {
+  sql
+    .stmt('UPDATE sessions SET name = ? WHERE card = ? AND name IS NULL')
+    .run(command.name, command.card);
+}
+
+/** Adds the step's outbox entries; a key already there (pending or done) is not added again. */
+function addToOutbox(sql: Statements, outbox: readonly OutboxEntry[], now: number): void {
+  const insert = sql.stmt(
+    'INSERT OR IGNORE INTO outbox (key, kind, card, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  for (const entry of outbox) {
+    insert.run(entry.key, entry.kind, entry.card, JSON.stringify(entry), now);
+  }
+}
