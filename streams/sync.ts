@@ -13,7 +13,16 @@
  * - Every minute tick asks for one live update (open sessions' hours and the
  *   Now tab); the driver drops ticks while an update is in flight.
  */
-import type { ClockEvent, Output } from './events';
+import type {
+  BatchFailed,
+  BatchSynced,
+  ClockEvent,
+  LiveFailed,
+  LiveSynced,
+  MinuteElapsed,
+  OutboxChanged,
+  Output,
+} from './events';
 import type { OutboxEntry } from './commit';
 import type { ClockState } from './sessions';
 
@@ -62,123 +71,152 @@ export function makeSyncReducer(
   return (state, event, clock) => {
     if (!options.enabled) return { state, out: [] };
     switch (event.type) {
-      case 'outboxChanged': {
-        // The head is the store's, the batch in flight included: its entries leave only when the
-        // sheet confirms them, so a batch that fails for good is sent again whole, first.
-        return next(
-          {
-            ...state,
-            head: event.head,
-            depth: event.depth,
-            setAside: event.setAside ?? state.setAside,
-          },
-          event.at,
-          options,
-        );
-      }
-      case 'batchSynced': {
-        const setAside = event.setAside ?? [];
-        const done = new Set([...event.keys, ...setAside.map((entry) => entry.key)]);
-        const head = state.head.filter((entry) => !done.has(entry.key));
-        const depth = Math.max(0, state.depth - done.size);
-        const settled: SyncState = {
-          ...state,
-          head,
-          depth,
-          inFlight: null,
-          blockedUntil: null,
-          setAside: state.setAside + setAside.length,
-          ...(event.keys.length > 0 || setAside.length === 0 ? { lastSyncAt: event.at } : {}),
-        };
-        const step = next(settled, event.at, options);
-        const taken: Output[] =
-          event.keys.length === 0 && setAside.length > 0
-            ? []
-            : [
-                { type: 'markDone', at: event.at, keys: event.keys },
-                {
-                  type: 'synced',
-                  at: event.at,
-                  what: 'outbox',
-                  count: event.keys.length,
-                  backlog: depth,
-                },
-              ];
-        // A refused entry is done too (the store keeps why); it is reported, never retried.
-        const refused = setAside.flatMap(({ key, reason }): Output[] => [
-          { type: 'markDone', at: event.at, keys: [key], failure: reason },
-          {
-            type: 'sync-failed',
-            at: event.at,
-            what: 'outbox',
-            reason: `${key} was set aside, not written to the sheet: ${reason}`,
-            backlog: depth,
-            retryInMs: null,
-          },
-        ]);
-        return { state: step.state, out: [...taken, ...refused, ...step.out] };
-      }
-      case 'batchFailed': {
-        const failed: Output = {
-          type: 'sync-failed',
-          at: event.at,
-          what: 'outbox',
-          reason: event.reason,
-          backlog: state.depth,
-          retryInMs: event.final ? options.blockedMs : event.retryInMs,
-        };
-        if (!event.final) return { state, out: [failed] };
-        // Give the batch back: it is written again, whole, when the block ends.
-        const parked: SyncState = {
-          ...state,
-          inFlight: null,
-          blockedUntil: event.at + options.blockedMs,
-        };
-        return { state: parked, out: [failed] };
-      }
-      case 'minuteElapsed': {
-        const live: Output = {
-          type: 'liveUpdate',
-          at: event.at,
-          open: [...clock.open.values()]
-            .sort((a, b) => a.inAt - b.inAt || a.card.localeCompare(b.card))
-            .map((s) => ({ session: s.id, card: s.card, name: s.name, inAt: s.inAt })),
-          health: {
-            lastTapAt: clock.lastTapAt ?? null,
-            lastSyncAt: state.lastSyncAt ?? null,
-            outboxDepth: state.depth,
-            readerFault: clock.readerFault ?? null,
-            clockSynced: clock.timeSynced !== false,
-            setAside: state.setAside,
-          },
-        };
-        const step = next(state, event.at, options);
-        return { state: step.state, out: [live, ...step.out] };
-      }
+      case 'outboxChanged':
+        return onOutboxChanged(state, event, options);
+      case 'batchSynced':
+        return onBatchSynced(state, event, options);
+      case 'batchFailed':
+        return onBatchFailed(state, event, options);
+      case 'minuteElapsed':
+        return onMinuteElapsed(state, event, clock, options);
       case 'liveSynced':
-        return {
-          state: { ...state, lastSyncAt: event.at },
-          out: [
-            { type: 'synced', at: event.at, what: 'live', count: event.open, backlog: state.depth },
-          ],
-        };
+        return onLiveSynced(state, event);
       case 'liveFailed':
-        return {
-          state,
-          out: [
-            {
-              type: 'sync-failed',
-              at: event.at,
-              what: 'live',
-              reason: event.reason,
-              backlog: state.depth,
-              retryInMs: 60_000,
-            },
-          ],
-        };
+        return onLiveFailed(state, event);
       default:
         return { state, out: [] };
     }
+  };
+}
+
+/** The store's outbox moved: take its head and depth, and send a batch if one can leave. */
+function onOutboxChanged(state: SyncState, event: OutboxChanged, options: SyncOptions): SyncStep {
+  // The head is the store's, the batch in flight included: its entries leave only when the
+  // sheet confirms them, so a batch that fails for good is sent again whole, first.
+  return next(
+    {
+      ...state,
+      head: event.head,
+      depth: event.depth,
+      setAside: event.setAside ?? state.setAside,
+    },
+    event.at,
+    options,
+  );
+}
+
+/** The sheet took the batch (some entries perhaps set aside): mark them done, send the next. */
+function onBatchSynced(state: SyncState, event: BatchSynced, options: SyncOptions): SyncStep {
+  const setAside = event.setAside ?? [];
+  const done = new Set([...event.keys, ...setAside.map((entry) => entry.key)]);
+  const head = state.head.filter((entry) => !done.has(entry.key));
+  const depth = Math.max(0, state.depth - done.size);
+  const settled: SyncState = {
+    ...state,
+    head,
+    depth,
+    inFlight: null,
+    blockedUntil: null,
+    setAside: state.setAside + setAside.length,
+    ...(event.keys.length > 0 || setAside.length === 0 ? { lastSyncAt: event.at } : {}),
+  };
+  const step = next(settled, event.at, options);
+  const taken: Output[] =
+    event.keys.length === 0 && setAside.length > 0
+      ? []
+      : [
+          { type: 'markDone', at: event.at, keys: event.keys },
+          {
+            type: 'synced',
+            at: event.at,
+            what: 'outbox',
+            count: event.keys.length,
+            backlog: depth,
+          },
+        ];
+  // A refused entry is done too (the store keeps why); it is reported, never retried.
+  const refused = setAside.flatMap(({ key, reason }): Output[] => [
+    { type: 'markDone', at: event.at, keys: [key], failure: reason },
+    {
+      type: 'sync-failed',
+      at: event.at,
+      what: 'outbox',
+      reason: `${key} was set aside, not written to the sheet: ${reason}`,
+      backlog: depth,
+      retryInMs: null,
+    },
+  ]);
+  return { state: step.state, out: [...taken, ...refused, ...step.out] };
+}
+
+/** The batch failed: report it; a final failure parks the outbox for `blockedMs`. */
+function onBatchFailed(state: SyncState, event: BatchFailed, options: SyncOptions): SyncStep {
+  const failed: Output = {
+    type: 'sync-failed',
+    at: event.at,
+    what: 'outbox',
+    reason: event.reason,
+    backlog: state.depth,
+    retryInMs: event.final ? options.blockedMs : event.retryInMs,
+  };
+  if (!event.final) return { state, out: [failed] };
+  // Give the batch back: it is written again, whole, when the block ends.
+  const parked: SyncState = {
+    ...state,
+    inFlight: null,
+    blockedUntil: event.at + options.blockedMs,
+  };
+  return { state: parked, out: [failed] };
+}
+
+/** A minute passed: ask for a live update of the open sessions, and send a batch if one can leave. */
+function onMinuteElapsed(
+  state: SyncState,
+  event: MinuteElapsed,
+  clock: ClockState,
+  options: SyncOptions,
+): SyncStep {
+  const live: Output = {
+    type: 'liveUpdate',
+    at: event.at,
+    open: [...clock.open.values()]
+      .sort((a, b) => a.inAt - b.inAt || a.card.localeCompare(b.card))
+      .map((s) => ({ session: s.id, card: s.card, name: s.name, inAt: s.inAt })),
+    health: {
+      lastTapAt: clock.lastTapAt ?? null,
+      lastSyncAt: state.lastSyncAt ?? null,
+      outboxDepth: state.depth,
+      readerFault: clock.readerFault ?? null,
+      clockSynced: clock.timeSynced !== false,
+      setAside: state.setAside,
+    },
+  };
+  const step = next(state, event.at, options);
+  return { state: step.state, out: [live, ...step.out] };
+}
+
+/** The live view was written: the sheet took something now. */
+function onLiveSynced(state: SyncState, event: LiveSynced): SyncStep {
+  return {
+    state: { ...state, lastSyncAt: event.at },
+    out: [{ type: 'synced', at: event.at, what: 'live', count: event.open, backlog: state.depth }],
+  };
+}
+
+/** The live view was not written: report it; the next minute tries again. */
+function onLiveFailed(state: SyncState, event: LiveFailed): SyncStep {
+  return {
+    state,
+    out: [
+      {
+        type: 'sync-failed',
+        at: event.at,
+        what: 'live',
+        reason: event.reason,
+        backlog: state.depth,
+        retryInMs: 60_000,
+      },
+    ],
   };
 }
 
