@@ -5,6 +5,13 @@ import { resolve } from 'node:path';
 
 export const CLI = resolve(__dirname, '../../dist/src/cli.js');
 
+/**
+ * The CLI's process zone: the one jest runs under (`TZ=Europe/Berlin npx jest`), UTC if unset.
+ * Passed on so a run under another `TZ` also runs the CLI under it: its answers must come from
+ * the configured zone (`--tz`), never from the process's (issue 15, item 9).
+ */
+const CHILD_TZ = process.env.TZ ?? 'UTC';
+
 /** Fails early, with what to do, when `npm run build` has not been run. */
 export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
@@ -52,7 +59,7 @@ export function runCli(
       options.user === undefined ? command : ['runuser', '-u', options.user, '--', ...command];
     const child = spawn(file, rest, {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, TZ: 'UTC', ...options.env },
+      env: { PATH: process.env.PATH, TZ: CHILD_TZ, ...options.env },
     });
     let stdout = '';
     let stderr = '';
@@ -90,7 +97,7 @@ export class Clock {
   ) {
     this.child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, TZ: 'UTC', ...options.env },
+      env: { PATH: process.env.PATH, TZ: CHILD_TZ, ...options.env },
     });
     this.child.stdout.setEncoding('utf8').on('data', (c: string) => (this.stdout += c));
     this.child.stderr.setEncoding('utf8').on('data', (c: string) => (this.stderr += c));
