@@ -1,0 +1,210 @@
+/**
+ * Where settings come from, in rising precedence: the config file, the
+ * BADGECLOCK_* environment, the flags. Each value remembers its source, so a
+ * problem can be named by where it was set; an unreadable file or an unknown
+ * name is collected as an error, never thrown.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configKeys, type ConfigKey } from './configSchema';
+import { suggest } from './suggest';
+
+export const DEFAULT_CONFIG_FILE = 'badgeclock.config.json';
+
+export interface ConfigSources {
+  /** `--config`: a file that must exist. Without it `./badgeclock.config.json` is read if present. */
+  readonly configFile?: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Flag values by config key, as commander parsed them (strings). */
+  readonly flags?: Partial<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+/** The sources merged, later ones overriding earlier ones, before validation. */
+export interface GatheredSettings {
+  /** The config file looked for (named when it holds an unknown key). */
+  readonly file: string;
+  /** The config file read, or null when there was none. */
+  readonly configFile: string | null;
+  /** The values by key, as the sources gave them. */
+  readonly raw: Record<string, unknown>;
+  /** Where each key's value came from: the file, a variable's name, a flag. */
+  readonly origin: Record<string, string>;
+  /** What was wrong while reading: a file that cannot be read, an unknown name. */
+  readonly errors: readonly string[];
+}
+
+/** One source's settings as [key, value, where], and what was wrong in it. */
+interface SourceSettings {
+  readonly settings: readonly (readonly [key: string, value: unknown, origin: string])[];
+  readonly errors: readonly string[];
+}
+
+/** `guardSeconds` → `BADGECLOCK_GUARD_SECONDS`. */
+export function envName(key: string): string {
+  return `BADGECLOCK_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** `guardSeconds` → `--guard-seconds`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Reads the file, the environment and the flags, in that order of precedence. */
+export function gatherSettings(sources: ConfigSources, cwd: string): GatheredSettings {
+  const explicit = sources.configFile ?? sources.env.BADGECLOCK_CONFIG;
+  const file = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  const fromFile = fileSettings(file, explicit !== undefined);
+  const read = [fromFile, envSettings(sources.env), flagSettings(sources.flags ?? {})];
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const { settings } of read) {
+    for (const [key, value, where] of settings) {
+      raw[key] = value;
+      origin[key] = where;
+    }
+  }
+  return {
+    file,
+    configFile: fromFile.configFile,
+    raw,
+    origin,
+    errors: read.flatMap((source) => source.errors),
+  };
+}
+
+/** The config file's settings: read when it was named, or when the default one exists. */
+function fileSettings(
+  file: string,
+  explicit: boolean,
+): SourceSettings & { readonly configFile: string | null } {
+  if (!explicit && !existsSync(file)) return { configFile: null, settings: [], errors: [] };
+  const read = readConfigFile(file);
+  if (!read.ok) return { configFile: null, settings: [], errors: [read.error] };
+  const settings = Object.entries(read.value).map(([key, value]) => [key, value, file] as const);
+  return { configFile: file, settings, errors: [] };
+}
+
+/** Environment variables that are not config keys but are allowed. */
+const OTHER_ENV = new Set(['BADGECLOCK_CONFIG', 'BADGECLOCK_LOG_LEVEL']);
+
+/** The BADGECLOCK_* variables; an unknown one is an error with a suggestion. */
+function envSettings(env: NodeJS.ProcessEnv): SourceSettings {
+  const settings: [string, unknown, string][] = [];
+  const errors: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('BADGECLOCK_') || value === undefined || OTHER_ENV.has(name)) continue;
+    const key = configKeys.find((k) => envName(k) === name);
+    if (key === undefined) {
+      errors.push(`${name}: unknown setting (${suggest(name, configKeys.map(envName))})`);
+      continue;
+    }
+    settings.push([key, fromText(key, value), name]);
+  }
+  return { settings, errors };
+}
+
+/** The flags commander parsed, by config key. */
+function flagSettings(flags: Partial<Record<string, string | undefined>>): SourceSettings {
+  const settings: [string, unknown, string][] = [];
+  const errors: string[] = [];
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const key = configKeys.find((k) => k === name);
+    if (key === undefined) {
+      errors.push(`${flagName(name)}: unknown option`);
+      continue;
+    }
+    settings.push([key, fromText(key, value), flagName(key)]);
+  }
+  return { settings, errors };
+}
+
+type Kind = 'string' | 'number' | 'nullable' | 'boolean' | 'json';
+/** What text from a variable or flag becomes for each key. */
+const kinds: Record<ConfigKey, Kind> = {
+  tz: 'string',
+  reader: 'string',
+  spiDevice: 'string',
+  softSpiPins: 'string',
+  pollMs: 'number',
+  chipVersions: 'string',
+  readerName: 'string',
+  inputDevice: 'string',
+  inputGrab: 'boolean',
+  readers: 'json',
+  dataDir: 'string',
+  peopleFile: 'string',
+  debounceSeconds: 'number',
+  guardSeconds: 'number',
+  autoClockOutHours: 'number',
+  dailyCutoff: 'nullable',
+  unknownCards: 'string',
+  spreadsheetId: 'string',
+  keyFile: 'string',
+  sheetsRootUrl: 'string',
+  sheetsTimeoutSeconds: 'number',
+  sheetBatchSize: 'number',
+  timeSync: 'string',
+  timeSyncCommand: 'string',
+  timeSyncSeconds: 'number',
+  gpioChip: 'string',
+  buzzerGpio: 'number',
+  greenLedGpio: 'number',
+  redLedGpio: 'number',
+  gpioActive: 'string',
+};
+
+/** Text from an environment variable or flag, turned into the JSON type its key expects. */
+function fromText(key: ConfigKey, text: string): unknown {
+  switch (kinds[key]) {
+    case 'number': {
+      const n = Number(text);
+      return text.trim() !== '' && Number.isFinite(n) ? n : text;
+    }
+    case 'nullable':
+      return text.trim() === '' || text === 'null' || text === 'off' ? null : text;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'json':
+      try {
+        const value: unknown = JSON.parse(text);
+        return value;
+      } catch {
+        return text;
+      }
+    case 'string':
+      return text;
+  }
+}
+
+function readConfigFile(
+  file: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : String(error);
+    return { ok: false, error: `config file ${file}: ${why}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      error: `config file ${file}: not valid JSON (${(error as Error).message})`,
+    };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: `config file ${file}: expected a JSON object of settings` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
