@@ -1,0 +1,123 @@
+/**
+ * `badgeclock replay <file>`: a tap log through the clock in virtual time.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { asyncScheduler } from 'rxjs';
+
+import type { Config } from '../config';
+import { makeFeedbackDriver } from '../drivers/feedback/feedbackDriver';
+import { Store } from '../drivers/store/store';
+import { CSV_UTF8, encodingProblem } from '../formats/csv';
+import { listProblems } from '../formats/problemList';
+import { drainOutbox } from '../replay/drainOutbox';
+import { terminalProgress } from '../replay/progress';
+import { prepareReplay, replayUntil } from '../replay/replayApp';
+import { parseTapLog } from '../replay/tapLog';
+import {
+  configOrExit,
+  EXIT_BAD_INPUT,
+  fail,
+  log,
+  withConfigOptions,
+  type ConfigOptions,
+} from './common';
+import { runApp } from './runApp';
+import { sheetsClientOf } from './sheetsClientOf';
+
+type ReplayOptions = ConfigOptions & { json?: boolean; until?: string; drainTimeout?: string };
+
+/** Adds `replay` to the program. */
+export function addReplayCommand(program: Command): void {
+  withConfigOptions(
+    program
+      .command('replay')
+      .description(
+        'feed a tap log (CSV "ISO-8601 timestamp,card[,reader]") through the clock in virtual time and print the events',
+      )
+      .argument('<file>', 'tap log CSV; timestamps without an offset are in the configured zone'),
+  )
+    .option(
+      '--until <timestamp>',
+      'run virtual time until this instant (default: last tap + auto clock-out limit, at most now)',
+    )
+    .option('--json', 'write one JSON object per event to stdout instead of console lines')
+    .option(
+      '--drain-timeout <seconds>',
+      'with a sheet configured: the longest to wait for the sheet to take everything (default 300)',
+    )
+    .action(replay);
+}
+
+/** Replays the tap log, printing its events; with a sheet, then drains what it committed to it. */
+async function replay(file: string, options: ReplayOptions): Promise<void> {
+  const config = configOrExit(options);
+  const tapLog = tapLogOrExit(file, config);
+  const until = untilOrExit(options.until, config) ?? replayUntil(tapLog.reads, config, Date.now());
+  const warn = (message: string): void => {
+    log.warn(message);
+  };
+  const client = sheetsClientOf(config, warn);
+  // With a sheet, the replay is committed to an in-memory store whose outbox then feeds the sheet.
+  const store = client === undefined ? undefined : Store.open(':memory:');
+  const replay = prepareReplay({ reads: tapLog.reads, until }, config, warn, store);
+  const feedback = makeFeedbackDriver({
+    json: options.json === true,
+    zone: config.tz,
+    stdout: process.stdout,
+    log,
+  });
+  const subscription = runApp(feedback(replay.events$), () => undefined);
+  // In slices, so output streams as it goes; progress on stderr when it is a terminal.
+  const progress = terminalProgress(process.stderr);
+  await replay.run(progress);
+  progress.end();
+  subscription.unsubscribe();
+  if (store === undefined || client === undefined) return;
+  const drain$ = drainOutbox(store, client, {
+    scheduler: asyncScheduler,
+    random: Math.random,
+    batchSize: config.sheetBatchSize,
+    deadlineMs: Number(options.drainTimeout ?? '300') * 1000,
+  });
+  runApp(feedback(drain$), () => {
+    store.close();
+  });
+}
+
+/** The tap log's reads, or exit 2 when it cannot be read or has a bad line: nothing is replayed. */
+function tapLogOrExit(file: string, config: Config): ReturnType<typeof parseTapLog> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    fail(`cannot read tap log ${file}: ${(error as Error).message}`, EXIT_BAD_INPUT);
+  }
+  // Not text in UTF-8 at all (UTF-16, a workbook): one line that says so, not one per line.
+  const encoding = encodingProblem(bytes);
+  if (encoding !== undefined)
+    fail(
+      `tap log ${file}: it ${encoding}; save it as ${CSV_UTF8}; nothing was replayed`,
+      EXIT_BAD_INPUT,
+    );
+  const text = bytes.toString('utf8');
+  const tapLog = parseTapLog(text, file, config.tz, config.readerName);
+  if (tapLog.problems.length > 0) {
+    fail(
+      `tap log ${file} has ${tapLog.problems.length} bad line(s); nothing was replayed:\n${listProblems(tapLog.problems)}`,
+      EXIT_BAD_INPUT,
+    );
+  }
+  // A local time the clocks repeat or skip was read by the documented rule: say which lines.
+  for (const warning of tapLog.warnings) log.warn(warning);
+  return tapLog;
+}
+
+/** The instant `--until` names (read as a tap log's timestamp is), or exit 2; undefined without it. */
+function untilOrExit(text: string | undefined, config: Config): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseTapLog(`${text},00000000`, '--until', config.tz, '').reads[0]?.at;
+  if (parsed === undefined)
+    fail(`--until ${JSON.stringify(text)} is not an ISO-8601 date and time`, EXIT_BAD_INPUT);
+  return parsed;
+}

@@ -1,0 +1,122 @@
+/**
+ * `badgeclock run`, the default command: the clock itself.
+ */
+import type { Command } from 'commander';
+import { asyncScheduler, Subject } from 'rxjs';
+
+import { version } from '../../package.json';
+import { formatLocalDateTime } from '../../streams/zoned';
+import { clockApp, type AppIo } from '../app';
+import type { Config } from '../config';
+import { readBootId } from '../bootId';
+import { DataDirLockedError, lockDataDir, type DataDirLock } from '../dataDirLock';
+import { timeSyncCheckOf } from '../drivers/clock/timeSync';
+import { describeReaders } from '../drivers/reader/readers';
+import type { Store } from '../drivers/store/store';
+import {
+  configOrExit,
+  EXIT_FAILURE,
+  fail,
+  log,
+  storeOrExit,
+  withConfigOptions,
+  type ConfigOptions,
+} from './common';
+import { runApp, stopGracefullyOnSignals } from './runApp';
+import { sheetDriverOf } from './sheetsClientOf';
+
+type RunOptions = ConfigOptions & { json?: boolean; newInstall?: boolean };
+
+/** Adds `run`, the default command, to the program. */
+export function addRunCommand(program: Command): void {
+  withConfigOptions(
+    program.command('run', { isDefault: true }).description('run the clock (the default command)'),
+  )
+    .option('--json', 'write one JSON object per event to stdout instead of console lines')
+    .option(
+      '--new-install',
+      'start with an empty store even though this data directory had a database (README, "Data")',
+    )
+    .action(runClock);
+}
+
+/** Runs the clock until it fails or is stopped by a signal. */
+function runClock(options: RunOptions): void {
+  const config = configOrExit(options);
+  lockOrExit(config);
+  const store = storeOrExit(config, false, options.newInstall === true);
+  logStart(config, store);
+  if (process.stdin.isTTY) {
+    process.stdout.write('Type or scan a card id and press Enter; Ctrl-C stops the clock.\n');
+  }
+  const sheet = sheetDriverOf(config);
+  const io = ioOf(config, options);
+  const stop$ = new Subject<void>();
+  const app$ = clockApp(config, store, io, sheet, stop$);
+  const subscription = runApp(app$, () => {
+    store.close();
+  });
+  stopGracefullyOnSignals({
+    subscription,
+    stop: () => {
+      stop$.next();
+    },
+    busy: () => sheet?.busy() === true,
+    close: () => {
+      store.close();
+    },
+  });
+}
+
+/** The start-up line: what this clock reads, where it keeps its data and where it syncs. */
+function logStart(config: Config, store: Store): void {
+  log.info(
+    `badgeclock ${version}: ${describeReaders(config)}, zone ${config.tz}, ` +
+      `data ${store.file}, people ${config.peopleFile}` +
+      (config.configFile === null ? '' : `, config ${config.configFile}`) +
+      (config.spreadsheetId === undefined ? ', sheet off' : `, sheet ${config.spreadsheetId}`),
+    { version, reader: config.reader, zone: config.tz, dataDir: config.dataDir },
+  );
+}
+
+/** The process's side of the clock: its streams, log, scheduler and clocks. */
+function ioOf(config: Config, options: RunOptions): AppIo {
+  const timeSyncCheck = timeSyncCheckOf(config);
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    log,
+    scheduler: asyncScheduler,
+    json: options.json === true,
+    // CLOCK_MONOTONIC (Linux): counted from boot, so comparable across restarts in one boot.
+    mono: () => Number(process.hrtime.bigint() / 1_000_000n),
+    bootId: readBootId(),
+    ...(timeSyncCheck === undefined ? {} : { timeSynced: timeSyncCheck }),
+  };
+}
+
+/**
+ * Takes the data directory for this clock (released at exit), or exits 1 naming
+ * the clock that holds it: two clocks on one store would double sessions and rows.
+ */
+function lockOrExit(config: Config): DataDirLock {
+  try {
+    const lock = lockDataDir(config.dataDir, {
+      formatTime: (at) => `${formatLocalDateTime(at, config.tz)} ${config.tz}`,
+    });
+    if (lock.tookOver !== null) {
+      log.warn(
+        `took over the lock of pid ${lock.tookOver.holder.pid} on ${config.dataDir}: ${lock.tookOver.why}`,
+      );
+    }
+    return lock;
+  } catch (error) {
+    if (error instanceof DataDirLockedError) fail(error.message, EXIT_FAILURE);
+    // An unwritable data directory: the store's message says what to do; else this one.
+    storeOrExit(config, false).close();
+    fail(
+      `cannot lock the data directory ${config.dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_FAILURE,
+    );
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * `badgeclock status`: what the store and the clock say, in a few lines.
+ */
+import type { Command } from 'commander';
+
+import { version } from '../../package.json';
+import { formatDuration, formatLocalDateTime } from '../../streams/zoned';
+import type { Config } from '../config';
+import { timeSyncCheckOf } from '../drivers/clock/timeSync';
+import type { StoreStatus } from '../drivers/store/store';
+import {
+  closeAtOf,
+  configOrExit,
+  storeOrExit,
+  withConfigOptions,
+  type ConfigOptions,
+} from './common';
+
+/** Adds `status` to the program. */
+export function addStatusCommand(program: Command): void {
+  withConfigOptions(
+    program
+      .command('status')
+      .description(
+        'device, version, open sessions, outbox, last tap, last sync, clock synchronisation and database size',
+      ),
+  ).action(showStatus);
+}
+
+/** Writes the status to stdout. */
+async function showStatus(options: ConfigOptions): Promise<void> {
+  const config = configOrExit(options);
+  const check = timeSyncCheckOf(config);
+  const synced = check === undefined ? true : await check();
+  const store = storeOrExit(config, true);
+  const status = store.status();
+  store.close();
+  const lines = statusLines(config, status, Date.now());
+  lines.push(clockLine(config, synced));
+  lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The device, open sessions, outbox, last tap, last sync and what the sheet set aside. */
+function statusLines(config: Config, status: StoreStatus, now: number): string[] {
+  const zone = config.tz;
+  const lines = [`Device: ${config.readerName} (badgeclock ${version}, ${config.reader} reader)`];
+  lines.push(`Open sessions: ${status.open.length}`);
+  const closeAt = closeAtOf(config);
+  for (const s of status.open) {
+    const due = closeAt(s);
+    lines.push(
+      due < now
+        ? `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  past its limit: closed as auto at ${formatLocalDateTime(due, zone)} (${formatDuration(due - s.inAt)}) when the clock runs`
+        : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
+    );
+  }
+  lines.push(
+    status.outboxDepth === 0
+      ? 'Outbox: empty'
+      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTime(status.oldestPendingAt ?? now, zone)} (${formatDuration(now - (status.oldestPendingAt ?? now))} ago)`,
+  );
+  lines.push(
+    status.lastTap === null
+      ? 'Last tap: none yet'
+      : `Last tap: ${formatLocalDateTime(status.lastTap.at, zone)}  ${status.lastTap.card}  ${status.lastTap.outcome}`,
+  );
+  lines.push(
+    config.spreadsheetId === undefined
+      ? 'Last sync: the sheet is off'
+      : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTime(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
+  );
+  return [...lines, ...setAsideLines(status, zone)];
+}
+
+/** The changes the sheet refused for good, newest first; none when there are none. */
+function setAsideLines(status: StoreStatus, zone: string): string[] {
+  if (status.setAsideCount === 0) return [];
+  const lines = [
+    `Set aside: ${status.setAsideCount} change(s) the sheet refused for good, not retried (newest first):`,
+  ];
+  for (const entry of status.setAside) {
+    lines.push(
+      `  ${formatLocalDateTime(entry.createdAt, zone)}  ${entry.kind}  ${entry.key}: ${entry.failure}`,
+    );
+  }
+  if (status.setAsideCount > status.setAside.length) {
+    lines.push(`  … and ${status.setAsideCount - status.setAside.length} more`);
+  }
+  return lines;
+}
+
+/** Whether the system clock is synchronised, as the configured check tells. */
+function clockLine(config: Config, synced: boolean | null): string {
+  return `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : `cannot tell (${config.timeSync === 'command' ? 'the check did not exit 0 or 1' : 'no timedatectl'})`}`;
+}
