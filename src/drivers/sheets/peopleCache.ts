@@ -1,0 +1,90 @@
+/**
+ * The People cache: the last People tab read, kept in a file so a start
+ * without network knows every name at once. A damaged cache is ignored, never
+ * handed to the reducer; an unchanged list costs neither a read nor a write.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Person } from '../../../streams/directory';
+
+export interface PeopleCache {
+  /** The list the last run kept, or null (no cache, or a damaged one, with a warning). */
+  load(): Person[] | null;
+  /** Keeps the list, unless it is the one already kept. */
+  save(people: Person[]): void;
+}
+
+/** The cache in `file`; without a file, nothing is loaded or saved. */
+export function makePeopleCache(
+  file: string | undefined,
+  warn: (message: string) => void,
+): PeopleCache {
+  // What the People cache holds, as this life last wrote or found it: an unchanged People
+  // list (the usual minute) costs neither a read nor a write of the file.
+  const cached: { people: Person[] | null; text: string | null } = { people: null, text: null };
+  return {
+    load: () => (file === undefined ? null : loadCache(file, warn)),
+    save: (people) => {
+      if (file !== undefined) saveCache(file, people, cached, warn);
+    },
+  };
+}
+
+/** A cached person as the reducer needs it, or why not. */
+function cachedPerson(value: unknown, index: number): Person | string {
+  if (typeof value !== 'object' || value === null) return `entry ${index} is not an object`;
+  const card: unknown = Reflect.get(value, 'card');
+  const name: unknown = Reflect.get(value, 'name');
+  const active: unknown = Reflect.get(value, 'active');
+  const aliases: unknown = Reflect.get(value, 'aliases');
+  if (typeof card !== 'string') return `entry ${index} has no card id`;
+  if (typeof name !== 'string') return `entry ${index} (${card}) has no name string`;
+  if (typeof active !== 'boolean') return `entry ${index} (${card}) has no active flag`;
+  if (!Array.isArray(aliases) || !aliases.every((a): a is string => typeof a === 'string')) {
+    return `entry ${index} (${card}) has no list of aliases`;
+  }
+  return { card, name, active, aliases };
+}
+
+/** The People list cached by the last run; a damaged cache is ignored (never handed to the reducer). */
+function loadCache(file: string, warn: (message: string) => void): Person[] | null {
+  if (!existsSync(file)) return null;
+  const ignore = (why: string): null => {
+    warn(`ignoring the People cache ${file}: ${why}; the People tab is read instead`);
+    return null;
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return ignore(error instanceof Error ? error.message : String(error));
+  }
+  if (!Array.isArray(value)) return ignore('it is not a list');
+  const people: Person[] = [];
+  for (const [index, entry] of value.entries()) {
+    const person = cachedPerson(entry, index);
+    if (typeof person === 'string') return ignore(person);
+    people.push(person);
+  }
+  return people;
+}
+
+function saveCache(
+  file: string,
+  people: Person[],
+  cached: { people: Person[] | null; text: string | null },
+  warn: (message: string) => void,
+): void {
+  // The client hands back the same list while People is unchanged.
+  if (cached.people === people) return;
+  try {
+    const text = JSON.stringify(people);
+    if (cached.text !== text && (!existsSync(file) || readFileSync(file, 'utf8') !== text)) {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    }
+    cached.people = people;
+    cached.text = text;
+  } catch (error) {
+    warn(`could not write the People cache ${file}: ${(error as Error).message}`);
+  }
+}
