@@ -11,7 +11,13 @@
  */
 import type { sheets_v4 } from '@googleapis/sheets';
 import { normaliseCardId } from '../../../streams/cardId';
-import { planBatch, planNewPeople, sessionsOf, type RowWrite } from '../../../streams/batchPlan';
+import {
+  planBatch,
+  planNewPeople,
+  sessionsOf,
+  type NewRow,
+  type RowWrite,
+} from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
 import { a1, cellText, columnLetter, logRow, PEOPLE, peopleRow, type Cell } from './layout';
@@ -43,17 +49,13 @@ export interface BatchWriterContext {
 export function makeBatchWriter(
   context: BatchWriterContext,
 ): (entries: readonly OutboxEntry[], now: number) => Promise<number> {
-  const { calls, sheet, late, zone } = context;
-  const { call, batchGet } = calls;
-  const { setUp, logSheetId } = sheet;
   /** Keys of the last batch that failed: a batch with any of them is being sent again. */
   let failedKeys: ReadonlySet<string> | null = null;
-
-  /** Writes a batch; remembers its keys when it fails, so that sending it again is known. */
-  const writeBatch = async (entries: readonly OutboxEntry[], now: number): Promise<number> => {
+  // Remembers the keys of a batch that fails, so that sending it again is known.
+  return async (entries, now) => {
     const resent = failedKeys === null || entries.some((entry) => failedKeys?.has(entry.key));
     try {
-      const requests = await writeEntries(entries, now, resent);
+      const requests = await writeEntries(context, entries, now, resent);
       failedKeys = new Set();
       return requests;
     } catch (error) {
@@ -61,152 +63,180 @@ export function makeBatchWriter(
       throw error;
     }
   };
+}
 
-  const writeEntries = async (
-    entries: readonly OutboxEntry[],
-    now: number,
-    resent: boolean,
-  ): Promise<number> => {
-    let requests = await setUp().then(() => 0);
-    const sheetId = logSheetId();
+/** Writes one batch: finds its rows, plans it, and sends the plan as requests, in order. */
+async function writeEntries(
+  context: BatchWriterContext,
+  entries: readonly OutboxEntry[],
+  now: number,
+  resent: boolean,
+): Promise<number> {
+  const { calls, sheet, late, zone } = context;
+  const { call, batchGet } = calls;
+  let requests = await sheet.setUp().then(() => 0);
+  const sheetId = sheet.logSheetId();
 
-    // Which of this batch's sessions already have a row (written before a crash, or by a
-    // request that timed out and still landed), and where the tail is.
-    const sessions = sessionsOf(entries);
-    let rowsOf = new Map<string, FoundTag[]>();
-    let tail: FoundTag | undefined;
-    if (sessions.length > 0) {
-      const opens = entries.some((entry) => entry.kind === 'session-opened');
-      ({ rowsOf, tail } = await searchSessions(call, logSheetId, sessions, opens));
-      requests += 1;
-    }
-    const plan = planBatch(entries, taggedRows(rowsOf));
-    const { writes, untag } = healDuplicates(plan.duplicates);
+  // Which of this batch's sessions already have a row (written before a crash, or by a
+  // request that timed out and still landed), and where the tail is.
+  const sessions = sessionsOf(entries);
+  let rowsOf = new Map<string, FoundTag[]>();
+  let tail: FoundTag | undefined;
+  if (sessions.length > 0) {
+    const opens = entries.some((entry) => entry.kind === 'session-opened');
+    ({ rowsOf, tail } = await searchSessions(call, sheet.logSheetId, sessions, opens));
+    requests += 1;
+  }
+  const plan = planBatch(entries, taggedRows(rowsOf));
+  const { writes, untag } = healDuplicates(plan.duplicates);
 
-    const insert: Request[] = [];
-    if (plan.insert.length > 0) {
-      const { row, reads } = await insertionRow(batchGet, tail);
-      requests += reads;
-      const rows = plan.insert.map((fresh) => logRow({ ...fresh, now }, zone));
-      insert.push(
-        ...(tail === undefined
-          ? []
-          : [{ deleteDeveloperMetadata: { dataFilter: tagFilter(TAIL_TAG) } }]),
-        {
-          insertDimension: {
-            range: { sheetId, dimension: 'ROWS', startIndex: row, endIndex: row + rows.length },
-            // Formats (dates, durations) come from the row above, unless that is the header.
-            inheritFromBefore: row > 1,
-          },
-        },
-        {
-          updateCells: {
-            start: { sheetId, rowIndex: row, columnIndex: 0 },
-            rows: rows.map((cells) => ({ values: cells.map(cellData) })),
-            fields: 'userEnteredValue',
-          },
-        },
-        ...plan.insert.flatMap((fresh, i) => [
-          tagRows(sheetId, row + i, SESSION_TAG, fresh.session),
-          tagRows(sheetId, row + i, CARD_TAG, fresh.card),
-        ]),
-        tagRows(sheetId, row + rows.length - 1, TAIL_TAG, ''),
+  let insert: Request[] = [];
+  if (plan.insert.length > 0) {
+    const { row, reads } = await insertionRow(batchGet, tail);
+    requests += reads;
+    insert = insertRequests(sheetId, row, plan.insert, tail !== undefined, now, zone);
+  }
+
+  writes.push(...plan.writes.map((write) => rowWrite(write, zone)));
+  // What a live update that may still land late could overwrite: the last write per session.
+  const final = new Map(plan.final.map((write) => [write.session, rowWrite(write, zone)]));
+  const names = await nameWrites(call, entries);
+  writes.push(...names.writes);
+  requests += names.requests;
+  const people = await newPeople(batchGet, entries);
+  requests += people.requests;
+
+  if (insert.length > 0) {
+    await call((port) => port.batchUpdate(insert));
+    requests += 1;
+  }
+  if (resent) for (const fresh of plan.insert) late.suspect(fresh.session, now);
+  late.finals(final, now);
+  if (writes.length > 0) {
+    await call((port) => port.batchUpdateByDataFilter(writes));
+    requests += 1;
+  }
+  // Duplicates lose their tag only once they are marked (the mark is written through it).
+  if (untag.length > 0) {
+    await call((port) => port.batchUpdate(untag));
+    requests += 1;
+  }
+  if (people.listed.length > 0) {
+    await call((port) =>
+      port.append(
+        a1(PEOPLE.title, `A:${columnLetter(PEOPLE.headers.length - 1)}`),
+        people.listed.map((e) => peopleRow(e.card, e.at, zone)),
+      ),
+    );
+    requests += 1;
+  }
+  return requests;
+}
+
+/**
+ * New rows below the tail (or the data's end), with their cells and their tags, in one
+ * atomic request: the tail tag moves to the last of them.
+ */
+function insertRequests(
+  sheetId: number,
+  row: number,
+  fresh: readonly NewRow[],
+  hadTail: boolean,
+  now: number,
+  zone: string,
+): Request[] {
+  const rows = fresh.map((session) => logRow({ ...session, now }, zone));
+  return [
+    ...(hadTail ? [{ deleteDeveloperMetadata: { dataFilter: tagFilter(TAIL_TAG) } }] : []),
+    {
+      insertDimension: {
+        range: { sheetId, dimension: 'ROWS', startIndex: row, endIndex: row + rows.length },
+        // Formats (dates, durations) come from the row above, unless that is the header.
+        inheritFromBefore: row > 1,
+      },
+    },
+    {
+      updateCells: {
+        start: { sheetId, rowIndex: row, columnIndex: 0 },
+        rows: rows.map((cells) => ({ values: cells.map(cellData) })),
+        fields: 'userEnteredValue',
+      },
+    },
+    ...fresh.flatMap((session, i) => [
+      tagRows(sheetId, row + i, SESSION_TAG, session.session),
+      tagRows(sheetId, row + i, CARD_TAG, session.card),
+    ]),
+    tagRows(sheetId, row + rows.length - 1, TAIL_TAG, ''),
+  ];
+}
+
+/** A name typed into People for a card clocked without one: into that card's rows still blank. */
+async function nameWrites(
+  call: SheetCalls['call'],
+  entries: readonly OutboxEntry[],
+): Promise<{ writes: DataFilterValueRange[]; requests: number }> {
+  const named = entries.filter((e) => e.kind === 'name-filled');
+  if (named.length === 0) return { writes: [], requests: 0 };
+  const byCard = new Map(named.map((entry) => [entry.card, entry.name]));
+  const matched = await call((port) =>
+    port.batchGetByDataFilter([...byCard.keys()].map((card) => tagFilter(CARD_TAG, card))),
+  );
+  const writes: DataFilterValueRange[] = [];
+  for (const range of matched.valueRanges ?? []) {
+    const card = range.dataFilters?.[0]?.developerMetadataLookup?.metadataValue;
+    const name = card === undefined || card === null ? undefined : byCard.get(card);
+    const row = range.valueRange?.values?.[0] ?? [];
+    const session: unknown = row[0];
+    if (name === undefined || typeof session !== 'string' || session === '') continue;
+    if (cellText(row[2]).trim() !== '') continue;
+    writes.push(toSession(session, [null, null, name]));
+  }
+  return { writes, requests: 1 };
+}
+
+/** People: cards seen for the first time, appended once (found by card, not by row). */
+async function newPeople(
+  batchGet: SheetCalls['batchGet'],
+  entries: readonly OutboxEntry[],
+): Promise<{ listed: ReturnType<typeof planNewPeople>; requests: number }> {
+  if (!entries.some((entry) => entry.kind === 'card-listed')) return { listed: [], requests: 0 };
+  const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:A')]);
+  const inPeople = new Set(
+    rows.map((row) => normaliseCardId(cellText(row[0]))).flatMap((r) => (r.ok ? [r.card] : [])),
+  );
+  return { listed: planNewPeople(entries, inPeople), requests: 1 };
+}
+
+/** A planned write to a session's row, as cells (null: left as it is). */
+function rowWrite(write: RowWrite, zone: string): DataFilterValueRange {
+  switch (write.kind) {
+    case 'close':
+      return toSession(write.session, [
+        null,
+        null,
+        null,
+        null,
+        null,
+        toSerial(write.outAt, zone),
+        toSerialDuration(write.outAt - write.inAt),
+        write.status,
+      ]);
+    case 'correct': {
+      const times: (Cell | null)[] = [
+        null,
+        toSerialDate(write.inAt, zone),
+        null,
+        null,
+        toSerial(write.inAt, zone),
+      ];
+      return toSession(
+        write.session,
+        write.outAt === null
+          ? times
+          : [...times, toSerial(write.outAt, zone), toSerialDuration(write.outAt - write.inAt)],
       );
     }
-
-    writes.push(...plan.writes.map(rowWrite));
-    // What a live update that may still land late could overwrite: the last write per session.
-    const final = new Map(plan.final.map((write) => [write.session, rowWrite(write)]));
-    // A name typed into People for a card clocked without one: into that card's rows still blank.
-    const named = entries.filter((e) => e.kind === 'name-filled');
-    if (named.length > 0) {
-      const byCard = new Map(named.map((entry) => [entry.card, entry.name]));
-      const matched = await call((port) =>
-        port.batchGetByDataFilter([...byCard.keys()].map((card) => tagFilter(CARD_TAG, card))),
-      );
-      requests += 1;
-      for (const range of matched.valueRanges ?? []) {
-        const card = range.dataFilters?.[0]?.developerMetadataLookup?.metadataValue;
-        const name = card === undefined || card === null ? undefined : byCard.get(card);
-        const row = range.valueRange?.values?.[0] ?? [];
-        const session: unknown = row[0];
-        if (name === undefined || typeof session !== 'string' || session === '') continue;
-        if (cellText(row[2]).trim() !== '') continue;
-        writes.push(toSession(session, [null, null, name]));
-      }
-    }
-
-    // People: cards seen for the first time, appended once (found by card, not by row).
-    let newPeople: ReturnType<typeof planNewPeople> = [];
-    if (entries.some((entry) => entry.kind === 'card-listed')) {
-      const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:A')]);
-      requests += 1;
-      const inPeople = new Set(
-        rows.map((row) => normaliseCardId(cellText(row[0]))).flatMap((r) => (r.ok ? [r.card] : [])),
-      );
-      newPeople = planNewPeople(entries, inPeople);
-    }
-
-    if (insert.length > 0) {
-      await call((port) => port.batchUpdate(insert));
-      requests += 1;
-    }
-    if (resent) for (const fresh of plan.insert) late.suspect(fresh.session, now);
-    late.finals(final, now);
-    if (writes.length > 0) {
-      await call((port) => port.batchUpdateByDataFilter(writes));
-      requests += 1;
-    }
-    // Duplicates lose their tag only once they are marked (the mark is written through it).
-    if (untag.length > 0) {
-      await call((port) => port.batchUpdate(untag));
-      requests += 1;
-    }
-    if (newPeople.length > 0) {
-      await call((port) =>
-        port.append(
-          a1(PEOPLE.title, `A:${columnLetter(PEOPLE.headers.length - 1)}`),
-          newPeople.map((e) => peopleRow(e.card, e.at, zone)),
-        ),
-      );
-      requests += 1;
-    }
-    return requests;
-  };
-
-  /** A planned write to a session's row, as cells (null: left as it is). */
-  const rowWrite = (write: RowWrite): DataFilterValueRange => {
-    switch (write.kind) {
-      case 'close':
-        return toSession(write.session, [
-          null,
-          null,
-          null,
-          null,
-          null,
-          toSerial(write.outAt, zone),
-          toSerialDuration(write.outAt - write.inAt),
-          write.status,
-        ]);
-      case 'correct': {
-        const times: (Cell | null)[] = [
-          null,
-          toSerialDate(write.inAt, zone),
-          null,
-          null,
-          toSerial(write.inAt, zone),
-        ];
-        return toSession(
-          write.session,
-          write.outAt === null
-            ? times
-            : [...times, toSerial(write.outAt, zone), toSerialDuration(write.outAt - write.inAt)],
-        );
-      }
-      case 'card':
-        return toSession(write.session, [null, null, null, write.card]);
-    }
-  };
-
-  return writeBatch;
+    case 'card':
+      return toSession(write.session, [null, null, null, write.card]);
+  }
 }

@@ -16,7 +16,7 @@ import type { LateWrites } from './lateWrites';
 import { healDuplicates, searchSessions, taggedRows, toSession } from './logRows';
 import { SESSION_TAG, tagFilter } from './rowTags';
 import type { SheetCalls } from './sheetCalls';
-import type { DataFilterValueRange } from './sheetsApi';
+import type { DataFilter, DataFilterValueRange } from './sheetsApi';
 import type { SheetSetUp } from './sheetSetUp';
 
 /** What the live view works with. */
@@ -45,134 +45,154 @@ export interface LiveView {
 
 /** Makes the live view. */
 export function makeLiveView(context: LiveViewContext): LiveView {
-  const { calls, sheet, late, parsePeople, zone, device, version } = context;
-  const { call } = calls;
-  const { setUp, logSheetId } = sheet;
   /** How many rows of the Now tab hold a list, from the last update (null: not known yet). */
-  let nowRows: number | null = null;
+  const now: { rows: number | null } = { rows: null };
+  return {
+    update: (open, at, health) => liveUpdate(context, now, open, at, health),
+    reset: () => {
+      now.rows = null;
+    },
+  };
+}
 
-  const liveUpdate = async (
-    open: LiveUpdate['open'],
-    at: number,
-    health: LiveUpdate['health'],
-  ): Promise<{ people: Person[]; requests: number }> => {
-    await setUp();
-    const due = late.due(at);
-    // One read: People, the Now list's length, and the rows of suspect sessions due (a late
-    // write shows as a second row).
-    const peopleRange = a1(PEOPLE.title, 'A2:D');
-    const nowRange = a1(NOW.title, 'A2:A');
-    const read = await call((port) =>
-      port.batchGetByDataFilter([
-        { a1Range: peopleRange },
-        { a1Range: nowRange },
-        // Log's first cell: a Log tab renamed or deleted makes this read fail (400), and set-up
-        // runs again (afterSetUp), so the clock heals without a restart.
-        { a1Range: a1(LOG.title, 'A1') },
-        ...due.map((session) => tagFilter(SESSION_TAG, session)),
-      ]),
-    );
-    let requests = 2;
-    const valuesOf = (range: string): unknown[][] =>
-      (read.valueRanges ?? []).find((r) => r.dataFilters?.some((f) => f.a1Range === range))
-        ?.valueRange?.values ?? [];
-    const peopleRows = valuesOf(peopleRange);
-    const nowColumn = valuesOf(nowRange);
-    const rowCount = new Map<string, number>();
-    for (const range of read.valueRanges ?? [])
-      for (const filter of range.dataFilters ?? []) {
-        const session = filter.developerMetadataLookup?.metadataValue;
-        if (typeof session === 'string') rowCount.set(session, (rowCount.get(session) ?? 0) + 1);
-      }
-    const doubled = [...rowCount].filter(([, count]) => count > 1).map(([session]) => session);
-    if (doubled.length > 0) {
-      const { rowsOf } = await searchSessions(call, logSheetId, doubled, false);
-      const { writes, untag } = healDuplicates(planBatch([], taggedRows(rowsOf)).duplicates);
-      if (untag.length > 0) {
-        await call((port) => port.batchUpdateByDataFilter(writes));
-        await call((port) => port.batchUpdate(untag));
-        requests += 3;
-      }
+async function liveUpdate(
+  context: LiveViewContext,
+  now: { rows: number | null },
+  open: LiveUpdate['open'],
+  at: number,
+  health: LiveUpdate['health'],
+): Promise<{ people: Person[]; requests: number }> {
+  const { calls, sheet, late, parsePeople, zone } = context;
+  const { call } = calls;
+  await sheet.setUp();
+  const due = late.due(at);
+  // One read: People, the Now list's length, and the rows of suspect sessions due (a late
+  // write shows as a second row).
+  const peopleRange = a1(PEOPLE.title, 'A2:D');
+  const nowRange = a1(NOW.title, 'A2:A');
+  const read = await call((port) =>
+    port.batchGetByDataFilter([
+      { a1Range: peopleRange },
+      { a1Range: nowRange },
+      // Log's first cell: a Log tab renamed or deleted makes this read fail (400), and set-up
+      // runs again (afterSetUp), so the clock heals without a restart.
+      { a1Range: a1(LOG.title, 'A1') },
+      ...due.map((session) => tagFilter(SESSION_TAG, session)),
+    ]),
+  );
+  const valuesOf = (range: string): unknown[][] =>
+    (read.valueRanges ?? []).find((r) => r.dataFilters?.some((f) => f.a1Range === range))
+      ?.valueRange?.values ?? [];
+  const requests = 2 + (await healSuspects(context, read.valueRanges ?? []));
+  late.looked(due);
+  const people = parsePeople(valuesOf(peopleRange));
+  const names = new Map(people.map((p) => [p.card, p.name]));
+  // Hours of open sessions, by their rows' tags: a row not written yet, or deleted, takes nothing.
+  const data: DataFilterValueRange[] = open.map((session) =>
+    toSession(session.session, [
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      toSerialDuration(at - session.inAt),
+    ]),
+  );
+  // Blank out rows left from a longer list a minute ago.
+  const listed = Math.max(valuesOf(nowRange).length, now.rows ?? 0);
+  data.push(nowList(open, names, at, zone, listed), healthBlock(context, at, health));
+  // Closes written while a failed live update could still land, written again once it can't.
+  const reasserted = late.reassertDue(at);
+  data.push(...reasserted.map(({ write }) => write));
+  try {
+    await call((port) => port.batchUpdateByDataFilter(data));
+  } catch (error) {
+    late.liveFailed(at);
+    throw error;
+  }
+  late.reasserted(reasserted.map(({ session }) => session));
+  now.rows = open.length;
+  return { people, requests };
+}
+
+/**
+ * A suspect session found on two rows (a write that timed out landed late): the second row is
+ * marked as a duplicate and untagged. Returns the requests it took.
+ */
+async function healSuspects(
+  { calls, sheet }: LiveViewContext,
+  ranges: readonly { readonly dataFilters?: DataFilter[] | null }[],
+): Promise<number> {
+  const rowCount = new Map<string, number>();
+  for (const range of ranges)
+    for (const filter of range.dataFilters ?? []) {
+      const session = filter.developerMetadataLookup?.metadataValue;
+      if (typeof session === 'string') rowCount.set(session, (rowCount.get(session) ?? 0) + 1);
     }
-    late.looked(due);
-    const people = parsePeople(peopleRows);
-    const names = new Map(people.map((p) => [p.card, p.name]));
-    const updated = toSerial(at, zone);
-    // Hours of open sessions, by their rows' tags: a row not written yet, or deleted, takes nothing.
-    const data: DataFilterValueRange[] = open.map((session) =>
-      toSession(session.session, [
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        toSerialDuration(at - session.inAt),
-      ]),
-    );
-    const nowValues: Cell[][] =
-      open.length === 0
-        ? [['(nobody clocked in)', '', '', '', updated]]
-        : open.map((s) => [
-            (names.get(s.card) ?? '') || (s.name ?? ''),
-            s.card,
-            toSerial(s.inAt, zone),
-            toSerialDuration(at - s.inAt),
-            updated,
-          ]);
-    // Blank out rows left from a longer list a minute ago.
-    const listed = Math.max(nowColumn.length, nowRows ?? 0);
-    while (nowValues.length < listed) nowValues.push(['', '', '', '', '']);
-    data.push({
-      dataFilter: { a1Range: a1(NOW.title, `A2:E${nowValues.length + 1}`) },
-      majorDimension: 'ROWS',
-      values: nowValues,
-    });
-    // The clock's health beside the list, in the same request (text, for people to read).
-    const when = (ms: number | null): string =>
-      ms === null ? 'never' : formatLocalDateTime(ms, zone);
-    const setAside = health.setAside ?? 0;
-    data.push({
-      dataFilter: { a1Range: a1(NOW.title, 'G1:H10') },
-      majorDimension: 'ROWS',
-      values: [
-        ['Status', ''],
-        ['Device', device],
-        ['Version', version],
-        ['Updated', when(at)],
-        ['Last tap', when(health.lastTapAt)],
-        ['Last sync', when(health.lastSyncAt)],
-        ['Outbox', health.outboxDepth],
-        ['Reader', health.readerFault === null ? 'ok' : `fault: ${health.readerFault}`],
-        [
-          'Clock',
-          health.clockSynced ? 'synchronised' : 'NOT synchronised (times will be corrected)',
-        ],
-        [
-          'Set aside',
-          setAside === 0
-            ? 'none'
-            : `${setAside} change(s) the sheet refused: see badgeclock status`,
-        ],
+  const doubled = [...rowCount].filter(([, count]) => count > 1).map(([session]) => session);
+  if (doubled.length === 0) return 0;
+  const { rowsOf } = await searchSessions(calls.call, sheet.logSheetId, doubled, false);
+  const { writes, untag } = healDuplicates(planBatch([], taggedRows(rowsOf)).duplicates);
+  if (untag.length === 0) return 0;
+  await calls.call((port) => port.batchUpdateByDataFilter(writes));
+  await calls.call((port) => port.batchUpdate(untag));
+  return 3;
+}
+
+/** The Now tab's list: who is in, since when, for how long; blank rows up to `listed`. */
+function nowList(
+  open: LiveUpdate['open'],
+  names: ReadonlyMap<string, string>,
+  at: number,
+  zone: string,
+  listed: number,
+): DataFilterValueRange {
+  const updated = toSerial(at, zone);
+  const values: Cell[][] =
+    open.length === 0
+      ? [['(nobody clocked in)', '', '', '', updated]]
+      : open.map((s) => [
+          (names.get(s.card) ?? '') || (s.name ?? ''),
+          s.card,
+          toSerial(s.inAt, zone),
+          toSerialDuration(at - s.inAt),
+          updated,
+        ]);
+  while (values.length < listed) values.push(['', '', '', '', '']);
+  return {
+    dataFilter: { a1Range: a1(NOW.title, `A2:E${values.length + 1}`) },
+    majorDimension: 'ROWS',
+    values,
+  };
+}
+
+/** The clock's health beside the list, in the same request (text, for people to read). */
+function healthBlock(
+  { zone, device, version }: LiveViewContext,
+  at: number,
+  health: LiveUpdate['health'],
+): DataFilterValueRange {
+  const when = (ms: number | null): string =>
+    ms === null ? 'never' : formatLocalDateTime(ms, zone);
+  const setAside = health.setAside ?? 0;
+  return {
+    dataFilter: { a1Range: a1(NOW.title, 'G1:H10') },
+    majorDimension: 'ROWS',
+    values: [
+      ['Status', ''],
+      ['Device', device],
+      ['Version', version],
+      ['Updated', when(at)],
+      ['Last tap', when(health.lastTapAt)],
+      ['Last sync', when(health.lastSyncAt)],
+      ['Outbox', health.outboxDepth],
+      ['Reader', health.readerFault === null ? 'ok' : `fault: ${health.readerFault}`],
+      ['Clock', health.clockSynced ? 'synchronised' : 'NOT synchronised (times will be corrected)'],
+      [
+        'Set aside',
+        setAside === 0 ? 'none' : `${setAside} change(s) the sheet refused: see badgeclock status`,
       ],
-    });
-    // Closes written while a failed live update could still land, written again once it can't.
-    const reasserted = late.reassertDue(at);
-    data.push(...reasserted.map(({ write }) => write));
-    try {
-      await call((port) => port.batchUpdateByDataFilter(data));
-    } catch (error) {
-      late.liveFailed(at);
-      throw error;
-    }
-    late.reasserted(reasserted.map(({ session }) => session));
-    nowRows = open.length;
-    return { people, requests };
+    ],
   };
-
-  const reset = (): void => {
-    nowRows = null;
-  };
-
-  return { update: liveUpdate, reset };
 }

@@ -31,160 +31,181 @@ export interface SheetSetUp {
 
 /** Set-up over `calls`; header changes the clock lives with go to `warn`. */
 export function makeSheetSetUp(calls: SheetCalls, warn: (message: string) => void): SheetSetUp {
-  const { call, batchGet, writeValues } = calls;
   let setUpDone: Promise<number> | null = null;
   /** The tabs' grid ids, learnt at set-up. */
   const sheetIds = new Map<string, number>();
-
-  /** Reads the header rows of tabs that exist: which are blank, and what changed in the others. */
-  const inspectHeaders = async (
-    present: readonly TabLayout[],
-  ): Promise<{ blank: TabLayout[]; errors: string[]; warnings: string[] }> => {
-    const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
-    const blank: TabLayout[] = [];
-    const errors: string[] = [];
-    const warnings: string[] = [];
-    present.forEach((tab, i) => {
-      const row = headers[i]?.[0] ?? [];
-      // An empty header row holds no data: a tab a person just created, or a setup cut short.
-      if (row.every((cell) => cellText(cell).trim() === '')) {
-        blank.push(tab);
-        return;
-      }
-      const check = checkHeaders(tab, row);
-      warnings.push(...check.warnings);
-      errors.push(...check.errors);
-    });
-    return { blank, errors, warnings };
-  };
-
   const logSheetId = (): number => {
     const id = sheetIds.get(LOG.title);
     if (id === undefined) throw new SheetError('the Log tab is missing', 'retry');
     return id;
   };
-
-  /**
-   * Tags the rows of `Log` written before rows were tagged (an older
-   * badgeclock), once: its whole session column is read this one time. The
-   * sheet-level tag says it was done, and the newest row becomes the tail.
-   */
-  const tagLegacyRows = async (): Promise<number> => {
-    const sheetId = logSheetId();
-    const marker = await call((port) => port.searchMetadata([tagFilter(TAGGED_TAG)]));
-    if ((marker.matchedDeveloperMetadata ?? []).length > 0) return 1;
-    const [rows = []] = await batchGet([a1(LOG.title, 'A2:D')]);
-    const requests: Request[] = [];
-    let last: number | null = null;
-    for (const [i, [id, , , card]] of rows.entries()) {
-      if (typeof id !== 'string' || id === '') continue;
-      requests.push(tagRows(sheetId, i + 1, SESSION_TAG, id));
-      requests.push(tagRows(sheetId, i + 1, CARD_TAG, cellText(card)));
-      last = i + 1;
-    }
-    if (last !== null) requests.push(tagRows(sheetId, last, TAIL_TAG, ''));
-    requests.push({
-      createDeveloperMetadata: {
-        developerMetadata: {
-          metadataKey: TAGGED_TAG,
-          metadataValue: 'v1',
-          location: { sheetId },
-          visibility: 'DOCUMENT',
-        },
-      },
-    });
-    let made = 2;
-    for (let i = 0; i < requests.length; i += TAG_CHUNK) {
-      const chunk = requests.slice(i, i + TAG_CHUNK);
-      await call((port) => port.batchUpdate(chunk));
-      made += 1;
-    }
-    return made;
-  };
-
-  const runSetUp = async (): Promise<number> => {
-    let requests = 1;
-    const got = await call((port) => port.get('sheets.properties'));
-    sheetIds.clear();
-    for (const sheet of got.sheets ?? []) {
-      const { title, sheetId } = sheet.properties ?? {};
-      if (typeof title === 'string' && typeof sheetId === 'number') sheetIds.set(title, sheetId);
-    }
-    const missing = TABS.filter((tab) => !sheetIds.has(tab.title));
-    if (missing.length > 0) {
-      requests += 1;
-      const added = await call((port) =>
-        port.batchUpdate(
-          missing.map((tab) => ({
-            addSheet: { properties: { title: tab.title, gridProperties: { frozenRowCount: 1 } } },
-          })),
-        ),
-      );
-      const ids = (added.replies ?? []).map((reply) => reply.addSheet?.properties?.sheetId ?? null);
-      missing.forEach((tab, i) => {
-        const id = ids[i];
-        if (typeof id === 'number') sheetIds.set(tab.title, id);
+  return {
+    setUp: () => {
+      setUpDone ??= runSetUp(calls, sheetIds, warn).catch((error: unknown) => {
+        setUpDone = null;
+        throw error;
       });
-      const formats = missing.flatMap((tab) => {
-        const sheetId = sheetIds.get(tab.title);
-        if (sheetId === undefined) return [];
-        return tab.formats.map((format) => ({
-          repeatCell: {
-            range: {
-              sheetId,
-              startRowIndex: 1,
-              startColumnIndex: format.column,
-              endColumnIndex: format.column + 1,
-            },
-            cell: {
-              userEnteredFormat: { numberFormat: { type: format.type, pattern: format.pattern } },
-            },
-            fields: 'userEnteredFormat.numberFormat',
-          },
-        }));
-      });
-      if (formats.length > 0) {
-        requests += 1;
-        await call((port) => port.batchUpdate(formats));
-      }
-      requests += 1;
-      await writeValues(
-        missing.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
-      );
-    }
-    const present = TABS.filter((tab) => !missing.includes(tab));
-    if (present.length > 0) {
-      requests += 1;
-      const { blank, errors, warnings } = await inspectHeaders(present);
-      warnings.forEach(warn);
-      if (blank.length > 0 && errors.length === 0) {
-        requests += 1;
-        await writeValues(
-          blank.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
-        );
-      }
-      if (errors.length > 0) {
-        throw new SheetError(
-          `the sheet's headers were changed in a way that would make the clock write into the wrong columns: ${errors.join('; ')}. ` +
-            `Restore the header rows (Log: ${LOG.headers.join(' | ')}; People: ${PEOPLE.headers.join(' | ')}; Now: ${NOW.headers.join(' | ')}). Taps are kept and queued meanwhile.`,
-          'final',
-        );
-      }
-    }
-    return requests + (await tagLegacyRows());
-  };
-
-  const setUp = (): Promise<number> => {
-    setUpDone ??= runSetUp().catch((error: unknown) => {
+      return setUpDone;
+    },
+    reset: () => {
       setUpDone = null;
-      throw error;
-    });
-    return setUpDone;
+    },
+    logSheetId,
+    inspectHeaders: (present) => inspectHeaders(calls.batchGet, present),
   };
+}
 
-  const reset = (): void => {
-    setUpDone = null;
-  };
+/** Reads the header rows of tabs that exist: which are blank, and what changed in the others. */
+async function inspectHeaders(
+  batchGet: SheetCalls['batchGet'],
+  present: readonly TabLayout[],
+): Promise<{ blank: TabLayout[]; errors: string[]; warnings: string[] }> {
+  const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
+  const blank: TabLayout[] = [];
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  present.forEach((tab, i) => {
+    const row = headers[i]?.[0] ?? [];
+    // An empty header row holds no data: a tab a person just created, or a setup cut short.
+    if (row.every((cell) => cellText(cell).trim() === '')) {
+      blank.push(tab);
+      return;
+    }
+    const check = checkHeaders(tab, row);
+    warnings.push(...check.warnings);
+    errors.push(...check.errors);
+  });
+  return { blank, errors, warnings };
+}
 
-  return { setUp, reset, logSheetId, inspectHeaders };
+/** One run of set-up: learns the grid ids, adds missing tabs, checks the others, tags old rows. */
+async function runSetUp(
+  calls: SheetCalls,
+  sheetIds: Map<string, number>,
+  warn: (message: string) => void,
+): Promise<number> {
+  let requests = 1;
+  const got = await calls.call((port) => port.get('sheets.properties'));
+  sheetIds.clear();
+  for (const sheet of got.sheets ?? []) {
+    const { title, sheetId } = sheet.properties ?? {};
+    if (typeof title === 'string' && typeof sheetId === 'number') sheetIds.set(title, sheetId);
+  }
+  const missing = TABS.filter((tab) => !sheetIds.has(tab.title));
+  if (missing.length > 0) requests += await addTabs(calls, sheetIds, missing);
+  const present = TABS.filter((tab) => !missing.includes(tab));
+  if (present.length > 0) requests += await checkTabs(calls, present, warn);
+  const logId = sheetIds.get(LOG.title);
+  if (logId === undefined) throw new SheetError('the Log tab is missing', 'retry');
+  return requests + (await tagLegacyRows(calls, logId));
+}
+
+/** Adds the missing tabs with frozen headers and their columns' number formats. */
+async function addTabs(
+  { call, writeValues }: SheetCalls,
+  sheetIds: Map<string, number>,
+  missing: readonly TabLayout[],
+): Promise<number> {
+  let requests = 1;
+  const added = await call((port) =>
+    port.batchUpdate(
+      missing.map((tab) => ({
+        addSheet: { properties: { title: tab.title, gridProperties: { frozenRowCount: 1 } } },
+      })),
+    ),
+  );
+  const ids = (added.replies ?? []).map((reply) => reply.addSheet?.properties?.sheetId ?? null);
+  missing.forEach((tab, i) => {
+    const id = ids[i];
+    if (typeof id === 'number') sheetIds.set(tab.title, id);
+  });
+  const formats = missing.flatMap((tab) => {
+    const sheetId = sheetIds.get(tab.title);
+    if (sheetId === undefined) return [];
+    return tab.formats.map((format) => ({
+      repeatCell: {
+        range: {
+          sheetId,
+          startRowIndex: 1,
+          startColumnIndex: format.column,
+          endColumnIndex: format.column + 1,
+        },
+        cell: {
+          userEnteredFormat: { numberFormat: { type: format.type, pattern: format.pattern } },
+        },
+        fields: 'userEnteredFormat.numberFormat',
+      },
+    }));
+  });
+  if (formats.length > 0) {
+    requests += 1;
+    await call((port) => port.batchUpdate(formats));
+  }
+  requests += 1;
+  await writeValues(
+    missing.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
+  );
+  return requests;
+}
+
+/** Checks the headers of tabs that exist: fills blank ones, warns of renames, stops on moves. */
+async function checkTabs(
+  { batchGet, writeValues }: SheetCalls,
+  present: readonly TabLayout[],
+  warn: (message: string) => void,
+): Promise<number> {
+  let requests = 1;
+  const { blank, errors, warnings } = await inspectHeaders(batchGet, present);
+  warnings.forEach(warn);
+  if (blank.length > 0 && errors.length === 0) {
+    requests += 1;
+    await writeValues(
+      blank.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
+    );
+  }
+  if (errors.length > 0) {
+    throw new SheetError(
+      `the sheet's headers were changed in a way that would make the clock write into the wrong columns: ${errors.join('; ')}. ` +
+        `Restore the header rows (Log: ${LOG.headers.join(' | ')}; People: ${PEOPLE.headers.join(' | ')}; Now: ${NOW.headers.join(' | ')}). Taps are kept and queued meanwhile.`,
+      'final',
+    );
+  }
+  return requests;
+}
+
+/**
+ * Tags the rows of `Log` written before rows were tagged (an older
+ * badgeclock), once: its whole session column is read this one time. The
+ * sheet-level tag says it was done, and the newest row becomes the tail.
+ */
+async function tagLegacyRows({ call, batchGet }: SheetCalls, sheetId: number): Promise<number> {
+  const marker = await call((port) => port.searchMetadata([tagFilter(TAGGED_TAG)]));
+  if ((marker.matchedDeveloperMetadata ?? []).length > 0) return 1;
+  const [rows = []] = await batchGet([a1(LOG.title, 'A2:D')]);
+  const requests: Request[] = [];
+  let last: number | null = null;
+  for (const [i, [id, , , card]] of rows.entries()) {
+    if (typeof id !== 'string' || id === '') continue;
+    requests.push(tagRows(sheetId, i + 1, SESSION_TAG, id));
+    requests.push(tagRows(sheetId, i + 1, CARD_TAG, cellText(card)));
+    last = i + 1;
+  }
+  if (last !== null) requests.push(tagRows(sheetId, last, TAIL_TAG, ''));
+  requests.push({
+    createDeveloperMetadata: {
+      developerMetadata: {
+        metadataKey: TAGGED_TAG,
+        metadataValue: 'v1',
+        location: { sheetId },
+        visibility: 'DOCUMENT',
+      },
+    },
+  });
+  let made = 2;
+  for (let i = 0; i < requests.length; i += TAG_CHUNK) {
+    const chunk = requests.slice(i, i + TAG_CHUNK);
+    await call((port) => port.batchUpdate(chunk));
+    made += 1;
+  }
+  return made;
 }
