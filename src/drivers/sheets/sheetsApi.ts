@@ -81,29 +81,38 @@ const isAuthFailure = (error: unknown): boolean => {
  * themselves (`retry: false`): the driver decides about retries.
  */
 export function makeGoogleSheetsApi(options: GoogleSheetsApiOptions): SheetsApi {
-  const { spreadsheetId } = options;
-  const requestOptions = { timeout: options.timeoutMs, retry: false };
+  return googleCalls(makeGoogleCall(options), options.spreadsheetId, {
+    timeout: options.timeoutMs,
+    retry: false,
+  });
+}
+
+/** Runs one request on the Google client, connected on first use; its response's body. */
+type GoogleCall = <T>(work: (api: sheets_v4.Sheets) => Promise<{ data: T }>) => Promise<T>;
+
+/** A Google client signed with the service account's key (a self-signed JWT). */
+async function connect(options: GoogleSheetsApiOptions): Promise<sheets_v4.Sheets> {
+  const credentials = loadServiceAccount(options.keyFile);
+  const auth = new GoogleAuth({ credentials, scopes: SCOPES });
+  // Self-signed JWTs: no token endpoint round trip (and none is reachable offline or in tests).
+  // It must be a property set before getClient(); as a constructor option it is ignored.
+  auth.useJWTAccessWithScope = true;
+  await auth.getClient();
+  return sheets({
+    version: 'v4',
+    auth,
+    rootUrl: options.rootUrl,
+    ...(options.fetchImplementation === undefined
+      ? {}
+      : { fetchImplementation: options.fetchImplementation }),
+  });
+}
+
+/** Calls through one client, connected lazily, and connected afresh after a 401 or a failed connect. */
+function makeGoogleCall(options: GoogleSheetsApiOptions): GoogleCall {
   let api: Promise<sheets_v4.Sheets> | null = null;
-
-  const connect = async (): Promise<sheets_v4.Sheets> => {
-    const credentials = loadServiceAccount(options.keyFile);
-    const auth = new GoogleAuth({ credentials, scopes: SCOPES });
-    // Self-signed JWTs: no token endpoint round trip (and none is reachable offline or in tests).
-    // It must be a property set before getClient(); as a constructor option it is ignored.
-    auth.useJWTAccessWithScope = true;
-    await auth.getClient();
-    return sheets({
-      version: 'v4',
-      auth,
-      rootUrl: options.rootUrl,
-      ...(options.fetchImplementation === undefined
-        ? {}
-        : { fetchImplementation: options.fetchImplementation }),
-    });
-  };
-
-  const call = async <T>(work: (api: sheets_v4.Sheets) => Promise<{ data: T }>): Promise<T> => {
-    api ??= connect();
+  return async <T>(work: (api: sheets_v4.Sheets) => Promise<{ data: T }>): Promise<T> => {
+    api ??= connect(options);
     const pending = api;
     try {
       return (await work(await pending)).data;
@@ -113,7 +122,14 @@ export function makeGoogleSheetsApi(options: GoogleSheetsApiOptions): SheetsApi 
       throw error;
     }
   };
+}
 
+/** Each method of the port as its REST call on one spreadsheet. */
+function googleCalls(
+  call: GoogleCall,
+  spreadsheetId: string,
+  requestOptions: { readonly timeout: number; readonly retry: false },
+): SheetsApi {
   const read = { valueRenderOption: 'UNFORMATTED_VALUE', dateTimeRenderOption: 'SERIAL_NUMBER' };
   return {
     get: (fields) => call((a) => a.spreadsheets.get({ spreadsheetId, fields }, requestOptions)),
