@@ -7,42 +7,52 @@ import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions'
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
+const DAY_MS = 86_400_000;
+/** How far back a restart looks for recent sessions (the "today" total, the guard). */
+const RECENT_MS = 3 * DAY_MS;
+/** A session lasts a week at most (autoClockOutHours): one closed recently began after this. */
+const LONGEST_MS = 7 * DAY_MS;
+
+/**
+ * The queries a restart runs. Each reads through an index, so a restart
+ * costs the same after years as after a week (test/store.test.ts checks
+ * their query plans): only the sessions of the last days, the few without a
+ * name or still to correct, the cards listed.
+ */
+export const SNAPSHOT_SQL = {
+  open: "SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at",
+  // Only the guard reads a card's last accepted tap, and the guard is an hour at most. (`+card`
+  // keeps SQLite from walking the whole card index to group: the in_at range is the small part.)
+  lastAccepted:
+    "SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) AS at FROM sessions WHERE in_at >= ? GROUP BY +card",
+  recent:
+    'SELECT card, in_at, out_at FROM sessions WHERE in_at >= ? AND out_at IS NOT NULL AND out_at >= ?',
+  listed: "SELECT card FROM outbox WHERE kind = 'card-listed'",
+  unnamed: 'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
+  unsynced: "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
+  sightings: 'SELECT card, at FROM sightings',
+  lastTapAt: 'SELECT max(at) AS at FROM taps',
+} as const;
+
 /**
  * What the clock needs to carry on after a restart, as of `now`. Monotonic
  * times come back only when `boot` is the boot they were taken in.
  */
 export function readSnapshot(sql: Statements, now: number, boot?: string): Snapshot {
-  const open = sql
-    .stmt<[], RawSession>("SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at")
-    .all();
+  const since = now - RECENT_MS;
+  const open = sql.stmt<[], RawSession>(SNAPSHOT_SQL.open).all();
   const lastAccepted = sql
-    .stmt<[], { card: string; at: number }>(
-      "SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) AS at FROM sessions GROUP BY card",
-    )
-    .all();
+    .stmt<[number], { card: string; at: number }>(SNAPSHOT_SQL.lastAccepted)
+    .all(since - LONGEST_MS);
   const recent = sql
-    .stmt<[number], { card: string; in_at: number; out_at: number }>(
-      'SELECT card, in_at, out_at FROM sessions WHERE out_at IS NOT NULL AND out_at >= ?',
-    )
-    .all(now - 3 * 86_400_000);
-  const listed = sql
-    .stmt<[], { card: string }>("SELECT card FROM outbox WHERE kind = 'card-listed'")
-    .all();
-  const unnamed = sql
-    .stmt<[], { card: string }>('SELECT DISTINCT card FROM sessions WHERE name IS NULL')
-    .all();
+    .stmt<[number, number], { card: string; in_at: number; out_at: number }>(SNAPSHOT_SQL.recent)
+    .all(since - LONGEST_MS, since);
+  const listed = sql.stmt<[], { card: string }>(SNAPSHOT_SQL.listed).all();
+  const unnamed = sql.stmt<[], { card: string }>(SNAPSHOT_SQL.unnamed).all();
   const unsynced =
-    boot === undefined
-      ? []
-      : sql
-          .stmt<[string], RawSession>(
-            "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
-          )
-          .all(boot);
-  const sightings = sql
-    .stmt<[], { card: string; at: number }>('SELECT card, at FROM sightings')
-    .all();
-  const lastTapAt = sql.stmt<[], { at: number | null }>('SELECT max(at) AS at FROM taps').get();
+    boot === undefined ? [] : sql.stmt<[string], RawSession>(SNAPSHOT_SQL.unsynced).all(boot);
+  const sightings = sql.stmt<[], { card: string; at: number }>(SNAPSHOT_SQL.sightings).all();
+  const lastTapAt = sql.stmt<[], { at: number | null }>(SNAPSHOT_SQL.lastTapAt).get();
   return {
     open: open.map((row) => openSession(row, boot)),
     lastAccepted,
