@@ -1,6 +1,6 @@
 import { type Observable, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clock } from '../streams/clock';
+import { clockOutputs } from '../streams/clock';
 import type { DirectoryLoaded, Output } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { shiftedScheduler } from '../streams/shiftedScheduler';
@@ -64,7 +64,7 @@ describe('clock', () => {
     const directory$ =
       options.directory$ ??
       scheduler.createColdObservable('d', { d: directory(clockScheduler.now(), people) });
-    return clock({ reads$, directory$ }, options.rules ?? rulesUtc, clockScheduler);
+    return clockOutputs({ reads$, directory$ }, options.rules ?? rulesUtc, clockScheduler);
   }
 
   it('a card held on the reader is one tap, however long', () => {

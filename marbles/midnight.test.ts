@@ -1,6 +1,6 @@
 import { type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clock } from '../streams/clock';
+import { clockOutputs } from '../streams/clock';
 import type { Output } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { shiftedScheduler } from '../streams/shiftedScheduler';
@@ -24,7 +24,7 @@ describe('clock across midnight and a DST change (Europe/Berlin)', () => {
     const directory$ = scheduler.createColdObservable('d', {
       d: directory(ORIGIN, [{ card: BOB, name: 'Bob' }]),
     });
-    return clock(
+    return clockOutputs(
       { reads$, directory$ },
       { ...defaultRules('Europe/Berlin'), dailyCutoff: cutoff },
       shifted,
@@ -78,7 +78,7 @@ describe('the daily cut-off on the fall-back night (Europe/Berlin)', () => {
     const directory$ = scheduler.createColdObservable('d', {
       d: directory(FALL_ORIGIN, [{ card: BOB, name: 'Bob' }]),
     });
-    return clock(
+    return clockOutputs(
       { reads$, directory$ },
       { ...defaultRules('Europe/Berlin'), dailyCutoff: '02:30' },
       shifted,

@@ -1,6 +1,6 @@
 import { filter, NEVER, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clock } from '../streams/clock';
+import { clockOutputs } from '../streams/clock';
 import type { OutboxEntry } from '../streams/commit';
 import type { Output, SyncEvent } from '../streams/events';
 import { defaultRules } from '../streams/rules';
@@ -27,8 +27,8 @@ describe('sync slice', () => {
   });
 
   function run(syncMarble: string, values: Record<string, SyncEvent>): Observable<Output> {
-    const sync$ = scheduler.createHotObservable(syncMarble, values);
-    return clock({ reads$: NEVER, directory$: NEVER, sync$ }, rules, scheduler, { sync });
+    const sheet$ = scheduler.createHotObservable(syncMarble, values);
+    return clockOutputs({ reads$: NEVER, directory$: NEVER, sheet$ }, rules, scheduler, { sync });
   }
 
   it('sends the oldest entries as one batch, one batch at a time, the next only after the ack', () => {
@@ -199,7 +199,9 @@ describe('sync slice', () => {
       const reads$ = scheduler
         .createHotObservable('10s b 5s a', { a: 'AAAA0001', b: 'BBBB0002' })
         .pipe(stampReads(scheduler));
-      const out$ = clock({ reads$, directory$: NEVER, sync$: NEVER }, rules, scheduler, { sync });
+      const out$ = clockOutputs({ reads$, directory$: NEVER, sheet$: NEVER }, rules, scheduler, {
+        sync,
+      });
       expectObservable(out$.pipe(filter((o) => o.type === 'liveUpdate')), '^ 61s !').toBe('60s l', {
         l: {
           type: 'liveUpdate',
@@ -223,10 +225,10 @@ describe('sync slice', () => {
 
   it('without a sheet the sync slice stays silent', () => {
     scheduler.run(({ expectObservable }) => {
-      const sync$ = scheduler.createHotObservable<SyncEvent>('1s a', {
+      const sheet$ = scheduler.createHotObservable<SyncEvent>('1s a', {
         a: { type: 'outboxChanged', at: 1000, head: [e1], depth: 1 },
       });
-      const out$ = clock({ reads$: NEVER, directory$: NEVER, sync$ }, rules, scheduler);
+      const out$ = clockOutputs({ reads$: NEVER, directory$: NEVER, sheet$ }, rules, scheduler);
       expectObservable(out$, '^ 120s !').toBe('');
     });
   });

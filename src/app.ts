@@ -25,7 +25,6 @@ import type {
   ListCard,
   ReadRejected,
   SyncEvent,
-  TimeSyncChanged,
 } from '../streams/events';
 import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
@@ -111,8 +110,7 @@ export function clockApp(
             scheduler: io.scheduler,
             mono: io.mono ?? (() => io.scheduler.now()),
           });
-    const sync$: Observable<SyncEvent | TimeSyncChanged> = merge(
-      timeSync$,
+    const sheet$: Observable<SyncEvent> = merge(
       storeDriver.outbox(committed$),
       sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
     );
@@ -126,11 +124,16 @@ export function clockApp(
         ...(io.mono === undefined ? {} : { mono: io.mono }),
       })
     ).pipe(takeUntil(stop$));
-    const steps$ = clockSteps({ reads$, directory$, sync$ }, rulesOf(config), io.scheduler, {
-      start: restoreState(store.snapshot(now(), io.bootId)),
-      sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
-      ...(io.mono === undefined ? {} : { mono: io.mono }),
-    });
+    const steps$ = clockSteps(
+      { reads$, directory$, sheet$, clockSync$: timeSync$ },
+      rulesOf(config),
+      io.scheduler,
+      {
+        start: restoreState(store.snapshot(now(), io.bootId)),
+        sync: { ...syncDisabled, enabled: sheet !== undefined, batchSize: config.sheetBatchSize },
+        ...(io.mono === undefined ? {} : { mono: io.mono }),
+      },
+    );
     // Feedback and commands leave only from what the store has made durable.
     return storeDriver.commit(steps$.pipe(commits()));
   };

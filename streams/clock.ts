@@ -35,8 +35,10 @@ export interface ClockSources {
   readonly reads$: Observable<ClockEvent>;
   /** The People directory, from the people file or the sheet. */
   readonly directory$: Observable<DirectoryLoaded>;
-  /** The outbox, the sheet's acknowledgements and the system clock's synchronisation. */
-  readonly sync$?: Observable<SyncEvent | TimeSyncChanged>;
+  /** The sheet's side: the outbox, and the sheet's acknowledgements (the sync slice's events). */
+  readonly sheet$?: Observable<SyncEvent>;
+  /** Whether the system clock is synchronised (NTP), for the time-correction slice. */
+  readonly clockSync$?: Observable<TimeSyncChanged>;
 }
 
 /** The whole state: the sessions slice and the sync slice. */
@@ -105,7 +107,13 @@ export function clockSteps(
   );
   const events$: Observable<ClockEvent> = concat(
     started$,
-    merge(sources.reads$, sources.directory$, sources.sync$ ?? EMPTY, minuteTicks(scheduler, mono)),
+    merge(
+      sources.reads$,
+      sources.directory$,
+      sources.clockSync$ ?? EMPTY,
+      sources.sheet$ ?? EMPTY,
+      minuteTicks(scheduler, mono),
+    ),
   );
   const initial: RootStep = {
     state: { clock: options.start ?? initialState, sync: initialSyncState },
@@ -118,8 +126,8 @@ export function clockSteps(
   );
 }
 
-/** The same core with every output on its own, in order. */
-export function clock(
+/** The same core with every output on its own, in order (replay, marble tests). */
+export function clockOutputs(
   sources: ClockSources,
   rules: Rules,
   scheduler: SchedulerLike,

@@ -27,19 +27,19 @@ export interface Lines {
 }
 
 /** One step of a pattern: these lines, for this long. */
-export interface Step {
+export interface SignalStep {
   readonly lines: Lines;
   readonly ms: number;
 }
 
 /** A pattern is played step by step and always ends with every line off. */
-export type Pattern = readonly Step[];
+export type Pattern = readonly SignalStep[];
 
 export type Signal = 'in' | 'out' | 'ignored' | 'unknown' | 'fault';
 
 export const OFF: Lines = { buzzer: false, green: false, red: false };
 
-const lit = (on: Partial<Lines>, ms: number): Step => ({ lines: { ...OFF, ...on }, ms });
+const lit = (on: Partial<Lines>, ms: number): SignalStep => ({ lines: { ...OFF, ...on }, ms });
 
 /**
  * The patterns. Told apart by ear alone (one beep, two, a long one, three, none)

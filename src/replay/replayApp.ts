@@ -12,7 +12,7 @@ import {
   VirtualTimeScheduler,
   type Observable,
 } from 'rxjs';
-import { clock, clockSteps } from '../../streams/clock';
+import { clockOutputs, clockSteps } from '../../streams/clock';
 import { commits } from '../../streams/commit';
 import type { CardRead, DirectoryLoaded, DomainEvent } from '../../streams/events';
 import { isDomainEvent } from '../../streams/events';
@@ -92,7 +92,7 @@ export function prepareReplay(
   // With a store, events are taken from what it committed, exactly as live.
   const events$: Observable<DomainEvent> =
     store === undefined
-      ? clock(sources, rules, scheduler).pipe(filter(isDomainEvent))
+      ? clockOutputs(sources, rules, scheduler).pipe(filter(isDomainEvent))
       : makeStoreDriver(store, () => scheduler.now())
           .commit(clockSteps(sources, rules, scheduler).pipe(commits()))
           .pipe(mergeMap((commit) => commit.events));
