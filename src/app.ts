@@ -25,6 +25,7 @@ import type {
   ListCard,
   ReadRejected,
   SyncEvent,
+  TimeSyncChanged,
 } from '../streams/events';
 import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
@@ -70,6 +71,39 @@ export type SheetDriver = ((
 const isListCard = (command: Command): command is ListCard => command.type === 'listCard';
 
 /**
+ * Every configured reader (one, or a `readers` list), merged; each read carries its reader's
+ * name. takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
+ */
+function readsOf(
+  config: Config,
+  io: AppIo,
+  stop$: Observable<void>,
+): Observable<CardRead | ReadRejected> {
+  const now = (): number => io.scheduler.now();
+  return (
+    io.reads$ ??
+    makeConfiguredReaders(config, {
+      stdin: io.stdin,
+      now,
+      ...(io.mono === undefined ? {} : { mono: io.mono }),
+    })
+  ).pipe(takeUntil(stop$));
+}
+
+/** Whether the system clock is synchronised (timedatectl, polled), when it can be told. */
+function clockSyncOf(config: Config, io: AppIo): Observable<TimeSyncChanged> {
+  return io.timeSynced === undefined
+    ? EMPTY
+    : makeTimeSyncSource({
+        check: io.timeSynced,
+        intervalMs: config.timeSyncSeconds * 1000,
+        log: io.log,
+        scheduler: io.scheduler,
+        mono: io.mono ?? (() => io.scheduler.now()),
+      });
+}
+
+/**
  * The running clock: keyboard reader, the People directory (the sheet's, or the
  * people file), the store, console feedback, and the sheet when configured.
  * Carries on from the store's snapshot. Never completes.
@@ -100,32 +134,17 @@ export function clockApp(
             commands$.pipe(filter(isListCard)),
           )
         : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
-    const timeSync$ =
-      io.timeSynced === undefined
-        ? EMPTY
-        : makeTimeSyncSource({
-            check: io.timeSynced,
-            intervalMs: config.timeSyncSeconds * 1000,
-            log: io.log,
-            scheduler: io.scheduler,
-            mono: io.mono ?? (() => io.scheduler.now()),
-          });
     const sheet$: Observable<SyncEvent> = merge(
       storeDriver.outbox(committed$),
       sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
     );
-    // takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
-    // Every configured reader (one, or a `readers` list), merged; each read carries its reader's name.
-    const reads$ = (
-      io.reads$ ??
-      makeConfiguredReaders(config, {
-        stdin: io.stdin,
-        now,
-        ...(io.mono === undefined ? {} : { mono: io.mono }),
-      })
-    ).pipe(takeUntil(stop$));
     const steps$ = clockSteps(
-      { reads$, directory$, sheet$, clockSync$: timeSync$ },
+      {
+        reads$: readsOf(config, io, stop$),
+        directory$,
+        sheet$,
+        clockSync$: clockSyncOf(config, io),
+      },
       rulesOf(config),
       io.scheduler,
       {
