@@ -86,10 +86,22 @@ export function configOf(options: ConfigOptions): ReturnType<typeof loadConfig> 
   });
 }
 
-/** Opens the store or exits 1 with what to do; the file is never touched on failure. */
-export function storeOrExit(config: Config, readonly: boolean, newInstall = false): Store {
+/**
+ * Opens the store or exits 1 with what to do; the file is never touched on failure. `quick`:
+ * without the integrity check of the whole file (status and report, which change nothing).
+ */
+export function storeOrExit(
+  config: Config,
+  readonly: boolean,
+  newInstall = false,
+  quick = false,
+): Store {
   try {
-    return Store.open(join(config.dataDir, DB_FILE_NAME), { readonly, newInstall });
+    return Store.open(join(config.dataDir, DB_FILE_NAME), {
+      readonly,
+      newInstall,
+      integrityCheck: !quick,
+    });
   } catch (error) {
     fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);
   }

@@ -49,7 +49,7 @@ function report(options: ReportOptions): void {
   );
   if (to <= from)
     fail(`--to ${options.to ?? ''} is before --from ${options.from ?? ''}`, EXIT_BAD_INPUT);
-  const store = storeOrExit(config, true);
+  const store = storeOrExit(config, true, false, true);
   const rows = store.sessionsBetween(from, to);
   store.close();
   const reportOptions = {

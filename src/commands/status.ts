@@ -32,7 +32,7 @@ async function showStatus(options: ConfigOptions): Promise<void> {
   const config = configOrExit(options);
   const check = timeSyncCheckOf(config);
   const synced = check === undefined ? true : await check();
-  const store = storeOrExit(config, true);
+  const store = storeOrExit(config, true, false, true);
   const status = store.status();
   store.close();
   const lines = statusLines(config, status, Date.now());

@@ -16,6 +16,11 @@ export interface OpenOptions {
   readonly readonly?: boolean;
   /** Create the database even where its marker says one existed (a deliberate fresh start). */
   readonly newInstall?: boolean;
+  /**
+   * Run SQLite's quick check of the whole file first (default true). `status` and `report`
+   * leave it out: it reads every page, so it grows with the years, and they change nothing.
+   */
+  readonly integrityCheck?: boolean;
 }
 
 /** A connection ready for the store, with the files it opened (null in memory, or read-only). */
@@ -34,7 +39,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
   if (!readonly && !memory) ensureWritable(dirname(path), path);
   // An existing file is checked on a read-only connection first: refusing it must not change it
   // (a read-write connection would fold a leftover WAL into a damaged or newer file on close).
-  if (!memory && existsSync(path)) checkExisting(path);
+  if (!memory && existsSync(path)) checkExisting(path, options.integrityCheck !== false);
   return connect(path, memory, readonly, options.newInstall === true);
 }
 
@@ -70,13 +75,13 @@ function ensureWritable(dir: string, path: string): void {
 }
 
 /** Checks an existing database on a read-only connection, leaving no file behind that was not there. */
-function checkExisting(path: string): void {
+function checkExisting(path: string, integrity: boolean): void {
   let check: Database.Database | undefined;
   // A read-only connection to a WAL database creates -wal/-shm; remove what it created.
   const sideFiles = [`${path}-wal`, `${path}-shm`].filter((side) => !existsSync(side));
   try {
     check = new Database(path, { readonly: true, fileMustExist: true });
-    refuseUnusable(check, path);
+    refuseUnusable(check, path, integrity);
   } catch (error) {
     throw error instanceof StoreError ? error : explain(error, path);
   } finally {
@@ -123,7 +128,7 @@ function connect(
 }
 
 /** Refuses a database written by a newer badgeclock, or one that fails SQLite's quick check. */
-function refuseUnusable(db: Database.Database, path: string): void {
+function refuseUnusable(db: Database.Database, path: string, integrity: boolean): void {
   const version = Number(db.pragma('user_version', { simple: true }));
   if (version > SCHEMA_VERSION) {
     throw new StoreError(
@@ -132,6 +137,7 @@ function refuseUnusable(db: Database.Database, path: string): void {
       path,
     );
   }
+  if (!integrity) return;
   const result = String(db.pragma('quick_check', { simple: true }));
   if (result !== 'ok') {
     throw new StoreError(
