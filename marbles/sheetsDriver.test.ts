@@ -76,6 +76,18 @@ describe('sheets driver', () => {
     });
   });
 
+  it('a People read that fails at start is reported as that, not as a failed live update', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const p: SheetsPort = {
+        ...port({}),
+        readPeople: () => cold<Person[]>('5ms #', {}, new SheetError('network down', 'retry')),
+      };
+      expectObservable(driver(p)(hot<Command>('')), '^ 20ms !').toBe('5ms f', {
+        f: { type: 'peopleReadFailed', at: 5, reason: 'network down' },
+      });
+    });
+  });
+
   it('retries a failed batch whole after a jittered backoff and reports the failed attempt', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const commands = hot<Command>('a', { a: write(0, 1) });

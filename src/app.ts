@@ -38,6 +38,7 @@ import { makeGpioFeedbackDriver } from './drivers/feedback/gpio/gpioFeedbackDriv
 import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
+import type { SheetsDriver } from './drivers/sheets/sheetsDriver';
 import type { Log } from './log';
 import { runLoop } from './loop';
 
@@ -59,14 +60,6 @@ export interface AppIo {
    */
   readonly reads$?: Observable<CardRead | ReadRejected>;
 }
-
-/** A sheet driver: carries out the sheet's commands, reports acknowledgements and the People tab. */
-export type SheetDriver = ((
-  commands$: Observable<Command>,
-) => Observable<SyncEvent | DirectoryLoaded>) & {
-  /** True while a request is in flight (a graceful shutdown waits for it). */
-  readonly busy: () => boolean;
-};
 
 const isListCard = (command: Command): command is ListCard => command.type === 'listCard';
 
@@ -112,7 +105,7 @@ export function clockApp(
   config: Config,
   store: Store,
   io: AppIo,
-  sheet?: SheetDriver,
+  sheet?: SheetsDriver,
   stop$: Observable<void> = NEVER,
 ): Observable<never> {
   const now = (): number => io.scheduler.now();

@@ -107,8 +107,15 @@ export interface LiveFailed {
   readonly at: number;
   readonly reason: string;
 }
+/** The People tab could not be read at start (the live update reads it every minute after). */
+export interface PeopleReadFailed {
+  readonly type: 'peopleReadFailed';
+  readonly at: number;
+  readonly reason: string;
+}
 
-export type SyncEvent = OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed;
+export type SyncEvent =
+  OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed | PeopleReadFailed;
 
 export type ClockEvent =
   | CardRead

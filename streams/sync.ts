@@ -18,6 +18,7 @@ import type {
   BatchSynced,
   ClockEvent,
   LiveFailed,
+  PeopleReadFailed,
   LiveSynced,
   MinuteElapsed,
   OutboxChanged,
@@ -82,6 +83,7 @@ export function makeSyncReducer(
       case 'liveSynced':
         return onLiveSynced(state, event);
       case 'liveFailed':
+      case 'peopleReadFailed':
         return onLiveFailed(state, event);
       default:
         return { state, out: [] };
@@ -204,7 +206,11 @@ function onLiveSynced(state: SyncState, event: LiveSynced): SyncStep {
 }
 
 /** The live view was not written: report it; the next minute tries again. */
-function onLiveFailed(state: SyncState, event: LiveFailed): SyncStep {
+/**
+ * A live update failed, or the People read at start (shown the same way: the live view is
+ * what reads People, every minute): the next minute tries again.
+ */
+function onLiveFailed(state: SyncState, event: LiveFailed | PeopleReadFailed): SyncStep {
   return {
     state,
     out: [

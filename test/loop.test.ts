@@ -21,7 +21,8 @@ import {
   type Observable,
 } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clockApp, type SheetDriver } from '../src/app';
+import { clockApp } from '../src/app';
+import type { SheetsDriver } from '../src/drivers/sheets/sheetsDriver';
 import { loadConfig } from '../src/config';
 import { Store } from '../src/drivers/store/store';
 import { makeLog } from '../src/log';
@@ -163,7 +164,7 @@ describe('the clock wired on the loop', () => {
       },
     });
     const commands: Command[] = [];
-    const sheet: SheetDriver = Object.assign(
+    const sheet: SheetsDriver = Object.assign(
       (commands$: Observable<Command>) =>
         commands$.pipe(
           tap((command) => commands.push(command)),

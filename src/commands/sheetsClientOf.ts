@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 
 import { version } from '../../package.json';
-import type { SheetDriver } from '../app';
 import type { Config } from '../config';
 import type * as SheetsClientModule from '../drivers/sheets/sheetsClient';
 import type { SheetsClient } from '../drivers/sheets/sheetsClient';
 import { loadServiceAccount } from '../drivers/sheets/serviceAccount';
-import { makeSheetsDriver } from '../drivers/sheets/sheetsDriver';
+import { makeSheetsDriver, type SheetsDriver } from '../drivers/sheets/sheetsDriver';
 import { log } from './common';
 
 /** The sheet client when a spreadsheet is configured; a bad key file is reported, and the clock still runs. */
@@ -45,7 +44,7 @@ export function sheetsClientOf(
 }
 
 /** The sheet driver when a spreadsheet is configured. */
-export function sheetDriverOf(config: Config): SheetDriver | undefined {
+export function sheetDriverOf(config: Config): SheetsDriver | undefined {
   const warn = (message: string): void => {
     log.warn(message);
   };

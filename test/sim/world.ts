@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { share, Subject, tap, type Observable, type Subscription } from 'rxjs';
-import { clockApp, type AppIo, type SheetDriver } from '../../src/app';
+import { clockApp, type AppIo } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
-import { makeSheetsDriver } from '../../src/drivers/sheets/sheetsDriver';
+import { makeSheetsDriver, type SheetsDriver } from '../../src/drivers/sheets/sheetsDriver';
 import { DB_FILE_NAME, Store } from '../../src/drivers/store/store';
 import { makeLog } from '../../src/log';
 import type { CardRead, Command, DirectoryLoaded, SyncEvent } from '../../streams/events';
@@ -660,7 +660,7 @@ class World {
       peopleCache: join(this.config.dataDir, 'people-sheet.json'),
       warn,
     });
-    const sheet: SheetDriver = Object.assign(
+    const sheet: SheetsDriver = Object.assign(
       (commands$: Observable<Command>): Observable<SyncEvent | DirectoryLoaded> => {
         const seen$ = commands$.pipe(
           tap((command) => {

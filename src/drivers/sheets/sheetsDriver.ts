@@ -41,6 +41,7 @@ import type {
   Command,
   DirectoryLoaded,
   LiveFailed,
+  PeopleReadFailed,
   LiveUpdate,
   SyncEvent,
   WriteBatch,
@@ -143,9 +144,16 @@ interface Reporting {
   readonly directory: (people: Person[]) => DirectoryLoaded;
 }
 
-/** A failed live update or People read: the clock goes on, the next minute tries again. */
+/** A failed live update: the clock goes on, the next minute tries again. */
 const liveFailed = (now: () => number, error: unknown): LiveFailed => ({
   type: 'liveFailed',
+  at: now(),
+  reason: error instanceof Error ? error.message : String(error),
+});
+
+/** The People read at start failed: the cached list (if any) stands until the next minute's read. */
+const peopleReadFailed = (now: () => number, error: unknown): PeopleReadFailed => ({
+  type: 'peopleReadFailed',
   at: now(),
   reason: error instanceof Error ? error.message : String(error),
 });
@@ -179,7 +187,7 @@ function peopleAtStart(
   });
   const initial$ = defer(() => from(client.readPeople())).pipe(
     map(directory),
-    catchError((error: unknown) => of(liveFailed(now, error))),
+    catchError((error: unknown) => of(peopleReadFailed(now, error))),
   );
   return concat(cached$, initial$);
 }
