@@ -102,17 +102,13 @@ export interface LiveSynced {
   readonly at: number;
   readonly open: number;
 }
+/** A live update failed; or the People tab could not be read at start (`peopleReadFailed`). */
 export interface LiveFailed {
   readonly type: 'liveFailed';
   readonly at: number;
   readonly reason: string;
 }
-/** The People tab could not be read at start (the live update reads it every minute after). */
-export interface PeopleReadFailed {
-  readonly type: 'peopleReadFailed';
-  readonly at: number;
-  readonly reason: string;
-}
+export type PeopleReadFailed = Omit<LiveFailed, 'type'> & { readonly type: 'peopleReadFailed' };
 
 export type SyncEvent =
   OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed | PeopleReadFailed;
