@@ -125,3 +125,32 @@ describe('a Log tab renamed to archive it', () => {
     ]);
   });
 });
+
+describe('two attempts of one insert that both land late', () => {
+  it('a third attempt that finds the row still has the session looked at: the slower insert lands after it (simulation seed 5, 120 days)', async () => {
+    const client = clientFor(1_000);
+    await client.writeBatch([opened('A0000001', AT - 60_000)], AT);
+    const late = opened('A0000002', AT);
+    if (late.kind !== 'session-opened') throw new Error('unreachable');
+    // First attempt: its insert is held 3 s (lands after everything below). Second attempt: its
+    // insert is applied at once but never answered. Both time out on the client.
+    server.fail({}, { delayMs: 3_000 }, {}, { hangAfterApplying: true });
+    await expect(client.writeBatch([late], AT)).rejects.toThrow(/in time|timeout|abort/i);
+    await expect(client.writeBatch([late], AT + 1_000)).rejects.toThrow(/in time|timeout|abort/i);
+    // Third attempt: the second attempt's row is there, so nothing is inserted; it succeeds.
+    await client.writeBatch([late], AT + 2_000);
+    const rowsOf = (id: string): number =>
+      server.values(SHEET, 'Log').filter((row) => row[0] === id).length;
+    // Then the first attempt's insert lands: two rows.
+    await until(() => rowsOf(late.session) === 2, {
+      ms: 10_000,
+      everyMs: 20,
+      what: 'the first attempt landing',
+    });
+    // A minute and a timeout after the last attempt, the live update looks and marks one.
+    const open = [{ session: late.session, card: late.card, name: null, inAt: late.inAt }];
+    await client.liveUpdate(open, AT + 63_000, quietHealth);
+    expect(rowsOf(late.session)).toBe(1);
+    expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
+  });
+});

@@ -110,7 +110,11 @@ async function writeEntries(
     await call((port) => port.batchUpdate(insert));
     requests += 1;
   }
-  if (resent) for (const fresh of plan.insert) late.suspect(fresh.session, now);
+  // Sent again: an earlier attempt's insert may still land, whether this attempt inserts the
+  // row or finds one (another attempt's, which landed first): every session it opens is a suspect.
+  if (resent)
+    for (const entry of entries)
+      if (entry.kind === 'session-opened') late.suspect(entry.session, now);
   late.finals(final, now);
   if (writes.length > 0) {
     await call((port) => port.batchUpdateByDataFilter(writes));
