@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { makeRootReducer, type RootState } from '../streams/clock';
 import type { CardRead, ClockEvent } from '../streams/events';
+import type { Person } from '../streams/directory';
 import { initialState } from '../streams/sessions';
 import { initialSyncState, syncDisabled } from '../streams/sync';
 import { loadConfig, rulesOf, type Config } from '../src/config';
@@ -39,6 +40,16 @@ export interface ReplayFigure {
   readonly events: number;
   /** The baseline: the root reducer folding the reads and minute ticks in a loop. */
   readonly foldMs: number;
+}
+
+/** The site's People directory: everyone named (the benches that build a store from a year). */
+export function sitePeople(people = SITE_PEOPLE): Person[] {
+  return Array.from({ length: people }, (_, i) => ({
+    card: cardOf(i),
+    name: `Person ${i}`,
+    active: true,
+    aliases: [],
+  }));
 }
 
 /** A year of in/out pairs in time order: each person at most once a day, 4 to 9 hours, from 06:00 to 10:00. */

@@ -16,7 +16,7 @@ import { initialState, makeReducer } from '../streams/sessions';
 import { Store } from '../src/drivers/store/store';
 import { parseLocalDate } from '../src/report/dates';
 import { buildReport, formatReport, reportCsv } from '../src/report/report';
-import { cardOf, SITE_PEOPLE, yearOfReads, ZONE } from './replay';
+import { SITE_PEOPLE, sitePeople, yearOfReads, ZONE } from './replay';
 
 const RUNS = 3;
 
@@ -37,12 +37,7 @@ async function storeOfYear(file: string, sessions: number): Promise<void> {
   const reduce = makeReducer(defaultRules(ZONE));
   const reads = yearOfReads(sessions * 2, SITE_PEOPLE);
   const first = reads[0]?.at ?? 0;
-  const people = Array.from({ length: SITE_PEOPLE }, (_, i) => ({
-    card: cardOf(i),
-    name: `Person ${i}`,
-    active: true,
-    aliases: [],
-  }));
+  const people = sitePeople();
   let state = initialState;
   const events: ClockEvent[] = [{ type: 'directoryLoaded', at: first, people }, ...reads];
   for (const event of events) {

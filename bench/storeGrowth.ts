@@ -23,7 +23,7 @@ import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer, restoreState } from '../streams/sessions';
 import { Store } from '../src/drivers/store/store';
 import { makeStoreDriver } from '../src/drivers/store/storeDriver';
-import { cardOf, SITE_PEOPLE, yearOfReads, ZONE } from './replay';
+import { SITE_PEOPLE, sitePeople, yearOfReads, ZONE } from './replay';
 import { summarise, type Summary } from './stats';
 
 const RUNS = 3;
@@ -101,12 +101,7 @@ async function grow(
 ): Promise<{ figures: StoreGrowthFigure[]; firstYear: { file: string; end: number } }> {
   const reads = yearOfReads(YEARS * 100_000, SITE_PEOPLE, YEARS * 365);
   const first = reads[0]?.at ?? 0;
-  const people = Array.from({ length: SITE_PEOPLE }, (_, i) => ({
-    card: cardOf(i),
-    name: `Person ${i}`,
-    active: true,
-    aliases: [],
-  }));
+  const people = sitePeople();
   // In memory, then copied to a file at each year's end: the copy has every page, free ones too.
   const pruned = Store.open(':memory:');
   const whole = Store.open(':memory:');

@@ -4,15 +4,10 @@
  * aside. A separate connection, so it outlives every kill of the clock.
  */
 import Database from 'better-sqlite3';
+import type { SessionRow } from '../../src/drivers/store/store';
 
-export interface StoredSession {
-  readonly id: string;
-  readonly card: string;
-  readonly name: string | null;
-  readonly inAt: number;
-  readonly outAt: number | null;
-  readonly status: 'in' | 'out' | 'auto';
-}
+/** A session as the checks compare it: the store's own row type, without reason and reader. */
+export type StoredSession = Pick<SessionRow, 'id' | 'card' | 'name' | 'inAt' | 'outAt' | 'status'>;
 
 export interface OutboxRow {
   readonly seq: number;
