@@ -37,9 +37,16 @@ export interface CardMemory {
   readonly recent: readonly ClosedSpan[];
 }
 
+/** A raw id's last sighting: its wall time, and its monotonic time when this process took it. */
+export interface Sighting {
+  readonly at: number;
+  readonly mono?: number | undefined;
+}
+
 export interface ClockState {
   readonly open: ReadonlyMap<string, OpenSession>;
-  readonly reads: ReadonlyMap<string, number>;
+  /** Each raw id's last sighting (rule 1), by monotonic time where there is one. */
+  readonly reads: ReadonlyMap<string, Sighting>;
   readonly cards: ReadonlyMap<string, CardMemory>;
   readonly directory: Directory;
   /** Cards already handed to the directory for naming, so each is listed once. */

@@ -27,7 +27,13 @@ import {
   type OpenSession,
   type Step,
 } from './sessionState';
-import { forgetKeptSighting, keepSighting, pruneReads, stillOnTheReader } from './sightings';
+import {
+  forgetKeptSighting,
+  keepSighting,
+  pruneReads,
+  sinceSighting,
+  stillOnTheReader,
+} from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
 import { nextLocalTime, toHours } from './zoned';
 
@@ -99,13 +105,10 @@ interface Tap {
 function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   // Rule 1: a sliding window per card id; every sighting extends the presentation.
   const previousRead = state.reads.get(read.card);
-  const reads = new Map(state.reads).set(read.card, read.at);
-  pruneReads(reads, read.at, rules.debounceMs);
-  if (
-    previousRead !== undefined &&
-    read.at - previousRead < rules.debounceMs &&
-    read.at >= previousRead
-  ) {
+  const sighting = { at: read.at, mono: read.mono };
+  const reads = new Map(state.reads).set(read.card, sighting);
+  pruneReads(reads, sighting, rules.debounceMs);
+  if (previousRead !== undefined && sinceSighting(previousRead, sighting) < rules.debounceMs) {
     return keepSighting(state, reads, read);
   }
   let next: ClockState = {

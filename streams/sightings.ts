@@ -5,7 +5,7 @@
  */
 import type { CardRead, ClockStarted } from './events';
 import type { Rules } from './rules';
-import type { ClockState, Step } from './sessionState';
+import type { ClockState, Sighting, Step } from './sessionState';
 
 /** A held card's sighting is kept (for a restart) at most this often. */
 const KEEP_SIGHTING_MS = 1_000;
@@ -26,7 +26,7 @@ export function stillOnTheReader(
   if (restoredSightings === undefined) return state;
   const reads = new Map(state.reads);
   for (const [card, beforeLast] of restoredSightings) {
-    if (beforeLast < rules.debounceMs) reads.set(card, started.at);
+    if (beforeLast < rules.debounceMs) reads.set(card, { at: started.at, mono: started.mono });
   }
   return { ...rest, reads };
 }
@@ -34,7 +34,7 @@ export function stillOnTheReader(
 /** A continued presentation: the sighting is kept for a restart, at most once a second per id. */
 export function keepSighting(
   state: ClockState,
-  reads: ReadonlyMap<string, number>,
+  reads: ReadonlyMap<string, Sighting>,
   read: CardRead,
 ): Step {
   const kept = state.sightingsKept?.get(read.card);
@@ -63,10 +63,22 @@ export function forgetKeptSighting(
   return { sightingsKept };
 }
 
+/**
+ * How long after `previous` the sighting `now` came: by the monotonic clock
+ * when both have one, so a wall clock stepped back or forward under a held
+ * card does not split its presentation; by the wall clock otherwise, where
+ * a step back (negative) counts as a new presentation.
+ */
+export function sinceSighting(previous: Sighting, now: Sighting): number {
+  if (previous.mono !== undefined && now.mono !== undefined) return now.mono - previous.mono;
+  const apart = now.at - previous.at;
+  return apart >= 0 ? apart : Infinity;
+}
+
 /** Forgets sightings too old to debounce anything, so the map stays as small as the reader's traffic. */
-export function pruneReads(reads: Map<string, number>, now: number, debounceMs: number): void {
+export function pruneReads(reads: Map<string, Sighting>, now: Sighting, debounceMs: number): void {
   if (reads.size < 64) return;
-  for (const [card, at] of reads) {
-    if (now - at >= debounceMs) reads.delete(card);
+  for (const [card, sighting] of reads) {
+    if (sinceSighting(sighting, now) >= debounceMs) reads.delete(card);
   }
 }

@@ -330,6 +330,35 @@ describe('the sessions reducer', () => {
       ]);
     });
 
+    // Simulation seed 6 (120 days): a card held for 26 minutes while NTP stepped the wall clock
+    // back an hour was taken as a new tap, and clocked its owner out.
+    it.each([
+      ['back', -HOUR],
+      ['forward', HOUR],
+    ])(
+      'a card held while the wall clock is stepped %s is one presentation: the window is measured by the monotonic clock',
+      (_direction, step) => {
+        const held = Array.from({ length: 40 }, (_, i) =>
+          readMono(first + i * 2_000 + (i >= 20 ? step : 0), ALICE, 50_000 + i * 2_000),
+        );
+        const { out } = replay([directory(), ...held]);
+        expect(out.filter((o) => o.type !== 'keepSighting')).toEqual([
+          tapped(first, ALICE, 'Alice'),
+          { ...clockedIn(first, ALICE, 'Alice'), mono: 50_000 },
+        ]);
+      },
+    );
+
+    it('without monotonic times, a read whose wall time is before the previous one is a new presentation', () => {
+      const { last } = replay([
+        directory(),
+        read(first, ALICE),
+        read(first + 11 * MINUTE, BOB),
+        read(first - HOUR + 12 * MINUTE, ALICE),
+      ]);
+      expect(last[0]).toEqual(tapped(first - HOUR + 12 * MINUTE, ALICE, 'Alice'));
+    });
+
     it("each id debounces itself: the card's decimal alias read right after its hex id is a new presentation", () => {
       const { last } = replay([directory(), read(first, ALICE), read(first + 500, '0012345678')]);
       expect(last).toEqual([
