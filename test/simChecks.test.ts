@@ -106,7 +106,7 @@ describe('the independent session model across a reboot', () => {
     model.apply({ type: 'read', card: CARD, at: T0, mono: 0, boot: 4, staleBy: 0 });
     // The clock ran its minute ticks 12 h 20 min past the clock-in in that boot, then lost power;
     // the next boot's wall is a day behind the old one (a wall stepped a day ahead before).
-    model.ran(4, 12 * HOUR_MS + 20 * 60_000);
+    model.ran(4, 12 * HOUR_MS + 20 * 60_000, T0 + 12 * HOUR_MS + 20 * 60_000);
     const later = { at: T0 + 7 * HOUR_MS, mono: 1_000, boot: 5, staleBy: 0 };
     expect(model.expect(model.sessions[0] as ModelSession, later, 0).status).toBe('auto');
     // So the next tap clocks in, as the clock does, rather than out.
@@ -115,5 +115,22 @@ describe('the independent session model across a reboot', () => {
       'open or auto',
       'open or auto',
     ]);
+  });
+
+  it('a session from an earlier boot that a later boot ticked past its limit by the wall clock is closed, though the wall clock is then stepped back (seed 6, 120 days)', () => {
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'read', card: CARD, at: T0, mono: 5_000, boot: 2, staleBy: 0 });
+    // Power was cut; the next boot ran its ticks to 7 minutes past the limit by the wall clock,
+    // then NTP stepped that wall clock back an hour.
+    model.ran(3, 60_000, T0 + 12 * HOUR_MS + 7 * 60_000);
+    const now = { at: T0 + 11 * HOUR_MS + 59 * 60_000, mono: 3 * HOUR_MS, boot: 3, staleBy: 0 };
+    expect(model.expect(model.sessions[0] as ModelSession, now, 0).status).toBe('auto');
+    // A tick of the clock-in's own boot by the wall clock is not one: there the clock measures by
+    // the monotonic clock.
+    const fresh = new SessionModel(rules, () => true);
+    fresh.apply({ type: 'read', card: CARD, at: T0, mono: 5_000, boot: 2, staleBy: 0 });
+    fresh.ran(2, 5_000 + 11 * HOUR_MS, T0 + 13 * HOUR_MS);
+    const same = { at: T0 + 11 * HOUR_MS, mono: 5_000 + 11 * HOUR_MS, boot: 2, staleBy: 0 };
+    expect(fresh.expect(fresh.sessions[0] as ModelSession, same, 0).status).toBe('in');
   });
 });

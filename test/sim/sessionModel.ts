@@ -89,6 +89,8 @@ export class SessionModel {
   private people: readonly ModelPerson[] = [];
   /** The latest monotonic time, per boot, at which the clock ran its minute tick. */
   private readonly ranUntil = new Map<number, number>();
+  /** The latest wall time, per boot, that the clock stamped on a minute tick. */
+  private readonly ranUntilWall = new Map<number, number>();
   /** Taps (presentations) the model counted, and how many it ignored. */
   taps = 0;
   ignored = 0;
@@ -151,12 +153,16 @@ export class SessionModel {
   }
 
   /**
-   * The clock ran its minute tick at `mono` in `boot`: a session of that boot
-   * past its limit by then was closed, measured by that boot's monotonic clock
-   * (whatever the wall clock of a later boot says).
+   * The clock ran its minute tick at `mono` in `boot`, stamped `at` by its
+   * wall clock: a session of that boot past its limit by then was closed,
+   * measured by that boot's monotonic clock (whatever the wall clock of a
+   * later boot says); a session of an earlier boot, by the wall clock (a
+   * restart has only the wall time of its clock-in), even if that wall clock
+   * is later stepped back.
    */
-  ran(boot: number, mono: number): void {
+  ran(boot: number, mono: number, at: number): void {
     if ((this.ranUntil.get(boot) ?? -Infinity) < mono) this.ranUntil.set(boot, mono);
+    if ((this.ranUntilWall.get(boot) ?? -Infinity) < at) this.ranUntilWall.set(boot, at);
   }
 
   /** The person key of an id: its person's card, or the id itself. */
@@ -223,15 +229,20 @@ export class SessionModel {
   }
 
   /**
-   * How long after its clock-in the clock last ticked in the session's own boot, when `now` is
-   * in a later one (else -Infinity). In that boot the clock measured the session by the
-   * monotonic clock, or by the wall clock when the two agreed within a jump: a tick that late
-   * (or within a jump of it) closed it at its limit, or may have.
+   * How long after its clock-in the clock last ticked, as the clock measured it, when `now` is
+   * in a later boot than the clock-in (else -Infinity). In the session's own boot the clock
+   * measured by the monotonic clock, or by the wall clock when the two agreed within a jump; in
+   * a later boot, by the wall clock. A tick that late (or within a jump of it) closed the
+   * session at its limit, or may have, whatever the wall clock says now.
    */
   private ranInItsBoot(session: ModelSession, now: Reading): number {
-    return session.in.boot === now.boot
-      ? -Infinity
-      : (this.ranUntil.get(session.in.boot) ?? -Infinity) - session.in.mono;
+    if (session.in.boot === now.boot) return -Infinity;
+    let ran = (this.ranUntil.get(session.in.boot) ?? -Infinity) - session.in.mono;
+    const inAt = this.when(session.in);
+    for (const [boot, at] of this.ranUntilWall) {
+      if (boot > session.in.boot && boot <= now.boot) ran = Math.max(ran, at - inAt);
+    }
+    return ran;
   }
 
   /** What a session should look like at `now`, given a grace for the minute tick. */

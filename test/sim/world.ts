@@ -753,7 +753,7 @@ class World {
       tickFollows(life.lastTick, life.startedAt, tick, stepped, 2 * MINUTE + 10 * SECOND),
     );
     this.quietMinute(life, tick);
-    this.sessions.ran(this.boot, monoNow(this.time));
+    this.sessions.ran(this.boot, monoNow(this.time), command.at);
     life.tickBefore = life.lastTick?.worldAt ?? null;
     life.lastTick = tick;
     life.open = command.open.length;
