@@ -26,12 +26,25 @@ export type OutboxEntry =
       readonly inAt: number;
       readonly outAt: number;
       readonly status: 'out' | 'auto';
+      /** Clocked out at another reader than in: the Reader cell becomes `in → out`. */
+      readonly readers?: string;
     }
   | {
       readonly kind: 'card-listed';
       readonly key: string;
       readonly card: string;
+      /** First seen. */
       readonly at: number;
+      /** Enrolled at the reader: the placeholder name, and where (the People row's Note). */
+      readonly name?: string;
+      readonly note?: string;
+    }
+  | {
+      readonly kind: 'alias-added';
+      readonly key: string;
+      /** The person's card, whose People row gets the alias. */
+      readonly card: string;
+      readonly alias: string;
     }
   | {
       readonly kind: 'session-corrected';
@@ -87,11 +100,33 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
           inAt: output.inAt,
           outAt: output.at,
           status: output.type === 'clock-out' ? 'out' : 'auto',
+          ...(output.type === 'clock-out' && output.inReader !== undefined
+            ? { readers: `${output.inReader} → ${output.reader}` }
+            : {}),
         },
       ];
     case 'listCard':
       return [
-        { kind: 'card-listed', key: `card:${output.card}`, card: output.card, at: output.at },
+        output.name === undefined
+          ? { kind: 'card-listed', key: `card:${output.card}`, card: output.card, at: output.at }
+          : {
+              kind: 'card-listed',
+              // Its own key: the card may have been listed blank before (INSERT OR IGNORE keeps keys).
+              key: `enrol:${output.card}`,
+              card: output.card,
+              at: output.at,
+              name: output.name,
+              ...(output.note === undefined ? {} : { note: output.note }),
+            },
+      ];
+    case 'addAlias':
+      return [
+        {
+          kind: 'alias-added',
+          key: `alias:${output.card}:${output.alias}`,
+          card: output.card,
+          alias: output.alias,
+        },
       ];
     case 'correctTimes':
       return output.sessions.map((fix) => ({

@@ -8,6 +8,8 @@ export interface Person {
   readonly active: boolean;
   /** Other canonical ids of the same card, e.g. a wedge reader's decimal form. */
   readonly aliases: readonly string[];
+  /** An admin card (`admin` in People's Active column): opens enrolment, never clocks (rule 14). */
+  readonly admin?: boolean;
 }
 
 export interface Directory {

@@ -24,6 +24,11 @@ export interface ReadRejected {
   readonly at: number;
   readonly reader: string;
   readonly reason: string;
+  /**
+   * A card that can't be a badge (a random UID: a phone, a privacy-mode card): the reader
+   * works, so this is the unknown-card feedback with `reason`, not a reader fault.
+   */
+  readonly card?: string;
 }
 
 /** A wall-clock minute boundary passed. */
@@ -156,6 +161,8 @@ export interface ClockedOut extends Base {
   readonly hours: number;
   /** Time worked on the local day of `at`, this session included. */
   readonly todayHours: number;
+  /** The reader of the clock-in, when it was another one than `reader` (the clock-out's). */
+  readonly inReader?: string;
   readonly unsynced?: true;
   /** With `unsynced`: monotonic milliseconds of the tap, kept so a restart can still correct it. */
   readonly mono?: number;
@@ -178,6 +185,26 @@ export interface UnknownCard extends Base {
   readonly type: 'unknown';
   readonly policy: 'accept' | 'reject';
   readonly reader: string;
+  /** Why the card was refused whatever the policy (a random UID): never listed, never clocked. */
+  readonly reason?: string;
+}
+
+/**
+ * Enrolment at the reader (rule 14), step by step: the admin card `opened`
+ * the mode at `reader`; an unknown card was `listed` in People under the
+ * placeholder `name`; a known card was `chosen` as the one the next card is
+ * tied to; that next card was `aliased` to `target`; a card was `refused`
+ * (`reason`); the mode `closed` (`reason`: the admin card again, the time
+ * running out, or done). `card` is the card the step is about (the admin
+ * card for `opened` and `closed`).
+ */
+export interface Enrolment extends Base {
+  readonly type: 'enrol';
+  readonly step: 'opened' | 'listed' | 'chosen' | 'aliased' | 'refused' | 'closed';
+  readonly reader: string;
+  /** `aliased`: the person's card the new id now belongs to. */
+  readonly target?: string;
+  readonly reason?: string;
 }
 /** A reader fault: garbage input, a dead chip. Not a tap. */
 export interface ReaderFault {
@@ -215,15 +242,40 @@ export type DomainEvent =
   | AutoClockedOut
   | TapIgnored
   | UnknownCard
+  | Enrolment
   | ReaderFault
   | Synced
   | SyncFailed;
 
 // ---- outputs: commands --------------------------------------------------
 
-/** List a card the directory does not have, with a blank name, so the manager can name it. */
+/**
+ * List a card the directory does not have, so the manager can name it: with a
+ * blank name (an unknown card was tapped), or enrolled at the reader with a
+ * placeholder name such as `New 3` and a note saying where.
+ */
 export interface ListCard {
   readonly type: 'listCard';
+  readonly at: number;
+  readonly card: string;
+  readonly name?: string;
+  readonly note?: string;
+}
+
+/** Add `alias` to the aliases of `card`'s person in People (enrolled at the reader). */
+export interface AddAlias {
+  readonly type: 'addAlias';
+  readonly at: number;
+  readonly card: string;
+  readonly alias: string;
+}
+
+/**
+ * People now shows what was enrolled at the reader for `card`: from here on
+ * People is the truth about it, and a restart need not remember the enrolment.
+ */
+export interface EnrolmentSeen {
+  readonly type: 'enrolmentSeen';
   readonly at: number;
   readonly card: string;
 }
@@ -318,6 +370,8 @@ export interface FollowCard {
 
 export type Command =
   | ListCard
+  | AddAlias
+  | EnrolmentSeen
   | NameCard
   | WriteBatch
   | MarkDone
@@ -330,6 +384,8 @@ export type Output = DomainEvent | Command;
 
 const commandTypes: ReadonlySet<string> = new Set<Command['type']>([
   'listCard',
+  'addAlias',
+  'enrolmentSeen',
   'nameCard',
   'writeBatch',
   'markDone',

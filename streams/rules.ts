@@ -12,7 +12,14 @@ export interface Rules {
   readonly dailyCutoff: string | null;
   /** What an unknown card does (rule 5). */
   readonly unknownCards: 'accept' | 'reject';
+  /** Admin cards from the config (People can mark more): they open enrolment (rule 14). */
+  readonly adminCards?: readonly string[];
+  /** Enrolment closes this long after its last step (rule 14). */
+  readonly enrolMs?: number;
 }
+
+/** Enrolment at the reader closes 30 s after its last step unless the config says otherwise. */
+export const ENROL_MS = 30_000;
 
 /** PRODUCT.md's defaults, in the given zone. */
 export function defaultRules(zone: string): Rules {

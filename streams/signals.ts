@@ -89,6 +89,7 @@ export function signalOf(event: DomainEvent): Signal | null {
       return 'fault';
     case 'tap':
     case 'auto-out':
+    case 'enrol':
     case 'synced':
     case 'sync-failed':
       return null;

@@ -39,6 +39,7 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
   const who = event.name ?? event.card;
   switch (event.type) {
     case 'tap':
+    case 'enrol':
       return null;
     case 'clock-in':
       return out(`✔ ${time}  ${who}  in${event.unsynced === true ? UNSYNCED : ''}`);
@@ -124,6 +125,8 @@ export function formatJson(event: DomainEvent): FeedbackLine {
       return json({ ...base, reason: event.reason, reader: event.reader });
     case 'unknown':
       return json({ ...base, policy: event.policy, reader: event.reader });
+    case 'enrol':
+      return json({ ...base, step: event.step, reader: event.reader });
   }
 }
 
