@@ -4,12 +4,13 @@
  * again every minute; a change is read and reported afresh. The real client
  * over HTTP to the test server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makePeopleCache } from '../src/drivers/sheets/peopleCache';
 import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { quietHealth } from './support/sheetFixtures';
-import { SheetsTestServer } from './support/sheetsTestServer';
+import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 
 jest.setTimeout(30_000);
 
@@ -27,14 +28,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function clientFor(warnings: string[]): SheetsClient {
-  const account = server.serviceAccount(dir);
-  server.createSpreadsheet(SHEET, [account.email]);
-  server.addTab(SHEET, 'People', [
-    ['Card', 'Name', 'Active', 'Aliases'],
+function clientFor(
+  warnings: string[],
+  rows: Cell[][] = [
     ['A0000001', 'Ada', 'yes', ''],
     ['not a card!', 'Bob', 'yes', ''],
-  ]);
+  ],
+): SheetsClient {
+  const account = server.serviceAccount(dir);
+  server.createSpreadsheet(SHEET, [account.email]);
+  server.addTab(SHEET, 'People', [['Card', 'Name', 'Active', 'Aliases'], ...rows]);
   return makeSheetsClient({
     spreadsheetId: SHEET,
     keyFile: account.file,
@@ -65,5 +68,37 @@ describe('People read every minute', () => {
     const third = await client.liveUpdate([], AT + 120_000, quietHealth);
     expect(third.people.map((p) => p.card)).toEqual(['A0000001', 'A0000002']);
     expect(badRow()).toBe(2);
+  });
+});
+
+describe('admin cards in People', () => {
+  it('`admin` in Active, in any case and with spaces, makes an active admin card; the rest as usual', async () => {
+    const client = clientFor(
+      [],
+      [
+        ['A0000001', 'Ada', 'yes', ''],
+        ['A0000002', 'Boss', ' Admin ', 'B0000002'],
+        ['A0000003', 'Cy', 'no', ''],
+        ['A0000004', 'Di', 'ADMIN', ''],
+      ],
+    );
+    const people = await client.readPeople();
+    expect(people).toEqual([
+      { card: 'A0000001', name: 'Ada', active: true, aliases: [] },
+      { card: 'A0000002', name: 'Boss', active: true, aliases: ['B0000002'], admin: true },
+      { card: 'A0000003', name: 'Cy', active: false, aliases: [] },
+      { card: 'A0000004', name: 'Di', active: true, aliases: [], admin: true },
+    ]);
+  });
+
+  it('an admin card is still one when People comes from the cache of the last run', () => {
+    const file = join(dir, 'people.json');
+    const boss = { card: 'A0000002', name: 'Boss', active: true, aliases: [], admin: true };
+    makePeopleCache(file, () => undefined).save([boss]);
+    expect(makePeopleCache(file, () => undefined).load()).toEqual([boss]);
+    writeFileSync(file, JSON.stringify([{ ...boss, admin: 'yes' }]));
+    const warnings: string[] = [];
+    expect(makePeopleCache(file, (w) => warnings.push(w)).load()).toBeNull();
+    expect(warnings.join('\n')).toContain('admin flag');
   });
 });

@@ -42,7 +42,11 @@ function cachedPerson(value: unknown, index: number): Person | string {
   if (!Array.isArray(aliases) || !aliases.every((a): a is string => typeof a === 'string')) {
     return `entry ${index} (${card}) has no list of aliases`;
   }
-  return { card, name, active, aliases };
+  const admin: unknown = Reflect.get(value, 'admin');
+  if (admin !== undefined && typeof admin !== 'boolean')
+    return `entry ${index} (${card}) has an admin flag that is not true or false`;
+  // An admin card stays one across a start without network (rule 14).
+  return { card, name, active, aliases, ...(admin === true ? { admin } : {}) };
 }
 
 /** The People list cached by the last run; a damaged cache is ignored (never handed to the reducer). */

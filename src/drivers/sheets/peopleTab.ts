@@ -1,6 +1,6 @@
 /**
  * The People tab, read: its rows (card, name, active, aliases) as the
- * directory the clock knows. A bad card id or alias is warned about, naming
+ * directory the clock knows; `admin` in Active marks an admin card. A bad card id or alias is warned about, naming
  * its cell, and left out. The tab is read every minute (with the live
  * update) and rarely changes, so an unchanged tab gives back the same array
  * without warning about its rows again.
@@ -44,6 +44,8 @@ function parsePeopleRows(rows: unknown[][], warn: (message: string) => void): Pe
       active: !(
         active === false || ['no', 'n', 'false', '0', 'inactive', 'off'].includes(activeText)
       ),
+      // `admin` in Active: an active card that opens enrolment at the reader (rule 14).
+      ...(activeText === 'admin' ? { admin: true } : {}),
       aliases: cellText(aliases)
         .split(/[\s;,]+/)
         .filter((alias) => alias !== '')
