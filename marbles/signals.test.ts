@@ -32,6 +32,19 @@ const events = {
   unknown: { type: 'unknown', at, ...base, name: null, policy: 'accept' },
   unknownIn: { type: 'clock-in', at, ...base, name: null, session: `s-${CARD}` },
   fault: { type: 'reader-fault', at, reader: 'door', reason: 'dead chip' },
+  opened: { type: 'enrol', at, ...base, step: 'opened' },
+  chosen: { type: 'enrol', at: 3000, ...base, step: 'chosen' },
+  listed: { type: 'enrol', at: 2000, ...base, card: 'CAFE0001', name: 'New 3', step: 'listed' },
+  aliased: {
+    type: 'enrol',
+    at: 3000,
+    ...base,
+    card: '0012345678',
+    step: 'aliased',
+    target: CARD,
+  },
+  refused: { type: 'enrol', at: 2000, ...base, card: 'CAFE0002', step: 'refused', reason: 'x' },
+  closed: { type: 'enrol', at: 4000, ...base, step: 'closed', reason: 'admin card again' },
   synced: { type: 'synced', at, what: 'outbox', count: 1, backlog: 0 },
   failed: {
     type: 'sync-failed',
@@ -127,6 +140,33 @@ describe('signals', () => {
     });
   });
 
+  it('enrolment asking for a card is a short beep then a long one, green and red in turn', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // The admin card opens it, then a person's card is chosen: each asks for the next card.
+      const events$ = hot<DomainEvent>('1s o 1999ms c', { o: events.opened, c: events.chosen });
+      const expected =
+        '                o 999ms b 99ms q 99ms b 399ms q 399ms o 999ms b 99ms q 99ms b 399ms q 399ms o';
+      expectObservable(events$.pipe(signals(scheduler)), '^ 10s !').toBe(expected, lines);
+    });
+  });
+
+  it('a card enrolled (listed or aliased) is two long beeps, green blinking slowly', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const events$ = hot<DomainEvent>('1s l 1999ms x', { l: events.listed, x: events.aliased });
+      const expected =
+        '                o 999ms b 299ms o 199ms b 299ms o 199ms g 299ms o 699ms b 299ms o 199ms b 299ms o 199ms g 299ms o';
+      expectObservable(events$.pipe(signals(scheduler)), '^ 10s !').toBe(expected, lines);
+    });
+  });
+
+  it('a card refused at enrolment is the silent amber; enrolment closing makes no signal', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const events$ = hot<DomainEvent>('1s r 1999ms c', { r: events.refused, c: events.closed });
+      const expected = '                o 999ms a 999ms o';
+      expectObservable(events$.pipe(signals(scheduler)), '^ 10s !').toBe(expected, lines);
+    });
+  });
+
   it('the bare tap, automatic clock-outs and sheet news make no signal', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const events$ = hot<DomainEvent>('1s (tasf)', {
@@ -152,7 +192,15 @@ describe('patterns', () => {
       }, [])
       .map((r) => `${r.v}${r.ms}`)
       .join(' ');
-  const names: readonly Signal[] = ['in', 'out', 'ignored', 'unknown', 'fault'];
+  const names: readonly Signal[] = [
+    'in',
+    'out',
+    'ignored',
+    'unknown',
+    'fault',
+    'enrolling',
+    'enrolled',
+  ];
 
   it('are told apart by ear alone and by eye alone', () => {
     const byEar = names.map((n) => runs(patterns[n], (l) => (l.buzzer ? 'beep' : '-')));
@@ -161,5 +209,12 @@ describe('patterns', () => {
     );
     expect(new Set(byEar).size).toBe(names.length);
     expect(new Set(byEye).size).toBe(names.length);
+  });
+
+  it('have no step shorter than 100 ms and end within a second and a half', () => {
+    for (const name of names) {
+      expect(patterns[name].every((step) => step.ms >= 100)).toBe(true);
+      expect(patterns[name].reduce((sum, step) => sum + step.ms, 0)).toBeLessThanOrEqual(1500);
+    }
   });
 });

@@ -17,7 +17,7 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import type { DomainEvent } from './events';
+import type { DomainEvent, Enrolment } from './events';
 
 /** What the three feedback lines should show: true is on (sounding, lit). */
 export interface Lines {
@@ -35,15 +35,17 @@ export interface SignalStep {
 /** A pattern is played step by step and always ends with every line off. */
 export type Pattern = readonly SignalStep[];
 
-export type Signal = 'in' | 'out' | 'ignored' | 'unknown' | 'fault';
+export type Signal = 'in' | 'out' | 'ignored' | 'unknown' | 'fault' | 'enrolling' | 'enrolled';
 
 export const OFF: Lines = { buzzer: false, green: false, red: false };
 
 const lit = (on: Partial<Lines>, ms: number): SignalStep => ({ lines: { ...OFF, ...on }, ms });
 
 /**
- * The patterns. Told apart by ear alone (one beep, two, a long one, three, none)
- * and by eye alone (green solid, green blinking, red solid, red blinking, amber).
+ * The patterns. Told apart by ear alone (one beep, two, a long one, three, none,
+ * a short then a long, two long) and by eye alone (green solid, green blinking
+ * then solid, red solid, red blinking, amber, green and red in turn, green
+ * blinking slowly).
  * No step is shorter than 100 ms: the driver starts a process per step.
  */
 export const patterns: Readonly<Record<Signal, Pattern>> = {
@@ -68,12 +70,28 @@ export const patterns: Readonly<Record<Signal, Pattern>> = {
     lit({}, 100),
     lit({ buzzer: true, red: true }, 100),
   ],
+  // A short beep then a long one, green and red in turn: enrolment waits for a card (rule 14).
+  enrolling: [
+    lit({ buzzer: true, green: true }, 100),
+    lit({ red: true }, 100),
+    lit({ buzzer: true, green: true }, 400),
+    lit({ red: true }, 400),
+  ],
+  // Two long beeps, green blinking slowly three times: a card was enrolled.
+  enrolled: [
+    lit({ buzzer: true, green: true }, 300),
+    lit({}, 200),
+    lit({ buzzer: true, green: true }, 300),
+    lit({}, 200),
+    lit({ green: true }, 300),
+  ],
 };
 
 /**
  * The signal an event gets at the reader, or null. The bare `tap` has none (its
  * outcome follows at once), nor have events nobody at the reader caused
- * (automatic clock-outs, the sheet's news).
+ * (automatic clock-outs, the sheet's news), nor the end of enrolment (the
+ * admin card again, or the time running out: nothing to do at the reader).
  */
 export function signalOf(event: DomainEvent): Signal | null {
   switch (event.type) {
@@ -87,14 +105,25 @@ export function signalOf(event: DomainEvent): Signal | null {
       return 'unknown';
     case 'reader-fault':
       return 'fault';
+    case 'enrol':
+      return enrolSignal[event.step];
     case 'tap':
     case 'auto-out':
-    case 'enrol':
     case 'synced':
     case 'sync-failed':
       return null;
   }
 }
+
+/** Enrolment's steps: asking for a card, a card enrolled, a card refused (it changed nothing). */
+const enrolSignal: Readonly<Record<Enrolment['step'], Signal | null>> = {
+  opened: 'enrolling',
+  chosen: 'enrolling',
+  listed: 'enrolled',
+  aliased: 'enrolled',
+  refused: 'ignored',
+  closed: null,
+};
 
 /** Which presentation of a card an event answers; null for events that are not a tap's outcome. */
 function tapOf(event: DomainEvent): string | null {

@@ -11,6 +11,7 @@ import type { DomainEvent } from '../streams/events';
 
 const ZONE = 'Europe/Berlin';
 const ALICE = '04A3C6CAE26180';
+const ADMIN = 'AD000001';
 const SESSION = '20260323T075900.000Z-04A3C6CAE26180';
 /** Monday 23 March 2026, 08:59 in Berlin (CET, UTC+1). */
 const IN = Date.parse('2026-03-23T07:59:00Z');
@@ -71,6 +72,52 @@ const events = {
     name: null,
     policy: 'accept',
     reader: 'front',
+  },
+  refusedUid: {
+    type: 'unknown',
+    at: IN,
+    card: '08A1B2C3',
+    name: null,
+    policy: 'accept',
+    reader: 'front',
+    reason: 'a random id (a phone or a privacy-mode card), not a badge',
+  },
+  opened: { type: 'enrol', at: IN, card: ADMIN, name: 'Manager', reader: 'door', step: 'opened' },
+  listed: {
+    type: 'enrol',
+    at: IN,
+    card: '04A1B2C3',
+    name: 'New 3',
+    reader: 'door',
+    step: 'listed',
+  },
+  chosen: { type: 'enrol', at: IN, card: ALICE, name: 'Alice', reader: 'door', step: 'chosen' },
+  aliased: {
+    type: 'enrol',
+    at: IN,
+    card: '0012345678',
+    name: 'Alice',
+    reader: 'door',
+    step: 'aliased',
+    target: ALICE,
+  },
+  refused: {
+    type: 'enrol',
+    at: IN,
+    card: '04A1B2C3',
+    name: null,
+    reader: 'door',
+    step: 'refused',
+    reason: 'card 04A1B2C3 is already Bob’s',
+  },
+  closed: {
+    type: 'enrol',
+    at: IN + 60_000,
+    card: ADMIN,
+    name: 'Manager',
+    reader: 'door',
+    step: 'closed',
+    reason: 'no card for 30 s',
   },
   fault: {
     type: 'reader-fault',
@@ -145,6 +192,46 @@ describe('console feedback', () => {
     expect(text({ ...events.unknown, policy: 'reject' })).toBe(
       `? unknown card ${ALICE} (not clocked; add a name in People to use it)`,
     );
+  });
+
+  it('shows a card that cannot be a badge as refused, with why, whatever the policy', () => {
+    const why = 'a random id (a phone or a privacy-mode card), not a badge';
+    expect(text(events.refusedUid)).toBe(`? card 08A1B2C3 refused: ${why}`);
+    expect(text({ ...events.refusedUid, policy: 'reject' })).toBe(
+      `? card 08A1B2C3 refused: ${why}`,
+    );
+  });
+
+  it('shows each step of enrolment at the reader, with what to do next', () => {
+    expect(text(events.opened)).toBe(
+      "⚙ 08:59  enrolment open at door: tap a new card to list it, or a person's card and then the card to tie to it (30 s)",
+    );
+    expect(text(events.listed)).toBe(
+      '✚ 08:59  card 04A1B2C3 listed in People as New 3: rename it there',
+    );
+    expect(text(events.chosen)).toBe('⚙ 08:59  Alice chosen: tap the card to tie to Alice');
+    expect(text(events.aliased)).toBe('✚ 08:59  card 0012345678 is now an alias of Alice');
+    expect(text(events.refused)).toBe('✖ 08:59  not enrolled: card 04A1B2C3 is already Bob’s');
+    expect(text(events.closed)).toBe('⚙ 09:00  enrolment closed (no card for 30 s)');
+  });
+
+  it('shows enrolment steps without a name by the card id', () => {
+    expect(text({ ...events.chosen, name: null })).toBe(
+      `⚙ 08:59  ${ALICE} chosen: tap the card to tie to ${ALICE}`,
+    );
+    expect(text({ ...events.aliased, name: null })).toBe(
+      `✚ 08:59  card 0012345678 is now an alias of ${ALICE}`,
+    );
+    expect(text({ ...events.listed, name: null })).toBe(
+      '✚ 08:59  card 04A1B2C3 listed in People: name it there',
+    );
+    expect(text({ ...events.closed, reason: undefined })).toBe('⚙ 09:00  enrolment closed');
+  });
+
+  it('writes enrolment to stdout, for the manager at the reader', () => {
+    for (const event of [events.opened, events.listed, events.closed]) {
+      expect(formatFeedback(event, ZONE)?.stream).toBe('stdout');
+    }
   });
 
   it('shows an automatic clock-out with why and how long', () => {
@@ -255,6 +342,56 @@ describe('--json lines', () => {
       name: null,
       policy: 'accept',
       reader: 'front',
+    });
+  });
+
+  it('an unknown card refused as no badge carries why', () => {
+    expect(json(events.refusedUid)).toEqual({
+      type: 'unknown',
+      at: '2026-03-23T07:59:00.000Z',
+      card: '08A1B2C3',
+      name: null,
+      policy: 'accept',
+      reader: 'front',
+      reason: 'a random id (a phone or a privacy-mode card), not a badge',
+    });
+    expect(json(events.unknown)).not.toHaveProperty('reason');
+  });
+
+  it('an enrolment step carries its step and reader, and its target or reason when it has one', () => {
+    expect(json(events.opened)).toEqual({
+      type: 'enrol',
+      at: '2026-03-23T07:59:00.000Z',
+      card: ADMIN,
+      name: 'Manager',
+      step: 'opened',
+      reader: 'door',
+    });
+    expect(json(events.aliased)).toEqual({
+      type: 'enrol',
+      at: '2026-03-23T07:59:00.000Z',
+      card: '0012345678',
+      name: 'Alice',
+      step: 'aliased',
+      reader: 'door',
+      target: ALICE,
+    });
+    expect(json(events.closed)).toEqual({
+      type: 'enrol',
+      at: '2026-03-23T08:00:00.000Z',
+      card: ADMIN,
+      name: 'Manager',
+      step: 'closed',
+      reader: 'door',
+      reason: 'no card for 30 s',
+    });
+    expect(json(events.listed)).toEqual({
+      type: 'enrol',
+      at: '2026-03-23T07:59:00.000Z',
+      card: '04A1B2C3',
+      name: 'New 3',
+      step: 'listed',
+      reader: 'door',
     });
   });
 

@@ -35,8 +35,25 @@ const events: Record<Signal, DomainEvent> = {
   ignored: { type: 'ignored', at: 3_000, ...tapped, reason: 'double-tap' },
   unknown: { type: 'unknown', at: 4_000, ...tapped, name: null, policy: 'reject' },
   fault: { type: 'reader-fault', at: 5_000, reader: 'door', reason: 'dead chip' },
+  enrolling: { type: 'enrol', at: 6_000, ...tapped, step: 'opened' },
+  enrolled: {
+    type: 'enrol',
+    at: 7_000,
+    card: 'CAFE0001',
+    name: 'New 1',
+    reader: 'door',
+    step: 'listed',
+  },
 };
-const kinds: readonly Signal[] = ['in', 'out', 'ignored', 'unknown', 'fault'];
+const kinds: readonly Signal[] = [
+  'in',
+  'out',
+  'ignored',
+  'unknown',
+  'fault',
+  'enrolling',
+  'enrolled',
+];
 
 /** Buzzer on GPIO17, green LED on 27, red LED on 22: the values gpioset is given. */
 const values = (l: Lines): string => `17=${+l.buzzer} 27=${+l.green} 22=${+l.red}`;

@@ -1,5 +1,6 @@
 /** How each domain event reads to a person at the reader, and as a JSON line for programs. */
-import type { DomainEvent } from '../../../streams/events';
+import type { DomainEvent, Enrolment } from '../../../streams/events';
+import { ENROL_MS } from '../../../streams/rules';
 import { formatDuration, formatLocalTime } from '../../../streams/zoned';
 
 /** Human feedback (and --json) goes to stdout; faults and sync news go to the log (stderr). */
@@ -39,8 +40,9 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
   const who = event.name ?? event.card;
   switch (event.type) {
     case 'tap':
-    case 'enrol':
       return null;
+    case 'enrol':
+      return out(enrolLine(event, time));
     case 'clock-in':
       return out(`✔ ${time}  ${who}  in${event.unsynced === true ? UNSYNCED : ''}`);
     case 'clock-out':
@@ -60,11 +62,36 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
           : `· ${time}  ${who}  ignored: card deactivated in People`,
       );
     case 'unknown':
+      if (event.reason !== undefined) return out(`? card ${event.card} refused: ${event.reason}`);
       return out(
         event.policy === 'accept'
           ? `? unknown card ${event.card} (clocked in under its id; add a name in People)`
           : `? unknown card ${event.card} (not clocked; add a name in People to use it)`,
       );
+  }
+}
+
+/**
+ * One step of enrolment at the reader (rule 14), for the manager standing there: what
+ * happened, and what to do next. `⚙` the mode, `✚` a card added to People, `✖` a refusal.
+ */
+function enrolLine(event: Enrolment, time: string): string {
+  const who = event.name ?? event.card;
+  switch (event.step) {
+    case 'opened':
+      return `⚙ ${time}  enrolment open at ${event.reader}: tap a new card to list it, or a person's card and then the card to tie to it (${ENROL_MS / 1000} s)`;
+    case 'listed':
+      return event.name === null
+        ? `✚ ${time}  card ${event.card} listed in People: name it there`
+        : `✚ ${time}  card ${event.card} listed in People as ${event.name}: rename it there`;
+    case 'chosen':
+      return `⚙ ${time}  ${who} chosen: tap the card to tie to ${who}`;
+    case 'aliased':
+      return `✚ ${time}  card ${event.card} is now an alias of ${event.name ?? event.target ?? 'the chosen card'}`;
+    case 'refused':
+      return `✖ ${time}  not enrolled: ${event.reason ?? `card ${event.card} refused`}`;
+    case 'closed':
+      return `⚙ ${time}  enrolment closed${event.reason === undefined ? '' : ` (${event.reason})`}`;
   }
 }
 
@@ -76,7 +103,7 @@ function out(text: string): FeedbackLine {
 
 /**
  * The `--json` line for an event: `type`, `at` (ISO-8601, UTC), `card`,
- * `name`, and `session` / `hours` where they apply. Reader faults are not
+ * `name`, and `session` / `hours` / `step` / `target` / `reason` where they apply. Reader faults are not
  * domain events of a card and go to the log as text.
  */
 export function formatJson(event: DomainEvent): FeedbackLine {
@@ -124,9 +151,20 @@ export function formatJson(event: DomainEvent): FeedbackLine {
     case 'ignored':
       return json({ ...base, reason: event.reason, reader: event.reader });
     case 'unknown':
-      return json({ ...base, policy: event.policy, reader: event.reader });
+      return json({
+        ...base,
+        policy: event.policy,
+        reader: event.reader,
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
+      });
     case 'enrol':
-      return json({ ...base, step: event.step, reader: event.reader });
+      return json({
+        ...base,
+        step: event.step,
+        reader: event.reader,
+        ...(event.target === undefined ? {} : { target: event.target }),
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
+      });
   }
 }
 
