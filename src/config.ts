@@ -63,5 +63,6 @@ export function rulesOf(config: Config): Rules {
     limitMs: config.autoClockOutHours * 3_600_000,
     dailyCutoff: config.dailyCutoff,
     unknownCards: config.unknownCards,
+    adminCards: config.adminCards,
   };
 }

@@ -61,6 +61,7 @@ describe('configuration', () => {
         autoClockOutHours: 12,
         dailyCutoff: null,
         unknownCards: 'accept',
+        adminCards: [],
         sheetsRootUrl: 'https://sheets.googleapis.com/',
         sheetsTimeoutSeconds: 30,
         sheetBatchSize: 500,
@@ -80,6 +81,7 @@ describe('configuration', () => {
         limitMs: 12 * 3_600_000,
         dailyCutoff: null,
         unknownCards: 'accept',
+        adminCards: [],
       });
     });
 
@@ -178,6 +180,22 @@ describe('configuration', () => {
       );
     });
 
+    it('reads admin cards from the file as a list and from the environment comma-separated, each as its canonical id', () => {
+      const file = writeJson('clock.json', { adminCards: ['04:a3:c6:ca', '0012345678'] });
+      expect(configOf({ configFile: file }).adminCards).toEqual(['04A3C6CA', '0012345678']);
+      expect(
+        configOf({ env: { BADGECLOCK_ADMIN_CARDS: ' 0x04a3c6ca, 0012345678 ,04A3C6CA,' } })
+          .adminCards,
+      ).toEqual(['04A3C6CA', '0012345678']);
+      expect(configOf({ env: { BADGECLOCK_ADMIN_CARDS: '' } }).adminCards).toEqual([]);
+    });
+
+    it('gives the core the admin cards in its rules', () => {
+      expect(
+        rulesOf(configOf({ env: { BADGECLOCK_ADMIN_CARDS: 'ad-00-00-01,99' } })).adminCards,
+      ).toEqual(['AD000001', '99']);
+    });
+
     it('lets BADGECLOCK_LOG_LEVEL through although it is not a setting', () => {
       expect(load({ env: { BADGECLOCK_LOG_LEVEL: 'debug' } }).ok).toBe(true);
     });
@@ -240,6 +258,25 @@ describe('configuration', () => {
         expect.stringMatching(
           /^unknownCards \(--unknown-cards\): .*"accept"\|"reject".*, got "maybe"$/,
         ),
+      ]);
+    });
+
+    it('a bad admin card, from the environment, named by its place in the list and its value', () => {
+      expect(errorsOf({ env: { BADGECLOCK_ADMIN_CARDS: '04A3C6CA,front door,ABCDE' } })).toEqual([
+        'adminCards[1] (BADGECLOCK_ADMIN_CARDS): not a card id: "front door" (expected hex or decimal digits)',
+        'adminCards[2] (BADGECLOCK_ADMIN_CARDS): "ABCDE": hex card id has an odd number of digits (5)',
+      ]);
+    });
+
+    it('admin cards in the file that are not a list of card ids', () => {
+      const notAList = writeJson('clock.json', { adminCards: '04A3C6CA' });
+      expect(errorsOf({ configFile: notAList })).toEqual([
+        `adminCards (${notAList}): expected a list of card ids, e.g. ["04A3C6CA", "0012345678"], got "04A3C6CA"`,
+      ]);
+      const aNumber = writeJson('other.json', { adminCards: [12345678, 'AB'] });
+      expect(errorsOf({ configFile: aNumber })).toEqual([
+        expect.stringMatching(new RegExp(`^adminCards\\[0\\] \\(${escape(aNumber)}\\): .*string`)),
+        `adminCards[1] (${aNumber}): "AB": hex card id must be 4 to 16 bytes, got 1`,
       ]);
     });
 

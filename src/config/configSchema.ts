@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { normaliseCardId } from '../../streams/cardId';
 import { gpioConfigShape } from '../drivers/feedback/gpio/gpioConfig';
 
 /** True when `zone` is an IANA zone name this runtime knows. */
@@ -66,6 +67,27 @@ const readerEntrySchema = z.discriminatedUnion(
 
 export type ReaderEntry = z.output<typeof readerEntrySchema>;
 
+/** A card id as a reader gives it: normalised as every card id is; a bad one is named with its value. */
+const cardIdSchema = z.string().transform((raw, ctx) => {
+  const id = normaliseCardId(raw);
+  if (id.ok) return id.card;
+  // The value is in the message: inside a list, the error names the entry, not the whole value.
+  const shown = JSON.stringify(raw);
+  ctx.issues.push({
+    code: 'custom',
+    input: raw,
+    message: id.reason.includes(shown) ? id.reason : `${shown}: ${id.reason}`,
+  });
+  return z.NEVER;
+});
+
+/** Admin cards (rule 14): a list of card ids, each once. */
+const adminCardsSchema = z
+  .array(cardIdSchema, {
+    error: 'expected a list of card ids, e.g. ["04A3C6CA", "0012345678"]',
+  })
+  .transform((cards) => [...new Set(cards)]);
+
 /** The schema of the config file; environment variables and flags use the same keys. */
 export const configSchema = z.strictObject({
   tz: z
@@ -96,6 +118,7 @@ export const configSchema = z.strictObject({
     .nullable()
     .default(null),
   unknownCards: z.enum(['accept', 'reject']).default('accept'),
+  adminCards: adminCardsSchema.default([]),
   spreadsheetId: z
     .string()
     .trim()

@@ -120,7 +120,7 @@ function flagSettings(flags: Partial<Record<string, string | undefined>>): Sourc
   return { settings, errors };
 }
 
-type Kind = 'string' | 'number' | 'nullable' | 'boolean' | 'json';
+type Kind = 'string' | 'number' | 'nullable' | 'boolean' | 'json' | 'list';
 /** What text from a variable or flag becomes for each key. */
 const kinds: Record<ConfigKey, Kind> = {
   tz: 'string',
@@ -140,6 +140,7 @@ const kinds: Record<ConfigKey, Kind> = {
   autoClockOutHours: 'number',
   dailyCutoff: 'nullable',
   unknownCards: 'string',
+  adminCards: 'list',
   spreadsheetId: 'string',
   keyFile: 'string',
   sheetsRootUrl: 'string',
@@ -173,6 +174,12 @@ function fromText(key: ConfigKey, text: string): unknown {
       } catch {
         return text;
       }
+    case 'list':
+      // Comma-separated; blanks (a trailing comma, an empty variable) are no entry.
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     case 'string':
       return text;
   }
