@@ -38,13 +38,14 @@ export interface NewRow {
 
 /** A write to the row tagged with `session`; what it does not name is left as it is. */
 export type RowWrite =
-  /** Out, Hours and Status. */
+  /** Out, Hours and Status, and Reader when clocked out at another reader (`in → out`). */
   | {
       readonly kind: 'close';
       readonly session: string;
       readonly inAt: number;
       readonly outAt: number;
       readonly status: 'out' | 'auto';
+      readonly readers?: string;
     }
   /** Date and In, and Out and Hours when closed: times taken before the clock synchronised. */
   | {
@@ -117,7 +118,7 @@ export function planBatch(
         inAt: entry.inAt,
         outAt: close?.outAt ?? null,
         status: close?.status ?? 'in',
-        reader: entry.reader,
+        reader: close?.readers ?? entry.reader,
       };
     });
   const inserted = new Set(insert.map((row) => row.session));
@@ -132,6 +133,7 @@ export function planBatch(
       inAt: entry.inAt,
       outAt: entry.outAt,
       status: entry.status,
+      ...(entry.readers === undefined ? {} : { readers: entry.readers }),
     };
     // Inserted closed by this batch: its cells are in the insert, and still final.
     if (inserted.has(entry.session)) final.push(write);

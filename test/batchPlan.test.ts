@@ -56,6 +56,11 @@ const listed = (card: string, at = T): OutboxEntry => ({
   at,
 });
 
+const closedAt = (session: string, readers: string): OutboxEntry => ({
+  ...closed(session),
+  ...{ readers },
+});
+
 /** Rows as a search finds them: session → its tagged rows (tag ids and row numbers given). */
 const rows = (...found: [string, number, number][]): Map<string, TaggedRow[]> => {
   const out = new Map<string, TaggedRow[]>();
@@ -155,6 +160,32 @@ describe('planBatch', () => {
       rows(['s2', 1, 2], ['s3', 2, 3], ['s4', 3, 4]),
     );
     expect(kinds(plan.final)).toEqual(['close s1', 'close s2', 'correct s4']);
+  });
+
+  it('a close at another reader writes its Reader cell; a close at the same reader does not', () => {
+    const plan = planBatch(
+      [closedAt('s1', 'door → desk'), closed('s2')],
+      rows(['s1', 1, 2], ['s2', 2, 3]),
+    );
+    expect(plan.writes).toEqual([
+      {
+        kind: 'close',
+        session: 's1',
+        inAt: T,
+        outAt: T + 8 * HOUR,
+        status: 'out',
+        readers: 'door → desk',
+      },
+      { kind: 'close', session: 's2', inAt: T, outAt: T + 8 * HOUR, status: 'out' },
+    ]);
+    expect(plan.final).toEqual(plan.writes);
+  });
+
+  it('a session opened and closed at another reader in one batch is inserted with both readers', () => {
+    const plan = planBatch([opened('s1'), closedAt('s1', 'door → desk')], rows());
+    expect(plan.insert.map((r) => [r.session, r.status, r.reader])).toEqual([
+      ['s1', 'out', 'door → desk'],
+    ]);
   });
 
   it('sessionsOf names every session a batch is about, once', () => {

@@ -224,6 +224,8 @@ function rowWrite(write: RowWrite, zone: string): DataFilterValueRange {
         toSerial(write.outAt, zone),
         toSerialDuration(write.outAt - write.inAt),
         write.status,
+        // RAW, like every text the clock writes (rule 10).
+        ...(write.readers === undefined ? [] : [write.readers]),
       ]);
     case 'correct': {
       const times: (Cell | null)[] = [
