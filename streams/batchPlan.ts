@@ -12,8 +12,11 @@
  *   are marked as duplicates (and untagged);
  * - an entry about a session whose row a person deleted is dropped: the row
  *   stays deleted;
- * - a card is listed in People once, and only if People does not list it.
+ * - a card is listed in People once, and only if People does not list it;
+ * - an alias goes into the Aliases cell of its card's row as read for this
+ *   batch, once (planPeople).
  */
+import { normaliseCardId } from './cardId';
 import type { OutboxEntry } from './commit';
 
 type EntryOf<K extends OutboxEntry['kind']> = Extract<OutboxEntry, { kind: K }>;
@@ -166,18 +169,124 @@ export function planBatch(
   return { insert, duplicates, writes, final, dropped };
 }
 
-/** The cards a batch lists in People: once each, and only those People does not list yet. */
+/**
+ * The cards a batch lists in People: once each, and only those People does not list yet. A card
+ * listed twice (blank, and enrolled at the reader) is listed by the entry with a name, in the
+ * place of its first listing, first seen at its first listing.
+ */
 export function planNewPeople(
   entries: readonly OutboxEntry[],
   listedInPeople: ReadonlySet<string>,
 ): EntryOf<'card-listed'>[] {
-  const seen = new Set<string>();
-  const out: EntryOf<'card-listed'>[] = [];
+  const byCard = new Map<string, EntryOf<'card-listed'>>();
   for (const entry of entries) {
-    if (entry.kind !== 'card-listed' || listedInPeople.has(entry.card) || seen.has(entry.card))
-      continue;
-    seen.add(entry.card);
-    out.push(entry);
+    if (entry.kind !== 'card-listed' || listedInPeople.has(entry.card)) continue;
+    const first = byCard.get(entry.card);
+    if (first === undefined) byCard.set(entry.card, entry);
+    else {
+      const named = first.name === undefined && entry.name !== undefined ? entry : first;
+      byCard.set(entry.card, { ...named, at: Math.min(first.at, entry.at) });
+    }
   }
-  return out;
+  return [...byCard.values()];
+}
+
+/** A `People` row as read back for this batch: its card (canonical) and its Aliases cell. */
+export interface PeopleRow {
+  /** 1-based row number in the tab, as read now: good for this batch's write only. */
+  readonly row: number;
+  readonly card: string;
+  /** The Aliases cell's text, as a person left it. */
+  readonly aliases: string;
+}
+
+/** A new `People` row: a card listed (blank or enrolled), or a card given an alias that has no row. */
+export interface NewPerson {
+  readonly card: string;
+  readonly name: string;
+  /** `yes` for a row made for an alias alone (a person's card whose row is not there). */
+  readonly active: '' | 'yes';
+  /** The Aliases cell, joined with `, `. */
+  readonly aliases: string;
+  /** First seen, or null for a row made for an alias alone. */
+  readonly firstSeen: number | null;
+  readonly note: string;
+}
+
+/** What a batch does to `People`: rows appended, and Aliases cells rewritten. */
+export interface PeoplePlan {
+  readonly append: readonly NewPerson[];
+  /** Aliases cells (column D) to write: what was there, and the new aliases after it. */
+  readonly aliasCells: readonly { readonly row: number; readonly aliases: string }[];
+}
+
+/** The separator between aliases the clock writes: one that People's reader splits on. */
+export const ALIAS_SEPARATOR = ', ';
+
+/** The ids in an Aliases cell, as People's reader splits them (bad ones kept as typed). */
+function aliasIds(cell: string): string[] {
+  return cell
+    .split(/[\s;,]+/)
+    .filter((alias) => alias !== '')
+    .map((alias) => {
+      const id = normaliseCardId(alias);
+      return id.ok ? id.card : alias;
+    });
+}
+
+/**
+ * What a batch does to `People`, given its rows now: cards listed (planNewPeople), and aliases
+ * added to the first row of their person's card (as People's reader takes the first row of a
+ * card). An alias already there is not written again, so a batch sent again writes nothing; a
+ * card with no row gets one, carrying its aliases (the row the batch lists, if it lists the card).
+ */
+export function planPeople(
+  entries: readonly OutboxEntry[],
+  people: readonly PeopleRow[],
+): PeoplePlan {
+  const rowOf = new Map<string, PeopleRow>();
+  for (const row of people) if (!rowOf.has(row.card)) rowOf.set(row.card, row);
+  const listed = planNewPeople(entries, new Set(rowOf.keys()));
+  // Card → the aliases to add, in the batch's order, each once and none already there.
+  const added = new Map<string, string[]>();
+  for (const entry of entries) {
+    if (entry.kind !== 'alias-added') continue;
+    const id = normaliseCardId(entry.alias);
+    const alias = id.ok ? id.card : entry.alias;
+    const there = [
+      ...aliasIds(rowOf.get(entry.card)?.aliases ?? ''),
+      ...(added.get(entry.card) ?? []),
+    ];
+    if (alias === entry.card || there.includes(alias)) continue;
+    added.set(entry.card, [...(added.get(entry.card) ?? []), alias]);
+  }
+  const aliasCells: { row: number; aliases: string }[] = [];
+  const append: NewPerson[] = listed.map((entry) => ({
+    card: entry.card,
+    name: entry.name ?? '',
+    active: '',
+    aliases: (added.get(entry.card) ?? []).join(ALIAS_SEPARATOR),
+    firstSeen: entry.at,
+    note: entry.note ?? '',
+  }));
+  const appended = new Set(listed.map((entry) => entry.card));
+  for (const [card, aliases] of added) {
+    const row = rowOf.get(card);
+    if (row !== undefined) {
+      const kept = row.aliases.trim();
+      aliasCells.push({
+        row: row.row,
+        aliases: [...(kept === '' ? [] : [kept]), ...aliases].join(ALIAS_SEPARATOR),
+      });
+    } else if (!appended.has(card))
+      append.push({
+        card,
+        name: '',
+        active: 'yes',
+        aliases: aliases.join(ALIAS_SEPARATOR),
+        firstSeen: null,
+        note: '',
+      });
+  }
+  return { append, aliasCells };
 }

@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import {
   planBatch,
   planNewPeople,
+  planPeople,
   sessionsOf,
+  type PeopleRow,
   type RowWrite,
   type TaggedRow,
 } from '../streams/batchPlan';
@@ -26,7 +28,12 @@ const opened = (session: string, inAt = T, card = `C-${session}`): OutboxEntry =
   inAt,
   reader: 'door',
 });
-const closed = (session: string, outAt = T + 8 * HOUR, inAt = T): OutboxEntry => ({
+const closed = (
+  session: string,
+  outAt = T + 8 * HOUR,
+  inAt = T,
+  readers?: string,
+): OutboxEntry => ({
   kind: 'session-closed',
   key: `close:${session}`,
   session,
@@ -34,6 +41,7 @@ const closed = (session: string, outAt = T + 8 * HOUR, inAt = T): OutboxEntry =>
   inAt,
   outAt,
   status: 'out',
+  ...(readers === undefined ? {} : { readers }),
 });
 const corrected = (session: string, inAt: number, outAt: number | null): OutboxEntry => ({
   kind: 'session-corrected',
@@ -56,10 +64,23 @@ const listed = (card: string, at = T): OutboxEntry => ({
   at,
 });
 
-const closedAt = (session: string, readers: string): OutboxEntry => ({
-  ...closed(session),
-  ...{ readers },
+const enrolled = (card: string, name: string, note?: string, at = T): OutboxEntry => ({
+  kind: 'card-listed',
+  key: `enrol:${card}`,
+  card,
+  at,
+  name,
+  ...(note === undefined ? {} : { note }),
 });
+const aliased = (card: string, alias: string): OutboxEntry => ({
+  kind: 'alias-added',
+  key: `alias:${card}:${alias}`,
+  card,
+  alias,
+});
+/** Clocked out at another reader than in. */
+const closedAt = (session: string, readers: string): OutboxEntry =>
+  closed(session, T + 8 * HOUR, T, readers);
 
 /** Rows as a search finds them: session → its tagged rows (tag ids and row numbers given). */
 const rows = (...found: [string, number, number][]): Map<string, TaggedRow[]> => {
@@ -208,6 +229,113 @@ describe('planNewPeople', () => {
       ['A', T],
       ['B', T],
     ]);
+  });
+});
+
+describe('planNewPeople, with enrolment at the reader', () => {
+  it('a card listed blank and enrolled in one batch is listed once, by the entry with a name, first seen first', () => {
+    for (const entries of [
+      [listed('A', T), enrolled('A', 'New 3', 'enrolled at door', T + 5)],
+      [enrolled('A', 'New 3', 'enrolled at door', T + 5), listed('A', T)],
+    ])
+      expect(planNewPeople([...entries, listed('B')], new Set())).toEqual([
+        { ...enrolled('A', 'New 3', 'enrolled at door'), at: T },
+        listed('B'),
+      ]);
+  });
+
+  it('an enrolled card People already lists is not listed again', () => {
+    expect(planNewPeople([enrolled('A', 'New 3')], new Set(['A']))).toEqual([]);
+  });
+});
+
+describe('planPeople', () => {
+  const person = (row: number, card: string, aliases = ''): PeopleRow => ({ row, card, aliases });
+  const newPerson = (card: string, more: object = {}): object => ({
+    card,
+    name: '',
+    active: '',
+    aliases: '',
+    firstSeen: T,
+    note: '',
+    ...more,
+  });
+
+  it.each([
+    {
+      what: 'an enrolled card is appended with its name and note',
+      entries: [enrolled('A', 'New 3', 'enrolled at door')],
+      people: [],
+      append: [newPerson('A', { name: 'New 3', note: 'enrolled at door' })],
+      aliasCells: [],
+    },
+    {
+      what: "an alias goes into its card's Aliases cell, after what is there, joined with a comma",
+      entries: [aliased('A', 'B0000001')],
+      people: [person(2, 'Z'), person(3, 'A', 'C0000001;D0000001 ')],
+      append: [],
+      aliasCells: [{ row: 3, aliases: 'C0000001;D0000001, B0000001' }],
+    },
+    {
+      what: 'into an empty Aliases cell, the alias alone; two aliases of one card in one write',
+      entries: [aliased('A', 'B0000001'), aliased('A', 'B0000002'), aliased('A', 'B0000001')],
+      people: [person(5, 'A')],
+      append: [],
+      aliasCells: [{ row: 5, aliases: 'B0000001, B0000002' }],
+    },
+    {
+      what: 'an alias already there (as People reads it) is not written again: a batch sent again writes nothing',
+      entries: [aliased('A', 'B0000001'), aliased('A', 'a0000001')],
+      people: [person(2, 'A', 'x, b0000001 A0000001')],
+      append: [],
+      aliasCells: [],
+    },
+    {
+      what: 'the alias goes to the first row of the card, the one People reads',
+      entries: [aliased('A', 'B0000001')],
+      people: [person(2, 'A'), person(3, 'A')],
+      append: [],
+      aliasCells: [{ row: 2, aliases: 'B0000001' }],
+    },
+    {
+      what: 'a card with no row (a person deleted it) gets one: its aliases, Active yes, blank name',
+      entries: [aliased('A', 'B0000001'), aliased('A', 'B0000002')],
+      people: [person(2, 'Z')],
+      append: [newPerson('A', { active: 'yes', aliases: 'B0000001, B0000002', firstSeen: null })],
+      aliasCells: [],
+    },
+    {
+      what: 'a card listed by the same batch gets its aliases on the row listed, once',
+      entries: [enrolled('A', 'New 3', 'enrolled at door'), aliased('A', 'B0000001')],
+      people: [],
+      append: [newPerson('A', { name: 'New 3', note: 'enrolled at door', aliases: 'B0000001' })],
+      aliasCells: [],
+    },
+    {
+      what: 'a card listed by the batch that People lists already: not appended; the alias to its row',
+      entries: [listed('A'), aliased('A', 'B0000001')],
+      people: [person(4, 'A', 'C0000001')],
+      append: [],
+      aliasCells: [{ row: 4, aliases: 'C0000001, B0000001' }],
+    },
+  ])('$what', ({ entries, people, append, aliasCells }) => {
+    const plan = planPeople(entries, people);
+    expect(plan.append).toEqual(append);
+    expect(plan.aliasCells).toEqual(aliasCells);
+  });
+
+  it('the plan, applied and planned again, has nothing left to do', () => {
+    const entries = [aliased('A', 'B0000001'), aliased('C', 'B0000002'), enrolled('D', 'New 1')];
+    const people = [person(2, 'A', 'E0000001')];
+    const plan = planPeople(entries, people);
+    const after = [
+      ...people.map((p) => ({
+        ...p,
+        aliases: plan.aliasCells.find((c) => c.row === p.row)?.aliases ?? p.aliases,
+      })),
+      ...plan.append.map((p, i) => person(3 + i, p.card, p.aliases)),
+    ];
+    expect(planPeople(entries, after)).toEqual({ append: [], aliasCells: [] });
   });
 });
 

@@ -1,11 +1,17 @@
 /**
  * The clock against a Sheets-compatible server on 127.0.0.1, through the real
  * Google client and the built CLI: real HTTP, real SQLite, real processes.
+ * Enrolment at the reader and several readers (rules 14 and 15) are written
+ * through the real client alone, with the outbox entries the core makes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { OutboxEntry } from '../streams/commit';
+import { sessionId } from '../streams/sessions';
+import { toSerial } from '../streams/zoned';
+import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { Clock, logText, runCli } from './support/runCli';
 import { SheetsTestServer, type Cell, type ServiceAccountKey } from './support/sheetsTestServer';
 
@@ -390,5 +396,172 @@ describe('the clock and its Google Sheet', () => {
       ['A8A8A8A8', 'out'],
     ]);
     expect(result.stdout).toContain('"synced"');
+  });
+});
+
+describe('enrolment at the reader and several readers, in the sheet (the real client)', () => {
+  const AT = Date.parse('2026-03-02T08:00:00Z');
+  const HEADERS = ['Card', 'Name', 'Active', 'Aliases', 'First seen', 'Note'];
+  let dir: string;
+  let server: SheetsTestServer;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-enrol-'));
+    server = await new SheetsTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The real client on a fresh spreadsheet whose People tab holds these rows. */
+  function clientFor(people: Cell[][]): SheetsClient {
+    const account = server.serviceAccount(dir);
+    server.createSpreadsheet(SHEET, [account.email]);
+    server.addTab(SHEET, 'People', [HEADERS, ...people]);
+    return makeSheetsClient({
+      spreadsheetId: SHEET,
+      keyFile: account.file,
+      rootUrl: server.rootUrl,
+      timeoutMs: 5_000,
+      zone: 'UTC',
+      device: 'test',
+      version: 'test',
+      warn: () => undefined,
+      fetchImplementation: fetch,
+    });
+  }
+  const people = (): Cell[][] => server.values(SHEET, 'People').slice(1);
+  const listed = (card: string, at = AT): OutboxEntry => ({
+    kind: 'card-listed',
+    key: `card:${card}`,
+    card,
+    at,
+  });
+  const enrolled = (card: string, name: string, note: string, at = AT): OutboxEntry => ({
+    kind: 'card-listed',
+    key: `enrol:${card}`,
+    card,
+    at,
+    name,
+    note,
+  });
+  const aliased = (card: string, alias: string): OutboxEntry => ({
+    kind: 'alias-added',
+    key: `alias:${card}:${alias}`,
+    card,
+    alias,
+  });
+  /** Requests since `from`: how many, and how many of them wrote. */
+  const since = (from: number): { all: number; writes: number } => {
+    const made = server.requests.slice(from).filter((r) => r.status === 200);
+    return { all: made.length, writes: made.filter((r) => r.kind === 'write').length };
+  };
+
+  it('an enrolled card is appended with its placeholder name and note, RAW, once, though listed blank too', async () => {
+    const client = clientFor([['A0000001', 'Ada', 'yes', '', '', '']]);
+    await client.setUp();
+    const batch = [
+      listed('C0000003', AT),
+      enrolled('C0000003', '=New 3', 'enrolled at door', AT + 5_000),
+      enrolled('A0000001', 'New 4', 'enrolled at door'),
+    ];
+    await client.writeBatch(batch, AT + 10_000);
+    await client.writeBatch(batch, AT + 20_000);
+    expect(people()).toEqual([
+      ['A0000001', 'Ada', 'yes', '', '', ''],
+      ['C0000003', '=New 3', '', '', toSerial(AT, 'UTC'), 'enrolled at door'],
+    ]);
+    const read = await client.readPeople();
+    expect(read.find((p) => p.card === 'C0000003')?.name).toBe('=New 3');
+  });
+
+  it("an alias goes into its card's Aliases cell, after what is there, and not twice when the batch is sent again", async () => {
+    const client = clientFor([
+      ['B0000009', 'Bo', 'yes', '', '', ''],
+      ['A0000001', 'Ada', 'yes', '00123456', '', 'kept'],
+    ]);
+    await client.setUp();
+    // The manager sorts People between batches: the row is found by its card, not its number.
+    server.sortRows(SHEET, 'People', 1, false);
+    let from = server.requests.length;
+    const batch = [aliased('A0000001', 'D0000004'), aliased('A0000001', '0099')];
+    const requests = await client.writeBatch(batch, AT);
+    // One read of People (Card to Aliases), one value write.
+    expect(requests).toBe(2);
+    expect(since(from)).toEqual({ all: 2, writes: 1 });
+    expect(people()).toEqual([
+      ['A0000001', 'Ada', 'yes', '00123456, D0000004, 0099', '', 'kept'],
+      ['B0000009', 'Bo', 'yes', '', '', ''],
+    ]);
+    from = server.requests.length;
+    expect(await client.writeBatch(batch, AT + 60_000)).toBe(1);
+    expect(since(from)).toEqual({ all: 1, writes: 0 });
+    expect(people()[0]?.[3]).toBe('00123456, D0000004, 0099');
+    const read = await client.readPeople();
+    expect(read.find((p) => p.card === 'A0000001')?.aliases).toEqual([
+      '00123456',
+      'D0000004',
+      '0099',
+    ]);
+  });
+
+  it('an alias for a card with no row appends one (Active yes, blank name); a card listed by the same batch carries it', async () => {
+    const client = clientFor([['B0000009', 'Bo', 'yes', '', '', '']]);
+    await client.setUp();
+    const from = server.requests.length;
+    const batch = [
+      enrolled('C0000003', 'New 3', 'enrolled at door'),
+      aliased('C0000003', 'D0000004'),
+      aliased('A0000001', 'D0000005'),
+    ];
+    // One read of People, one append.
+    expect(await client.writeBatch(batch, AT)).toBe(2);
+    expect(since(from)).toEqual({ all: 2, writes: 1 });
+    await client.writeBatch(batch, AT + 60_000);
+    expect(people()).toEqual([
+      ['B0000009', 'Bo', 'yes', '', '', ''],
+      ['C0000003', 'New 3', '', 'D0000004', toSerial(AT, 'UTC'), 'enrolled at door'],
+      ['A0000001', '', 'yes', 'D0000005', '', ''],
+    ]);
+  });
+
+  it('a session clocked out at another reader shows both in its Reader cell, RAW', async () => {
+    const client = clientFor([]);
+    await client.setUp();
+    const opened = (card: string, inAt: number): OutboxEntry => ({
+      kind: 'session-opened',
+      key: `open:${sessionId(card, inAt)}`,
+      session: sessionId(card, inAt),
+      card,
+      name: null,
+      inAt,
+      reader: 'door',
+    });
+    const closed = (card: string, inAt: number, readers?: string): OutboxEntry => ({
+      kind: 'session-closed',
+      key: `close:${sessionId(card, inAt)}`,
+      session: sessionId(card, inAt),
+      card,
+      inAt,
+      outAt: inAt + 3_600_000,
+      status: 'out',
+      ...(readers === undefined ? {} : { readers }),
+    });
+    await client.writeBatch([opened('A0000001', AT), opened('A0000002', AT)], AT);
+    await client.writeBatch(
+      [
+        closed('A0000001', AT, 'door → desk'),
+        closed('A0000002', AT),
+        opened('A0000003', AT),
+        closed('A0000003', AT, '=desk → door'),
+      ],
+      AT + 3_600_000,
+    );
+    const log = server.values(SHEET, 'Log').slice(1);
+    expect(log.map((row) => [row[3], row[7], row[8]])).toEqual([
+      ['A0000001', 'out', 'door → desk'],
+      ['A0000002', 'out', 'door'],
+      ['A0000003', 'out', '=desk → door'],
+    ]);
   });
 });

@@ -5,24 +5,20 @@
  * (`streams/batchPlan.ts`) decide which sessions are inserted, which rows
  * written, which are duplicates and which cards listed, and turns the plan
  * into requests: new rows with their tags in one atomic request, closes,
- * corrections and names through data filters on the tags, new cards appended
- * to People. It remembers a batch that failed, so that sending it again is
- * known (its inserts become suspects of a late second row: lateWrites.ts).
+ * corrections and names through data filters on the tags, and People's part
+ * (peopleWrites.ts): new cards appended, aliases written into their rows'
+ * Aliases cells with the other value writes. It remembers a batch that
+ * failed, so that sending it again is known (its inserts become suspects of a
+ * late second row: lateWrites.ts).
  */
 import type { sheets_v4 } from '@googleapis/sheets';
-import { normaliseCardId } from '../../../streams/cardId';
-import {
-  planBatch,
-  planNewPeople,
-  sessionsOf,
-  type NewRow,
-  type RowWrite,
-} from '../../../streams/batchPlan';
+import { planBatch, sessionsOf, type NewRow, type RowWrite } from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
-import { a1, cellText, columnLetter, logRow, PEOPLE, peopleRow, type Cell } from './layout';
+import { cellText, logRow, type Cell } from './layout';
 import type { LateWrites } from './lateWrites';
 import { healDuplicates, insertionRow, searchSessions, taggedRows, toSession } from './logRows';
+import { appendPeople, peopleWrites } from './peopleWrites';
 import { CARD_TAG, SESSION_TAG, TAIL_TAG, tagFilter, tagRows, type FoundTag } from './rowTags';
 import type { SheetCalls } from './sheetCalls';
 import type { DataFilterValueRange } from './sheetsApi';
@@ -103,7 +99,8 @@ async function writeEntries(
   const names = await nameWrites(call, entries);
   writes.push(...names.writes);
   requests += names.requests;
-  const people = await newPeople(batchGet, entries);
+  const people = await peopleWrites(batchGet, entries);
+  writes.push(...people.writes);
   requests += people.requests;
 
   if (insert.length > 0) {
@@ -125,15 +122,7 @@ async function writeEntries(
     await call((port) => port.batchUpdate(untag));
     requests += 1;
   }
-  if (people.listed.length > 0) {
-    await call((port) =>
-      port.append(
-        a1(PEOPLE.title, `A:${columnLetter(PEOPLE.headers.length - 1)}`),
-        people.listed.map((e) => peopleRow(e.card, e.at, zone)),
-      ),
-    );
-    requests += 1;
-  }
+  requests += await appendPeople(call, people.append, zone);
   return requests;
 }
 
@@ -196,19 +185,6 @@ async function nameWrites(
     writes.push(toSession(session, [null, null, name]));
   }
   return { writes, requests: 1 };
-}
-
-/** People: cards seen for the first time, appended once (found by card, not by row). */
-async function newPeople(
-  batchGet: SheetCalls['batchGet'],
-  entries: readonly OutboxEntry[],
-): Promise<{ listed: ReturnType<typeof planNewPeople>; requests: number }> {
-  if (!entries.some((entry) => entry.kind === 'card-listed')) return { listed: [], requests: 0 };
-  const [rows = []] = await batchGet([a1(PEOPLE.title, 'A2:A')]);
-  const inPeople = new Set(
-    rows.map((row) => normaliseCardId(cellText(row[0]))).flatMap((r) => (r.ok ? [r.card] : [])),
-  );
-  return { listed: planNewPeople(entries, inPeople), requests: 1 };
 }
 
 /** A planned write to a session's row, as cells (null: left as it is). */

@@ -3,7 +3,7 @@
  * and the rows the clock writes. Every value is written RAW: text stays text,
  * numbers are serial dates/times/durations shown through the column formats.
  */
-import type { NewRow } from '../../../streams/batchPlan';
+import type { NewPerson, NewRow } from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
 
@@ -99,9 +99,20 @@ export function closedCells(
   return [toSerial(entry.outAt, zone), toSerialDuration(entry.outAt - entry.inAt), entry.status];
 }
 
-/** A `People` row for a card the clock saw first: blank name for the manager to fill. */
-export function peopleRow(card: string, firstSeen: number, zone: string): Cell[] {
-  return [card, '', '', '', toSerial(firstSeen, zone), ''];
+/**
+ * A `People` row the clock appends: `Card | Name | Active | Aliases | First seen | Note`, for a
+ * card it saw first (blank name for the manager to fill, or a placeholder name and a note when
+ * enrolled at the reader), or for a card given an alias that has no row.
+ */
+export function peopleRow(person: NewPerson, zone: string): Cell[] {
+  return [
+    person.card,
+    person.name,
+    person.active,
+    person.aliases,
+    person.firstSeen === null ? '' : toSerial(person.firstSeen, zone),
+    person.note,
+  ];
 }
 
 /** Headers as they should read, compared with what a person left there. */

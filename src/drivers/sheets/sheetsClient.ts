@@ -22,6 +22,7 @@
  * - lateWrites.ts: what may still land late (suspect inserts, failed live updates);
  * - logRows.ts: finding `Log` rows by their tags, and healing duplicates;
  * - batchWriter.ts: `writeBatch`, through the pure planner (streams/batchPlan.ts);
+ * - peopleWrites.ts: a batch's People part (cards listed, aliases added);
  * - liveView.ts: the minute's live update (Hours, the Now tab, health).
  * Here too: `afterSetUp`, which runs set-up again after a 400 and retries once.
  */
