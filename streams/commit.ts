@@ -4,7 +4,7 @@
  * need. One commit is one transaction, so a step is stored whole or not at all.
  */
 import { map, type Observable, type OperatorFunction } from 'rxjs';
-import type { Command, DomainEvent, Output } from './events';
+import type { Command, DomainEvent, ListCard, Output } from './events';
 import { isCommand, isDomainEvent } from './events';
 
 /** A change the sheet must show, with the key that makes applying it idempotent. */
@@ -106,19 +106,7 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
         },
       ];
     case 'listCard':
-      return [
-        output.name === undefined
-          ? { kind: 'card-listed', key: `card:${output.card}`, card: output.card, at: output.at }
-          : {
-              kind: 'card-listed',
-              // Its own key: the card may have been listed blank before (INSERT OR IGNORE keeps keys).
-              key: `enrol:${output.card}`,
-              card: output.card,
-              at: output.at,
-              name: output.name,
-              ...(output.note === undefined ? {} : { note: output.note }),
-            },
-      ];
+      return [listedEntry(output)];
     case 'addAlias':
       return [
         {
@@ -157,6 +145,22 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
     default:
       return [];
   }
+}
+
+/** A card to list in People: blank, or enrolled at the reader under a placeholder name. */
+function listedEntry(output: ListCard): OutboxEntry {
+  if (output.name === undefined) {
+    return { kind: 'card-listed', key: `card:${output.card}`, card: output.card, at: output.at };
+  }
+  return {
+    kind: 'card-listed',
+    // Its own key: the card may have been listed blank before (INSERT OR IGNORE keeps keys).
+    key: `enrol:${output.card}`,
+    card: output.card,
+    at: output.at,
+    name: output.name,
+    ...(output.note === undefined ? {} : { note: output.note }),
+  };
 }
 
 /** One step's outputs as one commit. */

@@ -5,6 +5,7 @@
  * filled in once People names them (rule 5).
  */
 import { lookUp, makeDirectory, nameOf, type Directory } from './directory';
+import { enrolmentsShown } from './enrolment';
 import type { DirectoryLoaded, Output } from './events';
 import type { CardMemory, ClockState, OpenSession, Step } from './sessionState';
 
@@ -12,11 +13,13 @@ export function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
   // The very list the directory was made from (People unchanged since the last read, which is
   // every minute): sessions, names and cards already follow it, so nothing can change.
   if (event.people === state.directory.people) return { state, out: [] };
-  const directory = makeDirectory(event.people);
+  // What was enrolled at the reader stays in the directory until People shows it (rule 14).
+  const shown = enrolmentsShown(state, event.people, event.at);
+  const directory = makeDirectory(shown.people);
   const open = followThePerson(state.open, directory);
   const cards = moveCardMemory(state.cards, directory);
   // Cards clocked without a name get it filled into their rows once People names them (rule 5).
-  const out: Output[] = [];
+  const out: Output[] = [...shown.out];
   const unnamed = new Set(state.unnamed);
   for (const card of state.unnamed) {
     const name = nameOf(lookUp(directory, card));
@@ -29,7 +32,8 @@ export function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
     if (state.open.get(session.card)?.id === session.id) continue;
     out.push({ type: 'followCard', at: event.at, session: session.id, card });
   }
-  return { state: { ...state, directory, open, cards, unnamed }, out };
+  const enrolments = shown.pending;
+  return { state: { ...state, directory, open, cards, unnamed, enrolments }, out };
 }
 
 /**

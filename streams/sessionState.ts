@@ -3,7 +3,8 @@
  * sessions, each card's memory, the directory), where it starts, and how a
  * restarted clock gets it back from the store's snapshot.
  */
-import { emptyDirectory, type Directory } from './directory';
+import { emptyDirectory, makeDirectory, type Directory } from './directory';
+import { withEnrolments } from './enrolment';
 import type { Output } from './events';
 import type { Rules } from './rules';
 import { startOfLocalDay } from './zoned';
@@ -66,6 +67,29 @@ export interface ClockState {
    * milliseconds before the last thing the clock stored (sighting or tap).
    */
   readonly restoredSightings?: ReadonlyMap<string, number>;
+  /** Enrolment open at a reader (rule 14), by reader name. */
+  readonly enrol?: ReadonlyMap<string, EnrolMode>;
+  /** Enrolments People does not show yet: the directory has them meanwhile. */
+  readonly enrolments?: readonly PendingEnrolment[];
+  /** How many cards were listed at the reader so far: the next is `New <n + 1>`. */
+  readonly placeholders?: number;
+}
+
+/** Enrolment open at one reader: it closes `enrolMs` after its last step. */
+export interface EnrolMode {
+  /** The admin card that opened it. */
+  readonly admin: string;
+  readonly at: number;
+  readonly mono?: number | undefined;
+  /** A person's card chosen: the next card becomes its alias. */
+  readonly target?: string;
+}
+
+/** A card listed at the reader (`name`), or tied to `target` as its alias. */
+export interface PendingEnrolment {
+  readonly card: string;
+  readonly name?: string;
+  readonly target?: string;
 }
 
 export interface Step {
@@ -102,6 +126,9 @@ export interface Snapshot {
   readonly lastTapAt?: number | null;
   /** Sessions taken on an unsynchronised clock in this boot, not corrected yet. */
   readonly unsynced?: readonly Unsynced[];
+  /** Enrolments at the reader People has not shown yet, and how many cards were listed there. */
+  readonly enrolments?: readonly PendingEnrolment[];
+  readonly placeholders?: number;
 }
 
 /** The state a restarted clock carries on from. */
@@ -132,6 +159,18 @@ export function restoreState(snapshot: Snapshot): ClockState {
       : {
           restoredSightings: new Map(sightings.map(({ card, at }) => [card, lastActivity - at])),
         }),
+    ...restoredEnrolments(snapshot),
+  };
+}
+
+/** Enrolments People had not shown when the clock stopped: in the directory until it does. */
+function restoredEnrolments(snapshot: Snapshot): Partial<ClockState> {
+  const enrolments = snapshot.enrolments ?? [];
+  return {
+    ...(snapshot.placeholders === undefined ? {} : { placeholders: snapshot.placeholders }),
+    ...(enrolments.length === 0
+      ? {}
+      : { enrolments, directory: makeDirectory(withEnrolments([], enrolments)) }),
   };
 }
 

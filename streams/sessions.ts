@@ -3,20 +3,15 @@
  * and what happened (domain events, commands) out. Pure: no I/O, no clock of
  * its own, no RxJS; time comes only from the events.
  *
- * Its pieces: this file decides taps and auto clock-outs (rules 1-5); the
+ * Its pieces: this file decides taps (rules 1-3, 5); auto clock-outs (rule 4)
+ * are in autoClose.ts, enrolment at the reader (rule 14) in enrolment.ts; the
  * state and its restore are in sessionState.ts, held cards in sightings.ts, a
  * new People list in peopleChanged.ts, and the time-correction slice (taps
  * taken before the clock synchronised) in timeCorrection.ts.
  */
+import { autoClose, autoCloseAt, honestNow, onMinute } from './autoClose';
 import { lookUp, nameOf, type Person } from './directory';
-import type {
-  AutoClockedOut,
-  CardRead,
-  ClockEvent,
-  ClockStarted,
-  MinuteElapsed,
-  Output,
-} from './events';
+import type { CardRead, ClockEvent, ReadRejected, Output } from './events';
 import { onDirectory } from './peopleChanged';
 import type { Rules } from './rules';
 import {
@@ -27,15 +22,10 @@ import {
   type OpenSession,
   type Step,
 } from './sessionState';
-import {
-  forgetKeptSighting,
-  keepSighting,
-  pruneReads,
-  sinceSighting,
-  stillOnTheReader,
-} from './sightings';
+import { closeExpiredEnrolments, enrolAtTheReader } from './enrolment';
+import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
-import { nextLocalTime, toHours } from './zoned';
+import { toHours } from './zoned';
 
 export {
   initialState,
@@ -46,26 +36,11 @@ export {
   type Step,
 } from './sessionState';
 export type { Unsynced } from './timeCorrection';
-
-/** Wall and monotonic clocks apart by more than this since the clock-in: the wall clock jumped. */
-const JUMP_MS = 120_000;
+export { autoCloseAt } from './autoClose';
 
 /** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
 export function sessionId(card: string, inAt: number): string {
   return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;
-}
-
-/** When an open session must be closed automatically: the limit, or the cut-off if earlier. */
-export function autoCloseAt(
-  session: Pick<OpenSession, 'inAt'>,
-  rules: Rules,
-): { at: number; reason: 'limit' | 'cutoff' } {
-  const limit = session.inAt + rules.limitMs;
-  if (rules.dailyCutoff !== null) {
-    const cutoff = nextLocalTime(session.inAt, rules.dailyCutoff, rules.zone);
-    if (cutoff < limit) return { at: cutoff, reason: 'cutoff' };
-  }
-  return { at: limit, reason: 'limit' };
 }
 
 /** Makes the reducer for a set of rules. */
@@ -82,14 +57,30 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
       case 'timeSyncChanged':
         return onTimeSync(state, event);
       case 'readRejected':
-        return {
-          state: { ...state, readerFault: event.reason },
-          out: [{ type: 'reader-fault', at: event.at, reader: event.reader, reason: event.reason }],
-        };
+        return onRejected(state, event);
       default:
         // Sync events belong to the sync slice (streams/sync.ts).
         return { state, out: [] };
     }
+  };
+}
+
+/**
+ * Something a reader could not take: a fault of the reader, or a card that
+ * can't be a badge (a random UID), which gets the unknown-card feedback with
+ * the reason and is never listed nor clocked, whatever the policy.
+ */
+function onRejected(state: ClockState, event: ReadRejected): Step {
+  if (event.card === undefined) {
+    return {
+      state: { ...state, readerFault: event.reason },
+      out: [{ type: 'reader-fault', at: event.at, reader: event.reader, reason: event.reason }],
+    };
+  }
+  const { at, card, reader, reason } = event;
+  return {
+    state: { ...state, lastTapAt: at, readerFault: null },
+    out: [{ type: 'unknown', at, card, name: null, policy: 'reject', reader, reason }],
   };
 }
 
@@ -128,7 +119,15 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
     name: nameOf(person),
     memory: state.cards.get(card) ?? { recent: [] },
   };
-  const out: Output[] = [{ type: 'tap', at: read.at, card, name: tap.name, reader: read.reader }];
+  const expired = closeExpiredEnrolments(next, read, rules);
+  next = expired.state;
+  const out: Output[] = [
+    ...expired.out,
+    { type: 'tap', at: read.at, card, name: tap.name, reader: read.reader },
+  ];
+  // Rule 14: an admin card, or a card at a reader where enrolment is open, never clocks.
+  const enrolled = enrolAtTheReader(next, { read, reader: read.reader, person }, rules, out);
+  if (enrolled !== null) return enrolled;
   const open = state.open.get(card);
 
   // Rule 3: the guard, in either direction.
@@ -231,6 +230,7 @@ function clockOut(
     name: name ?? open.name,
     session: open.id,
     reader: read.reader,
+    ...(open.reader === read.reader ? {} : { inReader: open.reader }),
     inAt: open.inAt,
     hours: toHours(outAt - open.inAt),
     todayHours: toHours(workedToday(recent, outAt, rules.zone)),
@@ -274,68 +274,4 @@ function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
     },
     out,
   };
-}
-
-function onMinute(state: ClockState, tick: MinuteElapsed | ClockStarted, rules: Rules): Step {
-  let next = tick.type === 'clockStarted' ? stillOnTheReader(state, tick, rules) : state;
-  const out: Output[] = [];
-  // Oldest first, so auto clock-outs come out in the order they happened. Overdue is measured
-  // honestly, as for a tap: NTP stepping a stale clock forward does not age a session.
-  const due = [...state.open.values()]
-    .map((session) => ({ session, close: autoCloseAt(session, rules) }))
-    .filter(({ session, close }) => close.at <= honestNow(session, tick))
-    .sort((a, b) => a.close.at - b.close.at || a.session.card.localeCompare(b.session.card));
-  for (const { session } of due) {
-    const closed = autoClose(next, session, rules);
-    next = closed.state;
-    out.push(...closed.out);
-  }
-  return { state: next, out };
-}
-
-function autoClose(
-  state: ClockState,
-  session: OpenSession,
-  rules: Rules,
-): { state: ClockState; out: [AutoClockedOut] } {
-  const { at, reason } = autoCloseAt(session, rules);
-  const memory = state.cards.get(session.card) ?? { recent: [] };
-  const open = new Map(state.open);
-  open.delete(session.card);
-  const recent = keepRecent([...memory.recent, { inAt: session.inAt, outAt: at }], at, rules);
-  // The auto clock-out is not a tap: it does not move the guard.
-  const cards = new Map(state.cards).set(session.card, { ...memory, recent });
-  return {
-    state: { ...state, open, cards },
-    out: [
-      {
-        type: 'auto-out',
-        at,
-        card: session.card,
-        name: nameOf(lookUp(state.directory, session.card)) ?? session.name,
-        session: session.id,
-        inAt: session.inAt,
-        hours: toHours(at - session.inAt),
-        reason,
-      },
-    ],
-  };
-}
-
-/**
- * Where an open session really stands at a read or a tick, in the time frame
- * of its clock-in. Normally the event's wall time; but if the wall clock
- * jumped since the clock-in (NTP setting a Pi's clock, a person changing it),
- * the monotonic clock says how long really passed, so no session gets a
- * negative or absurd duration, nor is closed as overdue a minute after it began.
- */
-function honestNow(
-  open: OpenSession,
-  event: { readonly at: number; readonly mono?: number | undefined },
-): number {
-  if (open.inMono !== undefined && event.mono !== undefined) {
-    const real = event.mono - open.inMono;
-    if (Math.abs(event.at - open.inAt - real) > JUMP_MS) return open.inAt + Math.max(0, real);
-  }
-  return Math.max(event.at, open.inAt);
 }

@@ -238,7 +238,11 @@ describe('the sessions reducer', () => {
         read(evening, ALICE),
       ]);
       expect(out.filter((o) => o.type === 'clock-out')).toEqual([
-        { ...clockedOut(lunch, ALICE, morning, 'Alice', 3.533333), reader: 'wedge' },
+        {
+          ...clockedOut(lunch, ALICE, morning, 'Alice', 3.533333),
+          reader: 'wedge',
+          inReader: 'door',
+        },
         clockedOut(evening, ALICE, back, 'Alice', 4.033333, 7.566667),
       ]);
     });

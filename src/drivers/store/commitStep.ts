@@ -12,6 +12,7 @@ import type {
   Command,
   CorrectTimes,
   DomainEvent,
+  Enrolment,
   FollowCard,
   KeepSighting,
   NameCard,
@@ -26,6 +27,7 @@ const STORED_COMMANDS: ReadonlySet<Command['type']> = new Set<Command['type']>([
   'followCard',
   'keepSighting',
   'nameCard',
+  'enrolmentSeen',
 ]);
 
 /**
@@ -37,6 +39,7 @@ const STORED_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['typ
   'clock-in',
   'clock-out',
   'auto-out',
+  'enrol',
 ]);
 
 /** Whether a commit has anything for the store: a stored event or command, or an outbox entry. */
@@ -87,6 +90,9 @@ function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: str
     case 'unknown':
       outcome(sql, tapId, event.type, null);
       break;
+    case 'enrol':
+      enrolmentStep(sql, event, tapId);
+      break;
     case 'reader-fault':
       break;
   }
@@ -114,9 +120,15 @@ function clockIn(sql: Statements, event: ClockedIn, tapId: TapId, boot: string |
 function clockOut(sql: Statements, event: ClockedOut, tapId: TapId, boot: string | null): void {
   sql
     .stmt(
-      "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(name, ?), clock = coalesce(?, clock) WHERE id = ?",
+      "UPDATE sessions SET out_at = ?, status = 'out', name = coalesce(name, ?), clock = coalesce(?, clock), out_reader = ? WHERE id = ?",
     )
-    .run(event.at, event.name, event.unsynced === true ? 'unsynced' : null, event.session);
+    .run(
+      event.at,
+      event.name,
+      event.unsynced === true ? 'unsynced' : null,
+      event.inReader === undefined ? null : event.reader,
+      event.session,
+    );
   closedAtMono(sql, event.session, event.mono, boot);
   outcome(sql, tapId, 'clock-out', event.session);
 }
@@ -154,6 +166,25 @@ function outcome(sql: Statements, tapId: TapId, result: string, session: string 
     .run(result, session, tapId);
 }
 
+/** Every enrolment step is kept, with the tap it came from (an automatic close has none). */
+function enrolmentStep(sql: Statements, event: Enrolment, tapId: TapId): void {
+  sql
+    .stmt(
+      'INSERT INTO enrolments (at, reader, step, card, name, target, reason, tap) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(
+      event.at,
+      event.reader,
+      event.step,
+      event.card,
+      event.step === 'listed' ? event.name : null,
+      event.target ?? null,
+      event.reason ?? null,
+      event.step === 'closed' && event.reason !== 'admin card' ? null : tapId,
+    );
+  outcome(sql, tapId, 'enrol', null);
+}
+
 /** Writes one command of the step, if it is one for the store. */
 function writeCommand(sql: Statements, command: Command): void {
   if (command.type === 'markDone') {
@@ -166,6 +197,12 @@ function writeCommand(sql: Statements, command: Command): void {
     keepSighting(sql, command);
   } else if (command.type === 'nameCard') {
     nameCard(sql, command);
+  } else if (command.type === 'enrolmentSeen') {
+    sql
+      .stmt(
+        "UPDATE enrolments SET seen_at = ? WHERE card = ? AND step IN ('listed', 'aliased') AND seen_at IS NULL",
+      )
+      .run(command.at, command.card);
   }
 }
 

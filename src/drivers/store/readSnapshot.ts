@@ -32,6 +32,9 @@ export const SNAPSHOT_SQL = {
   unsynced: "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
   sightings: 'SELECT card, at FROM sightings',
   lastTapAt: 'SELECT max(at) AS at FROM taps',
+  enrolments:
+    "SELECT card, name, target FROM enrolments WHERE step IN ('listed', 'aliased') AND seen_at IS NULL ORDER BY id",
+  placeholders: "SELECT count(*) AS n FROM enrolments WHERE step = 'listed'",
 } as const;
 
 /**
@@ -62,6 +65,23 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
     sightings,
     lastTapAt: lastTapAt?.at ?? null,
     unsynced: unsynced.map(unsyncedSession),
+    ...enrolmentsOf(sql),
+  };
+}
+
+/** Enrolments at the reader People had not shown yet, and how many cards were listed there. */
+function enrolmentsOf(sql: Statements): Pick<Snapshot, 'enrolments' | 'placeholders'> {
+  const rows = sql
+    .stmt<[], { card: string; name: string | null; target: string | null }>(SNAPSHOT_SQL.enrolments)
+    .all();
+  const placeholders = sql.stmt<[], { n: number }>(SNAPSHOT_SQL.placeholders).get()?.n ?? 0;
+  return {
+    enrolments: rows.map(({ card, name, target }) => ({
+      card,
+      ...(name === null ? {} : { name }),
+      ...(target === null ? {} : { target }),
+    })),
+    ...(placeholders === 0 ? {} : { placeholders }),
   };
 }
 

@@ -70,6 +70,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sessions_unsynced ON sessions (boot) WHERE clock = 'unsynced';
   CREATE INDEX outbox_listed ON outbox (card) WHERE kind = 'card-listed';
   `,
+  // 5: enrolment at the reader (rule 14), every step of it; and the reader of a clock-out
+  // taken at another reader than the clock-in (rule 15).
+  `
+  CREATE TABLE enrolments (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,           -- UTC ms
+    reader  TEXT    NOT NULL,
+    step    TEXT    NOT NULL CHECK (step IN ('opened', 'listed', 'chosen', 'aliased', 'refused', 'closed')),
+    card    TEXT    NOT NULL,           -- the card the step is about (the admin card: opened, closed)
+    name    TEXT,                       -- listed: the placeholder name
+    target  TEXT,                       -- aliased: the person's card the alias belongs to
+    reason  TEXT,                       -- refused, closed
+    tap     INTEGER,                    -- the tap it came from (taps.id)
+    seen_at INTEGER                     -- listed, aliased: when People first showed it
+  );
+  CREATE INDEX enrolments_step ON enrolments (step, seen_at);
+  ALTER TABLE sessions ADD COLUMN out_reader TEXT; -- the clock-out's, when not the clock-in's
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,206 @@
+/**
+ * Enrolment at the reader (rule 14) in the reducer and the store: what it
+ * keeps, and what a restart and People's next read make of it. The mode's
+ * steps in time are the marble tests' (marbles/enrolment.test.ts).
+ */
+import { join } from 'node:path';
+import { Store } from '../src/drivers/store/store';
+import type { ClockEvent, Output } from '../streams/events';
+import { defaultRules, type Rules } from '../streams/rules';
+import { initialState, makeReducer, restoreState, type ClockState } from '../streams/sessions';
+import { peek, people, player, read, tempDir } from './support/store-fixtures';
+
+const T0 = Date.parse('2026-03-23T08:00:00Z');
+const SECOND = 1_000;
+const ADMIN = 'AD000001';
+const ALICE = 'A11CE000';
+const NEW = '04112233445566';
+const OTHER = '04AABBCCDDEEFF';
+const DECIMAL = '0012345678';
+const rules: Rules = { ...defaultRules('UTC'), adminCards: [ADMIN] };
+const staff = people(T0, [{ card: ALICE, name: 'Alice' }]);
+
+/** Folds the events, returning the last state and every output. */
+function fold(events: readonly ClockEvent[], start: ClockState = initialState, with_ = rules) {
+  const reduce = makeReducer(with_);
+  let state = start;
+  const out: Output[] = [];
+  for (const event of events) {
+    const step = reduce(state, event);
+    state = step.state;
+    out.push(...step.out);
+  }
+  return { state, out };
+}
+
+const kinds = (out: readonly Output[]) =>
+  out.map((o) => (o.type === 'enrol' ? `enrol:${o.step}` : o.type));
+
+describe('enrolment at the reader, in the reducer', () => {
+  it('an admin card from the config opens enrolment and never clocks: the admin card again closes it', () => {
+    const { out } = fold([staff, read(T0, ADMIN), read(T0 + 10 * SECOND, ADMIN)]);
+    expect(kinds(out)).toEqual(['tap', 'enrol:opened', 'tap', 'enrol:closed']);
+  });
+
+  it('People can mark an admin card (`admin` in Active)', () => {
+    const marked = people(T0, [
+      { card: ALICE, name: 'Alice' },
+      { card: 'AD000002', name: 'Site manager', admin: true },
+    ]);
+    const { out } = fold([marked, read(T0, 'AD000002')], initialState, defaultRules('UTC'));
+    expect(kinds(out)).toEqual(['tap', 'enrol:opened']);
+  });
+
+  it('placeholders count on from every card listed here and every `New N` People has', () => {
+    const withNew5 = people(T0, [
+      { card: ALICE, name: 'Alice' },
+      { card: OTHER, name: 'New 5' },
+    ]);
+    const { out } = fold([withNew5, read(T0, ADMIN), read(T0 + 5 * SECOND, NEW)]);
+    expect(out).toContainEqual(
+      expect.objectContaining({ type: 'listCard', card: NEW, name: 'New 6' }),
+    );
+  });
+
+  it('a card that was tapped on its own before (listed blank) is not tied to a person: the manager does it in People', () => {
+    const { out } = fold([
+      staff,
+      read(T0, NEW),
+      read(T0 + 2 * 60 * SECOND, ADMIN),
+      read(T0 + 2 * 60 * SECOND + 5 * SECOND, ALICE),
+      read(T0 + 2 * 60 * SECOND + 10 * SECOND, NEW),
+    ]);
+    expect(out.at(-1)).toEqual(
+      expect.objectContaining({
+        type: 'enrol',
+        step: 'refused',
+        card: NEW,
+        reason: `card ${NEW} has been used on its own; add it to Alice's aliases in People by hand`,
+      }),
+    );
+    expect(out.some((o) => o.type === 'addAlias')).toBe(false);
+  });
+
+  it('the mode lasts 30 s of monotonic time, whatever the wall clock does meanwhile', () => {
+    const at = (wall: number, mono: number) => ({ ...read(wall, NEW), mono });
+    const { out } = fold([
+      staff,
+      { ...read(T0, ADMIN), mono: 1_000 },
+      // The wall clock is stepped back an hour: 20 s later by the monotonic clock, still open.
+      at(T0 - 3_600_000 + 20 * SECOND, 21_000),
+    ]);
+    expect(kinds(out).slice(-3)).toEqual(['tap', 'enrol:listed', 'listCard']);
+  });
+
+  it('a card with a random UID gets the unknown-card feedback with the reason, and is neither listed nor a reader fault', () => {
+    const reason = 'card 08A1B2C3 has a random UID';
+    const { state, out } = fold([
+      staff,
+      { type: 'readRejected', at: T0, reader: 'door', reason, card: '08A1B2C3' },
+    ]);
+    expect(out).toEqual([
+      {
+        type: 'unknown',
+        at: T0,
+        card: '08A1B2C3',
+        name: null,
+        policy: 'reject',
+        reader: 'door',
+        reason,
+      },
+    ]);
+    expect(state.readerFault).toBeNull();
+  });
+
+  it('People showing the enrolment makes it People’s: `enrolmentSeen`, and the directory follows People from then on', () => {
+    const enrolled = fold([staff, read(T0, ADMIN), read(T0 + 5 * SECOND, NEW)]);
+    // People read again without the new card yet: it stays in the directory.
+    const before = fold(
+      [people(T0 + 60 * SECOND, [{ card: ALICE, name: 'Alice' }])],
+      enrolled.state,
+    );
+    expect(before.out).toEqual([]);
+    expect(before.state.directory.byId.get(NEW)?.name).toBe('New 1');
+    // People shows it (renamed already): seen; the directory is People's.
+    const shown = people(T0 + 120 * SECOND, [
+      { card: ALICE, name: 'Alice' },
+      { card: NEW, name: 'Carol' },
+    ]);
+    const after = fold([shown], before.state);
+    expect(after.out).toEqual([{ type: 'enrolmentSeen', at: T0 + 120 * SECOND, card: NEW }]);
+    expect(after.state.enrolments).toEqual([]);
+    expect(after.state.directory.byId.get(NEW)?.name).toBe('Carol');
+  });
+});
+
+describe('enrolment at the reader, in the store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  beforeEach(() => {
+    dir = tempDir('badgeclock-enrol-');
+    store = Store.open(join(dir.path, 'clock.db'));
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('keeps every step with the tap it came from, and a restart remembers what People does not show yet', () => {
+    const clock = player(store, rules);
+    clock.play(
+      staff,
+      read(T0, ADMIN),
+      read(T0 + 5 * SECOND, NEW),
+      read(T0 + 60 * SECOND, ADMIN),
+      read(T0 + 65 * SECOND, ALICE),
+      read(T0 + 70 * SECOND, DECIMAL),
+    );
+    peek(store.file, (db) => {
+      expect(
+        db.prepare('SELECT step, card, name, target, reason FROM enrolments ORDER BY id').all(),
+      ).toEqual([
+        { step: 'opened', card: ADMIN, name: null, target: null, reason: null },
+        { step: 'listed', card: NEW, name: 'New 1', target: null, reason: null },
+        { step: 'opened', card: ADMIN, name: null, target: null, reason: null },
+        { step: 'chosen', card: ALICE, name: null, target: null, reason: null },
+        { step: 'aliased', card: DECIMAL, name: null, target: ALICE, reason: null },
+      ]);
+      // The taps are kept as they were taken, marked as enrolment taps.
+      expect(db.prepare('SELECT DISTINCT outcome FROM taps').all()).toEqual([{ outcome: 'enrol' }]);
+    });
+    expect(store.pending().map((p) => p.entry.key)).toEqual([
+      `enrol:${NEW}`,
+      `alias:${ALICE}:${DECIMAL}`,
+    ]);
+
+    // Restarted before People showed either: both are in the directory, and numbering goes on.
+    const again = fold(
+      [staff, read(T0 + 10 * 60 * SECOND, DECIMAL)],
+      restoreState(store.snapshot(T0 + 10 * 60 * SECOND)),
+    );
+    expect(again.out).toContainEqual(expect.objectContaining({ type: 'clock-in', card: ALICE }));
+    expect(again.state.directory.byId.get(NEW)?.name).toBe('New 1');
+    expect(again.state.placeholders).toBe(1);
+
+    // People shows them: the store marks them, and the next restart leaves them to People.
+    player(store, rules, again.state).play(
+      people(T0 + 20 * 60 * SECOND, [
+        { card: ALICE, name: 'Alice', aliases: [DECIMAL] },
+        { card: NEW, name: 'New 1' },
+      ]),
+    );
+    expect(store.snapshot(T0 + 30 * 60 * SECOND).enrolments).toEqual([]);
+  });
+
+  it('a clock-out at another reader keeps that reader beside the clock-in’s', () => {
+    player(store, rules).play(staff, read(T0, ALICE, 'door'), read(T0 + 3_600_000, ALICE, 'desk'));
+    peek(store.file, (db) => {
+      expect(db.prepare('SELECT reader, out_reader FROM sessions').all()).toEqual([
+        { reader: 'door', out_reader: 'desk' },
+      ]);
+    });
+    expect(store.pending().at(-1)?.entry).toEqual(
+      expect.objectContaining({ kind: 'session-closed', readers: 'door → desk' }),
+    );
+  });
+});
