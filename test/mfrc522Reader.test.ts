@@ -156,6 +156,10 @@ describe('the MFRC522 reader (worker thread, emulated chip)', () => {
     expect(faults(run)).toEqual([
       expect.stringMatching(/^card 08A1B2C3 has a random UID .* cannot be a badge/) as unknown,
     ]);
+    // Named, so the core gives it the unknown-card feedback rather than a reader fault.
+    expect(run.events.find((e) => e.type === 'readRejected')).toEqual(
+      expect.objectContaining({ card: '08A1B2C3' }),
+    );
   });
 
   it('reads two cards in turn', async () => {

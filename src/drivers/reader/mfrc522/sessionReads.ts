@@ -52,7 +52,7 @@ export function makeSessionReads(options: SessionReadsOptions): SessionReads {
       const again = id.card === randomCard && seenAt - randomSeenAt < RANDOM_GAP_MS;
       randomCard = id.card;
       randomSeenAt = seenAt;
-      return again ? null : { type: 'readRejected', at, reader, reason: random };
+      return again ? null : { type: 'readRejected', at, reader, reason: random, card: id.card };
     }
     return {
       type: 'cardRead',
