@@ -2,17 +2,29 @@
  * The local People directory: a CSV file the manager edits by hand, read back
  * by the clock, which appends the cards it has not seen. Real files in a temp dir.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { firstValueFrom, Subject, type Observable } from 'rxjs';
 import {
+  addAlias,
   appendCard,
+  listCard,
   makePeopleFileDriver,
   parsePeople,
   PEOPLE_HEADER,
   readPeopleFile,
 } from '../src/drivers/directory/peopleFile';
-import type { DirectoryLoaded, ListCard } from '../streams/events';
+import type { AddAlias, DirectoryLoaded, ListCard } from '../streams/events';
 import { record } from './support/record';
 import { useTempDir } from './support/useTempDir';
 import { until } from './support/until';
@@ -142,6 +154,20 @@ describe('parsing the people file', () => {
     expect(parsePeople(`B0B0B0B0,Bob,${active}\n`, FILE).people[0]?.active).toBe(expected);
   });
 
+  it('reads "admin" in the active column as an admin card, which is active', () => {
+    const text =
+      'card,name,active\nAD000001,Manager,admin\nB0B0B0B0,Bob,yes\nC0C0C0C0,Deputy,Admin\n';
+    expect(parsePeople(text, FILE)).toEqual({
+      people: [
+        { card: 'AD000001', name: 'Manager', active: true, aliases: [], admin: true },
+        { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] },
+        { card: 'C0C0C0C0', name: 'Deputy', active: true, aliases: [], admin: true },
+      ],
+      problems: [],
+    });
+    expect(parsePeople(text, FILE).people[1]).not.toHaveProperty('admin');
+  });
+
   it('reads aliases separated by spaces or semicolons, each in canonical form', () => {
     const text =
       'card,name,active,aliases\n04A3C6CAE26180,Alice,yes,"0012345678; 04:a3:c6:ca  deadbeef"\n';
@@ -177,7 +203,7 @@ describe('parsing the people file', () => {
     expect(people.map((p) => p.name)).toEqual(['Bob', 'Dave', 'Eve, with a\nline break', 'Frank']);
     expect(problems).toEqual([
       `${FILE}:3: not a card id: "not a card" (expected hex or decimal digits)`,
-      `${FILE}:4: active must be yes or no, got "sometimes"`,
+      `${FILE}:4: active must be yes, no or admin, got "sometimes"`,
       `${FILE}:7: card B0B0B0B0 is listed again; the first listing is used`,
     ]);
   });
@@ -270,6 +296,144 @@ describe('the people file on disk', () => {
     });
   });
 
+  describe('listing a card', () => {
+    it('appends an enrolled card with its placeholder name', () => {
+      writeFileSync(file(), 'card,name\nB0B0B0B0,Bob\n');
+      listCard(file(), 'CAFE0001', 'New 3');
+      expect(readFileSync(file(), 'utf8')).toBe('card,name\nB0B0B0B0,Bob\nCAFE0001,New 3,yes,\n');
+    });
+
+    it('fills the placeholder into the blank name of a card listed before, keeping every other byte', () => {
+      const before =
+        '\ufeffcard;name;active\r\nB0B0B0B0;"Okafor; Bob";yes\r\nCAFE0001;;yes\r\n\r\nD0D0D0D0;Dee\r\n';
+      writeFileSync(file(), before);
+      listCard(file(), 'CAFE0001', 'New 3');
+      expect(readFileSync(file(), 'utf8')).toBe(
+        before.replace('CAFE0001;;yes', 'CAFE0001;New 3;yes'),
+      );
+    });
+
+    it('never lists a card twice, and never renames a card that has a name', () => {
+      const before = 'card,name\nCAFE0001,Carol\nCAFE0002\n';
+      writeFileSync(file(), before);
+      listCard(file(), 'CAFE0001', 'New 4');
+      listCard(file(), 'CAFE0002');
+      expect(readFileSync(file(), 'utf8')).toBe(before);
+    });
+  });
+
+  describe('adding an alias', () => {
+    const person = (card: string) => readPeopleFile(file()).people.find((p) => p.card === card);
+
+    it("writes the alias into the card's empty aliases field, and it reads back", () => {
+      writeFileSync(file(), 'card,name,active,aliases\nB0B0B0B0,Bob,yes,\nC0C0C0C0,Carol,no,\n');
+      addAlias(file(), 'B0B0B0B0', '0012345678');
+      expect(readFileSync(file(), 'utf8')).toBe(
+        'card,name,active,aliases\nB0B0B0B0,Bob,yes,0012345678\nC0C0C0C0,Carol,no,\n',
+      );
+      expect(person('B0B0B0B0')?.aliases).toEqual(['0012345678']);
+    });
+
+    it('adds to the aliases already there, in the separator that field uses', () => {
+      writeFileSync(
+        file(),
+        'B0B0B0B0,Bob,yes,0012345678\nC0C0C0C0,Carol,yes,"0000000001;DEADBEEF"\n',
+      );
+      addAlias(file(), 'B0B0B0B0', '04A3C6CA');
+      addAlias(file(), 'C0C0C0C0', '04A3C6CB');
+      expect(readFileSync(file(), 'utf8')).toBe(
+        'B0B0B0B0,Bob,yes,0012345678 04A3C6CA\nC0C0C0C0,Carol,yes,0000000001;DEADBEEF;04A3C6CB\n',
+      );
+      expect(person('C0C0C0C0')?.aliases).toEqual(['0000000001', 'DEADBEEF', '04A3C6CB']);
+    });
+
+    it('keeps every other line byte for byte: CRLF, quotes, a name over two lines, comments, blank lines', () => {
+      const head =
+        'card;name;active;aliases\r\n# the night shift\r\n"A0A0A0A0";"Ann, ""the boss""";yes;\r\n';
+      const eve = '"E0E0E0E0";"Eve, with a\r\nline break";yes;\r\n\r\n';
+      const tail = 'F0F0F0F0;Frank;no;\r\n';
+      writeFileSync(file(), `${head}${eve}B0B0B0B0;Bob\r\n${tail}`);
+      addAlias(file(), 'B0B0B0B0', '0012345678');
+      expect(readFileSync(file(), 'utf8')).toBe(`${head}${eve}B0B0B0B0;Bob;;0012345678\r\n${tail}`);
+      // The changed line itself is written anew, quoted only where it must be.
+      addAlias(file(), 'E0E0E0E0', '0000000005');
+      expect(readFileSync(file(), 'utf8')).toBe(
+        `${head}E0E0E0E0;"Eve, with a\r\nline break";yes;0000000005\r\n\r\nB0B0B0B0;Bob;;0012345678\r\n${tail}`,
+      );
+      expect(readPeopleFile(file()).problems).toEqual([]);
+      expect(person('B0B0B0B0')).toEqual({
+        card: 'B0B0B0B0',
+        name: 'Bob',
+        active: true,
+        aliases: ['0012345678'],
+      });
+    });
+
+    it('keeps the byte order mark when the card is on the first line, and a last line without a newline', () => {
+      writeFileSync(file(), '\ufeffB0B0B0B0,Bob\nC0C0C0C0,Carol');
+      addAlias(file(), 'B0B0B0B0', '0012345678');
+      addAlias(file(), 'C0C0C0C0', '0000000002');
+      expect(readFileSync(file(), 'utf8')).toBe(
+        '\ufeffB0B0B0B0,Bob,,0012345678\nC0C0C0C0,Carol,,0000000002',
+      );
+    });
+
+    it('keeps another line that is not UTF-8 byte for byte, and will not rewrite such a line itself', () => {
+      // "Zoë" saved as Latin-1: one byte, 0xEB, that UTF-8 would read as a replacement character.
+      const zoe = Buffer.from([...Buffer.from('D0D0D0D0,Zo'), 0xeb, 0x0a]);
+      writeFileSync(file(), Buffer.concat([Buffer.from('B0B0B0B0,Bob\n'), zoe]));
+      addAlias(file(), 'B0B0B0B0', '0012345678');
+      expect(readFileSync(file())).toEqual(
+        Buffer.concat([Buffer.from('B0B0B0B0,Bob,,0012345678\n'), zoe]),
+      );
+      expect(() => {
+        addAlias(file(), 'D0D0D0D0', '0000000004');
+      }).toThrow(/^the line of D0D0D0D0 is not UTF-8 text; save the file as CSV UTF-8/);
+    });
+
+    it('appends a line with the alias for a card that has none', () => {
+      writeFileSync(file(), 'card;name\nB0B0B0B0;Bob\n');
+      addAlias(file(), 'CAFE0001', '0012345678');
+      expect(readFileSync(file(), 'utf8')).toBe(
+        'card;name\nB0B0B0B0;Bob\nCAFE0001;;yes;0012345678\n',
+      );
+      addAlias(join(dir(), 'new', 'people.csv'), 'CAFE0001', '0012345678');
+      expect(readFileSync(join(dir(), 'new', 'people.csv'), 'utf8')).toBe(
+        'card,name,active,aliases\nCAFE0001,,yes,0012345678\n',
+      );
+    });
+
+    it('adds nothing the line already has, and finds a card that is itself an alias', () => {
+      const before = 'B0B0B0B0,Bob,yes,0012345678\n';
+      writeFileSync(file(), before);
+      addAlias(file(), 'B0B0B0B0', '0012345678');
+      addAlias(file(), 'B0B0B0B0', 'B0B0B0B0');
+      expect(readFileSync(file(), 'utf8')).toBe(before);
+      addAlias(file(), '0012345678', '04A3C6CA');
+      expect(readFileSync(file(), 'utf8')).toBe('B0B0B0B0,Bob,yes,0012345678 04A3C6CA\n');
+    });
+
+    it('replaces the file in one step: a new file renamed over it, with its mode, and no temporary file left', () => {
+      writeFileSync(file(), 'B0B0B0B0,Bob\n');
+      chmodSync(file(), 0o640);
+      const before = statSync(file()).ino;
+      addAlias(file(), 'B0B0B0B0', '0012345678');
+      expect(statSync(file()).ino).not.toBe(before);
+      expect(statSync(file()).mode & 0o777).toBe(0o640);
+      expect(readdirSync(dir())).toEqual(['people.csv']);
+    });
+
+    it('writes nothing to a file that is not UTF-8 text, and says how to fix it', () => {
+      writeFileSync(file(), UNICODE_TEXT);
+      expect(() => {
+        addAlias(file(), 'B0B0B0B0', '0012345678');
+      }).toThrow(
+        /^it is saved as UTF-16 LE, not UTF-8; save it as CSV UTF-8 .*, then add the alias by hand$/,
+      );
+      expect(readFileSync(file())).toEqual(UNICODE_TEXT);
+    });
+  });
+
   describe('the people-file driver', () => {
     const warnings: string[] = [];
     const warn = (message: string): void => {
@@ -279,15 +443,15 @@ describe('the people file on disk', () => {
       warnings.length = 0;
     });
 
-    /** The driver's directory$ with a quick poll, and the subject its listCard commands come from. */
+    /** The driver's directory$ with a quick poll, and the subject its commands come from. */
     const driver = (
       path: string,
-    ): { directory$: Observable<DirectoryLoaded>; listCard$: Subject<ListCard> } => {
-      const listCard$ = new Subject<ListCard>();
+    ): { directory$: Observable<DirectoryLoaded>; commands$: Subject<ListCard | AddAlias> } => {
+      const commands$ = new Subject<ListCard | AddAlias>();
       const directory$ = makePeopleFileDriver({ file: path, now: () => 7, warn, pollMs: 10 })(
-        listCard$,
+        commands$,
       );
-      return { directory$, listCard$ };
+      return { directory$, commands$ };
     };
 
     it('loads the directory at once on subscribe, warning about bad lines', async () => {
@@ -310,10 +474,10 @@ describe('the people file on disk', () => {
      * start from a missing file and wait for that second load before changing anything.
      */
     const watch = async (path: string) => {
-      const { directory$, listCard$ } = driver(path);
+      const { directory$, commands$ } = driver(path);
       const { values: loads, subscription } = record(directory$);
       await until(() => loads.length === 2, { everyMs: 5 });
-      return { loads, listCard$, subscription };
+      return { loads, commands$, subscription };
     };
     const namesOf = (loads: DirectoryLoaded[]): string[][] =>
       loads.map((d) => d.people.map((p) => p.name));
@@ -346,9 +510,9 @@ describe('the people file on disk', () => {
     });
 
     it('appends listed cards in order, and the directory then lists them', async () => {
-      const { loads, listCard$, subscription } = await watch(file());
-      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
-      listCard$.next({ type: 'listCard', at: 2, card: 'CAFE0002' });
+      const { loads, commands$, subscription } = await watch(file());
+      commands$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      commands$.next({ type: 'listCard', at: 2, card: 'CAFE0002' });
       await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
       subscription.unsubscribe();
       expect(loads.at(-1)?.people.map((p) => p.card)).toEqual(['CAFE0001', 'CAFE0002']);
@@ -357,12 +521,51 @@ describe('the people file on disk', () => {
       );
     });
 
+    it('lists an enrolled card with its placeholder and ties an alias to a card, in order, and the directory then has both', async () => {
+      const { loads, commands$, subscription } = await watch(file());
+      commands$.next({ type: 'listCard', at: 1, card: 'B0B0B0B0' });
+      commands$.next({ type: 'listCard', at: 2, card: 'CAFE0001', name: 'New 1', note: 'door' });
+      commands$.next({ type: 'addAlias', at: 3, card: 'B0B0B0B0', alias: '0012345678' });
+      commands$.next({ type: 'addAlias', at: 4, card: 'CAFE0001', alias: '04A3C6CA' });
+      await until(() => loads.at(-1)?.people.filter((p) => p.aliases.length > 0).length === 2, {
+        everyMs: 5,
+      });
+      subscription.unsubscribe();
+      expect(loads.at(-1)?.people).toEqual([
+        { card: 'B0B0B0B0', name: '', active: true, aliases: ['0012345678'] },
+        { card: 'CAFE0001', name: 'New 1', active: true, aliases: ['04A3C6CA'] },
+      ]);
+      expect(readFileSync(file(), 'utf8')).toBe(
+        'card,name,active,aliases\nB0B0B0B0,,yes,0012345678\nCAFE0001,New 1,yes,04A3C6CA\n',
+      );
+      expect(warnings).toEqual([]);
+    });
+
+    it('warns when an alias cannot be added, writes nothing, and keeps going', () => {
+      writeFileSync(file(), UNICODE_TEXT);
+      const { directory$, commands$ } = driver(file());
+      const { subscription, error } = record(directory$);
+      commands$.next({ type: 'addAlias', at: 1, card: 'B0B0B0B0', alias: '0012345678' });
+      commands$.next({ type: 'listCard', at: 2, card: 'CAFE0001' });
+      subscription.unsubscribe();
+      expect(error()).toBeUndefined();
+      expect(warnings.slice(1)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^could not add alias 0012345678 of card B0B0B0B0 to ${escape(file())}: it is saved as UTF-16 LE, not UTF-8; .*, then add the alias by hand$`,
+          ),
+        ),
+        expect.stringMatching(/^could not add card CAFE0001 to /),
+      ]);
+      expect(readFileSync(file())).toEqual(UNICODE_TEXT);
+    });
+
     it('warns when a card cannot be added, and keeps going', () => {
       writeFileSync(join(dir(), 'blocker'), 'a file where a folder should be');
-      const { directory$, listCard$ } = driver(join(dir(), 'blocker', 'people.csv'));
+      const { directory$, commands$ } = driver(join(dir(), 'blocker', 'people.csv'));
       const { values: loads, subscription, error } = record(directory$);
-      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
-      listCard$.next({ type: 'listCard', at: 2, card: 'CAFE0002' });
+      commands$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      commands$.next({ type: 'listCard', at: 2, card: 'CAFE0002' });
       subscription.unsubscribe();
       expect(error()).toBeUndefined();
       expect(loads).toHaveLength(1);
@@ -439,9 +642,9 @@ describe('the people file on disk', () => {
       'a file in %s is refused in one message naming it, what it is and the fix; no card is added to it',
       (_, bytes, found) => {
         writeFileSync(file(), bytes);
-        const { directory$, listCard$ } = driver(file());
+        const { directory$, commands$ } = driver(file());
         const { values: loads, subscription, error } = record(directory$);
-        listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+        commands$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
         subscription.unsubscribe();
         expect(error()).toBeUndefined();
         expect(loads).toEqual([]);
@@ -462,10 +665,10 @@ describe('the people file on disk', () => {
     );
 
     it('reads a UTF-8 file with a byte order mark, and adds a card after its lines with no second mark', async () => {
-      const { loads, listCard$, subscription } = await watch(file());
+      const { loads, commands$, subscription } = await watch(file());
       save(file(), '\ufeffcard;name\r\nB0B0B0B0;Bob\r\n');
       await until(() => loads.at(-1)?.people.length === 1, { everyMs: 5 });
-      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      commands$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
       await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
       subscription.unsubscribe();
       expect(loads.at(-1)?.people.map((p) => p.card)).toEqual(['B0B0B0B0', 'CAFE0001']);
@@ -476,12 +679,12 @@ describe('the people file on disk', () => {
     });
 
     it('keeps the people list loaded before while the file is saved as UTF-16, adds no card to it, and reads it again once it is UTF-8', async () => {
-      const { loads, listCard$, subscription } = await watch(file());
+      const { loads, commands$, subscription } = await watch(file());
       save(file(), 'card,name\nB0B0B0B0,Bob Okafor\n');
       await until(() => loads.length === 3, { everyMs: 5 });
       save(file(), UNICODE_TEXT);
       await until(() => warnings.length > 0, { everyMs: 5, what: 'the refusal' });
-      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      commands$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
       expect(readFileSync(file())).toEqual(UNICODE_TEXT);
       save(file(), 'card,name\nB0B0B0B0,Bob Okafor\nC0C0C0C0,Carol Jones\n');
       await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
@@ -500,14 +703,14 @@ describe('the people file on disk', () => {
     });
 
     it('reports a problem once for as long as it lasts, and again if it comes back', async () => {
-      const { loads, listCard$, subscription } = await watch(file());
+      const { loads, commands$, subscription } = await watch(file());
       const twice = 'card,name\nB0B0B0B0,Bob\nB0B0B0B0,Bob again\n';
       const again = `${file()}:3: card B0B0B0B0 is listed again; the first listing is used`;
       save(file(), twice);
       await until(() => loads.length === 3, { everyMs: 5 });
       expect(warnings).toEqual([again]);
       // The clock adds a card at the end: the file is read again, and its line 3 is as it was.
-      listCard$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
+      commands$.next({ type: 'listCard', at: 1, card: 'CAFE0001' });
       await until(() => loads.at(-1)?.people.length === 2, { everyMs: 5 });
       expect(warnings).toEqual([again]);
       // Fixed, then listed twice again: a problem that came back.

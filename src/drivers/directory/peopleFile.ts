@@ -1,26 +1,20 @@
 /**
  * The local People directory: a CSV file `card,name[,active[,aliases]]`, the
  * stand-in for the sheet's People tab. The manager edits it; the clock reads it
- * back when it changes and appends cards it has not seen, with a blank name.
- * A file that is not UTF-8 text (saved as UTF-16, a workbook) is refused as a
- * whole, and nothing is ever appended to it.
+ * back when it changes, appends cards it has not seen (with a blank name, or
+ * the placeholder of an enrolment at the reader) and adds aliases enrolled at
+ * the reader (./peopleEdits.ts). A file that is not UTF-8 text (saved as
+ * UTF-16, a workbook) is refused as a whole, and nothing is ever written to it.
  */
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  unwatchFile,
-  watchFile,
-} from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { concatMap, EMPTY, ignoreElements, merge, Observable } from 'rxjs';
 import { normaliseCardId } from '../../../streams/cardId';
 import type { Person } from '../../../streams/directory';
-import type { DirectoryLoaded, ListCard } from '../../../streams/events';
-import { CSV_UTF8, csvLine, detectDelimiter, encodingProblem, parseCsv } from '../../formats/csv';
+import type { AddAlias, DirectoryLoaded, ListCard } from '../../../streams/events';
+import { CSV_UTF8, encodingProblem, parseCsv } from '../../formats/csv';
+import { addAlias, listCard } from './peopleEdits';
 
-export const PEOPLE_HEADER = ['card', 'name', 'active', 'aliases'];
+export { addAlias, appendCard, listCard, PEOPLE_HEADER } from './peopleEdits';
 
 export interface PeopleFile {
   readonly people: Person[];
@@ -35,6 +29,8 @@ export interface PeopleFile {
 
 const FALSE = new Set(['no', 'n', 'false', '0', 'inactive', 'off']);
 const TRUE = new Set(['', 'yes', 'y', 'true', '1', 'active', 'on']);
+/** An admin card (rule 14): active, and it opens enrolment instead of clocking. */
+const ADMIN = 'admin';
 
 /** Parses the people file's text. A bad line is reported and skipped; the rest still loads. */
 export function parsePeople(text: string, file: string): PeopleFile {
@@ -55,8 +51,9 @@ export function parsePeople(text: string, file: string): PeopleFile {
       problems.push(`${where}: ${card.reason}`);
       continue;
     }
-    if (!TRUE.has(active.toLowerCase()) && !FALSE.has(active.toLowerCase())) {
-      problems.push(`${where}: active must be yes or no, got ${JSON.stringify(active)}`);
+    const activeWord = active.toLowerCase();
+    if (!TRUE.has(activeWord) && !FALSE.has(activeWord) && activeWord !== ADMIN) {
+      problems.push(`${where}: active must be yes, no or admin, got ${JSON.stringify(active)}`);
       continue;
     }
     const aliasIds: string[] = [];
@@ -73,8 +70,9 @@ export function parsePeople(text: string, file: string): PeopleFile {
     people.push({
       card: card.card,
       name,
-      active: !FALSE.has(active.toLowerCase()),
+      active: !FALSE.has(activeWord),
       aliases: aliasIds,
+      ...(activeWord === ADMIN ? { admin: true } : {}),
     });
   }
   return { people, problems };
@@ -106,17 +104,17 @@ export interface PeopleFileOptions {
 }
 
 /**
- * Makes the people-file driver: it appends listed cards and returns the
- * directory$ source, loaded at once and again whenever the file changes. A
+ * Makes the people-file driver: it lists cards and adds aliases (in the order
+ * the commands come) and returns the directory$ source, loaded at once and again whenever the file changes. A
  * file that cannot be read (or is refused) is reported, and the directory
  * keeps its last good value (nobody, at start) until it can: the stream never
  * fails for it.
  */
 export function makePeopleFileDriver(
   options: PeopleFileOptions,
-): (listCard$: Observable<ListCard>) => Observable<DirectoryLoaded> {
+): (commands$: Observable<ListCard | AddAlias>) => Observable<DirectoryLoaded> {
   const { file, now, warn } = options;
-  return (listCard$) => {
+  return (commands$) => {
     const loads$ = new Observable<DirectoryLoaded>((subscriber) => {
       let loadedBefore = false;
       // A problem is reported once for as long as it lasts: each read's problems are compared
@@ -160,41 +158,24 @@ export function makePeopleFileDriver(
         unwatchFile(file, onChange);
       };
     });
-    // concatMap: appends must happen one at a time and in order.
-    const appends$ = listCard$.pipe(
+    // concatMap: writes to the file must happen one at a time and in order (a card listed,
+    // then an alias added to its line).
+    const writes$ = commands$.pipe(
       concatMap((command) => {
         try {
-          appendCard(file, command.card);
+          if (command.type === 'listCard') listCard(file, command.card, command.name);
+          else addAlias(file, command.card, command.alias);
         } catch (error) {
-          warn(`could not add card ${command.card} to ${file}: ${(error as Error).message}`);
+          const what =
+            command.type === 'listCard'
+              ? `card ${command.card}`
+              : `alias ${command.alias} of card ${command.card}`;
+          warn(`could not add ${what} to ${file}: ${(error as Error).message}`);
         }
         return EMPTY;
       }),
       ignoreElements(),
     );
-    return merge(loads$, appends$);
+    return merge(loads$, writes$);
   };
-}
-
-/**
- * Appends a card with a blank name, creating the file with its header if needed.
- * Throws, writing nothing, when the file is not UTF-8 text: a UTF-8 line added
- * to it would leave it in two encodings.
- */
-export function appendCard(file: string, card: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const bytes = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
-  const refused = encodingProblem(bytes);
-  if (refused !== undefined) {
-    throw new Error(`it ${refused}; save it as ${CSV_UTF8}, then add the card by hand`);
-  }
-  const fresh = bytes.length === 0;
-  const text = bytes.toString('utf8');
-  // The new line uses the file's own separator (a `;` export stays readable).
-  const delimiter = fresh ? ',' : detectDelimiter(text);
-  const needsNewline = !fresh && !text.endsWith('\n');
-  appendFileSync(
-    file,
-    `${fresh ? `${csvLine(PEOPLE_HEADER)}\n` : needsNewline ? '\n' : ''}${csvLine([card, '', 'yes', ''], delimiter)}\n`,
-  );
 }
