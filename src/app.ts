@@ -23,6 +23,7 @@ import type {
   DirectoryLoaded,
   DomainEvent,
   ListCard,
+  AddAlias,
   ReadRejected,
   SyncEvent,
   TimeSyncChanged,
@@ -61,7 +62,9 @@ export interface AppIo {
   readonly reads$?: Observable<CardRead | ReadRejected>;
 }
 
-const isListCard = (command: Command): command is ListCard => command.type === 'listCard';
+/** What the People file is told: cards to list, aliases enrolled at the reader. */
+const isPeopleFileCommand = (command: Command): command is ListCard | AddAlias =>
+  command.type === 'listCard' || command.type === 'addAlias';
 
 /**
  * Every configured reader (one, or a `readers` list), merged; each read carries its reader's
@@ -124,7 +127,7 @@ export function clockApp(
     const directory$: Observable<DirectoryLoaded> =
       sheet === undefined
         ? makePeopleFileDriver({ file: config.peopleFile, now, warn })(
-            commands$.pipe(filter(isListCard)),
+            commands$.pipe(filter(isPeopleFileCommand)),
           )
         : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
     const sheet$: Observable<SyncEvent> = merge(

@@ -87,6 +87,53 @@ describe('the badgeclock command', () => {
     expect(readFileSync(join(dir, 'people.csv'), 'utf8')).toContain('DEADBEEF,,yes,');
   });
 
+  it('enrols at the reader: the admin card, then a new card lists it as New 1; the admin card, a person, another card ties it to them; all in the people file', async () => {
+    const people = join(dir, 'people.csv');
+    writeFileSync(people, 'card,name,active\nB0B0B0B0,Bob,yes\nAD000001,Manager,admin\n');
+    const clock = new Clock(
+      ['run', '--json', '--data-dir', join(dir, 'data'), '--people-file', people, '--tz', 'UTC'],
+      { env: fast },
+    );
+    await clock.waitFor((c) => c.stderr.includes('badgeclock 0.'));
+    const steps = (c: Clock) =>
+      c.lines().flatMap((line) => {
+        const event = JSON.parse(line) as { type: string; step?: string };
+        return event.type === 'enrol' ? [event.step] : [];
+      });
+    clock.write('AD000001\n');
+    await clock.waitFor((c) => steps(c).includes('opened'));
+    clock.write('C0FFEE00\n');
+    await clock.waitFor((c) => steps(c).includes('listed'));
+    clock.write('AD000001\n');
+    await clock.waitFor((c) => steps(c).length === 3);
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) => steps(c).includes('chosen'));
+    clock.write('0012345678\n');
+    await clock.waitFor((c) => steps(c).includes('aliased'));
+    // The alias clocks Bob in at once; the enrolled card clocks in under its placeholder.
+    clock.write('0012345678\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    await clock.waitFor(() => /0012345678/.test(readFileSync(people, 'utf8')));
+    expect(await clock.stop()).toBe(0);
+    const events = clock.lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.filter((e) => e.type === 'clock-in' || e.type === 'clock-out')).toEqual([
+      expect.objectContaining({ type: 'clock-in', card: 'B0B0B0B0', name: 'Bob' }),
+    ]);
+    expect(steps(clock)).toEqual(['opened', 'listed', 'opened', 'chosen', 'aliased']);
+    const file = readFileSync(people, 'utf8');
+    expect(file).toMatch(/^B0B0B0B0,Bob,yes,0012345678\r?$/m);
+    expect(file).toMatch(/^C0FFEE00,New 1,yes,/m);
+    const db = new Database(join(dir, 'data', 'badgeclock.db'), { readonly: true });
+    expect(db.prepare('SELECT step FROM enrolments ORDER BY id').pluck().all()).toEqual([
+      'opened',
+      'listed',
+      'opened',
+      'chosen',
+      'aliased',
+    ]);
+    db.close();
+  });
+
   it('--json writes one JSON object per event and nothing else on stdout', async () => {
     const clock = new Clock(['run', '--json', '--data-dir', join(dir, 'data'), '--tz', 'UTC'], {
       env: fast,
