@@ -313,6 +313,12 @@ describe('--json lines', () => {
     });
   });
 
+  it('a clock-out at another reader than the clock-in names that one too', () => {
+    expect(json({ ...events.clockOut, reader: 'back', inReader: 'front' })).toEqual(
+      expect.objectContaining({ reader: 'back', inReader: 'front' }),
+    );
+  });
+
   it('an automatic clock-out says why; a missing name is null', () => {
     expect(json(events.autoOut)).toEqual({
       type: 'auto-out',

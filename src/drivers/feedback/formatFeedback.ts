@@ -138,6 +138,7 @@ export function formatJson(event: DomainEvent): FeedbackLine {
         in: iso(event.inAt),
         todayHours: event.todayHours,
         reader: event.reader,
+        ...(event.inReader === undefined ? {} : { inReader: event.inReader }),
         ...(event.unsynced === true ? { clockSynced: false } : {}),
       });
     case 'auto-out':
