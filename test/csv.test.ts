@@ -40,6 +40,20 @@ describe('parsing CSV', () => {
     ]);
   });
 
+  // Found while writing the people file's alias edit: csv-parse counts a CRLF inside quotes as
+  // two lines, so every line number after a name Excel saved over two lines was off.
+  it('numbers the records after a quoted field with a CRLF inside by the lines an editor shows', () => {
+    expect(parseCsv('x,"b\r\nc"\r\nd,e\r\nf,g\r\n\r\nh,i\r\n').map((r) => r.line)).toEqual([
+      1, 3, 4, 6,
+    ]);
+    expect(parseCsv('x,"b\r\nc"\r\nd,"e\r\nbroken\r\nf,g\r\n')).toEqual([
+      { fields: ['x', 'b\r\nc'], line: 1 },
+      expect.objectContaining({ line: 3, fields: [] }),
+      { fields: ['broken'], line: 4 },
+      { fields: ['f', 'g'], line: 5 },
+    ]);
+  });
+
   it('keeps empty fields, including trailing ones', () => {
     expect(fieldsOf('A1A1A1A1,,yes,\n,\n')).toEqual([
       ['A1A1A1A1', '', 'yes', ''],

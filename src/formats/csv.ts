@@ -140,6 +140,18 @@ function lineTable(bytes: Buffer): { starts: number[]; empty: boolean[] } {
   return { starts, empty };
 }
 
+/** The 0-based line the byte at `offset` is on, given where each line starts. */
+function lineOf(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if ((starts[middle] ?? Infinity) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
 /** What a csv-parse error means for the person who wrote the file. */
 function explainError(error: unknown, line: number): string {
   if (!(error instanceof CsvError)) return error instanceof Error ? error.message : String(error);
@@ -190,7 +202,9 @@ export function parseCsv(text: string, firstLine = 1): CsvRecord[] {
       relax_quotes: relaxQuotes,
       on_record: (fields: string[], context) => {
         records.push({ fields, line: firstLine + firstFilled(lastEnd + 1) });
-        lastEnd = from + context.lines - 1;
+        // By bytes, not csv-parse's line count: that counts a CRLF inside quotes (a name typed
+        // over two lines in Excel) as two lines, and every line number after it would be off.
+        lastEnd = lineOf(starts, (starts[from] ?? 0) + context.bytes - 1);
         return null;
       },
     });
