@@ -88,6 +88,37 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX enrolments_step ON enrolments (step, seen_at);
   ALTER TABLE sessions ADD COLUMN out_reader TEXT; -- the clock-out's, when not the clock-in's
   `,
+  // 6: the manager's side (rule 13). Corrections are records of their own beside the raw taps:
+  // each asked-for change, applied or rejected and why; the session keeps its clock times and
+  // gets the corrected ones beside them. A hash chain over taps and corrections shows the
+  // record whole, or where it was changed.
+  `
+  CREATE TABLE corrections (
+    id      INTEGER PRIMARY KEY,
+    seen_at INTEGER NOT NULL,           -- UTC ms the clock saw (or was given) the change
+    session TEXT    NOT NULL,
+    card    TEXT    NOT NULL,
+    field   TEXT    NOT NULL CHECK (field IN ('in', 'out', 'status')),
+    old     TEXT,                       -- before: an ISO-8601 instant, or a status
+    new     TEXT,                       -- asked for: an ISO-8601 instant, a status, or the text typed
+    applied INTEGER NOT NULL CHECK (applied IN (0, 1)),
+    reason  TEXT,                       -- rejected: what is wrong with it
+    source  TEXT    NOT NULL CHECK (source IN ('sheet', 'fix')),
+    why     TEXT                        -- fix --why
+  );
+  CREATE INDEX corrections_session ON corrections (session);
+  ALTER TABLE sessions ADD COLUMN fixed_in  INTEGER; -- corrected clock-in, when a correction applied
+  ALTER TABLE sessions ADD COLUMN fixed_out INTEGER; -- corrected clock-out
+  ALTER TABLE sessions ADD COLUMN voided    INTEGER NOT NULL DEFAULT 0; -- 1: out of every total
+
+  CREATE TABLE chain (
+    seq  INTEGER PRIMARY KEY,           -- 1, 2, 3, … with no gap
+    kind TEXT    NOT NULL CHECK (kind IN ('tap', 'correction')),
+    ref  INTEGER NOT NULL,              -- taps.id or corrections.id
+    hash TEXT    NOT NULL               -- hex SHA-256 of the previous hash and the record
+  );
+  CREATE UNIQUE INDEX chain_ref ON chain (kind, ref);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
