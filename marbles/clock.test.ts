@@ -368,7 +368,16 @@ describe('clock', () => {
           s: tap(nineAm, ALICE, 'Alice'),
           j: clockIn(nineAm, ALICE, 'Alice'),
           v: tap(fivePm, ALICE, 'Alice'),
-          o: clockOut(fivePm, ALICE, nineAm, 'Alice', toHours(sinceMidnight + fivePm - nineAm)),
+          o: clockOut(
+            fivePm,
+            ALICE,
+            nineAm,
+            'Alice',
+            toHours(sinceMidnight + fivePm - nineAm),
+            'door',
+            // Thursday night and Friday are one week: the whole auto session counts.
+            toHours(limit - inAt + fivePm - nineAm),
+          ),
         },
       );
     });

@@ -17,6 +17,7 @@ const events = {
     inAt: 0,
     hours: 0,
     todayHours: 0,
+    weekHours: 0,
   },
   auto: {
     type: 'auto-out',

@@ -68,6 +68,7 @@ export function clockOut(
   name: string | null = null,
   todayHours = toHours(at - inAt),
   reader = 'door',
+  weekHours = todayHours,
 ): Output {
   return {
     type: 'clock-out',
@@ -79,6 +80,7 @@ export function clockOut(
     inAt,
     hours: toHours(at - inAt),
     todayHours,
+    weekHours,
   };
 }
 

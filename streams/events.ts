@@ -162,6 +162,8 @@ export interface ClockedOut extends Base {
   readonly hours: number;
   /** Time worked on the local day of `at`, this session included. */
   readonly todayHours: number;
+  /** Time worked in the local ISO week (Monday first) of `at`, this session included. */
+  readonly weekHours: number;
   /** The reader of the clock-in, when it was another one than `reader` (the clock-out's). */
   readonly inReader?: string;
   readonly unsynced?: true;

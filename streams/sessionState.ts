@@ -7,7 +7,7 @@ import { emptyDirectory, makeDirectory, type Directory } from './directory';
 import { withEnrolments } from './enrolment';
 import type { Output } from './events';
 import type { Rules } from './rules';
-import { startOfLocalDay } from './zoned';
+import { startOfLocalDay, startOfLocalIsoWeek } from './zoned';
 import type { Unsynced } from './timeCorrection';
 
 export interface OpenSession {
@@ -176,15 +176,26 @@ function restoredEnrolments(snapshot: Snapshot): Partial<ClockState> {
 
 /** Time on closed sessions that falls on the local day of `at`. */
 export function workedToday(recent: readonly ClosedSpan[], at: number, zone: string): number {
-  const dayStart = startOfLocalDay(at, zone);
+  return workedSince(recent, startOfLocalDay(at, zone), at);
+}
+
+/** Time on closed sessions that falls in the local (ISO, Monday-first) week of `at`. */
+export function workedThisWeek(recent: readonly ClosedSpan[], at: number, zone: string): number {
+  return workedSince(recent, startOfLocalIsoWeek(at, zone), at);
+}
+
+function workedSince(recent: readonly ClosedSpan[], from: number, at: number): number {
   return recent.reduce(
-    (sum, span) => sum + Math.max(0, Math.min(span.outAt, at) - Math.max(span.inAt, dayStart)),
+    (sum, span) => sum + Math.max(0, Math.min(span.outAt, at) - Math.max(span.inAt, from)),
     0,
   );
 }
 
-/** Keeps the spans that can still touch today's total (at most a limit and a day back). */
+/** Keeps the spans that can still touch this week's total (a week, a day for DST, and a limit back). */
 export function keepRecent(spans: readonly ClosedSpan[], at: number, rules: Rules): ClosedSpan[] {
-  const horizon = at - rules.limitMs - 26 * 3_600_000;
+  const horizon = at - rules.limitMs - RECENT_SPAN_MS;
   return spans.filter((span) => span.outAt >= horizon);
 }
+
+/** How far back (before the limit) a card's closed spans are kept: the week's total needs them. */
+export const RECENT_SPAN_MS = 8 * 24 * 3_600_000;

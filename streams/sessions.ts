@@ -16,6 +16,7 @@ import { onDirectory } from './peopleChanged';
 import type { Rules } from './rules';
 import {
   keepRecent,
+  workedThisWeek,
   workedToday,
   type CardMemory,
   type ClockState,
@@ -234,6 +235,7 @@ function clockOut(
     inAt: open.inAt,
     hours: toHours(outAt - open.inAt),
     todayHours: toHours(workedToday(recent, outAt, rules.zone)),
+    weekHours: toHours(workedThisWeek(recent, outAt, rules.zone)),
   });
   return { state: { ...state, open: openMap, cards }, out };
 }

@@ -38,6 +38,7 @@ const events = {
     inAt: IN,
     hours: 8.05,
     todayHours: 8.05,
+    weekHours: 32.166667,
   },
   autoOut: {
     type: 'auto-out',
@@ -147,9 +148,9 @@ describe('console feedback', () => {
     });
   });
 
-  it('shows a clock-out with the time worked and the day’s total', () => {
+  it('shows a clock-out with the time worked, the day’s total and the week’s', () => {
     expect(text({ ...events.clockOut, todayHours: 11.5 })).toBe(
-      '✔ 17:02  Alice  out  8h 03m (today 11h 30m)',
+      '✔ 17:02  Alice  out  8h 03m (today 11h 30m, week 32h 10m)',
     );
   });
 
@@ -166,8 +167,8 @@ describe('console feedback', () => {
     // 01:30 CET to 04:30 CEST on 29 March 2026 is two hours, not three.
     const inAt = Date.parse('2026-03-29T00:30:00Z');
     const at = Date.parse('2026-03-29T02:30:00Z');
-    expect(text({ ...events.clockOut, inAt, at, todayHours: 2 })).toBe(
-      '✔ 04:30  Alice  out  2h 00m (today 2h 00m)',
+    expect(text({ ...events.clockOut, inAt, at, todayHours: 2, weekHours: 2 })).toBe(
+      '✔ 04:30  Alice  out  2h 00m (today 2h 00m, week 2h 00m)',
     );
   });
 
@@ -176,7 +177,7 @@ describe('console feedback', () => {
       '✔ 08:59  Alice  in  (clock not synchronised yet: time will be corrected)',
     );
     expect(text({ ...events.clockOut, unsynced: true })).toMatch(
-      /^✔ 17:02 {2}Alice {2}out {2}8h 03m \(today 8h 03m\) {2}\(clock not synchronised/,
+      /^✔ 17:02 {2}Alice {2}out {2}8h 03m \(today 8h 03m, week 32h 10m\) {2}\(clock not synchronised/,
     );
   });
 
@@ -299,7 +300,7 @@ describe('--json lines', () => {
     });
   });
 
-  it('a clock-out carries its session, hours, when it began and the day’s hours', () => {
+  it('a clock-out carries its session, hours, when it began and the day’s and the week’s hours', () => {
     expect(json(events.clockOut)).toEqual({
       type: 'clock-out',
       at: '2026-03-23T16:02:00.000Z',
@@ -309,6 +310,7 @@ describe('--json lines', () => {
       hours: 8.05,
       in: '2026-03-23T07:59:00.000Z',
       todayHours: 8.05,
+      weekHours: 32.166667,
       reader: 'front',
     });
   });
@@ -474,7 +476,7 @@ describe('the feedback driver', () => {
       [
         '✔ 08:59  Alice  in',
         '· 08:59  Alice  ignored double tap',
-        '✔ 17:02  Alice  out  8h 03m (today 8h 03m)',
+        '✔ 17:02  Alice  out  8h 03m (today 8h 03m, week 32h 10m)',
         '',
       ].join('\n'),
     );

@@ -31,6 +31,7 @@ const events: Record<Signal, DomainEvent> = {
     inAt: 1_000,
     hours: 0,
     todayHours: 0,
+    weekHours: 0,
   },
   ignored: { type: 'ignored', at: 3_000, ...tapped, reason: 'double-tap' },
   unknown: { type: 'unknown', at: 4_000, ...tapped, name: null, policy: 'reject' },

@@ -90,6 +90,7 @@ function clockedOut(
   name: string | null,
   hours: number,
   todayHours = hours,
+  weekHours = todayHours,
 ): Output {
   return {
     type: 'clock-out',
@@ -101,6 +102,7 @@ function clockedOut(
     inAt,
     hours,
     todayHours,
+    weekHours,
   };
 }
 function autoOut(
@@ -187,7 +189,42 @@ describe('the sessions reducer', () => {
       const { last } = replay([directory(), read(inAt, ALICE), read(outAt, ALICE)]);
       expect(last).toEqual([
         tapped(outAt, ALICE, 'Alice'),
-        clockedOut(outAt, ALICE, inAt, 'Alice', 9, 7),
+        clockedOut(outAt, ALICE, inAt, 'Alice', 9, 7, 9),
+      ]);
+    });
+
+    it("the week's hours start again on Monday in the configured zone, and a restart remembers the week", () => {
+      const sunday = at('2026-03-22T09:00:00+01:00');
+      const monday = at('2026-03-23T09:00:00+01:00');
+      const tuesday = at('2026-03-24T09:00:00+01:00');
+      const { out, state } = replay([
+        directory(),
+        read(sunday, ALICE),
+        read(sunday + 8 * HOUR, ALICE),
+        read(monday, ALICE),
+        read(monday + 8 * HOUR, ALICE),
+      ]);
+      expect(
+        out.filter((o) => o.type === 'clock-out').map((o) => o.type === 'clock-out' && o.weekHours),
+      ).toEqual([8, 8]);
+      // After a restart from what the store keeps (recent sessions of the last days), Tuesday adds on.
+      const snapshot = {
+        open: [],
+        lastAccepted: [],
+        recent: [...(state.cards.get(ALICE)?.recent ?? [])].map((span) => ({
+          card: ALICE,
+          ...span,
+        })),
+        listed: [],
+      };
+      const { last } = replay(
+        [directory(), read(tuesday, ALICE), read(tuesday + 4 * HOUR, ALICE)],
+        berlin,
+        restoreState(snapshot),
+      );
+      expect(last).toEqual([
+        tapped(tuesday + 4 * HOUR, ALICE, 'Alice'),
+        clockedOut(tuesday + 4 * HOUR, ALICE, tuesday, 'Alice', 4, 4, 12),
       ]);
     });
 
@@ -197,7 +234,7 @@ describe('the sessions reducer', () => {
       const { last } = replay([directory(), read(inAt, ALICE), read(outAt, ALICE)]);
       expect(last).toEqual([
         tapped(outAt, ALICE, 'Alice'),
-        clockedOut(outAt, ALICE, inAt, 'Alice', 11, 9),
+        clockedOut(outAt, ALICE, inAt, 'Alice', 11, 9, 11),
       ]);
     });
 

@@ -47,7 +47,7 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
       return out(`✔ ${time}  ${who}  in${event.unsynced === true ? UNSYNCED : ''}`);
     case 'clock-out':
       return out(
-        `✔ ${time}  ${who}  out  ${formatDuration(event.at - event.inAt)} (today ${formatDuration(event.todayHours * 3_600_000)})${event.unsynced === true ? UNSYNCED : ''}`,
+        `✔ ${time}  ${who}  out  ${formatDuration(event.at - event.inAt)} (today ${formatDuration(event.todayHours * 3_600_000)}, week ${formatDuration(event.weekHours * 3_600_000)})${event.unsynced === true ? UNSYNCED : ''}`,
       );
     case 'auto-out': {
       const why = event.reason === 'limit' ? 'at the time limit' : 'at the daily cut-off';
@@ -137,6 +137,7 @@ export function formatJson(event: DomainEvent): FeedbackLine {
         hours: event.hours,
         in: iso(event.inAt),
         todayHours: event.todayHours,
+        weekHours: event.weekHours,
         reader: event.reader,
         ...(event.inReader === undefined ? {} : { inReader: event.inReader }),
         ...(event.unsynced === true ? { clockSynced: false } : {}),

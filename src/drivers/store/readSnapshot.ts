@@ -8,8 +8,8 @@ import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
 const DAY_MS = 86_400_000;
-/** How far back a restart looks for recent sessions (the "today" total, the guard). */
-const RECENT_MS = 3 * DAY_MS;
+/** How far back a restart looks for recent sessions (the day's and the week's totals, the guard). */
+const RECENT_MS = 8 * DAY_MS;
 /** A session lasts a week at most (autoClockOutHours): one closed recently began after this. */
 const LONGEST_MS = 7 * DAY_MS;
 
