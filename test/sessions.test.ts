@@ -204,9 +204,8 @@ describe('the sessions reducer', () => {
         read(monday, ALICE),
         read(monday + 8 * HOUR, ALICE),
       ]);
-      expect(
-        out.filter((o) => o.type === 'clock-out').map((o) => o.type === 'clock-out' && o.weekHours),
-      ).toEqual([8, 8]);
+      const weeks = out.flatMap((o) => (o.type === 'clock-out' ? [o.weekHours] : []));
+      expect(weeks).toEqual([8, 8]);
       // After a restart from what the store keeps (recent sessions of the last days), Tuesday adds on.
       const snapshot = {
         open: [],
