@@ -104,9 +104,23 @@ export const MIGRATIONS: readonly string[] = [
     applied INTEGER NOT NULL CHECK (applied IN (0, 1)),
     reason  TEXT,                       -- rejected: what is wrong with it
     source  TEXT    NOT NULL CHECK (source IN ('sheet', 'fix')),
-    why     TEXT                        -- fix --why
+    why     TEXT,                       -- fix --why
+    request INTEGER                     -- fix_requests.id it answers
   );
   CREATE INDEX corrections_session ON corrections (session);
+  CREATE INDEX corrections_request ON corrections (request) WHERE request IS NOT NULL;
+  -- \`badgeclock fix\` asks here; the clock (running, or the command itself) judges each in turn.
+  CREATE TABLE fix_requests (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,           -- UTC ms it was asked
+    session TEXT    NOT NULL,
+    in_at   INTEGER,                    -- --in
+    out_at  INTEGER,                    -- --out
+    void    INTEGER NOT NULL DEFAULT 0, -- --void
+    why     TEXT    NOT NULL,
+    done_at INTEGER                     -- judged (the corrections rows say how)
+  );
+  CREATE INDEX fix_requests_pending ON fix_requests (id) WHERE done_at IS NULL;
   ALTER TABLE sessions ADD COLUMN fixed_in  INTEGER; -- corrected clock-in, when a correction applied
   ALTER TABLE sessions ADD COLUMN fixed_out INTEGER; -- corrected clock-out
   ALTER TABLE sessions ADD COLUMN voided    INTEGER NOT NULL DEFAULT 0; -- 1: out of every total
