@@ -69,6 +69,7 @@ describe('configuration', () => {
         timeSyncSeconds: 30,
         gpioChip: 'gpiochip0',
         gpioActive: 'high',
+        payPeriod: { kind: 'weekly', firstDay: 'monday' },
         configFile: null,
       });
     });
@@ -389,6 +390,115 @@ describe('configuration', () => {
       expect(errors).toEqual([
         expect.stringMatching(/not valid JSON/),
         expect.stringMatching(/^tz \(BADGECLOCK_TZ\): /),
+      ]);
+    });
+  });
+
+  describe('pay periods and payroll rules', () => {
+    it('reads the pay period from the file as an object, and weekly from Monday by default', () => {
+      expect(configOf().payPeriod).toEqual({ kind: 'weekly', firstDay: 'monday' });
+      expect(configOf().payroll).toBeUndefined();
+      const file = writeJson('clock.json', { payPeriod: { kind: 'monthly', startDay: 26 } });
+      expect(configOf({ configFile: file }).payPeriod).toEqual({ kind: 'monthly', startDay: 26 });
+    });
+
+    it.each([
+      ['weekly', { kind: 'weekly', firstDay: 'monday' }],
+      ['weekly:sunday', { kind: 'weekly', firstDay: 'sunday' }],
+      ['Weekly:Sunday', { kind: 'weekly', firstDay: 'sunday' }],
+      ['biweekly:2026-01-05', { kind: 'biweekly', anchor: '2026-01-05' }],
+      ['semimonthly', { kind: 'semimonthly' }],
+      ['monthly', { kind: 'monthly' }],
+      ['monthly:26', { kind: 'monthly', startDay: 26 }],
+    ])('reads BADGECLOCK_PAY_PERIOD=%s in its short form', (text, period) => {
+      expect(configOf({ env: { BADGECLOCK_PAY_PERIOD: text } }).payPeriod).toEqual(period);
+    });
+
+    it('reads the payroll rules from the file and from BADGECLOCK_PAYROLL as JSON, rounding to the nearest unless told', () => {
+      const rules = {
+        breaks: [
+          { after: 6, minutes: 30 },
+          { after: 9, minutes: 45 },
+        ],
+        rounding: { to: 15, mode: 'up' },
+      };
+      const file = writeJson('clock.json', { payroll: rules });
+      expect(configOf({ configFile: file }).payroll).toEqual(rules);
+      expect(
+        configOf({ env: { BADGECLOCK_PAYROLL: '{ "rounding": { "to": 6 } }' } }).payroll,
+      ).toEqual({ breaks: [], rounding: { to: 6, mode: 'nearest' } });
+    });
+
+    it('names a bad pay period by its key, where it came from and its value', () => {
+      expect(errorsOf({ env: { BADGECLOCK_PAY_PERIOD: 'fortnightly' } })).toEqual([
+        expect.stringMatching(
+          /^payPeriod \(BADGECLOCK_PAY_PERIOD\): expected "weekly", .*"monthly:<1-28>".*, got "fortnightly"$/,
+        ),
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_PAY_PERIOD: 'monthly:31' } })).toEqual([
+        'payPeriod.startDay (BADGECLOCK_PAY_PERIOD): expected the day of the month a period starts, 1-28 (29-31 are not in every month), got 31',
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_PAY_PERIOD: 'weekly:funday' } })).toEqual([
+        'payPeriod.firstDay (BADGECLOCK_PAY_PERIOD): expected a day of the week, "monday" … "sunday", got "funday"',
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_PAY_PERIOD: 'biweekly:2026-02-30' } })).toEqual([
+        'payPeriod.anchor (BADGECLOCK_PAY_PERIOD): expected the first day of one pay period, a real date "YYYY-MM-DD", got "2026-02-30"',
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_PAY_PERIOD: 'biweekly' } })).toEqual([
+        'payPeriod.anchor (BADGECLOCK_PAY_PERIOD): expected the first day of one pay period, "YYYY-MM-DD", got nothing',
+      ]);
+    });
+
+    it('names a bad pay period object in the file, an unknown kind and an unknown key', () => {
+      const badKind = writeJson('kind.json', { payPeriod: { kind: 'fortnightly' } });
+      expect(errorsOf({ configFile: badKind })).toEqual([
+        `payPeriod.kind (${badKind}): expected "kind" to be "weekly", "biweekly", "semimonthly" or "monthly", got "fortnightly"`,
+      ]);
+      const typo = writeJson('typo.json', { payPeriod: { kind: 'monthly', startday: 26 } });
+      expect(errorsOf({ configFile: typo })).toEqual([`payPeriod.startday (${typo}): unknown key`]);
+    });
+
+    it('names every bad payroll rule by its place and its value', () => {
+      const errors = errorsOf({
+        env: {
+          BADGECLOCK_PAYROLL: JSON.stringify({
+            breaks: [
+              { after: 6, minutes: 30 },
+              { after: 6, minutes: 45 },
+              { after: 9, minutes: 15 },
+              { after: '10', minutes: 30.5 },
+            ],
+            rounding: { to: 10, mode: 'sideways', every: 1 },
+          }),
+        },
+      });
+      expect(errors).toEqual([
+        'payroll.breaks[3].after (BADGECLOCK_PAYROLL): expected the hours worked in a day from which the break applies, got "10"',
+        'payroll.breaks[3].minutes (BADGECLOCK_PAYROLL): expected whole minutes, got 30.5',
+        'payroll.rounding.to (BADGECLOCK_PAYROLL): expected minutes to round to: 1, 5, 6 or 15, got 10',
+        'payroll.rounding.mode (BADGECLOCK_PAYROLL): expected "nearest", "up" or "down", got "sideways"',
+        'payroll.rounding.every (BADGECLOCK_PAYROLL): unknown key',
+      ]);
+      const valid = { after: 6, minutes: 30 };
+      expect(
+        errorsOf({
+          env: {
+            BADGECLOCK_PAYROLL: JSON.stringify({
+              breaks: [valid, { after: 6, minutes: 45 }, { after: 9, minutes: 15 }],
+            }),
+          },
+        }),
+      ).toEqual([
+        'payroll.breaks[1] (BADGECLOCK_PAYROLL): after 6 hours is given twice',
+        'payroll.breaks[2] (BADGECLOCK_PAYROLL): 15 minutes after 9 hours is less than 45 minutes after 6 hours',
+      ]);
+    });
+
+    it('names BADGECLOCK_PAYROLL that is not JSON with its text', () => {
+      expect(errorsOf({ env: { BADGECLOCK_PAYROLL: '{ breaks: [] }' } })).toEqual([
+        expect.stringMatching(
+          /^payroll \(BADGECLOCK_PAYROLL\): expected \{ "breaks".*, got "\{ breaks: \[\] \}"$/,
+        ),
       ]);
     });
   });

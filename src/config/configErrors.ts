@@ -34,6 +34,18 @@ function schemaErrors(
 ): string[] {
   const errors: string[] = [];
   for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys' && issue.path.length > 0) {
+      // Inside an object setting (payroll.rounding): the key that is not one of that object's.
+      const at = issue.path
+        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+        .join('')
+        .slice(1);
+      const key = String(issue.path[0]);
+      for (const unknown of issue.keys) {
+        errors.push(`${at}.${unknown} (${origin[key] ?? 'default'}): unknown key`);
+      }
+      continue;
+    }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         errors.push(`${key} (${file}): unknown setting (${suggest(key, configKeys)})`);

@@ -6,7 +6,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { normaliseCardId } from '../../streams/cardId';
+import { DEFAULT_PAY_PERIOD } from '../../streams/payPeriod';
 import { gpioConfigShape } from '../drivers/feedback/gpio/gpioConfig';
+import { payPeriodSchema, payrollSchema } from './payrollSchema';
 
 /** True when `zone` is an IANA zone name this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -135,6 +137,8 @@ export const configSchema = z.strictObject({
   timeSync: z.enum(['timedatectl', 'command', 'off']).default('timedatectl'),
   timeSyncCommand: z.string().trim().min(1).optional(),
   timeSyncSeconds: z.number().int().min(1).max(3600).default(30),
+  payPeriod: payPeriodSchema.default(DEFAULT_PAY_PERIOD),
+  payroll: payrollSchema.optional(),
   ...gpioConfigShape,
 });
 

@@ -154,6 +154,8 @@ const kinds: Record<ConfigKey, Kind> = {
   greenLedGpio: 'number',
   redLedGpio: 'number',
   gpioActive: 'string',
+  payPeriod: 'string',
+  payroll: 'json',
 };
 
 /** Text from an environment variable or flag, turned into the JSON type its key expects. */
