@@ -18,6 +18,7 @@ import type {
   Output,
   SyncEvent,
   TimeSyncChanged,
+  CorrectionJudged,
 } from './events';
 import type { Rules } from './rules';
 import { initialState, makeReducer, type ClockState } from './sessions';
@@ -39,6 +40,8 @@ export interface ClockSources {
   readonly sheet$?: Observable<SyncEvent>;
   /** Whether the system clock is synchronised (NTP), for the time-correction slice. */
   readonly clockSync$?: Observable<TimeSyncChanged>;
+  /** A manager's corrections, judged against the store (rule 13). */
+  readonly corrections$?: Observable<CorrectionJudged>;
 }
 
 /** The whole state: the sessions slice and the sync slice. */
@@ -112,6 +115,7 @@ export function clockSteps(
       sources.directory$,
       sources.clockSync$ ?? EMPTY,
       sources.sheet$ ?? EMPTY,
+      sources.corrections$ ?? EMPTY,
       minuteTicks(scheduler, mono),
     ),
   );

@@ -4,7 +4,7 @@
  * need. One commit is one transaction, so a step is stored whole or not at all.
  */
 import { map, type Observable, type OperatorFunction } from 'rxjs';
-import type { Command, DomainEvent, ListCard, Output } from './events';
+import type { Command, Corrected, DomainEvent, ListCard, Output } from './events';
 import { isCommand, isDomainEvent } from './events';
 
 /** A change the sheet must show, with the key that makes applying it idempotent. */
@@ -65,6 +65,33 @@ export type OutboxEntry =
       readonly key: string;
       readonly card: string;
       readonly name: string;
+    }
+  | {
+      /** A manager's correction applied: the row shows the session's times and status now. */
+      readonly kind: 'session-fixed';
+      readonly key: string;
+      readonly session: string;
+      readonly card: string;
+      readonly inAt: number;
+      readonly outAt: number | null;
+      readonly status: 'in' | 'out' | 'auto' | 'void';
+    }
+  | {
+      /** A line of the Edits tab: one field of a correction, applied or rejected. */
+      readonly kind: 'edit-logged';
+      readonly key: string;
+      readonly card: string;
+      readonly seenAt: number;
+      readonly session: string;
+      readonly name: string | null;
+      readonly field: 'in' | 'out' | 'status';
+      /** Times as UTC ms, a status or the text typed as text. */
+      readonly old: number | string | null;
+      readonly new: number | string | null;
+      /** `applied`, or `rejected: <what is wrong>`. */
+      readonly result: string;
+      readonly why: string | null;
+      readonly source: 'sheet' | 'fix';
     };
 
 export interface Commit {
@@ -107,6 +134,8 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
       ];
     case 'listCard':
       return [listedEntry(output)];
+    case 'correction':
+      return correctionEntries(output);
     case 'addAlias':
       return [
         {
@@ -161,6 +190,42 @@ function listedEntry(output: ListCard): OutboxEntry {
     name: output.name,
     ...(output.note === undefined ? {} : { note: output.note }),
   };
+}
+
+/**
+ * A correction for the sheet: the row's times and status when it applied
+ * (`session-fixed`), and a line of the Edits tab per field either way. The
+ * instant makes each its own entry (a session may be corrected twice).
+ */
+function correctionEntries(output: Corrected): OutboxEntry[] {
+  const { session, card, at } = output;
+  const result = output.applied ? 'applied' : `rejected: ${output.reason ?? ''}`;
+  const changes = output.changes.length > 0 ? output.changes : [null];
+  const edits: OutboxEntry[] = changes.map((change, i) => ({
+    kind: 'edit-logged',
+    key: `edit:${session}:${at}:${i}`,
+    card,
+    seenAt: at,
+    session,
+    name: output.name,
+    field: change?.field ?? 'status',
+    old: change?.old ?? null,
+    new: change?.new ?? null,
+    result,
+    why: output.why,
+    source: output.source,
+  }));
+  if (!output.applied) return edits;
+  const fixed: OutboxEntry = {
+    kind: 'session-fixed',
+    key: `fixed:${session}:${at}`,
+    session,
+    card,
+    inAt: output.inAt,
+    outAt: output.outAt,
+    status: output.status,
+  };
+  return [fixed, ...edits];
 }
 
 /** One step's outputs as one commit. */

@@ -5,6 +5,7 @@
  */
 import type { Command } from './commands';
 import type { OutboxEntry } from './commit';
+import type { FieldChange } from './corrections';
 import type { Person } from './directory';
 
 // ---- inputs -------------------------------------------------------------
@@ -119,6 +120,32 @@ export type PeopleReadFailed = Omit<LiveFailed, 'type'> & { readonly type: 'peop
 export type SyncEvent =
   OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed | PeopleReadFailed;
 
+/**
+ * A manager's correction of one session (rule 13), judged against the store
+ * (`judgeCorrection`): applied or rejected, what it changes, and the
+ * session's times after it.
+ */
+export interface CorrectionJudged {
+  readonly type: 'correctionJudged';
+  /** When the clock saw it (the sheet) or was given it (`fix`). */
+  readonly at: number;
+  readonly session: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly source: 'sheet' | 'fix';
+  readonly why: string | null;
+  /** The `fix` request it answers. */
+  readonly request?: number;
+  readonly applied: boolean;
+  readonly reason?: string;
+  readonly changes: readonly FieldChange[];
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly voided: boolean;
+  readonly status: 'in' | 'out' | 'auto' | 'void';
+  readonly closes: boolean;
+}
+
 export type ClockEvent =
   | CardRead
   | ReadRejected
@@ -126,6 +153,7 @@ export type ClockEvent =
   | DirectoryLoaded
   | ClockStarted
   | TimeSyncChanged
+  | CorrectionJudged
   | SyncEvent;
 
 // ---- outputs: domain events ---------------------------------------------
@@ -209,6 +237,9 @@ export interface Enrolment extends Base {
   readonly target?: string;
   readonly reason?: string;
 }
+/** A correction, as the log and the store see it: the judged correction, reported. */
+export type Corrected = Omit<CorrectionJudged, 'type'> & { readonly type: 'correction' };
+
 /** A reader fault: garbage input, a dead chip. Not a tap. */
 export interface ReaderFault {
   readonly type: 'reader-fault';
@@ -246,6 +277,7 @@ export type DomainEvent =
   | TapIgnored
   | UnknownCard
   | Enrolment
+  | Corrected
   | ReaderFault
   | Synced
   | SyncFailed;

@@ -10,6 +10,7 @@
  * taken before the clock synchronised) in timeCorrection.ts.
  */
 import { autoClose, autoCloseAt, honestNow, onMinute } from './autoClose';
+import { onCorrection } from './corrections';
 import { lookUp, nameOf, type Person } from './directory';
 import type { CardRead, ClockEvent, ReadRejected, Output } from './events';
 import { onDirectory } from './peopleChanged';
@@ -57,6 +58,8 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
         return onDirectory(state, event);
       case 'timeSyncChanged':
         return onTimeSync(state, event);
+      case 'correctionJudged':
+        return onCorrection(state, event, rules);
       case 'readRejected':
         return onRejected(state, event);
       default:

@@ -1,7 +1,7 @@
 /** How each domain event reads to a person at the reader, and as a JSON line for programs. */
-import type { DomainEvent, Enrolment } from '../../../streams/events';
+import type { Corrected, DomainEvent, Enrolment } from '../../../streams/events';
 import { ENROL_MS } from '../../../streams/rules';
-import { formatDuration, formatLocalTime } from '../../../streams/zoned';
+import { formatDuration, formatLocalDateTime, formatLocalTime } from '../../../streams/zoned';
 
 /** Human feedback (and --json) goes to stdout; faults and sync news go to the log (stderr). */
 export type FeedbackLine =
@@ -28,12 +28,35 @@ export function formatFeedback(event: DomainEvent, zone: string): FeedbackLine |
         level: 'warn',
         text: `sheet: ${event.what === 'outbox' ? 'write' : 'live update'} failed: ${event.reason}; backlog ${event.backlog}${event.retryInMs === null ? '' : `, retrying in ${Math.ceil(event.retryInMs / 1000)} s`}`,
       };
+    case 'correction':
+      return {
+        stream: 'log',
+        level: event.applied ? 'info' : 'warn',
+        text: correctionText(event, zone),
+      };
     default:
       return personFeedback(event, zone);
   }
 }
 
-type PersonEvent = Exclude<DomainEvent, { type: 'reader-fault' | 'synced' | 'sync-failed' }>;
+/** `correction of <session> (fix): Out 17:02 → 16:30 applied` or `… rejected: <why>`. */
+function correctionText(event: Corrected, zone: string): string {
+  const value = (v: number | string | null): string =>
+    v === null ? 'blank' : typeof v === 'number' ? formatLocalDateTime(v, zone) : v;
+  const changes = event.changes
+    .map(
+      (c) =>
+        `${c.field === 'status' ? 'Status' : c.field === 'in' ? 'In' : 'Out'} ${value(c.old)} → ${value(c.new)}`,
+    )
+    .join(', ');
+  const verdict = event.applied ? 'applied' : `rejected: ${event.reason ?? ''}`;
+  return `correction of ${event.session} (${event.name ?? event.card}, ${event.source}): ${changes === '' ? '' : `${changes} `}${verdict}`;
+}
+
+type PersonEvent = Exclude<
+  DomainEvent,
+  { type: 'reader-fault' | 'synced' | 'sync-failed' | 'correction' }
+>;
 
 function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
   const time = formatLocalTime(event.at, zone);
@@ -118,6 +141,7 @@ export function formatJson(event: DomainEvent): FeedbackLine {
     const { type, what, reason, backlog, retryInMs } = event;
     return json({ type, at: new Date(event.at).toISOString(), what, reason, backlog, retryInMs });
   }
+  if (event.type === 'correction') return json(correctionJson(event));
   const iso = (ms: number): string => new Date(ms).toISOString();
   const base = { type: event.type, at: iso(event.at), card: event.card, name: event.name };
   switch (event.type) {
@@ -168,6 +192,27 @@ export function formatJson(event: DomainEvent): FeedbackLine {
         ...(event.reason === undefined ? {} : { reason: event.reason }),
       });
   }
+}
+
+/** A correction's JSON: times as ISO-8601 instants. */
+function correctionJson(event: Corrected): object {
+  const iso = (v: number | null): string | null => (v === null ? null : new Date(v).toISOString());
+  const value = (v: number | string | null) => (typeof v === 'number' ? iso(v) : v);
+  return {
+    type: event.type,
+    at: iso(event.at),
+    card: event.card,
+    name: event.name,
+    session: event.session,
+    source: event.source,
+    why: event.why,
+    applied: event.applied,
+    ...(event.reason === undefined ? {} : { reason: event.reason }),
+    changes: event.changes.map((c) => ({ field: c.field, old: value(c.old), new: value(c.new) })),
+    in: iso(event.inAt),
+    out: iso(event.outAt),
+    status: event.status,
+  };
 }
 
 function json(value: object): FeedbackLine {

@@ -25,8 +25,9 @@ export const SNAPSHOT_SQL = {
   // keeps SQLite from walking the whole card index to group: the in_at range is the small part.)
   lastAccepted:
     "SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) AS at FROM sessions WHERE in_at >= ? GROUP BY +card",
+  // Corrections applied, void sessions left out: the day's and week's totals follow them.
   recent:
-    'SELECT card, in_at, out_at FROM sessions WHERE in_at >= ? AND out_at IS NOT NULL AND out_at >= ?',
+    'SELECT card, coalesce(fixed_in, in_at) AS in_at, coalesce(fixed_out, out_at) AS out_at FROM sessions WHERE in_at >= ? AND out_at IS NOT NULL AND out_at >= ? AND voided = 0',
   listed: "SELECT card FROM outbox WHERE kind = 'card-listed'",
   unnamed: 'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
   unsynced: "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
@@ -92,9 +93,10 @@ function openSession(row: RawSession, boot: string | undefined): OpenSession {
     id: row.id,
     card: row.card,
     name: row.name,
-    inAt: row.in_at,
+    // A manager's corrected In stands; the monotonic time of the clock's no longer does.
+    inAt: row.fixed_in ?? row.in_at,
     reader: row.reader,
-    ...(thisBoot && row.in_mono !== null ? { inMono: row.in_mono } : {}),
+    ...(thisBoot && row.in_mono !== null && row.fixed_in === null ? { inMono: row.in_mono } : {}),
   };
 }
 

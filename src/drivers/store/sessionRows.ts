@@ -2,6 +2,7 @@
  * Sessions as the reports read them: the row type the store hands out, how a
  * database row becomes one, and the two queries reports and checks use.
  */
+import { CORRECTION_REACH_MS } from '../../../streams/corrections';
 import type { Statements } from './statements';
 
 export interface SessionRow {
@@ -13,6 +14,8 @@ export interface SessionRow {
   readonly status: 'in' | 'out' | 'auto';
   readonly reason: string | null;
   readonly reader: string;
+  /** A manager voided it (rule 13): kept in the record, out of every total. */
+  readonly voided?: true;
 }
 
 /** A row of the sessions table, as SQLite returns it. */
@@ -29,28 +32,42 @@ export interface RawSession {
   in_mono: number | null;
   out_mono: number | null;
   boot: string | null;
+  fixed_in: number | null;
+  fixed_out: number | null;
+  voided: number;
 }
 
-/** A database row as the store hands it out (without the clock's own bookkeeping). */
+/**
+ * A database row as the store hands it out (without the clock's own
+ * bookkeeping): with a manager's corrections applied, as every total,
+ * report and export must count it (rule 13); the clock's own times stay in
+ * the row and in the taps.
+ */
 export const toSession = (row: RawSession): SessionRow => ({
   id: row.id,
   card: row.card,
   name: row.name,
-  inAt: row.in_at,
-  outAt: row.out_at,
+  inAt: row.fixed_in ?? row.in_at,
+  outAt: row.fixed_out ?? row.out_at,
   status: row.status,
   reason: row.reason,
   reader: row.reader,
+  ...(row.voided === 1 ? { voided: true } : {}),
 });
 
-/** Sessions that overlap [from, to), oldest first. */
+/**
+ * Sessions that overlap [from, to), corrections applied, oldest first. Found
+ * by the clock's times (indexed), within the reach a correction may move them.
+ */
 export function sessionsBetween(sql: Statements, from: number, to: number): SessionRow[] {
   return sql
     .stmt<[number, number], RawSession>(
       'SELECT * FROM sessions WHERE in_at < ? AND (out_at IS NULL OR out_at > ?) ORDER BY in_at, card',
     )
-    .all(to, from)
-    .map(toSession);
+    .all(to + CORRECTION_REACH_MS, from - CORRECTION_REACH_MS)
+    .map(toSession)
+    .filter((s) => s.inAt < to && (s.outAt === null || s.outAt > from))
+    .sort((a, b) => a.inAt - b.inAt || a.card.localeCompare(b.card));
 }
 
 /** Every session of the store, oldest first. */

@@ -1,0 +1,76 @@
+/**
+ * `badgeclock fix` requests as a source of the core: the queue in the store
+ * is read every few seconds, and each new request is judged against the
+ * store (`judgeCorrection`) and handed to the core as a `correctionJudged`
+ * event. The request is marked done in the same transaction as the
+ * correction's records, so a request the clock stopped before keeping is
+ * judged again after a restart; one already handed over is not handed twice.
+ */
+import { concatMap, from, map, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { judgeCorrection, type CorrectableSession } from '../../../streams/corrections';
+import type { CorrectionJudged } from '../../../streams/events';
+import type { FixRequest } from './corrections';
+
+/** What judging `fix` requests needs of the store. */
+export interface FixQueue {
+  pendingFixes(): FixRequest[];
+  correctionContext(session: string): {
+    readonly session?: CorrectableSession;
+    readonly others: readonly CorrectableSession[];
+  };
+}
+
+/** How often a running clock looks for `fix` requests. */
+export const FIX_POLL_MS = 5_000;
+
+/** One request, judged at `now`, as the core's input. */
+export function judgeFix(
+  queue: FixQueue,
+  request: FixRequest,
+  now: number,
+  zone: string,
+): CorrectionJudged {
+  const { session, others } = queue.correctionContext(request.session);
+  const verdict = judgeCorrection(
+    {
+      session: request.session,
+      ...(request.inAt === null ? {} : { inAt: request.inAt }),
+      ...(request.outAt === null ? {} : { outAt: request.outAt }),
+      ...(request.void ? { void: true } : {}),
+    },
+    session,
+    others,
+    now,
+    zone,
+  );
+  return {
+    type: 'correctionJudged',
+    at: now,
+    session: request.session,
+    card: session?.card ?? '',
+    name: session?.name ?? null,
+    source: 'fix',
+    why: request.why,
+    request: request.id,
+    ...verdict,
+  };
+}
+
+/** The requests a running clock is given, judged as they come, each once. */
+export function fixRequests$(
+  queue: FixQueue,
+  scheduler: SchedulerLike,
+  zone: string,
+  pollMs = FIX_POLL_MS,
+): Observable<CorrectionJudged> {
+  const handed = new Set<number>();
+  // concatMap: requests are judged in the order they were asked, each poll after the last.
+  return timer(0, pollMs, scheduler).pipe(
+    concatMap(() => {
+      const fresh = queue.pendingFixes().filter((request) => !handed.has(request.id));
+      for (const request of fresh) handed.add(request.id);
+      // Judged one by one as they go, so a request sees the one before it when that was kept.
+      return from(fresh).pipe(map((request) => judgeFix(queue, request, scheduler.now(), zone)));
+    }),
+  );
+}
