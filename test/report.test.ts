@@ -3,7 +3,7 @@
  * sessions counted to now, the person filter, the text and the RFC 4180 CSV;
  * then the `report` command of the built CLI on a real store.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLocalDate, startOfLocalIsoWeek } from '../src/report/dates';
 import {
@@ -17,6 +17,8 @@ import {
 } from '../src/report/report';
 import { defaultRules } from '../streams/rules';
 import type { SessionRow } from '../src/drivers/store/store';
+import type { PayrollRules } from '../streams/payroll';
+import { periodAt, periodLabel } from '../streams/payPeriod';
 import { Store } from '../src/drivers/store/store';
 import { logText, requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, MINUTE, people, player, read, tempDir } from './support/store-fixtures';
@@ -34,7 +36,7 @@ let ids = 0;
 function session(
   inIso: string,
   outIso: string | null,
-  extra: Partial<SessionRow> = {},
+  extra: Partial<SessionRow & { voided: boolean }> = {},
 ): SessionRow {
   const inAt = at(inIso);
   const outAt = outIso === null ? null : at(outIso);
@@ -405,6 +407,117 @@ describe('the report as CSV', () => {
   });
 });
 
+describe('the report of a pay period, with payroll rules', () => {
+  const RULES: PayrollRules = {
+    breaks: [
+      { after: 6, minutes: 30 },
+      { after: 9, minutes: 45 },
+    ],
+    rounding: { to: 15, mode: 'nearest' },
+  };
+  const march = {
+    ...range('2026-03-01', '2026-03-31'),
+    period: '2026-03-01 – 2026-03-31',
+    payroll: RULES,
+  };
+  const rows = [
+    // 8h 56m clocked; rounded 08:00 → 17:00 is 9 hours, which reaches the 45-minute rule.
+    session('2026-03-10T08:04:00+01:00', '2026-03-10T17:00:00+01:00'),
+    // A night shift: one shift of 8 hours on the day it starts, 30 minutes off.
+    session('2026-03-11T22:00:00+01:00', '2026-03-12T06:00:00+01:00'),
+    session('2026-03-12T10:00:00+01:00', '2026-03-12T12:00:00+01:00', {
+      card: 'B0B0B0B0',
+      name: 'Bob',
+    }),
+  ];
+
+  it('keeps the hours as worked and puts Paid beside them in the period totals', () => {
+    const report = buildReport(rows, march);
+    expect(report.totals.map((t) => [t.person, t.ms / HOUR, (t.paid?.ms ?? NaN) / HOUR])).toEqual([
+      ['Alice', 8 + 56 / 60 + 8, 8.25 + 7.5],
+      ['Bob', 2, 2],
+    ]);
+    const text = formatReport(report, march);
+    expect(text.split('\n')[0]).toBe('Pay period 2026-03-01 – 2026-03-31 (Europe/Berlin)');
+    expect(text).toMatch(
+      /^Period totals\n {2}Alice +16h 56m {2}Paid +15h 45m\n {2}Bob +2h 00m {2}Paid +2h 00m$/m,
+    );
+    // The daily totals stay the raw hours, split at midnight.
+    expect(text).toMatch(/^ {2}2026-03-11 Wed {2}Alice +2h 00m$/m);
+  });
+
+  it('shows the period totals without Paid when a period is asked for and no rules are set', () => {
+    const text = formatReport(buildReport(rows, { ...march, payroll: undefined }), {
+      ...march,
+      payroll: undefined,
+    });
+    expect(text).toMatch(/^Period totals\n {2}Alice +16h 56m\n {2}Bob +2h 00m$/m);
+    expect(text).not.toContain('Paid');
+  });
+
+  it('leaves the report as it was when neither a period nor payroll rules are asked for', () => {
+    const plain = range('2026-03-01', '2026-03-31');
+    const text = formatReport(buildReport(rows, plain), plain);
+    expect(text.split('\n')[0]).toBe('Report 2026-03-01 to 2026-03-31 (Europe/Berlin)');
+    expect(text).not.toMatch(/Period totals|Paid|How Paid/);
+    expect(reportCsv(buildReport(rows, plain), plain).split('\r\n')[0]).toBe(CSV_HEADER.join(','));
+  });
+
+  it('explains each Paid total: the rules, every session’s rounding and every day’s break', () => {
+    const options = { ...march, explain: true };
+    const text = formatReport(buildReport(rows, options), options);
+    const explanation = text.slice(text.indexOf('How Paid is reached'));
+    expect(explanation.split('\n')).toEqual([
+      'How Paid is reached',
+      '  Rules: in and out rounded to the nearest 15 min; breaks 6h → 30 min, 9h → 45 min.',
+      '',
+      '  Alice',
+      '    #1  2026-03-10 08:04 → 2026-03-10 17:00  rounded to 08:00 → 17:00: 9h 00m, counts on 2026-03-10',
+      '    #2  2026-03-11 22:00 → 2026-03-12 06:00  as clocked: 8h 00m, counts on 2026-03-11',
+      '    2026-03-10  worked 9h 00m, 9h or more: 45 min break, 0h 45m taken off → 8h 15m',
+      '    2026-03-11  worked 8h 00m, 6h or more: 30 min break, 0h 30m taken off → 7h 30m',
+      '    Paid 15h 45m (worked 17h 00m after rounding, 1h 15m of breaks)',
+      '',
+      '  Bob',
+      '    #1  2026-03-12 10:00 → 2026-03-12 12:00  as clocked: 2h 00m, counts on 2026-03-12',
+      '    2026-03-12  worked 2h 00m, no break rule reached → 2h 00m',
+      '    Paid 2h 00m (worked 2h 00m after rounding, 0h 00m of breaks)',
+      '',
+    ]);
+  });
+
+  it('says there are no rules when asked to explain without them', () => {
+    const options = { ...march, payroll: undefined, explain: true };
+    expect(formatReport(buildReport(rows, options), options)).toContain(
+      'No payroll rules are set (the config key payroll): the hours are paid as worked.',
+    );
+  });
+
+  it('adds a paid column to the CSV that adds up to each person’s Paid total', () => {
+    const records = readCsv(reportCsv(buildReport(rows, march), march));
+    expect(records[0]).toEqual([...CSV_HEADER, 'paid']);
+    expect(records.slice(1).map((r) => [r[2], r[6], r[9]])).toEqual([
+      ['Alice', '8.9333', '8.2500'],
+      ['Alice', '8.0000', '7.5000'],
+      ['Bob', '2.0000', '2.0000'],
+    ]);
+  });
+
+  it('lists a voided session but counts it nowhere, and leaves it out of the CSV', () => {
+    const withVoid = [
+      ...rows,
+      session('2026-03-13T08:00:00+01:00', '2026-03-13T16:00:00+01:00', { voided: true }),
+    ];
+    const report = buildReport(withVoid, march);
+    expect(report.totals.map((t) => t.ms / HOUR)).toEqual([8 + 56 / 60 + 8, 2]);
+    expect(report.daily.map((t) => t.period)).not.toContain('2026-03-13');
+    expect(formatReport(report, march)).toMatch(
+      /2026-03-13 08:00 → 2026-03-13 16:00 .*\(voided: not counted\)$/m,
+    );
+    expect(readCsv(reportCsv(report, march))).toHaveLength(4);
+  });
+});
+
 describe('the report command', () => {
   let dir: ReturnType<typeof tempDir>;
   let data: string;
@@ -648,5 +761,124 @@ describe('the report command', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ {2}2024-03-19 Tue /m);
+  });
+
+  const PAYROLL = JSON.stringify({
+    breaks: [
+      { after: 6, minutes: 30 },
+      { after: 9, minutes: 45 },
+    ],
+    rounding: { to: 15, mode: 'nearest' },
+  });
+
+  it('--period DATE reports the pay period containing that date, with Paid beside the hours', async () => {
+    seedWeek();
+    const env = { ...QUIET, BADGECLOCK_PAY_PERIOD: 'monthly', BADGECLOCK_PAYROLL: PAYROLL };
+    const result = await runCli(
+      ['report', '--data-dir', data, '--tz', BERLIN, '--period', '2024-03-20'],
+      { env },
+    );
+    expect(logText(result.stderr)).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('Pay period 2024-03-01 – 2024-03-31 (Europe/Berlin)');
+    const totals = lines.slice(
+      lines.indexOf('Period totals') + 1,
+      lines.indexOf('Daily totals') - 1,
+    );
+    // Alice: 8h 30m (30 min off), 4h at night, 1h the week after. =1+1: 12h (auto, 45 min off) and 30m.
+    expect(totals.filter((l) => /Alice|=1\+1/.test(l))).toEqual([
+      expect.stringMatching(/^ {2}=1\+1 +12h 30m {2}Paid +11h 45m$/),
+      expect.stringMatching(/^ {2}Alice +13h 30m {2}Paid +13h 00m$/),
+    ]);
+    expect(result.stdout).toContain('2024-03-25');
+  });
+
+  it('--period current and previous follow payPeriod from the config file, --explain says how Paid was reached', async () => {
+    const now = Date.now();
+    const store = Store.open(join(data, 'badgeclock.db'));
+    player(store, defaultRules(BERLIN)).play(read(now - 2 * HOUR - 5 * MINUTE, 'A11CE000'));
+    store.close();
+    const config = join(dir.path, 'clock.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        tz: BERLIN,
+        payPeriod: { kind: 'monthly', startDay: 26 },
+        payroll: JSON.parse(PAYROLL) as unknown,
+      }),
+    );
+    const period = { kind: 'monthly', startDay: 26 } as const;
+    const current = await runCli(
+      ['report', '--config', config, '--data-dir', data, '--period', 'current', '--explain'],
+      { env: QUIET },
+    );
+    expect(current.code).toBe(0);
+    expect(current.stdout.split('\n')[0]).toBe(
+      `Pay period ${periodLabel(periodAt(now, period, BERLIN), BERLIN)} (Europe/Berlin)`,
+    );
+    expect(current.stdout).toMatch(
+      /^How Paid is reached\n {2}Rules: in and out rounded to the nearest 15 min; breaks 6h → 30 min, 9h → 45 min\.$/m,
+    );
+    expect(current.stdout).toMatch(/^ {4}#1 {2}.* → .*, counts on \d{4}-\d{2}-\d{2}$/m);
+    const previous = await runCli(
+      ['report', '--config', config, '--data-dir', data, '--period', 'previous'],
+      { env: QUIET },
+    );
+    expect(previous.code).toBe(0);
+    const before = periodAt(periodAt(now, period, BERLIN).from - 1, period, BERLIN);
+    expect(previous.stdout.split('\n')[0]).toBe(
+      `Pay period ${periodLabel(before, BERLIN)} (Europe/Berlin)`,
+    );
+  });
+
+  it('--csv --period writes the period’s sessions with a paid column when payroll rules are set', async () => {
+    seedWeek();
+    const env = { ...QUIET, BADGECLOCK_PAY_PERIOD: 'weekly', BADGECLOCK_PAYROLL: PAYROLL };
+    const result = await runCli(
+      ['report', '--csv', '--data-dir', data, '--tz', BERLIN, '--period', '2024-03-24'],
+      { env },
+    );
+    expect(result.code).toBe(0);
+    const records = readCsv(result.stdout);
+    expect(records[0]).toEqual([...CSV_HEADER, 'paid']);
+    expect(records.slice(1).map((row) => [row[2], row[6], row[9]])).toEqual([
+      ['Alice', '8.5000', '8.0000'],
+      ["'=1+1", '12.0000', '11.2500'],
+      ["'=1+1", '0.5000', '0.5000'],
+      ['Alice', '4.0000', '4.0000'],
+      ["'+49 170 1234567", '1.0000', '1.0000'],
+      ["'-x", '1.0000', '1.0000'],
+      ["'@x", '12.0000', '11.2500'],
+    ]);
+  });
+
+  it('refuses --period with --from or --to, a --period that is not one, and --explain with --csv, with exit code 2', async () => {
+    seedWeek();
+    const both = await runCli(
+      ['report', '--data-dir', data, '--period', 'current', '--from', '2024-03-18'],
+      {
+        env: QUIET,
+      },
+    );
+    expect(both.code).toBe(2);
+    expect(logText(both.stderr)).toContain(
+      '--period and --from/--to both choose the days: give one or the other',
+    );
+    const bad = await runCli(['report', '--data-dir', data, '--period', 'last'], { env: QUIET });
+    expect(bad.code).toBe(2);
+    expect(logText(bad.stderr)).toContain(
+      '--period "last" is not current, previous or a date (YYYY-MM-DD)',
+    );
+    const explainCsv = await runCli(['report', '--data-dir', data, '--csv', '--explain'], {
+      env: QUIET,
+    });
+    expect(explainCsv.code).toBe(2);
+    expect(logText(explainCsv.stderr)).toContain('--explain is for the text report');
+    const badConfig = await runCli(['report', '--data-dir', data, '--period', 'current'], {
+      env: { ...QUIET, BADGECLOCK_PAY_PERIOD: 'monthly:31' },
+    });
+    expect(badConfig.code).toBe(2);
+    expect(logText(badConfig.stderr)).toContain('payPeriod.startDay (BADGECLOCK_PAY_PERIOD)');
   });
 });

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 
 import { startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
+import { choosePeriod } from '../report/period';
 import { buildReport, formatReport, reportCsv } from '../report/report';
+import type { Config } from '../config';
 import {
   closeAtOf,
   configOrExit,
@@ -16,7 +18,14 @@ import {
   type ConfigOptions,
 } from './common';
 
-type ReportOptions = ConfigOptions & { from?: string; to?: string; person?: string; csv?: boolean };
+type ReportOptions = ConfigOptions & {
+  from?: string;
+  to?: string;
+  period?: string;
+  person?: string;
+  csv?: boolean;
+  explain?: boolean;
+};
 
 /** Adds `report` to the program. */
 export function addReportCommand(program: Command): void {
@@ -29,8 +38,13 @@ export function addReportCommand(program: Command): void {
   )
     .option('--from <date>', 'first local day, YYYY-MM-DD (default: Monday of this week)')
     .option('--to <date>', 'last local day, inclusive, YYYY-MM-DD (default: today)')
+    .option(
+      '--period <which>',
+      'a pay period instead of --from/--to: current, previous, or the one containing YYYY-MM-DD (config payPeriod)',
+    )
     .option('--person <name>', 'only this person (name, any case, or card id)')
     .option('--csv', 'RFC 4180 CSV to stdout, one row per session')
+    .option('--explain', 'say how each person’s Paid total was reached (config payroll)')
     .action(report);
 }
 
@@ -39,16 +53,9 @@ function report(options: ReportOptions): void {
   const config = configOrExit(options);
   const now = Date.now();
   const zone = config.tz;
-  const from =
-    options.from === undefined
-      ? startOfLocalIsoWeek(now, zone)
-      : dateOrExit('--from', options.from, zone);
-  const to = startOfNextLocalDay(
-    options.to === undefined ? now : dateOrExit('--to', options.to, zone),
-    zone,
-  );
-  if (to <= from)
-    fail(`--to ${options.to ?? ''} is before --from ${options.from ?? ''}`, EXIT_BAD_INPUT);
+  if (options.explain === true && options.csv === true)
+    fail('--explain is for the text report; leave it out with --csv', EXIT_BAD_INPUT);
+  const { from, to, period } = rangeOrExit(options, config, now);
   const store = storeOrExit(config, true, false, true);
   const rows = store.sessionsBetween(from, to);
   store.close();
@@ -59,11 +66,45 @@ function report(options: ReportOptions): void {
     to,
     person: options.person,
     closeAt: closeAtOf(config),
+    period,
+    payroll: config.payroll,
+    explain: options.explain,
   };
   const report = buildReport(rows, reportOptions);
   process.stdout.write(
     options.csv === true ? reportCsv(report, reportOptions) : formatReport(report, reportOptions),
   );
+}
+
+/** The days asked for: a pay period, or --from/--to (default: Monday of this week to today). */
+function rangeOrExit(
+  options: ReportOptions,
+  config: Config,
+  now: number,
+): { from: number; to: number; period?: string } {
+  const zone = config.tz;
+  if (options.period !== undefined) {
+    if (options.from !== undefined || options.to !== undefined)
+      fail('--period and --from/--to both choose the days: give one or the other', EXIT_BAD_INPUT);
+    const chosen = choosePeriod(options.period, config.payPeriod, zone, now);
+    if (chosen === null)
+      fail(
+        `--period ${JSON.stringify(options.period)} is not current, previous or a date (YYYY-MM-DD)`,
+        EXIT_BAD_INPUT,
+      );
+    return { from: chosen.from, to: chosen.to, period: chosen.label };
+  }
+  const from =
+    options.from === undefined
+      ? startOfLocalIsoWeek(now, zone)
+      : dateOrExit('--from', options.from, zone);
+  const to = startOfNextLocalDay(
+    options.to === undefined ? now : dateOrExit('--to', options.to, zone),
+    zone,
+  );
+  if (to <= from)
+    fail(`--to ${options.to ?? ''} is before --from ${options.from ?? ''}`, EXIT_BAD_INPUT);
+  return { from, to };
 }
 
 function dateOrExit(flag: string, text: string, zone: string): number {

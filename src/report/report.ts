@@ -7,6 +7,16 @@
  */
 import type { SessionRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
+import type { PayrollRules } from '../../streams/payroll';
+import {
+  formatExplanation,
+  formatPersonTotals,
+  isVoided,
+  paidBySession,
+  personTotals,
+  type CountedRow,
+  type PersonTotal,
+} from './paid';
 import {
   formatDuration,
   formatLocalDate,
@@ -27,6 +37,12 @@ export interface ReportOptions {
   readonly person?: string;
   /** When the clock closes an open session automatically (the limit or cut-off); default never. */
   readonly closeAt?: (session: SessionRow) => number;
+  /** `2026-03-26 – 2026-04-25` when the range is a pay period (`--period`). */
+  readonly period?: string;
+  /** Payroll rules: a Paid figure beside the hours. */
+  readonly payroll?: PayrollRules;
+  /** Say how each Paid total was reached. */
+  readonly explain?: boolean;
 }
 
 /** Where an open session's time ends for now: now, or its automatic close if that has passed. */
@@ -47,9 +63,11 @@ export interface Total {
 }
 
 export interface Report {
-  readonly sessions: readonly SessionRow[];
+  readonly sessions: readonly CountedRow[];
   readonly daily: readonly Total[];
   readonly weekly: readonly Total[];
+  /** Per person over the whole range, with Paid when payroll rules are set. */
+  readonly totals: readonly PersonTotal[];
 }
 
 const who = (session: SessionRow): string => session.name ?? session.card;
@@ -64,7 +82,7 @@ export function matchesPerson(session: SessionRow, person: string | undefined): 
 }
 
 /** Builds the totals for sessions (already limited to those overlapping the range). */
-export function buildReport(rows: readonly SessionRow[], options: ReportOptions): Report {
+export function buildReport(rows: readonly CountedRow[], options: ReportOptions): Report {
   const sessions = rows.filter((s) => matchesPerson(s, options.person));
   const daily = new Map<string, Total>();
   const weekly = new Map<string, Total>();
@@ -75,6 +93,8 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
   // Each local day (its date, week and end) is worked out once for the whole report.
   const dayOf = localDays(options.zone);
   for (const session of sessions) {
+    // A voided session (a manager's correction, rule 13) is listed but not counted.
+    if (isVoided(session)) continue;
     const start = Math.max(session.inAt, options.from);
     const end = Math.min(endOf(session, options), options.to);
     // Walk local days: each piece ends at the next local midnight (23, 24 or 25 hours later).
@@ -90,7 +110,12 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
     [...map.values()].sort(
       (a, b) => a.person.localeCompare(b.person) || a.period.localeCompare(b.period),
     );
-  return { sessions, daily: sorted(daily), weekly: sorted(weekly) };
+  const dailyTotals = sorted(daily);
+  const totals = personTotals(sessions, dailyTotals, who, {
+    ...options,
+    endOf: (session) => endOf(session, options),
+  });
+  return { sessions, daily: dailyTotals, weekly: sorted(weekly), totals };
 }
 
 /** `2026-W13`: the ISO week (Monday first) of the local date. */
@@ -105,7 +130,11 @@ export function formatReport(report: Report, options: ReportOptions): string {
   const { zone } = options;
   const lines: string[] = [];
   const lastDay = formatLocalDate(options.to - 1, zone);
-  lines.push(`Report ${formatLocalDate(options.from, zone)} to ${lastDay} (${zone})`);
+  lines.push(
+    options.period === undefined
+      ? `Report ${formatLocalDate(options.from, zone)} to ${lastDay} (${zone})`
+      : `Pay period ${options.period} (${zone})`,
+  );
   if (report.sessions.length === 0) {
     lines.push('', 'No sessions in this period.');
     return `${lines.join('\n')}\n`;
@@ -117,6 +146,9 @@ export function formatReport(report: Report, options: ReportOptions): string {
     report.daily.map((t) => t.person),
     6,
   );
+  // The period's totals (and Paid) only when asked for a period or payroll rules are set.
+  if (options.period !== undefined || options.payroll !== undefined)
+    lines.push('', ...formatPersonTotals(report.totals, width));
   lines.push('', 'Daily totals');
   for (const t of report.daily) {
     // The weekday of the calendar date itself, whatever the process's own zone.
@@ -155,10 +187,13 @@ export function formatReport(report: Report, options: ReportOptions): string {
         : s.status === 'auto'
           ? `  (closed automatically at the ${s.reason === 'cutoff' ? 'daily cut-off' : 'time limit'})`
           : '';
+    const voided = isVoided(s) ? '  (voided: not counted)' : '';
     lines.push(
-      `  ${times.in.padEnd(inWidth)} → ${times.out.padEnd(outWidth)}  ${formatDuration(ms).padStart(8)}  ${who(s).padEnd(width)}  ${s.card}${flag}`,
+      `  ${times.in.padEnd(inWidth)} → ${times.out.padEnd(outWidth)}  ${formatDuration(ms).padStart(8)}  ${who(s).padEnd(width)}  ${s.card}${flag}${voided}`,
     );
   });
+  if (options.explain === true)
+    lines.push('', ...formatExplanation(report.totals, options.payroll, zone));
   return `${lines.join('\n')}\n`;
 }
 
@@ -182,24 +217,34 @@ export const CSV_HEADER = [
   'reader',
 ];
 
-/** RFC 4180 CSV, one row per session, header first; CRLF line ends as the RFC says. */
+/**
+ * RFC 4180 CSV, one row per session, header first; CRLF line ends as the RFC says.
+ * With payroll rules a `paid` column: the session's share of Paid (inside the
+ * range, rounded, its day's break taken off the day's last sessions), so the
+ * column adds up to the person's Paid total. Voided sessions are left out.
+ */
 export function reportCsv(report: Report, options: ReportOptions): string {
   const { zone } = options;
   const time = (at: number): string => formatLocalIso(at, zone);
-  const rows = report.sessions.map((s) =>
-    csvLine(
-      [
-        s.id,
-        formatLocalDate(s.inAt, zone),
-        s.name ?? '',
-        s.card,
-        time(s.inAt),
-        s.outAt === null ? '' : time(s.outAt),
-        toHours(endOf(s, options) - s.inAt).toFixed(4),
-        s.status,
-        s.reader,
-      ].map(neutraliseFormula),
-    ),
-  );
-  return [csvLine(CSV_HEADER), ...rows].map((line) => `${line}\r\n`).join('');
+  const paid = options.payroll === undefined ? null : paidBySession(report.totals);
+  const rows = report.sessions
+    .filter((s) => !isVoided(s))
+    .map((s) =>
+      csvLine(
+        [
+          s.id,
+          formatLocalDate(s.inAt, zone),
+          s.name ?? '',
+          s.card,
+          time(s.inAt),
+          s.outAt === null ? '' : time(s.outAt),
+          toHours(endOf(s, options) - s.inAt).toFixed(4),
+          s.status,
+          s.reader,
+          ...(paid === null ? [] : [toHours(paid.get(s.id) ?? 0).toFixed(4)]),
+        ].map(neutraliseFormula),
+      ),
+    );
+  const header = paid === null ? CSV_HEADER : [...CSV_HEADER, 'paid'];
+  return [csvLine(header), ...rows].map((line) => `${line}\r\n`).join('');
 }

@@ -1,0 +1,132 @@
+/**
+ * The period's totals per person and, when payroll rules are set, the Paid
+ * figure beside them (streams/payroll.ts), with the text that explains how
+ * each Paid total was reached (`report --explain`).
+ */
+import type { SessionRow } from '../drivers/store/store';
+import { paidOf, type Paid, type PaidStep, type PayrollRules } from '../../streams/payroll';
+import { formatDuration, formatLocalDateTimeExact, formatLocalTime } from '../../streams/zoned';
+
+/** A session row, as it may later say it was voided by a correction (rule 13). */
+export type CountedRow = SessionRow & { readonly voided?: boolean };
+
+/** A voided session is listed but counts for nothing. */
+export const isVoided = (session: CountedRow): boolean => session.voided === true;
+
+/** One person's total over the report's range, and Paid when there are payroll rules. */
+export interface PersonTotal {
+  readonly person: string;
+  readonly ms: number;
+  readonly paid?: Paid;
+}
+
+export interface PaidOptions {
+  readonly zone: string;
+  readonly from: number;
+  readonly to: number;
+  readonly payroll?: PayrollRules;
+  /** Where a session's time ends (its out, or for an open one now or its automatic close). */
+  readonly endOf: (session: SessionRow) => number;
+}
+
+/** Each person's total (from the daily totals) and Paid, in the order of the names. */
+export function personTotals(
+  sessions: readonly CountedRow[],
+  daily: readonly { readonly person: string; readonly ms: number }[],
+  who: (session: SessionRow) => string,
+  options: PaidOptions,
+): PersonTotal[] {
+  const totals = new Map<string, number>();
+  for (const t of daily) totals.set(t.person, (totals.get(t.person) ?? 0) + t.ms);
+  const { payroll } = options;
+  return [...totals.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([person, ms]) => {
+      if (payroll === undefined) return { person, ms };
+      const own = sessions
+        .filter((s) => who(s) === person)
+        .map((s) => ({ id: s.id, inAt: s.inAt, outAt: options.endOf(s), voided: isVoided(s) }));
+      return { person, ms, paid: paidOf(own, payroll, options) };
+    });
+}
+
+const pad = (text: string, width: number): string => text.padEnd(width);
+
+/** The "Period totals" section: each person's hours, and Paid beside them when rules are set. */
+export function formatPersonTotals(totals: readonly PersonTotal[], width: number): string[] {
+  return [
+    'Period totals',
+    ...totals.map((t) => {
+      const paid = t.paid === undefined ? '' : `  Paid ${formatDuration(t.paid.ms).padStart(8)}`;
+      return `  ${pad(t.person, width)}  ${formatDuration(t.ms).padStart(8)}${paid}`;
+    }),
+  ];
+}
+
+/** The payroll rules in words: `rounding to 15 min (nearest); breaks: 6h → 30 min, 9h → 45 min`. */
+export function describeRules(rules: PayrollRules): string {
+  const rounding =
+    rules.rounding === undefined
+      ? 'no rounding'
+      : `in and out rounded ${rules.rounding.mode === 'nearest' ? 'to the nearest' : rules.rounding.mode + ' to'} ${rules.rounding.to} min`;
+  const breaks =
+    rules.breaks.length === 0
+      ? 'no breaks'
+      : `breaks ${[...rules.breaks]
+          .sort((a, b) => a.after - b.after)
+          .map((b) => `${b.after}h → ${b.minutes} min`)
+          .join(', ')}`;
+  return `${rounding}; ${breaks}`;
+}
+
+function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): string {
+  if (step.kind === 'day') {
+    const rule =
+      step.rule === null
+        ? 'no break rule reached'
+        : `${step.rule.after}h or more: ${step.rule.minutes} min break, ${formatDuration(step.deductedMs)} taken off`;
+    return `    ${step.date}  worked ${formatDuration(step.workedMs)}, ${rule} → ${formatDuration(step.paidMs)}`;
+  }
+  const raw = `${formatLocalDateTimeExact(step.inAt, zone)} → ${formatLocalDateTimeExact(step.outAt, zone)}`;
+  const moved = step.paidIn !== step.inAt || step.paidOut !== step.outAt;
+  const rounded = moved
+    ? `rounded to ${formatLocalTime(step.paidIn, zone)} → ${formatLocalTime(step.paidOut, zone)}`
+    : 'as clocked';
+  const inside = step.paidOut - step.paidIn !== step.ms ? ' (the part inside the period)' : '';
+  const id = ids.get(step.id) ?? step.id;
+  return `    ${id}  ${raw}  ${rounded}: ${formatDuration(step.ms)}${inside}, counts on ${step.date}`;
+}
+
+/** How each person's Paid total was reached: every session's rounding, every day's break. */
+export function formatExplanation(
+  totals: readonly PersonTotal[],
+  rules: PayrollRules | undefined,
+  zone: string,
+): string[] {
+  if (rules === undefined)
+    return [
+      'How Paid is reached',
+      '  No payroll rules are set (the config key payroll): the hours are paid as worked.',
+    ];
+  const lines = ['How Paid is reached', `  Rules: ${describeRules(rules)}.`];
+  // Session ids are long; the explanation numbers them per person instead (#1, #2 …).
+  for (const t of totals) {
+    if (t.paid === undefined) continue;
+    const ids = new Map<string, string>();
+    for (const step of t.paid.steps)
+      if (step.kind === 'session') ids.set(step.id, `#${ids.size + 1}`);
+    lines.push('', `  ${t.person}`);
+    for (const step of t.paid.steps) lines.push(explainStep(step, zone, ids));
+    lines.push(
+      `    Paid ${formatDuration(t.paid.ms)} (worked ${formatDuration(t.paid.workedMs)} after rounding, ${formatDuration(t.paid.workedMs - t.paid.ms)} of breaks)`,
+    );
+  }
+  return lines;
+}
+
+/** Each session's share of its person's Paid figure, by session id. */
+export function paidBySession(totals: readonly PersonTotal[]): ReadonlyMap<string, number> {
+  const shares = new Map<string, number>();
+  for (const t of totals) for (const [id, ms] of t.paid?.bySession ?? []) shares.set(id, ms);
+  return shares;
+}
