@@ -17,6 +17,7 @@ import type {
   KeepSighting,
   NameCard,
 } from '../../../streams/events';
+import { chainRecord } from './chain';
 import { markKeysDone } from './outboxQueries';
 import type { Statements } from './statements';
 
@@ -53,19 +54,27 @@ type TapId = number | bigint | null;
 
 /**
  * Commits one reducer step in one transaction: all of it, or none of it.
- * `boot` names the boot the step's monotonic times belong to.
+ * `boot` names the boot the step's monotonic times belong to; `link` chains each
+ * tap (the bench passes a no-op to measure what chaining costs).
  */
 export function commitStep(
   sql: Statements,
   commit: Commit,
   now: number,
   boot: string | null,
+  link: typeof chainRecord = chainRecord,
 ): void {
   sql.transaction(() => {
     let tapId: TapId = null;
-    for (const event of commit.events) tapId = writeEvent(sql, event, tapId, boot);
+    const taps: (number | bigint)[] = [];
+    for (const event of commit.events) {
+      tapId = writeEvent(sql, event, tapId, boot);
+      if (event.type === 'tap' && tapId !== null) taps.push(tapId);
+    }
     for (const command of commit.commands) writeCommand(sql, command);
     addToOutbox(sql, commit.outbox, now);
+    // Last: a tap's row is final once its outcome is written, and is never changed after (rule 13).
+    for (const tap of taps) link(sql, 'tap', tap);
   });
 }
 

@@ -2,13 +2,16 @@
  * Opening the store's file: refusing one that vanished, checking that the
  * data directory is writable, checking an existing file without changing it
  * (a newer schema, a failed quick check), then connecting for good with WAL
- * and `synchronous = FULL` and migrating the schema.
+ * and `synchronous = FULL`, migrating the schema and linking taps from before
+ * the hash chain into it.
  */
 import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { CHAIN_SCHEMA, linkTapsFromBeforeChain, markTapsToLink } from './chain';
 import { missingDatabase, OpenedFiles, writeMarker } from './dbFiles';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { Statements } from './statements';
 import { explain, StoreError } from './storeError';
 
 export interface OpenOptions {
@@ -107,6 +110,8 @@ function connect(
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       migrate(db, version);
+      // Before the clock starts: taps from before the chain get their links (once; resumed if cut short).
+      linkTapsFromBeforeChain(new Statements(db));
       if (!memory) {
         writeMarker(path, newInstall);
         return { db, path, opened: new OpenedFiles(path) };
@@ -153,6 +158,7 @@ function migrate(db: Database.Database, from: number): void {
     const sql = MIGRATIONS[version] ?? '';
     db.transaction(() => {
       db.exec(sql);
+      if (version + 1 === CHAIN_SCHEMA) markTapsToLink(db);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }

@@ -10,12 +10,13 @@
  * a module beside it: opening and checking the file (`openDatabase.ts`),
  * committing a step (`commitStep.ts`), the snapshot a restart reads
  * (`readSnapshot.ts`), the outbox (`outboxQueries.ts`), sessions for reports
- * (`sessionRows.ts`), status and counts (`storeStatus.ts`), and the backup's
- * guard (`ownFileAt.ts`).
+ * (`sessionRows.ts`), status and counts (`storeStatus.ts`), the hash chain over
+ * the raw record (`chain.ts`), and the backup's guard (`ownFileAt.ts`).
  */
 import type Database from 'better-sqlite3';
 import type { Commit } from '../../../streams/commit';
 import type { Snapshot } from '../../../streams/sessions';
+import { verifyChain, type ChainVerdict } from './chain';
 import { commitStep, writesSomething } from './commitStep';
 import { rescuePathOf, type OpenedFiles } from './dbFiles';
 import { openDatabase, type OpenOptions } from './openDatabase';
@@ -33,6 +34,7 @@ import { Statements } from './statements';
 import { explain, StoreError } from './storeError';
 import { readStatus, storeCounts, type StoreStatus } from './storeStatus';
 
+export type { ChainVerdict } from './chain';
 export { OUTBOX_RETENTION_MS, type PendingEntry } from './outboxQueries';
 export { ownFileAt } from './ownFileAt';
 export type { OpenOptions } from './openDatabase';
@@ -142,6 +144,11 @@ export class Store {
 
   status(): StoreStatus {
     return readStatus(this.sql, this.file);
+  }
+
+  /** Whether the raw record is whole: every tap and correction as its hash chain says (rule 13). */
+  verify(): ChainVerdict {
+    return verifyChain(this.sql);
   }
 
   /** `PRAGMA integrity_check`: 'ok' or the problems found. */
