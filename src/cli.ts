@@ -14,6 +14,7 @@ import { addReplayCommand } from './commands/replay';
 import { addReportCommand } from './commands/report';
 import { addRunCommand } from './commands/run';
 import { addStatusCommand } from './commands/status';
+import { addVerifyCommand } from './commands/verify';
 
 // A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -37,6 +38,7 @@ addRunCommand(program);
 addReplayCommand(program);
 addReportCommand(program);
 addStatusCommand(program);
+addVerifyCommand(program);
 addDoctorCommand(program);
 addReaderCommand(program);
 addBackupCommand(program);
