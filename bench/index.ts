@@ -2,6 +2,7 @@
  * `npm run bench`: timing claims, each as a ratio against a baseline measured
  * in the same run on the same machine (these machines are shared and noisy).
  */
+import { chainCostBench, chainCostReport } from './chainCost';
 import { ms } from './stats';
 import { idleBench, idleReport } from './idle';
 import { mfrc522Bench, mfrc522Report } from './mfrc522';
@@ -69,6 +70,11 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n');
   for (const line of storeGrowthReport(await storeGrowthBench())) process.stdout.write(`${line}\n`);
+
+  process.stdout.write('\n');
+  const backfillTaps = Number(process.env.BENCH_BACKFILL_TAPS ?? '200000');
+  for (const line of chainCostReport(chainCostBench(backfillTaps)))
+    process.stdout.write(`${line}\n`);
 }
 
 main().catch((error: unknown) => {
