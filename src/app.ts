@@ -32,6 +32,7 @@ import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
 import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
+import { fixRequests$ } from './drivers/store/fixRequests';
 import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { gpioFeedbackConfigured, gpioFeedbackOptions } from './drivers/feedback/gpio/gpioConfig';
@@ -140,6 +141,7 @@ export function clockApp(
         directory$,
         sheet$,
         clockSync$: clockSyncOf(config, io),
+        corrections$: fixRequests$(store, io.scheduler, config.tz),
       },
       rulesOf(config),
       io.scheduler,

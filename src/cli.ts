@@ -9,6 +9,7 @@ import { version } from '../package.json';
 import { addBackupCommand } from './commands/backup';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, fail } from './commands/common';
 import { addDoctorCommand } from './commands/doctor';
+import { addFixCommand } from './commands/fix';
 import { addReaderCommand } from './commands/reader';
 import { addReplayCommand } from './commands/replay';
 import { addReportCommand } from './commands/report';
@@ -37,6 +38,7 @@ const program = new Command('badgeclock')
 addRunCommand(program);
 addReplayCommand(program);
 addReportCommand(program);
+addFixCommand(program);
 addStatusCommand(program);
 addVerifyCommand(program);
 addDoctorCommand(program);

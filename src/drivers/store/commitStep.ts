@@ -18,6 +18,7 @@ import type {
   NameCard,
 } from '../../../streams/events';
 import { chainRecord } from './chain';
+import { writeCorrection } from './corrections';
 import { markKeysDone } from './outboxQueries';
 import type { Statements } from './statements';
 
@@ -41,6 +42,7 @@ const STORED_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['typ
   'clock-out',
   'auto-out',
   'enrol',
+  'correction',
 ]);
 
 /** Whether a commit has anything for the store: a stored event or command, or an outbox entry. */
@@ -67,14 +69,17 @@ export function commitStep(
   sql.transaction(() => {
     let tapId: TapId = null;
     const taps: (number | bigint)[] = [];
+    const corrections: number[] = [];
     for (const event of commit.events) {
-      tapId = writeEvent(sql, event, tapId, boot);
+      if (event.type === 'correction') corrections.push(...writeCorrection(sql, event));
+      else tapId = writeEvent(sql, event, tapId, boot);
       if (event.type === 'tap' && tapId !== null) taps.push(tapId);
     }
     for (const command of commit.commands) writeCommand(sql, command);
     addToOutbox(sql, commit.outbox, now);
     // Last: a tap's row is final once its outcome is written, and is never changed after (rule 13).
     for (const tap of taps) link(sql, 'tap', tap);
+    for (const correction of corrections) link(sql, 'correction', correction);
   });
 }
 

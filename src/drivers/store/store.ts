@@ -30,6 +30,13 @@ import {
 } from './outboxQueries';
 import { readSnapshot } from './readSnapshot';
 import { allSessions, sessionsBetween, type SessionRow } from './sessionRows';
+import {
+  addFixRequest,
+  correctionContext,
+  fixOutcome,
+  pendingFixes,
+  type FixRequest,
+} from './corrections';
 import { Statements } from './statements';
 import { explain, StoreError } from './storeError';
 import { readStatus, storeCounts, type StoreStatus } from './storeStatus';
@@ -144,6 +151,26 @@ export class Store {
 
   status(): StoreStatus {
     return readStatus(this.sql, this.file);
+  }
+
+  /** Queues a `badgeclock fix` request (rule 13); returns its id. */
+  addFixRequest(request: Omit<FixRequest, 'id'>): number {
+    return addFixRequest(this.sql, request);
+  }
+
+  /** The `fix` requests not judged yet, oldest first. */
+  pendingFixes(): FixRequest[] {
+    return pendingFixes(this.sql);
+  }
+
+  /** How `fix` request `id` was judged, or null while it waits. */
+  fixOutcome(id: number): ReturnType<typeof fixOutcome> {
+    return fixOutcome(this.sql, id);
+  }
+
+  /** A session as a correction sees it, and the same person's sessions around it. */
+  correctionContext(session: string): ReturnType<typeof correctionContext> {
+    return correctionContext(this.sql, session);
   }
 
   /** Whether the raw record is whole: every tap and correction as its hash chain says (rule 13). */

@@ -1,0 +1,184 @@
+/**
+ * `badgeclock fix SESSION --in TIME --out TIME --void --why TEXT`: a
+ * manager's correction without a sheet (rule 13), through the same path as
+ * any correction. The request is queued in the store; a running clock judges
+ * it within seconds (this command waits for the answer); with no clock
+ * running, this command takes the data directory and judges it itself, with
+ * the same core. Exit 0 applied, 1 rejected (or no answer in time), 2 bad
+ * input.
+ */
+import type { Command } from 'commander';
+
+import { DataDirLockedError, lockDataDir, readBootIdOrNull } from '../dataDirLock';
+import { judgeFix } from '../drivers/store/fixRequests';
+import type { Store } from '../drivers/store/store';
+import { rulesOf, type Config } from '../config';
+import { toCommit } from '../../streams/commit';
+import { makeReducer, restoreState } from '../../streams/sessions';
+import { localTime, startOfLocalDay, toWall } from '../../streams/zoned';
+import {
+  configOrExit,
+  EXIT_BAD_INPUT,
+  EXIT_FAILURE,
+  fail,
+  storeOrExit,
+  withConfigOptions,
+  type ConfigOptions,
+} from './common';
+
+type FixOptions = ConfigOptions & {
+  in?: string;
+  out?: string;
+  void?: boolean;
+  why?: string;
+  wait: string;
+};
+
+/** Adds `fix` to the program. */
+export function addFixCommand(program: Command): void {
+  withConfigOptions(
+    program
+      .command('fix')
+      .description("correct a session's In or Out, or void it; kept beside the raw taps with why")
+      .argument('<session>', "the session id (the Log tab's Session column, or report --csv)"),
+  )
+    .option(
+      '--in <time>',
+      'the right clock-in: HH:mm (the day of the clock-in), YYYY-MM-DD HH:mm, or ISO-8601',
+    )
+    .option('--out <time>', 'the right clock-out, as --in')
+    .option('--void', 'take the session out of every total; it stays in the record')
+    .option('--why <text>', 'why (required): kept with the correction')
+    .option('--wait <seconds>', 'how long to wait for a running clock to judge it', '30')
+    .action(fix);
+}
+
+async function fix(session: string, options: FixOptions): Promise<void> {
+  const config = configOrExit(options);
+  const why = options.why?.trim() ?? '';
+  if (why === '') fail('--why is required: say why the session is corrected', EXIT_BAD_INPUT);
+  if (options.void === true && (options.in !== undefined || options.out !== undefined))
+    fail('--void takes the session out as it is: give it without --in or --out', EXIT_BAD_INPUT);
+  if (options.void !== true && options.in === undefined && options.out === undefined)
+    fail('nothing to correct: give --in, --out or --void', EXIT_BAD_INPUT);
+  const wait = Number(options.wait);
+  if (!Number.isFinite(wait) || wait < 0)
+    fail(`--wait ${JSON.stringify(options.wait)} is not a number of seconds`, EXIT_BAD_INPUT);
+
+  const store = storeOrExit(config, false);
+  try {
+    const found = store.correctionContext(session).session;
+    if (found === undefined) {
+      fail(
+        `there is no session ${session} in ${store.file} (session ids are in the Log tab's Session column and in report --csv)`,
+        EXIT_BAD_INPUT,
+      );
+    }
+    const time = (flag: string, text: string | undefined): number | null =>
+      text === undefined ? null : timeOrExit(flag, text, config.tz, found.inAt);
+    const id = store.addFixRequest({
+      at: Date.now(),
+      session,
+      inAt: time('--in', options.in),
+      outAt: time('--out', options.out),
+      void: options.void === true,
+      why,
+    });
+    const outcome = judgeHere(config, store) ? store.fixOutcome(id) : await answer(store, id, wait);
+    if (outcome === null) {
+      process.stdout.write(
+        `queued: the running clock has not judged it within ${wait} s; see badgeclock report --edits\n`,
+      );
+      process.exitCode = EXIT_FAILURE;
+    } else if (outcome.applied) {
+      process.stdout.write(`✔ session ${session} corrected\n`);
+    } else {
+      process.stdout.write(`✖ session ${session} not corrected: ${outcome.reason ?? ''}\n`);
+      process.exitCode = EXIT_FAILURE;
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * With no clock running, judges every queued request here, with the same core
+ * the clock runs; false when a clock holds the data directory (it judges).
+ */
+function judgeHere(config: Config, store: Store): boolean {
+  let lock;
+  try {
+    lock = lockDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) return false;
+    throw error;
+  }
+  try {
+    const now = Date.now();
+    const reduce = makeReducer(rulesOf(config));
+    let state = restoreState(store.snapshot(now, readBootIdOrNull() ?? undefined));
+    for (const request of store.pendingFixes()) {
+      const step = reduce(state, judgeFix(store, request, now, config.tz));
+      state = step.state;
+      store.commit(toCommit(step.out), now);
+    }
+    return true;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Waits up to `seconds` for the running clock's answer to request `id`. */
+async function answer(
+  store: Store,
+  id: number,
+  seconds: number,
+): Promise<ReturnType<Store['fixOutcome']>> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const outcome = store.fixOutcome(id);
+    if (outcome !== null || Date.now() >= until) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * A time as a manager types it: `HH:mm` on the local day of the session's
+ * clock-in, `YYYY-MM-DD HH:mm` in the configured zone, or ISO-8601 with an
+ * offset.
+ */
+export function parseFixTime(text: string, zone: string, sessionIn: number): number | null {
+  const trimmed = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed)) {
+    const at = Date.parse(trimmed);
+    return Number.isNaN(at) ? null : at;
+  }
+  const local = /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2})$/.exec(trimmed);
+  if (local === null) return null;
+  // The date is optional: its groups are then undefined, whatever the type says.
+  const parts: (string | undefined)[] = local.slice(1);
+  const [year, month, day, hour, minute] = parts.map((part) =>
+    part === undefined ? undefined : Number(part),
+  );
+  if (hour === undefined || minute === undefined || hour > 23 || minute > 59) return null;
+  let dayWall: number;
+  if (year === undefined || month === undefined || day === undefined) {
+    dayWall = toWall(startOfLocalDay(sessionIn, zone), zone);
+  } else {
+    dayWall = new Date(0).setUTCFullYear(year, month - 1, day);
+    const date = new Date(dayWall);
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  }
+  return localTime(dayWall + hour * 3_600_000 + minute * 60_000, zone).at;
+}
+
+function timeOrExit(flag: string, text: string, zone: string, sessionIn: number): number {
+  const at = parseFixTime(text, zone, sessionIn);
+  if (at === null) {
+    fail(
+      `${flag} ${JSON.stringify(text)} is not a time: give HH:mm (on the day of the clock-in), YYYY-MM-DD HH:mm, or ISO-8601 with an offset`,
+      EXIT_BAD_INPUT,
+    );
+  }
+  return at;
+}

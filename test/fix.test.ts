@@ -1,0 +1,210 @@
+/**
+ * `badgeclock fix` (rule 13): a correction through the same path as any, with
+ * the clock stopped (the command judges it) and running (the clock does),
+ * kept beside the raw taps; and the time formats a manager types.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { parseFixTime } from '../src/commands/fix';
+import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
+import { defaultRules } from '../streams/rules';
+import { sessionId } from '../streams/sessions';
+import { Clock, logText, requireBuiltCli, runCli } from './support/runCli';
+import { people, player, read } from './support/store-fixtures';
+
+const HOUR = 3_600_000;
+const ALICE = 'A11CE000';
+const BERLIN = 'Europe/Berlin';
+const T0 = Date.parse('2026-03-23T08:00:00+01:00');
+const ENV = { BADGECLOCK_TIME_SYNC: 'off', BADGECLOCK_TZ: BERLIN };
+
+describe('the times a manager types', () => {
+  const sessionIn = Date.parse('2026-03-23T22:00:00+01:00');
+  it.each([
+    ['16:30', '2026-03-23T16:30:00+01:00'],
+    ['7:05', '2026-03-23T07:05:00+01:00'],
+    ['2026-03-24 06:00', '2026-03-24T06:00:00+01:00'],
+    // The spring-forward night: 2026-03-29 03:00 is summer time.
+    ['2026-03-29 03:00', '2026-03-29T03:00:00+02:00'],
+    ['2026-03-24T06:00:00Z', '2026-03-24T06:00:00Z'],
+  ])('%s is %s', (text, iso) => {
+    expect(parseFixTime(text, BERLIN, sessionIn)).toBe(Date.parse(iso));
+  });
+
+  it.each(['half five', '25:00', '2026-02-30 10:00', '10:60', ''])('%j is not a time', (text) => {
+    expect(parseFixTime(text, BERLIN, sessionIn)).toBeNull();
+  });
+});
+
+describe('badgeclock fix', () => {
+  let dir: string;
+  let data: string;
+  beforeAll(requireBuiltCli);
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-fix-'));
+    data = join(dir, 'data');
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A store with Alice's day, 08:00 to 17:00, and her open evening session. */
+  function aliceDay(): { day: string; evening: string } {
+    const store = Store.open(join(data, DB_FILE_NAME), { newInstall: true });
+    player(store, defaultRules(BERLIN)).play(
+      people(T0, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, ALICE),
+      read(T0 + 9 * HOUR, ALICE),
+      read(T0 + 11 * HOUR, ALICE),
+    );
+    store.close();
+    return { day: sessionId(ALICE, T0), evening: sessionId(ALICE, T0 + 11 * HOUR) };
+  }
+
+  const fix = (args: string[]) => runCli(['fix', ...args, '--data-dir', data], { env: ENV });
+  const db = <T>(work: (db: Database.Database) => T): T => {
+    const handle = new Database(join(data, DB_FILE_NAME), { readonly: true });
+    try {
+      return work(handle);
+    } finally {
+      handle.close();
+    }
+  };
+
+  it('with the clock stopped, corrects an Out: the record keeps the clock’s time beside the corrected one', async () => {
+    const { day } = aliceDay();
+    const result = await fix([day, '--out', '16:30', '--why', 'left early, tapped late']);
+    expect(result.stdout).toBe(`✔ session ${day} corrected\n`);
+    expect(result.code).toBe(0);
+    db((handle) => {
+      expect(
+        handle.prepare('SELECT out_at, fixed_out, voided FROM sessions WHERE id = ?').get(day),
+      ).toEqual({
+        out_at: T0 + 9 * HOUR,
+        fixed_out: T0 + 8.5 * HOUR,
+        voided: 0,
+      });
+      expect(
+        handle
+          .prepare('SELECT field, old, new, applied, reason, source, why FROM corrections')
+          .all(),
+      ).toEqual([
+        {
+          field: 'out',
+          old: new Date(T0 + 9 * HOUR).toISOString(),
+          new: new Date(T0 + 8.5 * HOUR).toISOString(),
+          applied: 1,
+          reason: null,
+          source: 'fix',
+          why: 'left early, tapped late',
+        },
+      ]);
+      // The raw taps are as they were taken.
+      expect(handle.prepare('SELECT at FROM taps ORDER BY id').pluck().all()).toEqual([
+        T0,
+        T0 + 9 * HOUR,
+        T0 + 11 * HOUR,
+      ]);
+      // For the sheet: the row's times, and a line of the Edits tab.
+      expect(
+        handle
+          .prepare(
+            "SELECT kind FROM outbox WHERE kind IN ('session-fixed', 'edit-logged') ORDER BY seq",
+          )
+          .pluck()
+          .all(),
+      ).toEqual(['session-fixed', 'edit-logged']);
+    });
+    const csv = await runCli(
+      ['report', '--csv', '--from', '2026-03-23', '--to', '2026-03-23', '--data-dir', data],
+      { env: ENV },
+    );
+    expect(csv.stdout).toContain('16:30');
+  });
+
+  it('rejects an Out before the In with exit 1, says why, and keeps both the session and the refusal', async () => {
+    const { day } = aliceDay();
+    const result = await fix([day, '--out', '07:00', '--why', 'typo']);
+    expect(result.stdout).toBe(
+      `✖ session ${day} not corrected: Out 2026-03-23 07:00 is not after In 2026-03-23 08:00\n`,
+    );
+    expect(result.code).toBe(1);
+    db((handle) => {
+      expect(
+        handle.prepare('SELECT fixed_out FROM sessions WHERE id = ?').pluck().get(day),
+      ).toBeNull();
+      expect(handle.prepare('SELECT applied FROM corrections').pluck().all()).toEqual([0]);
+    });
+  });
+
+  it('voids an open session: it is closed, out of every total, and the next tap clocks in', async () => {
+    const { evening } = aliceDay();
+    expect((await fix([evening, '--void', '--why', 'tapped a colleague’s badge'])).code).toBe(0);
+    db((handle) => {
+      expect(
+        handle.prepare('SELECT status, voided FROM sessions WHERE id = ?').get(evening),
+      ).toEqual({
+        status: 'out',
+        voided: 1,
+      });
+    });
+    const clock = new Clock(['run', '--json', '--data-dir', data], {
+      env: { ...ENV, BADGECLOCK_GUARD_SECONDS: '0' },
+    });
+    await clock.started();
+    clock.write(`${ALICE}\n`);
+    await clock.waitFor((c) => /"clock-(in|out)"/.test(c.stdout));
+    expect(await clock.stop()).toBe(0);
+    expect(clock.stdout).toContain('"clock-in"');
+  });
+
+  it('with the clock running, the clock judges it within seconds and closes the open session', async () => {
+    aliceDay();
+    const clock = new Clock(['run', '--json', '--data-dir', data], {
+      env: { ...ENV, BADGECLOCK_GUARD_SECONDS: '0' },
+    });
+    await clock.started();
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+    const opened = (
+      JSON.parse(clock.lines().find((l) => l.includes('"clock-in"')) ?? '{}') as { session: string }
+    ).session;
+    // A second after the clock-in: the Out must be after the In, and not in the future.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const result = await fix([
+      opened,
+      '--out',
+      new Date().toISOString(),
+      '--why',
+      'forgot to tap out',
+    ]);
+    expect(result.stdout).toBe(`✔ session ${opened} corrected\n`);
+    await clock.waitFor((c) => c.stdout.includes('"correction"'));
+    // Closed by the correction: the next tap clocks in again.
+    clock.write('B0B0B0B0\n');
+    await clock.waitFor((c) => c.stdout.split('"clock-in"').length === 3);
+    expect(await clock.stop()).toBe(0);
+    expect(clock.stdout).not.toContain('"clock-out"');
+  });
+
+  it.each([
+    [['--out', '16:30'], '--why is required'],
+    [['--void', '--out', '16:30', '--why', 'x'], '--void takes the session out as it is'],
+    [['--why', 'x'], 'nothing to correct'],
+    [['--out', 'half five', '--why', 'x'], '--out "half five" is not a time'],
+  ])('refuses bad input with exit 2 and a clear message: %j', async (args, message) => {
+    const { day } = aliceDay();
+    const result = await fix([day, ...args]);
+    expect(result.code).toBe(2);
+    expect(logText(result.stderr)).toContain(message);
+  });
+
+  it('refuses a session that does not exist, saying where ids are', async () => {
+    aliceDay();
+    const result = await fix(['20260323T070000.000Z-NOPE', '--void', '--why', 'x']);
+    expect(result.code).toBe(2);
+    expect(logText(result.stderr)).toContain('there is no session 20260323T070000.000Z-NOPE');
+  });
+});
