@@ -12,6 +12,8 @@
  *   are marked as duplicates (and untagged);
  * - an entry about a session whose row a person deleted is dropped: the row
  *   stays deleted;
+ * - a manager's correction is written in outbox order, never under the
+ *   clock's own times (foldFixes); an Edits line is appended once (planEdits);
  * - a card is listed in People once, and only if People does not list it;
  * - an alias goes into the Aliases cell of its card's row as read for this
  *   batch, once (planPeople).
@@ -58,19 +60,34 @@ export type RowWrite =
       readonly outAt: number | null;
     }
   /** Card: the session followed its person to another card (an alias added in People). */
-  | { readonly kind: 'card'; readonly session: string; readonly card: string };
+  | { readonly kind: 'card'; readonly session: string; readonly card: string }
+  | FixWrite;
+
+/**
+ * A manager's correction: Date, In, Out (blank while open), Hours (Out − In; left to the live
+ * view while open; blank for a void session never closed), Status; Reader when a close folded
+ * into it (foldFixes) came at another reader.
+ */
+export interface FixWrite {
+  readonly kind: 'fix';
+  readonly session: string;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly status: 'in' | 'out' | 'auto' | 'void';
+  readonly readers?: string;
+}
 
 export interface BatchPlan {
   /** New rows, in the order the batch opened them. */
   readonly insert: readonly NewRow[];
   /** Rows that repeat a session's row: marked as duplicates, then untagged. */
   readonly duplicates: readonly { readonly session: string; readonly tagId: number }[];
-  /** Writes to rows by their session's tag, in order: closes, corrections, cards. */
+  /** Writes to rows by their session's tag, in order: closes, corrections, fixes, cards. */
   readonly writes: readonly RowWrite[];
   /**
-   * Sessions whose final values this batch writes (closes, and corrections of
-   * closed sessions), inserted or not: what a live update that could still
-   * land late might overwrite.
+   * Sessions whose final values this batch writes (closes, corrections of
+   * closed sessions, fixes of sessions not open), inserted or not: what a live
+   * update that could still land late might overwrite.
    */
   readonly final: readonly RowWrite[];
   /** Entries about a session whose row a person deleted: nothing is written for them. */
@@ -85,6 +102,7 @@ export function sessionsOf(entries: readonly OutboxEntry[]): string[] {
       entry.kind === 'session-opened' ||
       entry.kind === 'session-closed' ||
       entry.kind === 'session-corrected' ||
+      entry.kind === 'session-fixed' ||
       entry.kind === 'card-followed'
     )
       sessions.add(entry.session);
@@ -93,36 +111,32 @@ export function sessionsOf(entries: readonly OutboxEntry[]): string[] {
 
 /** What the batch does to `Log`, given the rows tagged with its sessions now. */
 export function planBatch(
-  entries: readonly OutboxEntry[],
+  all: readonly OutboxEntry[],
   rowsOf: ReadonlyMap<string, readonly TaggedRow[]>,
 ): BatchPlan {
+  const { entries, fixes } = foldFixes(all);
   const opened = new Map<string, EntryOf<'session-opened'>>();
   const closed = new Map<string, EntryOf<'session-closed'>>();
   for (const entry of entries) {
     if (entry.kind === 'session-opened') opened.set(entry.session, entry);
     if (entry.kind === 'session-closed') closed.set(entry.session, entry);
   }
+  // A row to write to: one in the sheet, or one this batch inserts.
   const inSheet = (session: string): boolean => (rowsOf.get(session)?.length ?? 0) > 0;
+  const written = (session: string): boolean => inSheet(session) || opened.has(session);
 
   const duplicates: { session: string; tagId: number }[] = [];
   for (const [session, rows] of rowsOf) {
     const [, ...extra] = [...rows].sort((a, b) => a.tagId - b.tagId);
     for (const row of extra) duplicates.push({ session, tagId: row.tagId });
   }
-
   const insert: NewRow[] = [...opened.values()]
     .filter((entry) => !inSheet(entry.session))
-    .map((entry) => {
-      const close = closed.get(entry.session);
-      return {
-        session: entry.session,
-        card: entry.card,
-        name: entry.name,
-        inAt: entry.inAt,
-        outAt: close?.outAt ?? null,
-        status: close?.status ?? 'in',
-        reader: close?.readers ?? entry.reader,
-      };
+    .map(({ session, card, name, inAt, reader }): NewRow => {
+      const close = closed.get(session);
+      const [outAt, status] =
+        close === undefined ? [null, 'in' as const] : [close.outAt, close.status];
+      return { session, card, name, inAt, outAt, status, reader: close?.readers ?? reader };
     });
   const inserted = new Set(insert.map((row) => row.session));
 
@@ -130,43 +144,85 @@ export function planBatch(
   const final: RowWrite[] = [];
   const dropped: OutboxEntry[] = [];
   for (const entry of closed.values()) {
-    const write: RowWrite = {
-      kind: 'close',
-      session: entry.session,
-      inAt: entry.inAt,
-      outAt: entry.outAt,
-      status: entry.status,
-      ...(entry.readers === undefined ? {} : { readers: entry.readers }),
-    };
+    const { session, inAt, outAt, status, readers } = entry;
+    const close = { kind: 'close', session, inAt, outAt, status } as const;
+    const write: RowWrite = readers === undefined ? close : { ...close, readers };
     // Inserted closed by this batch: its cells are in the insert, and still final.
-    if (inserted.has(entry.session)) final.push(write);
-    else if (inSheet(entry.session)) {
+    if (inserted.has(session)) final.push(write);
+    else if (inSheet(session)) {
       writes.push(write);
       final.push(write);
-    } else if (!opened.has(entry.session)) dropped.push(entry);
+    } else if (!opened.has(session)) dropped.push(entry);
   }
   for (const entry of entries) {
     if (entry.kind !== 'session-corrected' && entry.kind !== 'card-followed') continue;
-    if (!inSheet(entry.session) && !opened.has(entry.session)) {
-      dropped.push(entry);
-      continue;
+    if (!written(entry.session)) dropped.push(entry);
+    else if (entry.kind === 'session-corrected') {
+      const { session, inAt, outAt } = entry;
+      const write: RowWrite = { kind: 'correct', session, inAt, outAt };
+      writes.push(write);
+      if (outAt !== null) final.push(write);
     }
-    if (entry.kind === 'card-followed') continue;
-    const write: RowWrite = {
-      kind: 'correct',
-      session: entry.session,
-      inAt: entry.inAt,
-      outAt: entry.outAt,
-    };
-    writes.push(write);
-    if (entry.outAt !== null) final.push(write);
   }
-  for (const entry of entries) {
-    if (entry.kind !== 'card-followed') continue;
-    if (!inSheet(entry.session) && !opened.has(entry.session)) continue;
-    writes.push({ kind: 'card', session: entry.session, card: entry.card });
+  for (const [session, { write, entries: about }] of fixes) {
+    if (!written(session)) dropped.push(...about);
+    else {
+      writes.push(write);
+      if (write.status !== 'in') final.push(write);
+    }
   }
+  for (const entry of entries)
+    if (entry.kind === 'card-followed' && written(entry.session))
+      writes.push({ kind: 'card', session: entry.session, card: entry.card });
   return { insert, duplicates, writes, final, dropped };
+}
+
+/**
+ * A batch's manager's corrections in outbox order: per session, the write of its last fix and
+ * the entries it stands for (`entries`: the others). After a fix, a clock-out of a session it
+ * left open closes the fixed row (Hours from the fixed In); a close of one it closed or voided
+ * (unlikely), and a correction of the clock's own times (synchronised later), are left out.
+ */
+function foldFixes(all: readonly OutboxEntry[]): {
+  entries: OutboxEntry[];
+  fixes: Map<string, { write: FixWrite; entries: OutboxEntry[] }>;
+} {
+  const entries: OutboxEntry[] = [];
+  const fixes = new Map<string, { write: FixWrite; entries: OutboxEntry[] }>();
+  for (const entry of all) {
+    const fix = 'session' in entry ? fixes.get(entry.session) : undefined;
+    if (entry.kind === 'session-fixed') {
+      const { session, inAt, outAt, status } = entry;
+      const readers = fix?.write.readers;
+      const write: FixWrite = { kind: 'fix', session, inAt, outAt, status };
+      fixes.set(session, {
+        write: readers === undefined ? write : { ...write, readers },
+        entries: [...(fix?.entries ?? []), entry],
+      });
+    } else if (
+      fix === undefined ||
+      (entry.kind !== 'session-closed' && entry.kind !== 'session-corrected')
+    )
+      entries.push(entry);
+    else {
+      fix.entries.push(entry);
+      if (entry.kind !== 'session-closed' || fix.write.status !== 'in') continue;
+      const { outAt, status, readers = fix.write.readers } = entry;
+      fix.write = { ...fix.write, outAt, status, ...(readers === undefined ? {} : { readers }) };
+    }
+  }
+  return { entries, fixes };
+}
+
+/** The Edits lines a batch appends, in its order: those whose key the tab does not hold yet. */
+export function planEdits(
+  entries: readonly OutboxEntry[],
+  inTab: ReadonlySet<string>,
+): EntryOf<'edit-logged'>[] {
+  return entries.filter(
+    (entry): entry is EntryOf<'edit-logged'> =>
+      entry.kind === 'edit-logged' && !inTab.has(entry.key),
+  );
 }
 
 /**

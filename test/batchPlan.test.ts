@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import {
   planBatch,
+  planEdits,
   planNewPeople,
   planPeople,
   sessionsOf,
@@ -77,6 +78,36 @@ const aliased = (card: string, alias: string): OutboxEntry => ({
   key: `alias:${card}:${alias}`,
   card,
   alias,
+});
+/** A manager's correction applied: the session's times and status as they stand now. */
+const fixed = (
+  session: string,
+  inAt: number,
+  outAt: number | null,
+  status: 'in' | 'out' | 'auto' | 'void' = 'out',
+  at = T + 9 * HOUR,
+): OutboxEntry => ({
+  kind: 'session-fixed',
+  key: `fixed:${session}:${at}`,
+  session,
+  card: `C-${session}`,
+  inAt,
+  outAt,
+  status,
+});
+const edit = (session: string, at: number, i: number): OutboxEntry => ({
+  kind: 'edit-logged',
+  key: `edit:${session}:${at}:${i}`,
+  card: `C-${session}`,
+  seenAt: at,
+  session,
+  name: 'Ada',
+  field: 'in',
+  old: T,
+  new: T - HOUR,
+  result: 'applied',
+  why: 'forgot to tap',
+  source: 'fix',
 });
 /** Clocked out at another reader than in. */
 const closedAt = (session: string, readers: string): OutboxEntry =>
@@ -151,6 +182,51 @@ describe('planBatch', () => {
       writes: ['close s1', 'correct s2', 'card s3'],
       dropped: [],
     },
+    {
+      what: "a manager's fix is written to its session's row",
+      entries: [fixed('s1', T - HOUR, T + HOUR)],
+      found: rows(['s1', 7, 12]),
+      insert: [],
+      writes: ['fix s1'],
+      dropped: [],
+    },
+    {
+      what: 'a fix whose row a person deleted is dropped: the row stays deleted (rule 9)',
+      entries: [fixed('s1', T - HOUR, T + HOUR), fixed('s2', T, null, 'void')],
+      found: rows(),
+      insert: [],
+      writes: [],
+      dropped: ['session-fixed s1', 'session-fixed s2'],
+    },
+    {
+      what: 'a fix of a session the batch opens is written over the row it inserts',
+      entries: [opened('s1'), closed('s1'), fixed('s1', T, T + HOUR, 'void')],
+      found: rows(),
+      insert: ['s1 out'],
+      writes: ['fix s1'],
+      dropped: [],
+    },
+    {
+      what: 'a close and a correction before a fix are written first, the fix after them',
+      entries: [closed('s1'), corrected('s1', T, T + HOUR), fixed('s1', T, T + HOUR, 'void')],
+      found: rows(['s1', 7, 12]),
+      insert: [],
+      writes: ['close s1', 'correct s1', 'fix s1'],
+      dropped: [],
+    },
+    {
+      what: 'writes come in order: closes, corrections, fixes, cards',
+      entries: [
+        followed('s4', 'X'),
+        fixed('s3', T, null, 'in'),
+        corrected('s2', T, null),
+        closed('s1'),
+      ],
+      found: rows(['s1', 1, 2], ['s2', 2, 3], ['s3', 3, 4], ['s4', 4, 5]),
+      insert: [],
+      writes: ['close s1', 'correct s2', 'fix s3', 'card s4'],
+      dropped: [],
+    },
   ])('$what', ({ entries, found, insert, writes, dropped }) => {
     const plan = planBatch(entries, found);
     expect(plan.insert.map((r) => `${r.session} ${r.status}`)).toEqual(insert);
@@ -217,8 +293,80 @@ describe('planBatch', () => {
         corrected('s2', T, null),
         followed('s3', 'X'),
         listed('C'),
+        fixed('s4', T, null, 'void'),
+        edit('s5', T, 0),
       ]),
-    ).toEqual(['s1', 's2', 's3']);
+    ).toEqual(['s1', 's2', 's3', 's4']);
+  });
+});
+
+describe("planBatch, a manager's fixes in outbox order", () => {
+  const row = rows(['s1', 7, 12]);
+
+  it("the row shows the fix's In, Out and Status; final, so a late live update cannot undo it", () => {
+    const plan = planBatch([fixed('s1', T - HOUR, T + HOUR, 'void')], row);
+    const write = { kind: 'fix', session: 's1', inAt: T - HOUR, outAt: T + HOUR, status: 'void' };
+    expect(plan.writes).toEqual([write]);
+    expect(plan.final).toEqual([write]);
+  });
+
+  it("a correction of the clock's own times after a fix is left out: the manager's times stand", () => {
+    const plan = planBatch(
+      [fixed('s1', T - HOUR, T + HOUR), corrected('s1', T + 60_000, T + 8 * HOUR)],
+      row,
+    );
+    expect(plan.writes).toEqual([
+      { kind: 'fix', session: 's1', inAt: T - HOUR, outAt: T + HOUR, status: 'out' },
+    ]);
+    expect(plan.final).toEqual(plan.writes);
+  });
+
+  it('a clock-out after a fix that left the session open closes the fixed row, from the fixed In', () => {
+    const plan = planBatch([fixed('s1', T - HOUR, null, 'in'), closedAt('s1', 'door → desk')], row);
+    const write = {
+      kind: 'fix',
+      session: 's1',
+      inAt: T - HOUR,
+      outAt: T + 8 * HOUR,
+      status: 'out',
+      readers: 'door → desk',
+    };
+    expect(plan.writes).toEqual([write]);
+    expect(plan.final).toEqual([write]);
+  });
+
+  it('a close after a void is left out: the row stays void; a later fix wins', () => {
+    expect(planBatch([fixed('s1', T, T + HOUR, 'void'), closed('s1')], row).writes).toEqual([
+      { kind: 'fix', session: 's1', inAt: T, outAt: T + HOUR, status: 'void' },
+    ]);
+    const twice = [fixed('s1', T, null, 'in', T + 1), fixed('s1', T - HOUR, null, 'void', T + 2)];
+    expect(planBatch(twice, row).writes).toEqual([
+      { kind: 'fix', session: 's1', inAt: T - HOUR, outAt: null, status: 'void' },
+    ]);
+  });
+
+  it("a fix that leaves the session open is not final: its Hours are the live view's", () => {
+    const plan = planBatch(
+      [closed('s2'), fixed('s1', T - HOUR, null, 'in')],
+      rows(['s1', 7, 12], ['s2', 8, 13]),
+    );
+    expect(kinds(plan.writes)).toEqual(['close s2', 'fix s1']);
+    expect(kinds(plan.final)).toEqual(['close s2']);
+  });
+});
+
+describe('planEdits', () => {
+  it('plans the Edits lines in the batch order, leaving out those whose key the tab holds', () => {
+    const entries = [edit('s1', T, 0), fixed('s1', T, null), edit('s1', T, 1), edit('s2', T, 0)];
+    const lines = planEdits(entries, new Set(['edit:s1:' + String(T) + ':1', 'other']));
+    expect(lines.map((line) => line.key)).toEqual([`edit:s1:${T}:0`, `edit:s2:${T}:0`]);
+  });
+
+  it('a batch sent again, once its lines are in the tab, plans none', () => {
+    const entries = [edit('s1', T, 0), edit('s1', T, 1)];
+    const keys = new Set(planEdits(entries, new Set()).map((line) => line.key));
+    expect(keys.size).toBe(2);
+    expect(planEdits(entries, keys)).toEqual([]);
   });
 });
 
@@ -348,15 +496,23 @@ const world = fc
     closes: fc.subarray([0, 1, 2, 3, 4, 5]),
     fixes: fc.subarray([0, 1, 2, 3, 4, 5]),
     follows: fc.subarray([0, 1, 2, 3, 4, 5]),
+    /** A manager's fixes, before the closes or after everything else. */
+    early: fc.subarray([0, 1, 2, 3, 4, 5]),
+    late: fc.subarray([0, 1, 2, 3, 4, 5]),
     /** How many rows each session is on (0: none, or deleted by a person). */
     rowCounts: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 6, maxLength: 6 }),
   })
-  .map(({ opens, closes, fixes, follows, rowCounts }) => {
+  .map(({ opens, closes, fixes, follows, early, late, rowCounts }) => {
+    const statuses = ['in', 'out', 'auto', 'void'] as const;
+    const fix = (i: number): OutboxEntry =>
+      fixed(`s${i}`, T - HOUR, i % 2 === 0 ? null : T + HOUR, statuses[i % 4], T + i);
     const entries: OutboxEntry[] = [
       ...opens.map((i) => opened(`s${i}`)),
+      ...early.map(fix),
       ...closes.map((i) => closed(`s${i}`)),
       ...fixes.map((i) => corrected(`s${i}`, T - HOUR, i % 2 === 0 ? null : T + HOUR)),
       ...follows.map((i) => followed(`s${i}`, `ALIAS${i}`)),
+      ...late.map(fix),
     ];
     const found: [string, number, number][] = [];
     let tagId = 100;
@@ -416,7 +572,12 @@ describe('planBatch, for any batch and any sheet', () => {
           );
         // Nothing is lost silently: an entry about a session is inserted, written or dropped.
         for (const e of entries) {
-          if (e.kind === 'card-listed' || e.kind === 'name-filled' || e.kind === 'alias-added')
+          if (
+            e.kind === 'card-listed' ||
+            e.kind === 'name-filled' ||
+            e.kind === 'alias-added' ||
+            e.kind === 'edit-logged'
+          )
             continue;
           const session = e.session;
           const accounted =
@@ -429,6 +590,12 @@ describe('planBatch, for any batch and any sheet', () => {
         // A dropped entry is about a session with no row that the batch does not open.
         for (const e of plan.dropped)
           expect('session' in e && !sheet.has(e.session) && !inserted.has(e.session)).toBe(true);
+        // A fixed session's row ends with the manager's fix: nothing of the clock's after it.
+        for (const e of entries) {
+          if (e.kind !== 'session-fixed' || plan.dropped.includes(e)) continue;
+          const times = plan.writes.filter((w) => w.session === e.session && w.kind !== 'card');
+          expect(times.at(-1)?.kind).toBe('fix');
+        }
       }),
       { numRuns: 300 },
     );

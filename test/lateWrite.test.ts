@@ -154,3 +154,44 @@ describe('two attempts of one insert that both land late', () => {
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
   });
 });
+
+describe("a manager's fix after a close that a failed live update could still overwrite", () => {
+  it('is not undone: the close is not written again over the fixed row once no live update can land', async () => {
+    const client = clientFor(1_000);
+    const first = opened('A0000001', AT);
+    if (first.kind !== 'session-opened') throw new Error('unreachable');
+    const { session, card } = first;
+    await client.writeBatch([first], AT);
+    // The live update's read is answered, its write fails: it may still land for a minute and
+    // a timeout, so the close written meanwhile is kept, to be written again after that.
+    server.fail({}, { status: 500 });
+    const open = [{ session, card, name: null, inAt: AT }];
+    await expect(client.liveUpdate(open, AT + 60_000, quietHealth)).rejects.toThrow();
+    const outAt = AT + 8 * 3_600_000;
+    const close: OutboxEntry = {
+      kind: 'session-closed',
+      key: `close:${session}`,
+      session,
+      card,
+      inAt: AT,
+      outAt,
+      status: 'out',
+    };
+    await client.writeBatch([close], AT + 70_000);
+    // Later, the manager voids the session: no failed live update can land any more.
+    const fixed: OutboxEntry = {
+      kind: 'session-fixed',
+      key: `fixed:${session}:${AT + 200_000}`,
+      session,
+      card,
+      inAt: AT,
+      outAt: AT + 3_600_000,
+      status: 'void',
+    };
+    await client.writeBatch([fixed], AT + 200_000);
+    await client.liveUpdate([], AT + 240_000, quietHealth);
+    const row = server.values(SHEET, 'Log').find((r) => r[0] === session);
+    expect(row?.[7]).toBe('void');
+    expect(row?.[6]).toBeCloseTo(1 / 24, 9);
+  });
+});

@@ -5,14 +5,20 @@
  * (`streams/batchPlan.ts`) decide which sessions are inserted, which rows
  * written, which are duplicates and which cards listed, and turns the plan
  * into requests: new rows with their tags in one atomic request, closes,
- * corrections and names through data filters on the tags, and People's part
- * (peopleWrites.ts): new cards appended, aliases written into their rows'
- * Aliases cells with the other value writes. It remembers a batch that
+ * corrections, a manager's fixes and names through data filters on the tags,
+ * and People's part (peopleWrites.ts): new cards appended, aliases written
+ * into their rows' Aliases cells with the other value writes. It remembers a batch that
  * failed, so that sending it again is known (its inserts become suspects of a
  * late second row: lateWrites.ts).
  */
 import type { sheets_v4 } from '@googleapis/sheets';
-import { planBatch, sessionsOf, type NewRow, type RowWrite } from '../../../streams/batchPlan';
+import {
+  planBatch,
+  sessionsOf,
+  type FixWrite,
+  type NewRow,
+  type RowWrite,
+} from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
 import { cellText, logRow, type Cell } from './layout';
@@ -220,5 +226,23 @@ function rowWrite(write: RowWrite, zone: string): DataFilterValueRange {
     }
     case 'card':
       return toSession(write.session, [null, null, null, write.card]);
+    case 'fix':
+      return toSession(write.session, [
+        null,
+        toSerialDate(write.inAt, zone),
+        null,
+        null,
+        toSerial(write.inAt, zone),
+        write.outAt === null ? '' : toSerial(write.outAt, zone),
+        fixedHours(write),
+        write.status,
+        ...(write.readers === undefined ? [] : [write.readers]),
+      ]);
   }
+}
+
+/** A fixed row's Hours: Out − In; the live view's while open; blank for a void never closed. */
+function fixedHours(write: FixWrite): Cell | null {
+  if (write.outAt !== null) return toSerialDuration(write.outAt - write.inAt);
+  return write.status === 'in' ? null : '';
 }

@@ -56,12 +56,14 @@ export class LateWrites {
 
   /**
    * The last write per session of a batch sent at `now`: kept, to be written again, while a
-   * failed live update could still land over it.
+   * failed live update could still land over it. Once none can, a write kept from before is
+   * forgotten: this one is newer (a manager's fix after the close), and landed after any.
    */
   finals(final: ReadonlyMap<string, DataFilterValueRange>, now: number): void {
-    if (now < this.liveUncertainUntil)
-      for (const [session, write] of final)
+    for (const [session, write] of final)
+      if (now < this.liveUncertainUntil)
         this.reassert.set(session, { write, at: this.liveUncertainUntil });
+      else this.reassert.delete(session);
   }
 
   /** The writes to send again with the live update at `at`: no failed one can land after it. */
