@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { OutboxEntry } from '../streams/commit';
 import { sessionId } from '../streams/sessions';
-import { toSerial } from '../streams/zoned';
+import { toSerial, toSerialDate, toSerialDuration } from '../streams/zoned';
 import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { Clock, logText, runCli } from './support/runCli';
+import { quietHealth } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell, type ServiceAccountKey } from './support/sheetsTestServer';
 
 const SHEET = 'badgeclockTestSheet01';
@@ -95,7 +96,7 @@ describe('the clock and its Google Sheet', () => {
     await waitForSheet(() => log()[1]?.[7] === 'out', clock);
     expect(await clock.stop()).toBe(0);
 
-    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People']);
+    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People', 'Edits']);
     expect(server.frozenRows(SHEET, 'Log')).toBe(1);
     expect(server.formats(SHEET, 'Log').map((f) => f.pattern)).toEqual([
       'yyyy-mm-dd',
@@ -563,5 +564,291 @@ describe('enrolment at the reader and several readers, in the sheet (the real cl
       ['A0000002', 'out', 'door'],
       ['A0000003', 'out', '=desk → door'],
     ]);
+  });
+});
+
+describe("a manager's corrections in the sheet (the real client)", () => {
+  const AT = Date.parse('2026-03-02T08:00:00Z');
+  const HOUR = 3_600_000;
+  const SEEN = AT + 24 * HOUR;
+  let dir: string;
+  let server: SheetsTestServer;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'badgeclock-fix-'));
+    server = await new SheetsTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The real client on a fresh spreadsheet (its tabs made by set-up unless `tabs` are given). */
+  function clientFor(timeoutMs = 5_000, tabs: Record<string, Cell[][]> = {}): SheetsClient {
+    const account = server.serviceAccount(dir);
+    server.createSpreadsheet(SHEET, [account.email]);
+    for (const [title, rows] of Object.entries(tabs)) server.addTab(SHEET, title, rows);
+    return makeSheetsClient({
+      spreadsheetId: SHEET,
+      keyFile: account.file,
+      rootUrl: server.rootUrl,
+      timeoutMs,
+      zone: 'UTC',
+      device: 'test',
+      version: 'test',
+      warn: () => undefined,
+      fetchImplementation: fetch,
+    });
+  }
+  const session = (card: string): string => sessionId(card, AT);
+  const opened = (card: string): OutboxEntry => ({
+    kind: 'session-opened',
+    key: `open:${session(card)}`,
+    session: session(card),
+    card,
+    name: null,
+    inAt: AT,
+    reader: 'door',
+  });
+  const closed = (card: string): OutboxEntry => ({
+    kind: 'session-closed',
+    key: `close:${session(card)}`,
+    session: session(card),
+    card,
+    inAt: AT,
+    outAt: AT + 8 * HOUR,
+    status: 'out',
+  });
+  const fixed = (
+    card: string,
+    inAt: number,
+    outAt: number | null,
+    status: 'in' | 'out' | 'auto' | 'void',
+  ): OutboxEntry => ({
+    kind: 'session-fixed',
+    key: `fixed:${session(card)}:${SEEN}`,
+    session: session(card),
+    card,
+    inAt,
+    outAt,
+    status,
+  });
+  const edit = (
+    card: string,
+    i: number,
+    field: 'in' | 'out' | 'status',
+    old: number | string | null,
+    now: number | string | null,
+    result = 'applied',
+  ): OutboxEntry => ({
+    kind: 'edit-logged',
+    key: `edit:${session(card)}:${SEEN}:${i}`,
+    card,
+    seenAt: SEEN,
+    session: session(card),
+    name: 'Ada',
+    field,
+    old,
+    new: now,
+    result,
+    why: '=forgot to tap',
+    source: 'fix',
+  });
+  const log = (): Cell[][] => server.values(SHEET, 'Log').slice(1);
+  const rowOf = (card: string): Cell[] | undefined => log().find((r) => r[0] === session(card));
+  const edits = (): Cell[][] => server.values(SHEET, 'Edits').slice(1);
+  /** Requests since `from`: how many, and how many of them wrote. */
+  const since = (from: number): { all: number; writes: number } => {
+    const made = server.requests.slice(from).filter((r) => r.status === 200);
+    return { all: made.length, writes: made.filter((r) => r.kind === 'write').length };
+  };
+
+  it('a fix rewrites its row after the manager sorted Log (In, Date, Out, Hours, Status), its Edits lines with it', async () => {
+    const client = clientFor();
+    const cards = ['A0000001', 'A0000002', 'A0000003'];
+    await client.writeBatch(cards.map(opened), AT);
+    await client.writeBatch(cards.map(closed), AT + 8 * HOUR);
+    server.sortRows(SHEET, 'Log', 3, true);
+    const inAt = AT - 25 * HOUR;
+    const outAt = AT - 20 * HOUR;
+    const from = server.requests.length;
+    const requests = await client.writeBatch(
+      [
+        fixed('A0000002', inAt, outAt, 'out'),
+        edit('A0000002', 0, 'in', AT, inAt),
+        edit('A0000002', 1, 'out', AT + 8 * HOUR, outAt),
+      ],
+      SEEN,
+    );
+    // The rows' search, one read of Edits, and one value write for the row and the lines.
+    expect(requests).toBe(3);
+    expect(since(from)).toEqual({ all: 3, writes: 1 });
+    expect(rowOf('A0000002')?.slice(1, 8)).toEqual([
+      toSerialDate(inAt, 'UTC'),
+      '',
+      'A0000002',
+      toSerial(inAt, 'UTC'),
+      toSerial(outAt, 'UTC'),
+      toSerialDuration(5 * HOUR),
+      'out',
+    ]);
+    // The other rows keep the clock's times.
+    for (const card of ['A0000001', 'A0000003'])
+      expect(rowOf(card)?.slice(4, 8)).toEqual([
+        toSerial(AT, 'UTC'),
+        toSerial(AT + 8 * HOUR, 'UTC'),
+        toSerialDuration(8 * HOUR),
+        'out',
+      ]);
+    expect(edits()).toEqual([
+      [
+        toSerial(SEEN, 'UTC'),
+        session('A0000002'),
+        'Ada',
+        'in',
+        toSerial(AT, 'UTC'),
+        toSerial(inAt, 'UTC'),
+        'applied',
+        '=forgot to tap',
+        'fix',
+        `edit:${session('A0000002')}:${SEEN}:0`,
+      ],
+      [
+        toSerial(SEEN, 'UTC'),
+        session('A0000002'),
+        'Ada',
+        'out',
+        toSerial(AT + 8 * HOUR, 'UTC'),
+        toSerial(outAt, 'UTC'),
+        'applied',
+        '=forgot to tap',
+        'fix',
+        `edit:${session('A0000002')}:${SEEN}:1`,
+      ],
+    ]);
+    const writes = server.requests.slice(from).filter((r) => r.kind === 'write');
+    expect(writes.every((r) => r.valueInputOption === 'RAW')).toBe(true);
+  });
+
+  it('a void row says void and keeps its times; a void open session has no Out and no Hours', async () => {
+    const client = clientFor();
+    await client.writeBatch([opened('A0000001'), opened('A0000002')], AT);
+    await client.writeBatch([closed('A0000001')], AT + 8 * HOUR);
+    await client.liveUpdate(
+      [{ session: session('A0000002'), card: 'A0000002', name: null, inAt: AT }],
+      AT + 9 * HOUR,
+      quietHealth,
+    );
+    await client.writeBatch(
+      [
+        fixed('A0000001', AT, AT + 8 * HOUR, 'void'),
+        edit('A0000001', 0, 'status', 'out', 'void'),
+        fixed('A0000002', AT, null, 'void'),
+        edit('A0000002', 0, 'status', 'in', 'void'),
+      ],
+      SEEN,
+    );
+    expect(rowOf('A0000001')?.slice(4, 8)).toEqual([
+      toSerial(AT, 'UTC'),
+      toSerial(AT + 8 * HOUR, 'UTC'),
+      toSerialDuration(8 * HOUR),
+      'void',
+    ]);
+    expect(rowOf('A0000002')?.slice(4, 8)).toEqual([toSerial(AT, 'UTC'), '', '', 'void']);
+    // A status is text in Old and New.
+    expect(edits().map((r) => [r[3], r[4], r[5]])).toEqual([
+      ['status', 'out', 'void'],
+      ['status', 'in', 'void'],
+    ]);
+    // The minute after: nothing rewrites the void rows (neither is open).
+    await client.liveUpdate([], SEEN + 60_000, quietHealth);
+    expect(rowOf('A0000001')?.[7]).toBe('void');
+    expect(rowOf('A0000002')?.slice(5, 8)).toEqual(['', '', 'void']);
+  });
+
+  it('a fix of a row the manager deleted does not bring it back; the Edits line is still kept', async () => {
+    const client = clientFor();
+    await client.writeBatch([opened('A0000001'), opened('A0000002')], AT);
+    server.deleteRow(SHEET, 'Log', 1 + log().findIndex((r) => r[0] === session('A0000001')) + 1);
+    await client.writeBatch(
+      [fixed('A0000001', AT - HOUR, null, 'in'), edit('A0000001', 0, 'in', AT, AT - HOUR)],
+      SEEN,
+    );
+    expect(log().map((r) => r[0])).toEqual([session('A0000002')]);
+    expect(edits().map((r) => [r[1], r[3]])).toEqual([[session('A0000001'), 'in']]);
+  });
+
+  it('Edits lines are appended once when the batch is sent twice: the first landed, its answer lost', async () => {
+    const client = clientFor(1_000);
+    await client.setUp();
+    const batch = [
+      edit(
+        'A0000001',
+        0,
+        'in',
+        AT,
+        'half past eight',
+        'rejected: "half past eight" in In is not a time',
+      ),
+    ];
+    // The Edits read is answered; the write is applied and never answered.
+    server.fail({}, { hangAfterApplying: true });
+    await expect(client.writeBatch(batch, SEEN)).rejects.toThrow(/in time|timeout|abort/i);
+    expect(edits()).toHaveLength(1);
+    const from = server.requests.length;
+    // Sent again: the read finds the line's key, and nothing is written.
+    expect(await client.writeBatch(batch, SEEN + 60_000)).toBe(1);
+    expect(since(from)).toEqual({ all: 1, writes: 0 });
+    expect(edits()).toHaveLength(1);
+    expect(edits()[0]?.slice(4, 7)).toEqual([
+      toSerial(AT, 'UTC'),
+      'half past eight',
+      'rejected: "half past eight" in In is not a time',
+    ]);
+  });
+
+  it('Edits lines are appended once when the first attempt lands after the second read the tab', async () => {
+    const client = clientFor(1_000);
+    await client.setUp();
+    await client.writeBatch([edit('A0000009', 0, 'in', AT, AT - HOUR)], SEEN - 1);
+    const batch = [edit('A0000001', 0, 'in', AT, AT - HOUR), edit('A0000001', 1, 'out', null, AT)];
+    // The first attempt's write is held past the client's timeout, then applied.
+    server.fail({}, { delayMs: 2_500 });
+    await expect(client.writeBatch(batch, SEEN)).rejects.toThrow(/in time|timeout|abort/i);
+    await client.writeBatch(batch, SEEN + 1_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    // Both attempts wrote the same lines into the same rows.
+    expect(edits().map((r) => r[9])).toEqual([
+      `edit:${session('A0000009')}:${SEEN}:0`,
+      `edit:${session('A0000001')}:${SEEN}:0`,
+      `edit:${session('A0000001')}:${SEEN}:1`,
+    ]);
+  });
+
+  it('set-up adds the Edits tab to a sheet that lacks it, leaving the other tabs as they are', async () => {
+    const logRows: Cell[][] = [
+      ['Session', 'Date', 'Name', 'Card', 'In', 'Out', 'Hours', 'Status', 'Reader'],
+      ['old-1', 46000, 'Ada', 'A0000001', 46000.25, 46000.5, 0.25, 'out', 'door'],
+    ];
+    const nowRows: Cell[][] = [['Name', 'Card', 'In since', 'Hours', 'Updated']];
+    const peopleRows: Cell[][] = [
+      ['Card', 'Name', 'Active', 'Aliases', 'First seen', 'Note'],
+      ['A0000001', 'Ada', 'yes', '', '', 'a note'],
+    ];
+    const client = clientFor(5_000, { Log: logRows, Now: nowRows, People: peopleRows });
+    await client.setUp();
+    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People', 'Edits']);
+    expect(server.values(SHEET, 'Edits')).toEqual([
+      ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why', 'Source', 'Key'],
+    ]);
+    expect(server.frozenRows(SHEET, 'Edits')).toBe(1);
+    expect(server.formats(SHEET, 'Edits').map((f) => [f.column, f.pattern])).toEqual([
+      [0, 'yyyy-mm-dd hh:mm'],
+      [4, 'yyyy-mm-dd hh:mm'],
+      [5, 'yyyy-mm-dd hh:mm'],
+    ]);
+    expect(server.values(SHEET, 'Log')).toEqual(logRows);
+    expect(server.values(SHEET, 'Now')).toEqual(nowRows);
+    expect(server.values(SHEET, 'People')).toEqual(peopleRows);
+    expect(server.formats(SHEET, 'Log')).toEqual([]);
   });
 });

@@ -6,8 +6,9 @@
  * written, which are duplicates and which cards listed, and turns the plan
  * into requests: new rows with their tags in one atomic request, closes,
  * corrections, a manager's fixes and names through data filters on the tags,
- * and People's part (peopleWrites.ts): new cards appended, aliases written
- * into their rows' Aliases cells with the other value writes. It remembers a batch that
+ * People's part (peopleWrites.ts): new cards appended, aliases written into
+ * their rows' Aliases cells with the other value writes, and the Edits lines
+ * of corrections (editsTab.ts), with the value writes too. It remembers a batch that
  * failed, so that sending it again is known (its inserts become suspects of a
  * late second row: lateWrites.ts).
  */
@@ -21,6 +22,7 @@ import {
 } from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
+import { editWrites } from './editsTab';
 import { cellText, logRow, type Cell } from './layout';
 import type { LateWrites } from './lateWrites';
 import { healDuplicates, insertionRow, searchSessions, taggedRows, toSession } from './logRows';
@@ -108,6 +110,9 @@ async function writeEntries(
   const people = await peopleWrites(batchGet, entries);
   writes.push(...people.writes);
   requests += people.requests;
+  const edits = await editWrites(batchGet, entries, zone);
+  writes.push(...edits.writes);
+  requests += edits.requests;
 
   if (insert.length > 0) {
     await call((port) => port.batchUpdate(insert));

@@ -17,7 +17,7 @@ export interface ColumnFormat {
 }
 
 export interface TabLayout {
-  readonly title: 'Log' | 'Now' | 'People';
+  readonly title: 'Log' | 'Now' | 'People' | 'Edits';
   readonly headers: readonly string[];
   readonly formats: readonly ColumnFormat[];
   /** The column whose header must never move: rows are found by it. */
@@ -58,7 +58,22 @@ export const PEOPLE: TabLayout = {
   keyColumn: 0,
 };
 
-export const TABS: readonly TabLayout[] = [LOG, NOW, PEOPLE];
+/**
+ * The audit trail of corrections (rule 13), append-only. `Key` holds the line's outbox key: a
+ * batch sent again finds its lines by it and does not append them twice (editsTab.ts).
+ */
+export const EDITS: TabLayout = {
+  title: 'Edits',
+  headers: ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why', 'Source', 'Key'],
+  formats: [
+    { column: 0, ...DATE_TIME },
+    { column: 4, ...DATE_TIME },
+    { column: 5, ...DATE_TIME },
+  ],
+  keyColumn: 9,
+};
+
+export const TABS: readonly TabLayout[] = [LOG, NOW, PEOPLE, EDITS];
 
 /** Column letter of a 0-based index (A..Z is all the clock needs). */
 export function columnLetter(index: number): string {
@@ -112,6 +127,30 @@ export function peopleRow(person: NewPerson, zone: string): Cell[] {
     person.aliases,
     person.firstSeen === null ? '' : toSerial(person.firstSeen, zone),
     person.note,
+  ];
+}
+
+/**
+ * An `Edits` line: `Seen | Session | Name | Field | Old | New | Result | Why | Source | Key`.
+ * Times are serial date-times; a status, or text typed where a time belongs, stays text (RAW).
+ */
+export function editRow(
+  entry: Extract<OutboxEntry, { kind: 'edit-logged' }>,
+  zone: string,
+): Cell[] {
+  const value = (v: number | string | null): Cell =>
+    typeof v === 'number' ? toSerial(v, zone) : (v ?? '');
+  return [
+    toSerial(entry.seenAt, zone),
+    entry.session,
+    entry.name ?? '',
+    entry.field,
+    value(entry.old),
+    value(entry.new),
+    entry.result,
+    entry.why ?? '',
+    entry.source,
+    entry.key,
   ];
 }
 

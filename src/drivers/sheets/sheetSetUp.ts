@@ -6,7 +6,7 @@
  * `reset` makes the next write run it again (a tab renamed or deleted).
  */
 import type { sheets_v4 } from '@googleapis/sheets';
-import { a1, cellText, checkHeaders, LOG, NOW, PEOPLE, TABS, type TabLayout } from './layout';
+import { a1, cellText, checkHeaders, LOG, TABS, type TabLayout } from './layout';
 import { CARD_TAG, SESSION_TAG, TAGGED_TAG, TAIL_TAG, tagFilter, tagRows } from './rowTags';
 import type { SheetCalls } from './sheetCalls';
 import { SheetError } from './sheetError';
@@ -166,7 +166,7 @@ async function checkTabs(
   if (errors.length > 0) {
     throw new SheetError(
       `the sheet's headers were changed in a way that would make the clock write into the wrong columns: ${errors.join('; ')}. ` +
-        `Restore the header rows (Log: ${LOG.headers.join(' | ')}; People: ${PEOPLE.headers.join(' | ')}; Now: ${NOW.headers.join(' | ')}). Taps are kept and queued meanwhile.`,
+        `Restore the header rows (${TABS.map((tab) => `${tab.title}: ${tab.headers.join(' | ')}`).join('; ')}). Taps are kept and queued meanwhile.`,
       'final',
     );
   }
