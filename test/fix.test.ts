@@ -124,6 +124,29 @@ describe('badgeclock fix', () => {
     expect(csv.stdout).toContain('16:30');
   });
 
+  it('report --edits lists every correction, applied or rejected, with why; verify finds the record whole', async () => {
+    const { day } = aliceDay();
+    await fix([day, '--out', '16:30', '--why', 'left early']);
+    await fix([day, '--in', '18:00', '--why', '=HYPERLINK("x")']);
+    const range = ['--from', '2000-01-01', '--to', '2100-01-01', '--data-dir', data];
+    const text = await runCli(['report', '--edits', ...range], { env: ENV });
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Seen +Session +Name +Field +Old +New +Result +Why +Source$/);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `${day} +Alice +out +2026-03-23 17:00 +2026-03-23 16:30 +applied +left early +fix$`,
+      ),
+    );
+    expect(lines[2]).toContain('rejected: Out 2026-03-23 16:30 is not after In 2026-03-23 18:00');
+    const csv = await runCli(['report', '--edits', '--csv', ...range], { env: ENV });
+    // Text a person typed can't become a formula in a spreadsheet.
+    expect(csv.stdout).toContain(`"'=HYPERLINK(""x"")"`);
+    const verify = await runCli(['verify', '--data-dir', data], { env: ENV });
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/3 taps and 2 corrections/);
+  });
+
   it('rejects an Out before the In with exit 1, says why, and keeps both the session and the refusal', async () => {
     const { day } = aliceDay();
     const result = await fix([day, '--out', '07:00', '--why', 'typo']);

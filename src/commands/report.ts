@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 
 import { startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
+import { editsCsv, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
 import { buildReport, formatReport, reportCsv } from '../report/report';
 import type { Config } from '../config';
@@ -25,6 +26,7 @@ type ReportOptions = ConfigOptions & {
   person?: string;
   csv?: boolean;
   explain?: boolean;
+  edits?: boolean;
 };
 
 /** Adds `report` to the program. */
@@ -45,6 +47,7 @@ export function addReportCommand(program: Command): void {
     .option('--person <name>', 'only this person (name, any case, or card id)')
     .option('--csv', 'RFC 4180 CSV to stdout, one row per session')
     .option('--explain', 'say how each person’s Paid total was reached (config payroll)')
+    .option('--edits', 'the corrections seen in these days instead: applied or rejected, and why')
     .action(report);
 }
 
@@ -57,6 +60,12 @@ function report(options: ReportOptions): void {
     fail('--explain is for the text report; leave it out with --csv', EXIT_BAD_INPUT);
   const { from, to, period } = rangeOrExit(options, config, now);
   const store = storeOrExit(config, true, false, true);
+  if (options.edits === true) {
+    const edits = store.editsBetween(from, to);
+    store.close();
+    process.stdout.write(options.csv === true ? editsCsv(edits, zone) : formatEdits(edits, zone));
+    return;
+  }
   const rows = store.sessionsBetween(from, to);
   store.close();
   const reportOptions = {

@@ -178,3 +178,34 @@ function applyToSession(sql: Statements, event: Corrected): void {
       event.session,
     );
 }
+
+/** One correction as `report --edits` lists it. */
+export interface EditRow {
+  readonly seenAt: number;
+  readonly session: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly field: 'in' | 'out' | 'status';
+  /** ISO-8601 instants for times; a status or the text typed otherwise. */
+  readonly old: string | null;
+  readonly new: string | null;
+  readonly applied: boolean;
+  readonly reason: string | null;
+  readonly source: 'sheet' | 'fix';
+  readonly why: string | null;
+}
+
+/** The corrections seen in [from, to), oldest first, with the session's name. */
+export function editsBetween(sql: Statements, from: number, to: number): EditRow[] {
+  return sql
+    .stmt<
+      [number, number],
+      Omit<EditRow, 'seenAt' | 'applied'> & { seen_at: number; applied: number }
+    >(
+      `SELECT c.seen_at, c.session, c.card, s.name, c.field, c.old, c.new, c.applied, c.reason, c.source, c.why
+         FROM corrections c LEFT JOIN sessions s ON s.id = c.session
+        WHERE c.seen_at >= ? AND c.seen_at < ? ORDER BY c.id`,
+    )
+    .all(from, to)
+    .map(({ seen_at, applied, ...row }) => ({ ...row, seenAt: seen_at, applied: applied === 1 }));
+}

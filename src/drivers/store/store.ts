@@ -33,8 +33,10 @@ import { allSessions, sessionsBetween, type SessionRow } from './sessionRows';
 import {
   addFixRequest,
   correctionContext,
+  editsBetween,
   fixOutcome,
   pendingFixes,
+  type EditRow,
   type FixRequest,
 } from './corrections';
 import { Statements } from './statements';
@@ -45,6 +47,7 @@ export type { ChainVerdict } from './chain';
 export { OUTBOX_RETENTION_MS, type PendingEntry } from './outboxQueries';
 export { ownFileAt } from './ownFileAt';
 export type { OpenOptions } from './openDatabase';
+export type { EditRow } from './corrections';
 export type { SessionRow } from './sessionRows';
 export { StoreError } from './storeError';
 export type { SetAsideEntry, StoreStatus } from './storeStatus';
@@ -161,6 +164,11 @@ export class Store {
   /** The `fix` requests not judged yet, oldest first. */
   pendingFixes(): FixRequest[] {
     return pendingFixes(this.sql);
+  }
+
+  /** The corrections seen in [from, to), for `report --edits`. */
+  editsBetween(from: number, to: number): EditRow[] {
+    return editsBetween(this.sql, from, to);
   }
 
   /** How `fix` request `id` was judged, or null while it waits. */

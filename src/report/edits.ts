@@ -1,0 +1,55 @@
+/**
+ * `report --edits`: the audit trail of corrections (rule 13) — when each was
+ * seen, the session, the person, the field, old and new value, applied or
+ * rejected and why, and where it came from — as text or CSV.
+ */
+import type { EditRow } from '../drivers/store/store';
+import { csvLine } from '../formats/csv';
+import { neutraliseFormula } from './report';
+import { formatLocalDateTime } from '../../streams/zoned';
+
+const HEADER = ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why', 'Source'];
+
+/** A value as a person reads it: a time in the zone, anything else as it is. */
+function shown(value: string | null, zone: string): string {
+  if (value === null) return '';
+  const at = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  return Number.isNaN(at) ? value : formatLocalDateTime(at, zone);
+}
+
+function cells(row: EditRow, zone: string): string[] {
+  return [
+    formatLocalDateTime(row.seenAt, zone),
+    row.session,
+    row.name ?? row.card,
+    row.field,
+    shown(row.old, zone),
+    shown(row.new, zone),
+    row.applied ? 'applied' : `rejected: ${row.reason ?? ''}`,
+    row.why ?? '',
+    row.source,
+  ];
+}
+
+/** The edits as aligned text, one per line, or a line saying there are none. */
+export function formatEdits(rows: readonly EditRow[], zone: string): string {
+  if (rows.length === 0) return 'No corrections in these days.\n';
+  const table = [HEADER, ...rows.map((row) => cells(row, zone))];
+  const widths = HEADER.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
+  return table
+    .map((line) =>
+      line
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+/** The edits as RFC 4180 CSV (CRLF), a header first. */
+export function editsCsv(rows: readonly EditRow[], zone: string): string {
+  return [HEADER, ...rows.map((row) => cells(row, zone))]
+    .map((line) => `${csvLine(line.map(neutraliseFormula))}\r\n`)
+    .join('');
+}
