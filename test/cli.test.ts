@@ -159,7 +159,9 @@ describe('badgeclock run with cards on stdin', () => {
       expect.stringMatching(new RegExp(`^✔ ${hhmm} {2}Alice {2}in$`)),
       expect.stringMatching(new RegExp(`^✔ ${hhmm} {2}Okafor, Bob {2}in$`)),
       // The wedge reader's decimal id is Alice's alias: the same person clocks out.
-      expect.stringMatching(new RegExp(`^✔ ${hhmm} {2}Alice {2}out {2}0h 00m \\(today 0h 00m\\)$`)),
+      expect.stringMatching(
+        new RegExp(`^✔ ${hhmm} {2}Alice {2}out {2}0h 00m \\(today 0h 00m, week 0h 00m\\)$`),
+      ),
       expect.stringMatching(new RegExp(`^✔ ${hhmm} {2}Alice {2}in$`)),
     ]);
   });
@@ -309,7 +311,9 @@ describe('badgeclock run with cards on stdin', () => {
     expect(linesOf(clock.stdout)).toEqual([
       expect.stringMatching(/^✔ \d\d:\d\d {2}Alice {2}in$/),
       expect.stringMatching(/^✔ \d\d:\d\d {2}Okafor, Bob {2}in$/),
-      expect.stringMatching(/^✔ \d\d:\d\d {2}Alice {2}out {2}0h 00m \(today 0h 00m\)$/),
+      expect.stringMatching(
+        /^✔ \d\d:\d\d {2}Alice {2}out {2}0h 00m \(today 0h 00m, week 0h 00m\)$/,
+      ),
     ]);
   });
 });
@@ -369,10 +373,10 @@ describe('badgeclock replay', () => {
       '? unknown card CAFE0001 (clocked in under its id; add a name in People)',
       '✔ 10:00  CAFE0001  in',
       '· 11:00  Carol  ignored: card deactivated in People',
-      '✔ 12:31  Alice  out  3h 32m (today 3h 32m)',
+      '✔ 12:31  Alice  out  3h 32m (today 3h 32m, week 3h 32m)',
       '✔ 13:02  Alice  in',
-      '✔ 17:04  Alice  out  4h 02m (today 7h 34m)',
-      '✔ 17:30  Okafor, Bob  out  8h 15m (today 8h 15m)',
+      '✔ 17:04  Alice  out  4h 02m (today 7h 34m, week 7h 34m)',
+      '✔ 17:30  Okafor, Bob  out  8h 15m (today 8h 15m, week 8h 15m)',
       '⏱ 22:00  CAFE0001  out automatically at the time limit  12h 00m (forgot to clock out?)',
     ]);
   });
@@ -437,7 +441,9 @@ describe('badgeclock replay', () => {
     const { code, stdout } = await replay(DAY, '--until', '2024-03-25T21:59:00');
     expect(code).toBe(0);
     expect(stdout).not.toContain('⏱');
-    expect(linesOf(stdout).at(-1)).toBe('✔ 17:30  Okafor, Bob  out  8h 15m (today 8h 15m)');
+    expect(linesOf(stdout).at(-1)).toBe(
+      '✔ 17:30  Okafor, Bob  out  8h 15m (today 8h 15m, week 8h 15m)',
+    );
   });
 
   it('counts real elapsed time for a night shift across the spring DST change', async () => {
@@ -449,7 +455,7 @@ describe('badgeclock replay', () => {
     expect(linesOf(stdout)).toEqual([
       '✔ 22:00  Okafor, Bob  in',
       // Sunday began at midnight: five real hours of it by 06:00.
-      '✔ 06:00  Okafor, Bob  out  7h 00m (today 5h 00m)',
+      '✔ 06:00  Okafor, Bob  out  7h 00m (today 5h 00m, week 7h 00m)',
     ]);
   });
 

@@ -73,7 +73,7 @@ describe('the badgeclock command', () => {
     await clock.waitFor((c) => c.stdout.includes('? unknown card DEADBEEF'));
     clock.write('B0B0B0B0\n');
     await clock.waitFor((c) =>
-      /✔ \d\d:\d\d {2}Bob {2}out {2}0h 00m \(today 0h 00m\)/.test(c.stdout),
+      /✔ \d\d:\d\d {2}Bob {2}out {2}0h 00m \(today 0h 00m, week 0h 00m\)/.test(c.stdout),
     );
     expect(logText(clock.stderr)).toMatch(/line 2: empty line/);
     expect(logText(clock.stderr)).toMatch(/line 3: binary or control bytes/);
@@ -208,9 +208,9 @@ describe('the badgeclock command', () => {
     expect(result.stdout.split('\n').filter((l) => /^[✔⏱]/.test(l))).toEqual([
       '✔ 08:59  Alice  in',
       '✔ 10:00  CAFE0001  in',
-      '✔ 12:31  Alice  out  3h 32m (today 3h 32m)',
+      '✔ 12:31  Alice  out  3h 32m (today 3h 32m, week 3h 32m)',
       '✔ 13:02  Alice  in',
-      '✔ 17:04  Alice  out  4h 02m (today 7h 34m)',
+      '✔ 17:04  Alice  out  4h 02m (today 7h 34m, week 7h 34m)',
       '⏱ 22:00  CAFE0001  out automatically at the time limit  12h 00m (forgot to clock out?)',
     ]);
     writeFileSync(
