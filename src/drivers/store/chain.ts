@@ -39,6 +39,7 @@ export const CHAINED_COLUMNS: Readonly<Record<ChainKind, readonly string[]>> = {
     'reason',
     'source',
     'why',
+    'request',
   ],
 };
 
