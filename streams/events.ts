@@ -5,7 +5,7 @@
  */
 import type { Command } from './commands';
 import type { OutboxEntry } from './commit';
-import type { FieldChange } from './corrections';
+import type { Verdict } from './corrections';
 import type { Person } from './directory';
 
 // ---- inputs -------------------------------------------------------------
@@ -125,7 +125,7 @@ export type SyncEvent =
  * (`judgeCorrection`): applied or rejected, what it changes, and the
  * session's times after it.
  */
-export interface CorrectionJudged {
+export type CorrectionJudged = Verdict & {
   readonly type: 'correctionJudged';
   /** When the clock saw it (the sheet) or was given it (`fix`). */
   readonly at: number;
@@ -136,15 +136,7 @@ export interface CorrectionJudged {
   readonly why: string | null;
   /** The `fix` request it answers. */
   readonly request?: number;
-  readonly applied: boolean;
-  readonly reason?: string;
-  readonly changes: readonly FieldChange[];
-  readonly inAt: number;
-  readonly outAt: number | null;
-  readonly voided: boolean;
-  readonly status: 'in' | 'out' | 'auto' | 'void';
-  readonly closes: boolean;
-}
+};
 
 export type ClockEvent =
   | CardRead

@@ -11,7 +11,7 @@ import {
   type FieldChange,
 } from '../../../streams/corrections';
 import type { Corrected } from '../../../streams/events';
-import type { RawSession } from './sessionRows';
+import { toSession, type RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
 /** A `fix` request as the queue keeps it. */
@@ -83,17 +83,16 @@ export function fixOutcome(
   return row === undefined ? null : { applied: row.applied === 1, reason: row.reason };
 }
 
-const correctable = (row: RawSession): CorrectableSession => ({
-  id: row.id,
-  card: row.card,
-  name: row.name,
-  inAt: row.fixed_in ?? row.in_at,
-  outAt: row.fixed_out ?? row.out_at,
-  status: row.status,
-  voided: row.voided === 1,
-  clockInAt: row.in_at,
-  clockOutAt: row.out_at,
-});
+/** A session as the store hands it out, with the clock's own times beside the corrected ones. */
+function correctable(row: RawSession): CorrectableSession {
+  const { id, card, name, inAt, outAt, status } = toSession(row);
+  return {
+    ...{ id, card, name, inAt, outAt, status },
+    voided: row.voided === 1,
+    clockInAt: row.in_at,
+    clockOutAt: row.out_at,
+  };
+}
 
 /**
  * What judging a correction of `session` needs: the session as it stands,
