@@ -187,21 +187,38 @@ const label = (field: 'in' | 'out'): string => (field === 'in' ? 'In' : 'Out');
  */
 export function onCorrection(state: ClockState, event: CorrectionJudged, rules: Rules): Step {
   const out: Output[] = [{ ...event, type: 'correction' }];
+  if (!event.applied) return { state, out };
   const open = state.open.get(event.card);
-  if (!event.applied || open?.id !== event.session) return { state, out };
+  if (open?.id !== event.session) return { state: respan(state, event, rules), out };
   const openMap = new Map(state.open);
   if (event.closes) {
     openMap.delete(event.card);
-    const memory = state.cards.get(event.card) ?? { recent: [] };
-    const spans =
-      event.voided || event.outAt === null
-        ? memory.recent
-        : keepRecent([...memory.recent, { inAt: event.inAt, outAt: event.outAt }], event.at, rules);
-    const cards = new Map(state.cards).set(event.card, { ...memory, recent: spans });
-    return { state: { ...state, open: openMap, cards }, out };
+    return { state: respan({ ...state, open: openMap }, event, rules), out };
   }
   // The In moved: the monotonic time of the old one no longer stands for it.
   const { id, card, name, reader } = open;
   openMap.set(event.card, { id, card, name, reader, inAt: event.inAt });
   return { state: { ...state, open: openMap }, out };
+}
+
+/**
+ * The day's and week's totals at the reader follow a correction too: the
+ * closed span the session had (found by its times before) is replaced by the
+ * corrected one, or dropped when it is void.
+ */
+function respan(state: ClockState, event: CorrectionJudged, rules: Rules): ClockState {
+  const memory = state.cards.get(event.card);
+  const before = (field: 'in' | 'out', now: number | null): number | string | null => {
+    const change = event.changes.find((c) => c.field === field);
+    return change === undefined ? now : change.old;
+  };
+  const [oldIn, oldOut] = [before('in', event.inAt), before('out', event.outAt)];
+  const kept = (memory?.recent ?? []).filter((s) => s.inAt !== oldIn || s.outAt !== oldOut);
+  const spans =
+    event.voided || event.outAt === null
+      ? kept
+      : keepRecent([...kept, { inAt: event.inAt, outAt: event.outAt }], event.at, rules);
+  if (memory === undefined && spans.length === 0) return state;
+  const cards = new Map(state.cards).set(event.card, { ...(memory ?? {}), recent: spans });
+  return { ...state, cards };
 }

@@ -9,7 +9,7 @@ import {
 } from '../streams/corrections';
 import type { CorrectionJudged } from '../streams/events';
 import { defaultRules } from '../streams/rules';
-import { initialState, makeReducer, type ClockState } from '../streams/sessions';
+import { initialState, makeReducer, sessionId, type ClockState } from '../streams/sessions';
 
 const ZONE = 'Europe/Berlin';
 const HOUR = 3_600_000;
@@ -165,6 +165,33 @@ describe('a judged correction in the reducer', () => {
       reader: 'door',
     });
     expect(next.out.map((o) => o.type)).toEqual(['tap', 'unknown', 'clock-in']);
+  });
+
+  it("a closed session's correction moves the day's total at the reader; a void one leaves it", () => {
+    const tap = (at: number) => ({ type: 'cardRead' as const, at, card: ALICE, reader: 'door' });
+    let state = openState();
+    state = reduce(state, { ...tap(T0 + 4 * HOUR), mono: 1000 + 4 * HOUR }).state;
+    const morning = sessionId(ALICE, T0);
+    const shortened = judged({
+      session: morning,
+      changes: [{ field: 'out', old: T0 + 4 * HOUR, new: T0 + 3 * HOUR }],
+      outAt: T0 + 3 * HOUR,
+      closes: false,
+    });
+    state = reduce(state, shortened).state;
+    state = reduce(state, tap(T0 + 5 * HOUR)).state;
+    const out = reduce(state, tap(T0 + 6 * HOUR)).out;
+    expect(out.find((o) => o.type === 'clock-out')).toMatchObject({ todayHours: 4 });
+    const voided = judged({
+      session: morning,
+      changes: [{ field: 'status', old: 'out', new: 'void' }],
+      outAt: T0 + 3 * HOUR,
+      voided: true,
+      status: 'void',
+      closes: false,
+    });
+    const after = reduce(reduce(state, voided).state, tap(T0 + 6 * HOUR));
+    expect(after.out.find((o) => o.type === 'clock-out')).toMatchObject({ todayHours: 1 });
   });
 
   it('a rejected one changes nothing but is reported', () => {
