@@ -1,0 +1,220 @@
+/**
+ * The Totals table (PRODUCT.md, "The sheet"): per person, hours per local day
+ * and per week of the current and the previous pay period, and each period's
+ * total; corrections applied (the sessions come corrected), voided sessions
+ * skipped, open sessions counted up to now and marked.
+ *
+ * A session is split at local midnight (streams/zoned.ts), so a night shift
+ * counts on each day it covers and a DST day holds 23 or 25 hours.
+ *
+ * Weeks group the period's own days. They start on Monday (ISO), except when
+ * the pay period is weekly: then a week starts on the period's first day, so
+ * a weekly period is one week. A week cut by a period's bound counts only the
+ * days inside the period; it is named by its first day even when that day is
+ * before the period (`Week of 03-23` for a period starting on Thursday 26).
+ *
+ * Made in two parts so a minute costs little: `tallySessions` adds up closed
+ * sessions once (remembered until the store changes), `totalsTable` adds the
+ * open ones up to now and builds the rows.
+ */
+import { periodAt, previousPeriod, WEEKDAYS, type PayPeriod, type PeriodBounds } from './payPeriod';
+import { localDays, type LocalDay } from './zoned';
+
+/** What the table needs of a session (the store's SessionRow has it). */
+export interface TotalsSession {
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly voided?: true;
+}
+
+/** A local day of a period: its date and the index of its week in the period. */
+export interface TotalsDay {
+  /** `YYYY-MM-DD`. */
+  readonly date: string;
+  /** 0 Sunday … 6 Saturday. */
+  readonly weekday: number;
+  readonly week: number;
+}
+
+/** A pay period's columns: its days and its weeks (each named by its first day, `YYYY-MM-DD`). */
+export interface TotalsPeriod {
+  readonly bounds: PeriodBounds;
+  readonly days: readonly TotalsDay[];
+  readonly weeks: readonly string[];
+}
+
+/** The two periods (current first), and where each local day falls in them. */
+export interface TotalsFrame {
+  readonly zone: string;
+  readonly periods: readonly [TotalsPeriod, TotalsPeriod];
+  /** `YYYY-MM-DD` → [period index, day index]. */
+  readonly index: ReadonlyMap<string, readonly [number, number]>;
+  /** The zone's local days, remembered (streams/zoned.ts). */
+  readonly dayOf: (at: number) => LocalDay;
+}
+
+/** Per card: the latest name, and ms per day of each period. */
+export type Tally = ReadonlyMap<string, TallyEntry>;
+
+export interface TallyEntry {
+  readonly name: string | null;
+  /** When the session that gave the name started (the latest wins). */
+  readonly nameAt: number;
+  /** ms[period][day]. */
+  readonly ms: readonly (readonly number[])[];
+}
+
+/** One person's row: the name, whether they are in (since when), and per period its figures. */
+export interface TotalsRow {
+  readonly card: string;
+  readonly name: string;
+  /** The start of the open session counted up to now, or null. */
+  readonly inSince: number | null;
+  readonly periods: readonly PersonPeriod[];
+}
+
+export interface PersonPeriod {
+  readonly total: number;
+  readonly weeks: readonly number[];
+  readonly days: readonly number[];
+}
+
+export interface TotalsTable {
+  readonly frame: TotalsFrame;
+  /** Sorted by name, then card. */
+  readonly rows: readonly TotalsRow[];
+}
+
+const DAY = 86_400_000;
+
+/** The weekday (0 Sunday) a week starts on for `period`: Monday, or a weekly period's first day. */
+export function weekStart(period: PayPeriod): number {
+  return period.kind === 'weekly' ? WEEKDAYS.indexOf(period.firstDay) : 1;
+}
+
+/** The current and previous pay period at `now`, with their days and weeks. */
+export function totalsFrame(now: number, payPeriod: PayPeriod, zone: string): TotalsFrame {
+  const dayOf = localDays(zone);
+  const index = new Map<string, readonly [number, number]>();
+  const first = weekStart(payPeriod);
+  const columns = (bounds: PeriodBounds, p: number): TotalsPeriod => {
+    const days: TotalsDay[] = [];
+    const weeks: string[] = [];
+    for (let at = bounds.from; at < bounds.to; at = dayOf(at).next) {
+      const { date } = dayOf(at);
+      const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+      const weekOf = new Date(Date.parse(`${date}T00:00:00Z`) - ((weekday - first + 7) % 7) * DAY)
+        .toISOString()
+        .slice(0, 10);
+      if (weeks.at(-1) !== weekOf) weeks.push(weekOf);
+      index.set(date, [p, days.length]);
+      days.push({ date, weekday, week: weeks.length - 1 });
+    }
+    return { bounds, days, weeks };
+  };
+  const current = columns(periodAt(now, payPeriod, zone), 0);
+  const previous = columns(previousPeriod(now, payPeriod, zone), 1);
+  return { zone, periods: [current, previous], index, dayOf };
+}
+
+/**
+ * Adds up sessions per card and local day of the frame's periods, each up to
+ * `endOf(session)` (its Out, or now for an open one); voided ones are skipped.
+ * `base` is left as it is: the result copies what it adds to.
+ */
+export function tallySessions(
+  sessions: readonly TotalsSession[],
+  frame: TotalsFrame,
+  endOf: (session: TotalsSession) => number,
+  base: Tally = new Map(),
+): Tally {
+  const tally = new Map(base);
+  const copied = new Set<string>();
+  const [current, previous] = frame.periods;
+  const spanFrom = previous.bounds.from;
+  const spanTo = current.bounds.to;
+  for (const session of sessions) {
+    if (session.voided === true) continue;
+    const start = Math.max(session.inAt, spanFrom);
+    const end = Math.min(endOf(session), spanTo);
+    if (start >= end) continue;
+    let entry = tally.get(session.card);
+    if (entry === undefined || !copied.has(session.card)) {
+      entry = {
+        name: entry?.name ?? null,
+        nameAt: entry?.nameAt ?? -Infinity,
+        ms: frame.periods.map((p, i) => [...(entry?.ms[i] ?? p.days.map(() => 0))]),
+      };
+      copied.add(session.card);
+    }
+    if (session.name !== null && session.inAt >= entry.nameAt)
+      entry = { ...entry, name: session.name, nameAt: session.inAt };
+    tally.set(session.card, entry);
+    const ms = entry.ms as number[][];
+    // Walk local days: each piece ends at the next local midnight (23, 24 or 25 hours later).
+    for (let pieceStart = start; pieceStart < end;) {
+      const day = frame.dayOf(pieceStart);
+      const pieceEnd = Math.min(end, day.next);
+      const at = frame.index.get(day.date);
+      const row = at === undefined ? undefined : ms[at[0]];
+      if (at !== undefined && row !== undefined)
+        row[at[1]] = (row[at[1]] ?? 0) + pieceEnd - pieceStart;
+      pieceStart = pieceEnd;
+    }
+  }
+  return tally;
+}
+
+/**
+ * The table at `now`: the closed sessions' tally plus the open sessions
+ * counted up to now (each person's marked with when they came in).
+ */
+export function totalsTable(
+  frame: TotalsFrame,
+  closed: Tally,
+  open: readonly TotalsSession[],
+  now: number,
+): TotalsTable {
+  const counted = open.filter((s) => s.voided !== true && s.outAt === null);
+  const tally = tallySessions(counted, frame, () => now, closed);
+  const inSince = new Map<string, number>();
+  for (const session of counted)
+    if (session.inAt < now)
+      inSince.set(session.card, Math.min(session.inAt, inSince.get(session.card) ?? Infinity));
+  const rows = [...tally].map(([card, entry]): TotalsRow => {
+    const periods = frame.periods.map((period, p): PersonPeriod => {
+      const days = entry.ms[p] ?? [];
+      const weeks = period.weeks.map(() => 0);
+      period.days.forEach((day, d) => {
+        weeks[day.week] = (weeks[day.week] ?? 0) + (days[d] ?? 0);
+      });
+      return { total: weeks.reduce((sum, ms) => sum + ms, 0), weeks, days };
+    });
+    return { card, name: entry.name ?? card, inSince: inSince.get(card) ?? null, periods };
+  });
+  rows.sort((a, b) => a.name.localeCompare(b.name) || a.card.localeCompare(b.card));
+  return { frame, rows };
+}
+
+/** The table from sessions as the store hands them out (closed and open), at `now`. */
+export function totalsOf(
+  sessions: readonly TotalsSession[],
+  now: number,
+  payPeriod: PayPeriod,
+  zone: string,
+): TotalsTable {
+  const frame = totalsFrame(now, payPeriod, zone);
+  const closed = tallySessions(
+    sessions.filter((s) => s.outAt !== null),
+    frame,
+    (s) => s.outAt ?? now,
+  );
+  return totalsTable(
+    frame,
+    closed,
+    sessions.filter((s) => s.outAt === null),
+    now,
+  );
+}
