@@ -329,7 +329,7 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
     );
     expect(result.stdout).toContain(
       `✔ spreadsheet: "Sheet sharedSheet0001" (sharedSheet0001) is reachable and ${account.email} can edit it; ` +
-        'the clock creates the tab(s) Log, Now, People, Edits on its first start',
+        'the clock creates the tab(s) Log, Now, People, Edits, Totals on its first start',
     );
     expect(result.stdout).toContain('· system clock: not checked (timeSync is off)');
     expect(result.code).toBe(0);

@@ -96,7 +96,7 @@ describe('the clock and its Google Sheet', () => {
     await waitForSheet(() => log()[1]?.[7] === 'out', clock);
     expect(await clock.stop()).toBe(0);
 
-    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People', 'Edits']);
+    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People', 'Edits', 'Totals']);
     expect(server.frozenRows(SHEET, 'Log')).toBe(1);
     expect(server.formats(SHEET, 'Log').map((f) => f.pattern)).toEqual([
       'yyyy-mm-dd',
@@ -836,7 +836,7 @@ describe("a manager's corrections in the sheet (the real client)", () => {
     ];
     const client = clientFor(5_000, { Log: logRows, Now: nowRows, People: peopleRows });
     await client.setUp();
-    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People', 'Edits']);
+    expect(server.tabTitles(SHEET)).toEqual(['Log', 'Now', 'People', 'Edits', 'Totals']);
     expect(server.values(SHEET, 'Edits')).toEqual([
       ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why', 'Source', 'Key'],
     ]);

@@ -12,17 +12,34 @@ export type Cell = string | number | boolean;
 export interface ColumnFormat {
   /** 0-based column index. */
   readonly column: number;
+  /** The last column (0-based) the format reaches, when it covers several. */
+  readonly through?: number;
   readonly type: 'DATE' | 'DATE_TIME' | 'TIME';
   readonly pattern: string;
 }
 
 export interface TabLayout {
-  readonly title: 'Log' | 'Now' | 'People' | 'Edits';
+  readonly title: 'Log' | 'Now' | 'People' | 'Edits' | 'Totals';
   readonly headers: readonly string[];
   readonly formats: readonly ColumnFormat[];
   /** The column whose header must never move: rows are found by it. */
   readonly keyColumn: number;
+  /** Rows and columns kept in view (default: the header row). */
+  readonly frozen?: { readonly rows: number; readonly columns: number };
+  /** Columns of a new tab, when it needs more than a new sheet's 26. */
+  readonly columnCount?: number;
+  /**
+   * The clock rewrites the whole tab: its headers are not checked (a person's change to them
+   * is simply written over, and never stops the clock's other writes).
+   */
+  readonly owned?: true;
 }
+
+/**
+ * Columns of the Totals tab: Name, Card, In since, and per period its Total, at most 6 weeks and
+ * 31 days (a monthly period), twice.
+ */
+export const TOTALS_COLUMNS = 3 + 2 * (1 + 6 + 31);
 
 const DATE: Omit<ColumnFormat, 'column'> = { type: 'DATE', pattern: 'yyyy-mm-dd' };
 const DATE_TIME: Omit<ColumnFormat, 'column'> = { type: 'DATE_TIME', pattern: 'yyyy-mm-dd hh:mm' };
@@ -73,11 +90,30 @@ export const EDITS: TabLayout = {
   keyColumn: 9,
 };
 
-export const TABS: readonly TabLayout[] = [LOG, NOW, PEOPLE, EDITS];
+/**
+ * Per person, hours per day and week of the current and the previous pay period, side by
+ * side (totalsTab.ts): rows 1-2 are headers (period titles, then Total, weeks and days),
+ * a row per person below, sorted by name. Written whole by the clock, so never checked.
+ */
+export const TOTALS: TabLayout = {
+  title: 'Totals',
+  headers: ['Name', 'Card', 'In since'],
+  formats: [
+    { column: 2, ...DATE_TIME },
+    { column: 3, through: TOTALS_COLUMNS - 1, ...DURATION },
+  ],
+  keyColumn: 0,
+  frozen: { rows: 2, columns: 1 },
+  columnCount: TOTALS_COLUMNS,
+  owned: true,
+};
 
-/** Column letter of a 0-based index (A..Z is all the clock needs). */
+export const TABS: readonly TabLayout[] = [LOG, NOW, PEOPLE, EDITS, TOTALS];
+
+/** Column letter(s) of a 0-based index: A..Z, then AA..ZZ (the Totals tab reaches CA). */
 export function columnLetter(index: number): string {
-  return String.fromCharCode(65 + index);
+  const last = String.fromCharCode(65 + (index % 26));
+  return index < 26 ? last : `${String.fromCharCode(64 + Math.floor(index / 26))}${last}`;
 }
 
 /** A1 range of one tab, with the sheet name quoted as Sheets expects. */

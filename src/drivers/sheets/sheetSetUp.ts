@@ -58,8 +58,11 @@ export function makeSheetSetUp(calls: SheetCalls, warn: (message: string) => voi
 /** Reads the header rows of tabs that exist: which are blank, and what changed in the others. */
 async function inspectHeaders(
   batchGet: SheetCalls['batchGet'],
-  present: readonly TabLayout[],
+  all: readonly TabLayout[],
 ): Promise<{ blank: TabLayout[]; errors: string[]; warnings: string[] }> {
+  // A tab the clock rewrites whole (Totals) is not checked: its next write puts it right.
+  const present = all.filter((tab) => tab.owned !== true);
+  if (present.length === 0) return { blank: [], errors: [], warnings: [] };
   const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
   const blank: TabLayout[] = [];
   const errors: string[] = [];
@@ -110,7 +113,16 @@ async function addTabs(
   const added = await call((port) =>
     port.batchUpdate(
       missing.map((tab) => ({
-        addSheet: { properties: { title: tab.title, gridProperties: { frozenRowCount: 1 } } },
+        addSheet: {
+          properties: {
+            title: tab.title,
+            gridProperties: {
+              frozenRowCount: tab.frozen?.rows ?? 1,
+              ...(tab.frozen === undefined ? {} : { frozenColumnCount: tab.frozen.columns }),
+              ...(tab.columnCount === undefined ? {} : { columnCount: tab.columnCount }),
+            },
+          },
+        },
       })),
     ),
   );
@@ -128,7 +140,7 @@ async function addTabs(
           sheetId,
           startRowIndex: 1,
           startColumnIndex: format.column,
-          endColumnIndex: format.column + 1,
+          endColumnIndex: (format.through ?? format.column) + 1,
         },
         cell: {
           userEnteredFormat: { numberFormat: { type: format.type, pattern: format.pattern } },
