@@ -41,6 +41,7 @@ import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import type { SheetsDriver } from './drivers/sheets/sheetsDriver';
+import { makeTotalsSource } from './drivers/sheets/totalsSource';
 import type { Log } from './log';
 import { runLoop } from './loop';
 
@@ -124,7 +125,11 @@ export function clockApp(
   // and as the outbox and the sheet's acknowledgements to the core.
   const main = (committed$: Observable<Commit>): Observable<Commit> => {
     const commands$ = committed$.pipe(mergeMap((commit) => commit.commands));
-    const sheetEvents$ = sheet === undefined ? EMPTY : sheet(commands$).pipe(share());
+    // The Totals tab rides on the sheet's minute, from the store's sessions (rule 13: corrected).
+    const sheetEvents$ =
+      sheet === undefined
+        ? EMPTY
+        : sheet(commands$, makeTotalsSource(store, config.payPeriod, config.tz)).pipe(share());
     const directory$: Observable<DirectoryLoaded> =
       sheet === undefined
         ? makePeopleFileDriver({ file: config.peopleFile, now, warn })(

@@ -54,6 +54,11 @@ export class LateWrites {
     this.liveUncertainUntil = at + this.lateWithin;
   }
 
+  /** Whether a live update that failed could still land after one sent at `at`. */
+  liveUncertain(at: number): boolean {
+    return at < this.liveUncertainUntil;
+  }
+
   /**
    * The last write per session of a batch sent at `now`: kept, to be written again, while a
    * failed live update could still land over it. Once none can, a write kept from before is

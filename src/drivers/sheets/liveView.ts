@@ -5,11 +5,14 @@
  * also looks for the second rows of suspect sessions due, and heals them).
  * What closes wrote while a failed live update could still land is written
  * again here (lateWrites.ts). It remembers how long the Now list was, to
- * blank out the rows a shorter list leaves; `reset` forgets it.
+ * blank out the rows a shorter list leaves; `reset` forgets it. The Totals
+ * tab, when its table is given and changed, is written in the same request
+ * (totalsTab.ts).
  */
 import { planBatch } from '../../../streams/batchPlan';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
+import type { TotalsTable } from '../../../streams/totals';
 import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
 import { a1, LOG, NOW, PEOPLE, type Cell } from './layout';
 import type { LateWrites } from './lateWrites';
@@ -18,6 +21,7 @@ import { SESSION_TAG, tagFilter } from './rowTags';
 import type { SheetCalls } from './sheetCalls';
 import type { DataFilter, DataFilterValueRange } from './sheetsApi';
 import type { SheetSetUp } from './sheetSetUp';
+import { makeTotalsWriter, TOTALS_EXTENT_READS, type TotalsWriter } from './totalsTab';
 
 /** What the live view works with. */
 export interface LiveViewContext {
@@ -33,13 +37,17 @@ export interface LiveViewContext {
 }
 
 export interface LiveView {
-  /** The live view: open sessions' hours and the Now tab; returns the People tab it read on the way. */
+  /**
+   * The live view: open sessions' hours, the Now tab, and the Totals tab when `totals` is given
+   * and changed; returns the People tab it read on the way.
+   */
   readonly update: (
     open: LiveUpdate['open'],
     at: number,
     health: LiveUpdate['health'],
+    totals?: TotalsTable,
   ) => Promise<{ people: Person[]; requests: number }>;
-  /** Forgets the Now list's length (after set-up runs again). */
+  /** Forgets the Now list's length and what Totals holds (after set-up runs again). */
   readonly reset: () => void;
 }
 
@@ -47,20 +55,30 @@ export interface LiveView {
 export function makeLiveView(context: LiveViewContext): LiveView {
   /** How many rows of the Now tab hold a list, from the last update (null: not known yet). */
   const now: { rows: number | null } = { rows: null };
+  const totalsWriter = makeTotalsWriter(context.zone);
   return {
-    update: (open, at, health) => liveUpdate(context, now, open, at, health),
+    update: (open, at, health, totals) =>
+      liveUpdate(context, { now, totalsWriter }, open, at, health, totals),
     reset: () => {
       now.rows = null;
+      totalsWriter.reset();
     },
   };
 }
 
+/** What the live view remembers between minutes. */
+interface Memory {
+  readonly now: { rows: number | null };
+  readonly totalsWriter: TotalsWriter;
+}
+
 async function liveUpdate(
   context: LiveViewContext,
-  now: { rows: number | null },
+  { now, totalsWriter }: Memory,
   open: LiveUpdate['open'],
   at: number,
   health: LiveUpdate['health'],
+  totals: TotalsTable | undefined,
 ): Promise<{ people: Person[]; requests: number }> {
   const { calls, sheet, late, parsePeople, zone } = context;
   const { call } = calls;
@@ -70,6 +88,9 @@ async function liveUpdate(
   // write shows as a second row).
   const peopleRange = a1(PEOPLE.title, 'A2:D');
   const nowRange = a1(NOW.title, 'A2:A');
+  // How far the Totals tab reaches, read once (after a start or set-up), to blank what a smaller
+  // table leaves.
+  const extentReads = totals !== undefined && totalsWriter.needsExtent() ? TOTALS_EXTENT_READS : [];
   const read = await call((port) =>
     port.batchGetByDataFilter([
       { a1Range: peopleRange },
@@ -77,6 +98,7 @@ async function liveUpdate(
       // Log's first cell: a Log tab renamed or deleted makes this read fail (400), and set-up
       // runs again (afterSetUp), so the clock heals without a restart.
       { a1Range: a1(LOG.title, 'A1') },
+      ...extentReads.map((a1Range) => ({ a1Range })),
       ...due.map((session) => tagFilter(SESSION_TAG, session)),
     ]),
   );
@@ -85,6 +107,10 @@ async function liveUpdate(
       ?.valueRange?.values ?? [];
   const requests = 2 + (await healSuspects(context, read.valueRanges ?? []));
   late.looked(due);
+  if (extentReads.length > 0) {
+    const [column, header] = TOTALS_EXTENT_READS;
+    totalsWriter.extentRead(valuesOf(column), valuesOf(header));
+  }
   const people = parsePeople(valuesOf(peopleRange));
   const names = new Map(people.map((p) => [p.card, p.name]));
   // Hours of open sessions, by their rows' tags: a row not written yet, or deleted, takes nothing.
@@ -105,12 +131,17 @@ async function liveUpdate(
   // Closes written while a failed live update could still land, written again once it can't.
   const reasserted = late.reassertDue(at);
   data.push(...reasserted.map(({ write }) => write));
+  // The Totals tab, when its content changed, in the same request.
+  if (totals !== undefined) data.push(...totalsWriter.plan(totals, at));
   try {
     await call((port) => port.batchUpdateByDataFilter(data));
   } catch (error) {
     late.liveFailed(at);
+    totalsWriter.failed();
     throw error;
   }
+  // While a failed update could still land over it, Totals is not taken as written.
+  totalsWriter.landed(!late.liveUncertain(at));
   late.reasserted(reasserted.map(({ session }) => session));
   now.rows = open.length;
   return { people, requests };

@@ -23,12 +23,14 @@
  * - logRows.ts: finding `Log` rows by their tags, and healing duplicates;
  * - batchWriter.ts: `writeBatch`, through the pure planner (streams/batchPlan.ts);
  * - peopleWrites.ts: a batch's People part (cards listed, aliases added);
- * - liveView.ts: the minute's live update (Hours, the Now tab, health).
+ * - liveView.ts: the minute's live update (Hours, the Now tab, health, and
+ *   the Totals tab: totalsTab.ts).
  * Here too: `afterSetUp`, which runs set-up again after a 400 and retries once.
  */
 import type { OutboxEntry } from '../../../streams/commit';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
+import type { TotalsTable } from '../../../streams/totals';
 import { makeBatchWriter } from './batchWriter';
 import { a1, PEOPLE } from './layout';
 import { LateWrites } from './lateWrites';
@@ -66,11 +68,15 @@ export interface SheetsClient {
   setUp(): Promise<number>;
   /** Writes a batch of outbox entries, idempotently. Returns the number of requests made. */
   writeBatch(entries: readonly OutboxEntry[], now: number): Promise<number>;
-  /** The live view: open sessions' hours and the Now tab; returns the People tab it read on the way. */
+  /**
+   * The live view: open sessions' hours, the Now tab, and the Totals tab when `totals` is given
+   * and changed, in one write; returns the People tab it read on the way.
+   */
   liveUpdate(
     open: LiveUpdate['open'],
     at: number,
     health: LiveUpdate['health'],
+    totals?: TotalsTable,
   ): Promise<{ people: Person[]; requests: number }>;
   /** Reads the People tab alone (at start). */
   readPeople(): Promise<Person[]>;
@@ -144,7 +150,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     setUp,
     check,
     writeBatch: (entries, now) => afterSetUp(writeBatch, entries, now),
-    liveUpdate: (open, at, health) => afterSetUp(liveUpdate, open, at, health),
+    liveUpdate: (open, at, health, totals) => afterSetUp(liveUpdate, open, at, health, totals),
     readPeople: () =>
       afterSetUp(async () => {
         await setUp();

@@ -13,6 +13,9 @@
  * - The two never overlap: a batch waits for the live update in flight, and a
  *   tick while a batch is queued or in flight is dropped, so a live update's
  *   Hours never lands after the close that ends that session.
+ * - A live update carries the Totals table when the driver is given its
+ *   provider (`totalsOf`, made where the store is at hand): computed at the
+ *   minute's instant, written in the same request when it changed.
  * - At subscription the People tab is read once (the directory), after the
  *   cached copy from the last run has been emitted, so names are known at once
  *   even offline.
@@ -46,6 +49,7 @@ import type {
   SyncEvent,
   WriteBatch,
 } from '../../../streams/events';
+import type { TotalsTable } from '../../../streams/totals';
 import { makePeopleCache, type PeopleCache } from './peopleCache';
 import type { SheetsClient } from './sheetsClient';
 import { makeSheetTrack, type SheetTrack } from './sheetTrack';
@@ -68,6 +72,7 @@ export interface SheetsPort {
     open: LiveUpdate['open'],
     at: number,
     health: LiveUpdate['health'],
+    totals?: TotalsTable,
   ): ObservableInput<{ people: Person[] }>;
   readPeople(): ObservableInput<Person[]>;
 }
@@ -80,9 +85,16 @@ export interface SheetsDriverOptions {
   readonly warn: (message: string) => void;
 }
 
-/** The driver: commands in, acknowledgements and the People tab out; `busy()` while a request is in flight. */
+/** The Totals table at an instant (from the store: src/drivers/sheets/totalsSource.ts). */
+export type TotalsProvider = (at: number) => TotalsTable;
+
+/**
+ * The driver: commands in, acknowledgements and the People tab out; `busy()` while a request is
+ * in flight. With `totalsOf`, each live update also carries the Totals table.
+ */
 export type SheetsDriver = ((
   commands$: Observable<Command>,
+  totalsOf?: TotalsProvider,
 ) => Observable<SyncEvent | DirectoryLoaded>) & {
   readonly busy: () => boolean;
 };
@@ -101,21 +113,55 @@ export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOption
   const track = makeSheetTrack();
   const writeBatch = (command: WriteBatch): Observable<SyncEvent> =>
     requests.tracked(writeBatchWithRetry(client, command, options, track));
-  const liveUpdate = (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
-    liveUpdated(
-      requests.tracked(
-        defer(() => from(client.liveUpdate(command.open, command.at, command.health))),
-      ),
-      command,
-      { now, track, directory },
-    );
+  const liveUpdate =
+    (totalsOf: TotalsProvider | undefined) =>
+    (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
+      liveUpdated(
+        requests.tracked(
+          defer(() =>
+            from(
+              client.liveUpdate(
+                command.open,
+                command.at,
+                command.health,
+                totalsAt(totalsOf, command.at, options.warn),
+              ),
+            ),
+          ),
+        ),
+        command,
+        { now, track, directory },
+      );
 
-  const run = (commands$: Observable<Command>): Observable<SyncEvent | DirectoryLoaded> =>
+  const run = (
+    commands$: Observable<Command>,
+    totalsOf?: TotalsProvider,
+  ): Observable<SyncEvent | DirectoryLoaded> =>
     merge(
       peopleAtStart(client, cache, { now, directory }),
-      takeTurns(commands$, writeBatch, liveUpdate),
+      takeTurns(commands$, writeBatch, liveUpdate(totalsOf)),
     );
   return Object.assign(run, { busy: () => requests.inFlight() > 0 });
+}
+
+/**
+ * The Totals table at `at`, or none when there is no provider or it failed (said, and the live
+ * update goes on without it: Now and Hours matter more than Totals).
+ */
+function totalsAt(
+  totalsOf: TotalsProvider | undefined,
+  at: number,
+  warn: (message: string) => void,
+): TotalsTable | undefined {
+  if (totalsOf === undefined) return undefined;
+  try {
+    return totalsOf(at);
+  } catch (error) {
+    warn(
+      `the Totals tab is not updated: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
 }
 
 /** Requests in flight, so a graceful shutdown can let them finish. */

@@ -56,6 +56,8 @@ export const DB_FILE_NAME = 'badgeclock.db';
 
 export class Store {
   private readonly sql: Statements;
+  /** Steps committed by this Store (each a transaction); what is read from it may have changed. */
+  private committed = 0;
 
   private constructor(
     private readonly db: Database.Database,
@@ -81,6 +83,7 @@ export class Store {
     if (!writesSomething(commit)) return;
     try {
       commitStep(this.sql, commit, now, boot ?? null);
+      this.committed += 1;
     } catch (error) {
       throw explain(error, this.file);
     }
@@ -94,6 +97,14 @@ export class Store {
    */
   snapshot(now: number, boot?: string): Snapshot {
     return readSnapshot(this.sql, now, boot);
+  }
+
+  /**
+   * How many steps this Store has committed: a reader that remembers what it read (the Totals
+   * tab's closed sessions) reads again when it moved.
+   */
+  changes(): number {
+    return this.committed;
   }
 
   /** Pending outbox entries, oldest first. */
