@@ -117,6 +117,21 @@ describe('the independent session model across a reboot', () => {
     ]);
   });
 
+  it('a card put on the reader while the process is down is a tap once it restarts; one held through the restart is not (seed 11, 120 days)', () => {
+    const model = new SessionModel(rules, () => true);
+    const at = (ms: number) => ({ at: T0 + ms, mono: ms, boot: 4, staleBy: 0 });
+    // Held through a restart: seen by the clock, then only sighted, then read again.
+    model.apply({ type: 'read', card: CARD, ...at(0) });
+    model.sight(CARD, at(1_500));
+    model.apply({ type: 'read', card: CARD, ...at(3_000) });
+    // Another card put on the reader while the process was down.
+    const visitor = '3013416557';
+    model.sight(visitor, at(10_000));
+    model.sight(visitor, at(10_800));
+    model.apply({ type: 'read', card: visitor, ...at(11_500) });
+    expect(model.sessions.map((s) => s.card)).toEqual([CARD, visitor]);
+  });
+
   it('a session from an earlier boot that a later boot ticked past its limit by the wall clock is closed, though the wall clock is then stepped back (seed 6, 120 days)', () => {
     const model = new SessionModel(rules, () => true);
     model.apply({ type: 'read', card: CARD, at: T0, mono: 5_000, boot: 2, staleBy: 0 });

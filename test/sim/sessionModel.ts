@@ -145,11 +145,16 @@ export class SessionModel {
 
   /**
    * A sighting the clock missed (its process was down, the machine and the
-   * reader were not): the card was there, so a presentation it is part of
-   * goes on, but it is no tap.
+   * reader were not): the card was there, so a presentation already going on
+   * goes on, but it is no tap. A card put on the reader while the process was
+   * down starts nothing the clock could know of: its first read after the
+   * restart is a tap (seed 11, 120 days: a visitor tapping during a restart).
    */
   sight(card: string, r: Reading): void {
-    this.lastRead.set(card, r);
+    const previous = this.lastRead.get(card);
+    if (previous === undefined) return;
+    const gap = this.elapsed(previous, r);
+    if (gap >= 0 && gap < this.rules.debounceMs) this.lastRead.set(card, r);
   }
 
   /**
