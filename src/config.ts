@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import type { Rules } from '../streams/rules';
+import { weekStart } from '../streams/payPeriod';
 import { configErrorsOf } from './config/configErrors';
 import { configSchema, type ParsedConfig } from './config/configSchema';
 import { gatherSettings, type ConfigSources } from './config/configSources';
@@ -64,5 +65,6 @@ export function rulesOf(config: Config): Rules {
     dailyCutoff: config.dailyCutoff,
     unknownCards: config.unknownCards,
     adminCards: config.adminCards,
+    weekStartsOn: weekStart(config.payPeriod),
   };
 }

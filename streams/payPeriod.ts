@@ -135,3 +135,8 @@ export function formatPayPeriod(period: PayPeriod): string {
       return period.startDay === undefined ? 'monthly' : `monthly:${period.startDay}`;
   }
 }
+
+/** The weekday (0 Sunday) a week starts on for `period`: Monday, or a weekly period's first day. */
+export function weekStart(period: PayPeriod): number {
+  return period.kind === 'weekly' ? WEEKDAYS.indexOf(period.firstDay) : 1;
+}

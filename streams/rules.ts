@@ -16,6 +16,11 @@ export interface Rules {
   readonly adminCards?: readonly string[];
   /** Enrolment closes this long after its last step (rule 14). */
   readonly enrolMs?: number;
+  /**
+   * The weekday (0 Sunday … 6 Saturday) the week's hours at the reader start on: a weekly pay
+   * period's first day, else Monday, as the Totals tab's weeks.
+   */
+  readonly weekStartsOn?: number;
 }
 
 /** Enrolment at the reader closes 30 s after its last step unless the config says otherwise. */

@@ -7,7 +7,7 @@ import { emptyDirectory, makeDirectory, type Directory } from './directory';
 import { withEnrolments } from './enrolment';
 import type { Output } from './events';
 import type { Rules } from './rules';
-import { startOfLocalDay, startOfLocalIsoWeek } from './zoned';
+import { startOfLocalDay, startOfLocalWeek } from './zoned';
 import type { Unsynced } from './timeCorrection';
 
 export interface OpenSession {
@@ -179,9 +179,9 @@ export function workedToday(recent: readonly ClosedSpan[], at: number, zone: str
   return workedSince(recent, startOfLocalDay(at, zone), at);
 }
 
-/** Time on closed sessions that falls in the local (ISO, Monday-first) week of `at`. */
-export function workedThisWeek(recent: readonly ClosedSpan[], at: number, zone: string): number {
-  return workedSince(recent, startOfLocalIsoWeek(at, zone), at);
+/** Time on closed sessions that falls in the local week of `at` (Monday-first unless `rules` say). */
+export function workedThisWeek(recent: readonly ClosedSpan[], at: number, rules: Rules): number {
+  return workedSince(recent, startOfLocalWeek(at, rules.zone, rules.weekStartsOn ?? 1), at);
 }
 
 function workedSince(recent: readonly ClosedSpan[], from: number, at: number): number {

@@ -238,7 +238,7 @@ function clockOut(
     inAt: open.inAt,
     hours: toHours(outAt - open.inAt),
     todayHours: toHours(workedToday(recent, outAt, rules.zone)),
-    weekHours: toHours(workedThisWeek(recent, outAt, rules.zone)),
+    weekHours: toHours(workedThisWeek(recent, outAt, rules)),
   });
   return { state: { ...state, open: openMap, cards }, out };
 }

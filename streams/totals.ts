@@ -17,7 +17,13 @@
  * sessions once (remembered until the store changes), `totalsTable` adds the
  * open ones up to now and builds the rows.
  */
-import { periodAt, previousPeriod, WEEKDAYS, type PayPeriod, type PeriodBounds } from './payPeriod';
+import {
+  periodAt,
+  previousPeriod,
+  weekStart,
+  type PayPeriod,
+  type PeriodBounds,
+} from './payPeriod';
 import { localDays, type LocalDay } from './zoned';
 
 /** What the table needs of a session (the store's SessionRow has it). */
@@ -88,11 +94,6 @@ export interface TotalsTable {
 }
 
 const DAY = 86_400_000;
-
-/** The weekday (0 Sunday) a week starts on for `period`: Monday, or a weekly period's first day. */
-export function weekStart(period: PayPeriod): number {
-  return period.kind === 'weekly' ? WEEKDAYS.indexOf(period.firstDay) : 1;
-}
 
 /** The current and previous pay period at `now`, with their days and weeks. */
 export function totalsFrame(now: number, payPeriod: PayPeriod, zone: string): TotalsFrame {

@@ -257,8 +257,13 @@ export function localDays(zone: string): (at: number) => LocalDay {
 
 /** Start of the local ISO week (Monday 00:00 in `zone`) containing `at`. */
 export function startOfLocalIsoWeek(at: number, zone: string): number {
+  return startOfLocalWeek(at, zone, 1);
+}
+
+/** Start of the local week containing `at` that begins on `firstDay` (0 Sunday … 6 Saturday). */
+export function startOfLocalWeek(at: number, zone: string, firstDay: number): number {
   const day = floorDay(toWall(at, zone));
-  const weekday = (new Date(day).getUTCDay() + 6) % 7;
+  const weekday = (new Date(day).getUTCDay() - firstDay + 7) % 7;
   return localTime(day - weekday * DAY, zone).at;
 }
 

@@ -83,7 +83,16 @@ describe('configuration', () => {
         dailyCutoff: null,
         unknownCards: 'accept',
         adminCards: [],
+        weekStartsOn: 1,
       });
+    });
+
+    it("starts the reader's week on a weekly pay period's first day", () => {
+      const config = configOf({ env: { BADGECLOCK_PAY_PERIOD: 'weekly:sunday' } });
+      expect(rulesOf(config).weekStartsOn).toBe(0);
+      expect(rulesOf(configOf({ env: { BADGECLOCK_PAY_PERIOD: 'monthly:26' } })).weekStartsOn).toBe(
+        1,
+      );
     });
 
     it('puts the people file in the data dir unless it is set', () => {

@@ -227,6 +227,26 @@ describe('the sessions reducer', () => {
       ]);
     });
 
+    it("with a weekly pay period from Sunday, the week's hours at the reader start on Sunday too", () => {
+      const saturday = at('2026-03-21T09:00:00+01:00');
+      const sunday = at('2026-03-22T09:00:00+01:00');
+      const monday = at('2026-03-23T09:00:00+01:00');
+      const { out } = replay(
+        [
+          directory(),
+          read(saturday, ALICE),
+          read(saturday + 8 * HOUR, ALICE),
+          read(sunday, ALICE),
+          read(sunday + 8 * HOUR, ALICE),
+          read(monday, ALICE),
+          read(monday + 8 * HOUR, ALICE),
+        ],
+        { ...berlin, weekStartsOn: 0 },
+      );
+      const weeks = out.flatMap((o) => (o.type === 'clock-out' ? [o.weekHours] : []));
+      expect(weeks).toEqual([8, 8, 16]);
+    });
+
     it('a night across the fall-back change lasts 11 real hours from 22:00 to 08:00, 9 of them on the day of the clock-out', () => {
       const inAt = at('2026-10-24T22:00:00+02:00');
       const outAt = at('2026-10-25T08:00:00+01:00');
