@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutboxEntry } from '../streams/commit';
 import { sessionId } from '../streams/sessions';
-import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
+import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { SheetsTestServer } from './support/sheetsTestServer';
 import { until } from './support/until';
-import { quietHealth } from './support/sheetFixtures';
+import { quietHealth, testClient } from './support/sheetFixtures';
 
 jest.setTimeout(60_000);
 
@@ -45,19 +45,7 @@ afterEach(async () => {
 
 /** The real client over HTTP to a fresh spreadsheet shared with it, with this request timeout. */
 function clientFor(timeoutMs: number): SheetsClient {
-  const account = server.serviceAccount(dir);
-  server.createSpreadsheet(SHEET, [account.email]);
-  return makeSheetsClient({
-    spreadsheetId: SHEET,
-    keyFile: account.file,
-    rootUrl: server.rootUrl,
-    timeoutMs,
-    zone: 'UTC',
-    device: 'test',
-    version: 'test',
-    warn: () => undefined,
-    fetchImplementation: fetch,
-  });
+  return testClient(server, dir, SHEET, { timeoutMs });
 }
 
 describe('a write that lands after the client gave up on it', () => {

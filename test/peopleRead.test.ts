@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePeopleCache } from '../src/drivers/sheets/peopleCache';
-import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
-import { quietHealth } from './support/sheetFixtures';
+import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
+import { quietHealth, testClient } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 
 jest.setTimeout(30_000);
@@ -35,19 +35,9 @@ function clientFor(
     ['not a card!', 'Bob', 'yes', ''],
   ],
 ): SheetsClient {
-  const account = server.serviceAccount(dir);
-  server.createSpreadsheet(SHEET, [account.email]);
-  server.addTab(SHEET, 'People', [['Card', 'Name', 'Active', 'Aliases'], ...rows]);
-  return makeSheetsClient({
-    spreadsheetId: SHEET,
-    keyFile: account.file,
-    rootUrl: server.rootUrl,
-    timeoutMs: 5_000,
-    zone: 'UTC',
-    device: 'test',
-    version: 'test',
+  return testClient(server, dir, SHEET, {
+    tabs: { People: [['Card', 'Name', 'Active', 'Aliases'], ...rows] },
     warn: (message) => warnings.push(message),
-    fetchImplementation: fetch,
   });
 }
 

@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import type { OutboxEntry } from '../streams/commit';
 import { sessionId } from '../streams/sessions';
 import { toSerial, toSerialDate, toSerialDuration } from '../streams/zoned';
-import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
+import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { Clock, logText, runCli } from './support/runCli';
-import { quietHealth } from './support/sheetFixtures';
+import { quietHealth, testClient } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell, type ServiceAccountKey } from './support/sheetsTestServer';
 
 const SHEET = 'badgeclockTestSheet01';
@@ -416,20 +416,7 @@ describe('enrolment at the reader and several readers, in the sheet (the real cl
 
   /** The real client on a fresh spreadsheet whose People tab holds these rows. */
   function clientFor(people: Cell[][]): SheetsClient {
-    const account = server.serviceAccount(dir);
-    server.createSpreadsheet(SHEET, [account.email]);
-    server.addTab(SHEET, 'People', [HEADERS, ...people]);
-    return makeSheetsClient({
-      spreadsheetId: SHEET,
-      keyFile: account.file,
-      rootUrl: server.rootUrl,
-      timeoutMs: 5_000,
-      zone: 'UTC',
-      device: 'test',
-      version: 'test',
-      warn: () => undefined,
-      fetchImplementation: fetch,
-    });
+    return testClient(server, dir, SHEET, { tabs: { People: [HEADERS, ...people] } });
   }
   const people = (): Cell[][] => server.values(SHEET, 'People').slice(1);
   const listed = (card: string, at = AT): OutboxEntry => ({
@@ -584,20 +571,7 @@ describe("a manager's corrections in the sheet (the real client)", () => {
 
   /** The real client on a fresh spreadsheet (its tabs made by set-up unless `tabs` are given). */
   function clientFor(timeoutMs = 5_000, tabs: Record<string, Cell[][]> = {}): SheetsClient {
-    const account = server.serviceAccount(dir);
-    server.createSpreadsheet(SHEET, [account.email]);
-    for (const [title, rows] of Object.entries(tabs)) server.addTab(SHEET, title, rows);
-    return makeSheetsClient({
-      spreadsheetId: SHEET,
-      keyFile: account.file,
-      rootUrl: server.rootUrl,
-      timeoutMs,
-      zone: 'UTC',
-      device: 'test',
-      version: 'test',
-      warn: () => undefined,
-      fetchImplementation: fetch,
-    });
+    return testClient(server, dir, SHEET, { timeoutMs, tabs });
   }
   const session = (card: string): string => sessionId(card, AT);
   const opened = (card: string): OutboxEntry => ({

@@ -8,11 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
+import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { makeTotalsSource, type TotalsStore } from '../src/drivers/sheets/totalsSource';
 import { toSession, type RawSession } from '../src/drivers/store/sessionRows';
 import { toSerial, toSerialDuration } from '../streams/zoned';
-import { quietHealth } from './support/sheetFixtures';
+import { quietHealth, testClient } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 
 const SHEET = 'badgeclockTotalsSheet1';
@@ -85,24 +85,12 @@ describe('the Totals tab (the real client)', () => {
   });
 
   function client(): SheetsClient {
-    const account = server.serviceAccount(dir);
-    server.createSpreadsheet(SHEET, [account.email]);
     const recording: typeof fetch = (input, init) => {
       if (typeof init?.body === 'string' && urlOf(input).includes(':batchUpdateByDataFilter'))
         writes.push(init.body);
       return fetch(input, init);
     };
-    return makeSheetsClient({
-      spreadsheetId: SHEET,
-      keyFile: account.file,
-      rootUrl: server.rootUrl,
-      timeoutMs: 5_000,
-      zone: ZONE,
-      device: 'test',
-      version: 'test',
-      warn: () => undefined,
-      fetchImplementation: recording,
-    });
+    return testClient(server, dir, SHEET, { zone: ZONE, fetchImplementation: recording });
   }
   const totals = (): Cell[][] => server.values(SHEET, 'Totals');
   const rowOf = (card: string): Cell[] | undefined => totals().find((r) => r[1] === card);
@@ -260,17 +248,7 @@ describe('the Totals tab (the real client)', () => {
     expect(totals()[1]?.length).toBeGreaterThan(60);
 
     // A new process (nothing remembered), a weekly period now, and Bob's session voided.
-    const again = makeSheetsClient({
-      spreadsheetId: SHEET,
-      keyFile: server.serviceAccount(dir).file,
-      rootUrl: server.rootUrl,
-      timeoutMs: 5_000,
-      zone: ZONE,
-      device: 'test',
-      version: 'test',
-      warn: () => undefined,
-      fetchImplementation: fetch,
-    });
+    const again = testClient(server, dir, SHEET, { zone: ZONE, existing: true });
     store.rows[1] = {
       ...raw('B2', 'Bob', '2026-03-31T08:00:00Z', '2026-03-31T12:00:00Z'),
       voided: 1,
