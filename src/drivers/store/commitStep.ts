@@ -51,6 +51,25 @@ export const writesSomething = (commit: Commit): boolean =>
   commit.outbox.length > 0 ||
   commit.commands.some((command) => STORED_COMMANDS.has(command.type));
 
+/** The events that change a session's times, name, card or status (what totals are made of). */
+const SESSION_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
+  'clock-in',
+  'clock-out',
+  'auto-out',
+  'correction',
+]);
+
+/**
+ * Whether a commit may change what the sessions add up to: a session opened,
+ * closed, corrected, named, moved to another card or its times corrected.
+ * Most commits (an outbox entry done, a held card's sighting) do not.
+ */
+export const changesSessions = (commit: Commit): boolean =>
+  commit.events.some((event) => SESSION_EVENTS.has(event.type)) ||
+  commit.commands.some(
+    (c) => c.type === 'correctTimes' || c.type === 'followCard' || c.type === 'nameCard',
+  );
+
 /** The row id of the step's tap, which the events after it give their outcome to. */
 type TapId = number | bigint | null;
 

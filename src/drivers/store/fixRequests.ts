@@ -6,13 +6,24 @@
  * correction's records, so a request the clock stopped before keeping is
  * judged again after a restart; one already handed over is not handed twice.
  */
-import { concatMap, from, map, repeat, timer, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  concatMap,
+  EMPTY,
+  from,
+  map,
+  repeat,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { judgeCorrection, type CorrectableSession } from '../../../streams/corrections';
 import type { CorrectionJudged } from '../../../streams/events';
 import type { FixRequest } from './corrections';
 
 /** What judging `fix` requests needs of the store. */
 export interface FixQueue {
+  /** Moves when another process wrote to the store (a `fix` queued a request). */
+  othersWrote(): number;
   pendingFixes(): FixRequest[];
   correctionContext(session: string): {
     readonly session?: CorrectableSession;
@@ -64,12 +75,18 @@ export function fixRequests$(
   pollMs = FIX_POLL_MS,
 ): Observable<CorrectionJudged> {
   const handed = new Set<number>();
+  // The queue is read at the first poll (requests left from before a restart), then only after
+  // another process wrote: the clock's own commits never add requests.
+  let seen: number | null = null;
   // A fresh timer per poll (repeat), not a periodic one: a periodic action on a virtual-time
   // scheduler chains every run to the one before it (the soak test's heap grew 100 MB in a month,
   // and unsubscribing overflowed the stack). concatMap: requests are judged in the order asked.
   return timer(0, scheduler).pipe(
     repeat({ delay: () => timer(pollMs, scheduler) }),
     concatMap(() => {
+      const version = queue.othersWrote();
+      if (version === seen) return EMPTY;
+      seen = version;
       const fresh = queue.pendingFixes().filter((request) => !handed.has(request.id));
       for (const request of fresh) handed.add(request.id);
       // Judged one by one as they go, so a request sees the one before it when that was kept.

@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
 import type { Commit } from '../../../streams/commit';
 import type { Snapshot } from '../../../streams/sessions';
 import { verifyChain, type ChainVerdict } from './chain';
-import { commitStep, writesSomething } from './commitStep';
+import { changesSessions, commitStep, writesSomething } from './commitStep';
 import { rescuePathOf, type OpenedFiles } from './dbFiles';
 import { openDatabase, type OpenOptions } from './openDatabase';
 import {
@@ -83,7 +83,7 @@ export class Store {
     if (!writesSomething(commit)) return;
     try {
       commitStep(this.sql, commit, now, boot ?? null);
-      this.committed += 1;
+      if (changesSessions(commit)) this.committed += 1;
     } catch (error) {
       throw explain(error, this.file);
     }
@@ -100,8 +100,9 @@ export class Store {
   }
 
   /**
-   * How many steps this Store has committed: a reader that remembers what it read (the Totals
-   * tab's closed sessions) reads again when it moved.
+   * How many steps this Store has committed that could change the sessions' totals (not an
+   * outbox entry done, nor a held card's sighting): a reader that remembers what it read (the
+   * Totals tab's closed sessions) reads again when it moved.
    */
   changes(): number {
     return this.committed;
@@ -170,6 +171,17 @@ export class Store {
   /** Queues a `badgeclock fix` request (rule 13); returns its id. */
   addFixRequest(request: Omit<FixRequest, 'id'>): number {
     return addFixRequest(this.sql, request);
+  }
+
+  /**
+   * SQLite's `data_version`: it moves when another connection (a `badgeclock
+   * fix`) commits, not when this one does, so a poll can skip its query while
+   * nobody else wrote.
+   */
+  othersWrote(): number {
+    return (
+      this.sql.stmt<[], { data_version: number }>('PRAGMA data_version').get()?.data_version ?? 0
+    );
   }
 
   /** The `fix` requests not judged yet, oldest first. */
