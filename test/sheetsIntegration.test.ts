@@ -748,31 +748,7 @@ describe("a manager's corrections in the sheet (the real client)", () => {
       SEEN,
     );
     expect(log().map((r) => r[0])).toEqual([session('A0000002')]);
-    // The fix's line, and the line saying the session still counts though its row is gone.
-    expect(edits().map((r) => [r[1], r[3], r[5]])).toEqual([
-      [session('A0000001'), 'in', toSerial(AT - HOUR, 'UTC')],
-      [session('A0000001'), 'status', 'row missing'],
-    ]);
-  });
-
-  it('a session whose row the manager deleted still counts: Edits says so once, with how to void it', async () => {
-    const client = clientFor();
-    await client.writeBatch([opened('A0000001')], AT);
-    server.deleteRow(SHEET, 'Log', 2);
-    await client.writeBatch([closed('A0000001')], AT + 8 * HOUR);
-    await client.writeBatch(
-      [
-        fixed('A0000001', AT - HOUR, AT + 8 * HOUR, 'out'),
-        edit('A0000001', 0, 'in', AT, AT - HOUR),
-      ],
-      SEEN,
-    );
-    expect(log()).toEqual([]);
-    const notices = edits().filter((r) => r[5] === 'row missing');
-    expect(notices).toHaveLength(1);
-    expect(notices[0]?.[6]).toContain(
-      `it still counts; to take it out: badgeclock fix ${session('A0000001')} --void`,
-    );
+    expect(edits().map((r) => [r[1], r[3]])).toEqual([[session('A0000001'), 'in']]);
   });
 
   it('Edits lines are appended once when the batch is sent twice: the first landed, its answer lost', async () => {

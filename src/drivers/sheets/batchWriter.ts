@@ -23,7 +23,6 @@ import {
 import type { OutboxEntry } from '../../../streams/commit';
 import { toSerial, toSerialDate, toSerialDuration } from '../../../streams/zoned';
 import { editWrites } from './editsTab';
-import { missingRowNotices } from '../../../streams/missingRows';
 import { cellText, logRow, type Cell } from './layout';
 import type { LateWrites } from './lateWrites';
 import { healDuplicates, insertionRow, searchSessions, taggedRows, toSession } from './logRows';
@@ -111,9 +110,7 @@ async function writeEntries(
   const people = await peopleWrites(batchGet, entries);
   writes.push(...people.writes);
   requests += people.requests;
-  // A session whose row a person deleted still counts: Edits says so, once (rule 13).
-  const notices = missingRowNotices(plan.dropped, now);
-  const edits = await editWrites(batchGet, [...entries, ...notices], zone);
+  const edits = await editWrites(batchGet, entries, zone);
   writes.push(...edits.writes);
   requests += edits.requests;
 
