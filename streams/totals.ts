@@ -24,7 +24,7 @@ import {
   type PayPeriod,
   type PeriodBounds,
 } from './payPeriod';
-import { localDays, type LocalDay } from './zoned';
+import { forEachLocalDay, localDays, type LocalDay } from './zoned';
 
 /** What the table needs of a session (the store's SessionRow has it). */
 export interface TotalsSession {
@@ -154,16 +154,11 @@ export function tallySessions(
       entry = { ...entry, name: session.name, nameAt: session.inAt };
     tally.set(session.card, entry);
     const ms = entry.ms as number[][];
-    // Walk local days: each piece ends at the next local midnight (23, 24 or 25 hours later).
-    for (let pieceStart = start; pieceStart < end;) {
-      const day = frame.dayOf(pieceStart);
-      const pieceEnd = Math.min(end, day.next);
+    forEachLocalDay(start, end, frame.dayOf, (day, piece) => {
       const at = frame.index.get(day.date);
       const row = at === undefined ? undefined : ms[at[0]];
-      if (at !== undefined && row !== undefined)
-        row[at[1]] = (row[at[1]] ?? 0) + pieceEnd - pieceStart;
-      pieceStart = pieceEnd;
-    }
+      if (at !== undefined && row !== undefined) row[at[1]] = (row[at[1]] ?? 0) + piece;
+    });
   }
   return tally;
 }

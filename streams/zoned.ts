@@ -235,6 +235,25 @@ export interface LocalDay {
 }
 
 /**
+ * Walks [start, end) by local day: `visit` gets each local day it touches and
+ * how long of it falls in the span, each piece ending at the next local
+ * midnight (23, 24 or 25 hours later). `dayOf` is `localDays(zone)`.
+ */
+export function forEachLocalDay(
+  start: number,
+  end: number,
+  dayOf: (at: number) => LocalDay,
+  visit: (day: LocalDay, ms: number) => void,
+): void {
+  for (let pieceStart = start; pieceStart < end;) {
+    const day = dayOf(pieceStart);
+    const pieceEnd = Math.min(end, day.next);
+    visit(day, pieceEnd - pieceStart);
+    pieceStart = pieceEnd;
+  }
+}
+
+/**
  * The local days of `zone`, each worked out once and remembered: for a report
  * that walks thousands of sessions across the same few hundred days.
  */

@@ -7,11 +7,8 @@ import type { SessionRow } from '../drivers/store/store';
 import { paidOf, type Paid, type PaidStep, type PayrollRules } from '../../streams/payroll';
 import { formatDuration, formatLocalDateTimeExact, formatLocalTime } from '../../streams/zoned';
 
-/** A session row, as it may later say it was voided by a correction (rule 13). */
-export type CountedRow = SessionRow & { readonly voided?: boolean };
-
-/** A voided session is listed but counts for nothing. */
-export const isVoided = (session: CountedRow): boolean => session.voided === true;
+/** A voided session (rule 13) is listed but counts for nothing. */
+export const isVoided = (session: SessionRow): boolean => session.voided === true;
 
 /** One person's total over the report's range, and Paid when there are payroll rules. */
 export interface PersonTotal {
@@ -31,7 +28,7 @@ export interface PaidOptions {
 
 /** Each person's total (from the daily totals) and Paid, in the order of the names. */
 export function personTotals(
-  sessions: readonly CountedRow[],
+  sessions: readonly SessionRow[],
   daily: readonly { readonly person: string; readonly ms: number }[],
   who: (session: SessionRow) => string,
   options: PaidOptions,

@@ -14,7 +14,6 @@ import {
   isVoided,
   paidBySession,
   personTotals,
-  type CountedRow,
   type PersonTotal,
 } from './paid';
 import {
@@ -23,6 +22,7 @@ import {
   formatLocalDateTimeExact,
   formatLocalIso,
   formatLocalIsoWeek,
+  forEachLocalDay,
   localDays,
   toHours,
 } from '../../streams/zoned';
@@ -63,7 +63,7 @@ export interface Total {
 }
 
 export interface Report {
-  readonly sessions: readonly CountedRow[];
+  readonly sessions: readonly SessionRow[];
   readonly daily: readonly Total[];
   readonly weekly: readonly Total[];
   /** Per person over the whole range, with Paid when payroll rules are set. */
@@ -82,7 +82,7 @@ export function matchesPerson(session: SessionRow, person: string | undefined): 
 }
 
 /** Builds the totals for sessions (already limited to those overlapping the range). */
-export function buildReport(rows: readonly CountedRow[], options: ReportOptions): Report {
+export function buildReport(rows: readonly SessionRow[], options: ReportOptions): Report {
   const sessions = rows.filter((s) => matchesPerson(s, options.person));
   const daily = new Map<string, Total>();
   const weekly = new Map<string, Total>();
@@ -97,14 +97,10 @@ export function buildReport(rows: readonly CountedRow[], options: ReportOptions)
     if (isVoided(session)) continue;
     const start = Math.max(session.inAt, options.from);
     const end = Math.min(endOf(session, options), options.to);
-    // Walk local days: each piece ends at the next local midnight (23, 24 or 25 hours later).
-    for (let pieceStart = start; pieceStart < end;) {
-      const day = dayOf(pieceStart);
-      const pieceEnd = Math.min(end, day.next);
-      add(daily, who(session), day.date, pieceEnd - pieceStart);
-      add(weekly, who(session), day.isoWeek, pieceEnd - pieceStart);
-      pieceStart = pieceEnd;
-    }
+    forEachLocalDay(start, end, dayOf, (day, ms) => {
+      add(daily, who(session), day.date, ms);
+      add(weekly, who(session), day.isoWeek, ms);
+    });
   }
   const sorted = (map: Map<string, Total>): Total[] =>
     [...map.values()].sort(
