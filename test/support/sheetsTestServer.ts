@@ -182,6 +182,11 @@ export class SheetsTestServer {
     return this.model.values(id, title);
   }
 
+  /** A tab's cell notes (row-major from row 1; undefined where a cell has none). */
+  notes(id: string, title: string): (string | undefined)[][] {
+    return this.model.notes(id, title);
+  }
+
   tabTitles(id: string): string[] {
     return this.model.tabTitles(id);
   }

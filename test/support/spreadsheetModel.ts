@@ -104,6 +104,11 @@ interface Row {
   readonly cells: readonly Cell[];
   /** Ids of the ROW developer metadata on this row: they move with it. */
   readonly tags: readonly number[];
+  /**
+   * The cells' notes by column (undefined: none; absent: none on the row). On the row,
+   * so they move with it when rows are sorted, inserted or deleted, as in Sheets.
+   */
+  readonly notes?: readonly (string | undefined)[];
 }
 
 interface Tab {
@@ -412,6 +417,18 @@ export class SpreadsheetModel {
     return rows;
   }
 
+  /**
+   * A tab's cell notes, row-major from row 1 (undefined for a cell without one; each row
+   * ends at its last note, and rows after the last with a note are left out).
+   */
+  notes(id: string, title: string): (string | undefined)[][] {
+    const tab = this.book(id).tabs.find((t) => t.title === title);
+    if (tab === undefined) return [];
+    const rows = tab.rows.map((row) => trimmedNotes(row.notes ?? []));
+    while (rows.length > 0 && rows.at(-1)?.length === 0) rows.pop();
+    return rows;
+  }
+
   frozenRows(id: string, title: string): number {
     return this.tab(id, title).frozenRows;
   }
@@ -504,10 +521,10 @@ export class SpreadsheetModel {
     this.setCell(id, title, 1, column, header);
   }
 
-  /** Clears the contents of every row below the header (rows and their metadata stay). */
+  /** Clears the contents of every row below the header (rows, their metadata and notes stay). */
   clearDataRows(id: string, title: string): void {
     const tab = this.tab(id, title);
-    tab.rows = tab.rows.map((row, i) => (i === 0 ? row : { cells: [], tags: row.tags }));
+    tab.rows = tab.rows.map((row, i) => (i === 0 ? row : { ...row, cells: [] }));
   }
 
   // ---- serving ------------------------------------------------------------------------------
@@ -712,7 +729,31 @@ function setCells(
     while (cells.length < column + j) cells.push('');
     cells[column + j] = value;
   });
-  tab.rows[row] = { cells, tags: old.tags };
+  tab.rows[row] = { ...old, cells };
+}
+
+function trimmedNotes(notes: readonly (string | undefined)[]): (string | undefined)[] {
+  const out = [...notes];
+  while (out.length > 0 && out.at(-1) === undefined) out.pop();
+  return out;
+}
+
+/** Sets notes from (row, column) on ('' or undefined clears one); the values stay. */
+function setNotes(
+  tab: Tab,
+  row: number,
+  column: number,
+  notes: readonly (string | undefined)[],
+): void {
+  while (tab.rows.length <= row) tab.rows.push(BLANK_ROW);
+  const old = tab.rows[row] ?? BLANK_ROW;
+  const next = [...(old.notes ?? [])];
+  notes.forEach((note, j) => {
+    while (next.length < column + j) next.push(undefined);
+    next[column + j] = note === '' ? undefined : note;
+  });
+  const kept = trimmedNotes(next);
+  tab.rows[row] = { ...old, notes: kept.length === 0 ? undefined : kept };
 }
 
 function insertRowsAt(book: Book, tab: Tab, start: number, count: number): void {
@@ -956,7 +997,7 @@ function clearArea(area: Area): void {
     const old = tab.rows[r] ?? BLANK_ROW;
     const stop = area.endCol ?? old.cells.length;
     const cells = old.cells.map((c, j) => (j >= area.startCol && j < stop ? '' : c));
-    tab.rows[r] = { cells: trimmed(cells), tags: old.tags };
+    tab.rows[r] = { ...old, cells: trimmed(cells) };
   }
 }
 
@@ -1605,6 +1646,7 @@ function updateCells(book: Book, body: Json, where: string): void {
   const values = fields.some(
     (f) => f === '*' || f === 'userEnteredValue' || f.startsWith('userEnteredValue.'),
   );
+  const notes = fields.some((f) => f === '*' || f === 'note');
   const hasStart = body.start !== undefined && body.start !== null;
   const area: Area = hasStart
     ? (() => {
@@ -1619,13 +1661,19 @@ function updateCells(book: Book, body: Json, where: string): void {
       })()
     : gridArea(book, body.range, `${where}.range`);
   const { tab } = area;
-  const rows = list(body.rows, `${where}.rows`).map((row, i) =>
+  const cellData = list(body.rows, `${where}.rows`).map((row, i) =>
     list(object(row, `${where}.rows[${i}]`).values, `${where}.rows[${i}].values`).map((cell, j) =>
-      extendedValue(
-        object(cell, `${where}.rows[${i}].values[${j}]`).userEnteredValue,
-        `${where}.rows[${i}].values[${j}].userEnteredValue`,
-      ),
+      object(cell, `${where}.rows[${i}].values[${j}]`),
     ),
+  );
+  const rows = cellData.map((row, i) =>
+    row.map((cell, j) =>
+      extendedValue(cell.userEnteredValue, `${where}.rows[${i}].values[${j}].userEnteredValue`),
+    ),
+  );
+  // A CellData's note: absent (or '') clears the cell's note when the field mask names it.
+  const rowNotes = cellData.map((row, i) =>
+    row.map((cell, j) => optionalString(cell.note, `${where}.rows[${i}].values[${j}].note`)),
   );
   const height = hasStart ? rows.length : (area.endRow ?? tab.rowCount) - area.startRow;
   const width = hasStart
@@ -1639,22 +1687,32 @@ function updateCells(book: Book, body: Json, where: string): void {
     throw invalid(
       `${where}: GridCoordinate.columnIndex[${area.startCol + width - 1}] is after last column in grid[${tab.columnCount - 1}]`,
     );
-  if (!values) return;
+  if (!values && !notes) return;
   for (let i = 0; i < height; i++) {
     const given = rows[i];
+    const givenNotes = rowNotes[i];
     if (hasStart) {
-      if (given !== undefined && given.length > 0)
-        setCells(tab, area.startRow + i, area.startCol, given);
+      if (given === undefined || given.length === 0) continue;
+      if (values) setCells(tab, area.startRow + i, area.startCol, given);
+      if (notes) setNotes(tab, area.startRow + i, area.startCol, givenNotes ?? []);
       continue;
     }
     // With a range, the cells it covers that the rows do not are cleared (the field mask names them).
     if (given === undefined && area.startRow + i >= tab.rows.length) break;
-    setCells(
-      tab,
-      area.startRow + i,
-      area.startCol,
-      Array.from({ length: width }, (_, j) => given?.[j] ?? ''),
-    );
+    if (values)
+      setCells(
+        tab,
+        area.startRow + i,
+        area.startCol,
+        Array.from({ length: width }, (_, j) => given?.[j] ?? ''),
+      );
+    if (notes)
+      setNotes(
+        tab,
+        area.startRow + i,
+        area.startCol,
+        Array.from({ length: width }, (_, j) => givenNotes?.[j]),
+      );
   }
 }
 
@@ -1687,7 +1745,7 @@ function createMetadata(book: Book, body: Json, where: string): Json {
       throw invalid(`${where}: row ${start} is outside the grid (${tab.rowCount} rows)`);
     while (tab.rows.length <= start) tab.rows.push(BLANK_ROW);
     const row = tab.rows[start] ?? BLANK_ROW;
-    tab.rows[start] = { cells: row.cells, tags: [...row.tags, id] };
+    tab.rows[start] = { ...row, tags: [...row.tags, id] };
     const meta: Metadata = {
       id,
       key,
@@ -1715,5 +1773,5 @@ function untag(book: Book, at: Located): void {
   putMetadata(book, at.meta.id, undefined);
   if (at.tab === undefined || at.row === undefined) return;
   const row = at.tab.rows[at.row] ?? BLANK_ROW;
-  at.tab.rows[at.row] = { cells: row.cells, tags: row.tags.filter((t) => t !== at.meta.id) };
+  at.tab.rows[at.row] = { ...row, tags: row.tags.filter((t) => t !== at.meta.id) };
 }
