@@ -88,7 +88,11 @@ export function judgeCorrection(
   const reject = (reason: string): Verdict => rejected(reason, changes, session);
   if (request.notATime !== undefined) {
     const { field, text } = request.notATime;
-    return reject(`${JSON.stringify(text)} in ${label(field)} is not a time`);
+    return reject(
+      text.trim() === ''
+        ? `${label(field)} is blank`
+        : `${JSON.stringify(text)} in ${label(field)} is not a time`,
+    );
   }
   if (changes.length === 0) return reject('it changes nothing');
   if (session.voided) return reject('the session is void already');

@@ -313,6 +313,20 @@ export function toSerial(at: number, zone: string): number {
   return toWall(at, zone) / DAY + SERIAL_EPOCH_DAYS;
 }
 
+/**
+ * The instant a date-time serial shows in `zone` (toSerial's inverse, to the
+ * millisecond): a wall-clock time the zone repeats is its first instant, one
+ * it skips is moved forward by the gap.
+ */
+export function fromSerial(serial: number, zone: string): number {
+  return Math.round(localTime(wallOfSerial(serial), zone).at);
+}
+
+/** The wall-clock time a date-time serial shows, as milliseconds whose UTC fields are the local ones. */
+export function wallOfSerial(serial: number): number {
+  return Math.round((serial - SERIAL_EPOCH_DAYS) * DAY);
+}
+
 /** The serial of the local calendar day of `at` (midnight). */
 export function toSerialDate(at: number, zone: string): number {
   return Math.floor(toSerial(at, zone));

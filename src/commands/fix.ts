@@ -15,7 +15,7 @@ import type { Store } from '../drivers/store/store';
 import { rulesOf, type Config } from '../config';
 import { toCommit } from '../../streams/commit';
 import { makeReducer, restoreState } from '../../streams/sessions';
-import { localTime, startOfLocalDay, toWall } from '../../streams/zoned';
+import { parseTypedTime } from '../../streams/sheetEdits';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
@@ -142,38 +142,11 @@ async function answer(
   }
 }
 
-/**
- * A time as a manager types it: `HH:mm` on the local day of the session's
- * clock-in, `YYYY-MM-DD HH:mm` in the configured zone, or ISO-8601 with an
- * offset.
- */
-export function parseFixTime(text: string, zone: string, sessionIn: number): number | null {
-  const trimmed = text.trim();
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed)) {
-    const at = Date.parse(trimmed);
-    return Number.isNaN(at) ? null : at;
-  }
-  const local = /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2})$/.exec(trimmed);
-  if (local === null) return null;
-  // The date is optional: its groups are then undefined, whatever the type says.
-  const parts: (string | undefined)[] = local.slice(1);
-  const [year, month, day, hour, minute] = parts.map((part) =>
-    part === undefined ? undefined : Number(part),
-  );
-  if (hour === undefined || minute === undefined || hour > 23 || minute > 59) return null;
-  let dayWall: number;
-  if (year === undefined || month === undefined || day === undefined) {
-    dayWall = toWall(startOfLocalDay(sessionIn, zone), zone);
-  } else {
-    dayWall = new Date(0).setUTCFullYear(year, month - 1, day);
-    const date = new Date(dayWall);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
-  }
-  return localTime(dayWall + hour * 3_600_000 + minute * 60_000, zone).at;
-}
+/** A time as a manager types it (streams/sheetEdits.ts): `fix` and the sheet read it alike. */
+export { parseTypedTime as parseFixTime } from '../../streams/sheetEdits';
 
 function timeOrExit(flag: string, text: string, zone: string, sessionIn: number): number {
-  const at = parseFixTime(text, zone, sessionIn);
+  const at = parseTypedTime(text, zone, sessionIn);
   if (at === null) {
     fail(
       `${flag} ${JSON.stringify(text)} is not a time: give HH:mm (on the day of the clock-in), YYYY-MM-DD HH:mm, or ISO-8601 with an offset`,
