@@ -6,7 +6,11 @@ import { TestScheduler } from 'rxjs/testing';
 import type { OutboxEntry } from '../streams/commit';
 import type { Person } from '../streams/directory';
 import type { Command, DirectoryLoaded, SyncEvent } from '../streams/events';
-import { makeSheetsDriver, type SheetsPort } from '../src/drivers/sheets/sheetsDriver';
+import {
+  makeSheetsDriver,
+  type SheetOutput,
+  type SheetsPort,
+} from '../src/drivers/sheets/sheetsDriver';
 import { SheetError } from '../src/drivers/sheets/sheetError';
 
 const entry = (n: number): OutboxEntry => ({
@@ -50,9 +54,7 @@ describe('sheets driver', () => {
     return self;
   }
 
-  const driver = (
-    p: SheetsPort,
-  ): ((commands$: Observable<Command>) => Observable<SyncEvent | DirectoryLoaded>) =>
+  const driver = (p: SheetsPort): ((commands$: Observable<Command>) => Observable<SheetOutput>) =>
     makeSheetsDriver(p, { scheduler, random: () => 0.5, warn: () => undefined });
 
   const people: DirectoryLoaded = { type: 'directoryLoaded', at: 0, people: [alice] };

@@ -40,7 +40,9 @@ import { makeGpioFeedbackDriver } from './drivers/feedback/gpio/gpioFeedbackDriv
 import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
-import type { SheetsDriver } from './drivers/sheets/sheetsDriver';
+import { makeEditWatch } from './drivers/sheets/editWatch';
+import type { LogRowsRead, SheetsDriver } from './drivers/sheets/sheetsDriver';
+import { sheetEdits$ } from './drivers/store/sheetEditJudge';
 import { makeTotalsSource } from './drivers/sheets/totalsSource';
 import type { Log } from './log';
 import { runLoop } from './loop';
@@ -125,11 +127,15 @@ export function clockApp(
   // and as the outbox and the sheet's acknowledgements to the core.
   const main = (committed$: Observable<Commit>): Observable<Commit> => {
     const commands$ = committed$.pipe(mergeMap((commit) => commit.commands));
-    // The Totals tab rides on the sheet's minute, from the store's sessions (rule 13: corrected).
+    // The Totals tab rides on the sheet's minute, from the store's sessions (rule 13: corrected),
+    // and so does reading Log's recent rows back for corrections typed into it.
     const sheetEvents$ =
       sheet === undefined
         ? EMPTY
-        : sheet(commands$, makeTotalsSource(store, config.payPeriod, config.tz)).pipe(share());
+        : sheet(commands$, {
+            totalsOf: makeTotalsSource(store, config.payPeriod, config.tz),
+            watchOf: makeEditWatch(store, config.payPeriod, config.tz),
+          }).pipe(share());
     const directory$: Observable<DirectoryLoaded> =
       sheet === undefined
         ? makePeopleFileDriver({ file: config.peopleFile, now, warn })(
@@ -138,7 +144,18 @@ export function clockApp(
         : sheetEvents$.pipe(filter((e): e is DirectoryLoaded => e.type === 'directoryLoaded'));
     const sheet$: Observable<SyncEvent> = merge(
       storeDriver.outbox(committed$),
-      sheetEvents$.pipe(filter((e): e is SyncEvent => e.type !== 'directoryLoaded')),
+      sheetEvents$.pipe(
+        filter((e): e is SyncEvent => e.type !== 'directoryLoaded' && e.type !== 'logRowsRead'),
+      ),
+    );
+    // Corrections: `fix` requests from the store's queue, and edits typed into Log.
+    const corrections$ = merge(
+      fixRequests$(store, io.scheduler, config.tz),
+      sheetEdits$(
+        sheetEvents$.pipe(filter((e): e is LogRowsRead => e.type === 'logRowsRead')),
+        store,
+        config.tz,
+      ),
     );
     const steps$ = clockSteps(
       {
@@ -146,7 +163,7 @@ export function clockApp(
         directory$,
         sheet$,
         clockSync$: clockSyncOf(config, io),
-        corrections$: fixRequests$(store, io.scheduler, config.tz),
+        corrections$,
       },
       rulesOf(config),
       io.scheduler,

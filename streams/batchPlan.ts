@@ -20,6 +20,9 @@
  */
 import { normaliseCardId } from './cardId';
 import type { OutboxEntry } from './commit';
+import { foldFixes, type FixWrite } from './fixFold';
+
+export type { FixWrite } from './fixFold';
 
 type EntryOf<K extends OutboxEntry['kind']> = Extract<OutboxEntry, { kind: K }>;
 
@@ -63,20 +66,6 @@ export type RowWrite =
   | { readonly kind: 'card'; readonly session: string; readonly card: string }
   | FixWrite;
 
-/**
- * A manager's correction: Date, In, Out (blank while open), Hours (Out − In; left to the live
- * view while open; blank for a void session never closed), Status; Reader when a close folded
- * into it (foldFixes) came at another reader.
- */
-export interface FixWrite {
-  readonly kind: 'fix';
-  readonly session: string;
-  readonly inAt: number;
-  readonly outAt: number | null;
-  readonly status: 'in' | 'out' | 'auto' | 'void';
-  readonly readers?: string;
-}
-
 export interface BatchPlan {
   /** New rows, in the order the batch opened them. */
   readonly insert: readonly NewRow[];
@@ -103,7 +92,9 @@ export function sessionsOf(entries: readonly OutboxEntry[]): string[] {
       entry.kind === 'session-closed' ||
       entry.kind === 'session-corrected' ||
       entry.kind === 'session-fixed' ||
-      entry.kind === 'card-followed'
+      entry.kind === 'card-followed' ||
+      // An edit typed into the sheet: its cell is flagged, or its flag cleared (sheetNotes.ts).
+      (entry.kind === 'edit-logged' && entry.source === 'sheet')
     )
       sessions.add(entry.session);
   return [...sessions];
@@ -175,43 +166,6 @@ export function planBatch(
     if (entry.kind === 'card-followed' && written(entry.session))
       writes.push({ kind: 'card', session: entry.session, card: entry.card });
   return { insert, duplicates, writes, final, dropped };
-}
-
-/**
- * A batch's manager's corrections in outbox order: per session, the write of its last fix and
- * the entries it stands for (`entries`: the others). After a fix, a clock-out of a session it
- * left open closes the fixed row (Hours from the fixed In); a close of one it closed or voided
- * (unlikely), and a correction of the clock's own times (synchronised later), are left out.
- */
-function foldFixes(all: readonly OutboxEntry[]): {
-  entries: OutboxEntry[];
-  fixes: Map<string, { write: FixWrite; entries: OutboxEntry[] }>;
-} {
-  const entries: OutboxEntry[] = [];
-  const fixes = new Map<string, { write: FixWrite; entries: OutboxEntry[] }>();
-  for (const entry of all) {
-    const fix = 'session' in entry ? fixes.get(entry.session) : undefined;
-    if (entry.kind === 'session-fixed') {
-      const { session, inAt, outAt, status } = entry;
-      const readers = fix?.write.readers;
-      const write: FixWrite = { kind: 'fix', session, inAt, outAt, status };
-      fixes.set(session, {
-        write: readers === undefined ? write : { ...write, readers },
-        entries: [...(fix?.entries ?? []), entry],
-      });
-    } else if (
-      fix === undefined ||
-      (entry.kind !== 'session-closed' && entry.kind !== 'session-corrected')
-    )
-      entries.push(entry);
-    else {
-      fix.entries.push(entry);
-      if (entry.kind !== 'session-closed' || fix.write.status !== 'in') continue;
-      const { outAt, status, readers = fix.write.readers } = entry;
-      fix.write = { ...fix.write, outAt, status, ...(readers === undefined ? {} : { readers }) };
-    }
-  }
-  return { entries, fixes };
 }
 
 /** The Edits lines a batch appends, in its order: those whose key the tab does not hold yet. */

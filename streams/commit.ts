@@ -75,6 +75,8 @@ export type OutboxEntry =
       readonly inAt: number;
       readonly outAt: number | null;
       readonly status: 'in' | 'out' | 'auto' | 'void';
+      /** The cells a manager typed in the sheet: the row keeps them as typed. */
+      readonly typed?: readonly ('in' | 'out' | 'status')[];
     }
   | {
       /** A line of the Edits tab: one field of a correction, applied or rejected. */
@@ -224,6 +226,7 @@ function correctionEntries(output: Corrected): OutboxEntry[] {
     inAt: output.inAt,
     outAt: output.outAt,
     status: output.status,
+    ...(output.source === 'sheet' ? { typed: output.changes.map((c) => c.field) } : {}),
   };
   return [fixed, ...edits];
 }

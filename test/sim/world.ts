@@ -19,10 +19,15 @@ import { PassThrough, Writable } from 'node:stream';
 import { share, Subject, tap, type Observable, type Subscription } from 'rxjs';
 import { clockApp, type AppIo } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
-import { makeSheetsDriver, type SheetsDriver } from '../../src/drivers/sheets/sheetsDriver';
+import {
+  makeSheetsDriver,
+  type LiveSources,
+  type SheetOutput,
+  type SheetsDriver,
+} from '../../src/drivers/sheets/sheetsDriver';
 import { DB_FILE_NAME, Store } from '../../src/drivers/store/store';
 import { makeLog } from '../../src/log';
-import type { CardRead, Command, DirectoryLoaded, SyncEvent } from '../../streams/events';
+import type { CardRead, Command } from '../../streams/events';
 import { SpreadsheetModel } from '../support/spreadsheetModel';
 import {
   iso,
@@ -661,14 +666,18 @@ class World {
       warn,
     });
     const sheet: SheetsDriver = Object.assign(
-      (commands$: Observable<Command>): Observable<SyncEvent | DirectoryLoaded> => {
+      (commands$: Observable<Command>, sources?: LiveSources): Observable<SheetOutput> => {
         const seen$ = commands$.pipe(
           tap((command) => {
             this.onCommand(life, command);
           }),
           share(),
         );
-        return driver(seen$).pipe(
+        // Log's rows are read back as the clock does (a false edit would show as a correction the
+        // model never asked for); the Totals tab is left out, as it always was here: it costs the
+        // run more than all the rest of the sheet, and its own tests check it.
+        const watchOf = sources?.watchOf;
+        return driver(seen$, watchOf === undefined ? {} : { watchOf }).pipe(
           tap((event) => {
             this.onSheetEvent(life, event);
           }),
@@ -759,7 +768,7 @@ class World {
     life.open = command.open.length;
   }
 
-  private onSheetEvent(_life: Life, event: SyncEvent | DirectoryLoaded): void {
+  private onSheetEvent(_life: Life, event: SheetOutput): void {
     if (event.type !== 'directoryLoaded') return;
     this.sessions.apply({
       type: 'directory',

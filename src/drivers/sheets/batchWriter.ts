@@ -31,6 +31,7 @@ import { CARD_TAG, SESSION_TAG, TAIL_TAG, tagFilter, tagRows, type FoundTag } fr
 import type { SheetCalls } from './sheetCalls';
 import type { DataFilterValueRange } from './sheetsApi';
 import type { SheetSetUp } from './sheetSetUp';
+import { noteRequests } from './sheetNotes';
 
 type Request = sheets_v4.Schema$Request;
 
@@ -94,11 +95,12 @@ async function writeEntries(
   const plan = planBatch(entries, taggedRows(rowsOf));
   const { writes, untag } = healDuplicates(plan.duplicates);
 
-  let insert: Request[] = [];
+  // Notes on cells edited in the sheet go first, on the rows as found, before inserts move them.
+  const insert: Request[] = noteRequests(entries, rowsOf, sheetId, zone);
   if (plan.insert.length > 0) {
     const { row, reads } = await insertionRow(batchGet, tail);
     requests += reads;
-    insert = insertRequests(sheetId, row, plan.insert, tail !== undefined, now, zone);
+    insert.push(...insertRequests(sheetId, row, plan.insert, tail !== undefined, now, zone));
   }
 
   writes.push(...plan.writes.map((write) => rowWrite(write, zone)));
@@ -231,18 +233,22 @@ function rowWrite(write: RowWrite, zone: string): DataFilterValueRange {
     }
     case 'card':
       return toSession(write.session, [null, null, null, write.card]);
-    case 'fix':
+    case 'fix': {
+      // Cells typed in the sheet are left as typed (rule 13); Hours follows them.
+      const typed = (field: 'in' | 'out' | 'status', cell: Cell): Cell | null =>
+        write.typed?.includes(field) === true ? null : cell;
       return toSession(write.session, [
         null,
         toSerialDate(write.inAt, zone),
         null,
         null,
-        toSerial(write.inAt, zone),
-        write.outAt === null ? '' : toSerial(write.outAt, zone),
+        typed('in', toSerial(write.inAt, zone)),
+        typed('out', write.outAt === null ? '' : toSerial(write.outAt, zone)),
         fixedHours(write),
-        write.status,
+        typed('status', write.status),
         ...(write.readers === undefined ? [] : [write.readers]),
       ]);
+    }
   }
 }
 

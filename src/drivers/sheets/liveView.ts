@@ -12,6 +12,7 @@
 import { planBatch } from '../../../streams/batchPlan';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
+import type { LogRowRead, WatchedRow } from '../../../streams/sheetEdits';
 import type { TotalsTable } from '../../../streams/totals';
 import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
 import { a1, LOG, NOW, PEOPLE, type Cell } from './layout';
@@ -39,16 +40,25 @@ export interface LiveViewContext {
 export interface LiveView {
   /**
    * The live view: open sessions' hours, the Now tab, and the Totals tab when `totals` is given
-   * and changed; returns the People tab it read on the way.
+   * and changed; returns the People tab it read on the way, and the `watched` rows (read back
+   * for corrections typed into the sheet: editWatch.ts).
    */
   readonly update: (
     open: LiveUpdate['open'],
     at: number,
     health: LiveUpdate['health'],
     totals?: TotalsTable,
-  ) => Promise<{ people: Person[]; requests: number }>;
+    watched?: readonly WatchedRow[],
+  ) => Promise<LiveRead>;
   /** Forgets the Now list's length and what Totals holds (after set-up runs again). */
   readonly reset: () => void;
+}
+
+/** What a live update read on the way. */
+export interface LiveRead {
+  readonly people: Person[];
+  readonly rows: readonly LogRowRead[];
+  readonly requests: number;
 }
 
 /** Makes the live view. */
@@ -57,8 +67,8 @@ export function makeLiveView(context: LiveViewContext): LiveView {
   const now: { rows: number | null } = { rows: null };
   const totalsWriter = makeTotalsWriter(context.zone);
   return {
-    update: (open, at, health, totals) =>
-      liveUpdate(context, { now, totalsWriter }, open, at, health, totals),
+    update: (open, at, health, totals, watched = []) =>
+      liveUpdate(context, { now, totalsWriter }, { open, at, health, totals, watched }),
     reset: () => {
       now.rows = null;
       totalsWriter.reset();
@@ -72,20 +82,27 @@ interface Memory {
   readonly totalsWriter: TotalsWriter;
 }
 
+/** One minute's update: what it writes, and the rows it reads back. */
+interface Minute {
+  readonly open: LiveUpdate['open'];
+  readonly at: number;
+  readonly health: LiveUpdate['health'];
+  readonly totals: TotalsTable | undefined;
+  readonly watched: readonly WatchedRow[];
+}
+
 async function liveUpdate(
   context: LiveViewContext,
   { now, totalsWriter }: Memory,
-  open: LiveUpdate['open'],
-  at: number,
-  health: LiveUpdate['health'],
-  totals: TotalsTable | undefined,
-): Promise<{ people: Person[]; requests: number }> {
+  { open, at, health, totals, watched }: Minute,
+): Promise<LiveRead> {
   const { calls, sheet, late, parsePeople, zone } = context;
   const { call } = calls;
   await sheet.setUp();
   const due = late.due(at);
-  // One read: People, the Now list's length, and the rows of suspect sessions due (a late
-  // write shows as a second row).
+  // One read: People, the Now list's length, the rows of suspect sessions due (a late write
+  // shows as a second row), and the watched rows (a suspect's row is read once: counted twice,
+  // it would look like a second row).
   const peopleRange = a1(PEOPLE.title, 'A2:D');
   const nowRange = a1(NOW.title, 'A2:A');
   // How far the Totals tab reaches, read once (after a start or set-up), to blank what a smaller
@@ -100,6 +117,9 @@ async function liveUpdate(
       { a1Range: a1(LOG.title, 'A1') },
       ...extentReads.map((a1Range) => ({ a1Range })),
       ...due.map((session) => tagFilter(SESSION_TAG, session)),
+      ...watched
+        .filter((row) => !due.includes(row.session))
+        .map((row) => tagFilter(SESSION_TAG, row.session)),
     ]),
   );
   const valuesOf = (range: string): unknown[][] =>
@@ -144,8 +164,46 @@ async function liveUpdate(
   totalsWriter.landed(!late.liveUncertain(at));
   late.reasserted(reasserted.map(({ session }) => session));
   now.rows = open.length;
-  return { people, requests };
+  return { people, requests, rows: rowsRead(watched, read.valueRanges ?? []) };
 }
+
+/**
+ * The watched rows as read: each one's cells when `Log` holds exactly one row for it, null when
+ * none (deleted); left out when it is on two rows (a duplicate the read heals) or outside `Log`
+ * (a tab renamed to archive it keeps its rows' tags).
+ */
+function rowsRead(
+  watched: readonly WatchedRow[],
+  ranges: readonly {
+    readonly dataFilters?: DataFilter[] | null;
+    readonly valueRange?: { range?: string | null; values?: unknown[][] | null } | null;
+  }[],
+): LogRowRead[] {
+  const found = new Map<string, { range: string; values: unknown[] }[]>();
+  for (const range of ranges)
+    for (const filter of range.dataFilters ?? []) {
+      const session = filter.developerMetadataLookup?.metadataValue;
+      if (typeof session !== 'string') continue;
+      const rows = found.get(session) ?? [];
+      rows.push({
+        range: range.valueRange?.range ?? '',
+        values: range.valueRange?.values?.[0] ?? [],
+      });
+      found.set(session, rows);
+    }
+  return watched.flatMap((row): LogRowRead[] => {
+    const rows = found.get(row.session) ?? [];
+    if (rows.length === 0) return [{ row, cells: null }];
+    const [only] = rows;
+    if (rows.length > 1 || only === undefined || !isLogRange(only.range)) return [];
+    const [, , , , inCell, outCell, , status] = only.values;
+    return [{ row, cells: { in: inCell, out: outCell, status } }];
+  });
+}
+
+/** Whether an A1 range an answer names is on `Log` (`Log!A5:I5`, or quoted). */
+const isLogRange = (range: string): boolean =>
+  range.startsWith(`${LOG.title}!`) || range.startsWith(`'${LOG.title}'!`);
 
 /**
  * A suspect session found on two rows (a write that timed out landed late): the second row is

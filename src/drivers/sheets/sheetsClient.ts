@@ -30,11 +30,12 @@
 import type { OutboxEntry } from '../../../streams/commit';
 import type { Person } from '../../../streams/directory';
 import type { LiveUpdate } from '../../../streams/events';
+import type { WatchedRow } from '../../../streams/sheetEdits';
 import type { TotalsTable } from '../../../streams/totals';
 import { makeBatchWriter } from './batchWriter';
 import { a1, PEOPLE } from './layout';
 import { LateWrites } from './lateWrites';
-import { makeLiveView } from './liveView';
+import { makeLiveView, type LiveRead } from './liveView';
 import { makePeopleParser } from './peopleTab';
 import { loadServiceAccount } from './serviceAccount';
 import { makeSheetCalls } from './sheetCalls';
@@ -70,14 +71,16 @@ export interface SheetsClient {
   writeBatch(entries: readonly OutboxEntry[], now: number): Promise<number>;
   /**
    * The live view: open sessions' hours, the Now tab, and the Totals tab when `totals` is given
-   * and changed, in one write; returns the People tab it read on the way.
+   * and changed, in one write; returns the People tab it read on the way, and the `watched`
+   * rows of Log, read back for corrections typed into the sheet.
    */
   liveUpdate(
     open: LiveUpdate['open'],
     at: number,
     health: LiveUpdate['health'],
     totals?: TotalsTable,
-  ): Promise<{ people: Person[]; requests: number }>;
+    watched?: readonly WatchedRow[],
+  ): Promise<LiveRead>;
   /** Reads the People tab alone (at start). */
   readPeople(): Promise<Person[]>;
   /**
@@ -150,7 +153,8 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
     setUp,
     check,
     writeBatch: (entries, now) => afterSetUp(writeBatch, entries, now),
-    liveUpdate: (open, at, health, totals) => afterSetUp(liveUpdate, open, at, health, totals),
+    liveUpdate: (open, at, health, totals, watched) =>
+      afterSetUp(liveUpdate, open, at, health, totals, watched),
     readPeople: () =>
       afterSetUp(async () => {
         await setUp();

@@ -49,6 +49,7 @@ import type {
   SyncEvent,
   WriteBatch,
 } from '../../../streams/events';
+import type { LogRowRead, WatchedRow } from '../../../streams/sheetEdits';
 import type { TotalsTable } from '../../../streams/totals';
 import { makePeopleCache, type PeopleCache } from './peopleCache';
 import type { SheetsClient } from './sheetsClient';
@@ -73,7 +74,8 @@ export interface SheetsPort {
     at: number,
     health: LiveUpdate['health'],
     totals?: TotalsTable,
-  ): ObservableInput<{ people: Person[] }>;
+    watched?: readonly WatchedRow[],
+  ): ObservableInput<{ people: Person[]; rows?: readonly LogRowRead[] }>;
   readPeople(): ObservableInput<Person[]>;
 }
 
@@ -88,14 +90,37 @@ export interface SheetsDriverOptions {
 /** The Totals table at an instant (from the store: src/drivers/sheets/totalsSource.ts). */
 export type TotalsProvider = (at: number) => TotalsTable;
 
+/** The Log rows to read back at an instant (from the store: src/drivers/sheets/editWatch.ts). */
+export type WatchProvider = (at: number) => readonly WatchedRow[];
+
+/** What the store lends the live update: the Totals table, and the rows to read back. */
+export interface LiveSources {
+  readonly totalsOf?: TotalsProvider;
+  readonly watchOf?: WatchProvider;
+}
+
+/**
+ * The watched Log rows a live update read: the app judges them against the store as
+ * corrections typed into the sheet (src/drivers/store/sheetEditJudge.ts); not a core event.
+ */
+export interface LogRowsRead {
+  readonly type: 'logRowsRead';
+  readonly at: number;
+  readonly rows: readonly LogRowRead[];
+}
+
+/** What the driver reports: acknowledgements, the People tab, and the Log rows read back. */
+export type SheetOutput = SyncEvent | DirectoryLoaded | LogRowsRead;
+
 /**
  * The driver: commands in, acknowledgements and the People tab out; `busy()` while a request is
- * in flight. With `totalsOf`, each live update also carries the Totals table.
+ * in flight. With `totalsOf`, each live update also carries the Totals table; with `watchOf`,
+ * it reads those Log rows back.
  */
 export type SheetsDriver = ((
   commands$: Observable<Command>,
-  totalsOf?: TotalsProvider,
-) => Observable<SyncEvent | DirectoryLoaded>) & {
+  sources?: LiveSources,
+) => Observable<SheetOutput>) & {
   readonly busy: () => boolean;
 };
 
@@ -114,8 +139,8 @@ export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOption
   const writeBatch = (command: WriteBatch): Observable<SyncEvent> =>
     requests.tracked(writeBatchWithRetry(client, command, options, track));
   const liveUpdate =
-    (totalsOf: TotalsProvider | undefined) =>
-    (command: LiveUpdate): Observable<SyncEvent | DirectoryLoaded> =>
+    ({ totalsOf, watchOf }: LiveSources) =>
+    (command: LiveUpdate): Observable<SheetOutput> =>
       liveUpdated(
         requests.tracked(
           defer(() =>
@@ -124,7 +149,8 @@ export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOption
                 command.open,
                 command.at,
                 command.health,
-                totalsAt(totalsOf, command.at, options.warn),
+                provided('the Totals tab is not updated', totalsOf, command.at, options.warn),
+                provided('Log is not read back', watchOf, command.at, options.warn),
               ),
             ),
           ),
@@ -135,31 +161,31 @@ export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOption
 
   const run = (
     commands$: Observable<Command>,
-    totalsOf?: TotalsProvider,
-  ): Observable<SyncEvent | DirectoryLoaded> =>
+    sources: LiveSources = {},
+  ): Observable<SheetOutput> =>
     merge(
       peopleAtStart(client, cache, { now, directory }),
-      takeTurns(commands$, writeBatch, liveUpdate(totalsOf)),
+      takeTurns(commands$, writeBatch, liveUpdate(sources)),
     );
   return Object.assign(run, { busy: () => requests.inFlight() > 0 });
 }
 
 /**
- * The Totals table at `at`, or none when there is no provider or it failed (said, and the live
- * update goes on without it: Now and Hours matter more than Totals).
+ * What a store provider gives at `at` (the Totals table, the rows to read back), or none when
+ * there is no provider or it failed (said, and the live update goes on without it: Now and
+ * Hours matter more).
  */
-function totalsAt(
-  totalsOf: TotalsProvider | undefined,
+function provided<T>(
+  what: string,
+  provider: ((at: number) => T) | undefined,
   at: number,
   warn: (message: string) => void,
-): TotalsTable | undefined {
-  if (totalsOf === undefined) return undefined;
+): T | undefined {
+  if (provider === undefined) return undefined;
   try {
-    return totalsOf(at);
+    return provider(at);
   } catch (error) {
-    warn(
-      `the Totals tab is not updated: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
 }
@@ -206,14 +232,18 @@ const peopleReadFailed = (now: () => number, error: unknown): PeopleReadFailed =
 
 /** A live update's answer: the People tab it read, and `liveSynced`; or `liveFailed`. */
 function liveUpdated(
-  update$: Observable<{ people: Person[] }>,
+  update$: Observable<{ people: Person[]; rows?: readonly LogRowRead[] }>,
   command: LiveUpdate,
   { now, track, directory }: Reporting & { readonly track: SheetTrack },
-): Observable<SyncEvent | DirectoryLoaded> {
+): Observable<SheetOutput> {
   return update$.pipe(
-    mergeMap(({ people }): (SyncEvent | DirectoryLoaded)[] => {
+    mergeMap(({ people, rows = [] }): SheetOutput[] => {
       track.took();
-      return [directory(people), { type: 'liveSynced', at: now(), open: command.open.length }];
+      return [
+        directory(people),
+        { type: 'liveSynced', at: now(), open: command.open.length },
+        ...(rows.length === 0 ? [] : [{ type: 'logRowsRead' as const, at: now(), rows }]),
+      ];
     }),
     catchError((error: unknown) => of(liveFailed(now, error))),
   );

@@ -16,7 +16,11 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { judgeCorrection, type CorrectableSession } from '../../../streams/corrections';
+import {
+  judgeCorrection,
+  type CorrectableSession,
+  type CorrectionRequest,
+} from '../../../streams/corrections';
 import type { CorrectionJudged } from '../../../streams/events';
 import type { FixRequest } from './corrections';
 
@@ -36,33 +40,50 @@ export const FIX_POLL_MS = 5_000;
 
 /** One request, judged at `now`, as the core's input. */
 export function judgeFix(
-  queue: FixQueue,
+  queue: Pick<FixQueue, 'correctionContext'>,
   request: FixRequest,
   now: number,
   zone: string,
 ): CorrectionJudged {
-  const { session, others } = queue.correctionContext(request.session);
-  const verdict = judgeCorrection(
+  return judged(
+    queue,
     {
       session: request.session,
       ...(request.inAt === null ? {} : { inAt: request.inAt }),
       ...(request.outAt === null ? {} : { outAt: request.outAt }),
       ...(request.void ? { void: true } : {}),
     },
-    session,
-    others,
-    now,
-    zone,
+    { now, zone, source: 'fix', why: request.why, request: request.id },
   );
+}
+
+/** Where a correction came from, and when and how it is judged. */
+export interface Judging {
+  readonly now: number;
+  readonly zone: string;
+  readonly source: CorrectionJudged['source'];
+  readonly why: string | null;
+  /** The `fix` request it answers. */
+  readonly request?: number;
+}
+
+/** A correction, from `fix` or the sheet, judged against the store at `now`, as the core's input. */
+export function judged(
+  queue: Pick<FixQueue, 'correctionContext'>,
+  request: CorrectionRequest,
+  { now, zone, source, why, request: id }: Judging,
+): CorrectionJudged {
+  const { session, others } = queue.correctionContext(request.session);
+  const verdict = judgeCorrection(request, session, others, now, zone);
   return {
     type: 'correctionJudged',
     at: now,
     session: request.session,
     card: session?.card ?? '',
     name: session?.name ?? null,
-    source: 'fix',
-    why: request.why,
-    request: request.id,
+    source,
+    why,
+    ...(id === undefined ? {} : { request: id }),
     ...verdict,
   };
 }

@@ -40,6 +40,7 @@ import {
   type FixRequest,
 } from './corrections';
 import { Statements } from './statements';
+import { watchCount, watchedRows, type WatchCursor } from './watchedRows';
 import { explain, StoreError } from './storeError';
 import { readStatus, storeCounts, type StoreStatus } from './storeStatus';
 
@@ -152,6 +153,20 @@ export class Store {
   /** Sessions that overlap [from, to), oldest first. */
   sessionsBetween(from: number, to: number): SessionRow[] {
     return sessionsBetween(this.sql, from, to);
+  }
+
+  /** How many sessions clocked in at or after `from` (the rows the sheet's read-back watches). */
+  watchCount(from: number): number {
+    return watchCount(this.sql, from);
+  }
+
+  /** A slice of those sessions, as their `Log` rows should show them (watchedRows.ts). */
+  watchedRows(
+    from: number,
+    after: WatchCursor | null,
+    limit: number,
+  ): ReturnType<typeof watchedRows> {
+    return watchedRows(this.sql, from, after, limit);
   }
 
   /** Every session of the store, oldest first. */

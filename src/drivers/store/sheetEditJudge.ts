@@ -1,0 +1,69 @@
+/**
+ * Corrections typed into the sheet, as a source of the core (rule 13): the
+ * Log rows each live update read back (editWatch.ts, liveView.ts) are
+ * compared with what they should show (streams/sheetEdits.ts), and what a
+ * row asks for is judged against the store like a `fix` request, with the
+ * sheet as its source. A row that was in `Log` and is gone (a person deleted
+ * it) is said once in Edits: it still counts (rule 9), and how to void it.
+ */
+import { concatMap, from, type Observable } from 'rxjs';
+import type { CorrectionJudged } from '../../../streams/events';
+import { ROW_DELETED, sheetEditOf, type LogRowRead } from '../../../streams/sheetEdits';
+import type { LogRowsRead } from '../sheets/sheetsDriver';
+import { judged, type FixQueue } from './fixRequests';
+
+type Context = Pick<FixQueue, 'correctionContext'>;
+
+/** The corrections the rows read back ask for, judged as they come, in the order read. */
+export function sheetEdits$(
+  reads$: Observable<LogRowsRead>,
+  queue: Context,
+  zone: string,
+): Observable<CorrectionJudged> {
+  // Sessions whose row this clock has seen in Log: only such a row, gone, was deleted (one
+  // never written, or written by another run before a restart, is not known to have been).
+  const inLog = new Set<string>();
+  return reads$.pipe(
+    concatMap(({ at, rows }) =>
+      from(rows.flatMap((read) => judgeRow(queue, read, { at, zone, inLog }))),
+    ),
+  );
+}
+
+function judgeRow(
+  queue: Context,
+  { row, cells }: LogRowRead,
+  { at, zone, inLog }: { at: number; zone: string; inLog: Set<string> },
+): CorrectionJudged[] {
+  if (cells === null) {
+    if (!inLog.delete(row.session) || row.seen.status === ROW_DELETED || row.voided) return [];
+    return [rowDeleted(queue, row.session, at)];
+  }
+  inLog.add(row.session);
+  const request = sheetEditOf(row, cells, zone);
+  if (request === null) return [];
+  return [judged(queue, request, { now: at, zone, source: 'sheet', why: null })];
+}
+
+/** A deleted row, said once: nothing changes (rule 9), and the Edits line says how to void it. */
+function rowDeleted(queue: Context, id: string, at: number): CorrectionJudged {
+  const { session } = queue.correctionContext(id);
+  const status = session?.status ?? 'out';
+  return {
+    type: 'correctionJudged',
+    at,
+    session: id,
+    card: session?.card ?? '',
+    name: session?.name ?? null,
+    source: 'sheet',
+    why: null,
+    applied: false,
+    reason: `the row was deleted from Log, and the session still counts: to take it out of every total, void it (badgeclock fix ${id} --void --why TEXT)`,
+    changes: [{ field: 'status', old: status, new: ROW_DELETED }],
+    inAt: session?.inAt ?? at,
+    outAt: session?.outAt ?? null,
+    voided: false,
+    status,
+    closes: false,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The store's side of reading corrections back from the sheet (rule 13):
+ * the sessions whose `Log` rows the clock watches, a slice at a time, each as
+ * its row should show it, with the values of the sheet edits already judged
+ * (streams/sheetEdits.ts). Sessions with outbox entries the sheet has not
+ * taken (pending, or set aside) are left out: their row shows an older state,
+ * which is no edit. Each query goes by an index, so a minute's slice costs
+ * the slice, not the store.
+ */
+import type { EditField, WatchedRow } from '../../../streams/sheetEdits';
+import { toSession, type RawSession } from './sessionRows';
+import type { Statements } from './statements';
+
+/** How many sessions clocked in at or after `from`: the watch's round. */
+export function watchCount(sql: Statements, from: number): number {
+  return (
+    sql
+      .stmt<[number], { n: number }>('SELECT count(*) AS n FROM sessions WHERE in_at >= ?')
+      .get(from)?.n ?? 0
+  );
+}
+
+/** Where a round of the watch is: after this session (its clock-in, and its row id). */
+export interface WatchCursor {
+  readonly inAt: number;
+  readonly rowid: number;
+}
+
+/**
+ * The sessions clocked in at or after `from`, oldest first, `limit` of them after `after` (from
+ * the first when null), as their rows should show them, those the sheet is behind on left out;
+ * and where the next slice starts (null: the round is over). By the clock-in index, so a slice
+ * costs the slice.
+ */
+export function watchedRows(
+  sql: Statements,
+  from: number,
+  after: WatchCursor | null,
+  limit: number,
+): { readonly rows: WatchedRow[]; readonly next: WatchCursor | null } {
+  const rows = sql
+    .stmt<[number, number, number, number], RawSession & { rid: number }>(
+      `SELECT rowid AS rid, * FROM sessions WHERE in_at >= ? AND (in_at, rowid) > (?, ?)
+       ORDER BY in_at, rowid LIMIT ?`,
+    )
+    // The index's range starts at the cursor (the row value alone would not narrow it).
+    .all(Math.max(from, after?.inAt ?? from), after?.inAt ?? -Infinity, after?.rowid ?? 0, limit);
+  const last = rows.at(-1);
+  const next =
+    last === undefined || rows.length < limit ? null : { inAt: last.in_at, rowid: last.rid };
+  return { rows: judgedOf(sql, rows), next };
+}
+
+/** The rows as their sessions should show them, with the sheet edits judged of each. */
+function judgedOf(sql: Statements, rows: readonly RawSession[]): WatchedRow[] {
+  if (rows.length === 0) return [];
+  const behind = behindSessions(sql);
+  const watched = rows.filter((row) => !behind.has(row.id));
+  // The sheet edits judged of these sessions, in one query (by the corrections' session index).
+  const seen = new Map<string, Partial<Record<EditField, string | null>>>();
+  const judged = sql
+    .stmt<[string], { session: string; field: EditField; new: string | null }>(
+      `SELECT session, field, new FROM corrections
+       WHERE session IN (SELECT value FROM json_each(?)) AND source = 'sheet' ORDER BY id`,
+    )
+    .all(JSON.stringify(watched.map((row) => row.id)));
+  for (const { session, field, new: value } of judged)
+    seen.set(session, { ...seen.get(session), [field]: value });
+  return watched.map((row) => {
+    const { id, inAt, outAt, status } = toSession(row);
+    return { session: id, inAt, outAt, status, voided: row.voided === 1, seen: seen.get(id) ?? {} };
+  });
+}
+
+/** Sessions with outbox entries pending or set aside (both found by partial indexes). */
+function behindSessions(sql: Statements): Set<string> {
+  const sessions = sql
+    .stmt<[], { session: unknown }>(
+      `SELECT json_extract(payload, '$.session') AS session FROM outbox WHERE done_at IS NULL
+       UNION SELECT json_extract(payload, '$.session') FROM outbox WHERE failure IS NOT NULL`,
+    )
+    .all();
+  return new Set(sessions.flatMap(({ session }) => (typeof session === 'string' ? [session] : [])));
+}
