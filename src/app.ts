@@ -20,6 +20,7 @@ import { commits, type Commit } from '../streams/commit';
 import type {
   CardRead,
   Command,
+  CorrectionJudged,
   DirectoryLoaded,
   DomainEvent,
   ListCard,
@@ -41,7 +42,7 @@ import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import { makeEditWatch } from './drivers/sheets/editWatch';
-import type { LogRowsRead, SheetsDriver } from './drivers/sheets/sheetsDriver';
+import type { LogRowsRead, SheetOutput, SheetsDriver } from './drivers/sheets/sheetsDriver';
 import { sheetEdits$ } from './drivers/store/sheetEditJudge';
 import { makeTotalsSource } from './drivers/sheets/totalsSource';
 import type { Log } from './log';
@@ -103,6 +104,23 @@ function clockSyncOf(config: Config, io: AppIo): Observable<TimeSyncChanged> {
       });
 }
 
+/** Corrections: `fix` requests from the store's queue, and edits typed into Log (rule 13). */
+function correctionsOf(
+  config: Config,
+  store: Store,
+  io: AppIo,
+  sheetEvents$: Observable<SheetOutput>,
+): Observable<CorrectionJudged> {
+  return merge(
+    fixRequests$(store, io.scheduler, config.tz),
+    sheetEdits$(
+      sheetEvents$.pipe(filter((e): e is LogRowsRead => e.type === 'logRowsRead')),
+      store,
+      config.tz,
+    ),
+  );
+}
+
 /**
  * The running clock: keyboard reader, the People directory (the sheet's, or the
  * people file), the store, console feedback, and the sheet when configured.
@@ -148,15 +166,7 @@ export function clockApp(
         filter((e): e is SyncEvent => e.type !== 'directoryLoaded' && e.type !== 'logRowsRead'),
       ),
     );
-    // Corrections: `fix` requests from the store's queue, and edits typed into Log.
-    const corrections$ = merge(
-      fixRequests$(store, io.scheduler, config.tz),
-      sheetEdits$(
-        sheetEvents$.pipe(filter((e): e is LogRowsRead => e.type === 'logRowsRead')),
-        store,
-        config.tz,
-      ),
-    );
+    const corrections$ = correctionsOf(config, store, io, sheetEvents$);
     const steps$ = clockSteps(
       {
         reads$: readsOf(config, io, stop$),
