@@ -7,6 +7,10 @@
  *
  * A minute here is one live update with `OPEN` people clocked in, plus one
  * batch (a clock-in and a clock-out), which is a busy minute at a small site.
+ * The live update also reads back its slice of the `WATCHED` most recent
+ * sessions (corrections typed into the sheet: a tenth of them a minute, as
+ * src/drivers/sheets/editWatch.ts hands them out), the same number whatever
+ * the length of `Log`; the slice's share of the bytes is reported beside.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +20,8 @@ import { sessionId } from '../streams/sessions';
 import { a1, LOG } from '../src/drivers/sheets/layout';
 import { makeGoogleSheetsApi } from '../src/drivers/sheets/sheetsApi';
 import { makeSheetsClient, type SheetsClient } from '../src/drivers/sheets/sheetsClient';
+import { WATCH_ROUND_MINUTES } from '../src/drivers/sheets/editWatch';
+import type { WatchedRow } from '../streams/sheetEdits';
 import { SheetsTestServer } from '../test/support/sheetsTestServer';
 import { quietHealth } from '../test/support/sheetFixtures';
 
@@ -25,6 +31,8 @@ const START = Date.parse('2026-03-02T06:00:00Z');
 const OPEN = 20;
 const MINUTES = 10;
 const FILL_BATCH = 500;
+/** Sessions in the previous and current pay period: some 100 people over two weeks. */
+const WATCHED = 1_000;
 
 export interface SheetBytesRow {
   readonly rows: number;
@@ -33,6 +41,10 @@ export interface SheetBytesRow {
   /** Bytes read per minute by the baseline: the live update's read of the whole Session column. */
   readonly baseline: number;
   readonly requestsPerMinute: number;
+  /** Of `badgeclock`, bytes per minute the read-back of watched rows adds. */
+  readonly readBack: number;
+  /** Recent sessions watched (a tenth read back each minute). */
+  readonly watching: number;
 }
 
 /** A fetch that counts the bytes of every response body it hands to the client. */
@@ -87,7 +99,7 @@ async function fill(client: SheetsClient, rows: number): Promise<void> {
   }
 }
 
-async function measure(rows: number, dir: string): Promise<SheetBytesRow> {
+async function measure(rows: number, watching: number, dir: string): Promise<SheetBytesRow> {
   const server = await new SheetsTestServer().start();
   try {
     const account = server.serviceAccount(dir, `bytes${rows}`);
@@ -114,15 +126,35 @@ async function measure(rows: number, dir: string): Promise<SheetBytesRow> {
       if (entry?.kind !== 'session-opened') throw new Error('unreachable');
       return { session: entry.session, card: entry.card, name: entry.name, inAt: entry.inAt };
     });
+    const watched = watchedRows(rows, watching);
+    const slice = Math.ceil(watched.length / WATCH_ROUND_MINUTES);
+    /** Bytes `work` reads, left out of the minute's count when `counted` is false. */
+    const bytesOf = async (work: () => Promise<unknown>, counted: boolean): Promise<number> => {
+      const mark = counter.bytes;
+      await work();
+      const bytes = counter.bytes - mark;
+      if (!counted) counter.bytes = mark;
+      return bytes;
+    };
     const requestsBefore = server.requests.length;
     counter.bytes = 0;
+    let readBack = 0;
     for (let minute = 0; minute < MINUTES; minute++) {
       const at = START + minute * MINUTE;
-      await client.liveUpdate(open, at, quietHealth);
+      const mine = watched.slice(minute * slice, (minute + 1) * slice);
+      // The same live update without its slice, uncounted: what the slice adds.
+      const bare = await bytesOf(() => client.liveUpdate(open, at, quietHealth), false);
+      const full = await bytesOf(
+        () => client.liveUpdate(open, at, quietHealth, undefined, mine),
+        true,
+      );
+      readBack += full - bare;
       await client.writeBatch(sessionEntries(rows + minute, true), at);
     }
     const badgeclock = counter.bytes / MINUTES;
-    const requestsPerMinute = (server.requests.length - requestsBefore) / MINUTES;
+    // Less the uncounted live updates' two requests a minute.
+    const requestsPerMinute = (server.requests.length - requestsBefore) / MINUTES - 2;
+    readBack /= MINUTES;
 
     // The baseline: the whole Session column, as the live update read it every minute before.
     counter.bytes = 0;
@@ -133,10 +165,28 @@ async function measure(rows: number, dir: string): Promise<SheetBytesRow> {
       timeoutMs: 120_000,
       fetchImplementation: countingFetch(counter),
     }).batchGet([a1(LOG.title, 'A2:A')]);
-    return { rows, badgeclock, baseline: counter.bytes, requestsPerMinute };
+    return { rows, badgeclock, baseline: counter.bytes, requestsPerMinute, readBack, watching };
   } finally {
     await server.close();
   }
+}
+
+/** The `count` most recent sessions of a Log of `rows`, as their rows show them. */
+function watchedRows(rows: number, count: number): WatchedRow[] {
+  return Array.from({ length: count }, (_, k) => {
+    const index = rows - count + k;
+    const [opened, closed] = sessionEntries(index, index < rows - OPEN);
+    if (opened?.kind !== 'session-opened') throw new Error('unreachable');
+    const outAt = closed?.kind === 'session-closed' ? closed.outAt : null;
+    return {
+      session: opened.session,
+      inAt: opened.inAt,
+      outAt,
+      status: outAt === null ? 'in' : 'out',
+      voided: false,
+      seen: {},
+    };
+  });
 }
 
 /** Bytes read per minute at 1,000 and 50,000 rows of Log, against the old design's read. */
@@ -146,7 +196,9 @@ export async function sheetBytes(
   const dir = mkdtempSync(join(tmpdir(), 'badgeclock-bench-bytes-'));
   try {
     const rows: SheetBytesRow[] = [];
-    for (const size of sizes) rows.push(await measure(size, dir));
+    // As many watched rows at every size (no more than the smallest Log has).
+    const watching = Math.min(WATCHED, ...sizes);
+    for (const size of sizes) rows.push(await measure(size, watching, dir));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -157,10 +209,11 @@ export async function sheetBytes(
 export function sheetBytesReport(rows: readonly SheetBytesRow[]): string[] {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
   return [
-    `Bytes read from the Sheets API per minute (live update with ${OPEN} people in, plus one batch)`,
+    `Bytes read from the Sheets API per minute (live update with ${OPEN} people in, reading back a tenth of ${rows[0]?.watching ?? WATCHED} recent rows, plus one batch)`,
     ...rows.map(
       (row) =>
-        `  Log at ${String(row.rows).padStart(6)} rows: badgeclock ${kb(row.badgeclock)} in ${row.requestsPerMinute.toFixed(1)} requests; ` +
+        `  Log at ${String(row.rows).padStart(6)} rows: badgeclock ${kb(row.badgeclock)} in ${row.requestsPerMinute.toFixed(1)} requests ` +
+        `(edit read-back ${kb(row.readBack)} of it); ` +
         `baseline (whole Session column) ${kb(row.baseline)}; ratio ${(row.badgeclock / row.baseline).toFixed(3)}x`,
     ),
   ];

@@ -14,6 +14,9 @@ describe('bytes read per minute', () => {
     if (small === undefined || large === undefined) throw new Error('two sizes measured');
     // Ids and times in the answers grow by a character or two, never by the rows' count.
     expect(large.badgeclock).toBeLessThan(small.badgeclock * 1.1 + 200);
+    // The rows read back for corrections typed into the sheet are in it, as many at both sizes.
+    expect(small.readBack).toBeGreaterThan(small.watching * 10);
+    expect(large.readBack).toBeLessThan(small.readBack * 1.1 + 200);
     // The baseline read (the whole Session column) does grow: the measurement can tell.
     expect(large.baseline).toBeGreaterThan(small.baseline * 5);
   });

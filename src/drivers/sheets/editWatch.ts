@@ -17,6 +17,12 @@ import type { WatchCursor } from '../store/watchedRows';
 /** Every watched row is read within this many minutes (a live update a minute). */
 export const WATCH_ROUND_MINUTES = 10;
 
+/**
+ * At most this many rows a minute (about 100 KiB of answer): a site with more than 3,000
+ * sessions in its two pay periods gets a longer round, not a heavier minute.
+ */
+export const WATCH_MAX_ROWS_PER_MINUTE = 300;
+
 /** What the watch reads of the store. */
 export interface WatchStore {
   watchCount(from: number): number;
@@ -35,7 +41,10 @@ export function makeEditWatch(store: WatchStore, payPeriod: PayPeriod, zone: str
   let cursor: WatchCursor | null = null;
   return (at) => {
     const { from } = previousPeriod(at, payPeriod, zone);
-    const size = Math.ceil(store.watchCount(from) / WATCH_ROUND_MINUTES);
+    const size = Math.min(
+      Math.ceil(store.watchCount(from) / WATCH_ROUND_MINUTES),
+      WATCH_MAX_ROWS_PER_MINUTE,
+    );
     if (size === 0) return [];
     const { rows, next } = store.watchedRows(from, cursor, size);
     cursor = next;
