@@ -300,6 +300,16 @@ describe('corrections typed into the sheet (the real client)', () => {
     expect(cell(BOB, COLUMN.in)).toBe(toSerial(at('2026-03-04T07:30:00Z'), ZONE));
   });
 
+  it('rows in a Log renamed to archive them are neither read as edits nor taken for deleted, at two requests a minute', async () => {
+    const { minute, round } = await rig();
+    server.model.renameTab(SHEET, 'Log', 'Log 2026');
+    server.setCell(SHEET, 'Log 2026', 2, COLUMN.status, 'void');
+    await minute(NOON_NEXT_DAY); // set-up makes a new Log
+    const mark = server.requests.length;
+    expect(await round(NOON_NEXT_DAY + MINUTE)).toEqual([]);
+    expect((server.requests.length - mark) / WATCH_ROUND_MINUTES).toBe(2);
+  });
+
   it('a row of another session edited leaves the others alone, and a sort moves nothing', async () => {
     const { store, round } = await rig();
     server.sortRows(SHEET, 'Log', 2, true);

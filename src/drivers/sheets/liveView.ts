@@ -211,10 +211,14 @@ const isLogRange = (range: string): boolean =>
  */
 async function healSuspects(
   { calls, sheet }: LiveViewContext,
-  ranges: readonly { readonly dataFilters?: DataFilter[] | null }[],
+  ranges: readonly {
+    readonly dataFilters?: DataFilter[] | null;
+    readonly valueRange?: { range?: string | null } | null;
+  }[],
 ): Promise<number> {
   const rowCount = new Map<string, number>();
-  for (const range of ranges)
+  // Rows of Log only: a tab renamed to archive old rows keeps their tags (and is never healed).
+  for (const range of ranges.filter((r) => isLogRange(r.valueRange?.range ?? '')))
     for (const filter of range.dataFilters ?? []) {
       const session = filter.developerMetadataLookup?.metadataValue;
       if (typeof session === 'string') rowCount.set(session, (rowCount.get(session) ?? 0) + 1);
