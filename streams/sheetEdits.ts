@@ -21,8 +21,9 @@ export interface WatchedRow {
   readonly status: 'in' | 'out' | 'auto';
   readonly voided: boolean;
   /**
-   * Per field, the value of the last sheet edit judged (as the store keeps it: an ISO-8601
-   * instant, a status, or the text typed); a cell still holding it asks for nothing new.
+   * Per field, a value typed in the sheet and rejected, when that is the field's last
+   * correction (as the store keeps it: an ISO-8601 instant, a status, or the text typed); a
+   * cell still holding it asks for nothing new.
    */
   readonly seen: Partial<Readonly<Record<EditField, string | null>>>;
 }

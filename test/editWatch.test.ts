@@ -9,6 +9,7 @@ import { makeEditWatch, WATCH_ROUND_MINUTES } from '../src/drivers/sheets/editWa
 import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
 import { defaultRules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
+import type { CorrectionJudged } from '../streams/events';
 import type { WatchedRow } from '../streams/sheetEdits';
 import { HOUR, MINUTE, player, read, tempDir } from './support/store-fixtures';
 
@@ -73,6 +74,43 @@ describe('the rows read back each minute', () => {
     expect(seen).not.toContain(sessionId('C9', NOW - HOUR));
     store.markDone(pending, NOW);
     expect(round(watch).flat()).toContain(sessionId('C9', NOW - HOUR));
+  });
+
+  it('remembers a value typed and rejected while it is the field’s last correction', () => {
+    const [id = ''] = sessions(MONDAY, 1);
+    const { play } = player(store, defaultRules(ZONE));
+    const judged = (source: 'sheet' | 'fix', applied: boolean, text: string): CorrectionJudged => ({
+      type: 'correctionJudged',
+      at: NOW,
+      session: id,
+      card: 'C0',
+      name: null,
+      source,
+      why: null,
+      applied,
+      ...(applied ? {} : { reason: 'wrong' }),
+      changes: [{ field: 'in', old: MONDAY, new: text }],
+      inAt: MONDAY,
+      outAt: MONDAY + 8 * HOUR,
+      voided: false,
+      status: 'out',
+      closes: false,
+    });
+    const seenIn = (): unknown => {
+      // Once the sheet took the Edits lines (until then the session is left out).
+      store.markDone(
+        store.pending().map((p) => p.entry.key),
+        NOW,
+      );
+      return makeEditWatch(store, WEEKLY, ZONE)(NOW).find((r) => r.session === id)?.seen.in;
+    };
+    play(judged('sheet', false, 'late'));
+    expect(seenIn()).toBe('late');
+    // A fix since: the same text typed again is judged again.
+    play(judged('fix', true, 'late'));
+    expect(seenIn()).toBeUndefined();
+    play(judged('sheet', false, 'later'), judged('sheet', true, 'latest'));
+    expect(seenIn()).toBeUndefined();
   });
 
   it('reads at most 300 rows a minute, however many sessions there are', () => {

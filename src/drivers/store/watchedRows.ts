@@ -56,16 +56,23 @@ function judgedOf(sql: Statements, rows: readonly RawSession[]): WatchedRow[] {
   if (rows.length === 0) return [];
   const behind = behindSessions(sql);
   const watched = rows.filter((row) => !behind.has(row.id));
-  // The sheet edits judged of these sessions, in one query (by the corrections' session index).
+  // Per field, a value typed in the sheet and rejected, while it is the field's last correction
+  // (one applied shows in the row; a later one, from anywhere, is judged on its own). One query,
+  // by the corrections' session index.
   const seen = new Map<string, Partial<Record<EditField, string | null>>>();
   const judged = sql
-    .stmt<[string], { session: string; field: EditField; new: string | null }>(
-      `SELECT session, field, new FROM corrections
-       WHERE session IN (SELECT value FROM json_each(?)) AND source = 'sheet' ORDER BY id`,
+    .stmt<
+      [string],
+      { session: string; field: EditField; new: string | null; applied: number; source: string }
+    >(
+      `SELECT session, field, new, applied, source FROM corrections
+       WHERE session IN (SELECT value FROM json_each(?)) ORDER BY id`,
     )
     .all(JSON.stringify(watched.map((row) => row.id)));
-  for (const { session, field, new: value } of judged)
-    seen.set(session, { ...seen.get(session), [field]: value });
+  for (const { session, field, new: value, applied, source } of judged) {
+    const rejectedHere = source === 'sheet' && applied === 0;
+    seen.set(session, { ...seen.get(session), [field]: rejectedHere ? value : undefined });
+  }
   return watched.map((row) => {
     const { id, inAt, outAt, status } = toSession(row);
     return { session: id, inAt, outAt, status, voided: row.voided === 1, seen: seen.get(id) ?? {} };
