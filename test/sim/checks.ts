@@ -54,6 +54,15 @@ export function storeMatchesModel(
   for (const list of byCard.values()) {
     for (const s of list) {
       if (matched.has(s) || model.excluded.has(s.card) || s.inAt < since + margin) continue;
+      if (process.env.SIMDEBUG !== undefined)
+        process.stderr.write(
+          `DBGX store ${JSON.stringify(s)} model: ${JSON.stringify(
+            model.sessions
+              .filter((m) => m.card === s.card || model.keyOf(m.card) === s.card)
+              .slice(-3)
+              .map((m) => ({ ...m, exp: model.expect(m, now, graceMs) })),
+          )} since ${since}\n`,
+        );
       problems.push(
         `the store has a session the taps do not make: ${s.id} ${s.status} in ${iso(s.inAt)}${s.outAt === null ? '' : ` out ${iso(s.outAt)}`}`,
       );
@@ -126,9 +135,14 @@ export function sheetRowsSound(
   deleted: ReadonlySet<string>,
   zone: string,
   settling = false,
+  typed: ReadonlyMap<string, TypedEdit> = new Map(),
 ): string[] {
   const problems: string[] = [];
   for (const [id, rows] of sessionRows(log)) {
+    // A time typed and not read back yet (Hours follows it then), or text typed where Out
+    // belongs (rejected, and left as typed), is the person's, not a value the clock wrote.
+    const edit = typed.get(id);
+    const typedHere = edit !== undefined && (!edit.due || edit.kind === 'text');
     if (deleted.has(id))
       problems.push(`Log row ${rows[0]?.row}: session ${id} was deleted by a person and is back`);
     const session = stored.get(id);
@@ -142,7 +156,7 @@ export function sheetRowsSound(
           `Log row ${row} (${id}): card ${String(cells[COLUMNS.card])}, the session's is ${session.card}`,
         );
       const status = text(cells[COLUMNS.status]);
-      if (status === 'out' || status === 'auto') {
+      if ((status === 'out' || status === 'auto' || status === 'void') && !typedHere) {
         const inSerial = num(cells[COLUMNS.in]);
         const outSerial = num(cells[COLUMNS.out]);
         const hours = num(cells[COLUMNS.hours]);
@@ -217,6 +231,53 @@ export interface SheetEqualsStoreInput {
   readonly youngMs: number;
   /** Hours of open rows may lag by this much (the live update is once a minute). */
   readonly liveLagMs: number;
+  /** Corrections a person typed into Log rows, by session (rule 13). */
+  readonly typed?: ReadonlyMap<string, TypedEdit>;
+}
+
+/** A correction a person typed into a session's Log row. */
+export interface TypedEdit {
+  /** A valid In or Out, `void` in Status, or text where Out belongs (rejected). */
+  readonly kind: 'in' | 'out' | 'void' | 'text';
+  /** The instant typed (in, out) or the text (text). */
+  readonly value: number | string;
+  /** Whether the clock has read the row back since it was typed (and kept its judgement). */
+  readonly due: boolean;
+  /** Not read back after a long calm while (a read-back round is at most 15 minutes). */
+  readonly missed?: boolean;
+}
+
+/**
+ * What the row of a session shows, corrections applied: the corrected times, Status `void` for
+ * a voided session, `out` for an `auto` one whose Out was corrected (the manager decided).
+ */
+function shown(s: StoredSession): { inAt: number; outAt: number | null; status: string } {
+  const status =
+    s.voided === 1
+      ? 'void'
+      : s.status === 'auto' && (s.fixedOut ?? null) !== null
+        ? 'out'
+        : s.status;
+  return { inAt: s.fixedIn ?? s.inAt, outAt: s.fixedOut ?? s.outAt, status };
+}
+
+/** A typed correction, once due, is the store's: applied if it was right, not if it was text. */
+function typedApplied(s: StoredSession, edit: TypedEdit): string | null {
+  const near1s = (a: number | null | undefined): boolean =>
+    typeof edit.value === 'number' &&
+    a !== null &&
+    a !== undefined &&
+    Math.abs(a - edit.value) <= 1_000;
+  switch (edit.kind) {
+    case 'in':
+      return near1s(s.fixedIn) ? null : `In typed ${iso(Number(edit.value))} was not applied`;
+    case 'out':
+      return near1s(s.fixedOut) ? null : `Out typed ${iso(Number(edit.value))} was not applied`;
+    case 'void':
+      return s.voided === 1 ? null : 'void typed in Status was not applied';
+    case 'text':
+      return (s.fixedOut ?? null) === null ? null : 'text typed in Out changed the session';
+  }
 }
 
 /**
@@ -260,25 +321,36 @@ export function sheetEqualsStore(input: SheetEqualsStoreInput): string[] {
       continue;
     }
     const { row, cells } = found[0] ?? { row: 0, cells: [] };
+    const edit = input.typed?.get(s.id);
+    if (edit?.missed === true)
+      problems.push(`Log row ${row} (${s.id}): the ${edit.kind} typed there was never read back`);
+    // Typed, and not read back yet: the row shows the person's value, the store the clock's.
+    if (edit !== undefined && !edit.due) continue;
     const wrong: string[] = [];
-    if (!near(num(cells[COLUMNS.date]), toSerialDate(s.inAt, input.zone), 0)) wrong.push('Date');
+    const applied = edit === undefined ? null : typedApplied(s, edit);
+    if (applied !== null) wrong.push(applied);
+    const { inAt, outAt, status } = shown(s);
+    if (!near(num(cells[COLUMNS.date]), toSerialDate(inAt, input.zone), 0)) wrong.push('Date');
     if (!namesWaiting.has(s.card) && text(cells[COLUMNS.name]) !== (s.name ?? ''))
       wrong.push(`Name "${text(cells[COLUMNS.name])}" (store: "${s.name ?? ''}")`);
-    if (!near(num(cells[COLUMNS.in]), toSerial(s.inAt, input.zone))) wrong.push('In');
-    if (s.outAt === null) {
+    if (!near(num(cells[COLUMNS.in]), toSerial(inAt, input.zone))) wrong.push('In');
+    if (edit?.kind === 'text') {
+      // Rejected, and never written over.
+      if (cells[COLUMNS.out] !== edit.value) wrong.push(`Out (the text typed is gone)`);
+    } else if (outAt === null) {
       if (cells[COLUMNS.out] !== undefined && cells[COLUMNS.out] !== '')
         wrong.push('Out (should be blank)');
       const hours = num(cells[COLUMNS.hours]);
-      const upTo = toSerialDuration(input.now - s.inAt);
-      const from = toSerialDuration(input.now - s.inAt - input.liveLagMs);
+      const upTo = toSerialDuration(input.now - inAt);
+      const from = toSerialDuration(input.now - inAt - input.liveLagMs);
       if (hours === null || hours > upTo + SECOND_SERIAL || hours < from)
         wrong.push('Hours (live)');
     } else {
-      if (!near(num(cells[COLUMNS.out]), toSerial(s.outAt, input.zone))) wrong.push('Out');
-      if (!near(num(cells[COLUMNS.hours]), toSerialDuration(s.outAt - s.inAt))) wrong.push('Hours');
+      if (!near(num(cells[COLUMNS.out]), toSerial(outAt, input.zone))) wrong.push('Out');
+      if (!near(num(cells[COLUMNS.hours]), toSerialDuration(outAt - inAt))) wrong.push('Hours');
     }
-    if (text(cells[COLUMNS.status]) !== s.status)
-      wrong.push(`Status "${text(cells[COLUMNS.status])}" (store: ${s.status})`);
+    if (text(cells[COLUMNS.status]) !== status)
+      wrong.push(`Status "${text(cells[COLUMNS.status])}" (store: ${status})`);
     if (wrong.length > 0)
       problems.push(`Log row ${row} (${s.id}) differs from the store: ${wrong.join(', ')}`);
   }
@@ -324,12 +396,23 @@ export interface QuietMinute {
   /** Rows of People and sessions open: what a minute may legitimately read. */
   readonly peopleRows: number;
   readonly open: number;
+  /**
+   * Log rows the minute read back for corrections typed into the sheet (a slice of the recent
+   * sessions, src/drivers/sheets/editWatch.ts): their number follows the recent sessions, never
+   * Log's length.
+   */
+  readonly watched?: number;
   readonly logRows: number;
 }
 
-/** The most a quiet minute may read: a little per People row and open session, nothing per Log row. */
-export function quietBytesBound(minute: Pick<QuietMinute, 'peopleRows' | 'open'>): number {
-  return 2_048 + 160 * (minute.peopleRows + minute.open + 1);
+/**
+ * The most a quiet minute may read: a little per People row and open session, a row's worth per
+ * row read back, nothing per Log row.
+ */
+export function quietBytesBound(
+  minute: Pick<QuietMinute, 'peopleRows' | 'open' | 'watched'>,
+): number {
+  return 2_048 + 160 * (minute.peopleRows + minute.open + 1) + 400 * (minute.watched ?? 0);
 }
 
 export function quietMinuteCheap(minute: QuietMinute): string[] {
@@ -339,7 +422,7 @@ export function quietMinuteCheap(minute: QuietMinute): string[] {
   const bound = quietBytesBound(minute);
   if (minute.bytesRead > bound)
     problems.push(
-      `${minute.bytesRead} bytes read in a quiet minute (bound ${bound} for ${minute.peopleRows} People rows and ${minute.open} open; Log has ${minute.logRows} rows)`,
+      `${minute.bytesRead} bytes read in a quiet minute (bound ${bound} for ${minute.peopleRows} People rows, ${minute.open} open and ${minute.watched ?? 0} read back; Log has ${minute.logRows} rows)`,
     );
   return problems;
 }

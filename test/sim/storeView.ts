@@ -6,8 +6,22 @@
 import Database from 'better-sqlite3';
 import type { SessionRow } from '../../src/drivers/store/store';
 
-/** A session as the checks compare it: the store's own row type, without reason and reader. */
-export type StoredSession = Pick<SessionRow, 'id' | 'card' | 'name' | 'inAt' | 'outAt' | 'status'>;
+/**
+ * A session as the checks compare it: the store's own row type, without reason and reader, with
+ * the clock's own times (the raw record) and a manager's corrections beside them.
+ */
+export type StoredSession = Pick<
+  SessionRow,
+  'id' | 'card' | 'name' | 'inAt' | 'outAt' | 'status'
+> & {
+  /** Corrected times (rule 13), when a correction applied; null otherwise. */
+  readonly fixedIn?: number | null;
+  readonly fixedOut?: number | null;
+  /** 1 when a manager voided it. */
+  readonly voided?: number;
+  /** `unsynced` while its times wait for the clock to synchronise. */
+  readonly clock?: string | null;
+};
 
 export interface OutboxRow {
   readonly seq: number;
@@ -36,7 +50,8 @@ export class StoreView {
   sessions(since = -Infinity): StoredSession[] {
     return this.open()
       .prepare(
-        'SELECT id, card, name, in_at AS inAt, out_at AS outAt, status FROM sessions WHERE in_at >= ? ORDER BY in_at, card',
+        `SELECT id, card, name, in_at AS inAt, out_at AS outAt, status, fixed_in AS fixedIn,
+           fixed_out AS fixedOut, voided, clock FROM sessions WHERE in_at >= ? ORDER BY in_at, card`,
       )
       .all(Number.isFinite(since) ? since : -8.64e15) as StoredSession[];
   }
