@@ -197,7 +197,13 @@ function admit(
   return { state: next, out, refused: rules.unknownCards === 'reject' };
 }
 
-/** Rule 3: less than the guard interval since this card's last accepted tap (in or out). */
+/**
+ * Rule 3: less than the guard interval since this card's last accepted tap (in or out). By the
+ * wall clock only when the monotonic one cannot tell (another boot); a last tap the wall clock
+ * puts ahead of now (stamped by a clock stepped forward before a reboot) guards nothing: how
+ * long ago it was cannot be told, and ignoring taps until the wall catches up would stop the
+ * clock for as long as the step (rule 12).
+ */
 function guarded({ read, memory }: Tap, rules: Rules): boolean {
   const sinceAccepted =
     memory.lastAcceptedMono !== undefined && read.mono !== undefined
@@ -205,7 +211,7 @@ function guarded({ read, memory }: Tap, rules: Rules): boolean {
       : memory.lastAcceptedAt === undefined
         ? undefined
         : read.at - memory.lastAcceptedAt;
-  return sinceAccepted !== undefined && sinceAccepted < rules.guardMs;
+  return sinceAccepted !== undefined && sinceAccepted >= 0 && sinceAccepted < rules.guardMs;
 }
 
 /** The tap closes the card's open session, with the real elapsed time and today's total. */

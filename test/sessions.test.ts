@@ -479,6 +479,20 @@ describe('the sessions reducer', () => {
         ignored(early, ALICE, 'Alice', 'double-tap'),
       ]);
     });
+
+    it('a last tap stamped ahead of the wall clock (a clock stepped forward, then a reboot) guards nothing (rule 12)', () => {
+      // Stored by a boot whose wall clock ran a day ahead; this boot's clock is right, so every
+      // tap is "before" it by the wall: no double tap can be told, and none is ignored.
+      const start = restoreState({
+        open: [],
+        lastAccepted: [{ card: ALICE, at: inAt + 26 * HOUR }],
+        recent: [],
+        listed: [],
+      });
+      const later = inAt + 3 * HOUR;
+      const { last } = replay([directory(), read(later, ALICE)], berlin, start);
+      expect(last).toEqual([tapped(later, ALICE, 'Alice'), clockedIn(later, ALICE, 'Alice')]);
+    });
   });
 
   describe('forgotten clock-outs (rule 4)', () => {
