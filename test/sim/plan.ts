@@ -30,7 +30,17 @@ export type PeopleEditKind =
   | 'garbage';
 
 export type LogEditKind =
-  'sort' | 'insertBlank' | 'deleteOpen' | 'deleteClosed' | 'editCell' | 'addColumn';
+  | 'sort'
+  | 'insertBlank'
+  | 'deleteOpen'
+  | 'deleteClosed'
+  | 'editCell'
+  | 'addColumn'
+  // Corrections typed into a row (rule 13): logEdits.ts.
+  | 'typeIn'
+  | 'typeOut'
+  | 'typeVoid'
+  | 'typeText';
 
 /** `pos` is where in the run it happens, as a fraction of its length. */
 export type PlanEvent =
@@ -169,6 +179,10 @@ const logEdits: readonly LogEditKind[] = [
   'deleteClosed',
   'editCell',
   'addColumn',
+  'typeIn',
+  'typeOut',
+  'typeVoid',
+  'typeText',
 ];
 
 /** One unusual event; faults and edits are about equally likely. */

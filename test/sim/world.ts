@@ -37,8 +37,10 @@ import {
   storeMatchesModel,
   tickFollows,
   type TickRecord,
+  type TypedEdit,
 } from './checks';
 import { Faults, type FaultWindow } from './faults';
+import { showsTyped, typeCorrection, type Typed, type TypedEditKind } from './logEdits';
 import {
   dayReads,
   localDayStart,
@@ -238,6 +240,8 @@ interface Life {
   tickBefore: number | null;
   /** Requests sent since the last tick, and whether anything happened meanwhile. */
   minuteRequests: RequestRecord[];
+  /** Log rows the live updates since the last tick read back (invariant 4's allowance). */
+  minuteWatched: number;
   open: number;
 }
 
@@ -295,6 +299,10 @@ class World {
   private pendingKill: (() => void) | null = null;
   private stopped = false;
   private noteColumn: number | null = null;
+  /** Corrections a person typed into Log rows, by session (logEdits.ts). */
+  private readonly typed = new Map<string, Typed>();
+  /** When the clock first read each typed row back (monotonic). */
+  private readonly readBack = new Map<string, number>();
   private renames = 0;
   private poisonTapped = false;
   /** False while the machine is off (a power cut): nothing is sighted then. */
@@ -633,6 +641,7 @@ class World {
       lastTick: null,
       tickBefore: null,
       minuteRequests: [],
+      minuteWatched: 0,
       open: 0,
     };
     this.life = life;
@@ -677,7 +686,12 @@ class World {
         // model never asked for); the Totals tab is left out, as it always was here: it costs the
         // run more than all the rest of the sheet, and its own tests check it.
         const watchOf = sources?.watchOf;
-        return driver(seen$, watchOf === undefined ? {} : { watchOf }).pipe(
+        const counted = (at: number): ReturnType<NonNullable<typeof watchOf>> => {
+          const rows = watchOf?.(at) ?? [];
+          life.minuteWatched += rows.length;
+          return rows;
+        };
+        return driver(seen$, watchOf === undefined ? {} : { watchOf: counted }).pipe(
           tap((event) => {
             this.onSheetEvent(life, event);
           }),
@@ -769,6 +783,15 @@ class World {
   }
 
   private onSheetEvent(_life: Life, event: SheetOutput): void {
+    if (event.type === 'logRowsRead') {
+      // A typed row read back (it showed what was typed): the clock judges it now.
+      for (const { row, cells } of event.rows) {
+        const typed = this.typed.get(row.session);
+        if (typed !== undefined && cells !== null && !this.readBack.has(row.session))
+          if (showsTyped(typed, cells, ZONE)) this.readBack.set(row.session, this.time.mono.now());
+      }
+      return;
+    }
     if (event.type !== 'directoryLoaded') return;
     this.sessions.apply({
       type: 'directory',
@@ -809,6 +832,8 @@ class World {
   private quietMinute(life: Life, tick: TickRecord): void {
     const requests = life.minuteRequests;
     life.minuteRequests = [];
+    const watched = life.minuteWatched;
+    life.minuteWatched = 0;
     const previous = life.lastTick;
     if (previous === null) return;
     const quietSince = Math.max(
@@ -830,6 +855,7 @@ class World {
       bytesRead,
       peopleRows,
       open: life.open,
+      watched,
       logRows: 0,
     };
     const problems = quietMinuteCheap(minute);
@@ -1188,7 +1214,65 @@ class World {
       case 'addColumn':
         this.noteColumn ??= this.model.addColumn(SHEET_ID, 'Log', 'Note');
         return;
+      case 'typeIn':
+      case 'typeOut':
+      case 'typeVoid':
+      case 'typeText':
+        this.typeIntoLog(edit, a, b);
+        return;
     }
+  }
+
+  /** A correction typed into a finished, closed row (logEdits.ts), remembered for the checks. */
+  private typeIntoLog(kind: TypedEditKind, a: number, b: number): void {
+    const typed = typeCorrection(kind, a, b, {
+      model: this.model,
+      sheetId: SHEET_ID,
+      zone: ZONE,
+      stored: new Map(this.view.sessions().map((s) => [s.id, s])),
+      unfinished: new Set(
+        this.view.unfinished().flatMap((e) => (e.session === null ? [] : [e.session])),
+      ),
+      typed: new Set(this.typed.keys()),
+      now: this.time.mono.now(),
+    });
+    if (typed === null) return;
+    this.typed.set(typed.session, typed);
+    const value = typeof typed.value === 'number' ? iso(typed.value) : JSON.stringify(typed.value);
+    this.record(
+      `a person types ${typed.kind} ${value} into Log row ${typed.row} (${typed.session})`,
+    );
+  }
+
+  /**
+   * The typed corrections as the checks see them: due once the clock has read the row back since
+   * (a logRowsRead it reported), a minute has passed for its judgement to be kept, and the sheet
+   * has taken what the clock wrote about the session since.
+   */
+  private typedEdits(): Map<string, TypedEdit> {
+    const now = this.time.mono.now();
+    const unfinished = new Set(
+      this.view.unfinished().flatMap((e) => (e.session === null ? [] : [e.session])),
+    );
+    // Quiet since: no fault, no disturbance, no restart (calm() says the same for 10 minutes).
+    const life = this.life;
+    const quietSince = Math.max(
+      this.lastDisturbance,
+      this.faults.lastFaultAt,
+      this.faults.lastWindowEnd(now),
+      life?.startedAt ?? Infinity,
+    );
+    const calm = this.calm(now);
+    return new Map(
+      [...this.typed].map(([session, t]) => {
+        const read = this.readBack.get(session);
+        const due = read !== undefined && now - read >= MINUTE && !unfinished.has(session);
+        // A round is 10 minutes for up to 3,000 recent sessions; 35 quiet ones leave no doubt.
+        const missed =
+          read === undefined && calm && now - Math.max(t.at, quietSince) >= 35 * MINUTE;
+        return [session, { kind: t.kind, value: t.value, due, missed }];
+      }),
+    );
   }
 
   // ---- checks ------------------------------------------------------------------------------------
@@ -1213,7 +1297,14 @@ class World {
       const calm = this.calm(now);
       this.violateAll(
         '2 sheet = store',
-        sheetRowsSound(log, new Map(stored.map((s) => [s.id, s])), this.deleted, ZONE, !calm),
+        sheetRowsSound(
+          log,
+          new Map(stored.map((s) => [s.id, s])),
+          this.deleted,
+          ZONE,
+          !calm,
+          this.typedEdits(),
+        ),
       );
       if (calm) this.checkSheet(log, stored);
     }
@@ -1268,6 +1359,7 @@ class World {
         now: wallNow(this.time),
         youngMs: MINUTE,
         liveLagMs: 3 * MINUTE,
+        typed: this.typedEdits(),
       }),
     );
   }
