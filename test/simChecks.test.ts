@@ -2,7 +2,7 @@
  * The simulation's invariant checks (test/sim/checks.ts) on hand-made sheets:
  * a check that cannot fail proves nothing, so each is shown failing here.
  */
-import { sheetRowsSound } from './sim/checks';
+import { sheetRowsSound, storeMatchesModel } from './sim/checks';
 import { SessionModel, type ModelSession, type Reading } from './sim/sessionModel';
 import type { StoredSession } from './sim/storeView';
 import { toSerial, toSerialDuration } from '../streams/zoned';
@@ -71,6 +71,15 @@ describe('the independent session model: an alias added to People', () => {
   const person = (aliases: string[]) => [
     { card: '04006A90B56120', name: 'Person 107', active: true, aliases },
   ];
+  /** A session the clock opened with `id` at `ms`, kept under the chip's card. */
+  const clockSession = (ms: number, id: string): StoredSession => ({
+    id: `${new Date(T0 + ms).toISOString()}-${id}`,
+    card: '04006A90B56120',
+    name: 'Person 107',
+    inAt: T0 + ms,
+    outAt: null,
+    status: 'in',
+  });
   const modelWithWedgeSession = (): SessionModel => {
     const model = new SessionModel(rules, () => true);
     model.apply({ type: 'directory', people: person([]), at: at(0) });
@@ -92,6 +101,41 @@ describe('the independent session model: an alias added to People', () => {
     expect(model.expect(model.sessions[0] as ModelSession, at(70 * HOUR_MS), 0).status).toBe(
       'auto',
     );
+  });
+
+  it('moves a session to the person once the session of their card was closed at its limit (seeds 16 and 17, 120 days)', () => {
+    // People was empty (emptied, or unreadable after a restart): the chip's id clocked in, and
+    // the same person's wedge id, unknown too, opened a second session 8 h later.
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'directory', people: [], at: at(0) });
+    model.apply({ type: 'read', card: '04006A90B56120', ...at(0) });
+    model.apply({ type: 'read', card: '3011129107', ...at(8 * HOUR_MS) });
+    // While the chip's session is open, the wedge one stays where it is (two cannot be one).
+    model.apply({ type: 'directory', people: person(['3011129107']), at: at(10 * HOUR_MS) });
+    expect(model.sessions.map((s) => s.card)).toEqual(['04006A90B56120', '3011129107']);
+    // The clock's tick closed the chip's session at its limit; People, read again, ties the
+    // wedge id to the chip: the one session still open follows the person.
+    model.apply({ type: 'directory', people: person(['3011129107']), at: at(13 * HOUR_MS) });
+    expect(model.sessions.map((s) => s.card)).toEqual(['04006A90B56120', '04006A90B56120']);
+    // What the clock's store then holds matches.
+    const stored: StoredSession[] = [
+      { ...clockSession(0, '04006A90B56120'), status: 'auto', outAt: T0 + 12 * HOUR_MS },
+      clockSession(8 * HOUR_MS, '3011129107'),
+    ];
+    expect(storeMatchesModel(model, stored, at(13 * HOUR_MS), -Infinity, 130_000)).toEqual([]);
+  });
+
+  it('stops judging the person when People ties the ids within a tick of the limit: the clock may or may not have closed it yet', () => {
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'directory', people: [], at: at(0) });
+    model.apply({ type: 'read', card: '04006A90B56120', ...at(0) });
+    model.apply({ type: 'read', card: '3011129107', ...at(8 * HOUR_MS) });
+    model.apply({
+      type: 'directory',
+      people: person(['3011129107']),
+      at: at(12 * HOUR_MS + 60_000),
+    });
+    expect([...model.excluded].sort()).toEqual(['04006A90B56120', '3011129107']);
   });
 });
 

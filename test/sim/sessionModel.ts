@@ -120,20 +120,26 @@ export class SessionModel {
           if (!this.byId.has(id)) this.byId.set(id, person);
       // Open sessions follow the person the directory now makes of their id, oldest first,
       // unless that person has one open already. One past its limit was closed `auto` by the
-      // clock's tick at or before its next minute, under the id it had: it stays there. Within
-      // that minute (and a tick's jitter) either may happen: its cards are no longer judged.
+      // clock's tick at or before its next minute, under the id it had: it stays there; and if
+      // it is the person's, it is open no longer, so the other follows (seeds 16 and 17, 120
+      // days: the chip's session closed at its limit, the wedge id's session moves to the chip).
+      // Within that minute (and a tick's jitter) either may happen: the cards are no longer judged.
       const open = [...this.open.values()].sort((a, b) => this.when(a.in) - this.when(b.in));
       for (const session of open) {
         const key = this.keyOf(session.card);
         if (key === session.card) continue;
         const age = this.elapsed(session.in, input.at);
         if (age >= this.rules.limitMs + TICK_GRACE_MS) continue;
-        if (age >= this.rules.limitMs) {
+        const there = this.open.get(key);
+        const theirs =
+          there === undefined ? 'closed' : this.expect(there, input.at, TICK_GRACE_MS).status;
+        if (age >= this.rules.limitMs || theirs === 'either') {
           this.excluded.add(session.card);
           this.excluded.add(key);
           continue;
         }
-        if (this.open.has(key)) continue;
+        if (theirs === 'in') continue;
+        this.open.delete(key);
         this.open.delete(session.card);
         session.card = key;
         this.open.set(key, session);
