@@ -161,6 +161,68 @@ describe('the independent session model across a reboot', () => {
     ]);
   });
 
+  it('a tap the next boot takes hours after a clock-out is no double tap, though the wall clock had been stepped a day ahead before that clock-out (seed 16, 120 days)', () => {
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'read', card: CARD, at: T0, mono: 0, boot: 5, staleBy: 0 });
+    // A person steps the wall clock 26 h ahead (the clock cannot tell); the clock-out 9.5 h
+    // after the clock-in is measured by the monotonic clock and kept as T0 + 9.5 h.
+    const outMono = 9.5 * HOUR_MS;
+    model.apply({
+      type: 'read',
+      card: CARD,
+      at: T0 + outMono + 26 * HOUR_MS,
+      mono: outMono,
+      boot: 5,
+      staleBy: 0,
+    });
+    // Power is cut; the next boot's wall clock is right. The person taps the next morning.
+    model.apply({
+      type: 'read',
+      card: CARD,
+      at: T0 + 24 * HOUR_MS,
+      mono: 60_000,
+      boot: 6,
+      staleBy: 0,
+    });
+    expect(model.ignored).toBe(0);
+    expect(model.sessions.map((s) => (s.out === null ? 'in' : 'out'))).toEqual(['out', 'in']);
+  });
+
+  it('a tap the next boot takes less than the guard after that clock-out is a double tap: the clock-out is kept at its honest instant, not its wall stamp', () => {
+    const model = new SessionModel(rules, () => true);
+    model.apply({ type: 'read', card: CARD, at: T0, mono: 0, boot: 5, staleBy: 0 });
+    const outMono = 9.5 * HOUR_MS;
+    const stepped = { at: T0 + outMono + 26 * HOUR_MS, mono: outMono, boot: 5, staleBy: 0 };
+    model.apply({ type: 'read', card: CARD, ...stepped });
+    // A power cut of a few seconds; the next boot's wall is right, 40 s after the clock-out.
+    model.apply({
+      type: 'read',
+      card: CARD,
+      at: T0 + outMono + 40_000,
+      mono: 8_000,
+      boot: 6,
+      staleBy: 0,
+    });
+    expect(model.ignored).toBe(1);
+    expect(model.sessions).toHaveLength(1);
+  });
+
+  it('a clock-in the wall clock put ahead of the next boot’s now guards nothing: how long ago it was cannot be told (as the clock since seed 9204)', () => {
+    const model = new SessionModel(rules, () => true);
+    // The clock-in is stamped by a wall clock stepped 26 h ahead; power is cut an hour later.
+    model.apply({ type: 'read', card: CARD, at: T0 + 26 * HOUR_MS, mono: 0, boot: 5, staleBy: 0 });
+    model.apply({
+      type: 'read',
+      card: CARD,
+      at: T0 + 2 * HOUR_MS,
+      mono: 60_000,
+      boot: 6,
+      staleBy: 0,
+    });
+    expect(model.ignored).toBe(0);
+    expect(model.sessions.map((s) => (s.out === null ? 'in' : 'out'))).toEqual(['out']);
+  });
+
   it('a card put on the reader while the process is down is a tap once it restarts; one held through the restart is not (seed 11, 120 days)', () => {
     const model = new SessionModel(rules, () => true);
     const at = (ms: number) => ({ at: T0 + ms, mono: ms, boot: 4, staleBy: 0 });

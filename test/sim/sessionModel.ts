@@ -64,6 +64,12 @@ export interface ModelRules {
   readonly limitMs: number;
 }
 
+/** A person's last accepted tap, and the session it closed (null for a clock-in). */
+interface Accepted {
+  readonly reading: Reading;
+  readonly closed: ModelSession | null;
+}
+
 /** What a session should look like now. */
 export interface Expected {
   readonly card: string;
@@ -84,7 +90,7 @@ export class SessionModel {
   readonly excluded = new Set<string>();
   private open = new Map<string, ModelSession>();
   private readonly lastRead = new Map<string, Reading>();
-  private readonly lastAccepted = new Map<string, Reading>();
+  private readonly lastAccepted = new Map<string, Accepted>();
   private byId = new Map<string, ModelPerson>();
   private people: readonly ModelPerson[] = [];
   /** The latest monotonic time, per boot, at which the clock ran its minute tick. */
@@ -192,7 +198,8 @@ export class SessionModel {
     const key = this.keyOf(card);
     if (this.excluded.has(key) || this.excluded.has(card)) return;
     const accepted = this.lastAccepted.get(key);
-    if (accepted !== undefined && this.elapsed(accepted, r) < this.rules.guardMs) {
+    const since = accepted === undefined ? undefined : this.sinceAccepted(accepted, r);
+    if (since !== undefined && since >= 0 && since < this.rules.guardMs) {
       this.ignored += 1;
       return;
     }
@@ -226,7 +233,7 @@ export class SessionModel {
     if (session !== undefined) {
       this.open.delete(session.card);
       session.out = { reading: r, status: 'out' };
-      this.lastAccepted.set(key, r);
+      this.lastAccepted.set(key, { reading: r, closed: session });
       return;
     }
     if (this.byId.get(card)?.active === false) {
@@ -236,7 +243,25 @@ export class SessionModel {
     const opened: ModelSession = { card: key, in: r, out: null };
     this.sessions.push(opened);
     this.open.set(key, opened);
-    this.lastAccepted.set(key, r);
+    this.lastAccepted.set(key, { reading: r, closed: null });
+  }
+
+  /**
+   * Honest time from a person's last accepted tap to `r`: by the monotonic clock in that tap's
+   * boot; from a later boot, from the instant the store keeps for the tap, which for a clock-out
+   * is its session's clock-in plus the time measured, whatever the wall clock said then (seed
+   * 16, 120 days: a wall clock stepped a day ahead before a clock-out made the next boot's first
+   * tap, hours later, look earlier than it). Negative when that instant is ahead of `r`'s wall
+   * clock (stamped by a clock stepped forward): then how long ago it was cannot be told, and the
+   * tap is no double tap (rule 12, as in streams/sessions.ts since seed 9204).
+   */
+  private sinceAccepted({ reading, closed }: Accepted, r: Reading): number {
+    if (reading.boot === r.boot) return this.elapsed(reading, r);
+    const at =
+      closed === null
+        ? this.when(reading)
+        : this.when(closed.in) + Math.max(0, this.elapsed(closed.in, reading));
+    return this.when(r) - at;
   }
 
   /**
