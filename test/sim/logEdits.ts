@@ -1,6 +1,7 @@
 /**
  * Corrections a person types into `Log` (rule 13), as the simulation makes
- * them: into the row of a closed session the clock has finished writing, a
+ * them: into the row of a closed session of the current pay period (older
+ * rows are not read back: README) the clock has finished writing, a
  * valid In or Out (inside the session's own span, so never in the future and
  * never overlapping another: the clock must apply it), `void` in Status (it
  * must apply), or text where Out belongs (it must reject it and leave it as
@@ -34,6 +35,11 @@ export interface TypingContext {
   /** Sessions typed into already (one correction per row keeps the expectations simple). */
   readonly typed: ReadonlySet<string>;
   readonly now: number;
+  /**
+   * The start of the current pay period: the clock reads back the rows of this period and the
+   * one before, so a row of this period stays read back for a whole period at least.
+   */
+  readonly periodFrom: number;
 }
 
 /** The text typed where Out belongs. */
@@ -93,6 +99,7 @@ function fits(
   if (
     session === undefined ||
     session.outAt === null ||
+    session.inAt < context.periodFrom ||
     session.status === 'in' ||
     session.voided === 1 ||
     session.clock === 'unsynced' ||

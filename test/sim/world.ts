@@ -40,6 +40,7 @@ import {
   type TypedEdit,
 } from './checks';
 import { Faults, type FaultWindow } from './faults';
+import { periodAt } from '../../streams/payPeriod';
 import { showsTyped, typeCorrection, type Typed, type TypedEditKind } from './logEdits';
 import {
   dayReads,
@@ -1235,6 +1236,7 @@ class World {
       ),
       typed: new Set(this.typed.keys()),
       now: this.time.mono.now(),
+      periodFrom: periodAt(wallNow(this.time), this.config.payPeriod, ZONE).from,
     });
     if (typed === null) return;
     this.typed.set(typed.session, typed);
