@@ -13,6 +13,7 @@ import { weekStart } from '../streams/payPeriod';
 import { configErrorsOf } from './config/configErrors';
 import { configSchema, type ParsedConfig } from './config/configSchema';
 import { gatherSettings, type ConfigSources } from './config/configSources';
+import { MQTT_FILE_KEYS } from './drivers/mqtt/mqttConfig';
 
 export {
   configSchema,
@@ -51,6 +52,12 @@ function resolvedConfig(config: ParsedConfig, cwd: string, configFile: string | 
     dataDir,
     peopleFile: resolve(cwd, config.peopleFile ?? resolve(dataDir, 'people.csv')),
     keyFile: config.keyFile === undefined ? undefined : resolve(cwd, config.keyFile),
+    ...Object.fromEntries(
+      MQTT_FILE_KEYS.flatMap((key) => {
+        const file = config[key];
+        return file === undefined ? [] : [[key, resolve(cwd, file)]];
+      }),
+    ),
     configFile,
   };
 }

@@ -13,6 +13,7 @@ import {
   type Config,
   type ConfigSources,
 } from '../src/config';
+import { doorOfHost } from '../src/drivers/mqtt/mqttConfig';
 import { useTempDir } from './support/useTempDir';
 
 /** A path as a literal inside a regular expression. */
@@ -70,6 +71,8 @@ describe('configuration', () => {
         gpioChip: 'gpiochip0',
         gpioActive: 'high',
         payPeriod: { kind: 'weekly', firstDay: 'monday' },
+        site: 'site',
+        door: doorOfHost(),
         configFile: null,
       });
     });
@@ -312,8 +315,8 @@ describe('configuration', () => {
       expect(errorsOf({ env: { BADGECLOCK_GUARD_SECS: '5' } })).toEqual([
         'BADGECLOCK_GUARD_SECS: unknown setting (did you mean BADGECLOCK_GUARD_SECONDS?)',
       ]);
-      expect(errorsOf({ env: { BADGECLOCK_COLOUR: 'blue' } })).toEqual([
-        expect.stringMatching(/^BADGECLOCK_COLOUR: unknown setting \(known: BADGECLOCK_TZ, /),
+      expect(errorsOf({ env: { BADGECLOCK_WALLPAPER: 'blue' } })).toEqual([
+        expect.stringMatching(/^BADGECLOCK_WALLPAPER: unknown setting \(known: BADGECLOCK_TZ, /),
       ]);
     });
 
@@ -372,13 +375,13 @@ describe('configuration', () => {
         env: {
           BADGECLOCK_TZ: 'Mars/Olympus_Mons',
           BADGECLOCK_AUTO_CLOCK_OUT_HOURS: 'twelve',
-          BADGECLOCK_COLOUR: 'blue',
+          BADGECLOCK_WALLPAPER: 'blue',
         },
         flags: { unknownCards: 'maybe' },
       });
       expect(errors).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^BADGECLOCK_COLOUR: unknown setting/),
+          expect.stringMatching(/^BADGECLOCK_WALLPAPER: unknown setting/),
           expect.stringMatching(/^tz \(BADGECLOCK_TZ\): not an IANA time zone/),
           expect.stringMatching(/^autoClockOutHours \(BADGECLOCK_AUTO_CLOCK_OUT_HOURS\): /),
           expect.stringMatching(/^unknownCards \(--unknown-cards\): /),
@@ -519,6 +522,61 @@ describe('configuration', () => {
       expect(envName('autoClockOutHours')).toBe('BADGECLOCK_AUTO_CLOCK_OUT_HOURS');
       expect(flagName('dataDir')).toBe('--data-dir');
       expect(flagName('unknownCards')).toBe('--unknown-cards');
+    });
+  });
+  describe('many doors (MQTT)', () => {
+    it('shares nothing by default; the door is the host name as a topic level', () => {
+      const config = configOf();
+      expect(config.mqttUrl).toBeUndefined();
+      expect(config.site).toBe('site');
+      expect(config.door).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      expect(doorOfHost('pi.front door')).toBe('pi-front-door');
+      expect(doorOfHost('..')).toBe('door');
+    });
+
+    it('takes the broker, site, door, user and TLS files from BADGECLOCK_* variables', () => {
+      const config = configOf({
+        env: {
+          BADGECLOCK_MQTT_URL: 'mqtts://broker.local:8883',
+          BADGECLOCK_SITE: 'plant-2',
+          BADGECLOCK_DOOR: 'back_door',
+          BADGECLOCK_MQTT_USERNAME: 'back_door',
+          BADGECLOCK_MQTT_PASSWORD: 's3cret',
+          BADGECLOCK_MQTT_CA_FILE: 'tls/ca.crt',
+        },
+      });
+      expect(config).toMatchObject({
+        mqttUrl: 'mqtts://broker.local:8883',
+        site: 'plant-2',
+        door: 'back_door',
+        mqttUsername: 'back_door',
+        mqttPassword: 's3cret',
+        mqttCaFile: join(dir(), 'tls/ca.crt'),
+      });
+    });
+
+    it('names a bad broker URL and a door that is no topic level', () => {
+      const errors = errorsOf({
+        env: { BADGECLOCK_MQTT_URL: 'http://broker:1883', BADGECLOCK_DOOR: 'front/door' },
+      });
+      expect(errors).toEqual([
+        expect.stringMatching(
+          /^mqttUrl \(BADGECLOCK_MQTT_URL\): expected a broker URL.*got "http:/,
+        ),
+        expect.stringMatching(/^door \(BADGECLOCK_DOOR\): expected a door name.*got "front\/door"/),
+      ]);
+    });
+
+    it('names a half-set login and a half-set client certificate', () => {
+      const errors = errorsOf({
+        env: { BADGECLOCK_MQTT_PASSWORD: 'x', BADGECLOCK_MQTT_CERT_FILE: 'door.crt' },
+      });
+      expect(errors).toEqual([
+        expect.stringMatching(/^mqttKeyFile \(default\): a TLS client certificate needs both/),
+        expect.stringMatching(
+          /^mqttUsername \(BADGECLOCK_MQTT_PASSWORD\): mqttPassword is set but no user/,
+        ),
+      ]);
     });
   });
 });

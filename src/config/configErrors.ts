@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { configKeys, type ParsedConfig } from './configSchema';
 import type { GatheredSettings } from './configSources';
 import { suggest } from './suggest';
+import { mqttSettingErrors } from '../drivers/mqtt/mqttConfig';
 
 type Sourced = Pick<GatheredSettings, 'raw' | 'origin'>;
 
@@ -71,6 +72,7 @@ function settingsErrors(config: ParsedConfig, sourced: Sourced): string[] {
     ...neededSettingErrors(config, sourced),
     ...readerErrors(config, sourced),
     ...gpioErrors(config, sourced),
+    ...mqttSettingErrors(config, (key) => sourced.origin[key] ?? 'default'),
   ];
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { normaliseCardId } from '../../streams/cardId';
 import { DEFAULT_PAY_PERIOD } from '../../streams/payPeriod';
 import { gpioConfigShape } from '../drivers/feedback/gpio/gpioConfig';
+import { mqttConfigShape } from '../drivers/mqtt/mqttConfig';
 import { payPeriodSchema, payrollSchema } from './payrollSchema';
 
 /** True when `zone` is an IANA zone name this runtime knows. */
@@ -140,6 +141,7 @@ export const configSchema = z.strictObject({
   payPeriod: payPeriodSchema.default(DEFAULT_PAY_PERIOD),
   payroll: payrollSchema.optional(),
   ...gpioConfigShape,
+  ...mqttConfigShape,
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

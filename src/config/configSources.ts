@@ -156,6 +156,14 @@ const kinds: Record<ConfigKey, Kind> = {
   gpioActive: 'string',
   payPeriod: 'string',
   payroll: 'json',
+  mqttUrl: 'string',
+  site: 'string',
+  door: 'string',
+  mqttUsername: 'string',
+  mqttPassword: 'string',
+  mqttCaFile: 'string',
+  mqttCertFile: 'string',
+  mqttKeyFile: 'string',
 };
 
 /** Text from an environment variable or flag, turned into the JSON type its key expects. */

@@ -1,0 +1,79 @@
+/**
+ * The settings of a site with several doors (docs/multi-door.md): which broker,
+ * which site, which door this clock is, and how it logs in. Spread into the
+ * config schema like the GPIO settings; every key has its BADGECLOCK_* variable.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** A topic level: no MQTT wildcard, no slash, nothing a broker's ACL pattern would misread. */
+const TOPIC_LEVEL = /^[A-Za-z0-9_-]{1,64}$/;
+const topicLevel = (what: string): z.ZodString =>
+  z
+    .string()
+    .trim()
+    .regex(TOPIC_LEVEL, {
+      error: `expected a ${what} name of letters, digits, "-" or "_" (at most 64), e.g. "front-door"`,
+    });
+
+/** The host name as a door name: what a topic level cannot hold becomes "-". */
+export function doorOfHost(host: string = hostname()): string {
+  const name = host
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+  return name === '' ? 'door' : name;
+}
+
+const brokerUrl = z
+  .string()
+  .trim()
+  .refine(
+    (text) => {
+      try {
+        return ['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected a broker URL such as "mqtt://broker.local:1883" or "mqtts://broker:8883"' },
+  );
+
+/** Spread into the config schema: `z.strictObject({ ...mqttConfigShape, ... })`. */
+export const mqttConfigShape = {
+  /** The broker; without it the clock is a single door and shares nothing. */
+  mqttUrl: brokerUrl.optional(),
+  /** The site: one record, one sheet; every door of it uses the same name. */
+  site: topicLevel('site').default('site'),
+  /** This clock's door: its taps' topic and the first half of their ids. */
+  door: topicLevel('door').default(() => doorOfHost()),
+  mqttUsername: z.string().min(1).optional(),
+  mqttPassword: z.string().min(1).optional(),
+  /** TLS: the CA that signed the broker's certificate (mqtts://, wss://). */
+  mqttCaFile: z.string().min(1).optional(),
+  /** TLS client certificate and key, when the broker asks for one. */
+  mqttCertFile: z.string().min(1).optional(),
+  mqttKeyFile: z.string().min(1).optional(),
+};
+
+export type MqttConfig = z.output<z.ZodObject<typeof mqttConfigShape>>;
+
+/** The config keys that are paths, resolved against the working directory. */
+export const MQTT_FILE_KEYS = ['mqttCaFile', 'mqttCertFile', 'mqttKeyFile'] as const;
+
+/** What MQTT settings cannot be together; each error names its key. */
+export function mqttSettingErrors(config: MqttConfig, where: (key: string) => string): string[] {
+  const errors: string[] = [];
+  if ((config.mqttCertFile === undefined) !== (config.mqttKeyFile === undefined)) {
+    const missing = config.mqttCertFile === undefined ? 'mqttCertFile' : 'mqttKeyFile';
+    errors.push(
+      `${missing} (${where(missing)}): a TLS client certificate needs both mqttCertFile and mqttKeyFile`,
+    );
+  }
+  if (config.mqttPassword !== undefined && config.mqttUsername === undefined) {
+    errors.push(
+      `mqttUsername (${where('mqttPassword')}): mqttPassword is set but no user; set BADGECLOCK_MQTT_USERNAME`,
+    );
+  }
+  return errors;
+}
