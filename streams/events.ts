@@ -18,6 +18,11 @@ export interface CardRead {
   readonly reader: string;
   /** Monotonic milliseconds of the sighting (this process's clock, immune to wall-clock jumps). */
   readonly mono?: number;
+  /**
+   * Another door's tap, shared through the broker (docs/multi-door.md): its site-wide id
+   * `<door>:<seq>`. Already past that door's debounce; `at` is that door's wall clock.
+   */
+  readonly origin?: string;
 }
 
 /** A reader produced something that is not a card id. */
@@ -161,6 +166,18 @@ interface Base {
 export interface Tapped extends Base {
   readonly type: 'tap';
   readonly reader: string;
+  /** Another door's tap: its site-wide id (`<door>:<seq>`); absent for this door's own. */
+  readonly origin?: string;
+}
+/**
+ * Another door's tap that arrived after this replica had already folded a later event of the
+ * same person: folding it at the end would not give what one clock computes from the merged
+ * log. Kept in the store (`mqtt_inbox`, marked late) for the replay from a snapshot before it.
+ */
+export interface TapLate extends Base {
+  readonly type: 'tap-late';
+  readonly reader: string;
+  readonly origin: string;
 }
 export interface ClockedIn extends Base {
   readonly type: 'clock-in';
@@ -263,6 +280,7 @@ export interface SyncFailed {
 
 export type DomainEvent =
   | Tapped
+  | TapLate
   | ClockedIn
   | ClockedOut
   | AutoClockedOut

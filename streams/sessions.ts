@@ -27,6 +27,7 @@ import {
 import { closeExpiredEnrolments, enrolAtTheReader } from './enrolment';
 import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
+import { inOrderForPerson, lateTap } from './remoteTaps';
 import { toHours } from './zoned';
 
 export {
@@ -50,7 +51,10 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
   return (state, event) => {
     switch (event.type) {
       case 'cardRead':
-        return markTaken(state, event, onRead(state, event, rules));
+        // Another door's tap keeps its door's time: this door's clock corrections are not its.
+        return event.origin !== undefined
+          ? onRead(state, event, rules)
+          : markTaken(state, event, onRead(state, event, rules));
       case 'minuteElapsed':
       case 'clockStarted':
         return markTaken(state, event, onMinute(state, event, rules));
@@ -98,6 +102,8 @@ interface Tap {
 }
 
 function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
+  // Another door's tap was debounced at its door; it is folded only in order (remoteTaps.ts).
+  if (read.origin !== undefined) return onRemoteTap(state, { ...read, origin: read.origin }, rules);
   // Rule 1: a sliding window per card id; every sighting extends the presentation.
   const previousRead = state.reads.get(read.card);
   const sighting = { at: read.at, mono: read.mono };
@@ -106,14 +112,30 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   if (previousRead !== undefined && sinceSighting(previousRead, sighting) < rules.debounceMs) {
     return keepSighting(state, reads, read);
   }
-  let next: ClockState = {
+  const next: ClockState = {
     ...state,
     reads,
     ...forgetKeptSighting(state, read.card),
     lastTapAt: read.at,
     readerFault: null,
   };
+  return onTap(next, read, rules);
+}
 
+/** Another door's tap: the same rules, unless it is late for its person (kept for the replay). */
+function onRemoteTap(
+  state: ClockState,
+  read: CardRead & { readonly origin: string },
+  rules: Rules,
+): Step {
+  const card = lookUp(state.directory, read.card)?.card ?? read.card;
+  if (!inOrderForPerson(state, card, read)) return { state, out: [lateTap(read, card)] };
+  return onTap(state, read, rules);
+}
+
+/** A presentation past the debounce: rules 2-5 and enrolment (rule 14) decide what it does. */
+function onTap(state: ClockState, read: CardRead, rules: Rules): Step {
+  let next = state;
   const person = lookUp(state.directory, read.card);
   const card = person?.card ?? read.card;
   const tap: Tap = {
@@ -127,7 +149,14 @@ function onRead(state: ClockState, read: CardRead, rules: Rules): Step {
   next = expired.state;
   const out: Output[] = [
     ...expired.out,
-    { type: 'tap', at: read.at, card, name: tap.name, reader: read.reader },
+    {
+      type: 'tap',
+      at: read.at,
+      card,
+      name: tap.name,
+      reader: read.reader,
+      ...(read.origin === undefined ? {} : { origin: read.origin }),
+    },
   ];
   // Rule 14: an admin card, or a card at a reader where enrolment is open, never clocks.
   const enrolled = enrolAtTheReader(next, { read, reader: read.reader, person }, rules, out);

@@ -108,6 +108,7 @@ export function signalOf(event: DomainEvent): Signal | null {
     case 'enrol':
       return enrolSignal[event.step];
     case 'tap':
+    case 'tap-late':
     case 'auto-out':
     case 'correction':
     case 'synced':

@@ -64,6 +64,12 @@ function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
   switch (event.type) {
     case 'tap':
       return null;
+    case 'tap-late':
+      return {
+        stream: 'log',
+        level: 'warn',
+        text: `${event.origin}: ${who}'s tap at ${time} came after a later one of theirs; kept for the replay`,
+      };
     case 'enrol':
       return out(enrolLine(event, time));
     case 'clock-in':
@@ -146,7 +152,13 @@ export function formatJson(event: DomainEvent): FeedbackLine {
   const base = { type: event.type, at: iso(event.at), card: event.card, name: event.name };
   switch (event.type) {
     case 'tap':
-      return json({ ...base, reader: event.reader });
+      return json({
+        ...base,
+        reader: event.reader,
+        ...(event.origin === undefined ? {} : { origin: event.origin }),
+      });
+    case 'tap-late':
+      return json({ ...base, reader: event.reader, origin: event.origin });
     case 'clock-in':
       return json({
         ...base,

@@ -1,0 +1,36 @@
+/**
+ * Another door's tap, shared through the broker (docs/multi-door.md). It was
+ * already debounced at its door, so it skips this door's debounce and held-card
+ * memory; and it is folded here only when it comes in order for its person.
+ *
+ * In order means: nothing this replica already folded for the same person is
+ * later than the tap (no accepted tap, no clock-in, no close). Then folding it
+ * now gives exactly what one clock folding the merged log in time order gives,
+ * because a tap only ever meets its own person's state. Otherwise it is late
+ * (its door was cut off, or the broker held it): kept for the replay from a
+ * snapshot before it, never folded out of place.
+ */
+import type { CardRead, Output } from './events';
+import type { ClockState } from './sessionState';
+
+/** Whether a tap from another door comes after everything already folded for its person. */
+export function inOrderForPerson(state: ClockState, card: string, read: CardRead): boolean {
+  const memory = state.cards.get(card);
+  const open = state.open.get(card);
+  if (open !== undefined && open.inAt > read.at) return false;
+  if (memory === undefined) return true;
+  if (memory.lastAcceptedAt !== undefined && memory.lastAcceptedAt > read.at) return false;
+  return memory.recent.every((span) => span.outAt <= read.at);
+}
+
+/** The event a late tap gives: the store keeps it for the replay; no state changes. */
+export function lateTap(read: CardRead & { readonly origin: string }, card: string): Output {
+  return {
+    type: 'tap-late',
+    at: read.at,
+    card,
+    name: null,
+    reader: read.reader,
+    origin: read.origin,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * Another door's taps in the one reducer (docs/multi-door.md): folded by the
+ * same rules when they come in order for their person, kept for the replay
+ * (`tap-late`, state untouched) when they do not. Pure: no RxJS, no store.
+ */
+import type { Person } from '../streams/directory';
+import type { CardRead, ClockEvent, Output } from '../streams/events';
+import { defaultRules } from '../streams/rules';
+import { initialState, makeReducer, sessionId, type ClockState } from '../streams/sessions';
+
+const rules = defaultRules('UTC');
+const reduce = makeReducer(rules);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const T0 = Date.parse('2026-03-02T08:00:00Z');
+
+const ALICE = 'A11CE000';
+const BOB = 'B0B00000';
+const people: Person[] = [
+  { card: ALICE, name: 'Alice', active: true, aliases: ['A11A5000'] },
+  { card: BOB, name: 'Bob', active: true, aliases: [] },
+];
+
+const local = (at: number, card: string): CardRead => ({
+  type: 'cardRead',
+  at,
+  card,
+  reader: 'front',
+});
+const remote = (at: number, card: string, seq: number): CardRead => ({
+  type: 'cardRead',
+  at,
+  card,
+  reader: 'back',
+  origin: `back:${seq}`,
+});
+
+function fold(events: readonly ClockEvent[]): { state: ClockState; out: Output[] } {
+  let state = reduce(initialState, {
+    type: 'directoryLoaded',
+    at: T0 - HOUR,
+    people,
+  }).state;
+  const out: Output[] = [];
+  for (const event of events) {
+    const step = reduce(state, event);
+    state = step.state;
+    out.push(...step.out);
+  }
+  return { state, out };
+}
+
+const kinds = (out: readonly Output[]): string[] => out.map((o) => o.type);
+
+describe('another door’s taps in the reducer', () => {
+  it('clocks in at one door and out at the other, with both readers on the session', () => {
+    const { state, out } = fold([local(T0, ALICE), remote(T0 + 8 * HOUR, ALICE, 7)]);
+    expect(kinds(out)).toEqual(['tap', 'clock-in', 'tap', 'clock-out']);
+    expect(out[2]).toMatchObject({ type: 'tap', origin: 'back:7', reader: 'back' });
+    expect(out[3]).toMatchObject({
+      type: 'clock-out',
+      session: sessionId(ALICE, T0),
+      reader: 'back',
+      inReader: 'front',
+      hours: 8,
+    });
+    expect(state.open.size).toBe(0);
+  });
+
+  it('follows the person through an alias, as a local tap does', () => {
+    const { out } = fold([remote(T0, 'A11A5000', 1), local(T0 + HOUR, ALICE)]);
+    expect(out.filter((o) => o.type === 'clock-in')).toEqual([
+      expect.objectContaining({ card: ALICE, session: sessionId(ALICE, T0) }),
+    ]);
+    expect(out.at(-1)).toMatchObject({ type: 'clock-out', card: ALICE });
+  });
+
+  it('skips this door’s debounce: a card held here does not swallow the other door’s tap', () => {
+    // The same raw id, a second apart, at two doors: the guard decides (rule 3), not the debounce.
+    const { out } = fold([local(T0, BOB), remote(T0 + 1_000, BOB, 2)]);
+    expect(kinds(out)).toEqual(['tap', 'clock-in', 'tap', 'ignored']);
+    expect(out[3]).toMatchObject({ reason: 'double-tap', reader: 'back' });
+  });
+
+  it('leaves this door’s last tap and reader health alone', () => {
+    const { state } = fold([local(T0, BOB), remote(T0 + HOUR, ALICE, 3)]);
+    expect(state.lastTapAt).toBe(T0);
+    expect(state.reads.has(ALICE)).toBe(false);
+  });
+
+  it('keeps a tap late for its person for the replay, and changes nothing', () => {
+    const before = fold([local(T0, ALICE), local(T0 + 4 * HOUR, ALICE)]);
+    // The back door was cut off: Alice's tap there at 10:00 arrives after her 12:00 clock-out.
+    const step = reduce(before.state, remote(T0 + 2 * HOUR, ALICE, 4));
+    expect(step.out).toEqual([
+      {
+        type: 'tap-late',
+        at: T0 + 2 * HOUR,
+        card: ALICE,
+        name: null,
+        reader: 'back',
+        origin: 'back:4',
+      },
+    ]);
+    expect(step.state).toBe(before.state);
+  });
+
+  it('is late when it falls before the open session’s clock-in', () => {
+    const before = fold([local(T0 + HOUR, ALICE)]);
+    expect(kinds(reduce(before.state, remote(T0, ALICE, 5)).out)).toEqual(['tap-late']);
+  });
+
+  it('folds a tap older than another person’s newest: lateness is per person', () => {
+    const { out } = fold([local(T0 + 3 * HOUR, BOB), remote(T0 + HOUR, ALICE, 6)]);
+    expect(kinds(out)).toEqual(['tap', 'clock-in', 'tap', 'clock-in']);
+    expect(out[3]).toMatchObject({ card: ALICE, at: T0 + HOUR });
+  });
+
+  it('is not marked as taken on this door’s unsynchronised clock', () => {
+    const { out } = fold([
+      { type: 'timeSyncChanged', at: T0 - MINUTE, synced: false, mono: 0 },
+      remote(T0, ALICE, 8),
+    ]);
+    expect(out.find((o) => o.type === 'clock-in')).not.toHaveProperty('unsynced');
+  });
+});
