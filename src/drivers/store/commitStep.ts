@@ -19,6 +19,7 @@ import type {
 } from '../../../streams/events';
 import { chainRecord } from './chain';
 import { writeCorrection } from './corrections';
+import { markInbox } from './mqttQueries';
 import { markKeysDone } from './outboxQueries';
 import type { Statements } from './statements';
 
@@ -38,6 +39,7 @@ const STORED_COMMANDS: ReadonlySet<Command['type']> = new Set<Command['type']>([
  */
 const STORED_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
   'tap',
+  'tap-late',
   'clock-in',
   'clock-out',
   'auto-out',
@@ -106,10 +108,17 @@ export function commitStep(
 function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: string | null): TapId {
   // An event type that writes here must be in STORED_EVENTS, a command in STORED_COMMANDS.
   switch (event.type) {
-    case 'tap':
-      return sql
-        .stmt('INSERT INTO taps (at, card, reader, outcome) VALUES (?, ?, ?, ?)')
-        .run(event.at, event.card, event.reader, 'tap').lastInsertRowid;
+    case 'tap': {
+      const id = sql
+        .stmt('INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, ?, ?, ?)')
+        .run(event.at, event.card, event.reader, 'tap', event.origin ?? null).lastInsertRowid;
+      // Another door's tap leaves the inbox in the transaction that folds it.
+      if (event.origin !== undefined) markInbox(sql, event.origin, 'folded_at', event.at);
+      return id;
+    }
+    case 'tap-late':
+      markInbox(sql, event.origin, 'late_at', event.at);
+      break;
     case 'clock-in':
       clockIn(sql, event, tapId, boot);
       break;

@@ -32,7 +32,8 @@ export const SNAPSHOT_SQL = {
   unnamed: 'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
   unsynced: "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
   sightings: 'SELECT card, at FROM sightings',
-  lastTapAt: 'SELECT max(at) AS at FROM taps',
+  // This door's readers only: another door's taps are not this reader's health.
+  lastTapAt: 'SELECT max(at) AS at FROM taps WHERE origin IS NULL',
   enrolments:
     "SELECT card, name, target FROM enrolments WHERE step IN ('listed', 'aliased') AND seen_at IS NULL ORDER BY id",
   placeholders: "SELECT count(*) AS n FROM enrolments WHERE step = 'listed'",

@@ -133,6 +133,32 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX chain_ref ON chain (kind, ref);
   `,
+  // 7: doors sharing taps through an MQTT broker (docs/multi-door.md). Another door's tap is a
+  // row of \`taps\` like this door's own, with its site-wide id; it waits in the inbox (written
+  // before the broker is acknowledged, so nothing received is lost) until the core folds it, or
+  // is marked late there for the replay. This door's own taps are published in id order; the
+  // cursor is the last one the broker acknowledged.
+  `
+  ALTER TABLE taps ADD COLUMN origin TEXT;  -- another door's tap: "<door>:<seq>"
+  CREATE UNIQUE INDEX taps_origin ON taps (origin) WHERE origin IS NOT NULL;
+  CREATE TABLE mqtt_inbox (
+    id          TEXT    PRIMARY KEY,    -- "<door>:<seq>": every copy of it after the first is dropped
+    door        TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    card        TEXT    NOT NULL,
+    reader      TEXT    NOT NULL,
+    at          INTEGER NOT NULL,       -- that door's wall clock, UTC ms
+    received_at INTEGER NOT NULL,
+    folded_at   INTEGER,                -- taken in by the core (set to the tap time; taps has its outcome)
+    late_at     INTEGER                 -- came after a later event of its person: kept for the replay
+  );
+  CREATE INDEX mqtt_inbox_waiting ON mqtt_inbox (received_at, id) WHERE folded_at IS NULL AND late_at IS NULL;
+  CREATE INDEX mqtt_inbox_door ON mqtt_inbox (door, received_at);
+  CREATE TABLE mqtt_cursor (
+    one       INTEGER PRIMARY KEY CHECK (one = 1),
+    published INTEGER NOT NULL          -- taps.id of this door's last tap the broker acknowledged
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -39,12 +39,23 @@ import {
   type EditRow,
   type FixRequest,
 } from './corrections';
+import {
+  addToInbox,
+  advanceCursor,
+  inboxWaiting,
+  publishCursor,
+  sharingStatus,
+  tapsToPublish,
+  type SharedTap,
+  type SharingStatus,
+} from './mqttQueries';
 import { Statements } from './statements';
 import { watchCount, watchedRows, type WatchCursor } from './watchedRows';
 import { explain, StoreError } from './storeError';
 import { readStatus, storeCounts, type StoreStatus } from './storeStatus';
 
 export type { ChainVerdict } from './chain';
+export { remoteRead, type SharedTap, type SharingStatus } from './mqttQueries';
 export { OUTBOX_RETENTION_MS, type PendingEntry } from './outboxQueries';
 export { ownFileAt } from './ownFileAt';
 export type { OpenOptions } from './openDatabase';
@@ -181,6 +192,31 @@ export class Store {
 
   status(): StoreStatus {
     return readStatus(this.sql, this.file);
+  }
+
+  /** Another door's tap received; false when it was here already (docs/multi-door.md). */
+  addToInbox(tap: SharedTap, now: number): boolean {
+    return addToInbox(this.sql, tap, now);
+  }
+
+  /** Other doors' taps waiting for the core, in the order they came. */
+  inboxWaiting(): SharedTap[] {
+    return inboxWaiting(this.sql);
+  }
+
+  /** This door's own taps the broker has not acknowledged, oldest first, and where they start. */
+  tapsToPublish(limit: number, after = publishCursor(this.sql)): ReturnType<typeof tapsToPublish> {
+    return tapsToPublish(this.sql, after, limit);
+  }
+
+  /** The broker acknowledged every own tap up to `seq`. */
+  published(seq: number): void {
+    advanceCursor(this.sql, seq);
+  }
+
+  /** This door's publishing backlog, taps kept late, and what each other door last sent. */
+  sharingStatus(): SharingStatus {
+    return sharingStatus(this.sql);
   }
 
   /** Queues a `badgeclock fix` request (rule 13); returns its id. */

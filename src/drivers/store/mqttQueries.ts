@@ -1,0 +1,127 @@
+/**
+ * The store's side of sharing taps between doors (docs/multi-door.md): the
+ * inbox of other doors' taps (deduplicated by their site-wide id, durable
+ * before the broker hears they arrived), and this door's own taps still to
+ * publish, in id order after the cursor the broker last acknowledged.
+ */
+import type { CardRead } from '../../../streams/events';
+import type { Statements } from './statements';
+
+/** A tap as it travels between doors: the message's JSON (`v` 1). */
+export interface SharedTap {
+  readonly id: string;
+  readonly door: string;
+  readonly seq: number;
+  readonly card: string;
+  readonly reader: string;
+  readonly at: number;
+}
+
+/** The read the core folds for another door's tap. */
+export const remoteRead = (tap: SharedTap): CardRead & { readonly origin: string } => ({
+  type: 'cardRead',
+  at: tap.at,
+  card: tap.card,
+  reader: tap.reader,
+  origin: tap.id,
+});
+
+/**
+ * Keeps another door's tap; false when it was here already (QoS 1 delivers at least once, a
+ * door re-publishes after a restart): every copy after the first is dropped by its id.
+ */
+export function addToInbox(sql: Statements, tap: SharedTap, now: number): boolean {
+  return (
+    sql
+      .stmt(
+        'INSERT OR IGNORE INTO mqtt_inbox (id, door, seq, card, reader, at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(tap.id, tap.door, tap.seq, tap.card, tap.reader, tap.at, now).changes === 1
+  );
+}
+
+/** Other doors' taps received and not folded yet (nor late), in the order they came. */
+export function inboxWaiting(sql: Statements): SharedTap[] {
+  return sql
+    .stmt<[], SharedTap>(
+      'SELECT id, door, seq, card, reader, at FROM mqtt_inbox WHERE folded_at IS NULL AND late_at IS NULL ORDER BY received_at, id',
+    )
+    .all();
+}
+
+/** The commit of a step that folded another door's tap (or found it late) marks it so. */
+export function markInbox(
+  sql: Statements,
+  id: string,
+  column: 'folded_at' | 'late_at',
+  at: number,
+): void {
+  sql.stmt(`UPDATE mqtt_inbox SET ${column} = ? WHERE id = ?`).run(at, id);
+}
+
+/**
+ * The cursor of this door's publishing. The first time sharing is on, it starts at the
+ * newest tap: a door that joins a site shares what it takes from then on, not its history.
+ */
+export function publishCursor(sql: Statements): number {
+  const row = sql.stmt<[], { published: number }>('SELECT published FROM mqtt_cursor').get();
+  if (row !== undefined) return row.published;
+  const newest =
+    sql.stmt<[], { id: number | null }>('SELECT max(id) AS id FROM taps').get()?.id ?? 0;
+  sql.stmt('INSERT INTO mqtt_cursor (one, published) VALUES (1, ?)').run(newest);
+  return newest;
+}
+
+/** This door's own taps after `after` (taps ids), oldest first, at most `limit`. */
+export function tapsToPublish(
+  sql: Statements,
+  after: number,
+  limit: number,
+): { seq: number; card: string; reader: string; at: number }[] {
+  return sql
+    .stmt<[number, number], { seq: number; card: string; reader: string; at: number }>(
+      'SELECT id AS seq, card, reader, at FROM taps WHERE id > ? AND origin IS NULL ORDER BY id LIMIT ?',
+    )
+    .all(after, limit);
+}
+
+/** The broker acknowledged every own tap up to `seq`. */
+export function advanceCursor(sql: Statements, seq: number): void {
+  sql.stmt('UPDATE mqtt_cursor SET published = max(published, ?)').run(seq);
+}
+
+/** What `status` says about sharing: this door's backlog, late taps, each door's last tap. */
+export interface SharingStatus {
+  readonly backlog: number;
+  readonly late: number;
+  readonly doors: readonly {
+    door: string;
+    lastTapAt: number;
+    lastReceivedAt: number;
+    taps: number;
+  }[];
+}
+
+export function sharingStatus(sql: Statements): SharingStatus {
+  const cursor = sql.stmt<[], { published: number }>('SELECT published FROM mqtt_cursor').get();
+  const backlog =
+    cursor === undefined
+      ? 0
+      : (sql
+          .stmt<[number], { n: number }>(
+            'SELECT count(*) AS n FROM taps WHERE id > ? AND origin IS NULL',
+          )
+          .get(cursor.published)?.n ?? 0);
+  const late =
+    sql
+      .stmt<[], { n: number }>(
+        'SELECT count(*) AS n FROM mqtt_inbox WHERE late_at IS NOT NULL AND folded_at IS NULL',
+      )
+      .get()?.n ?? 0;
+  const doors = sql
+    .stmt<[], { door: string; lastTapAt: number; lastReceivedAt: number; taps: number }>(
+      'SELECT door, max(at) AS lastTapAt, max(received_at) AS lastReceivedAt, count(*) AS taps FROM mqtt_inbox GROUP BY door ORDER BY door',
+    )
+    .all();
+  return { backlog, late, doors };
+}
