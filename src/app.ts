@@ -42,6 +42,7 @@ import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import { makeEditWatch } from './drivers/sheets/editWatch';
+import { makeMqttDriver } from './drivers/mqtt/mqttDriver';
 import type { LogRowsRead, SheetOutput, SheetsDriver } from './drivers/sheets/sheetsDriver';
 import { sheetEdits$ } from './drivers/store/sheetEditJudge';
 import { makeTotalsSource } from './drivers/sheets/totalsSource';
@@ -121,6 +122,33 @@ function correctionsOf(
   );
 }
 
+/** Whether a step came from another door's tap: its feedback belongs to that door. */
+const fromAnotherDoor = (commit: Commit): boolean =>
+  commit.events.some((e) => (e.type === 'tap' && e.origin !== undefined) || e.type === 'tap-late');
+
+/**
+ * Other doors' taps through the broker, when one is configured; this door's own taps go out
+ * as they are committed (each commit with one: look for more to publish).
+ */
+function sharedTapsOf(
+  config: Config,
+  store: Store,
+  io: AppIo,
+  committed$: Observable<Commit>,
+): Observable<CardRead> {
+  const { mqttUrl } = config;
+  if (mqttUrl === undefined) return EMPTY;
+  const ownTaps$ = committed$.pipe(
+    filter((commit) => commit.events.some((e) => e.type === 'tap' && e.origin === undefined)),
+  );
+  return makeMqttDriver({
+    config: { ...config, mqttUrl },
+    store,
+    now: () => io.scheduler.now(),
+    log: io.log,
+  })(ownTaps$);
+}
+
 /**
  * The running clock: keyboard reader, the People directory (the sheet's, or the
  * people file), the store, console feedback, and the sheet when configured.
@@ -167,9 +195,11 @@ export function clockApp(
       ),
     );
     const corrections$ = correctionsOf(config, store, io, sheetEvents$);
+    // Other doors' taps, when the site shares them through a broker (docs/multi-door.md).
+    const remote$ = sharedTapsOf(config, store, io, committed$);
     const steps$ = clockSteps(
       {
-        reads$: readsOf(config, io, stop$),
+        reads$: merge(readsOf(config, io, stop$), remote$.pipe(takeUntil(stop$))),
         directory$,
         sheet$,
         clockSync$: clockSyncOf(config, io),
@@ -201,6 +231,12 @@ export function clockApp(
     : null;
   return runLoop(main, [
     (committed$) => feedback(events(committed$)),
-    ...(signals === null ? [] : [(committed$: Observable<Commit>) => signals(events(committed$))]),
+    // The buzzer answers the taps at this door only.
+    ...(signals === null
+      ? []
+      : [
+          (committed$: Observable<Commit>) =>
+            signals(events(committed$.pipe(filter((commit) => !fromAnotherDoor(commit))))),
+        ]),
   ]);
 }
