@@ -1,0 +1,172 @@
+/**
+ * Doors of one site sharing taps through a real Mosquitto broker on loopback
+ * (docs/multi-door.md): real door processes (the built CLI), each with its own
+ * SQLite store. After each story every door's store holds the same sessions,
+ * each tap once (its own, or another door's with its site-wide id).
+ */
+import { connectAsync } from 'mqtt';
+import { startBroker, type Broker } from './support/broker';
+import { eventsOf, restartDoor, startDoor, storeOf, type Door } from './support/doors';
+import { killLeftoverClocks, requireBuiltCli } from './support/runCli';
+import { until } from './support/until';
+import { useTempDir } from './support/useTempDir';
+
+jest.setTimeout(60_000);
+
+const ALICE = 'A11CE001';
+const BOB = 'B0B00002';
+
+/** The sessions as every replica must hold them (rows compared whole). */
+const sessionsOf = (door: Door): string =>
+  JSON.stringify(
+    storeOf(door).sessions.map(({ id, card, in_at, out_at, status }) => ({
+      id,
+      card,
+      in_at,
+      out_at,
+      status,
+    })),
+  );
+
+/** Waits until every door holds the same sessions, and `n` of them. */
+async function converged(doors: readonly Door[], n: number, ms = 15_000): Promise<void> {
+  await until(
+    () => {
+      const all = doors.map(sessionsOf);
+      return storeOf(doors[0] as Door).sessions.length === n && all.every((s) => s === all[0]);
+    },
+    {
+      ms,
+      everyMs: 50,
+      what: `${n} sessions on every door:\n${doors.map((d) => `${d.name}: ${sessionsOf(d)}`).join('\n')}`,
+    },
+  ).catch((error: unknown) => {
+    throw new Error(
+      `${String(error)}\n${doors.map((d) => `${d.name}: ${sessionsOf(d)}\n${d.clock.stderr.slice(-3000)}`).join('\n')}`,
+    );
+  });
+}
+
+describe('doors sharing taps through a broker', () => {
+  const root = useTempDir('doors');
+  let broker: Broker;
+
+  beforeAll(() => {
+    requireBuiltCli();
+  });
+  beforeEach(async () => {
+    broker = await startBroker();
+  });
+  afterEach(async () => {
+    await killLeftoverClocks();
+    await broker.close();
+  });
+
+  it('clocks in at one door and out at another; both doors hold the one session', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const back = await startDoor('back', broker.url, root());
+    front.clock.write(`${ALICE}\n`);
+    await converged([front, back], 1);
+    back.clock.write(`${ALICE}\n`);
+    await until(() => storeOf(front).sessions[0]?.status === 'out', { ms: 15_000, everyMs: 50 });
+    await converged([front, back], 1);
+    const [session] = storeOf(back).sessions;
+    expect(session).toMatchObject({ card: ALICE, status: 'out' });
+    // Each door answered its own tap, and saw the other's with its site-wide id.
+    expect(eventsOf(front).filter((e) => e.type === 'clock-out')).toHaveLength(1);
+    expect(eventsOf(front).find((e) => e.type === 'tap' && e.origin !== undefined)?.origin).toMatch(
+      /^back:\d+$/,
+    );
+    const frontTaps = storeOf(front).taps;
+    expect(frontTaps.map((t) => [t.reader, t.origin === null ? 'own' : 'shared'])).toEqual([
+      ['front', 'own'],
+      ['back', 'shared'],
+    ]);
+    await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+
+  it('keeps taps while the broker is down, and sends them in order when it is back', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const back = await startDoor('back', broker.url, root());
+    await broker.stop();
+    front.clock.write(`${ALICE}\n`);
+    back.clock.write(`${BOB}\n`);
+    await until(() => storeOf(front).sessions.length === 1 && storeOf(back).sessions.length === 1);
+    front.clock.write(`${ALICE}\n`);
+    await until(() => storeOf(front).sessions[0]?.status === 'out');
+    await broker.start();
+    await converged([front, back], 2, 30_000);
+    expect(storeOf(back).sessions.find((s) => s.card === ALICE)?.status).toBe('out');
+    await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+
+  it('gets the taps a door missed while it was stopped (the broker keeps its session)', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const back = await startDoor('back', broker.url, root());
+    await back.clock.stop();
+    front.clock.write(`${ALICE}\n${BOB}\n`);
+    // Acknowledged by the broker while back is away: only its persistent session can have them.
+    await until(() => storeOf(front).published === 2, { ms: 10_000, everyMs: 20 });
+    await restartDoor(back, broker.url, root());
+    await converged([front, back], 2);
+    await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+
+  it('drops a tap delivered twice, and refuses one that is not a tap, naming why', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const other = await connectAsync(broker.url, { clientId: 'side-door', protocolVersion: 5 });
+    try {
+      const message = JSON.stringify({
+        v: 1,
+        id: 'side:7',
+        door: 'side',
+        seq: 7,
+        card: BOB,
+        reader: 'side',
+        at: Date.now(),
+      });
+      await other.publishAsync('badgeclock/test/taps/side', message, { qos: 1 });
+      await other.publishAsync('badgeclock/test/taps/side', message, { qos: 1 });
+      await other.publishAsync(
+        'badgeclock/test/taps/side',
+        JSON.stringify({
+          v: 1,
+          id: 'front:1',
+          door: 'front',
+          seq: 1,
+          card: BOB,
+          reader: 'x',
+          at: 1,
+        }),
+        { qos: 1 },
+      );
+      await until(
+        () => front.clock.stderr.includes('ignored a message on badgeclock/test/taps/side'),
+        { ms: 10_000, everyMs: 50 },
+      );
+      await until(() => storeOf(front).sessions.length === 1, { ms: 10_000, everyMs: 50 });
+      expect(storeOf(front).taps.map((t) => t.origin)).toEqual(['side:7']);
+      expect(storeOf(front).inbox.map((r) => r.id)).toEqual(['side:7']);
+      expect(front.clock.stderr).toContain('door \\"front\\" on side\'s topic');
+    } finally {
+      await other.endAsync();
+    }
+    await front.clock.stop();
+  });
+
+  it('publishes again after kill -9 in the middle of publishing; the others hold each tap once', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const back = await startDoor('back', broker.url, root());
+    const cards = Array.from({ length: 40 }, (_, i) => `CA4D${String(i).padStart(4, '0')}`);
+    front.clock.write(cards.map((c) => `${c}\n`).join(''));
+    await until(() => storeOf(front).taps.length >= 10, { ms: 10_000, everyMs: 5 });
+    await front.clock.stop('SIGKILL');
+    const kept = storeOf(front).taps.length;
+    await restartDoor(front, broker.url, root());
+    await converged([front, back], kept, 20_000);
+    const origins = storeOf(back).taps.map((t) => t.origin);
+    expect(new Set(origins).size).toBe(origins.length);
+    expect(origins).toHaveLength(kept);
+    await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Doors of one site as real processes: the built CLI, each with its own data
+ * directory, sharing taps through a real broker (test/support/broker.ts). What
+ * each door's store holds is read straight from its SQLite file.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Clock, logText } from './runCli';
+
+export interface Door {
+  readonly name: string;
+  readonly dataDir: string;
+  clock: Clock;
+}
+
+/** Starts door `name` of site `site` on `brokerUrl`; taps are lines on its stdin. */
+export async function startDoor(
+  name: string,
+  brokerUrl: string,
+  root: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Door> {
+  const door: Door = {
+    name,
+    dataDir: join(root, name),
+    clock: spawnDoor(name, brokerUrl, root, env),
+  };
+  await subscribed(door.clock);
+  return door;
+}
+
+/** The same door again, on the same data directory (after a stop or a kill). */
+export async function restartDoor(
+  door: Door,
+  brokerUrl: string,
+  root: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  door.clock = spawnDoor(door.name, brokerUrl, root, env);
+  await subscribed(door.clock);
+}
+
+/** Started, and subscribed to every door's taps (what is published before that, it never gets). */
+async function subscribed(clock: Clock): Promise<void> {
+  await clock.started();
+  await clock.waitFor((c) => logText(c.stderr).includes('mqtt: subscribed to'));
+}
+
+function spawnDoor(name: string, brokerUrl: string, root: string, env: NodeJS.ProcessEnv): Clock {
+  return new Clock(['run', '--json', '--data-dir', join(root, name), '--tz', 'UTC'], {
+    env: {
+      BADGECLOCK_MQTT_URL: brokerUrl,
+      BADGECLOCK_SITE: 'test',
+      BADGECLOCK_DOOR: name,
+      BADGECLOCK_READER_NAME: name,
+      BADGECLOCK_TIME_SYNC: 'off',
+      // Every line is a tap that counts: no debounce, no guard.
+      BADGECLOCK_DEBOUNCE_SECONDS: '0',
+      BADGECLOCK_GUARD_SECONDS: '0',
+      BADGECLOCK_LOG_LEVEL: 'debug',
+      ...env,
+    },
+    timeoutMs: 60_000,
+  });
+}
+
+export interface StoredSession {
+  readonly id: string;
+  readonly card: string;
+  readonly in_at: number;
+  readonly out_at: number | null;
+  readonly status: string;
+}
+
+/** What a door's store holds: its sessions, its taps (with their origin), its inbox. */
+export function storeOf(door: Door): {
+  sessions: StoredSession[];
+  taps: {
+    id: number;
+    at: number;
+    card: string;
+    reader: string;
+    outcome: string;
+    origin: string | null;
+  }[];
+  inbox: { id: string; folded_at: number | null; late_at: number | null }[];
+  /** The last own tap the broker acknowledged (null before the first connection). */
+  published: number | null;
+} {
+  const db = new Database(join(door.dataDir, 'badgeclock.db'), {
+    readonly: true,
+    fileMustExist: true,
+  });
+  try {
+    return {
+      sessions: db
+        .prepare('SELECT id, card, in_at, out_at, status FROM sessions ORDER BY id')
+        .all() as StoredSession[],
+      taps: db
+        .prepare('SELECT id, at, card, reader, outcome, origin FROM taps ORDER BY id')
+        .all() as ReturnType<typeof storeOf>['taps'],
+      published:
+        (db.prepare('SELECT published FROM mqtt_cursor').get() as { published: number } | undefined)
+          ?.published ?? null,
+      inbox: db
+        .prepare('SELECT id, folded_at, late_at FROM mqtt_inbox ORDER BY id')
+        .all() as ReturnType<typeof storeOf>['inbox'],
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** The JSON feedback lines a door printed, parsed. */
+export function eventsOf(
+  door: Door,
+): { type: string; card?: string; origin?: string; session?: string }[] {
+  return door.clock
+    .lines()
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { type: string; card?: string; origin?: string });
+}
