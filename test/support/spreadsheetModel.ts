@@ -144,9 +144,9 @@ interface Book {
   nextMetadataId: number;
   /** Bumped whenever rows move or metadata comes or goes: the metadata index is rebuilt then. */
   layout: number;
-  /** Metadata ids by key, and by key and value (`keyValue`). */
+  /** Metadata ids by key, and by key and then value. */
   readonly byKey: Map<string, Set<number>>;
-  readonly byKeyValue: Map<string, Set<number>>;
+  readonly byKeyValue: Map<string, Map<string, Set<number>>>;
   /** While a write runs: each metadata change's id and previous entry, to undo it on failure. */
   journal: [number, Metadata | undefined][] | null;
   readonly editors: Set<string>;
@@ -729,8 +729,12 @@ function setCells(
     while (cells.length < column + j) cells.push('');
     cells[column + j] = value;
   });
-  tab.rows[row] = { ...old, cells };
+  tab.rows[row] = withCells(old, cells);
 }
+
+/** The row with these cells (its tags and notes kept), built without an object spread: every write comes here. */
+const withCells = (old: Row, cells: readonly Cell[]): Row =>
+  old.notes === undefined ? { cells, tags: old.tags } : { cells, tags: old.tags, notes: old.notes };
 
 function trimmedNotes(notes: readonly (string | undefined)[]): (string | undefined)[] {
   const out = [...notes];
@@ -757,9 +761,10 @@ function setNotes(
 }
 
 function insertRowsAt(book: Book, tab: Tab, start: number, count: number): void {
-  if (start < tab.rows.length)
-    tab.rows.splice(start, 0, ...Array.from({ length: count }, () => BLANK_ROW));
   tab.rowCount += count;
+  // Rows added below the stored ones (Log's new rows) move no row, and no tag.
+  if (start >= tab.rows.length) return;
+  tab.rows.splice(start, 0, ...Array.from({ length: count }, () => BLANK_ROW));
   shiftPositions(book, tab, start, count);
 }
 
@@ -877,13 +882,13 @@ function readArea(area: Area, options: ReadOptions): Json {
   const { tab } = area;
   const endRow = Math.min(area.endRow ?? tab.rowCount, tab.rows.length);
   let values: Cell[][] = [];
+  // One copy per row (the slice), trimmed in place; unformatted values are the stored cells.
+  const rendered = options.render !== 'UNFORMATTED_VALUE';
   for (let r = area.startRow; r < endRow; r++) {
     const cells = tab.rows[r]?.cells ?? [];
-    values.push(
-      trimmed(cells.slice(area.startCol, area.endCol ?? cells.length)).map((c) =>
-        render(c, options.render),
-      ),
-    );
+    const row = cells.slice(area.startCol, area.endCol ?? cells.length);
+    while (row.length > 0 && isBlank(row[row.length - 1])) row.pop();
+    values.push(rendered ? row.map((c) => render(c, options.render)) : row);
   }
   while (values.length > 0 && values.at(-1)?.length === 0) values.pop();
   if (options.columns)
@@ -1003,10 +1008,11 @@ function clearArea(area: Area): void {
 
 /** An UpdateValuesResponse (zero counts left out, as Google's JSON does). */
 function updateResponse(w: Written): Json {
-  return {
-    updatedRange: areaText(w.area),
-    ...nonZero({ updatedRows: w.rows, updatedColumns: w.columns, updatedCells: w.cells }),
-  };
+  const out: Json = { updatedRange: areaText(w.area) };
+  if (w.rows !== 0) out.updatedRows = w.rows;
+  if (w.columns !== 0) out.updatedColumns = w.columns;
+  if (w.cells !== 0) out.updatedCells = w.cells;
+  return out;
 }
 
 function nonZero(counts: Record<string, number>): Record<string, number> {
@@ -1186,20 +1192,47 @@ function located(book: Book): Located[] {
   );
 }
 
-const keyValue = (key: string, value: string): string => `${key}\u0000${value}`;
+/** The ids with this key and value. */
+const withKeyValue = (book: Book, key: string, value: string): Set<number> | undefined =>
+  book.byKeyValue.get(key)?.get(value);
+
+/**
+ * The key and (non-empty) value of a lookup that gives only those, or null for any other
+ * lookup: those are matched field by field (lookupPredicate), which also checks them.
+ */
+function keyValueLookup(lookup: unknown): { key: string; value: string } | null {
+  if (!isJson(lookup)) return null;
+  const { metadataKey, metadataValue } = lookup;
+  if (typeof metadataKey !== 'string' || typeof metadataValue !== 'string' || metadataValue === '')
+    return null;
+  return lookup.metadataId === undefined &&
+    lookup.visibility === undefined &&
+    lookup.locationType === undefined &&
+    lookup.locationMatchingStrategy === undefined &&
+    lookup.metadataLocation === undefined
+    ? { key: metadataKey, value: metadataValue }
+    : null;
+}
+
+/** Adds or removes an id under a key of an index. */
+function indexId(map: Map<string, Set<number>>, key: string, id: number, add: boolean): void {
+  let ids = map.get(key);
+  if (ids === undefined) map.set(key, (ids = new Set()));
+  if (add) ids.add(id);
+  else ids.delete(id);
+  if (ids.size === 0) map.delete(key);
+}
 
 /** Adds or removes an entry in the key and key-value indexes. */
 function indexMetadata(book: Book, meta: Metadata, add: boolean): void {
-  for (const [map, k] of [
-    [book.byKey, meta.key],
-    [book.byKeyValue, keyValue(meta.key, meta.value)],
-  ] as const) {
-    let ids = map.get(k);
-    if (ids === undefined) map.set(k, (ids = new Set()));
-    if (add) ids.add(meta.id);
-    else ids.delete(meta.id);
-    if (ids.size === 0) map.delete(k);
+  indexId(book.byKey, meta.key, meta.id, add);
+  let values = book.byKeyValue.get(meta.key);
+  if (values === undefined) {
+    values = new Map<string, Set<number>>();
+    book.byKeyValue.set(meta.key, values);
   }
+  indexId(values, meta.value, meta.id, add);
+  if (values.size === 0) book.byKeyValue.delete(meta.key);
 }
 
 /**
@@ -1327,6 +1360,18 @@ function lookupPredicate(book: Book, value: unknown, where: string): (at: Locate
 /** The metadata a data filter selects: by lookup, or those on locations meeting a range. */
 function metadataOf(book: Book, filter: Json, where: string): Located[] {
   const lookup = filter.developerMetadataLookup;
+  const pair = keyValueLookup(lookup);
+  if (pair !== null) {
+    // The common lookup (a row's tag): its key-value index entry holds exactly the matches.
+    const ids = withKeyValue(book, pair.key, pair.value);
+    if (ids === undefined) return [];
+    const found: Located[] = [];
+    for (const id of ids) {
+      const meta = book.metadata.get(id);
+      if (meta !== undefined) found.push(locate(book, meta));
+    }
+    return found.length < 2 ? found : inSheetOrder(book, found);
+  }
   if (lookup !== undefined && lookup !== null) {
     const matches = lookupPredicate(book, lookup, `${where}.developerMetadataLookup`);
     // Only the entries that can match are looked at: by id, or by key (and value), else all.
@@ -1336,7 +1381,7 @@ function metadataOf(book: Book, filter: Json, where: string): Located[] {
         ? [metadataId]
         : typeof metadataKey === 'string'
           ? typeof metadataValue === 'string' && metadataValue !== ''
-            ? book.byKeyValue.get(keyValue(metadataKey, metadataValue))
+            ? withKeyValue(book, metadataKey, metadataValue)
             : book.byKey.get(metadataKey)
           : book.metadata.keys();
     const candidates: Located[] = [];
@@ -1365,20 +1410,20 @@ function areaOf(book: Book, filter: Json, where: string): Area {
 function areasOf(book: Book, filter: Json, where: string): Area[] {
   if (filter.developerMetadataLookup === undefined || filter.developerMetadataLookup === null)
     return [areaOf(book, filter, where)];
-  return metadataOf(book, filter, where).flatMap((at): Area[] => {
-    if (at.tab === undefined) return []; // spreadsheet metadata has no cells
-    if (at.row === undefined)
-      return [{ tab: at.tab, startRow: 0, endRow: null, startCol: 0, endCol: null }];
-    return [{ tab: at.tab, startRow: at.row, endRow: at.row + 1, startCol: 0, endCol: null }];
-  });
+  const areas: Area[] = [];
+  for (const at of metadataOf(book, filter, where)) {
+    if (at.tab === undefined) continue; // spreadsheet metadata has no cells
+    areas.push(
+      at.row === undefined
+        ? { tab: at.tab, startRow: 0, endRow: null, startCol: 0, endCol: null }
+        : { tab: at.tab, startRow: at.row, endRow: at.row + 1, startCol: 0, endCol: null },
+    );
+  }
+  return areas;
 }
 
-const sameArea = (a: Area, b: Area): boolean =>
-  a.tab === b.tab &&
-  a.startRow === b.startRow &&
-  a.endRow === b.endRow &&
-  a.startCol === b.startCol &&
-  a.endCol === b.endCol;
+/** Which area an area is, within its tab (two areas are the same when their tab and this are). */
+const areaKey = (a: Area): string => `${a.startRow}:${a.endRow}:${a.startCol}:${a.endCol}`;
 
 /** Matched areas over all filters, each once, with the filters that matched it, in filter order then sheet order. */
 function matchAreas(
@@ -1387,12 +1432,23 @@ function matchAreas(
   where: string,
 ): { area: Area; filters: unknown[] }[] {
   const out: { area: Area; filters: unknown[] }[] = [];
+  // Each area found once by its tab and key: a read of a few hundred rows is not quadratic.
+  const seenIn = new Map<Tab, Map<string, { area: Area; filters: unknown[] }>>();
   filters.forEach((raw, i) => {
     const filter = object(raw, `${where}[${i}]`);
     for (const area of areasOf(book, filter, `${where}[${i}]`)) {
-      const seen = out.find((m) => sameArea(m.area, area));
-      if (seen === undefined) out.push({ area, filters: [raw] });
-      else if (!seen.filters.includes(raw)) seen.filters.push(raw);
+      let inTab = seenIn.get(area.tab);
+      if (inTab === undefined) {
+        inTab = new Map<string, { area: Area; filters: unknown[] }>();
+        seenIn.set(area.tab, inTab);
+      }
+      const key = areaKey(area);
+      const seen = inTab.get(key);
+      if (seen === undefined) {
+        const match = { area, filters: [raw] };
+        out.push(match);
+        inTab.set(key, match);
+      } else if (!seen.filters.includes(raw)) seen.filters.push(raw);
     }
   });
   return out;
@@ -1425,10 +1481,11 @@ function batchUpdateByDataFilter(id: string, book: Book, body: Json): Json {
     ...(responses.length === 0
       ? {}
       : {
-          responses: responses.map((r) => ({
-            ...updateResponse(r.written),
-            dataFilter: r.filter,
-          })),
+          responses: responses.map((r) => {
+            const response = updateResponse(r.written);
+            response.dataFilter = r.filter;
+            return response;
+          }),
         }),
   };
 }
