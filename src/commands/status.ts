@@ -7,7 +7,7 @@ import { version } from '../../package.json';
 import { formatDuration, formatLocalDateTime } from '../../streams/zoned';
 import type { Config } from '../config';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
-import type { StoreStatus } from '../drivers/store/store';
+import type { SharingStatus, StoreStatus } from '../drivers/store/store';
 import {
   closeAtOf,
   configOrExit,
@@ -34,8 +34,10 @@ async function showStatus(options: ConfigOptions): Promise<void> {
   const synced = check === undefined ? true : await check();
   const store = storeOrExit(config, true, false, true);
   const status = store.status();
+  const sharing = config.mqttUrl === undefined ? null : store.sharingStatus();
   store.close();
   const lines = statusLines(config, status, Date.now());
+  if (sharing !== null) lines.push(...doorLines(config, sharing, Date.now()));
   lines.push(clockLine(config, synced));
   lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -71,6 +73,29 @@ function statusLines(config: Config, status: StoreStatus, now: number): string[]
       : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTime(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
   );
   return [...lines, ...setAsideLines(status, zone)];
+}
+
+/** A site's doors (docs/multi-door.md): this door's backlog, late taps, what each other door sent. */
+function doorLines(config: Config, sharing: SharingStatus, now: number): string[] {
+  const zone = config.tz;
+  const lines = [
+    `Doors: site ${config.site}, this door ${config.door}, broker ${config.mqttUrl ?? ''}`,
+    sharing.backlog === 0
+      ? '  Backlog: none (every tap of this door reached the broker)'
+      : `  Backlog: ${sharing.backlog} tap(s) of this door not yet acknowledged by the broker`,
+  ];
+  if (sharing.late > 0) {
+    lines.push(
+      `  Late: ${sharing.late} tap(s) of other doors came after a later one of the same person; kept, not yet folded`,
+    );
+  }
+  if (sharing.doors.length === 0) lines.push('  No tap from another door yet');
+  for (const d of sharing.doors) {
+    lines.push(
+      `  ${d.door.padEnd(20)}  last tap ${formatLocalDateTime(d.lastTapAt, zone)}, last heard ${formatLocalDateTime(d.lastReceivedAt, zone)} (${formatDuration(Math.max(0, now - d.lastReceivedAt))} ago), ${d.taps} tap(s)`,
+    );
+  }
+  return lines;
 }
 
 /** The changes the sheet refused for good, newest first; none when there are none. */

@@ -97,6 +97,8 @@ export function makeMqttDriver(
 
   return (ownTaps$) =>
     defer(() => {
+      // Before any tap of this run is committed: they are all published, earlier ones not.
+      store.publishCursor();
       const client: MqttClient = connect(config.mqttUrl, clientOptions(config, reconnectMs));
       const publisher = makePublisher({
         client,

@@ -204,6 +204,14 @@ export class Store {
     return inboxWaiting(this.sql);
   }
 
+  /**
+   * Where this door's publishing stands: the last own tap the broker acknowledged. The first
+   * time (sharing just turned on) it is set to the newest tap: history stays local.
+   */
+  publishCursor(): number {
+    return publishCursor(this.sql);
+  }
+
   /** This door's own taps the broker has not acknowledged, oldest first, and where they start. */
   tapsToPublish(limit: number, after = publishCursor(this.sql)): ReturnType<typeof tapsToPublish> {
     return tapsToPublish(this.sql, after, limit);
