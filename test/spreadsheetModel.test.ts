@@ -1233,6 +1233,50 @@ describe('sharing, errors and quota', () => {
     expect(model.requestsByCall['spreadsheets.get']).toBe(2); // seed() read it once
     expect(model.bytesOut['spreadsheets.get']).toBeGreaterThan(JSON.stringify(refused.body).length);
   });
+
+  it('counts a read by data filters as its JSON, whatever the rows hold, however it reads them and after they change', () => {
+    seed();
+    const cell = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(''),
+    );
+    const filter = fc.oneof(
+      // A tag by key and value alone, and the same with a location type: both find the row.
+      fc.constantFrom('s1', 's2', 's3', 'none').map((value) => ({
+        developerMetadataLookup: { metadataKey: 'session', metadataValue: value },
+      })),
+      fc.constantFrom('s1', 's3').map((value) => lookup('session', value)),
+      fc.constantFrom('Log!A:C', 'Log!B2:C4', 'Log!A1:Z9', 'Log').map((a1Range) => ({ a1Range })),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 4 }), cell), {
+          maxLength: 4,
+        }),
+        fc.array(filter, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('UNFORMATTED_VALUE', 'FORMATTED_VALUE'),
+        fc.constantFrom('ROWS', 'COLUMNS'),
+        (edits, dataFilters, valueRenderOption, majorDimension) => {
+          for (const [row, column, value] of edits) model.setCell(ID, 'Log', row, column, value);
+          const before = model.bytesOut['values.batchGetByDataFilter'];
+          const answer = model.request({
+            method: 'POST',
+            path: `${BASE}/values:batchGetByDataFilter`,
+            body: { dataFilters, valueRenderOption, majorDimension },
+            account: CLOCK,
+          });
+          expect(answer.status).toBe(200);
+          expect(model.bytesOut['values.batchGetByDataFilter'] - before).toBe(
+            JSON.stringify(answer.body).length,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('a person editing the sheet', () => {
