@@ -124,7 +124,18 @@ export interface FollowCard {
   readonly card: string;
 }
 
+/**
+ * A tap from another door came late for `card`'s person: the store reads their history (taps
+ * from before it, sessions since) and gives it back as `refoldHistory` (streams/refold.ts).
+ */
+export interface Refold {
+  readonly type: 'refold';
+  readonly at: number;
+  readonly card: string;
+}
+
 export type Command =
+  | Refold
   | ListCard
   | AddAlias
   | EnrolmentSeen

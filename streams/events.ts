@@ -7,6 +7,7 @@ import type { Command } from './commands';
 import type { OutboxEntry } from './commit';
 import type { Verdict } from './corrections';
 import type { Person } from './directory';
+import type { Refolded, RefoldHistory, TapLate } from './doorEvents';
 
 // ---- inputs -------------------------------------------------------------
 
@@ -151,6 +152,7 @@ export type ClockEvent =
   | ClockStarted
   | TimeSyncChanged
   | CorrectionJudged
+  | RefoldHistory
   | SyncEvent;
 
 // ---- outputs: domain events ---------------------------------------------
@@ -168,16 +170,6 @@ export interface Tapped extends Base {
   readonly reader: string;
   /** Another door's tap: its site-wide id (`<door>:<seq>`); absent for this door's own. */
   readonly origin?: string;
-}
-/**
- * Another door's tap that arrived after this replica had already folded a later event of the
- * same person: folding it at the end would not give what one clock computes from the merged
- * log. Kept in the store (`mqtt_inbox`, marked late) for the replay from a snapshot before it.
- */
-export interface TapLate extends Base {
-  readonly type: 'tap-late';
-  readonly reader: string;
-  readonly origin: string;
 }
 export interface ClockedIn extends Base {
   readonly type: 'clock-in';
@@ -288,13 +280,16 @@ export type DomainEvent =
   | UnknownCard
   | Enrolment
   | Corrected
+  | Refolded
   | ReaderFault
   | Synced
   | SyncFailed;
 
 // ---- outputs: commands (streams/commands.ts) ---------------------------
 
+export type { HistoryTap, Refolded, RefoldedSession, RefoldHistory, TapLate } from './doorEvents';
 export type {
+  Refold,
   ListCard,
   AddAlias,
   EnrolmentSeen,
@@ -311,6 +306,7 @@ export type {
 export type Output = DomainEvent | Command;
 
 const commandTypes: ReadonlySet<string> = new Set<Command['type']>([
+  'refold',
   'listCard',
   'addAlias',
   'enrolmentSeen',

@@ -28,6 +28,7 @@ import { closeExpiredEnrolments, enrolAtTheReader } from './enrolment';
 import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
 import { inOrderForPerson, lateTap } from './remoteTaps';
+import { onRefoldHistory, refoldRequest } from './refold';
 import { toHours } from './zoned';
 
 export {
@@ -66,6 +67,8 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
         return onCorrection(state, event, rules);
       case 'readRejected':
         return onRejected(state, event);
+      case 'refoldHistory':
+        return onRefoldHistory(state, event, (s, read) => onRead(s, read, rules));
       default:
         // Sync events belong to the sync slice (streams/sync.ts).
         return { state, out: [] };
@@ -129,7 +132,10 @@ function onRemoteTap(
   rules: Rules,
 ): Step {
   const card = lookUp(state.directory, read.card)?.card ?? read.card;
-  if (!inOrderForPerson(state, card, read)) return { state, out: [lateTap(read, card)] };
+  // Late: kept, and the person's taps folded again from before it (refold.ts, via the store).
+  if (!inOrderForPerson(state, card, read)) {
+    return { state, out: [lateTap(read, card), refoldRequest(read, card)] };
+  }
   return onTap(state, read, rules);
 }
 

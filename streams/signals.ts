@@ -109,6 +109,7 @@ export function signalOf(event: DomainEvent): Signal | null {
       return enrolSignal[event.step];
     case 'tap':
     case 'tap-late':
+    case 'refolded':
     case 'auto-out':
     case 'correction':
     case 'synced':

@@ -4,7 +4,13 @@
  * (`tap-late`, state untouched) when they do not. Pure: no RxJS, no store.
  */
 import type { Person } from '../streams/directory';
-import type { CardRead, ClockEvent, Output } from '../streams/events';
+import type {
+  CardRead,
+  ClockEvent,
+  Output,
+  RefoldedSession,
+  RefoldHistory,
+} from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer, sessionId, type ClockState } from '../streams/sessions';
 
@@ -101,13 +107,15 @@ describe('another door’s taps in the reducer', () => {
         reader: 'back',
         origin: 'back:4',
       },
+      // … and asks the store for Alice's history, to fold it again (streams/refold.ts).
+      { type: 'refold', at: T0 + 2 * HOUR, card: ALICE },
     ]);
     expect(step.state).toBe(before.state);
   });
 
   it('is late when it falls before the open session’s clock-in', () => {
     const before = fold([local(T0 + HOUR, ALICE)]);
-    expect(kinds(reduce(before.state, remote(T0, ALICE, 5)).out)).toEqual(['tap-late']);
+    expect(kinds(reduce(before.state, remote(T0, ALICE, 5)).out)).toEqual(['tap-late', 'refold']);
   });
 
   it('folds a tap older than another person’s newest: lateness is per person', () => {
@@ -122,5 +130,121 @@ describe('another door’s taps in the reducer', () => {
       remote(T0, ALICE, 8),
     ]);
     expect(out.find((o) => o.type === 'clock-in')).not.toHaveProperty('unsynced');
+  });
+});
+
+describe('a person’s taps folded again after a late one (refold)', () => {
+  const stored = (
+    id: string,
+    inAt: number,
+    outAt: number | null,
+    reader = 'front',
+  ): RefoldedSession => ({
+    id,
+    card: ALICE,
+    name: 'Alice',
+    inAt,
+    outAt,
+    status: outAt === null ? 'in' : 'out',
+    reason: null,
+    reader,
+    outReader: null,
+  });
+
+  it('puts a late clock-in before an open session: the open one was the clock-out', () => {
+    // Front saw Alice only at 09:00 (open); back, cut off, had her at 08:00.
+    const before = fold([local(T0 + HOUR, ALICE), local(T0 + HOUR, BOB)]);
+    const late = reduce(before.state, remote(T0, ALICE, 1));
+    expect(kinds(late.out)).toEqual(['tap-late', 'refold']);
+    const open = stored(sessionId(ALICE, T0 + HOUR), T0 + HOUR, null);
+    const history: RefoldHistory = {
+      type: 'refoldHistory',
+      at: T0 + 2 * HOUR,
+      card: ALICE,
+      from: T0,
+      before: { recent: [] },
+      taps: [
+        { id: 'front:1', at: T0 + HOUR, card: ALICE, reader: 'front' },
+        { id: 'back:1', at: T0, card: ALICE, reader: 'back', late: true },
+      ],
+      stored: [open],
+      openId: open.id,
+    };
+    const step = reduce(late.state, history);
+    expect(step.out).toEqual([
+      {
+        type: 'refolded',
+        at: T0 + 2 * HOUR,
+        card: ALICE,
+        from: T0,
+        late: [history.taps[1]],
+        added: [
+          {
+            id: sessionId(ALICE, T0),
+            card: ALICE,
+            name: 'Alice',
+            inAt: T0,
+            outAt: T0 + HOUR,
+            status: 'out',
+            reason: null,
+            reader: 'back',
+            outReader: 'front',
+          },
+        ],
+        changed: [],
+        superseded: [open],
+      },
+    ]);
+    // Alice is out now, as one clock folding both doors' taps would say; Bob is untouched.
+    expect(step.state.open.has(ALICE)).toBe(false);
+    expect(step.state.open.get(BOB)).toBe(before.state.open.get(BOB));
+    expect(step.state.cards.get(ALICE)?.lastAcceptedAt).toBe(T0 + HOUR);
+    // Her next tap clocks in.
+    expect(kinds(reduce(step.state, local(T0 + 3 * HOUR, ALICE)).out)).toEqual(['tap', 'clock-in']);
+  });
+
+  it('changes a closed session in place when a late tap only moves its clock-out', () => {
+    // In at 08:00 and out at 12:00 here; a tap at back at 10:00 arrives late: 08-10 out, 12:00 in.
+    const before = fold([local(T0, ALICE), local(T0 + 4 * HOUR, ALICE)]);
+    const closed = stored(sessionId(ALICE, T0), T0, T0 + 4 * HOUR);
+    const history: RefoldHistory = {
+      type: 'refoldHistory',
+      at: T0 + 5 * HOUR,
+      card: ALICE,
+      from: T0,
+      before: { recent: [] },
+      taps: [
+        { id: 'front:1', at: T0, card: ALICE, reader: 'front' },
+        { id: 'front:2', at: T0 + 4 * HOUR, card: ALICE, reader: 'front' },
+        { id: 'back:9', at: T0 + 2 * HOUR, card: 'A11A5000', reader: 'back', late: true },
+      ],
+      stored: [closed],
+      openId: null,
+    };
+    const [refolded] = reduce(before.state, history).out;
+    expect(refolded).toMatchObject({
+      type: 'refolded',
+      changed: [{ ...closed, outAt: T0 + 2 * HOUR, outReader: 'back' }],
+      added: [expect.objectContaining({ inAt: T0 + 4 * HOUR, status: 'in' })],
+      superseded: [],
+    });
+  });
+
+  it('asks again when the store’s open session is not the state’s (read in another step)', () => {
+    const before = fold([local(T0, ALICE)]);
+    const step = reduce(before.state, {
+      type: 'refoldHistory',
+      at: T0 + HOUR,
+      card: ALICE,
+      from: T0,
+      before: { recent: [] },
+      taps: [],
+      stored: [],
+      openId: null,
+    });
+    expect(step).toEqual({
+      state: before.state,
+      out: [{ type: 'refold', at: T0 + HOUR, card: ALICE }],
+    });
   });
 });

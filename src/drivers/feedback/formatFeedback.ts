@@ -1,5 +1,5 @@
 /** How each domain event reads to a person at the reader, and as a JSON line for programs. */
-import type { Corrected, DomainEvent, Enrolment } from '../../../streams/events';
+import type { Corrected, DomainEvent, Enrolment, Refolded } from '../../../streams/events';
 import { ENROL_MS } from '../../../streams/rules';
 import { formatDuration, formatLocalDateTime, formatLocalTime } from '../../../streams/zoned';
 
@@ -34,6 +34,8 @@ export function formatFeedback(event: DomainEvent, zone: string): FeedbackLine |
         level: event.applied ? 'info' : 'warn',
         text: correctionText(event, zone),
       };
+    case 'refolded':
+      return { stream: 'log', level: 'info', text: refoldedText(event, zone) };
     default:
       return personFeedback(event, zone);
   }
@@ -55,7 +57,7 @@ function correctionText(event: Corrected, zone: string): string {
 
 type PersonEvent = Exclude<
   DomainEvent,
-  { type: 'reader-fault' | 'synced' | 'sync-failed' | 'correction' }
+  { type: 'reader-fault' | 'synced' | 'sync-failed' | 'correction' | 'refolded' }
 >;
 
 function personFeedback(event: PersonEvent, zone: string): FeedbackLine | null {
@@ -126,6 +128,27 @@ function enrolLine(event: Enrolment, time: string): string {
 
 const UNSYNCED = '  (clock not synchronised yet: time will be corrected)';
 
+/** A person's sessions folded again after another door's late tap, and what it changed. */
+function refoldedText(event: Refolded, zone: string): string {
+  const { added, changed, superseded, late } = event;
+  return `merged: ${event.card}'s sessions folded again from ${formatLocalTime(event.from, zone)} with ${late.length} late tap(s) (${late.map((t) => t.id).join(', ')}): ${added.length} added, ${changed.length} changed, ${superseded.length} superseded`;
+}
+
+/** The `--json` line of a refold: the sessions it added, changed and superseded, by id. */
+function refoldedJson(event: Refolded): Record<string, unknown> {
+  const ids = (list: readonly { id: string }[]): string[] => list.map((s) => s.id);
+  return {
+    type: event.type,
+    at: new Date(event.at).toISOString(),
+    card: event.card,
+    from: new Date(event.from).toISOString(),
+    late: ids(event.late),
+    added: ids(event.added),
+    changed: ids(event.changed),
+    superseded: ids(event.superseded),
+  };
+}
+
 function out(text: string): FeedbackLine {
   return { stream: 'stdout', text };
 }
@@ -148,6 +171,7 @@ export function formatJson(event: DomainEvent): FeedbackLine {
     return json({ type, at: new Date(event.at).toISOString(), what, reason, backlog, retryInMs });
   }
   if (event.type === 'correction') return json(correctionJson(event));
+  if (event.type === 'refolded') return json(refoldedJson(event));
   const iso = (ms: number): string => new Date(ms).toISOString();
   const base = { type: event.type, at: iso(event.at), card: event.card, name: event.name };
   switch (event.type) {

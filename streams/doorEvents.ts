@@ -1,0 +1,81 @@
+/**
+ * The core's vocabulary for a site with several doors (docs/multi-door.md):
+ * another door's tap that came late, the store's history for a refold, and
+ * what the refold changed. events.ts re-exports all of it.
+ */
+import type { CardMemory } from './sessionState';
+
+interface Base {
+  readonly at: number;
+  readonly card: string;
+  readonly name: string | null;
+}
+
+/**
+ * Another door's tap that arrived after this replica had already folded a later event of the
+ * same person: folding it at the end would not give what one clock computes from the merged
+ * log. Kept in the store (`mqtt_inbox`, marked late) for the replay from a snapshot before it.
+ */
+export interface TapLate extends Base {
+  readonly type: 'tap-late';
+  readonly reader: string;
+  readonly origin: string;
+}
+/** A session as a refold sees it: the store's row, or what the fold made. */
+export interface RefoldedSession {
+  readonly id: string;
+  readonly card: string;
+  readonly name: string | null;
+  readonly inAt: number;
+  readonly outAt: number | null;
+  readonly status: 'in' | 'out' | 'auto';
+  readonly reason: 'limit' | 'cutoff' | null;
+  readonly reader: string;
+  /** The clock-out's reader, when not the clock-in's. */
+  readonly outReader: string | null;
+}
+
+/** One of the person's merged taps, as the refold folds it again. */
+export interface HistoryTap {
+  /** Site-wide: `<door>:<seq>` (this door's own taps too), the tie-break of equal times. */
+  readonly id: string;
+  readonly at: number;
+  readonly card: string;
+  readonly reader: string;
+  /** A late tap from the inbox, folded for the first time by this refold. */
+  readonly late?: true;
+}
+
+/** The store's answer to a `refold`: a person's history from before their late tap. */
+export interface RefoldHistory {
+  readonly type: 'refoldHistory';
+  readonly at: number;
+  /** The person's card. */
+  readonly card: string;
+  /** The instant folded from: the late tap, or the clock-in of the session it falls in. */
+  readonly from: number;
+  /** The person's memory of what came before `from` (the guard's last tap, recent spans). */
+  readonly before: CardMemory;
+  /** Their taps at or after `from`, and every late tap waiting in the inbox. */
+  readonly taps: readonly HistoryTap[];
+  /** Their sessions clocked in at or after `from`, as the store has them. */
+  readonly stored: readonly RefoldedSession[];
+  /** Their open session in the store when it was read. */
+  readonly openId: string | null;
+}
+
+/**
+ * A person's sessions folded again after a late tap from another door: what the store changes.
+ * A session `superseded` is out of every total (kept in the record); `changed` ones keep their id.
+ */
+export interface Refolded {
+  readonly type: 'refolded';
+  readonly at: number;
+  readonly card: string;
+  readonly from: number;
+  /** The late taps this refold folded: they get their row in taps now. */
+  readonly late: readonly HistoryTap[];
+  readonly added: readonly RefoldedSession[];
+  readonly changed: readonly RefoldedSession[];
+  readonly superseded: readonly RefoldedSession[];
+}

@@ -1,0 +1,154 @@
+/**
+ * A person's sessions folded again from their taps (docs/multi-door.md): what
+ * a late tap from another door does. A tap only ever meets its own person's
+ * state, so folding that person's merged taps from before the late one, in
+ * time order, through the same reducer, gives the sessions one clock folding
+ * the whole merged log in time order gives. Pure: the store reads the history
+ * (`RefoldHistory`, src/drivers/store/refoldHistory.ts) in the step the
+ * command went out; this folds it and says what changed.
+ */
+import type {
+  CardRead,
+  ClockEvent,
+  Output,
+  Refold,
+  RefoldHistory,
+  Refolded,
+  RefoldedSession,
+} from './events';
+import type { ClockState, Step } from './sessionState';
+
+/** The reducer for a tap, as the refold uses it (sessions.ts passes its own). */
+type FoldTap = (state: ClockState, read: CardRead) => Step;
+
+/** The late tap asks for the refold of its person: the store answers with their history. */
+export function refoldRequest(read: { readonly at: number }, card: string): Refold {
+  return { type: 'refold', at: read.at, card };
+}
+
+/**
+ * Folds the person's history again and replaces their part of the state. What changed against
+ * the store (sessions added, changed or superseded) is the `refolded` event the store commits.
+ */
+export function onRefoldHistory(state: ClockState, history: RefoldHistory, foldTap: FoldTap): Step {
+  const { card } = history;
+  // The store was read in the step the command went out: its open session is the state's.
+  if ((state.open.get(card)?.id ?? null) !== history.openId) {
+    return { state, out: [{ type: 'refold', at: history.at, card }] };
+  }
+  const open = new Map(state.open);
+  open.delete(card);
+  let folded: ClockState = {
+    ...state,
+    open,
+    cards: new Map(state.cards).set(card, history.before),
+  };
+  const outputs: Output[] = [];
+  const taps = [...history.taps].sort(
+    (a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  const lateFolded: string[] = [];
+  for (const tap of taps) {
+    const step = foldTap(folded, {
+      type: 'cardRead',
+      at: tap.at,
+      card: tap.card,
+      reader: tap.reader,
+      origin: tap.id,
+    });
+    // Another person's late tap came with the history (the store cannot tell whose a raw id is).
+    const mine = step.out.some((o) => o.type === 'tap' && o.card === card);
+    if (!mine) continue;
+    folded = step.state;
+    outputs.push(...step.out);
+    if (tap.late === true) lateFolded.push(tap.id);
+  }
+  const sessions = sessionsOf(outputs, history);
+  const refolded: Refolded = {
+    type: 'refolded',
+    at: history.at,
+    card,
+    from: history.from,
+    late: taps.filter((t) => lateFolded.includes(t.id)),
+    ...diff(history.stored, sessions),
+  };
+  const next: ClockState = {
+    ...folded,
+    // Everything but this person is as it was before the refold.
+    open: withEntry(state.open, card, folded.open.get(card)),
+    cards: withEntry(state.cards, card, folded.cards.get(card)),
+    lastTapAt: state.lastTapAt,
+    readerFault: state.readerFault,
+  };
+  return { state: next, out: [refolded] };
+}
+
+function withEntry<V>(
+  map: ReadonlyMap<string, V>,
+  key: string,
+  value: V | undefined,
+): Map<string, V> {
+  const next = new Map(map);
+  if (value === undefined) next.delete(key);
+  else next.set(key, value);
+  return next;
+}
+
+/** The sessions the fold's outputs make, in order. */
+function sessionsOf(outputs: readonly Output[], history: RefoldHistory): RefoldedSession[] {
+  const byId = new Map<string, RefoldedSession>();
+  for (const o of outputs) {
+    if (o.type === 'clock-in') {
+      byId.set(o.session, {
+        id: o.session,
+        card: o.card,
+        name: o.name,
+        inAt: o.at,
+        outAt: null,
+        status: 'in',
+        reason: null,
+        reader: o.reader,
+        outReader: null,
+      });
+    } else if (o.type === 'clock-out' || o.type === 'auto-out') {
+      const s = byId.get(o.session) ?? history.stored.find((x) => x.id === o.session);
+      if (s === undefined) continue;
+      byId.set(o.session, {
+        ...s,
+        outAt: o.at,
+        status: o.type === 'clock-out' ? 'out' : 'auto',
+        reason: o.type === 'auto-out' ? o.reason : null,
+        outReader: o.type === 'clock-out' && o.reader !== s.reader ? o.reader : null,
+      });
+    }
+  }
+  return [...byId.values()];
+}
+
+const same = (a: RefoldedSession, b: RefoldedSession): boolean =>
+  a.inAt === b.inAt &&
+  a.outAt === b.outAt &&
+  a.status === b.status &&
+  a.reason === b.reason &&
+  a.outReader === b.outReader;
+
+/** What the store must change: sessions new, changed (same id), or no longer there. */
+function diff(
+  stored: readonly RefoldedSession[],
+  sessions: readonly RefoldedSession[],
+): Pick<Refolded, 'added' | 'changed' | 'superseded'> {
+  const old = new Map(stored.map((s) => [s.id, s]));
+  const now = new Map(sessions.map((s) => [s.id, s]));
+  return {
+    added: sessions.filter((s) => !old.has(s.id)),
+    changed: sessions.filter((s) => {
+      const before = old.get(s.id);
+      return before !== undefined && !same(before, s);
+    }),
+    superseded: stored.filter((s) => !now.has(s.id)),
+  };
+}
+
+/** Whether an event is the store's answer to a refold. */
+export const isRefoldHistory = (event: ClockEvent): event is RefoldHistory =>
+  event.type === 'refoldHistory';
