@@ -8,6 +8,7 @@ import {
   Observable,
   EMPTY,
   filter,
+  map,
   merge,
   mergeMap,
   NEVER,
@@ -26,6 +27,8 @@ import type {
   ListCard,
   AddAlias,
   ReadRejected,
+  Refold,
+  RefoldHistory,
   SyncEvent,
   TimeSyncChanged,
 } from '../streams/events';
@@ -128,25 +131,34 @@ const fromAnotherDoor = (commit: Commit): boolean =>
 
 /**
  * Other doors' taps through the broker, when one is configured; this door's own taps go out
- * as they are committed (each commit with one: look for more to publish).
+ * as they are committed (each commit with one: look for more to publish). A late one asks for
+ * its person's history: read in the turn after the step that asked, folded again by the core.
  */
-function sharedTapsOf(
+function doorsOf(
   config: Config,
   store: Store,
   io: AppIo,
   committed$: Observable<Commit>,
-): Observable<CardRead> {
+): Observable<CardRead | RefoldHistory> {
   const { mqttUrl } = config;
   if (mqttUrl === undefined) return EMPTY;
   const ownTaps$ = committed$.pipe(
     filter((commit) => commit.events.some((e) => e.type === 'tap' && e.origin === undefined)),
   );
-  return makeMqttDriver({
+  const refolds$ = committed$.pipe(
+    mergeMap((commit) => commit.commands),
+    filter((command): command is Refold => command.type === 'refold'),
+    map((command) =>
+      store.refoldHistory(command.card, command.at, config.door, io.scheduler.now()),
+    ),
+  );
+  const remote$ = makeMqttDriver({
     config: { ...config, mqttUrl },
     store,
     now: () => io.scheduler.now(),
     log: io.log,
   })(ownTaps$);
+  return merge(remote$, refolds$);
 }
 
 /**
@@ -196,10 +208,10 @@ export function clockApp(
     );
     const corrections$ = correctionsOf(config, store, io, sheetEvents$);
     // Other doors' taps, when the site shares them through a broker (docs/multi-door.md).
-    const remote$ = sharedTapsOf(config, store, io, committed$);
+    const doors$ = doorsOf(config, store, io, committed$).pipe(takeUntil(stop$));
     const steps$ = clockSteps(
       {
-        reads$: merge(readsOf(config, io, stop$), remote$.pipe(takeUntil(stop$))),
+        reads$: merge(readsOf(config, io, stop$), doors$),
         directory$,
         sheet$,
         clockSync$: clockSyncOf(config, io),
@@ -217,6 +229,17 @@ export function clockApp(
     return storeDriver.commit(steps$.pipe(commits()));
   };
 
+  return runLoop(main, listenersOf(config, io));
+}
+
+/**
+ * What listens to the committed steps besides the core: the console feedback, and the buzzer
+ * and LEDs on the Pi when lines are configured (for the taps at this door only).
+ */
+function listenersOf(
+  config: Config,
+  io: AppIo,
+): ((committed$: Observable<Commit>) => Observable<never>)[] {
   const events = (committed$: Observable<Commit>): Observable<DomainEvent> =>
     committed$.pipe(mergeMap((commit) => commit.events));
   const feedback = makeFeedbackDriver({
@@ -225,18 +248,16 @@ export function clockApp(
     stdout: io.stdout,
     log: io.log,
   });
-  // Buzzer and LEDs on the Pi, when lines are configured: the same committed events.
   const signals = gpioFeedbackConfigured(config)
     ? makeGpioFeedbackDriver(gpioFeedbackOptions(config, io.scheduler, io.log))
     : null;
-  return runLoop(main, [
+  return [
     (committed$) => feedback(events(committed$)),
-    // The buzzer answers the taps at this door only.
     ...(signals === null
       ? []
       : [
           (committed$: Observable<Commit>) =>
             signals(events(committed$.pipe(filter((commit) => !fromAnotherDoor(commit))))),
         ]),
-  ]);
+  ];
 }

@@ -99,6 +99,38 @@ describe('doors sharing taps through a broker', () => {
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
 
+  it('folds a tap that arrives late into its place: both doors end with what one clock computes', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const back = await startDoor('back', broker.url, root());
+    await broker.stop();
+    // Cut off from each other: Alice in at the front, then (each door thinks) in at the back.
+    front.clock.write(`${ALICE}\n`);
+    await until(() => storeOf(front).sessions.length === 1);
+    back.clock.write(`${ALICE}\n`);
+    await until(() => storeOf(back).sessions.length === 1);
+    const [inAtFront] = storeOf(front).sessions;
+    const [inAtBack] = storeOf(back).sessions;
+    await broker.start();
+    // One clock folding both taps in time order: in at the front, out at the back.
+    await converged([front, back], 1, 30_000);
+    expect(storeOf(front).sessions).toEqual([
+      { ...inAtFront, out_at: inAtBack?.in_at, status: 'out' },
+    ]);
+    // Front took back's tap in order; back's answer ("in") was contradicted, and is on record.
+    expect(storeOf(front).merges).toEqual([]);
+    expect(storeOf(back).merges).toEqual([
+      { session: inAtBack?.id, change: 'superseded' },
+      { session: inAtFront?.id, change: 'added' },
+    ]);
+    expect(eventsOf(back).find((e) => e.type === 'refolded')).toMatchObject({
+      superseded: [inAtBack?.id],
+    });
+    expect(storeOf(back).inbox).toEqual([
+      expect.objectContaining({ late_at: expect.any(Number), folded_at: expect.any(Number) }),
+    ]);
+    await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+
   it('gets the taps a door missed while it was stopped (the broker keeps its session)', async () => {
     const front = await startDoor('front', broker.url, root());
     const back = await startDoor('back', broker.url, root());

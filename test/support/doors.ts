@@ -72,7 +72,7 @@ export interface StoredSession {
   readonly status: string;
 }
 
-/** What a door's store holds: its sessions, its taps (with their origin), its inbox. */
+/** What a door's store holds: its sessions (not superseded), its taps (with their origin), its inbox. */
 export function storeOf(door: Door): {
   sessions: StoredSession[];
   taps: {
@@ -84,6 +84,8 @@ export function storeOf(door: Door): {
     origin: string | null;
   }[];
   inbox: { id: string; folded_at: number | null; late_at: number | null }[];
+  /** What refolds changed: the answers the merged log contradicted. */
+  merges: { session: string; change: string }[];
   /** The last own tap the broker acknowledged (null before the first connection). */
   published: number | null;
 } {
@@ -94,11 +96,17 @@ export function storeOf(door: Door): {
   try {
     return {
       sessions: db
-        .prepare('SELECT id, card, in_at, out_at, status FROM sessions ORDER BY id')
+        .prepare(
+          'SELECT id, card, in_at, out_at, status FROM sessions WHERE superseded_at IS NULL ORDER BY id',
+        )
         .all() as StoredSession[],
       taps: db
         .prepare('SELECT id, at, card, reader, outcome, origin FROM taps ORDER BY id')
         .all() as ReturnType<typeof storeOf>['taps'],
+      merges: db.prepare('SELECT session, change FROM merge_changes ORDER BY id').all() as {
+        session: string;
+        change: string;
+      }[],
       published:
         (db.prepare('SELECT published FROM mqtt_cursor').get() as { published: number } | undefined)
           ?.published ?? null,

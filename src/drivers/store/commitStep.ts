@@ -20,6 +20,7 @@ import type {
 import { chainRecord } from './chain';
 import { writeCorrection } from './corrections';
 import { markInbox } from './mqttQueries';
+import { writeRefold } from './refoldHistory';
 import { markKeysDone } from './outboxQueries';
 import type { Statements } from './statements';
 
@@ -40,6 +41,7 @@ const STORED_COMMANDS: ReadonlySet<Command['type']> = new Set<Command['type']>([
 const STORED_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
   'tap',
   'tap-late',
+  'refolded',
   'clock-in',
   'clock-out',
   'auto-out',
@@ -55,6 +57,7 @@ export const writesSomething = (commit: Commit): boolean =>
 
 /** The events that change a session's times, name, card or status (what totals are made of). */
 const SESSION_EVENTS: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
+  'refolded',
   'clock-in',
   'clock-out',
   'auto-out',
@@ -93,6 +96,7 @@ export function commitStep(
     const corrections: number[] = [];
     for (const event of commit.events) {
       if (event.type === 'correction') corrections.push(...writeCorrection(sql, event));
+      else if (event.type === 'refolded') taps.push(...writeRefold(sql, event));
       else tapId = writeEvent(sql, event, tapId, boot);
       if (event.type === 'tap' && tapId !== null) taps.push(tapId);
     }

@@ -154,6 +154,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mqtt_inbox_waiting ON mqtt_inbox (received_at, id) WHERE folded_at IS NULL AND late_at IS NULL;
   CREATE INDEX mqtt_inbox_door ON mqtt_inbox (door, received_at);
+  -- A person's sessions folded again after a late tap (streams/refold.ts): what changed, so the
+  -- answers the merged log contradicted are on record and counted. A superseded session is
+  -- voided (out of every total) and keeps its row.
+  ALTER TABLE sessions ADD COLUMN superseded_at INTEGER;
+  CREATE TABLE merge_changes (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,           -- UTC ms of the refold
+    session TEXT    NOT NULL,
+    card    TEXT    NOT NULL,
+    change  TEXT    NOT NULL CHECK (change IN ('added', 'changed', 'superseded')),
+    before  TEXT,                       -- JSON of the session before (changed, superseded)
+    after   TEXT                        -- JSON of the session after (added, changed)
+  );
+  CREATE INDEX merge_changes_session ON merge_changes (session);
   CREATE TABLE mqtt_cursor (
     one       INTEGER PRIMARY KEY CHECK (one = 1),
     published INTEGER NOT NULL          -- taps.id of this door's last tap the broker acknowledged

@@ -15,6 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Commit } from '../../../streams/commit';
+import type { RefoldHistory } from '../../../streams/events';
 import type { Snapshot } from '../../../streams/sessions';
 import { verifyChain, type ChainVerdict } from './chain';
 import { changesSessions, commitStep, writesSomething } from './commitStep';
@@ -49,6 +50,7 @@ import {
   type SharedTap,
   type SharingStatus,
 } from './mqttQueries';
+import { readRefoldHistory } from './refoldHistory';
 import { Statements } from './statements';
 import { watchCount, watchedRows, type WatchCursor } from './watchedRows';
 import { explain, StoreError } from './storeError';
@@ -220,6 +222,11 @@ export class Store {
   /** The broker acknowledged every own tap up to `seq`. */
   published(seq: number): void {
     advanceCursor(this.sql, seq);
+  }
+
+  /** A person's history for a refold after another door's late tap (streams/refold.ts). */
+  refoldHistory(card: string, lateAt: number, door: string, now: number): RefoldHistory {
+    return readRefoldHistory(this.sql, card, lateAt, door, now);
   }
 
   /** This door's publishing backlog, taps kept late, and what each other door last sent. */

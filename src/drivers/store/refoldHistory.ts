@@ -1,0 +1,167 @@
+/**
+ * The store's side of a refold (streams/refold.ts): a person's history from
+ * before another door's late tap, read when the core asks; and what the refold
+ * changed, written in the step's transaction.
+ */
+import type { CardMemory } from '../../../streams/sessionState';
+import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
+import { markInbox } from './mqttQueries';
+import type { Statements } from './statements';
+
+/** How far back the guard and the day's and week's totals look before the refold's start. */
+const RECENT_MS = 8 * 24 * 3_600_000;
+
+interface SessionRow {
+  id: string;
+  card: string;
+  name: string | null;
+  in_at: number;
+  out_at: number | null;
+  status: 'in' | 'out' | 'auto';
+  reason: 'limit' | 'cutoff' | null;
+  reader: string;
+  out_reader: string | null;
+}
+
+const sessionOf = (r: SessionRow): RefoldedSession => ({
+  id: r.id,
+  card: r.card,
+  name: r.name,
+  inAt: r.in_at,
+  outAt: r.out_at,
+  status: r.status,
+  reason: r.reason,
+  reader: r.reader,
+  outReader: r.out_reader,
+});
+
+/**
+ * `card`'s history for a refold after a late tap at `lateAt`: from the clock-in of the first
+ * session still open or closed after it (or the tap itself), their taps and sessions since,
+ * what came before (the guard's last tap, recent spans), and every late tap in the inbox.
+ */
+export function readRefoldHistory(
+  sql: Statements,
+  card: string,
+  lateAt: number,
+  door: string,
+  now: number,
+): RefoldHistory {
+  const first = sql
+    .stmt<[string, number], { at: number | null }>(
+      'SELECT min(in_at) AS at FROM sessions WHERE card = ? AND superseded_at IS NULL AND (out_at IS NULL OR out_at >= ?)',
+    )
+    .get(card, lateAt)?.at;
+  const from = Math.min(lateAt, first ?? lateAt);
+  const stored = sql
+    .stmt<[string, number], SessionRow>(
+      'SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NULL ORDER BY in_at',
+    )
+    .all(card, from)
+    .map(sessionOf);
+  const own = sql
+    .stmt<
+      [number, string],
+      { id: number; at: number; card: string; reader: string; origin: string | null }
+    >('SELECT id, at, card, reader, origin FROM taps WHERE at >= ? AND card = ? ORDER BY at, id')
+    .all(from, card)
+    .map((t): HistoryTap => ({
+      id: t.origin ?? `${door}:${t.id}`,
+      at: t.at,
+      card: t.card,
+      reader: t.reader,
+    }));
+  const late = sql
+    .stmt<[], { id: string; at: number; card: string; reader: string }>(
+      'SELECT id, at, card, reader FROM mqtt_inbox WHERE late_at IS NOT NULL AND folded_at IS NULL ORDER BY at, id',
+    )
+    .all()
+    .map((t): HistoryTap => ({ ...t, late: true }));
+  const openId =
+    sql
+      .stmt<[string], { id: string }>(
+        "SELECT id FROM sessions WHERE card = ? AND status = 'in' AND superseded_at IS NULL",
+      )
+      .get(card)?.id ?? null;
+  return {
+    type: 'refoldHistory',
+    at: now,
+    card,
+    from,
+    before: memoryBefore(sql, card, from),
+    taps: [...own, ...late],
+    stored,
+    openId,
+  };
+}
+
+/** What the reducer remembered of the person just before `from`. */
+function memoryBefore(sql: Statements, card: string, from: number): CardMemory {
+  const spans = sql
+    .stmt<[string, number, number], { in_at: number; out_at: number; status: string }>(
+      'SELECT in_at, out_at, status FROM sessions WHERE card = ? AND in_at < ? AND in_at >= ? AND out_at IS NOT NULL AND superseded_at IS NULL AND voided = 0 ORDER BY in_at',
+    )
+    .all(card, from, from - RECENT_MS);
+  const last = spans.at(-1);
+  const lastAcceptedAt =
+    last === undefined ? undefined : last.status === 'out' ? last.out_at : last.in_at;
+  return {
+    ...(lastAcceptedAt === undefined ? {} : { lastAcceptedAt }),
+    recent: spans.map((s) => ({ inAt: s.in_at, outAt: s.out_at })),
+  };
+}
+
+/**
+ * Writes a refold: the late taps get their rows in taps (returned, for the hash chain), the
+ * sessions added, changed or superseded, each change on record in merge_changes.
+ */
+export function writeRefold(sql: Statements, event: Refolded): (number | bigint)[] {
+  const taps = event.late.map((tap) => {
+    markInbox(sql, tap.id, 'folded_at', event.at);
+    return sql
+      .stmt('INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, ?, ?, ?)')
+      .run(tap.at, event.card, tap.reader, 'refold', tap.id).lastInsertRowid;
+  });
+  const record = (s: RefoldedSession, change: string, before: unknown, after: unknown): void => {
+    sql
+      .stmt(
+        'INSERT INTO merge_changes (at, session, card, change, before, after) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        event.at,
+        s.id,
+        s.card,
+        change,
+        before === null ? null : JSON.stringify(before),
+        after === null ? null : JSON.stringify(after),
+      );
+  };
+  for (const s of event.superseded) {
+    sql.stmt('UPDATE sessions SET voided = 1, superseded_at = ? WHERE id = ?').run(event.at, s.id);
+    record(s, 'superseded', s, null);
+  }
+  for (const s of [...event.changed, ...event.added]) {
+    const before = sql
+      .stmt<[string], SessionRow>(
+        'SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader FROM sessions WHERE id = ?',
+      )
+      .get(s.id);
+    // A session superseded by an earlier refold and made again by this one comes back.
+    sql
+      .stmt(
+        `INSERT INTO sessions (id, card, name, in_at, out_at, status, reason, reader, out_reader)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET out_at = excluded.out_at, status = excluded.status,
+           reason = excluded.reason, out_reader = excluded.out_reader,
+           voided = CASE WHEN superseded_at IS NOT NULL THEN 0 ELSE voided END, superseded_at = NULL`,
+      )
+      .run(s.id, s.card, s.name, s.inAt, s.outAt, s.status, s.reason, s.reader, s.outReader);
+    record(
+      s,
+      before === undefined ? 'added' : 'changed',
+      before === undefined ? null : sessionOf(before),
+      s,
+    );
+  }
+  return taps;
+}
