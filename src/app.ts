@@ -69,6 +69,8 @@ export interface AppIo {
    * injects reads from several readers with exact timestamps.
    */
   readonly reads$?: Observable<CardRead | ReadRejected>;
+  /** `badgeclock hub`: no reader; its broker session is the site's hub's, not a door's. */
+  readonly hub?: boolean;
 }
 
 /** What the People file is told: cards to list, aliases enrolled at the reader. */
@@ -154,6 +156,7 @@ function doorsOf(
   );
   const remote$ = makeMqttDriver({
     config: { ...config, mqttUrl },
+    role: io.hub === true ? 'hub' : 'door',
     store,
     now: () => io.scheduler.now(),
     log: io.log,

@@ -13,7 +13,7 @@ import { addFixCommand } from './commands/fix';
 import { addReaderCommand } from './commands/reader';
 import { addReplayCommand } from './commands/replay';
 import { addReportCommand } from './commands/report';
-import { addRunCommand } from './commands/run';
+import { addHubCommand, addRunCommand } from './commands/run';
 import { addStatusCommand } from './commands/status';
 import { addVerifyCommand } from './commands/verify';
 
@@ -36,6 +36,7 @@ const program = new Command('badgeclock')
 
 // In this order in the help.
 addRunCommand(program);
+addHubCommand(program);
 addReplayCommand(program);
 addReportCommand(program);
 addFixCommand(program);

@@ -4,7 +4,15 @@
  * need. One commit is one transaction, so a step is stored whole or not at all.
  */
 import { map, type Observable, type OperatorFunction } from 'rxjs';
-import type { Command, Corrected, DomainEvent, ListCard, Output } from './events';
+import type {
+  Command,
+  Corrected,
+  DomainEvent,
+  ListCard,
+  Output,
+  Refolded,
+  RefoldedSession,
+} from './events';
 import { isCommand, isDomainEvent } from './events';
 
 /** A change the sheet must show, with the key that makes applying it idempotent. */
@@ -74,7 +82,8 @@ export type OutboxEntry =
       readonly card: string;
       readonly inAt: number;
       readonly outAt: number | null;
-      readonly status: 'in' | 'out' | 'auto' | 'void';
+      /** `superseded`: a refold (another door's late tap) found the session never was. */
+      readonly status: 'in' | 'out' | 'auto' | 'void' | 'superseded';
       /** The cells a manager typed in the sheet: the row keeps them as typed. */
       readonly typed?: readonly ('in' | 'out' | 'status')[];
     }
@@ -138,6 +147,8 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
       return [listedEntry(output)];
     case 'correction':
       return correctionEntries(output);
+    case 'refolded':
+      return refoldEntries(output);
     case 'addAlias':
       return [
         {
@@ -229,6 +240,57 @@ function correctionEntries(output: Corrected): OutboxEntry[] {
     ...(output.source === 'sheet' ? { typed: output.changes.map((c) => c.field) } : {}),
   };
   return [fixed, ...edits];
+}
+
+/**
+ * A refold for the sheet (docs/multi-door.md): a session it added is written as a clock-in
+ * (and its close) would be; one it changed or superseded gets its row's times and status
+ * (`superseded`: the row stays, out of every total). The instant makes each its own entry.
+ */
+function refoldEntries(output: Refolded): OutboxEntry[] {
+  const { at } = output;
+  const fixed = (
+    s: RefoldedSession,
+    status: 'in' | 'out' | 'auto' | 'superseded',
+  ): OutboxEntry => ({
+    kind: 'session-fixed',
+    key: `merged:${s.id}:${at}`,
+    session: s.id,
+    card: s.card,
+    inAt: s.inAt,
+    outAt: s.outAt,
+    status,
+  });
+  const added = output.added.flatMap((s): OutboxEntry[] => [
+    {
+      kind: 'session-opened',
+      key: `open:${s.id}`,
+      session: s.id,
+      card: s.card,
+      name: s.name,
+      inAt: s.inAt,
+      reader: s.reader,
+    },
+    ...(s.outAt === null || s.status === 'in'
+      ? []
+      : [
+          {
+            kind: 'session-closed' as const,
+            key: `close:${s.id}`,
+            session: s.id,
+            card: s.card,
+            inAt: s.inAt,
+            outAt: s.outAt,
+            status: s.status,
+            ...(s.outReader === null ? {} : { readers: `${s.reader} → ${s.outReader}` }),
+          },
+        ]),
+  ]);
+  return [
+    ...output.superseded.map((s) => fixed(s, 'superseded')),
+    ...output.changed.map((s) => fixed(s, s.status)),
+    ...added,
+  ];
 }
 
 /** One step's outputs as one commit. */

@@ -16,7 +16,7 @@ export interface FixWrite {
   readonly session: string;
   readonly inAt: number;
   readonly outAt: number | null;
-  readonly status: 'in' | 'out' | 'auto' | 'void';
+  readonly status: 'in' | 'out' | 'auto' | 'void' | 'superseded';
   readonly readers?: string;
   /**
    * Cells a manager typed into the sheet that this write must leave as typed (never written

@@ -2,7 +2,7 @@
  * `badgeclock run`, the default command: the clock itself.
  */
 import type { Command } from 'commander';
-import { asyncScheduler, Subject } from 'rxjs';
+import { asyncScheduler, NEVER, Subject } from 'rxjs';
 
 import { version } from '../../package.json';
 import { formatLocalDateTime } from '../../streams/zoned';
@@ -37,20 +37,46 @@ export function addRunCommand(program: Command): void {
       '--new-install',
       'start with an empty store even though this data directory had a database (README, "Data")',
     )
-    .action(runClock);
+    .action((options: RunOptions) => {
+      runClock(options, false);
+    });
 }
 
-/** Runs the clock until it fails or is stopped by a signal. */
-function runClock(options: RunOptions): void {
+/**
+ * Adds `hub`: the site's core with no reader of its own (docs/multi-door.md). It folds every
+ * door's taps from the broker like any door, and is the one process that writes the sheet.
+ */
+export function addHubCommand(program: Command): void {
+  withConfigOptions(
+    program
+      .command('hub')
+      .description(
+        "run the site's hub: every door's taps from the broker, no reader; the one writer of the sheet",
+      ),
+  )
+    .option('--json', 'write one JSON object per event to stdout instead of console lines')
+    .action((options: RunOptions) => {
+      runClock(options, true);
+    });
+}
+
+/** Runs the clock (or the hub) until it fails or is stopped by a signal. */
+function runClock(options: RunOptions, hub: boolean): void {
   const config = configOrExit(options);
+  if (hub && config.mqttUrl === undefined) {
+    fail(
+      "hub: no broker is set: set mqttUrl (BADGECLOCK_MQTT_URL) to the site's broker",
+      EXIT_FAILURE,
+    );
+  }
   lockOrExit(config);
   const store = storeOrExit(config, false, options.newInstall === true);
-  logStart(config, store);
-  if (process.stdin.isTTY) {
+  logStart(config, store, hub);
+  if (process.stdin.isTTY && !hub) {
     process.stdout.write('Type or scan a card id and press Enter; Ctrl-C stops the clock.\n');
   }
   const sheet = sheetDriverOf(config);
-  const io = ioOf(config, options);
+  const io: AppIo = { ...ioOf(config, options), ...(hub ? { reads$: NEVER, hub } : {}) };
   const stop$ = new Subject<void>();
   const app$ = clockApp(config, store, io, sheet, stop$);
   const subscription = runApp(app$, () => {
@@ -69,9 +95,10 @@ function runClock(options: RunOptions): void {
 }
 
 /** The start-up line: what this clock reads, where it keeps its data and where it syncs. */
-function logStart(config: Config, store: Store): void {
+function logStart(config: Config, store: Store, hub: boolean): void {
+  const doors = config.mqttUrl === undefined ? '' : `, site ${config.site} on ${config.mqttUrl}`;
   log.info(
-    `badgeclock ${version}: ${describeReaders(config)}, zone ${config.tz}, ` +
+    `badgeclock ${version}: ${hub ? 'hub, no reader' : describeReaders(config)}${hub ? '' : config.mqttUrl === undefined ? '' : ` at door ${config.door}`}${doors}, zone ${config.tz}, ` +
       `data ${store.file}, people ${config.peopleFile}` +
       (config.configFile === null ? '' : `, config ${config.configFile}`) +
       (config.spreadsheetId === undefined ? ', sheet off' : `, sheet ${config.spreadsheetId}`),

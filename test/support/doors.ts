@@ -19,11 +19,12 @@ export async function startDoor(
   brokerUrl: string,
   root: string,
   env: NodeJS.ProcessEnv = {},
+  command: 'run' | 'hub' = 'run',
 ): Promise<Door> {
   const door: Door = {
     name,
     dataDir: join(root, name),
-    clock: spawnDoor(name, brokerUrl, root, env),
+    clock: spawnDoor(name, brokerUrl, root, env, command),
   };
   await subscribed(door.clock);
   return door;
@@ -35,8 +36,9 @@ export async function restartDoor(
   brokerUrl: string,
   root: string,
   env: NodeJS.ProcessEnv = {},
+  command: 'run' | 'hub' = 'run',
 ): Promise<void> {
-  door.clock = spawnDoor(door.name, brokerUrl, root, env);
+  door.clock = spawnDoor(door.name, brokerUrl, root, env, command);
   await subscribed(door.clock);
 }
 
@@ -46,8 +48,14 @@ async function subscribed(clock: Clock): Promise<void> {
   await clock.waitFor((c) => logText(c.stderr).includes('mqtt: subscribed to'));
 }
 
-function spawnDoor(name: string, brokerUrl: string, root: string, env: NodeJS.ProcessEnv): Clock {
-  return new Clock(['run', '--json', '--data-dir', join(root, name), '--tz', 'UTC'], {
+function spawnDoor(
+  name: string,
+  brokerUrl: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  command: 'run' | 'hub' = 'run',
+): Clock {
+  return new Clock([command, '--json', '--data-dir', join(root, name), '--tz', 'UTC'], {
     env: {
       BADGECLOCK_MQTT_URL: brokerUrl,
       BADGECLOCK_SITE: 'test',

@@ -22,13 +22,15 @@ import type { CardRead } from '../../../streams/events';
 import type { Log } from '../../log';
 import { remoteRead, type SharedTap, type Store } from '../store/store';
 import type { MqttConfig } from './mqttConfig';
-import { allTapsTopic, parseTapMessage, stateTopic, tapMessage, tapsTopic } from './tapMessages';
+import { allTapsTopic, parseTapMessage, presenceTopic, tapMessage, tapsTopic } from './tapMessages';
 
 /** A week: how long the broker keeps a door's session (and its missed taps) while it is away. */
 export const SESSION_EXPIRY_S = 7 * 24 * 3600;
 
 export interface MqttDriverOptions {
   readonly config: MqttConfig & { readonly mqttUrl: string };
+  /** The hub has no taps of its own, and a broker session of its own (one hub per site). */
+  readonly role?: 'door' | 'hub';
   readonly store: Store;
   readonly now: () => number;
   readonly log: Log;
@@ -44,6 +46,7 @@ export interface MqttDriverOptions {
 export function clientOptions(
   config: MqttDriverOptions['config'],
   reconnectMs: number,
+  role: 'door' | 'hub' = 'door',
 ): IClientOptions {
   const { site, door } = config;
   const file = (key: 'mqttCaFile' | 'mqttCertFile' | 'mqttKeyFile'): Buffer | undefined => {
@@ -62,7 +65,7 @@ export function clientOptions(
   const cert = file('mqttCertFile');
   const key = file('mqttKeyFile');
   return {
-    clientId: `badgeclock-${site}-${door}`,
+    clientId: role === 'hub' ? `badgeclock-${site}-hub` : `badgeclock-${site}-${door}`,
     protocolVersion: 5,
     clean: false,
     properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
@@ -74,7 +77,7 @@ export function clientOptions(
     ...(cert === undefined ? {} : { cert }),
     ...(key === undefined ? {} : { key }),
     will: {
-      topic: stateTopic(site, door),
+      topic: presenceTopic(site, door, role),
       payload: Buffer.from(JSON.stringify({ state: 'offline' })),
       qos: 1,
       retain: true,
@@ -99,7 +102,10 @@ export function makeMqttDriver(
     defer(() => {
       // Before any tap of this run is committed: they are all published, earlier ones not.
       store.publishCursor();
-      const client: MqttClient = connect(config.mqttUrl, clientOptions(config, reconnectMs));
+      const client: MqttClient = connect(
+        config.mqttUrl,
+        clientOptions(config, reconnectMs, options.role),
+      );
       const publisher = makePublisher({
         client,
         store,
@@ -127,6 +133,7 @@ export function makeMqttDriver(
           config,
           log,
           now,
+          presence: presenceTopic(site, door, options.role ?? 'door'),
           connected: () => {
             publisher.restart();
           },
@@ -166,6 +173,7 @@ function watchConnection(
     readonly config: MqttDriverOptions['config'];
     readonly log: Log;
     readonly now: () => number;
+    readonly presence: string;
     readonly connected: () => void;
   },
 ): void {
@@ -186,7 +194,7 @@ function watchConnection(
         );
       }
     });
-    client.publish(stateTopic(site, door), JSON.stringify({ state: 'online', at: o.now() }), {
+    client.publish(o.presence, JSON.stringify({ state: 'online', at: o.now() }), {
       qos: 1,
       retain: true,
     });

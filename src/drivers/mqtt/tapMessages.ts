@@ -14,6 +14,13 @@ export const allTapsTopic = (site: string): string => `badgeclock/${site}/taps/+
 export const stateTopic = (site: string, door: string): string =>
   `badgeclock/${site}/doors/${door}/state`;
 
+/** The hub's state, retained, as a door's. */
+export const hubStateTopic = (site: string): string => `badgeclock/${site}/hub/state`;
+
+/** Where a door (or the hub) says whether it is online. */
+export const presenceTopic = (site: string, door: string, role: 'door' | 'hub'): string =>
+  role === 'hub' ? hubStateTopic(site) : stateTopic(site, door);
+
 /** The message of one of this door's taps (`seq` is its row in this door's taps table). */
 export function tapMessage(
   door: string,

@@ -1,0 +1,155 @@
+/**
+ * A site: three door processes and a hub on a real Mosquitto, the hub the one
+ * writer of the Google Sheet (the Sheets test server, through the real Google
+ * client). After each story every door's store, the hub's store and the sheet
+ * hold the sessions one clock computes from the merged tap log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type Broker } from './support/broker';
+import { restartDoor, startDoor, storeOf, type Door } from './support/doors';
+import { killLeftoverClocks, requireBuiltCli } from './support/runCli';
+import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
+import { until } from './support/until';
+
+jest.setTimeout(90_000);
+
+const SHEET = 'badgeclockSiteSheet01';
+const ALICE = 'A11CE001';
+const BOB = 'B0B00002';
+const CAROL = 'CA401003';
+const DAVE = 'DA4E0004';
+
+/** Every replica holds the same sessions, `n` of them (one read per door). */
+async function converged(doors: readonly Door[], n: number, ms = 20_000): Promise<void> {
+  const rows = (): string[] => doors.map((door) => JSON.stringify(storeOf(door).sessions));
+  await until(
+    () => {
+      const all = rows();
+      return all.every((s) => s === all[0]) && storeOf(doors[0] as Door).sessions.length === n;
+    },
+    { ms, everyMs: 50 },
+  ).catch((error: unknown) => {
+    throw new Error(
+      `${String(error)}\n${doors.map((d, i) => `${d.name}: ${rows()[i] ?? ''}`).join('\n')}`,
+    );
+  });
+}
+
+describe('a site: three doors and a hub that writes the sheet', () => {
+  let root: string;
+  let broker: Broker;
+  let server: SheetsTestServer;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    requireBuiltCli();
+  });
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'badgeclock-site-'));
+    broker = await startBroker();
+    server = await new SheetsTestServer().start();
+    const account = server.serviceAccount(root);
+    server.createSpreadsheet(SHEET, [account.email]);
+    env = {
+      BADGECLOCK_SPREADSHEET_ID: SHEET,
+      BADGECLOCK_KEY_FILE: account.file,
+      BADGECLOCK_SHEETS_ROOT_URL: server.rootUrl,
+      BADGECLOCK_SHEETS_TIMEOUT_SECONDS: '2',
+    };
+  });
+  afterEach(async () => {
+    await killLeftoverClocks();
+    await broker.close();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const startSite = async (): Promise<{ hub: Door; doors: Door[] }> => {
+    const hub = await startDoor('hub', broker.url, root, env, 'hub');
+    const doors = [
+      await startDoor('front', broker.url, root),
+      await startDoor('back', broker.url, root),
+      await startDoor('side', broker.url, root),
+    ];
+    return { hub, doors };
+  };
+  const log = (): Cell[][] => server.values(SHEET, 'Log').slice(1);
+  /** The Log rows of `card`: [In, Out, Status] as the sheet shows them. */
+  const rowsOf = (card: string): (Cell | undefined)[][] =>
+    log()
+      .filter((row) => row[3] === card)
+      .map((row) => [row[4], row[5], row[7]]);
+
+  it('clocks in at one door and out at another; the hub writes the one row', async () => {
+    const { hub, doors } = await startSite();
+    const [front, back, side] = doors as [Door, Door, Door];
+    front.clock.write(`${ALICE}\n`);
+    side.clock.write(`${BOB}\n`);
+    await converged([hub, ...doors], 2);
+    back.clock.write(`${ALICE}\n`);
+    await until(() => storeOf(hub).sessions.some((s) => s.card === ALICE && s.status === 'out'), {
+      ms: 20_000,
+      everyMs: 50,
+    });
+    await converged([hub, ...doors], 2);
+    await until(() => rowsOf(ALICE)[0]?.[2] === 'out' && rowsOf(BOB).length === 1, {
+      ms: 30_000,
+      everyMs: 100,
+    });
+    expect(rowsOf(ALICE)).toHaveLength(1);
+    expect(rowsOf(BOB)[0]?.[2]).toBe('in');
+    // The doors never wrote the sheet: every row came from the hub.
+    expect(log()).toHaveLength(2);
+  });
+
+  it('a late tap: the hub supersedes the row it wrote and writes what the merged log says', async () => {
+    const { hub, doors } = await startSite();
+    const [front, back] = doors as [Door, Door, Door];
+    await broker.stop();
+    front.clock.write(`${CAROL}\n`);
+    await until(() => storeOf(front).sessions.length === 1);
+    back.clock.write(`${CAROL}\n`);
+    await until(() => storeOf(back).sessions.length === 1);
+    const inAt = storeOf(front).sessions[0]?.in_at;
+    const outAt = storeOf(back).sessions[0]?.in_at;
+    // Back's tap reaches the hub first: it writes an open session; front's comes late.
+    await front.clock.stop();
+    await broker.start();
+    await until(() => rowsOf(CAROL)[0]?.[2] === 'in', { ms: 30_000, everyMs: 100 });
+    await restartDoor(front, broker.url, root);
+    await converged([hub, ...doors], 1, 30_000);
+    expect(storeOf(hub).sessions[0]).toMatchObject({ in_at: inAt, out_at: outAt, status: 'out' });
+    expect(storeOf(hub).merges.map((m) => m.change)).toEqual(['superseded', 'added']);
+    await until(
+      () =>
+        rowsOf(CAROL).length === 2 &&
+        rowsOf(CAROL).some((r) => r[2] === 'out') &&
+        rowsOf(CAROL).some((r) => r[2] === 'superseded'),
+      { ms: 30_000, everyMs: 100 },
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}\nLog: ${JSON.stringify(log())}\nhub: ${hub.clock.stderr.slice(-4000)}`,
+      );
+    });
+    // The row the hub wrote first stays, marked; the session one clock computes is one row.
+    const [superseded] = rowsOf(CAROL).filter((r) => r[2] === 'superseded');
+    const [out] = rowsOf(CAROL).filter((r) => r[2] === 'out');
+    expect(superseded?.[1]).toBe('');
+    expect(out?.[0]).not.toEqual(superseded?.[0]);
+  });
+
+  it('the hub down: doors keep working, and the sheet catches up when it is back', async () => {
+    const { hub, doors } = await startSite();
+    const [front] = doors as [Door, Door, Door];
+    await hub.clock.stop();
+    front.clock.write(`${DAVE}\n`);
+    await converged(doors, 1);
+    expect(rowsOf(DAVE)).toEqual([]);
+    await restartDoor(hub, broker.url, root, env, 'hub');
+    await converged([hub, ...doors], 1);
+    await until(() => rowsOf(DAVE).length === 1, { ms: 30_000, everyMs: 100 });
+    expect(rowsOf(DAVE)[0]?.[2]).toBe('in');
+  });
+});
