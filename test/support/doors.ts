@@ -48,7 +48,7 @@ async function subscribed(clock: Clock): Promise<void> {
   await clock.waitFor((c) => logText(c.stderr).includes('mqtt: subscribed to'));
 }
 
-function spawnDoor(
+export function spawnDoor(
   name: string,
   brokerUrl: string,
   root: string,
