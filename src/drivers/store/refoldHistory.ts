@@ -6,22 +6,20 @@
 import type { CardMemory } from '../../../streams/sessionState';
 import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
 import { markInbox } from './mqttQueries';
+import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
 /** How far back the guard and the day's and week's totals look before the refold's start. */
 const RECENT_MS = 8 * 24 * 3_600_000;
 
-interface SessionRow {
-  id: string;
-  card: string;
-  name: string | null;
-  in_at: number;
-  out_at: number | null;
-  status: 'in' | 'out' | 'auto';
+/** A session row as the refold reads it. */
+type SessionRow = Pick<
+  RawSession,
+  'id' | 'card' | 'name' | 'in_at' | 'out_at' | 'status' | 'reader'
+> & {
   reason: 'limit' | 'cutoff' | null;
-  reader: string;
   out_reader: string | null;
-}
+};
 
 const sessionOf = (r: SessionRow): RefoldedSession => ({
   id: r.id,
