@@ -8,6 +8,7 @@ import type { Check, DoctorDeps } from './doctor/check';
 import { clockCheck } from './doctor/clockCheck';
 import { gpioCheck } from './doctor/gpioCheck';
 import { readerChecks } from './doctor/readerChecks';
+import { sharingChecks } from './doctor/sharingChecks';
 import { sheetChecks } from './doctor/sheetChecks';
 import { dataDirCheck, storeChecks } from './doctor/storeChecks';
 
@@ -23,10 +24,11 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
   const dataDir = dataDirCheck(config.dataDir);
   const store = storeChecks(config.dataDir, dataDir.writable);
   const sheet = await sheetChecks(config, deps);
+  const sharing = await sharingChecks(config, deps.now ?? Date.now);
   const readers = await readerChecks(config, deps);
   const gpio = gpioCheck(config, deps);
   const clock = await clockCheck(config, deps);
-  return [configuration, dataDir.check, ...store, ...sheet, ...readers, gpio, clock];
+  return [configuration, dataDir.check, ...store, ...sheet, ...sharing, ...readers, gpio, clock];
 }
 
 /** The report a person reads: one line per check, the fix under each failure. */

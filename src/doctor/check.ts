@@ -29,4 +29,6 @@ export interface DoctorDeps {
   readonly checkInput?: (device: string) => Promise<InputDeviceCheck>;
   /** Where gpioset is looked for; default: PATH. */
   readonly gpioSearchPath?: string;
+  /** The time, for how long other doors have been silent; default: Date.now. */
+  readonly now?: () => number;
 }
