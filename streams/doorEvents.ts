@@ -56,7 +56,7 @@ export interface RefoldHistory {
   readonly from: number;
   /** The person's memory of what came before `from` (the guard's last tap, recent spans). */
   readonly before: CardMemory;
-  /** Their taps at or after `from`, and every late tap waiting in the inbox. */
+  /** Their taps at or after `from`, and their late taps waiting in the inbox. */
   readonly taps: readonly HistoryTap[];
   /** Their sessions clocked in at or after `from`, as the store has them. */
   readonly stored: readonly RefoldedSession[];

@@ -56,7 +56,7 @@ export function onRefoldHistory(state: ClockState, history: RefoldHistory, foldT
       reader: tap.reader,
       origin: tap.id,
     });
-    // Another person's late tap came with the history (the store cannot tell whose a raw id is).
+    // Only this person's taps count (a raw id whose person changed since is another's now).
     const mine = step.out.some((o) => o.type === 'tap' && o.card === card);
     if (!mine) continue;
     folded = step.state;

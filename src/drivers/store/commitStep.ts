@@ -19,7 +19,7 @@ import type {
 } from '../../../streams/events';
 import { chainRecord } from './chain';
 import { writeCorrection } from './corrections';
-import { markInbox } from './mqttQueries';
+import { markFolded, markLate } from './mqttQueries';
 import { writeRefold } from './refoldHistory';
 import { markKeysDone } from './outboxQueries';
 import type { Statements } from './statements';
@@ -117,11 +117,11 @@ function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: str
         .stmt('INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, ?, ?, ?)')
         .run(event.at, event.card, event.reader, 'tap', event.origin ?? null).lastInsertRowid;
       // Another door's tap leaves the inbox in the transaction that folds it.
-      if (event.origin !== undefined) markInbox(sql, event.origin, 'folded_at', event.at);
+      if (event.origin !== undefined) markFolded(sql, event.origin, event.at);
       return id;
     }
     case 'tap-late':
-      markInbox(sql, event.origin, 'late_at', event.at);
+      markLate(sql, event.origin, event.card, event.at);
       break;
     case 'clock-in':
       clockIn(sql, event, tapId, boot);

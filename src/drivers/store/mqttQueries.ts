@@ -49,14 +49,14 @@ export function inboxWaiting(sql: Statements): SharedTap[] {
     .all();
 }
 
-/** The commit of a step that folded another door's tap (or found it late) marks it so. */
-export function markInbox(
-  sql: Statements,
-  id: string,
-  column: 'folded_at' | 'late_at',
-  at: number,
-): void {
-  sql.stmt(`UPDATE mqtt_inbox SET ${column} = ? WHERE id = ?`).run(at, id);
+/** The commit of a step that folded another door's tap marks it so. */
+export function markFolded(sql: Statements, id: string, at: number): void {
+  sql.stmt('UPDATE mqtt_inbox SET folded_at = ? WHERE id = ?').run(at, id);
+}
+
+/** A tap late for `person` (their card) waits for the refold of their taps. */
+export function markLate(sql: Statements, id: string, person: string, at: number): void {
+  sql.stmt('UPDATE mqtt_inbox SET late_at = ?, person = ? WHERE id = ?').run(at, person, id);
 }
 
 /**

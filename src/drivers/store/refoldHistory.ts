@@ -5,7 +5,7 @@
  */
 import type { CardMemory } from '../../../streams/sessionState';
 import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
-import { markInbox } from './mqttQueries';
+import { markFolded } from './mqttQueries';
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
@@ -36,7 +36,7 @@ const sessionOf = (r: SessionRow): RefoldedSession => ({
 /**
  * `card`'s history for a refold after a late tap at `lateAt`: from the clock-in of the first
  * session still open or closed after it (or the tap itself), their taps and sessions since,
- * what came before (the guard's last tap, recent spans), and every late tap in the inbox.
+ * what came before (the guard's last tap, recent spans), and their late taps waiting in the inbox.
  */
 export function readRefoldHistory(
   sql: Statements,
@@ -70,10 +70,10 @@ export function readRefoldHistory(
       reader: t.reader,
     }));
   const late = sql
-    .stmt<[], { id: string; at: number; card: string; reader: string }>(
-      'SELECT id, at, card, reader FROM mqtt_inbox WHERE late_at IS NOT NULL AND folded_at IS NULL ORDER BY at, id',
+    .stmt<[string], { id: string; at: number; card: string; reader: string }>(
+      'SELECT id, at, card, reader FROM mqtt_inbox WHERE person = ? AND late_at IS NOT NULL AND folded_at IS NULL ORDER BY at, id',
     )
-    .all()
+    .all(card)
     .map((t): HistoryTap => ({ ...t, late: true }));
   const openId =
     sql
@@ -115,7 +115,7 @@ function memoryBefore(sql: Statements, card: string, from: number): CardMemory {
  */
 export function writeRefold(sql: Statements, event: Refolded): (number | bigint)[] {
   const taps = event.late.map((tap) => {
-    markInbox(sql, tap.id, 'folded_at', event.at);
+    markFolded(sql, tap.id, event.at);
     return sql
       .stmt('INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, ?, ?, ?)')
       .run(tap.at, event.card, tap.reader, 'refold', tap.id).lastInsertRowid;

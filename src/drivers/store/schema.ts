@@ -150,8 +150,12 @@ export const MIGRATIONS: readonly string[] = [
     at          INTEGER NOT NULL,       -- that door's wall clock, UTC ms
     received_at INTEGER NOT NULL,
     folded_at   INTEGER,                -- taken in by the core (set to the tap time; taps has its outcome)
-    late_at     INTEGER                 -- came after a later event of its person: kept for the replay
+    late_at     INTEGER,                -- came after a later event of its person: kept for the refold
+    person      TEXT                    -- with late_at: the person's card it was late for
   );
+  CREATE INDEX mqtt_inbox_late ON mqtt_inbox (person) WHERE late_at IS NOT NULL AND folded_at IS NULL;
+  -- A refold reads one person's taps since an instant.
+  CREATE INDEX taps_card ON taps (card, at);
   CREATE INDEX mqtt_inbox_waiting ON mqtt_inbox (received_at, id) WHERE folded_at IS NULL AND late_at IS NULL;
   CREATE INDEX mqtt_inbox_door ON mqtt_inbox (door, received_at);
   -- A person's sessions folded again after a late tap (streams/refold.ts): what changed, so the
