@@ -1,0 +1,152 @@
+/**
+ * A door cut off for a day and then back (docs/multi-door.md), on a real
+ * Mosquitto: its day of taps, stamped yesterday, arrives at once at doors that
+ * took taps of the same people today. Every door must end with exactly the
+ * sessions one clock computes from the merged tap log: `badgeclock replay` of
+ * that log is the one clock here, compared session by session.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { startBroker, type Broker } from './support/broker';
+import { startDoor, storeOf, type Door } from './support/doors';
+import { killLeftoverClocks, requireBuiltCli, runCli } from './support/runCli';
+import { until } from './support/until';
+import { useTempDir } from './support/useTempDir';
+
+jest.setTimeout(90_000);
+
+const HOUR = 3_600_000;
+const PEOPLE = Array.from({ length: 24 }, (_, i) => `DA70${String(i).padStart(4, '0')}`);
+
+interface Row {
+  id: string;
+  in_at: number;
+  out_at: number | null;
+  status: string;
+}
+
+/** The sessions one clock computes from a tap log, by `badgeclock replay --json`. */
+async function oneClock(file: string, until: number): Promise<Row[]> {
+  const result = await runCli(
+    ['replay', file, '--json', '--tz', 'UTC', '--until', new Date(until).toISOString()],
+    { env: { BADGECLOCK_GUARD_SECONDS: '0', BADGECLOCK_DEBOUNCE_SECONDS: '0' }, timeoutMs: 30_000 },
+  );
+  if (result.code !== 0) throw new Error(`replay failed: ${result.stderr}`);
+  const sessions = new Map<string, Row>();
+  for (const line of result.stdout.split('\n').filter((l) => l.startsWith('{'))) {
+    const e = JSON.parse(line) as { type: string; at: string; session?: string };
+    const at = Date.parse(e.at);
+    if (e.type === 'clock-in' && e.session !== undefined) {
+      sessions.set(e.session, { id: e.session, in_at: at, out_at: null, status: 'in' });
+    } else if ((e.type === 'clock-out' || e.type === 'auto-out') && e.session !== undefined) {
+      const s = sessions.get(e.session);
+      if (s !== undefined) {
+        sessions.set(e.session, {
+          ...s,
+          out_at: at,
+          status: e.type === 'clock-out' ? 'out' : 'auto',
+        });
+      }
+    }
+  }
+  return [...sessions.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+const rowsOf = (door: Door): Row[] =>
+  storeOf(door).sessions.map(({ id, in_at, out_at, status }) => ({ id, in_at, out_at, status }));
+
+describe('a door cut off for a day, then back', () => {
+  const root = useTempDir('doors-day');
+  let broker: Broker;
+  beforeAll(() => {
+    requireBuiltCli();
+  });
+  beforeEach(async () => {
+    broker = await startBroker();
+  });
+  afterEach(async () => {
+    await killLeftoverClocks();
+    await broker.close();
+  });
+
+  it('every door ends with the sessions one clock computes from the merged log', async () => {
+    const front = await startDoor('front', broker.url, root());
+    const back = await startDoor('back', broker.url, root());
+    // Today: everyone clocks in at the front; half of them are still in, half went out at the back.
+    front.clock.write(PEOPLE.map((card) => `${card}\n`).join(''));
+    await until(() => storeOf(back).sessions.length === PEOPLE.length, { ms: 20_000, everyMs: 50 });
+    back.clock.write(
+      PEOPLE.slice(0, 12)
+        .map((card) => `${card}\n`)
+        .join(''),
+    );
+    await until(() => storeOf(front).sessions.filter((s) => s.status === 'out').length === 12, {
+      ms: 20_000,
+      everyMs: 50,
+    });
+
+    // East was cut off yesterday: in at 07:00-ish, out 8 h later (some forgot), all sent now.
+    const now = Date.now();
+    const yesterday = now - 30 * HOUR;
+    const east = PEOPLE.flatMap((card, i) => {
+      const inAt = yesterday + i * 60_000;
+      return i % 5 === 4
+        ? [{ card, at: inAt }]
+        : [
+            { card, at: inAt },
+            { card, at: inAt + 8 * HOUR },
+          ];
+    });
+    const client = await connectAsync(broker.url, {
+      clientId: 'badgeclock-test-east',
+      protocolVersion: 5,
+    });
+    try {
+      for (const [i, tap] of east.entries()) {
+        const seq = i + 1;
+        const message = {
+          v: 1,
+          id: `east:${seq}`,
+          door: 'east',
+          seq,
+          card: tap.card,
+          reader: 'east',
+          at: tap.at,
+        };
+        await client.publishAsync('badgeclock/test/taps/east', JSON.stringify(message), { qos: 1 });
+      }
+    } finally {
+      await client.endAsync();
+    }
+    const folded = (door: Door): boolean =>
+      storeOf(door)
+        .inbox.filter((r) => r.id.startsWith('east:'))
+        .every((r) => r.folded_at !== null) &&
+      storeOf(door).inbox.filter((r) => r.id.startsWith('east:')).length === east.length;
+    await until(() => folded(front) && folded(back), { ms: 30_000, everyMs: 100 });
+
+    // The merged log, as one clock would take it: every tap of the store (own and shared).
+    const log = join(root(), 'merged.csv');
+    const taps = storeOf(front).taps;
+    expect(taps).toHaveLength(PEOPLE.length + 12 + east.length);
+    writeFileSync(
+      log,
+      taps.map((t) => `${new Date(t.at).toISOString()},${t.card},${t.reader}`).join('\n') + '\n',
+    );
+    const expected = await oneClock(log, Date.now());
+    expect(rowsOf(front)).toEqual(expected);
+    expect(rowsOf(back)).toEqual(expected);
+    // Yesterday's sessions were added by refolds, each on record; today's answers stood.
+    const yesterdays = expected.filter((s) => s.in_at < now - 2 * HOUR).map((s) => s.id);
+    expect(yesterdays).toHaveLength(PEOPLE.length);
+    for (const door of [front, back]) {
+      const merges = storeOf(door).merges;
+      expect(new Set(merges.filter((m) => m.change === 'added').map((m) => m.session))).toEqual(
+        new Set(yesterdays),
+      );
+      expect(merges.filter((m) => m.change === 'superseded')).toEqual([]);
+    }
+    await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+});
