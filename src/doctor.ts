@@ -24,7 +24,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
   const dataDir = dataDirCheck(config.dataDir);
   const store = storeChecks(config.dataDir, dataDir.writable);
   const sheet = await sheetChecks(config, deps);
-  const sharing = await sharingChecks(config, deps.now ?? Date.now);
+  const sharing = await sharingChecks(config, deps.now ?? Date.now, deps.hub === true);
   const readers = await readerChecks(config, deps);
   const gpio = gpioCheck(config, deps);
   const clock = await clockCheck(config, deps);

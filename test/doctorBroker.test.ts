@@ -15,7 +15,7 @@ import { requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, MINUTE, player, read } from './support/store-fixtures';
 import { useTempDir } from './support/useTempDir';
 
-const USERS = { front: 'front-pw', back: 'back-pw', admin: 'admin-pw' };
+const USERS = { front: 'front-pw', back: 'back-pw', admin: 'admin-pw', hub: 'hub-pw' };
 /** The README's ACL ("Set up a site"), and a user who reads everything to watch for leaks. */
 const ACL = [
   'pattern write badgeclock/+/taps/%u',
@@ -70,10 +70,15 @@ describe('badgeclock doctor on a door of a site (real Mosquitto)', () => {
     if (!result.ok) throw new Error(result.errors.join('\n'));
     return result.config;
   };
-  const doctor = async (config: Config, now?: number): Promise<Record<string, Check>> => {
+  const doctor = async (
+    config: Config,
+    now?: number,
+    hub = false,
+  ): Promise<Record<string, Check>> => {
     const checks = await runDoctor(config, {
       clockSynchronised: () => Promise.resolve(true),
       ...(now === undefined ? {} : { now: () => now }),
+      hub,
     });
     return Object.fromEntries(checks.map((check) => [check.name, check]));
   };
@@ -141,6 +146,20 @@ describe('badgeclock doctor on a door of a site (real Mosquitto)', () => {
       ) as unknown,
       fix: expect.stringContaining('BADGECLOCK_DOOR (side)') as unknown,
     });
+  });
+
+  it('on the hub (--hub): no write probe (it publishes no taps), its own login and ACL taken', async () => {
+    const checks = await doctor(
+      configOf({ BADGECLOCK_MQTT_USERNAME: 'hub', BADGECLOCK_MQTT_PASSWORD: USERS.hub }),
+      undefined,
+      true,
+    );
+    expect(checks.broker).toMatchObject({ ok: true });
+    expect(checks['broker write']).toMatchObject({
+      ok: 'skip',
+      detail: 'the hub publishes no taps',
+    });
+    expect(checks['broker read']?.ok).not.toBe(false);
   });
 
   it('passes a door the broker takes, leaving no message and the running door connected', async () => {

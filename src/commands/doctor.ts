@@ -23,11 +23,13 @@ export function addDoctorCommand(program: Command): void {
       .description(
         'check configuration, data directory, store, key file, sheet, reader, buzzer/LEDs and clock; each with a fix',
       ),
-  ).action(doctor);
+  )
+    .option('--hub', "the site's hub (badgeclock hub): it publishes no taps, so no write probe")
+    .action(doctor);
 }
 
 /** Runs the checks and writes them to stdout; exits 1 when one failed, 2 on a bad configuration. */
-async function doctor(options: ConfigOptions): Promise<void> {
+async function doctor(options: ConfigOptions & { hub?: boolean }): Promise<void> {
   const loaded = configOf(options);
   if (!loaded.ok) {
     // The first check failed, and every other one needs a valid configuration.
@@ -50,6 +52,7 @@ async function doctor(options: ConfigOptions): Promise<void> {
     sheets,
     loadServiceAccount,
     probeReader: probeMfrc522Spec,
+    hub: options.hub === true,
   });
   process.stdout.write(`${formatChecks(checks)}\n`);
   const failed = checks.filter((check) => check.ok === false).length;

@@ -29,6 +29,8 @@ export interface DoctorDeps {
   readonly checkInput?: (device: string) => Promise<InputDeviceCheck>;
   /** Where gpioset is looked for; default: PATH. */
   readonly gpioSearchPath?: string;
+  /** `doctor --hub`: the site's hub, which publishes no taps (no write probe). */
+  readonly hub?: boolean;
   /** The time, for how long other doors have been silent; default: Date.now. */
   readonly now?: () => number;
 }

@@ -24,7 +24,11 @@ type Sharing =
   | { readonly ok: false; readonly why: string };
 
 /** The broker's checks and each other door's; none without a broker (a single door). */
-export async function sharingChecks(config: Config, now: () => number): Promise<Check[]> {
+export async function sharingChecks(
+  config: Config,
+  now: () => number,
+  hub = false,
+): Promise<Check[]> {
   const { mqttUrl } = config;
   if (mqttUrl === undefined) return [];
   const sharing = readSharing(config.dataDir);
@@ -34,7 +38,7 @@ export async function sharingChecks(config: Config, now: () => number): Promise<
         lastReceivedAt: Math.max(...sharing.status.doors.map((d) => d.lastReceivedAt), -Infinity),
       }
     : { doors: 0, lastReceivedAt: null };
-  const broker = await brokerChecks({ ...config, mqttUrl }, heard, now());
+  const broker = await brokerChecks({ ...config, mqttUrl }, heard, now(), hub);
   return [...broker, ...doorChecks(sharing, now())];
 }
 
