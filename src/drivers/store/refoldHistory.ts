@@ -135,7 +135,13 @@ export function writeRefold(sql: Statements, event: Refolded): (number | bigint)
       );
   };
   for (const s of event.superseded) {
-    sql.stmt('UPDATE sessions SET voided = 1, superseded_at = ? WHERE id = ?').run(event.at, s.id);
+    // An open one is closed where it began (no time): every reader of open sessions (a restart,
+    // status, the live view) takes status 'in' for open, and it is open no more.
+    sql
+      .stmt(
+        "UPDATE sessions SET voided = 1, superseded_at = ?, out_at = coalesce(out_at, in_at), status = CASE status WHEN 'in' THEN 'out' ELSE status END WHERE id = ?",
+      )
+      .run(event.at, s.id);
     record(s, 'superseded', s, null);
   }
   for (const s of [...event.changed, ...event.added]) {
