@@ -45,6 +45,8 @@ import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import { makeEditWatch } from './drivers/sheets/editWatch';
+import { makeHomeAssistantListener } from './drivers/mqtt/homeAssistant';
+import { connect, sideClientOptions } from './drivers/mqtt/mqttDriver';
 import { makeMqttDriver } from './drivers/mqtt/mqttDriver';
 import type { LogRowsRead, SheetOutput, SheetsDriver } from './drivers/sheets/sheetsDriver';
 import { sheetEdits$ } from './drivers/store/sheetEditJudge';
@@ -232,7 +234,7 @@ export function clockApp(
     return storeDriver.commit(steps$.pipe(commits()));
   };
 
-  return runLoop(main, listenersOf(config, io));
+  return runLoop(main, listenersOf(config, store, io));
 }
 
 /**
@@ -241,6 +243,7 @@ export function clockApp(
  */
 function listenersOf(
   config: Config,
+  store: Store,
   io: AppIo,
 ): ((committed$: Observable<Commit>) => Observable<never>)[] {
   const events = (committed$: Observable<Commit>): Observable<DomainEvent> =>
@@ -254,8 +257,23 @@ function listenersOf(
   const signals = gpioFeedbackConfigured(config)
     ? makeGpioFeedbackDriver(gpioFeedbackOptions(config, io.scheduler, io.log))
     : null;
+  const { mqttUrl } = config;
+  const homeAssistant =
+    config.homeAssistant && mqttUrl !== undefined
+      ? makeHomeAssistantListener({
+          config: { ...config, mqttUrl },
+          store,
+          log: io.log,
+          clientOptions: sideClientOptions(
+            { ...config, mqttUrl },
+            `badgeclock-${config.site}-${config.door}-ha`,
+          ),
+          connect,
+        })
+      : null;
   return [
     (committed$) => feedback(events(committed$)),
+    ...(homeAssistant === null ? [] : [homeAssistant]),
     ...(signals === null
       ? []
       : [

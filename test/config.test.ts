@@ -73,6 +73,7 @@ describe('configuration', () => {
         payPeriod: { kind: 'weekly', firstDay: 'monday' },
         site: 'site',
         door: doorOfHost(),
+        homeAssistant: false,
         configFile: null,
       });
     });

@@ -132,6 +132,55 @@ describe('doors sharing taps through a broker', () => {
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
 
+  it('Home Assistant: discovery for each person seen and the site, states retained as they change', async () => {
+    const watcher = await connectAsync(broker.url, {
+      clientId: 'home-assistant',
+      protocolVersion: 5,
+    });
+    const seen = new Map<string, string>();
+    watcher.on('message', (topic, payload) => {
+      seen.set(topic, payload.toString());
+    });
+    try {
+      await watcher.subscribeAsync(
+        ['homeassistant/#', 'badgeclock/test/people/#', 'badgeclock/test/people_in'],
+        { qos: 1 },
+      );
+      const front = await startDoor('front', broker.url, root(), {
+        BADGECLOCK_HOME_ASSISTANT: 'true',
+      });
+      await until(() => seen.get('badgeclock/test/people_in') === '0', { ms: 10_000, everyMs: 20 });
+      front.clock.write(`${ALICE}\n`);
+      await until(() => seen.get(`badgeclock/test/people/${ALICE}/at_work`) === 'ON', {
+        ms: 10_000,
+        everyMs: 20,
+      });
+      await until(() => seen.get('badgeclock/test/people_in') === '1', { ms: 10_000, everyMs: 20 });
+      const config = JSON.parse(
+        seen.get(`homeassistant/binary_sensor/badgeclock_test_${ALICE}/config`) ?? '{}',
+      ) as Record<string, unknown>;
+      expect(config).toMatchObject({
+        unique_id: `badgeclock_test_${ALICE}`,
+        state_topic: `badgeclock/test/people/${ALICE}/at_work`,
+        device_class: 'occupancy',
+      });
+      expect(
+        JSON.parse(seen.get('homeassistant/sensor/badgeclock_test_people_in/config') ?? '{}'),
+      ).toMatchObject({
+        state_topic: 'badgeclock/test/people_in',
+      });
+      front.clock.write(`${ALICE}\n`);
+      await until(() => seen.get(`badgeclock/test/people/${ALICE}/at_work`) === 'OFF', {
+        ms: 10_000,
+        everyMs: 20,
+      });
+      await until(() => seen.get('badgeclock/test/people_in') === '0', { ms: 10_000, everyMs: 20 });
+      await front.clock.stop();
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+
   it('gets the taps a door missed while it was stopped (the broker keeps its session)', async () => {
     const front = await startDoor('front', broker.url, root());
     const back = await startDoor('back', broker.url, root());

@@ -164,6 +164,7 @@ const kinds: Record<ConfigKey, Kind> = {
   mqttCaFile: 'string',
   mqttCertFile: 'string',
   mqttKeyFile: 'string',
+  homeAssistant: 'boolean',
 };
 
 /** Text from an environment variable or flag, turned into the JSON type its key expects. */

@@ -54,6 +54,8 @@ export const mqttConfigShape = {
   /** TLS client certificate and key, when the broker asks for one. */
   mqttCertFile: z.string().min(1).optional(),
   mqttKeyFile: z.string().min(1).optional(),
+  /** Home Assistant MQTT discovery: an "at work" sensor per person, "people in" for the site. */
+  homeAssistant: z.boolean().default(false),
 };
 
 export type MqttConfig = z.output<z.ZodObject<typeof mqttConfigShape>>;

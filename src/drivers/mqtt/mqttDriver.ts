@@ -28,7 +28,7 @@ import { allTapsTopic, parseTapMessage, presenceTopic, tapMessage, tapsTopic } f
  * MQTT.js, loaded when a clock with a broker starts its driver: a single door (most clocks)
  * never pays for loading it (about 90 ms here, more on a Pi).
  */
-function connect(url: string, options: IClientOptions): MqttClient {
+export function connect(url: string, options: IClientOptions): MqttClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
   const mqtt = require('mqtt') as typeof import('mqtt');
   return mqtt.connect(url, options);
@@ -92,6 +92,23 @@ export function clientOptions(
       qos: 1,
       retain: true,
     },
+  };
+}
+
+/**
+ * Options for a side connection of this clock (Home Assistant's): the same broker login and
+ * TLS, its own client id, a clean start and no will (it must never say the door is offline).
+ */
+export function sideClientOptions(
+  config: MqttDriverOptions['config'],
+  clientId: string,
+): IClientOptions {
+  const options = clientOptions(config, 5_000);
+  return {
+    ...Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'will')),
+    clientId,
+    clean: true,
+    properties: {},
   };
 }
 
