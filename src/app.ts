@@ -6,7 +6,10 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   Observable,
+  concat,
+  defer,
   EMPTY,
+  from,
   filter,
   map,
   merge,
@@ -149,11 +152,17 @@ function doorsOf(
   const ownTaps$ = committed$.pipe(
     filter((commit) => commit.events.some((e) => e.type === 'tap' && e.origin === undefined)),
   );
-  const refolds$ = committed$.pipe(
-    mergeMap((commit) => commit.commands),
-    filter((command): command is Refold => command.type === 'refold'),
-    map((command) =>
-      store.refoldHistory(command.card, command.at, config.door, io.scheduler.now()),
+  const history = ({ card, at }: { card: string; at: number }): RefoldHistory =>
+    store.refoldHistory(card, at, config.door, io.scheduler.now());
+  // Late taps whose refold a restart interrupted first, each read as it goes in; then each asked.
+  const refolds$ = concat(
+    defer(() => from(store.lateWaiting())).pipe(
+      map(({ person, at }) => history({ card: person, at })),
+    ),
+    committed$.pipe(
+      mergeMap((commit) => commit.commands),
+      filter((command): command is Refold => command.type === 'refold'),
+      map(history),
     ),
   );
   const remote$ = makeMqttDriver({

@@ -78,4 +78,30 @@ describe('a refold in the store', () => {
     expect(step.out.map((o) => o.type)).toContain('clock-in');
     expect(step.out.map((o) => o.type)).not.toContain('clock-out');
   });
+
+  it('a late tap whose refold a restart interrupted is refolded at the next start', () => {
+    const clock = player(store);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0 + HOUR, ALICE, 'front'),
+    );
+    store.addToInbox(
+      { id: 'back:1', door: 'back', seq: 1, card: ALICE, reader: 'back', at: T0 },
+      T0 + HOUR,
+    );
+    clock.play({ type: 'cardRead', at: T0, card: ALICE, reader: 'back', origin: 'back:1' });
+    // The process dies here: the refold command is lost, the late row stays.
+    expect(store.lateWaiting()).toEqual([{ person: ALICE, at: T0 }]);
+    const restarted = player(
+      store,
+      defaultRules('UTC'),
+      restoreState(store.snapshot(T0 + 2 * HOUR)),
+    );
+    const [late] = store.lateWaiting();
+    if (late === undefined) throw new Error('no late tap');
+    const [out] = restarted.play(store.refoldHistory(late.person, late.at, 'front', T0 + 2 * HOUR));
+    expect(out?.map((o) => o.type)).toEqual(['refolded']);
+    expect(store.lateWaiting()).toEqual([]);
+    expect(store.status().open).toEqual([]);
+  });
 });

@@ -49,6 +49,18 @@ export function inboxWaiting(sql: Statements): SharedTap[] {
     .all();
 }
 
+/**
+ * The people with late taps not folded yet, and each one's earliest: what a refold asked for
+ * before a restart and never got (the command dies with the process; the late row stays).
+ */
+export function lateWaiting(sql: Statements): { person: string; at: number }[] {
+  return sql
+    .stmt<[], { person: string; at: number }>(
+      'SELECT person, min(at) AS at FROM mqtt_inbox WHERE late_at IS NOT NULL AND folded_at IS NULL GROUP BY person ORDER BY person',
+    )
+    .all();
+}
+
 /** The commit of a step that folded another door's tap marks it so. */
 export function markFolded(sql: Statements, id: string, at: number): void {
   sql.stmt('UPDATE mqtt_inbox SET folded_at = ? WHERE id = ?').run(at, id);

@@ -44,6 +44,7 @@ import {
   addToInbox,
   advanceCursor,
   inboxWaiting,
+  lateWaiting,
   publishCursor,
   sharingStatus,
   tapsToPublish,
@@ -222,6 +223,11 @@ export class Store {
   /** The broker acknowledged every own tap up to `seq`. */
   published(seq: number): void {
     advanceCursor(this.sql, seq);
+  }
+
+  /** People with late taps whose refold never came (a restart in between), and the earliest. */
+  lateWaiting(): { person: string; at: number }[] {
+    return lateWaiting(this.sql);
   }
 
   /** A person's history for a refold after another door's late tap (streams/refold.ts). */
