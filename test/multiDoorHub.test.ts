@@ -67,7 +67,14 @@ describe('a site: three doors and a hub that writes the sheet', () => {
   });
 
   const startSite = async (): Promise<{ hub: Door; doors: Door[] }> => {
-    const hub = await startDoor('hub', broker.url, root, env, 'hub');
+    // The hub runs beside the front door, on its Pi: the same door name (the host name).
+    const hub = await startDoor(
+      'hub',
+      broker.url,
+      root,
+      { ...env, BADGECLOCK_DOOR: 'front' },
+      'hub',
+    );
     const doors = [
       await startDoor('front', broker.url, root),
       await startDoor('back', broker.url, root),

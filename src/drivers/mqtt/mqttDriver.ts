@@ -167,7 +167,9 @@ export function makeMqttDriver(
         });
       });
       const received = (packet: IPublishPacket): SharedTap | null => {
-        if (packet.topic === tapsTopic(site, door)) return null; // this door's own, echoed
+        // This door's own, echoed. (The hub has none: on a door's Pi, with the same host name
+        // for its door name, that door's taps are not its own.)
+        if (options.role !== 'hub' && packet.topic === tapsTopic(site, door)) return null;
         const parsed = parseTapMessage(site, packet.topic, Buffer.from(packet.payload));
         if (parsed.ok) return parsed.tap;
         log.warn(`mqtt: ignored a message on ${packet.topic}: ${parsed.reason}`);
