@@ -3,6 +3,7 @@
  * in the same run on the same machine (these machines are shared and noisy).
  */
 import { chainCostBench, chainCostReport } from './chainCost';
+import { doorsBench, doorsOptions, doorsReport } from './doors';
 import { ms } from './stats';
 import { idleBench, idleReport } from './idle';
 import { mfrc522Bench, mfrc522Report } from './mfrc522';
@@ -75,6 +76,13 @@ async function main(): Promise<void> {
   const backfillTaps = Number(process.env.BENCH_BACKFILL_TAPS ?? '200000');
   for (const line of chainCostReport(chainCostBench(backfillTaps)))
     process.stdout.write(`${line}\n`);
+
+  // Many doors (issue 14): real processes and a real broker, some four minutes; BENCH_DOORS=0 skips it.
+  const doors = doorsOptions();
+  if (doors.doors > 0) {
+    process.stdout.write('\n');
+    for (const line of doorsReport(await doorsBench(doors))) process.stdout.write(`${line}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

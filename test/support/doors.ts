@@ -55,7 +55,23 @@ export function spawnDoor(
   env: NodeJS.ProcessEnv,
   command: 'run' | 'hub' = 'run',
 ): Clock {
-  return new Clock([command, '--json', '--data-dir', join(root, name), '--tz', 'UTC'], {
+  const { args, env: doorEnv } = doorCommand(name, brokerUrl, root, env, command);
+  return new Clock(args, { env: doorEnv, timeoutMs: 60_000 });
+}
+
+/**
+ * The CLI arguments and environment of door `name` (or the hub), for a caller that runs the
+ * process itself (the bench: doors that live for minutes, their output timed as it arrives).
+ */
+export function doorCommand(
+  name: string,
+  brokerUrl: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  command: 'run' | 'hub' = 'run',
+): { args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    args: [command, '--json', '--data-dir', join(root, name), '--tz', 'UTC'],
     env: {
       BADGECLOCK_MQTT_URL: brokerUrl,
       BADGECLOCK_SITE: 'test',
@@ -68,8 +84,7 @@ export function spawnDoor(
       BADGECLOCK_LOG_LEVEL: 'debug',
       ...env,
     },
-    timeoutMs: 60_000,
-  });
+  };
 }
 
 export interface StoredSession {
