@@ -67,6 +67,8 @@ describe('doors sharing taps through a broker', () => {
     const [session] = storeOf(back).sessions;
     expect(session).toMatchObject({ card: ALICE, status: 'out' });
     // Each door answered its own tap, and saw the other's with its site-wide id.
+    // Feedback lines follow their commits: wait for them rather than race them.
+    await front.clock.waitFor((c) => c.stdout.includes('"type":"clock-out"'));
     expect(eventsOf(front).filter((e) => e.type === 'clock-out')).toHaveLength(1);
     expect(eventsOf(front).find((e) => e.type === 'tap' && e.origin !== undefined)?.origin).toMatch(
       /^back:\d+$/,
@@ -123,6 +125,8 @@ describe('doors sharing taps through a broker', () => {
       { session: inAtBack?.id, change: 'superseded' },
       { session: inAtFront?.id, change: 'added' },
     ]);
+    // The feedback line follows the commit: wait for it rather than race it.
+    await back.clock.waitFor((c) => c.stdout.includes('"type":"refolded"'));
     expect(eventsOf(back).find((e) => e.type === 'refolded')).toMatchObject({
       superseded: [inAtBack?.id],
     });
