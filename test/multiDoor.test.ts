@@ -7,7 +7,16 @@
 import { connectAsync } from 'mqtt';
 import { startBroker, type Broker } from './support/broker';
 import { join } from 'node:path';
-import { eventsOf, restartDoor, spawnDoor, startDoor, storeOf, type Door } from './support/doors';
+import {
+  comparedOf,
+  eventsOf,
+  oneClock,
+  restartDoor,
+  spawnDoor,
+  startDoor,
+  storeOf,
+  type Door,
+} from './support/doors';
 import { killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
 import { until } from './support/until';
 import { useTempDir } from './support/useTempDir';
@@ -66,6 +75,7 @@ describe('doors sharing taps through a broker', () => {
     await converged([front, back], 1);
     const [session] = storeOf(back).sessions;
     expect(session).toMatchObject({ card: ALICE, status: 'out' });
+    expect(comparedOf(front)).toEqual(await oneClock(front));
     // Each door answered its own tap, and saw the other's with its site-wide id.
     // Feedback lines follow their commits: wait for them rather than race them.
     await front.clock.waitFor((c) => c.stdout.includes('"type":"clock-out"'));
@@ -99,6 +109,7 @@ describe('doors sharing taps through a broker', () => {
     await broker.start();
     await converged([front, back], 2, 30_000);
     expect(storeOf(back).sessions.find((s) => s.card === ALICE)?.status).toBe('out');
+    expect(comparedOf(back)).toEqual(await oneClock(back));
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
 
@@ -116,6 +127,7 @@ describe('doors sharing taps through a broker', () => {
     await broker.start();
     // One clock folding both taps in time order: in at the front, out at the back.
     await converged([front, back], 1, 30_000);
+    expect(comparedOf(back)).toEqual(await oneClock(back));
     expect(storeOf(front).sessions).toEqual([
       { ...inAtFront, out_at: inAtBack?.in_at, status: 'out' },
     ]);
@@ -194,6 +206,7 @@ describe('doors sharing taps through a broker', () => {
     await until(() => storeOf(front).published === 2, { ms: 10_000, everyMs: 20 });
     await restartDoor(back, broker.url, root());
     await converged([front, back], 2);
+    expect(comparedOf(back)).toEqual(await oneClock(back));
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
 
@@ -249,6 +262,7 @@ describe('doors sharing taps through a broker', () => {
     const kept = storeOf(front).taps.length;
     await restartDoor(front, broker.url, root());
     await converged([front, back], kept, 20_000);
+    expect(comparedOf(back)).toEqual(await oneClock(back));
     const origins = storeOf(back).taps.map((t) => t.origin);
     expect(new Set(origins).size).toBe(origins.length);
     expect(origins).toHaveLength(kept);

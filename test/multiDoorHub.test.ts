@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from './support/broker';
-import { restartDoor, startDoor, storeOf, type Door } from './support/doors';
+import { comparedOf, oneClock, restartDoor, startDoor, storeOf, type Door } from './support/doors';
 import { killLeftoverClocks, requireBuiltCli } from './support/runCli';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 import { until } from './support/until';
@@ -83,6 +83,28 @@ describe('a site: three doors and a hub that writes the sheet', () => {
     return { hub, doors };
   };
   const log = (): Cell[][] => server.values(SHEET, 'Log').slice(1);
+  /**
+   * What one clock computes from the merged log is what the hub holds, and what the sheet shows:
+   * one row per session (Session id and Status), every other row marked superseded.
+   */
+  const asOneClock = async (hub: Door): Promise<void> => {
+    const expected = await oneClock(hub);
+    expect(comparedOf(hub)).toEqual(expected);
+    await until(
+      () =>
+        JSON.stringify(
+          log()
+            .filter((row) => row[7] !== 'superseded')
+            .map((row) => [row[0], row[7]])
+            .sort(),
+        ) === JSON.stringify(expected.map((e) => [e.id, e.status]).sort()),
+      { ms: 30_000, everyMs: 100 },
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}\nLog: ${JSON.stringify(log())}\nexpected: ${JSON.stringify(expected)}`,
+      );
+    });
+  };
   /** The Log rows of `card`: [In, Out, Status] as the sheet shows them. */
   const rowsOf = (card: string): (Cell | undefined)[][] =>
     log()
@@ -109,6 +131,7 @@ describe('a site: three doors and a hub that writes the sheet', () => {
     expect(rowsOf(BOB)[0]?.[2]).toBe('in');
     // The doors never wrote the sheet: every row came from the hub.
     expect(log()).toHaveLength(2);
+    await asOneClock(hub);
   });
 
   it('a late tap: the hub supersedes the row it wrote and writes what the merged log says', async () => {
@@ -145,6 +168,7 @@ describe('a site: three doors and a hub that writes the sheet', () => {
     const [out] = rowsOf(CAROL).filter((r) => r[2] === 'out');
     expect(superseded?.[1]).toBe('');
     expect(out?.[0]).not.toEqual(superseded?.[0]);
+    await asOneClock(hub);
   });
 
   it('the hub down: doors keep working, and the sheet catches up when it is back', async () => {
@@ -158,5 +182,6 @@ describe('a site: three doors and a hub that writes the sheet', () => {
     await converged([hub, ...doors], 1);
     await until(() => rowsOf(DAVE).length === 1, { ms: 30_000, everyMs: 100 });
     expect(rowsOf(DAVE)[0]?.[2]).toBe('in');
+    await asOneClock(hub);
   });
 });

@@ -3,9 +3,10 @@
  * directory, sharing taps through a real broker (test/support/broker.ts). What
  * each door's store holds is read straight from its SQLite file.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Clock, logText } from './runCli';
+import { Clock, logText, runCli } from './runCli';
 
 export interface Door {
   readonly name: string;
@@ -150,4 +151,54 @@ export function eventsOf(
     .lines()
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { type: string; card?: string; origin?: string });
+}
+
+/** A session as compared between replicas and the one clock. */
+export interface ComparedSession {
+  readonly id: string;
+  readonly in_at: number;
+  readonly out_at: number | null;
+  readonly status: string;
+}
+
+/** What a door holds, as compared: its sessions (not superseded), by id. */
+export const comparedOf = (door: Door): ComparedSession[] =>
+  storeOf(door).sessions.map(({ id, in_at, out_at, status }) => ({ id, in_at, out_at, status }));
+
+/**
+ * The sessions one clock computes from the merged tap log: every tap `door` holds (its own and
+ * the other doors', which after convergence is the whole log), fed to `badgeclock replay --json`
+ * with the doors' rules, up to `until`.
+ */
+export async function oneClock(door: Door, until = Date.now()): Promise<ComparedSession[]> {
+  const log = join(door.dataDir, '..', `${door.name}-merged.csv`);
+  const taps = storeOf(door).taps;
+  writeFileSync(
+    log,
+    taps.map((t) => `${new Date(t.at).toISOString()},${t.card},${t.reader}`).join('\n') + '\n',
+  );
+  const result = await runCli(
+    ['replay', log, '--json', '--tz', 'UTC', '--until', new Date(until).toISOString()],
+    { env: { BADGECLOCK_GUARD_SECONDS: '0', BADGECLOCK_DEBOUNCE_SECONDS: '0' }, timeoutMs: 30_000 },
+  );
+  if (result.code !== 0) throw new Error(`replay failed: ${result.stderr}`);
+  const sessions = new Map<string, ComparedSession>();
+  for (const line of result.stdout.split('\n').filter((l) => l.startsWith('{'))) {
+    const e = JSON.parse(line) as { type: string; at: string; session?: string };
+    const at = Date.parse(e.at);
+    if (e.session === undefined) continue;
+    if (e.type === 'clock-in') {
+      sessions.set(e.session, { id: e.session, in_at: at, out_at: null, status: 'in' });
+    } else if (e.type === 'clock-out' || e.type === 'auto-out') {
+      const s = sessions.get(e.session);
+      if (s !== undefined) {
+        sessions.set(e.session, {
+          ...s,
+          out_at: at,
+          status: e.type === 'clock-out' ? 'out' : 'auto',
+        });
+      }
+    }
+  }
+  return [...sessions.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
