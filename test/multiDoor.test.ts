@@ -142,6 +142,12 @@ describe('doors sharing taps through a broker', () => {
     expect(eventsOf(back).find((e) => e.type === 'refolded')).toMatchObject({
       superseded: [inAtBack?.id],
     });
+    const status = await runCli(['status', '--data-dir', back.dataDir, '--tz', 'UTC'], {
+      env: { BADGECLOCK_MQTT_URL: broker.url, BADGECLOCK_SITE: 'test', BADGECLOCK_DOOR: 'back' },
+    });
+    expect(status.stdout).toContain(
+      'Refolded after late taps: 1 session(s) added, 0 changed, 1 superseded',
+    );
     const [late] = storeOf(back).inbox;
     expect(typeof late?.late_at).toBe('number');
     expect(typeof late?.folded_at).toBe('number');

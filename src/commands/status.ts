@@ -89,6 +89,12 @@ function doorLines(config: Config, sharing: SharingStatus, now: number): string[
       `  Late: ${sharing.late} tap(s) of other doors came after a later one of the same person; kept, not yet folded`,
     );
   }
+  const { added, changed, superseded } = sharing.merged;
+  if (added + changed + superseded > 0) {
+    lines.push(
+      `  Refolded after late taps: ${added} session(s) added, ${changed} changed, ${superseded} superseded (answers the merged taps corrected)`,
+    );
+  }
   if (sharing.doors.length === 0) lines.push('  No tap from another door yet');
   for (const d of sharing.doors) {
     lines.push(

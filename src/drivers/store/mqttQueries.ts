@@ -106,6 +106,12 @@ export function advanceCursor(sql: Statements, seq: number): void {
 export interface SharingStatus {
   readonly backlog: number;
   readonly late: number;
+  /** What refolds changed, by kind: the answers the merged log contradicted. */
+  readonly merged: {
+    readonly added: number;
+    readonly changed: number;
+    readonly superseded: number;
+  };
   readonly doors: readonly {
     door: string;
     lastTapAt: number;
@@ -135,5 +141,13 @@ export function sharingStatus(sql: Statements): SharingStatus {
       'SELECT door, max(at) AS lastTapAt, max(received_at) AS lastReceivedAt, count(*) AS taps FROM mqtt_inbox GROUP BY door ORDER BY door',
     )
     .all();
-  return { backlog, late, doors };
+  const merged = { added: 0, changed: 0, superseded: 0 };
+  for (const row of sql
+    .stmt<[], { change: keyof typeof merged; n: number }>(
+      'SELECT change, count(*) AS n FROM merge_changes GROUP BY change',
+    )
+    .all()) {
+    merged[row.change] = row.n;
+  }
+  return { backlog, late, merged, doors };
 }
