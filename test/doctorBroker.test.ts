@@ -21,6 +21,7 @@ const ACL = [
   'pattern write badgeclock/+/taps/%u',
   'pattern read badgeclock/+/taps/+',
   'pattern readwrite badgeclock/+/doors/%u/state',
+  'pattern read badgeclock/+/doors/+/state',
   'user hub',
   'topic readwrite badgeclock/+/hub/state',
   'user admin',

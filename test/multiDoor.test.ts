@@ -93,7 +93,9 @@ describe('doors sharing taps through a broker', () => {
     });
     expect(status.stdout).toContain(`Doors: site test, this door front, broker ${broker.url}`);
     expect(status.stdout).toContain('Backlog: none');
-    expect(status.stdout).toMatch(/^ {2}back {16} {2}last tap .*, 1 tap\(s\)$/m);
+    expect(status.stdout).toMatch(
+      /^ {2}back {16} {2}last tap .*, 1 tap\(s\)(; online, backlog \d+ as of .*)?$/m,
+    );
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
 
@@ -109,6 +111,12 @@ describe('doors sharing taps through a broker', () => {
     await broker.start();
     await converged([front, back], 2, 30_000);
     expect(storeOf(back).sessions.find((s) => s.card === ALICE)?.status).toBe('out');
+    // Each door came back with a backlog of one tap, and said when it had caught up.
+    await until(() => storeOf(back).doors.some((d) => d.door === 'front' && d.backlog === 0), {
+      ms: 10_000,
+      everyMs: 50,
+    });
+    expect(await statusOf(back)).toMatch(/^ {2}front .*; online, backlog 0 as of /m);
     expect(comparedOf(back)).toEqual(await oneClock(back));
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
@@ -203,10 +211,31 @@ describe('doors sharing taps through a broker', () => {
     }
   });
 
+  /** `badgeclock status` of a door, as a person at it would run it. */
+  const statusOf = async (door: Door): Promise<string> =>
+    (
+      await runCli(['status', '--data-dir', door.dataDir, '--tz', 'UTC'], {
+        env: {
+          BADGECLOCK_MQTT_URL: broker.url,
+          BADGECLOCK_SITE: 'test',
+          BADGECLOCK_DOOR: door.name,
+        },
+      })
+    ).stdout;
+
   it('gets the taps a door missed while it was stopped (the broker keeps its session)', async () => {
     const front = await startDoor('front', broker.url, root());
     const back = await startDoor('back', broker.url, root());
     await back.clock.stop();
+    // Back said so on its way out; front's status shows it.
+    await until(
+      () => storeOf(front).doors.some((d) => d.door === 'back' && d.state === 'offline'),
+      {
+        ms: 10_000,
+        everyMs: 50,
+      },
+    );
+    expect(await statusOf(front)).toMatch(/^ {2}back +no tap yet; offline since /m);
     front.clock.write(`${ALICE}\n${BOB}\n`);
     // Acknowledged by the broker while back is away: only its persistent session can have them.
     await until(() => storeOf(front).published === 2, { ms: 10_000, everyMs: 20 });
@@ -282,6 +311,7 @@ describe("doors on a broker with users and the README's ACL", () => {
     'pattern write badgeclock/+/taps/%u',
     'pattern read badgeclock/+/taps/+',
     'pattern readwrite badgeclock/+/doors/%u/state',
+    'pattern read badgeclock/+/doors/+/state',
     'user hub',
     'topic readwrite badgeclock/+/hub/state',
   ];

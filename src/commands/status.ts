@@ -97,9 +97,18 @@ function doorLines(config: Config, sharing: SharingStatus, now: number): string[
   }
   if (sharing.doors.length === 0) lines.push('  No tap from another door yet');
   for (const d of sharing.doors) {
-    lines.push(
-      `  ${d.door.padEnd(20)}  last tap ${formatLocalDateTime(d.lastTapAt, zone)}, last heard ${formatLocalDateTime(d.lastReceivedAt, zone)} (${formatDuration(Math.max(0, now - d.lastReceivedAt))} ago), ${d.taps} tap(s)`,
-    );
+    const taps =
+      d.lastTapAt === null || d.lastReceivedAt === null
+        ? 'no tap yet'
+        : `last tap ${formatLocalDateTime(d.lastTapAt, zone)}, last heard ${formatLocalDateTime(d.lastReceivedAt, zone)} (${formatDuration(Math.max(0, now - d.lastReceivedAt))} ago), ${d.taps} tap(s)`;
+    const p = d.presence;
+    const said =
+      p === null
+        ? ''
+        : p.state === 'offline'
+          ? `; offline since ${formatLocalDateTime(p.receivedAt, zone)}`
+          : `; online, backlog ${p.backlog === null ? '?' : String(p.backlog)} as of ${formatLocalDateTime(p.receivedAt, zone)}`;
+    lines.push(`  ${d.door.padEnd(20)}  ${taps}${said}`);
   }
   return lines;
 }

@@ -34,8 +34,13 @@ export async function sharingChecks(
   const sharing = readSharing(config.dataDir);
   const heard: HeardDoors = sharing.ok
     ? {
-        doors: sharing.status.doors.length,
-        lastReceivedAt: Math.max(...sharing.status.doors.map((d) => d.lastReceivedAt), -Infinity),
+        doors: sharing.status.doors.filter((d) => d.lastReceivedAt !== null).length,
+        lastReceivedAt: Math.max(
+          ...sharing.status.doors.flatMap((d) =>
+            d.lastReceivedAt === null ? [] : [d.lastReceivedAt],
+          ),
+          -Infinity,
+        ),
       }
     : { doors: 0, lastReceivedAt: null };
   const broker = await brokerChecks({ ...config, mqttUrl }, heard, now(), hub);
@@ -70,7 +75,12 @@ function readSharing(dataDir: string): Sharing {
  */
 function doorChecks(sharing: Sharing, now: number): Check[] {
   if (!sharing.ok) return [{ name: 'doors', ok: 'skip', detail: `not checked: ${sharing.why}` }];
-  const { doors } = sharing.status;
+  // Doors heard through their taps (one that only said it is online has taken none yet).
+  const doors = sharing.status.doors.flatMap((d) =>
+    d.lastTapAt === null || d.lastReceivedAt === null
+      ? []
+      : [{ ...d, lastTapAt: d.lastTapAt, lastReceivedAt: d.lastReceivedAt }],
+  );
   if (doors.length === 0) {
     return [
       {

@@ -108,6 +108,8 @@ export function storeOf(door: Door): {
     origin: string | null;
   }[];
   inbox: { id: string; folded_at: number | null; late_at: number | null }[];
+  /** Other doors' last word on their state topics. */
+  doors: { door: string; state: string; backlog: number | null }[];
   /** What refolds changed: the answers the merged log contradicted. */
   merges: { session: string; change: string }[];
   /** The last own tap the broker acknowledged (null before the first connection). */
@@ -127,6 +129,11 @@ export function storeOf(door: Door): {
       taps: db
         .prepare('SELECT id, at, card, reader, outcome, origin FROM taps ORDER BY id')
         .all() as ReturnType<typeof storeOf>['taps'],
+      doors: db.prepare('SELECT door, state, backlog FROM mqtt_doors ORDER BY door').all() as {
+        door: string;
+        state: string;
+        backlog: number | null;
+      }[],
       merges: db.prepare('SELECT session, change FROM merge_changes ORDER BY id').all() as {
         session: string;
         change: string;

@@ -20,9 +20,11 @@ import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { defer, finalize, ignoreElements, merge, Observable, tap } from 'rxjs';
 import type { CardRead } from '../../../streams/events';
 import type { Log } from '../../log';
-import { remoteRead, type SharedTap, type Store } from '../store/store';
+import { remoteRead, type Store } from '../store/store';
 import type { MqttConfig } from './mqttConfig';
-import { allTapsTopic, parseTapMessage, presenceTopic, tapMessage, tapsTopic } from './tapMessages';
+import { allStatesTopic, presenceMessage } from './presence';
+import { makeReceiver } from './receiver';
+import { allTapsTopic, presenceTopic, tapMessage, tapsTopic } from './tapMessages';
 
 /**
  * MQTT.js, loaded when a clock with a broker starts its driver: a single door (most clocks)
@@ -88,7 +90,7 @@ export function clientOptions(
     ...(key === undefined ? {} : { key }),
     will: {
       topic: presenceTopic(site, door, role),
-      payload: Buffer.from(JSON.stringify({ state: 'offline' })),
+      payload: Buffer.from(presenceMessage('offline')),
       qos: 1,
       retain: true,
     },
@@ -133,6 +135,9 @@ export function makeMqttDriver(
         config.mqttUrl,
         clientOptions(config, reconnectMs, options.role),
       );
+      // Connected with a backlog: once it is all acknowledged, the door says it caught up.
+      let catchingUp = false;
+      const presence = presenceTopic(site, door, options.role ?? 'door');
       const publisher = makePublisher({
         client,
         store,
@@ -141,18 +146,24 @@ export function makeMqttDriver(
         window,
         retryMs,
         log,
+        drained: () => {
+          if (!catchingUp) return;
+          catchingUp = false;
+          client.publish(presence, presenceMessage('online', now(), 0), { qos: 1, retain: true });
+        },
       });
+      const receive = makeReceiver({ site, door, role: options.role ?? 'door', store, now, log });
       const remote$ = new Observable<CardRead>((subscriber) => {
         // Received before a restart, not folded yet: the core takes them first.
         for (const tap of store.inboxWaiting()) subscriber.next(remoteRead(tap));
         client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void): void => {
           try {
-            const tap = received(packet);
-            if (tap !== null && store.addToInbox(tap, now())) subscriber.next(remoteRead(tap));
+            const read = receive(packet);
+            if (read !== null) subscriber.next(read);
             done();
           } catch (error) {
             // Not on disk: no PUBACK, so the broker delivers it again.
-            log.error(`mqtt: could not keep a tap from ${packet.topic}: ${String(error)}`);
+            log.error(`mqtt: could not keep a message from ${packet.topic}: ${String(error)}`);
             done(error instanceof Error ? error : new Error(String(error)));
           }
         };
@@ -160,21 +171,14 @@ export function makeMqttDriver(
           config,
           log,
           now,
-          presence: presenceTopic(site, door, options.role ?? 'door'),
-          connected: () => {
+          presence,
+          backlog: () => store.sharingStatus().backlog,
+          connected: (backlog) => {
+            catchingUp = backlog > 0;
             publisher.restart();
           },
         });
       });
-      const received = (packet: IPublishPacket): SharedTap | null => {
-        // This door's own, echoed. (The hub has none: on a door's Pi, with the same host name
-        // for its door name, that door's taps are not its own.)
-        if (options.role !== 'hub' && packet.topic === tapsTopic(site, door)) return null;
-        const parsed = parseTapMessage(site, packet.topic, Buffer.from(packet.payload));
-        if (parsed.ok) return parsed.tap;
-        log.warn(`mqtt: ignored a message on ${packet.topic}: ${parsed.reason}`);
-        return null;
-      };
       // Each of this door's commits with a tap of its own: look for more to publish.
       const pulses$ = ownTaps$.pipe(
         tap(() => {
@@ -185,6 +189,10 @@ export function makeMqttDriver(
       return merge(remote$, pulses$).pipe(
         finalize(() => {
           publisher.stop();
+          // A clean disconnect sends no will: say it, then go (end waits for what is in flight).
+          if (client.connected) {
+            client.publish(presence, presenceMessage('offline', now()), { qos: 1, retain: true });
+          }
           client.end(false);
         }),
       );
@@ -203,7 +211,8 @@ function watchConnection(
     readonly log: Log;
     readonly now: () => number;
     readonly presence: string;
-    readonly connected: () => void;
+    readonly backlog: () => number;
+    readonly connected: (backlog: number) => void;
   },
 ): void {
   const { site, door, mqttUrl } = o.config;
@@ -223,11 +232,14 @@ function watchConnection(
         );
       }
     });
-    client.publish(o.presence, JSON.stringify({ state: 'online', at: o.now() }), {
+    // Every door's state too: where each stands, for `status` (README's ACL lets doors read it).
+    client.subscribe(allStatesTopic(site), { qos: 1, nl: true });
+    const backlog = o.backlog();
+    client.publish(o.presence, presenceMessage('online', o.now(), backlog), {
       qos: 1,
       retain: true,
     });
-    o.connected();
+    o.connected(backlog);
   });
   client.on('error', (error) => {
     if (error.message === lastError) return;
@@ -249,6 +261,8 @@ interface PublisherOptions {
   readonly window: number;
   readonly retryMs: number;
   readonly log: Log;
+  /** Every tap after the cursor acknowledged. */
+  readonly drained: () => void;
 }
 
 /**
@@ -269,6 +283,7 @@ function makePublisher(o: PublisherOptions): { pump(): void; restart(): void; st
     const floor = inFlight.size === 0 ? (sent ?? seq) : Math.min(...inFlight) - 1;
     o.store.published(floor);
     pump();
+    if (inFlight.size === 0) o.drained();
   };
   const refused = (seq: number, error: Error): void => {
     o.log.error(

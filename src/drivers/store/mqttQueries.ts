@@ -61,6 +61,21 @@ export function lateWaiting(sql: Statements): { person: string; at: number }[] {
     .all();
 }
 
+/** Another door's last word on its state topic. */
+export function notePresence(
+  sql: Statements,
+  p: { door: string; state: string; at: number | null; backlog: number | null },
+  now: number,
+): void {
+  sql
+    .stmt(
+      `INSERT INTO mqtt_doors (door, state, at, backlog, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (door) DO UPDATE SET state = excluded.state, at = excluded.at,
+         backlog = excluded.backlog, received_at = excluded.received_at`,
+    )
+    .run(p.door, p.state, p.at, p.backlog, now);
+}
+
 /** The commit of a step that folded another door's tap marks it so. */
 export function markFolded(sql: Statements, id: string, at: number): void {
   sql.stmt('UPDATE mqtt_inbox SET folded_at = ? WHERE id = ?').run(at, id);
@@ -114,9 +129,11 @@ export interface SharingStatus {
   };
   readonly doors: readonly {
     door: string;
-    lastTapAt: number;
-    lastReceivedAt: number;
+    lastTapAt: number | null;
+    lastReceivedAt: number | null;
     taps: number;
+    /** Its last word on its state topic, when one came. */
+    presence: { state: string; backlog: number | null; receivedAt: number } | null;
   }[];
 }
 
@@ -136,11 +153,29 @@ export function sharingStatus(sql: Statements): SharingStatus {
         'SELECT count(*) AS n FROM mqtt_inbox WHERE late_at IS NOT NULL AND folded_at IS NULL',
       )
       .get()?.n ?? 0;
-  const doors = sql
+  const heard = sql
     .stmt<[], { door: string; lastTapAt: number; lastReceivedAt: number; taps: number }>(
-      'SELECT door, max(at) AS lastTapAt, max(received_at) AS lastReceivedAt, count(*) AS taps FROM mqtt_inbox GROUP BY door ORDER BY door',
+      'SELECT door, max(at) AS lastTapAt, max(received_at) AS lastReceivedAt, count(*) AS taps FROM mqtt_inbox GROUP BY door',
     )
     .all();
+  const said = sql
+    .stmt<[], { door: string; state: string; backlog: number | null; received_at: number }>(
+      'SELECT door, state, backlog, received_at FROM mqtt_doors',
+    )
+    .all();
+  const names = [...new Set([...heard.map((d) => d.door), ...said.map((d) => d.door)])].sort();
+  const doors = names.map((door) => {
+    const h = heard.find((d) => d.door === door);
+    const p = said.find((d) => d.door === door);
+    return {
+      door,
+      lastTapAt: h?.lastTapAt ?? null,
+      lastReceivedAt: h?.lastReceivedAt ?? null,
+      taps: h?.taps ?? 0,
+      presence:
+        p === undefined ? null : { state: p.state, backlog: p.backlog, receivedAt: p.received_at },
+    };
+  });
   const merged = { added: 0, changed: 0, superseded: 0 };
   for (const row of sql
     .stmt<[], { change: keyof typeof merged; n: number }>(

@@ -172,6 +172,14 @@ export const MIGRATIONS: readonly string[] = [
     after   TEXT                        -- JSON of the session after (added, changed)
   );
   CREATE INDEX merge_changes_session ON merge_changes (session);
+  -- Each other door's last word on its state topic (online with its backlog, or offline).
+  CREATE TABLE mqtt_doors (
+    door        TEXT    PRIMARY KEY,
+    state       TEXT    NOT NULL CHECK (state IN ('online', 'offline')),
+    at          INTEGER,                -- that door's time of it (null for its will)
+    backlog     INTEGER,                -- its taps not yet acknowledged by the broker, when it said
+    received_at INTEGER NOT NULL
+  );
   CREATE TABLE mqtt_cursor (
     one       INTEGER PRIMARY KEY CHECK (one = 1),
     published INTEGER NOT NULL          -- taps.id of this door's last tap the broker acknowledged

@@ -45,6 +45,7 @@ import {
   advanceCursor,
   inboxWaiting,
   lateWaiting,
+  notePresence,
   publishCursor,
   sharingStatus,
   tapsToPublish,
@@ -223,6 +224,14 @@ export class Store {
   /** The broker acknowledged every own tap up to `seq`. */
   published(seq: number): void {
     advanceCursor(this.sql, seq);
+  }
+
+  /** Another door's last word on its state topic (online with its backlog, or offline). */
+  notePresence(
+    presence: { door: string; state: string; at: number | null; backlog: number | null },
+    now: number,
+  ): void {
+    notePresence(this.sql, presence, now);
   }
 
   /** People with late taps whose refold never came (a restart in between), and the earliest. */
