@@ -14,19 +14,11 @@ import { startBroker, type Broker } from './support/broker';
 import { requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, MINUTE, player, read } from './support/store-fixtures';
 import { useTempDir } from './support/useTempDir';
+import { README_ACL } from './support/doors';
 
 const USERS = { front: 'front-pw', back: 'back-pw', admin: 'admin-pw', hub: 'hub-pw' };
 /** The README's ACL ("Set up a site"), and a user who reads everything to watch for leaks. */
-const ACL = [
-  'pattern write badgeclock/+/taps/%u',
-  'pattern read badgeclock/+/taps/+',
-  'pattern readwrite badgeclock/+/doors/%u/state',
-  'pattern read badgeclock/+/doors/+/state',
-  'user hub',
-  'topic readwrite badgeclock/+/hub/state',
-  'user admin',
-  'topic read #',
-];
+const ACL = [...README_ACL, 'user admin', 'topic read #'];
 
 /** A clean-start MQTT 5 client; resolves once connected. */
 function client(url: string, user: keyof typeof USERS, clientId: string): Promise<MqttClient> {

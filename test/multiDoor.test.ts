@@ -8,6 +8,7 @@ import { connectAsync } from 'mqtt';
 import { startBroker, type Broker } from './support/broker';
 import { join } from 'node:path';
 import {
+  README_ACL,
   comparedOf,
   eventsOf,
   oneClock,
@@ -307,14 +308,7 @@ describe('doors sharing taps through a broker', () => {
 
 describe("doors on a broker with users and the README's ACL", () => {
   const root = useTempDir('doors-acl');
-  const ACL = [
-    'pattern write badgeclock/+/taps/%u',
-    'pattern read badgeclock/+/taps/+',
-    'pattern readwrite badgeclock/+/doors/%u/state',
-    'pattern read badgeclock/+/doors/+/state',
-    'user hub',
-    'topic readwrite badgeclock/+/hub/state',
-  ];
+  const ACL = README_ACL;
   let broker: Broker;
   beforeEach(async () => {
     broker = await startBroker({

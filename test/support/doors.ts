@@ -8,6 +8,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Clock, logText, runCli } from './runCli';
 
+/** The ACL README's "Set up a site" gives, line for line (without the Home Assistant lines). */
+export const README_ACL: readonly string[] = [
+  'pattern write badgeclock/+/taps/%u',
+  'pattern read badgeclock/+/taps/+',
+  'pattern readwrite badgeclock/+/doors/%u/state',
+  'pattern read badgeclock/+/doors/+/state',
+  'user hub',
+  'topic readwrite badgeclock/+/hub/state',
+];
+
 export interface Door {
   readonly name: string;
   readonly dataDir: string;
