@@ -49,8 +49,7 @@ import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import { makeEditWatch } from './drivers/sheets/editWatch';
 import { makeHomeAssistantListener } from './drivers/mqtt/homeAssistant';
-import { connect, sideClientOptions } from './drivers/mqtt/mqttDriver';
-import { makeMqttDriver } from './drivers/mqtt/mqttDriver';
+import { connect, makeMqttDriver, sideClientOptions } from './drivers/mqtt/mqttDriver';
 import type { LogRowsRead, SheetOutput, SheetsDriver } from './drivers/sheets/sheetsDriver';
 import { sheetEdits$ } from './drivers/store/sheetEditJudge';
 import { makeTotalsSource } from './drivers/sheets/totalsSource';
@@ -247,8 +246,9 @@ export function clockApp(
 }
 
 /**
- * What listens to the committed steps besides the core: the console feedback, and the buzzer
- * and LEDs on the Pi when lines are configured (for the taps at this door only).
+ * What listens to the committed steps besides the core: the console feedback, the buzzer and
+ * LEDs on the Pi when lines are configured (for the taps at this door only), and Home Assistant
+ * when it is asked for.
  */
 function listenersOf(
   config: Config,
