@@ -7,7 +7,7 @@
  */
 import type { IClientOptions, MqttClient, Packet } from 'mqtt';
 import type { MqttConfig } from '../drivers/mqtt/mqttConfig';
-import { clientOptions } from '../drivers/mqtt/mqttDriver';
+import { connect, sideClientOptions } from '../drivers/mqtt/mqttDriver';
 
 /** How long any one step (connect, probe, subscribe, end) may take. */
 export const BROKER_STEP_MS = 5_000;
@@ -26,13 +26,6 @@ export type Connection =
 /** What a step got back: the reason code of the broker's answer, or nothing in time. */
 export type Answer = { readonly reason: number } | { readonly reason: null; readonly why: string };
 
-/** MQTT.js, loaded only when a broker is configured (as the driver does: a single door never loads it). */
-function mqttConnect(url: string, options: IClientOptions): MqttClient {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
-  const mqtt = require('mqtt') as typeof import('mqtt');
-  return mqtt.connect(url, options);
-}
-
 /**
  * The door's login and TLS files (read now, so a missing one is named with its key), but not
  * its session: `badgeclock-<site>-<door>-doctor` so the running door is never taken over (a
@@ -43,16 +36,12 @@ function mqttConnect(url: string, options: IClientOptions): MqttClient {
 export function doctorClientOptions(
   config: MqttConfig & { readonly mqttUrl: string },
 ): IClientOptions {
-  const options: IClientOptions = {
-    ...clientOptions(config, 0, 'door'),
-    clientId: `badgeclock-${config.site}-${config.door}-doctor`,
-    clean: true,
+  return {
+    ...sideClientOptions(config, `badgeclock-${config.site}-${config.door}-doctor`),
     properties: { sessionExpiryInterval: 0 },
     reconnectPeriod: 0,
     connectTimeout: BROKER_STEP_MS,
   };
-  delete options.will; // dropped on purpose, see above
-  return options;
 }
 
 /** Connects once, within BROKER_STEP_MS; on failure the client is already ended. */
@@ -66,7 +55,7 @@ export function connectOnce(
     return Promise.resolve({ ok: false, stage: 'files', message: (error as Error).message });
   }
   return new Promise((resolve) => {
-    const client = mqttConnect(config.mqttUrl, options);
+    const client = connect(config.mqttUrl, options);
     let settled = false;
     const settle = (result: Connection): void => {
       if (settled) return;
@@ -120,29 +109,16 @@ function socketMessage(error: Error & { code?: string | number }): string {
  * The empty payload is not a tap, should a broker ever deliver it: a door would ignore it.
  */
 export function writeProbe(client: MqttClient, topic: string): Promise<Answer> {
-  return new Promise((resolve) => {
-    let messageId: number | undefined;
-    const sent = (packet: Packet): void => {
-      if (packet.cmd === 'publish' && packet.topic === topic) messageId = packet.messageId;
-    };
-    const received = (packet: Packet): void => {
-      if (packet.cmd !== 'pubrec' || packet.messageId !== messageId) return;
+  return exchange(client, {
+    isRequest: (packet) => packet.cmd === 'publish' && packet.topic === topic,
+    answerOf: (packet, messageId) => {
+      if (packet.cmd !== 'pubrec' || packet.messageId !== messageId) return null;
       // Without its pending entry, MQTT.js ignores the PUBREC: no PUBREL goes out.
-      if (messageId !== undefined) Reflect.deleteProperty(client.outgoing, messageId);
-      done({ reason: packet.reasonCode ?? 0 });
-    };
-    const timer = setTimeout(() => {
-      done({ reason: null, why: `no PUBREC within ${BROKER_STEP_MS / 1000} s` });
-    }, BROKER_STEP_MS);
-    const done = (answer: Answer): void => {
-      clearTimeout(timer);
-      client.off('packetsend', sent);
-      client.off('packetreceive', received);
-      resolve(answer);
-    };
-    client.on('packetsend', sent);
-    client.on('packetreceive', received);
-    client.publish(topic, Buffer.alloc(0), { qos: 2, retain: false });
+      Reflect.deleteProperty(client.outgoing, messageId);
+      return { reason: packet.reasonCode ?? 0 };
+    },
+    send: () => client.publish(topic, Buffer.alloc(0), { qos: 2, retain: false }),
+    waitingFor: 'PUBREC',
   });
 }
 
@@ -152,22 +128,45 @@ export function writeProbe(client: MqttClient, topic: string): Promise<Answer> {
  * does not prove that this door may read; a refusal proves it may not.
  */
 export function subscribeProbe(client: MqttClient, filter: string): Promise<Answer> {
+  return exchange(client, {
+    isRequest: (packet) => packet.cmd === 'subscribe',
+    answerOf: (packet, messageId) => {
+      if (packet.cmd !== 'suback' || packet.messageId !== messageId) return null;
+      const granted: unknown = packet.granted[0];
+      return typeof granted === 'number'
+        ? { reason: granted }
+        : { reason: null, why: 'a SUBACK without a reason code' };
+    },
+    send: () => client.subscribe(filter, { qos: 1 }, () => undefined),
+    waitingFor: 'SUBACK',
+  });
+}
+
+/**
+ * One request and its answer, matched by the message id MQTT.js gave the request as it went
+ * out; nothing in BROKER_STEP_MS is an answer too. The listeners go with the answer.
+ */
+function exchange(
+  client: MqttClient,
+  o: {
+    readonly isRequest: (packet: Packet) => boolean;
+    readonly answerOf: (packet: Packet, messageId: number) => Answer | null;
+    readonly send: () => void;
+    readonly waitingFor: string;
+  },
+): Promise<Answer> {
   return new Promise((resolve) => {
     let messageId: number | undefined;
     const sent = (packet: Packet): void => {
-      if (packet.cmd === 'subscribe') messageId = packet.messageId;
+      if (o.isRequest(packet)) messageId = packet.messageId;
     };
     const received = (packet: Packet): void => {
-      if (packet.cmd !== 'suback' || packet.messageId !== messageId) return;
-      const granted: unknown = packet.granted[0];
-      done(
-        typeof granted === 'number'
-          ? { reason: granted }
-          : { reason: null, why: 'a SUBACK without a reason code' },
-      );
+      if (messageId === undefined) return;
+      const answer = o.answerOf(packet, messageId);
+      if (answer !== null) done(answer);
     };
     const timer = setTimeout(() => {
-      done({ reason: null, why: `no SUBACK within ${BROKER_STEP_MS / 1000} s` });
+      done({ reason: null, why: `no ${o.waitingFor} within ${BROKER_STEP_MS / 1000} s` });
     }, BROKER_STEP_MS);
     const done = (answer: Answer): void => {
       clearTimeout(timer);
@@ -177,7 +176,7 @@ export function subscribeProbe(client: MqttClient, filter: string): Promise<Answ
     };
     client.on('packetsend', sent);
     client.on('packetreceive', received);
-    client.subscribe(filter, { qos: 1 }, () => undefined);
+    o.send();
   });
 }
 

@@ -98,20 +98,22 @@ export function clientOptions(
 }
 
 /**
- * Options for a side connection of this clock (Home Assistant's): the same broker login and
- * TLS, its own client id, a clean start and no will (it must never say the door is offline).
+ * Options for a side connection of this clock (Home Assistant's, doctor's): the same broker
+ * login and TLS files (read now), its own client id, a clean start and no will (it must never
+ * say the door is offline).
  */
 export function sideClientOptions(
   config: MqttDriverOptions['config'],
   clientId: string,
 ): IClientOptions {
-  const options = clientOptions(config, 5_000);
-  return {
-    ...Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'will')),
+  const options: IClientOptions = {
+    ...clientOptions(config, 5_000),
     clientId,
     clean: true,
     properties: {},
   };
+  delete options.will;
+  return options;
 }
 
 /**
