@@ -84,7 +84,7 @@ export function makeHomeAssistantListener(
       };
       /** Who is in now, against what was published: the changes, and the count. */
       const update = (all: boolean): void => {
-        const now = new Map(o.store.status().open.map((s) => [s.card, s.name]));
+        const now = new Map(o.store.openSessions().map((s) => [s.card, s.name]));
         for (const [card, name] of now) {
           announce(card, name);
           if (all || !atWork.has(card)) publish(topics.person(card).state, 'ON');

@@ -174,7 +174,7 @@ export function makeMqttDriver(
           log,
           now,
           presence,
-          backlog: () => store.sharingStatus().backlog,
+          backlog: () => store.publishBacklog(),
           connected: (backlog) => {
             catchingUp = backlog > 0;
             publisher.restart();

@@ -137,16 +137,21 @@ export interface SharingStatus {
   }[];
 }
 
-export function sharingStatus(sql: Statements): SharingStatus {
+/** This door's taps the broker has not acknowledged (none before sharing started). */
+export function publishBacklog(sql: Statements): number {
   const cursor = sql.stmt<[], { published: number }>('SELECT published FROM mqtt_cursor').get();
-  const backlog =
-    cursor === undefined
-      ? 0
-      : (sql
-          .stmt<[number], { n: number }>(
-            'SELECT count(*) AS n FROM taps WHERE id > ? AND origin IS NULL',
-          )
-          .get(cursor.published)?.n ?? 0);
+  if (cursor === undefined) return 0;
+  return (
+    sql
+      .stmt<[number], { n: number }>(
+        'SELECT count(*) AS n FROM taps WHERE id > ? AND origin IS NULL',
+      )
+      .get(cursor.published)?.n ?? 0
+  );
+}
+
+export function sharingStatus(sql: Statements): SharingStatus {
+  const backlog = publishBacklog(sql);
   const late =
     sql
       .stmt<[], { n: number }>(

@@ -77,3 +77,11 @@ export function allSessions(sql: Statements): SessionRow[] {
     .all()
     .map(toSession);
 }
+
+/** The open sessions, oldest first (by the partial index of open sessions). */
+export function openSessions(sql: Statements): SessionRow[] {
+  return sql
+    .stmt<[], RawSession>("SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at")
+    .all()
+    .map(toSession);
+}

@@ -30,7 +30,7 @@ import {
   type PendingEntry,
 } from './outboxQueries';
 import { readSnapshot } from './readSnapshot';
-import { allSessions, sessionsBetween, type SessionRow } from './sessionRows';
+import { allSessions, openSessions, sessionsBetween, type SessionRow } from './sessionRows';
 import {
   addFixRequest,
   correctionContext,
@@ -46,6 +46,7 @@ import {
   inboxWaiting,
   lateWaiting,
   notePresence,
+  publishBacklog,
   publishCursor,
   sharingStatus,
   tapsToPublish,
@@ -242,6 +243,16 @@ export class Store {
   /** A person's history for a refold after another door's late tap (streams/refold.ts). */
   refoldHistory(card: string, lateAt: number, door: string, now: number): RefoldHistory {
     return readRefoldHistory(this.sql, card, lateAt, door, now);
+  }
+
+  /** This door's taps the broker has not acknowledged. */
+  publishBacklog(): number {
+    return publishBacklog(this.sql);
+  }
+
+  /** The open sessions, oldest first. */
+  openSessions(): SessionRow[] {
+    return openSessions(this.sql);
   }
 
   /** This door's publishing backlog, taps kept late, and what each other door last sent. */

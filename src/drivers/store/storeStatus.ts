@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { OutboxEntry } from '../../../streams/commit';
-import { toSession, type RawSession, type SessionRow } from './sessionRows';
+import { openSessions, type SessionRow } from './sessionRows';
 import type { Statements } from './statements';
 
 export interface StoreStatus {
@@ -30,9 +30,6 @@ export interface SetAsideEntry {
 
 /** The store's status; `file` is the database, whose size (with its log) is reported. */
 export function readStatus(sql: Statements, file: string): StoreStatus {
-  const open = sql
-    .stmt<[], RawSession>("SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at")
-    .all();
   const pending = sql
     .stmt<[], { depth: number; oldest: number | null }>(
       'SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE done_at IS NULL',
@@ -51,7 +48,7 @@ export function readStatus(sql: Statements, file: string): StoreStatus {
   const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
   const one = (query: string): number => Number(sql.db.prepare(query).pluck().get());
   return {
-    open: open.map(toSession),
+    open: openSessions(sql),
     outboxDepth: pending?.depth ?? 0,
     oldestPendingAt: pending?.oldest ?? null,
     lastTap: lastTap ?? null,
