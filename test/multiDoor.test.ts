@@ -5,11 +5,11 @@
  * each tap once (its own, or another door's with its site-wide id).
  */
 import { connectAsync } from 'mqtt';
-import { startBroker, type Broker } from './support/broker';
 import { join } from 'node:path';
 import {
   README_ACL,
   comparedOf,
+  converged,
   eventsOf,
   oneClock,
   restartDoor,
@@ -18,8 +18,9 @@ import {
   storeOf,
   type Door,
 } from './support/doors';
-import { killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
+import { logText, runCli } from './support/runCli';
 import { until } from './support/until';
+import { useBroker } from './support/useBroker';
 import { useTempDir } from './support/useTempDir';
 
 jest.setTimeout(60_000);
@@ -27,48 +28,13 @@ jest.setTimeout(60_000);
 const ALICE = 'A11CE001';
 const BOB = 'B0B00002';
 
-/** The sessions a door holds, for failure messages. */
-const sessionsOf = (door: Door): string => JSON.stringify(storeOf(door).sessions);
-
-/** Waits until every door holds the same sessions, and `n` of them. */
-async function converged(doors: readonly Door[], n: number, ms = 15_000): Promise<void> {
-  await until(
-    () => {
-      // One read per door: the count and the comparison are of the same rows.
-      const all = doors.map((door) => storeOf(door).sessions);
-      const same = all.map((rows) => JSON.stringify(rows));
-      return all[0]?.length === n && same.every((s) => s === same[0]);
-    },
-    {
-      ms,
-      everyMs: 50,
-      what: `${n} sessions on every door:\n${doors.map((d) => `${d.name}: ${sessionsOf(d)}`).join('\n')}`,
-    },
-  ).catch((error: unknown) => {
-    throw new Error(
-      `${String(error)}\n${doors.map((d) => `${d.name}: ${sessionsOf(d)}\n${d.clock.stderr.slice(-3000)}`).join('\n')}`,
-    );
-  });
-}
-
 describe('doors sharing taps through a broker', () => {
   const root = useTempDir('doors');
-  let broker: Broker;
-
-  beforeAll(() => {
-    requireBuiltCli();
-  });
-  beforeEach(async () => {
-    broker = await startBroker();
-  });
-  afterEach(async () => {
-    await killLeftoverClocks();
-    await broker.close();
-  });
+  const broker = useBroker();
 
   it('clocks in at one door and out at another; both doors hold the one session', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const back = await startDoor('back', broker.url, root());
+    const front = await startDoor('front', broker().url, root());
+    const back = await startDoor('back', broker().url, root());
     front.clock.write(`${ALICE}\n`);
     await converged([front, back], 1);
     back.clock.write(`${ALICE}\n`);
@@ -90,9 +56,9 @@ describe('doors sharing taps through a broker', () => {
       ['back', 'shared'],
     ]);
     const status = await runCli(['status', '--data-dir', front.dataDir, '--tz', 'UTC'], {
-      env: { BADGECLOCK_MQTT_URL: broker.url, BADGECLOCK_SITE: 'test', BADGECLOCK_DOOR: 'front' },
+      env: { BADGECLOCK_MQTT_URL: broker().url, BADGECLOCK_SITE: 'test', BADGECLOCK_DOOR: 'front' },
     });
-    expect(status.stdout).toContain(`Doors: site test, this door front, broker ${broker.url}`);
+    expect(status.stdout).toContain(`Doors: site test, this door front, broker ${broker().url}`);
     expect(status.stdout).toContain('Backlog: none');
     expect(status.stdout).toMatch(
       /^ {2}back {16} {2}last tap .*, 1 tap\(s\)(; online, backlog \d+ as of .*)?$/m,
@@ -101,15 +67,15 @@ describe('doors sharing taps through a broker', () => {
   });
 
   it('keeps taps while the broker is down, and sends them in order when it is back', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const back = await startDoor('back', broker.url, root());
-    await broker.stop();
+    const front = await startDoor('front', broker().url, root());
+    const back = await startDoor('back', broker().url, root());
+    await broker().stop();
     front.clock.write(`${ALICE}\n`);
     back.clock.write(`${BOB}\n`);
     await until(() => storeOf(front).sessions.length === 1 && storeOf(back).sessions.length === 1);
     front.clock.write(`${ALICE}\n`);
     await until(() => storeOf(front).sessions[0]?.status === 'out');
-    await broker.start();
+    await broker().start();
     await converged([front, back], 2, 30_000);
     expect(storeOf(back).sessions.find((s) => s.card === ALICE)?.status).toBe('out');
     // Each door came back with a backlog of one tap, and said when it had caught up.
@@ -123,9 +89,9 @@ describe('doors sharing taps through a broker', () => {
   });
 
   it('folds a tap that arrives late into its place: both doors end with what one clock computes', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const back = await startDoor('back', broker.url, root());
-    await broker.stop();
+    const front = await startDoor('front', broker().url, root());
+    const back = await startDoor('back', broker().url, root());
+    await broker().stop();
     // Cut off from each other: Alice in at the front, then (each door thinks) in at the back.
     front.clock.write(`${ALICE}\n`);
     await until(() => storeOf(front).sessions.length === 1);
@@ -133,7 +99,7 @@ describe('doors sharing taps through a broker', () => {
     await until(() => storeOf(back).sessions.length === 1);
     const [inAtFront] = storeOf(front).sessions;
     const [inAtBack] = storeOf(back).sessions;
-    await broker.start();
+    await broker().start();
     // One clock folding both taps in time order: in at the front, out at the back.
     await converged([front, back], 1, 30_000);
     expect(comparedOf(back)).toEqual(await oneClock(back));
@@ -152,7 +118,7 @@ describe('doors sharing taps through a broker', () => {
       superseded: [inAtBack?.id],
     });
     const status = await runCli(['status', '--data-dir', back.dataDir, '--tz', 'UTC'], {
-      env: { BADGECLOCK_MQTT_URL: broker.url, BADGECLOCK_SITE: 'test', BADGECLOCK_DOOR: 'back' },
+      env: { BADGECLOCK_MQTT_URL: broker().url, BADGECLOCK_SITE: 'test', BADGECLOCK_DOOR: 'back' },
     });
     expect(status.stdout).toContain(
       'Refolded after late taps: 1 session(s) added, 0 changed, 1 superseded',
@@ -164,7 +130,7 @@ describe('doors sharing taps through a broker', () => {
   });
 
   it('Home Assistant: discovery for each person seen and the site, states retained as they change', async () => {
-    const watcher = await connectAsync(broker.url, {
+    const watcher = await connectAsync(broker().url, {
       clientId: 'home-assistant',
       protocolVersion: 5,
     });
@@ -177,7 +143,7 @@ describe('doors sharing taps through a broker', () => {
         ['homeassistant/#', 'badgeclock/test/people/#', 'badgeclock/test/people_in'],
         { qos: 1 },
       );
-      const front = await startDoor('front', broker.url, root(), {
+      const front = await startDoor('front', broker().url, root(), {
         BADGECLOCK_HOME_ASSISTANT: 'true',
       });
       await until(() => seen.get('badgeclock/test/people_in') === '0', { ms: 10_000, everyMs: 20 });
@@ -217,7 +183,7 @@ describe('doors sharing taps through a broker', () => {
     (
       await runCli(['status', '--data-dir', door.dataDir, '--tz', 'UTC'], {
         env: {
-          BADGECLOCK_MQTT_URL: broker.url,
+          BADGECLOCK_MQTT_URL: broker().url,
           BADGECLOCK_SITE: 'test',
           BADGECLOCK_DOOR: door.name,
         },
@@ -225,8 +191,8 @@ describe('doors sharing taps through a broker', () => {
     ).stdout;
 
   it('gets the taps a door missed while it was stopped (the broker keeps its session)', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const back = await startDoor('back', broker.url, root());
+    const front = await startDoor('front', broker().url, root());
+    const back = await startDoor('back', broker().url, root());
     await back.clock.stop();
     // Back said so on its way out; front's status shows it.
     await until(
@@ -240,15 +206,15 @@ describe('doors sharing taps through a broker', () => {
     front.clock.write(`${ALICE}\n${BOB}\n`);
     // Acknowledged by the broker while back is away: only its persistent session can have them.
     await until(() => storeOf(front).published === 2, { ms: 10_000, everyMs: 20 });
-    await restartDoor(back, broker.url, root());
+    await restartDoor(back, broker().url, root());
     await converged([front, back], 2);
     expect(comparedOf(back)).toEqual(await oneClock(back));
     await Promise.all([front.clock.stop(), back.clock.stop()]);
   });
 
   it('drops a tap delivered twice, and refuses one that is not a tap, naming why', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const other = await connectAsync(broker.url, { clientId: 'side-door', protocolVersion: 5 });
+    const front = await startDoor('front', broker().url, root());
+    const other = await connectAsync(broker().url, { clientId: 'side-door', protocolVersion: 5 });
     try {
       const message = JSON.stringify({
         v: 1,
@@ -289,14 +255,14 @@ describe('doors sharing taps through a broker', () => {
   });
 
   it('publishes again after kill -9 in the middle of publishing; the others hold each tap once', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const back = await startDoor('back', broker.url, root());
+    const front = await startDoor('front', broker().url, root());
+    const back = await startDoor('back', broker().url, root());
     const cards = Array.from({ length: 40 }, (_, i) => `CA4D${String(i).padStart(4, '0')}`);
     front.clock.write(cards.map((c) => `${c}\n`).join(''));
     await until(() => storeOf(front).taps.length >= 10, { ms: 10_000, everyMs: 5 });
     await front.clock.stop('SIGKILL');
     const kept = storeOf(front).taps.length;
-    await restartDoor(front, broker.url, root());
+    await restartDoor(front, broker().url, root());
     await converged([front, back], kept, 20_000);
     expect(comparedOf(back)).toEqual(await oneClock(back));
     const origins = storeOf(back).taps.map((t) => t.origin);
@@ -308,17 +274,9 @@ describe('doors sharing taps through a broker', () => {
 
 describe("doors on a broker with users and the README's ACL", () => {
   const root = useTempDir('doors-acl');
-  const ACL = README_ACL;
-  let broker: Broker;
-  beforeEach(async () => {
-    broker = await startBroker({
-      users: { front: 'f-pass', back: 'b-pass', hub: 'h-pass' },
-      acl: ACL,
-    });
-  });
-  afterEach(async () => {
-    await killLeftoverClocks();
-    await broker.close();
+  const broker = useBroker({
+    users: { front: 'f-pass', back: 'b-pass', hub: 'h-pass' },
+    acl: README_ACL,
   });
   const login = (user: string, password: string): NodeJS.ProcessEnv => ({
     BADGECLOCK_MQTT_USERNAME: user,
@@ -326,14 +284,14 @@ describe("doors on a broker with users and the README's ACL", () => {
   });
 
   it("shares taps between doors, and a door cannot write another door's topic", async () => {
-    const front = await startDoor('front', broker.url, root(), login('front', 'f-pass'));
-    const back = await startDoor('back', broker.url, root(), login('back', 'b-pass'));
+    const front = await startDoor('front', broker().url, root(), login('front', 'f-pass'));
+    const back = await startDoor('back', broker().url, root(), login('back', 'b-pass'));
     front.clock.write(`${ALICE}\n`);
     await converged([front, back], 1);
     back.clock.write(`${ALICE}\n`);
     await until(() => storeOf(front).sessions[0]?.status === 'out', { ms: 15_000, everyMs: 50 });
     // Back pretending to be front: the broker refuses it (MQTT 5: reason 135), nobody folds it.
-    const forger = await connectAsync(broker.url, {
+    const forger = await connectAsync(broker().url, {
       clientId: 'forger',
       protocolVersion: 5,
       username: 'back',
@@ -360,7 +318,7 @@ describe("doors on a broker with users and the README's ACL", () => {
   });
 
   it('says a wrong password is refused, and the door keeps taking taps for when it is right', async () => {
-    const clock = spawnDoor('front', broker.url, root(), login('front', 'wrong'));
+    const clock = spawnDoor('front', broker().url, root(), login('front', 'wrong'));
     await clock.started();
     await clock.waitFor((c) => /mqtt: .*[Nn]ot authorized/.test(logText(c.stderr)));
     clock.write(`${ALICE}\n`);

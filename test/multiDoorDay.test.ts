@@ -6,10 +6,9 @@
  * that log is the one clock here, compared session by session.
  */
 import { connectAsync } from 'mqtt';
-import { startBroker, type Broker } from './support/broker';
 import { comparedOf, oneClock, startDoor, storeOf, type Door } from './support/doors';
-import { killLeftoverClocks, requireBuiltCli } from './support/runCli';
 import { until } from './support/until';
+import { useBroker } from './support/useBroker';
 import { useTempDir } from './support/useTempDir';
 
 jest.setTimeout(90_000);
@@ -19,21 +18,11 @@ const PEOPLE = Array.from({ length: 24 }, (_, i) => `DA70${String(i).padStart(4,
 
 describe('a door cut off for a day, then back', () => {
   const root = useTempDir('doors-day');
-  let broker: Broker;
-  beforeAll(() => {
-    requireBuiltCli();
-  });
-  beforeEach(async () => {
-    broker = await startBroker();
-  });
-  afterEach(async () => {
-    await killLeftoverClocks();
-    await broker.close();
-  });
+  const broker = useBroker();
 
   it('every door ends with the sessions one clock computes from the merged log', async () => {
-    const front = await startDoor('front', broker.url, root());
-    const back = await startDoor('back', broker.url, root());
+    const front = await startDoor('front', broker().url, root());
+    const back = await startDoor('back', broker().url, root());
     // Today: everyone clocks in at the front; half of them are still in, half went out at the back.
     front.clock.write(PEOPLE.map((card) => `${card}\n`).join(''));
     await until(() => storeOf(back).sessions.length === PEOPLE.length, { ms: 20_000, everyMs: 50 });
@@ -59,7 +48,7 @@ describe('a door cut off for a day, then back', () => {
             { card, at: inAt + 8 * HOUR },
           ];
     });
-    const client = await connectAsync(broker.url, {
+    const client = await connectAsync(broker().url, {
       clientId: 'badgeclock-test-east',
       protocolVersion: 5,
     });

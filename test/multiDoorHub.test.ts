@@ -8,7 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from './support/broker';
-import { comparedOf, oneClock, restartDoor, startDoor, storeOf, type Door } from './support/doors';
+import {
+  comparedOf,
+  converged,
+  oneClock,
+  restartDoor,
+  startDoor,
+  storeOf,
+  type Door,
+} from './support/doors';
 import { killLeftoverClocks, requireBuiltCli } from './support/runCli';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 import { until } from './support/until';
@@ -20,22 +28,6 @@ const ALICE = 'A11CE001';
 const BOB = 'B0B00002';
 const CAROL = 'CA401003';
 const DAVE = 'DA4E0004';
-
-/** Every replica holds the same sessions, `n` of them (one read per door). */
-async function converged(doors: readonly Door[], n: number, ms = 20_000): Promise<void> {
-  const rows = (): string[] => doors.map((door) => JSON.stringify(storeOf(door).sessions));
-  await until(
-    () => {
-      const all = rows();
-      return all.every((s) => s === all[0]) && storeOf(doors[0] as Door).sessions.length === n;
-    },
-    { ms, everyMs: 50 },
-  ).catch((error: unknown) => {
-    throw new Error(
-      `${String(error)}\n${doors.map((d, i) => `${d.name}: ${rows()[i] ?? ''}`).join('\n')}`,
-    );
-  });
-}
 
 describe('a site: three doors and a hub that writes the sheet', () => {
   let root: string;

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Clock, logText, runCli } from './runCli';
+import { until } from './until';
 
 /** The ACL README's "Set up a site" gives, line for line (without the Home Assistant lines). */
 export const README_ACL: readonly string[] = [
@@ -218,4 +219,23 @@ export async function oneClock(door: Door, until = Date.now()): Promise<Compared
     }
   }
   return [...sessions.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Waits until every door holds the same sessions, `n` of them: one read per door, so the count
+ * and the comparison are of the same rows. A failure shows what each door holds, and its log.
+ */
+export async function converged(doors: readonly Door[], n: number, ms = 15_000): Promise<void> {
+  await until(
+    () => {
+      const all = doors.map((door) => storeOf(door).sessions);
+      const same = all.map((rows) => JSON.stringify(rows));
+      return all[0]?.length === n && same.every((x) => x === same[0]);
+    },
+    { ms, everyMs: 50, what: `${n} sessions on every door` },
+  ).catch((error: unknown) => {
+    throw new Error(
+      `${String(error)}\n${doors.map((d) => `${d.name}: ${JSON.stringify(storeOf(d).sessions)}\n${d.clock.stderr.slice(-3000)}`).join('\n')}`,
+    );
+  });
 }
