@@ -7,15 +7,7 @@
  * (`RefoldHistory`, src/drivers/store/refoldHistory.ts) in the step the
  * command went out; this folds it and says what changed.
  */
-import type {
-  CardRead,
-  ClockEvent,
-  Output,
-  Refold,
-  RefoldHistory,
-  Refolded,
-  RefoldedSession,
-} from './events';
+import type { CardRead, Output, Refold, RefoldHistory, Refolded, RefoldedSession } from './events';
 import type { ClockState, Step } from './sessionState';
 
 /** The reducer for a tap, as the refold uses it (sessions.ts passes its own). */
@@ -148,7 +140,3 @@ function diff(
     superseded: stored.filter((s) => !now.has(s.id)),
   };
 }
-
-/** Whether an event is the store's answer to a refold. */
-export const isRefoldHistory = (event: ClockEvent): event is RefoldHistory =>
-  event.type === 'refoldHistory';
