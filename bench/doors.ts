@@ -54,6 +54,7 @@ import type { Person } from '../streams/directory';
 import type { CardRead } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer } from '../streams/sessions';
+import { connect } from '../src/drivers/mqtt/mqttDriver';
 import { tapMessage, tapsTopic } from '../src/drivers/mqtt/tapMessages';
 import { Store } from '../src/drivers/store/store';
 import { startBroker, type Broker } from '../test/support/broker';
@@ -326,9 +327,7 @@ async function stopAll(doors: readonly DoorProcess[]): Promise<void> {
 }
 
 function connectMqtt(url: string, clientId: string): Promise<MqttClient> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as the driver loads it
-  const mqtt = require('mqtt') as typeof import('mqtt');
-  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 1_000 });
+  const client = connect(url, { clientId, clean: true, reconnectPeriod: 1_000 });
   return new Promise((resolve, reject) => {
     client.once('connect', () => {
       resolve(client);
