@@ -58,6 +58,8 @@ const busyPlan: Plan = {
     { kind: 'clockStep', pos: 0.7, deltaMs: -HOUR },
     { kind: 'people', pos: 0.75, edit: 'rename', who: 0.1 },
     { kind: 'unshare', pos: 0.8, ms: 30 * MINUTE },
+    // Its warning names the cache file, in the run's own (randomly named) directory.
+    { kind: 'corruptCache', pos: 0.85 },
   ],
 };
 
@@ -71,7 +73,15 @@ describe('the simulation of the whole clock', () => {
     expect(b.stats.faults).toEqual(a.stats.faults);
     // The plan's trouble really happened.
     expect(Object.keys(a.stats.faults)).toEqual(
-      expect.arrayContaining(['outage', 'kill', 'power cut', 'NTP step', 'clock step', 'unshare']),
+      expect.arrayContaining([
+        'outage',
+        'kill',
+        'power cut',
+        'NTP step',
+        'clock step',
+        'unshare',
+        'People cache damaged',
+      ]),
     );
     expect(a.stats.simulatedDays * DAY).toBe(2 * DAY);
   });

@@ -56,6 +56,8 @@ interface LedgerLine {
   readonly cpuMs: number;
   readonly taps: number;
   readonly sessions: number;
+  /** The run's fingerprint: a seed with the same hash on another commit ran event for event the same. */
+  readonly traceHash: string | null;
   /** The commit the seed ran on (`git rev-parse HEAD`), when known. */
   readonly commit: string;
   readonly finishedAt: string;
@@ -195,6 +197,9 @@ function summary(outcomes: readonly SeedOutcome[], args: Args, realMs: number): 
     `taps ${totals.taps.toLocaleString('en')} (reads ${totals.reads.toLocaleString('en')}, ${totals.lost.toLocaleString('en')} while the clock was down), sessions ${totals.sessions.toLocaleString('en')}, Sheets requests ${totals.requests.toLocaleString('en')}, process lives ${totals.lives}`,
     `faults injected: ${list(faults)}`,
     `invariant checks made: ${list(checks)}`,
+    ...(outcomes.length <= 20
+      ? [`trace hashes: ${outcomes.map((o) => `${o.seed} ${o.traceHash ?? '-'}`).join(', ')}`]
+      : []),
     `failures: ${failed.length}${failed.length === 0 ? '' : ` (seeds ${failed.map((o) => o.seed).join(', ')})`}`,
     '',
   ].join('\n');
@@ -303,6 +308,7 @@ async function main(): Promise<void> {
         cpuMs: outcome.stats.cpuMs,
         taps: outcome.stats.taps,
         sessions: outcome.stats.sessions,
+        traceHash: outcome.traceHash,
         commit,
         finishedAt: new Date().toISOString(),
       };

@@ -25,6 +25,8 @@ export interface SeedOutcome {
   /** The seed's own (unshrunk) plan and run. */
   readonly plan: Plan | null;
   readonly stats: RunStats;
+  /** The fingerprint of the seed's own run (null if it never ran): equal on two commits, the same run. */
+  readonly traceHash: string | null;
   readonly failure: {
     readonly violations: readonly Violation[];
     /** The smallest plan found that still fails, and how to replay it. */
@@ -66,6 +68,7 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
         seed,
         plan,
         stats: result.stats,
+        traceHash: result.traceHash,
         failure:
           result.violations.length === 0
             ? null
@@ -76,10 +79,11 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
   const seen: {
     plan: Plan | null;
     first: RunStats | null;
+    hash: string | null;
     failing: { violations: readonly Violation[]; plan: Plan } | null;
     failedAt: number | null;
     shrinks: number;
-  } = { plan: null, first: null, failing: null, failedAt: null, shrinks: 0 };
+  } = { plan: null, first: null, hash: null, failing: null, failedAt: null, shrinks: 0 };
   const property = fc.asyncProperty(planArbitrary(options), async (plan) => {
     // Shrinking is bounded: once its time is up, every further candidate passes at once.
     if (
@@ -94,6 +98,7 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
     });
     seen.plan ??= plan;
     seen.first ??= result.stats;
+    seen.hash ??= result.traceHash;
     if (seen.failedAt !== null) seen.shrinks += 1;
     if (result.violations.length === 0) return true;
     seen.failing = { violations: result.violations, plan };
@@ -108,11 +113,13 @@ export async function simulateSeed(seed: number, options: SimulateOptions): Prom
   });
   const stats = seen.first ?? emptyStats(options.days);
   const found = seen.failing;
-  if (!details.failed || found === null) return { seed, plan: seen.plan, stats, failure: null };
+  if (!details.failed || found === null)
+    return { seed, plan: seen.plan, stats, traceHash: seen.hash, failure: null };
   return {
     seed,
     plan: seen.plan,
     stats,
+    traceHash: seen.hash,
     failure: {
       violations: found.violations,
       plan: found.plan,

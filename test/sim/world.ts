@@ -210,20 +210,23 @@ const turn = (): Promise<void> =>
     setImmediate(resolve);
   });
 
-/** Two 32-bit FNV-1a hashes: the trace's fingerprint. */
+/**
+ * Two 32-bit FNV-1a style hashes with different odd primes: the trace's fingerprint (64 bits;
+ * an even multiplier would lose a bit at every step and leave the second half nearly constant).
+ */
 class TraceHash {
   private a = 0x811c9dc5;
   private b = 0x050c5d1f;
   add(line: string): void {
-    for (let i = 0; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      this.a = Math.imul(this.a ^ c, 0x01000193) >>> 0;
-      this.b = Math.imul(this.b ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
-    }
-    this.a = Math.imul(this.a ^ 10, 0x01000193) >>> 0;
+    for (let i = 0; i < line.length; i++) this.char(line.charCodeAt(i));
+    this.char(10);
   }
   hex(): string {
     return this.a.toString(16).padStart(8, '0') + this.b.toString(16).padStart(8, '0');
+  }
+  private char(c: number): void {
+    this.a = Math.imul(this.a ^ c, 0x01000193) >>> 0;
+    this.b = Math.imul(this.b ^ c, 0x5bd1e995) >>> 0;
   }
 }
 
@@ -475,7 +478,8 @@ class World {
   }
 
   private record(line: string): void {
-    const entry = `${this.time.mono.now()} ${line}`;
+    // The run's directory has a random name: the trace says <dir>, so a run is the same on any machine.
+    const entry = `${this.time.mono.now()} ${line.replaceAll(this.dir, '<dir>')}`;
     this.hash.add(entry);
     this.trace?.push(entry);
   }
