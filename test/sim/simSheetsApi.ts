@@ -33,8 +33,13 @@ export interface RequestRecord {
   readonly call: string;
   readonly write: boolean;
   readonly outcome: Outcome['type'];
-  /** Bytes of the answer's body for reads (0 until and unless it is applied). */
-  bytesRead: number;
+  /** The answer's body for reads, once applied (bytesRead measures it when asked). */
+  answer: unknown;
+}
+
+/** JSON length of a read's answer (0 until and unless it is applied): what the clock downloaded. */
+export function bytesRead(record: RequestRecord): number {
+  return record.answer === undefined ? 0 : JSON.stringify(record.answer).length;
 }
 
 /** A process's connection: once dead, it hears no answers and sends nothing. */
@@ -115,9 +120,8 @@ export function makeSimSheetsApi(options: SimSheetsApiOptions): SheetsApi {
       };
       return { status: 400, body, headers: {} as Record<string, string> };
     }
-    const before = write ? 0 : totalBytes(model);
     const response = model.request(request);
-    if (!write) record.bytesRead = totalBytes(model) - before;
+    if (!write) record.answer = response.body;
     if (response.status === 403) faults.count('403', scheduler.now());
     return { status: response.status, body: response.body, headers: response.headers ?? {} };
   };
@@ -131,7 +135,7 @@ export function makeSimSheetsApi(options: SimSheetsApiOptions): SheetsApi {
       call: `${request.method} ${request.path.slice(base.length)}`,
       write,
       outcome: outcome.type,
-      bytesRead: 0,
+      answer: undefined,
     };
     options.onRequest(record);
     return new Promise<T>((resolve, reject) => {
@@ -278,12 +282,6 @@ function refuses(request: ModelRequest, poison: string): boolean {
       return !(typeof range === 'string' && range.startsWith("'Now'!")) && holds(entry.values);
     }) === true
   );
-}
-
-function totalBytes(model: SpreadsheetModel): number {
-  let sum = 0;
-  for (const bytes of Object.values(model.bytesOut)) sum += bytes;
-  return sum;
 }
 
 export interface SimClientOptions extends SimSheetsApiOptions {

@@ -64,7 +64,13 @@ import {
 import { makeRandom, type Random } from './random';
 import { startOfRun, ZONE } from './runStart';
 import { monoNow, SimScheduler, trueNow, wallNow, wallScheduler, type WorldTime } from './simClock';
-import { makeSimSheetsClient, viewSheet, type RequestRecord, type SheetView } from './simSheetsApi';
+import {
+  bytesRead,
+  makeSimSheetsClient,
+  viewSheet,
+  type RequestRecord,
+  type SheetView,
+} from './simSheetsApi';
 import { SessionModel, type Reading } from './sessionModel';
 import { StoreView, type StoredSession } from './storeView';
 
@@ -385,6 +391,7 @@ class World {
     this.model = new SpreadsheetModel({
       now: () => trueNow(this.time),
       quota: { readsPerMinute: 60, writesPerMinute: 60 },
+      measureBytes: false,
     });
     this.model.createSpreadsheet(SHEET_ID, [ACCOUNT]);
     this.people = makePeople(plan.people, plan.habits, this.root.fork());
@@ -854,10 +861,10 @@ class World {
     )
       return;
     const peopleRows = Math.max(0, this.model.values(SHEET_ID, 'People').length - 1);
-    const bytesRead = requests.reduce((sum, r) => sum + r.bytesRead, 0);
+    const bytes = requests.reduce((sum, r) => sum + bytesRead(r), 0);
     const minute = {
       requests: requests.length,
-      bytesRead,
+      bytesRead: bytes,
       peopleRows,
       open: life.open,
       watched,
@@ -866,12 +873,12 @@ class World {
     const problems = quietMinuteCheap(minute);
     this.stats.quietMinutes += 1;
     this.stats.quietRequests += requests.length;
-    this.stats.quietBytes += bytesRead;
-    if (bytesRead > this.stats.quietBytesMax || problems.length > 0) {
+    this.stats.quietBytes += bytes;
+    if (bytes > this.stats.quietBytesMax || problems.length > 0) {
       // Log's length only when it is reported: counting it copies the tab.
       const logRows = Math.max(0, this.model.values(SHEET_ID, 'Log').length - 1);
-      if (bytesRead > this.stats.quietBytesMax) {
-        this.stats.quietBytesMax = bytesRead;
+      if (bytes > this.stats.quietBytesMax) {
+        this.stats.quietBytesMax = bytes;
         this.stats.quietBytesLogRows = logRows;
       }
       this.violateAll('4 quiet minute cost', quietMinuteCheap({ ...minute, logRows }));
