@@ -94,6 +94,7 @@ describe('another door’s taps in the core', () => {
               outReader: null,
             },
           ],
+          supersededIds: [],
           openId: open,
         },
       });

@@ -60,6 +60,11 @@ export interface RefoldHistory {
   readonly taps: readonly HistoryTap[];
   /** Their sessions clocked in at or after `from`, as the store has them. */
   readonly stored: readonly RefoldedSession[];
+  /**
+   * Their sessions clocked in at or after `from` that an earlier refold superseded: one made
+   * again comes back (changed: its row shows `superseded`, and its clock-in was written once).
+   */
+  readonly supersededIds: readonly string[];
   /** Their open session in the store when it was read. */
   readonly openId: string | null;
 }

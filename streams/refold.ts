@@ -62,7 +62,7 @@ export function onRefoldHistory(state: ClockState, history: RefoldHistory, foldT
     card,
     from: history.from,
     late: taps.filter((t) => lateFolded.includes(t.id)),
-    ...diff(history.stored, sessions),
+    ...diff(history.stored, sessions, new Set(history.supersededIds)),
   };
   const next: ClockState = {
     ...folded,
@@ -124,18 +124,22 @@ const same = (a: RefoldedSession, b: RefoldedSession): boolean =>
   a.reason === b.reason &&
   a.outReader === b.outReader;
 
-/** What the store must change: sessions new, changed (same id), or no longer there. */
+/**
+ * What the store must change: sessions new, changed (same id), or no longer there. One an
+ * earlier refold superseded and this one makes again is changed: it comes back.
+ */
 function diff(
   stored: readonly RefoldedSession[],
   sessions: readonly RefoldedSession[],
+  supersededIds: ReadonlySet<string>,
 ): Pick<Refolded, 'added' | 'changed' | 'superseded'> {
   const old = new Map(stored.map((s) => [s.id, s]));
   const now = new Map(sessions.map((s) => [s.id, s]));
   return {
-    added: sessions.filter((s) => !old.has(s.id)),
+    added: sessions.filter((s) => !old.has(s.id) && !supersededIds.has(s.id)),
     changed: sessions.filter((s) => {
       const before = old.get(s.id);
-      return before !== undefined && !same(before, s);
+      return before === undefined ? supersededIds.has(s.id) : !same(before, s);
     }),
     superseded: stored.filter((s) => !now.has(s.id)),
   };

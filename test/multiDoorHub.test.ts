@@ -163,6 +163,40 @@ describe('a site: three doors and a hub that writes the sheet', () => {
     await asOneClock(hub);
   });
 
+  it('a second late tap makes again the session the first superseded: its row comes back', async () => {
+    const { hub, doors } = await startSite();
+    const [front, back, side] = doors as [Door, Door, Door];
+    await broker.stop();
+    // Carol at front, then back, then side; the hub hears them the other way round.
+    for (const door of [front, back, side]) {
+      door.clock.write(`${CAROL}\n`);
+      await until(() => storeOf(door).sessions.length === 1);
+    }
+    const lastAt = storeOf(side).sessions[0]?.in_at;
+    await front.clock.stop();
+    await back.clock.stop();
+    await broker.start();
+    // Side's tap: the hub writes the open row. Back's, late: that row is superseded.
+    await until(() => rowsOf(CAROL)[0]?.[2] === 'in', { ms: 30_000, everyMs: 100 });
+    await restartDoor(back, broker.url, root);
+    await until(() => rowsOf(CAROL).some((r) => r[2] === 'superseded'), {
+      ms: 30_000,
+      everyMs: 100,
+    });
+    // Front's, late too: side's tap is a clock-in again, the session the first refold superseded.
+    await restartDoor(front, broker.url, root);
+    await converged([hub, ...doors], 2, 30_000);
+    expect(storeOf(hub).sessions.find((s) => s.status === 'in')?.in_at).toBe(lastAt);
+    expect(storeOf(hub).merges.map((m) => m.change)).toEqual([
+      'superseded',
+      'added',
+      'superseded',
+      'changed',
+      'added',
+    ]);
+    await asOneClock(hub);
+  });
+
   it('the hub down: doors keep working, and the sheet catches up when it is back', async () => {
     const { hub, doors } = await startSite();
     const [front] = doors as [Door, Door, Door];

@@ -168,6 +168,7 @@ describe('a person’s taps folded again after a late one (refold)', () => {
         { id: 'back:1', at: T0, card: ALICE, reader: 'back', late: true },
       ],
       stored: [open],
+      supersededIds: [],
       openId: open.id,
     };
     const step = reduce(late.state, history);
@@ -219,6 +220,7 @@ describe('a person’s taps folded again after a late one (refold)', () => {
         { id: 'back:9', at: T0 + 2 * HOUR, card: 'A11A5000', reader: 'back', late: true },
       ],
       stored: [closed],
+      supersededIds: [],
       openId: null,
     };
     const [refolded] = reduce(before.state, history).out;
@@ -227,6 +229,38 @@ describe('a person’s taps folded again after a late one (refold)', () => {
       changed: [{ ...closed, outAt: T0 + 2 * HOUR, outReader: 'back' }],
       added: [expect.objectContaining({ inAt: T0 + 4 * HOUR, status: 'in' })],
       superseded: [],
+    });
+  });
+
+  it('brings back a session an earlier refold superseded when this one makes it again', () => {
+    // Side saw Alice at 10:00 (open); back's 09:00 came late: 09-10 out, the 10:00 one
+    // superseded. Now front's 08:00 comes late too: 08-09 out, and 10:00 opens again.
+    const at10 = sessionId(ALICE, T0 + 2 * HOUR);
+    const nineToTen = stored(sessionId(ALICE, T0 + HOUR), T0 + HOUR, T0 + 2 * HOUR, 'back');
+    const before = fold([local(T0 + 2 * HOUR, ALICE)]);
+    const history: RefoldHistory = {
+      type: 'refoldHistory',
+      at: T0 + 3 * HOUR,
+      card: ALICE,
+      from: T0,
+      before: { recent: [] },
+      taps: [
+        { id: 'back:1', at: T0 + HOUR, card: ALICE, reader: 'back' },
+        { id: 'side:1', at: T0 + 2 * HOUR, card: ALICE, reader: 'side' },
+        { id: 'front:1', at: T0, card: ALICE, reader: 'front', late: true },
+      ],
+      stored: [nineToTen],
+      supersededIds: [at10],
+      openId: null,
+    };
+    const [refolded] = reduce({ ...before.state, open: new Map() }, history).out;
+    // Its row says `superseded`: only a change of the row brings it back (an addition would be
+    // the clock-in the sheet already had, and is never written again).
+    expect(refolded).toMatchObject({
+      type: 'refolded',
+      added: [expect.objectContaining({ inAt: T0, outAt: T0 + HOUR })],
+      changed: [expect.objectContaining({ id: at10, inAt: T0 + 2 * HOUR, status: 'in' })],
+      superseded: [nineToTen],
     });
   });
 
@@ -240,6 +274,7 @@ describe('a person’s taps folded again after a late one (refold)', () => {
       before: { recent: [] },
       taps: [],
       stored: [],
+      supersededIds: [],
       openId: null,
     });
     expect(step).toEqual({

@@ -57,6 +57,12 @@ export function readRefoldHistory(
     )
     .all(card, from)
     .map(sessionOf);
+  const supersededIds = sql
+    .stmt<[string, number], { id: string }>(
+      'SELECT id FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NOT NULL',
+    )
+    .all(card, from)
+    .map(({ id }) => id);
   const own = sql
     .stmt<
       [number, string],
@@ -89,6 +95,7 @@ export function readRefoldHistory(
     before: memoryBefore(sql, card, from),
     taps: [...own, ...late],
     stored,
+    supersededIds,
     openId,
   };
 }
