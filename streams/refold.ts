@@ -8,6 +8,8 @@
  * command went out; this folds it and says what changed.
  */
 import type { CardRead, Output, Refold, RefoldHistory, Refolded, RefoldedSession } from './events';
+import { autoClose, autoCloseAt } from './autoClose';
+import type { Rules } from './rules';
 import type { ClockState, Step } from './sessionState';
 
 /** The reducer for a tap, as the refold uses it (sessions.ts passes its own). */
@@ -22,7 +24,12 @@ export function refoldRequest(read: { readonly at: number }, card: string): Refo
  * Folds the person's history again and replaces their part of the state. What changed against
  * the store (sessions added, changed or superseded) is the `refolded` event the store commits.
  */
-export function onRefoldHistory(state: ClockState, history: RefoldHistory, foldTap: FoldTap): Step {
+export function onRefoldHistory(
+  state: ClockState,
+  history: RefoldHistory,
+  foldTap: FoldTap,
+  rules: Rules,
+): Step {
   const { card } = history;
   // The store was read in the step the command went out: its open session is the state's.
   if ((state.open.get(card)?.id ?? null) !== history.openId) {
@@ -54,6 +61,15 @@ export function onRefoldHistory(state: ClockState, history: RefoldHistory, foldT
     folded = step.state;
     outputs.push(...step.out);
     if (tap.late === true) lateFolded.push(tap.id);
+  }
+  // Left open past its limit, the session is closed there now, as the next minute would close
+  // it: one made again after an earlier refold superseded it may have had its close written,
+  // and only a change of its row reaches the sheet again.
+  const left = folded.open.get(card);
+  if (left !== undefined && autoCloseAt(left, rules).at <= history.at) {
+    const closed = autoClose(folded, left, rules);
+    folded = closed.state;
+    outputs.push(...closed.out);
   }
   const sessions = sessionsOf(outputs, history);
   const refolded: Refolded = {

@@ -68,7 +68,7 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
       case 'readRejected':
         return onRejected(state, event);
       case 'refoldHistory':
-        return onRefoldHistory(state, event, (s, read) => onRead(s, read, rules));
+        return onRefoldHistory(state, event, (s, read) => onRead(s, read, rules), rules);
       default:
         // Sync events belong to the sync slice (streams/sync.ts).
         return { state, out: [] };

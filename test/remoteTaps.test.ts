@@ -264,6 +264,42 @@ describe('a person’s taps folded again after a late one (refold)', () => {
     });
   });
 
+  it('closes a session it makes again past its limit, as the minute would have', () => {
+    // 10:00 was auto-closed at 22:00 (its close written), then superseded by back's 09:00.
+    // Front's 08:00 comes the next day: 10:00 is a clock-in again, long past its limit. Left
+    // open, the next minute's auto clock-out would be a close the sheet already had (never
+    // written again); closed here, it is a change of the row.
+    const at10 = sessionId(ALICE, T0 + 2 * HOUR);
+    const nineToTen = stored(sessionId(ALICE, T0 + HOUR), T0 + HOUR, T0 + 2 * HOUR, 'back');
+    const history: RefoldHistory = {
+      type: 'refoldHistory',
+      at: T0 + 26 * HOUR,
+      card: ALICE,
+      from: T0,
+      before: { recent: [] },
+      taps: [
+        { id: 'back:1', at: T0 + HOUR, card: ALICE, reader: 'back' },
+        { id: 'side:1', at: T0 + 2 * HOUR, card: ALICE, reader: 'side' },
+        { id: 'front:1', at: T0, card: ALICE, reader: 'front', late: true },
+      ],
+      stored: [nineToTen],
+      supersededIds: [at10],
+      openId: null,
+    };
+    const step = reduce(fold([]).state, history);
+    expect(step.out[0]).toMatchObject({
+      changed: [
+        expect.objectContaining({
+          id: at10,
+          outAt: T0 + 14 * HOUR,
+          status: 'auto',
+          reason: 'limit',
+        }),
+      ],
+    });
+    expect(step.state.open.has(ALICE)).toBe(false);
+  });
+
   it('asks again when the store’s open session is not the state’s (read in another step)', () => {
     const before = fold([local(T0, ALICE)]);
     const step = reduce(before.state, {
