@@ -923,6 +923,9 @@ class World {
         this.count('poison card tapped');
         this.poisonTapped = true;
         this.deliver(POISON_CARD, 'door-a');
+        // A fault (a 400 for one bad entry): its entries are set aside once another write has
+        // landed, minutes later by design (batchRefusal.ts), and the sheet is checked after that.
+        this.lastDisturbance = now;
         return;
       case 'kill':
         if (this.life === null) return;
