@@ -43,9 +43,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The real client over HTTP to a fresh spreadsheet shared with it, with this request timeout. */
-function clientFor(timeoutMs: number): SheetsClient {
-  return testClient(server, dir, SHEET, { timeoutMs });
+/**
+ * The real client over HTTP to a fresh spreadsheet shared with it, with this request timeout;
+ * `now` is the clock its batches and minutes are stamped with.
+ */
+function clientFor(timeoutMs: number, now?: () => number): SheetsClient {
+  return testClient(server, dir, SHEET, { timeoutMs, ...(now === undefined ? {} : { now }) });
 }
 
 describe('a write that lands after the client gave up on it', () => {
@@ -145,7 +148,8 @@ describe('two attempts of one insert that both land late', () => {
 
 describe("a manager's fix after a close that a failed live update could still overwrite", () => {
   it('is not undone: the close is not written again over the fixed row once no live update can land', async () => {
-    const client = clientFor(1_000);
+    let clock = AT;
+    const client = clientFor(1_000, () => clock);
     const first = opened('A0000001', AT);
     if (first.kind !== 'session-opened') throw new Error('unreachable');
     const { session, card } = first;
@@ -154,6 +158,7 @@ describe("a manager's fix after a close that a failed live update could still ov
     // a timeout, so the close written meanwhile is kept, to be written again after that.
     server.fail({}, { status: 500 });
     const open = [{ session, card, name: null, inAt: AT }];
+    clock = AT + 60_000;
     await expect(client.liveUpdate(open, AT + 60_000, quietHealth)).rejects.toThrow();
     const outAt = AT + 8 * 3_600_000;
     const close: OutboxEntry = {
@@ -176,10 +181,56 @@ describe("a manager's fix after a close that a failed live update could still ov
       outAt: AT + 3_600_000,
       status: 'void',
     };
+    clock = AT + 200_000;
     await client.writeBatch([fixed], AT + 200_000);
+    clock = AT + 240_000;
     await client.liveUpdate([], AT + 240_000, quietHealth);
     const row = server.values(SHEET, 'Log').find((r) => r[0] === session);
     expect(row?.[7]).toBe('void');
     expect(row?.[6]).toBeCloseTo(1 / 24, 9);
+  });
+});
+
+describe('a close written a minute and a timeout after a failed live update’s minute', () => {
+  it('is written again: the update’s write went out after its minute’s read, and can land later (long run, seed 101)', async () => {
+    let clock = AT;
+    const client = clientFor(1_000, () => clock);
+    const first = opened('A0000001', AT);
+    if (first.kind !== 'session-opened') throw new Error('unreachable');
+    const { session, card } = first;
+    await client.writeBatch([first], AT);
+    // The minute at AT + 60 s: its read is slow, its write goes out and fails 5 s after the
+    // minute; sent then, it may land until a timeout and a minute after that.
+    server.fail({}, { status: 500 });
+    const open = [{ session, card, name: null, inAt: AT }];
+    clock = AT + 65_000;
+    await expect(client.liveUpdate(open, AT + 60_000, quietHealth)).rejects.toThrow();
+    // The close, a minute and a timeout and a second after the minute, before the write could
+    // no longer land.
+    const outAt = AT + 8 * 3_600_000;
+    clock = AT + 122_000;
+    await client.writeBatch(
+      [
+        {
+          kind: 'session-closed',
+          key: `close:${session}`,
+          session,
+          card,
+          inAt: AT,
+          outAt,
+          status: 'out',
+        },
+      ],
+      AT + 122_000,
+    );
+    // The failed write lands now, with the Hours of its minute.
+    const rowNumber = server.values(SHEET, 'Log').findIndex((r) => r[0] === session) + 1;
+    server.model.setCell(SHEET, 'Log', rowNumber, 6, 60_000 / 86_400_000);
+    // The next minute after it could land writes the close again: Hours is Out - In.
+    clock = AT + 127_000;
+    await client.liveUpdate([], AT + 127_000, quietHealth);
+    const row = server.values(SHEET, 'Log').find((r) => r[0] === session);
+    expect(row?.[7]).toBe('out');
+    expect(row?.[6]).toBeCloseTo(8 / 24, 9);
   });
 });

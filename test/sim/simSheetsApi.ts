@@ -286,6 +286,8 @@ function refuses(request: ModelRequest, poison: string): boolean {
 
 export interface SimClientOptions extends SimSheetsApiOptions {
   readonly zone: string;
+  /** The clock's wall clock, as its driver reads it. */
+  readonly now: () => number;
   readonly warn: (message: string) => void;
 }
 
@@ -297,6 +299,7 @@ export function makeSimSheetsClient(options: SimClientOptions): SheetsClient {
     keyFile: 'simulated-service-account.json',
     rootUrl: 'https://sheets.invalid/',
     timeoutMs: options.timeoutMs,
+    now: options.now,
     zone: options.zone,
     device: 'sim',
     version: 'sim',

@@ -678,6 +678,7 @@ class World {
         this.onRequest(life, request);
       },
       zone: ZONE,
+      now: () => wallNow(this.time),
       warn,
     });
     const driver = makeSheetsDriver(client, {

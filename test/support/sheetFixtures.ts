@@ -22,6 +22,8 @@ export interface TestClientOptions {
   readonly fetchImplementation?: typeof fetch;
   /** Only the client, on a spreadsheet the server has already (a second process). */
   readonly existing?: boolean;
+  /** The clock batches and minutes are stamped with (default Date.now). */
+  readonly now?: () => number;
 }
 
 /**
@@ -42,6 +44,7 @@ export function testClient(
     keyFile: account.file,
     rootUrl: server.rootUrl,
     timeoutMs: options.timeoutMs ?? 5_000,
+    ...(options.now === undefined ? {} : { now: options.now }),
     zone: options.zone ?? 'UTC',
     device: 'test',
     version: 'test',

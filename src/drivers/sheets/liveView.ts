@@ -156,7 +156,7 @@ async function liveUpdate(
   try {
     await call((port) => port.batchUpdateByDataFilter(data));
   } catch (error) {
-    late.liveFailed(at);
+    late.liveFailed();
     totalsWriter.failed();
     throw error;
   }

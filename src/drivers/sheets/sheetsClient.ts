@@ -51,6 +51,11 @@ export interface SheetsClientOptions {
   readonly keyFile: string;
   readonly rootUrl: string;
   readonly timeoutMs: number;
+  /**
+   * The clock the driver stamps batches and minutes with (default the wall clock, Date.now):
+   * when a failed write could still land is counted on it.
+   */
+  readonly now?: () => number;
   readonly zone: string;
   /** This clock's name and version, for the health block on the Now tab. */
   readonly device: string;
@@ -113,7 +118,7 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   const sheet = makeSheetSetUp(calls, warn);
   const { setUp } = sheet;
   const parsePeople = makePeopleParser(warn);
-  const late = new LateWrites(options.timeoutMs);
+  const late = new LateWrites(options.timeoutMs, options.now);
   const writeBatch = makeBatchWriter({ calls, sheet, late, zone });
   const live = makeLiveView({
     calls,
