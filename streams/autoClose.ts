@@ -9,7 +9,7 @@ import { lookUp, nameOf } from './directory';
 import { closeExpiredEnrolments } from './enrolment';
 import type { AutoClockedOut, ClockStarted, MinuteElapsed, Output } from './events';
 import type { Rules } from './rules';
-import { keepRecent, type ClockState, type OpenSession, type Step } from './sessionState';
+import { foldedTo, keepRecent, type ClockState, type OpenSession, type Step } from './sessionState';
 import { stillOnTheReader } from './sightings';
 import { nextLocalTime, toHours } from './zoned';
 
@@ -62,8 +62,8 @@ export function autoClose(
   const open = new Map(state.open);
   open.delete(session.card);
   const recent = keepRecent([...memory.recent, { inAt: session.inAt, outAt: at }], at, rules);
-  // The auto clock-out is not a tap: it does not move the guard.
-  const cards = new Map(state.cards).set(session.card, { ...memory, recent });
+  // The auto clock-out is not a tap: it does not move the guard. It is folded, though.
+  const cards = new Map(state.cards).set(session.card, { ...foldedTo(memory, at), recent });
   return {
     state: { ...state, open, cards },
     out: [

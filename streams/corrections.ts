@@ -208,7 +208,8 @@ export function onCorrection(state: ClockState, event: CorrectionJudged, rules: 
 /**
  * The day's and week's totals at the reader follow a correction too: the
  * closed span the session had (found by its times before) is replaced by the
- * corrected one, or dropped when it is void.
+ * corrected one, or dropped when it is void. The clock's own `foldedUntil` stays
+ * as it is: another door's taps are ordered by what the clock folded (remoteTaps.ts).
  */
 function respan(state: ClockState, event: CorrectionJudged, rules: Rules): ClockState {
   const memory = state.cards.get(event.card);

@@ -85,10 +85,12 @@ function moveCardMemory(
       (memory.lastAcceptedAt !== undefined && memory.lastAcceptedAt > target.lastAcceptedAt)
         ? memory
         : target;
+    const folded = Math.max(target?.foldedUntil ?? -Infinity, memory.foldedUntil ?? -Infinity);
     moved.set(card, {
       ...(later.lastAcceptedAt === undefined ? {} : { lastAcceptedAt: later.lastAcceptedAt }),
       ...(later.lastAcceptedMono === undefined ? {} : { lastAcceptedMono: later.lastAcceptedMono }),
       recent: [...(target?.recent ?? []), ...memory.recent],
+      ...(folded === -Infinity ? {} : { foldedUntil: folded }),
     });
   }
   return moved ?? cards;

@@ -9,6 +9,12 @@
  * because a tap only ever meets its own person's state. Otherwise it is late
  * (its door was cut off, or the broker held it): kept for the replay from a
  * snapshot before it, never folded out of place.
+ *
+ * What was folded is judged by the clock's own times (`foldedUntil`), not by the
+ * spans a manager's correction left: a session shortened or voided after the
+ * clock closed it still ends, for the merged log, where the clock closed it, and
+ * a tap inside it is late (else it clocks in a phantom the other doors do not).
+ * Only another door's taps are judged so: a local tap comes in real time.
  */
 import type { CardRead, Output } from './events';
 import type { ClockState } from './sessionState';
@@ -19,6 +25,7 @@ export function inOrderForPerson(state: ClockState, card: string, read: CardRead
   const open = state.open.get(card);
   if (open !== undefined && open.inAt > read.at) return false;
   if (memory === undefined) return true;
+  if (memory.foldedUntil !== undefined && memory.foldedUntil > read.at) return false;
   if (memory.lastAcceptedAt !== undefined && memory.lastAcceptedAt > read.at) return false;
   return memory.recent.every((span) => span.outAt <= read.at);
 }

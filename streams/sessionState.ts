@@ -36,6 +36,19 @@ export interface CardMemory {
   /** Its monotonic time, when this process took it: the guard then ignores wall-clock jumps. */
   readonly lastAcceptedMono?: number;
   readonly recent: readonly ClosedSpan[];
+  /**
+   * The time of the last clock-in, clock-out or auto clock-out the reducer folded for this
+   * person. A correction never moves it: another door's tap is in order only after it
+   * (remoteTaps.ts), whatever a manager made of the spans since.
+   */
+  readonly foldedUntil?: number;
+}
+
+/** The memory with `at` folded: `foldedUntil` only ever moves forward. */
+export function foldedTo(memory: CardMemory, at: number): CardMemory {
+  return memory.foldedUntil !== undefined && memory.foldedUntil >= at
+    ? memory
+    : { ...memory, foldedUntil: at };
 }
 
 /** A raw id's last sighting: its wall time, and its monotonic time when this process took it. */
@@ -111,6 +124,8 @@ export interface Snapshot {
   readonly open: readonly OpenSession[];
   /** Last accepted tap (clock-in or clock-out) per card, for the guard. */
   readonly lastAccepted: readonly { readonly card: string; readonly at: number }[];
+  /** The clock's own last clock-in or close per card (corrections not applied): `foldedUntil`. */
+  readonly foldedUntil?: readonly { readonly card: string; readonly at: number }[];
   /** Sessions closed recently, for the "today" total. */
   readonly recent: readonly {
     readonly card: string;
@@ -137,6 +152,8 @@ export function restoreState(snapshot: Snapshot): ClockState {
   const memory = (card: string): CardMemory => cards.get(card) ?? { recent: [] };
   for (const { card, at } of snapshot.lastAccepted)
     cards.set(card, { ...memory(card), lastAcceptedAt: at });
+  for (const { card, at } of snapshot.foldedUntil ?? [])
+    cards.set(card, foldedTo(memory(card), at));
   for (const { card, inAt, outAt } of snapshot.recent) {
     const m = memory(card);
     cards.set(card, { ...m, recent: [...m.recent, { inAt, outAt }] });

@@ -16,6 +16,7 @@ import type { CardRead, ClockEvent, ReadRejected, Output } from './events';
 import { onDirectory } from './peopleChanged';
 import type { Rules } from './rules';
 import {
+  foldedTo,
   keepRecent,
   workedThisWeek,
   workedToday,
@@ -263,7 +264,7 @@ function clockOut(
   const openMap = new Map(state.open);
   openMap.delete(card);
   const cards = new Map(state.cards).set(card, {
-    ...memory,
+    ...foldedTo(memory, outAt),
     lastAcceptedAt: read.at,
     ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
     recent,
@@ -312,7 +313,7 @@ function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
       ...state,
       open: new Map(state.open).set(card, session),
       cards: new Map(state.cards).set(card, {
-        ...cardMemory,
+        ...foldedTo(cardMemory, read.at),
         lastAcceptedAt: read.at,
         ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
       }),

@@ -7,6 +7,7 @@ import type { Person } from '../streams/directory';
 import type {
   CardRead,
   ClockEvent,
+  CorrectionJudged,
   Output,
   RefoldedSession,
   RefoldHistory,
@@ -130,6 +131,57 @@ describe('another door’s taps in the reducer', () => {
       remote(T0, ALICE, 8),
     ]);
     expect(out.find((o) => o.type === 'clock-in')).not.toHaveProperty('unsynced');
+  });
+
+  describe('after a manager’s correction of the session the tap falls in', () => {
+    // Alice in at the back door at 08:00 and no clock-out: the minute closes her session at
+    // 20:00 (limit). A manager then types Out 17:00, or voids it; meanwhile a third door, cut
+    // off, had her at 17:02: for one clock folding the merged taps that tap is her clock-out.
+    const session = sessionId(ALICE, T0);
+    const autoClosed = (): ClockEvent[] => [
+      remote(T0, ALICE, 1),
+      { type: 'minuteElapsed', at: T0 + 12 * HOUR },
+    ];
+    const corrected = (more: Partial<CorrectionJudged>): CorrectionJudged => ({
+      type: 'correctionJudged',
+      at: T0 + 23 * HOUR,
+      session,
+      card: ALICE,
+      name: 'Alice',
+      source: 'sheet',
+      why: null,
+      applied: true,
+      changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
+      inAt: T0,
+      outAt: T0 + 9 * HOUR,
+      voided: false,
+      status: 'out',
+      closes: false,
+      ...more,
+    });
+    const shortened = corrected({});
+    const voided = corrected({
+      changes: [{ field: 'status', old: 'auto', new: 'void' }],
+      outAt: T0 + 12 * HOUR,
+      voided: true,
+      status: 'void',
+    });
+
+    it.each([
+      ['shortened', shortened],
+      ['voided', voided],
+    ])('is late inside the span the clock folded, though a manager %s it', (_, fix) => {
+      const before = fold([...autoClosed(), fix]);
+      const step = reduce(before.state, remote(T0 + 9 * HOUR + 2 * MINUTE, ALICE, 2));
+      // Not a clock-in at 17:02 (and a 12-hour auto clock-out later): the refold decides.
+      expect(kinds(step.out)).toEqual(['tap-late', 'refold']);
+      expect(step.state).toBe(before.state);
+    });
+
+    it('is folded after the span the clock folded, corrected or not', () => {
+      const { out } = fold([...autoClosed(), shortened, remote(T0 + 12 * HOUR + MINUTE, ALICE, 2)]);
+      expect(kinds(out).slice(-2)).toEqual(['tap', 'clock-in']);
+    });
   });
 });
 

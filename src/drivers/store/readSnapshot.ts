@@ -1,7 +1,8 @@
 /**
  * The snapshot a restart reads: what the clock needs to carry on from the
- * store (open sessions, each card's last accepted tap, recent spans, cards
- * listed or unnamed, held cards, and the sessions still to correct).
+ * store (open sessions, each card's last accepted tap and the clock's last
+ * time folded, recent spans, cards listed or unnamed, held cards, and the
+ * sessions still to correct).
  */
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
 import type { RawSession } from './sessionRows';
@@ -25,6 +26,10 @@ export const SNAPSHOT_SQL = {
   // keeps SQLite from walking the whole card index to group: the in_at range is the small part.)
   lastAccepted:
     "SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) AS at FROM sessions WHERE in_at >= ? GROUP BY +card",
+  // The clock's own times, corrections not applied and void sessions in (a manager's void does
+  // not unfold them): another door's tap before them is late (streams/remoteTaps.ts).
+  foldedUntil:
+    'SELECT card, max(coalesce(out_at, in_at)) AS at FROM sessions WHERE in_at >= ? AND superseded_at IS NULL GROUP BY +card',
   // Corrections applied, void sessions left out: the day's and week's totals follow them.
   recent:
     'SELECT card, coalesce(fixed_in, in_at) AS in_at, coalesce(fixed_out, out_at) AS out_at FROM sessions WHERE in_at >= ? AND out_at IS NOT NULL AND out_at >= ? AND voided = 0',
@@ -49,6 +54,9 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   const lastAccepted = sql
     .stmt<[number], { card: string; at: number }>(SNAPSHOT_SQL.lastAccepted)
     .all(since - LONGEST_MS);
+  const foldedUntil = sql
+    .stmt<[number], { card: string; at: number }>(SNAPSHOT_SQL.foldedUntil)
+    .all(since - LONGEST_MS);
   const recent = sql
     .stmt<[number, number], { card: string; in_at: number; out_at: number }>(SNAPSHOT_SQL.recent)
     .all(since - LONGEST_MS, since);
@@ -61,6 +69,7 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   return {
     open: open.map((row) => openSession(row, boot)),
     lastAccepted,
+    foldedUntil,
     recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),
     listed: listed.map((row) => row.card),
     unnamed: unnamed.map((row) => row.card),
