@@ -245,20 +245,22 @@ function correctionEntries(output: Corrected): OutboxEntry[] {
 /**
  * A refold for the sheet (docs/multi-door.md): a session it added is written as a clock-in
  * (and its close) would be; one it changed or superseded gets its row's times and status
- * (`superseded`: the row stays, out of every total). The instant makes each its own entry.
+ * (`superseded`: the row stays, out of every total), a manager's correction of them as the
+ * store shows it (`toSession`): never the clock's times over it, which the sheet's edit watch
+ * would then take for an edit. The instant makes each its own entry.
  */
 function refoldEntries(output: Refolded): OutboxEntry[] {
   const { at } = output;
   const fixed = (
     s: RefoldedSession,
-    status: 'in' | 'out' | 'auto' | 'superseded',
+    status: 'in' | 'out' | 'auto' | 'void' | 'superseded',
   ): OutboxEntry => ({
     kind: 'session-fixed',
     key: `merged:${s.id}:${at}`,
     session: s.id,
     card: s.card,
-    inAt: s.inAt,
-    outAt: s.outAt,
+    inAt: s.fixed?.inAt ?? s.inAt,
+    outAt: s.fixed?.outAt ?? s.outAt,
     status,
   });
   const added = output.added.flatMap((s): OutboxEntry[] => [
@@ -288,9 +290,15 @@ function refoldEntries(output: Refolded): OutboxEntry[] {
   ]);
   return [
     ...output.superseded.map((s) => fixed(s, 'superseded')),
-    ...output.changed.map((s) => fixed(s, s.status)),
+    ...output.changed.map((s) => fixed(s, shownStatus(s))),
     ...added,
   ];
+}
+
+/** A session's Status as a manager's correction left it: `void`, or `out` for an Out they gave. */
+function shownStatus(s: RefoldedSession): 'in' | 'out' | 'auto' | 'void' {
+  if (s.fixed?.voided === true) return 'void';
+  return s.fixed?.outAt !== undefined && s.status === 'auto' ? 'out' : s.status;
 }
 
 /** One step's outputs as one commit. */

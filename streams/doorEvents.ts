@@ -21,6 +21,18 @@ export interface TapLate extends Base {
   readonly reader: string;
   readonly origin: string;
 }
+/**
+ * What a manager corrected of a session (rule 13). The store keeps it beside the clock's times,
+ * which are what a refold folds; every total and the sheet show it (sessionRows.ts `toSession`).
+ */
+export interface ManagerFix {
+  /** The corrected In and Out, where a correction changed them. */
+  readonly inAt?: number;
+  readonly outAt?: number;
+  /** Voided by a manager (not by a refold that superseded it). */
+  readonly voided?: true;
+}
+
 /** A session as a refold sees it: the store's row, or what the fold made. */
 export interface RefoldedSession {
   readonly id: string;
@@ -33,6 +45,8 @@ export interface RefoldedSession {
   readonly reader: string;
   /** The clock-out's reader, when not the clock-in's. */
   readonly outReader: string | null;
+  /** A manager's correction of it: its row must go on showing it. */
+  readonly fixed?: ManagerFix;
 }
 
 /** One of the person's merged taps, as the refold folds it again. */
@@ -67,6 +81,8 @@ export interface RefoldHistory {
   readonly supersededIds: readonly string[];
   /** Their open session in the store when it was read. */
   readonly openId: string | null;
+  /** A manager's corrections of their sessions clocked in at or after `from` (stored or superseded). */
+  readonly fixed?: readonly (ManagerFix & { readonly id: string })[];
 }
 
 /**

@@ -78,7 +78,7 @@ export function onRefoldHistory(
     card,
     from: history.from,
     late: taps.filter((t) => lateFolded.includes(t.id)),
-    ...diff(history.stored, sessions, new Set(history.supersededIds)),
+    ...withFixes(diff(history.stored, sessions, new Set(history.supersededIds)), history),
   };
   const next: ClockState = {
     ...folded,
@@ -133,6 +133,25 @@ function sessionsOf(outputs: readonly Output[], history: RefoldHistory): Refolde
   return [...byId.values()];
 }
 
+type Changes = Pick<Refolded, 'added' | 'changed' | 'superseded'>;
+
+/**
+ * Each session with what a manager corrected of it (rule 13): the refold folds the clock's
+ * times, but the row it rewrites must go on showing the manager's.
+ */
+function withFixes(changes: Changes, history: RefoldHistory): Changes {
+  const fixes = new Map((history.fixed ?? []).map(({ id, ...fix }) => [id, fix]));
+  const fixed = (s: RefoldedSession): RefoldedSession => {
+    const fix = fixes.get(s.id);
+    return fix === undefined ? s : { ...s, fixed: fix };
+  };
+  return {
+    added: changes.added.map(fixed),
+    changed: changes.changed.map(fixed),
+    superseded: changes.superseded.map(fixed),
+  };
+}
+
 const same = (a: RefoldedSession, b: RefoldedSession): boolean =>
   a.inAt === b.inAt &&
   a.outAt === b.outAt &&
@@ -148,7 +167,7 @@ function diff(
   stored: readonly RefoldedSession[],
   sessions: readonly RefoldedSession[],
   supersededIds: ReadonlySet<string>,
-): Pick<Refolded, 'added' | 'changed' | 'superseded'> {
+): Changes {
   const old = new Map(stored.map((s) => [s.id, s]));
   const now = new Map(sessions.map((s) => [s.id, s]));
   return {

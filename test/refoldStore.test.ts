@@ -6,11 +6,35 @@
 import { Store } from '../src/drivers/store/store';
 import { sessionId, restoreState, makeReducer } from '../streams/sessions';
 import { defaultRules } from '../streams/rules';
-import type { CardRead } from '../streams/events';
-import { HOUR, people, player, read, tempDir } from './support/store-fixtures';
+import type { CardRead, CorrectionJudged } from '../streams/events';
+import { HOUR, MINUTE, people, player, read, tempDir } from './support/store-fixtures';
 
 const ALICE = 'A11CE000';
 const T0 = Date.parse('2026-03-02T08:00:00Z');
+
+/** Another door's tap of Alice, kept in the inbox as the MQTT driver keeps it. */
+function fromDoor(store: Store, door: string, seq: number, at: number, now: number): CardRead {
+  store.addToInbox({ id: `${door}:${seq}`, door, seq, card: ALICE, reader: door, at }, now);
+  return { type: 'cardRead', at, card: ALICE, reader: door, origin: `${door}:${seq}` };
+}
+
+/** A manager's correction of one of Alice's sessions, applied. */
+const judged = (
+  at: number,
+  session: string,
+  fix: Pick<CorrectionJudged, 'changes' | 'inAt' | 'outAt' | 'voided' | 'status'>,
+): CorrectionJudged => ({
+  type: 'correctionJudged',
+  at,
+  session,
+  card: ALICE,
+  name: 'Alice',
+  source: 'sheet',
+  why: null,
+  applied: true,
+  closes: false,
+  ...fix,
+});
 
 describe('a refold in the store', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -103,5 +127,82 @@ describe('a refold in the store', () => {
     expect(out?.map((o) => o.type)).toEqual(['refolded']);
     expect(store.lateWaiting()).toEqual([]);
     expect(store.status().open).toEqual([]);
+  });
+
+  /** The last rewrite of a session's row by a refold (one per refold that changed it). */
+  const mergedEntry = (session: string): unknown =>
+    store
+      .pending()
+      .map((p) => p.entry)
+      .filter((e) => e.key.startsWith(`merged:${session}:`))
+      .at(-1);
+
+  it('keeps a manager’s Out when a refold moves the clock’s: in the store and on the sheet', () => {
+    // In at back at 08:00, auto-closed at 20:00; a manager types Out 17:05. Side, cut off,
+    // had her at 17:02: the refold makes that her clock-out, under the manager's Out.
+    const clock = player(store);
+    const session = sessionId(ALICE, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      fromDoor(store, 'back', 1, T0, T0),
+      { type: 'minuteElapsed', at: T0 + 12 * HOUR },
+    );
+    const out = T0 + 9 * HOUR + 5 * MINUTE;
+    clock.play(
+      judged(T0 + 23 * HOUR, session, {
+        changes: [{ field: 'out', old: T0 + 12 * HOUR, new: out }],
+        inAt: T0,
+        outAt: out,
+        voided: false,
+        status: 'out',
+      }),
+    );
+    const late = T0 + 9 * HOUR + 2 * MINUTE;
+    const [asked] = clock.play(fromDoor(store, 'side', 1, late, T0 + 24 * HOUR));
+    expect(asked?.map((o) => o.type)).toEqual(['tap-late', 'refold']);
+    const [refolded] = clock.play(store.refoldHistory(ALICE, late, 'hub', T0 + 24 * HOUR));
+    expect(refolded).toEqual([
+      expect.objectContaining({ changed: [expect.objectContaining({ id: session, outAt: late })] }),
+    ]);
+    expect(store.allSessions()).toEqual([
+      expect.objectContaining({ id: session, inAt: T0, outAt: out, status: 'out' }),
+    ]);
+    // What the store shows, or the edit watch would take the clock's 17:02 for a sheet edit.
+    expect(mergedEntry(session)).toMatchObject({ inAt: T0, outAt: out, status: 'out' });
+  });
+
+  it('keeps a manager’s void through a refold that supersedes the session and one that makes it again', () => {
+    // Front had Alice 10:00-11:00, which a manager voided. Back's 09:00 comes late (10:00 is
+    // her clock-out then, 11:00 a clock-in), then side's 08:00 (10:00-11:00 is a session again).
+    const clock = player(store);
+    const tenToEleven = sessionId(ALICE, T0 + 2 * HOUR);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0 + 2 * HOUR, ALICE, 'front'),
+      read(T0 + 3 * HOUR, ALICE, 'front'),
+      judged(T0 + 4 * HOUR, tenToEleven, {
+        changes: [{ field: 'status', old: 'out', new: 'void' }],
+        inAt: T0 + 2 * HOUR,
+        outAt: T0 + 3 * HOUR,
+        voided: true,
+        status: 'void',
+      }),
+      fromDoor(store, 'back', 1, T0 + HOUR, T0 + 5 * HOUR),
+    );
+    // (The history is read after the late tap's step is committed, as the refold command does.)
+    clock.play(store.refoldHistory(ALICE, T0 + HOUR, 'front', T0 + 5 * HOUR));
+    expect(store.allSessions().map((s) => s.id)).toContain(sessionId(ALICE, T0 + HOUR));
+    clock.play(fromDoor(store, 'side', 1, T0, T0 + 6 * HOUR));
+    const [refolded] = clock.play(store.refoldHistory(ALICE, T0, 'front', T0 + 6 * HOUR));
+    expect(refolded).toEqual([
+      expect.objectContaining({ changed: [expect.objectContaining({ id: tenToEleven })] }),
+    ]);
+    expect(store.allSessions().find((s) => s.id === tenToEleven)).toMatchObject({
+      inAt: T0 + 2 * HOUR,
+      outAt: T0 + 3 * HOUR,
+      voided: true,
+    });
+    // Shown as a manager's void shows (streams/corrections.ts), not as the clock's `out`.
+    expect(mergedEntry(tenToEleven)).toMatchObject({ status: 'void' });
   });
 });

@@ -12,6 +12,13 @@ import type { Statements } from './statements';
 /** How far back the guard and the day's and week's totals look before the refold's start. */
 const RECENT_MS = 8 * 24 * 3_600_000;
 
+/**
+ * A manager voided the session (an applied correction to `void`): its `voided` is theirs, not a
+ * refold's that superseded it, and no refold undoes it.
+ */
+const VOIDED_BY_MANAGER = `EXISTS (SELECT 1 FROM corrections c WHERE c.session = sessions.id
+  AND c.field = 'status' AND c.new = 'void' AND c.applied = 1)`;
+
 /** A session row as the refold reads it. */
 type SessionRow = Pick<
   RawSession,
@@ -81,6 +88,22 @@ export function readRefoldHistory(
     )
     .all(card)
     .map((t): HistoryTap => ({ ...t, late: true }));
+  const fixed = sql
+    .stmt<
+      [string, number],
+      { id: string; fixed_in: number | null; fixed_out: number | null; voided: number }
+    >(
+      `SELECT id, fixed_in, fixed_out, ${VOIDED_BY_MANAGER} AS voided FROM sessions
+       WHERE card = ? AND in_at >= ?
+         AND (fixed_in IS NOT NULL OR fixed_out IS NOT NULL OR ${VOIDED_BY_MANAGER})`,
+    )
+    .all(card, from)
+    .map((r) => ({
+      id: r.id,
+      ...(r.fixed_in === null ? {} : { inAt: r.fixed_in }),
+      ...(r.fixed_out === null ? {} : { outAt: r.fixed_out }),
+      ...(r.voided === 1 ? { voided: true as const } : {}),
+    }));
   const openId =
     sql
       .stmt<[string], { id: string }>(
@@ -97,6 +120,7 @@ export function readRefoldHistory(
     stored,
     supersededIds,
     openId,
+    fixed,
   };
 }
 
@@ -157,14 +181,17 @@ export function writeRefold(sql: Statements, event: Refolded): (number | bigint)
         'SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader FROM sessions WHERE id = ?',
       )
       .get(s.id);
-    // A session superseded by an earlier refold and made again by this one comes back.
+    // A session superseded by an earlier refold and made again by this one comes back; a void
+    // a manager gave it stays.
     sql
       .stmt(
         `INSERT INTO sessions (id, card, name, in_at, out_at, status, reason, reader, out_reader)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET out_at = excluded.out_at, status = excluded.status,
            reason = excluded.reason, out_reader = excluded.out_reader,
-           voided = CASE WHEN superseded_at IS NOT NULL THEN 0 ELSE voided END, superseded_at = NULL`,
+           voided = CASE WHEN superseded_at IS NOT NULL AND NOT ${VOIDED_BY_MANAGER} THEN 0
+             ELSE voided END,
+           superseded_at = NULL`,
       )
       .run(s.id, s.card, s.name, s.inAt, s.outAt, s.status, s.reason, s.reader, s.outReader);
     record(
