@@ -56,6 +56,10 @@ export interface HistoryTap {
   readonly at: number;
   readonly card: string;
   readonly reader: string;
+  /** What it came to when first folded (the store's `taps.outcome`): `clock-in`, `enrol`, … */
+  readonly outcome?: string;
+  /** The session it clocked in or out when first folded. */
+  readonly session?: string;
   /** A late tap from the inbox, folded for the first time by this refold. */
   readonly late?: true;
 }
@@ -70,7 +74,10 @@ export interface RefoldHistory {
   readonly from: number;
   /** The person's memory of what came before `from` (the guard's last tap, recent spans). */
   readonly before: CardMemory;
-  /** Their taps at or after `from`, and their late taps waiting in the inbox. */
+  /**
+   * Their taps at or after `from` (their card's, and those of their sessions taken under another
+   * raw id), and their late taps waiting in the inbox.
+   */
   readonly taps: readonly HistoryTap[];
   /** Their sessions clocked in at or after `from`, as the store has them. */
   readonly stored: readonly RefoldedSession[];

@@ -7,7 +7,15 @@
  * (`RefoldHistory`, src/drivers/store/refoldHistory.ts) in the step the
  * command went out; this folds it and says what changed.
  */
-import type { CardRead, Output, Refold, RefoldHistory, Refolded, RefoldedSession } from './events';
+import type {
+  CardRead,
+  HistoryTap,
+  Output,
+  Refold,
+  RefoldHistory,
+  Refolded,
+  RefoldedSession,
+} from './events';
 import { autoClose, autoCloseAt } from './autoClose';
 import type { Rules } from './rules';
 import type { ClockState, Step } from './sessionState';
@@ -47,14 +55,16 @@ export function onRefoldHistory(
     (a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const lateFolded: string[] = [];
+  const known = new Set([...history.stored.map((s) => s.id), ...history.supersededIds]);
   for (const tap of taps) {
-    const step = foldTap(folded, {
+    const read: CardRead = {
       type: 'cardRead',
       at: tap.at,
       card: tap.card,
       reader: tap.reader,
       origin: tap.id,
-    });
+    };
+    const step = keepStoredId(foldTap(folded, read), tap, card, known);
     // Only this person's taps count (a raw id whose person changed since is another's now).
     const mine = step.out.some((o) => o.type === 'tap' && o.card === card);
     if (!mine) continue;
@@ -89,6 +99,26 @@ export function onRefoldHistory(
     readerFault: state.readerFault,
   };
   return { state: next, out: [refolded] };
+}
+
+/**
+ * A tap that clocked in one of the person's sessions when first folded, and clocks one in again,
+ * clocks in that session, under the id it is stored under: one taken under a card People made
+ * the person's alias while it was open has its raw card's id, which the fold, through today's
+ * People, would not give it (and would supersede it, to add the same session under another id).
+ */
+function keepStoredId(step: Step, tap: HistoryTap, card: string, known: ReadonlySet<string>): Step {
+  const id = tap.outcome === 'clock-in' ? tap.session : undefined;
+  const open = step.state.open.get(card);
+  if (id === undefined || !known.has(id) || open === undefined || open.id === id) return step;
+  const made = open.id;
+  if (!step.out.some((o) => o.type === 'clock-in' && o.session === made)) return step;
+  return {
+    state: { ...step.state, open: new Map(step.state.open).set(card, { ...open, id }) },
+    out: step.out.map((o) =>
+      o.type === 'clock-in' && o.session === made ? { ...o, session: id } : o,
+    ),
+  };
 }
 
 function withEntry<V>(

@@ -205,4 +205,60 @@ describe('a refold in the store', () => {
     // Shown as a manager's void shows (streams/corrections.ts), not as the clock's `out`.
     expect(mergedEntry(tenToEleven)).toMatchObject({ status: 'void' });
   });
+
+  it('keeps the session of a card People made the person’s alias while it was open', () => {
+    // A new badge, not listed yet, clocks in at 08:00; at 09:00 People lists it as Alice's
+    // alias (the open session follows her card, its tap keeps the badge's id). She taps her own
+    // card out at 12:30; side, cut off, had her at 12:00: that was her clock-out.
+    const badge = 'BADCE000';
+    const clock = player(store);
+    const morning = sessionId(badge, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, badge, 'front'),
+      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
+      read(T0 + 4 * HOUR + 30 * MINUTE, ALICE, 'front'),
+    );
+    expect(store.allSessions()).toEqual([
+      expect.objectContaining({ id: morning, card: ALICE, outAt: T0 + 4 * HOUR + 30 * MINUTE }),
+    ]);
+    const late = T0 + 4 * HOUR;
+    clock.play(fromDoor(store, 'side', 1, late, T0 + 5 * HOUR));
+    const history = store.refoldHistory(ALICE, late, 'front', T0 + 5 * HOUR);
+    expect(history.taps.map((t) => t.id)).toEqual(['front:1', 'front:2', 'side:1']);
+    const [refolded] = clock.play(history);
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        changed: [expect.objectContaining({ id: morning, inAt: T0, outAt: late })],
+        added: [expect.objectContaining({ inAt: T0 + 4 * HOUR + 30 * MINUTE, status: 'in' })],
+        superseded: [],
+      }),
+    ]);
+    expect(store.allSessions().find((s) => s.id === morning)).not.toHaveProperty('voided');
+  });
+
+  it('leaves such a session open under its own id when the late taps come before it', () => {
+    const badge = 'BADCE000';
+    const clock = player(store);
+    const morning = sessionId(badge, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, badge, 'front'),
+      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
+    );
+    // Side, cut off, had her in at 06:00 and out at 07:00.
+    const early = fromDoor(store, 'side', 1, T0 - 2 * HOUR, T0 + 2 * HOUR);
+    clock.play(early, fromDoor(store, 'side', 2, T0 - HOUR, T0 + 2 * HOUR));
+    const [refolded] = clock.play(store.refoldHistory(ALICE, early.at, 'front', T0 + 2 * HOUR));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        added: [expect.objectContaining({ inAt: T0 - 2 * HOUR, outAt: T0 - HOUR })],
+        changed: [],
+        superseded: [],
+      }),
+    ]);
+    expect(clock.state().open.get(ALICE)?.id).toBe(morning);
+    const [out] = clock.play(read(T0 + 3 * HOUR, ALICE, 'front'));
+    expect(out).toContainEqual(expect.objectContaining({ type: 'clock-out', session: morning }));
+  });
 });

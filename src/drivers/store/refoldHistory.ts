@@ -70,18 +70,7 @@ export function readRefoldHistory(
     )
     .all(card, from)
     .map(({ id }) => id);
-  const own = sql
-    .stmt<
-      [number, string],
-      { id: number; at: number; card: string; reader: string; origin: string | null }
-    >('SELECT id, at, card, reader, origin FROM taps WHERE at >= ? AND card = ? ORDER BY at, id')
-    .all(from, card)
-    .map((t): HistoryTap => ({
-      id: t.origin ?? `${door}:${t.id}`,
-      at: t.at,
-      card: t.card,
-      reader: t.reader,
-    }));
+  const own = ownTaps(sql, card, from, door);
   const late = sql
     .stmt<[string], { id: string; at: number; card: string; reader: string }>(
       'SELECT id, at, card, reader FROM mqtt_inbox WHERE person = ? AND late_at IS NOT NULL AND folded_at IS NULL ORDER BY at, id',
@@ -122,6 +111,40 @@ export function readRefoldHistory(
     openId,
     fixed,
   };
+}
+
+/**
+ * `card`'s taps since `from`: their card's, and those of their sessions taken under another raw
+ * id (a card People made their alias while its session was open: the session followed them, its
+ * taps keep the raw id). By the time index: a refold reaches back a day or so, rarely a week.
+ */
+function ownTaps(sql: Statements, card: string, from: number, door: string): HistoryTap[] {
+  return sql
+    .stmt<
+      [number, string, string, number],
+      {
+        id: number;
+        at: number;
+        card: string;
+        reader: string;
+        origin: string | null;
+        outcome: string;
+        session: string | null;
+      }
+    >(
+      `SELECT id, at, card, reader, origin, outcome, session FROM taps
+       WHERE at >= ? AND (card = ? OR session IN (SELECT id FROM sessions WHERE card = ? AND in_at >= ?))
+       ORDER BY at, id`,
+    )
+    .all(from, card, card, from)
+    .map((t): HistoryTap => ({
+      id: t.origin ?? `${door}:${t.id}`,
+      at: t.at,
+      card: t.card,
+      reader: t.reader,
+      outcome: t.outcome,
+      ...(t.session === null ? {} : { session: t.session }),
+    }));
 }
 
 /** What the reducer remembered of the person just before `from`. */
