@@ -49,6 +49,9 @@ export function onRefoldHistory(
     ...state,
     open,
     cards: new Map(state.cards).set(card, history.before),
+    // The taps were enrolment steps (rule 14) or not when first folded: what is open at a
+    // reader now has nothing to do with them.
+    enrol: new Map(),
   };
   const outputs: Output[] = [];
   const taps = [...history.taps].sort(
@@ -57,6 +60,8 @@ export function onRefoldHistory(
   const lateFolded: string[] = [];
   const known = new Set([...history.stored.map((s) => s.id), ...history.supersededIds]);
   for (const tap of taps) {
+    // An enrolment step was never a clock tap, whatever the reader is doing now.
+    if (tap.outcome === 'enrol') continue;
     const read: CardRead = {
       type: 'cardRead',
       at: tap.at,
@@ -91,12 +96,11 @@ export function onRefoldHistory(
     ...withFixes(diff(history.stored, sessions, new Set(history.supersededIds)), history),
   };
   const next: ClockState = {
-    ...folded,
-    // Everything but this person is as it was before the refold.
+    ...state,
+    // Only this person's open session and memory come from the fold: the rest (enrolment at a
+    // reader, the directory, cards listed, …) is the live state's, as it was before the refold.
     open: withEntry(state.open, card, folded.open.get(card)),
     cards: withEntry(state.cards, card, folded.cards.get(card)),
-    lastTapAt: state.lastTapAt,
-    readerFault: state.readerFault,
   };
   return { state: next, out: [refolded] };
 }

@@ -10,6 +10,7 @@ import type { CardRead, CorrectionJudged } from '../streams/events';
 import { HOUR, MINUTE, people, player, read, tempDir } from './support/store-fixtures';
 
 const ALICE = 'A11CE000';
+const BOSS = 'B0550000';
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 
 /** Another door's tap of Alice, kept in the inbox as the MQTT driver keeps it. */
@@ -260,5 +261,57 @@ describe('a refold in the store', () => {
     expect(clock.state().open.get(ALICE)?.id).toBe(morning);
     const [out] = clock.play(read(T0 + 3 * HOUR, ALICE, 'front'));
     expect(out).toContainEqual(expect.objectContaining({ type: 'clock-out', session: morning }));
+  });
+
+  it('does not fold an enrolment step again as a clock tap', () => {
+    // Alice in at front at 09:00. At 10:00 Boss opens enrolment there, Alice's card is chosen,
+    // and a new badge becomes her alias: no clocking. Back's 08:00 comes late: she was in
+    // 08:00-09:00, and out since.
+    const clock = player(store);
+    clock.play(
+      people(T0 - HOUR, [
+        { card: ALICE, name: 'Alice' },
+        { card: BOSS, name: 'Boss', admin: true },
+      ]),
+      read(T0 + HOUR, ALICE, 'front'),
+      read(T0 + 2 * HOUR, BOSS, 'front'),
+      read(T0 + 2 * HOUR + 10_000, ALICE, 'front'),
+      read(T0 + 2 * HOUR + 20_000, 'BADCE000', 'front'),
+    );
+    clock.play(fromDoor(store, 'back', 1, T0, T0 + 3 * HOUR));
+    const [refolded] = clock.play(store.refoldHistory(ALICE, T0, 'front', T0 + 3 * HOUR));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        added: [expect.objectContaining({ inAt: T0, outAt: T0 + HOUR, status: 'out' })],
+        changed: [],
+        superseded: [expect.objectContaining({ id: sessionId(ALICE, T0 + HOUR) })],
+      }),
+    ]);
+    expect(clock.state().open.has(ALICE)).toBe(false);
+    expect(store.status().open).toEqual([]);
+  });
+
+  it('leaves an enrolment open at a reader as it is, and does not take old taps there for steps', () => {
+    // Alice in at front at 09:00; Boss opens enrolment there at 10:00, and back's 08:00 comes
+    // late during it. Her 09:00 tap is her clock-out, not a card chosen for an alias now.
+    const clock = player(store);
+    clock.play(
+      people(T0 - HOUR, [
+        { card: ALICE, name: 'Alice' },
+        { card: BOSS, name: 'Boss', admin: true },
+      ]),
+      read(T0 + HOUR, ALICE, 'front'),
+      read(T0 + 2 * HOUR, BOSS, 'front'),
+      fromDoor(store, 'back', 1, T0, T0 + 2 * HOUR + 5_000),
+    );
+    const [refolded] = clock.play(store.refoldHistory(ALICE, T0, 'front', T0 + 2 * HOUR + 5_000));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        added: [expect.objectContaining({ inAt: T0, outAt: T0 + HOUR, status: 'out' })],
+      }),
+    ]);
+    // Enrolment is still open, with no card chosen: a new badge is listed, not tied to Alice.
+    const [badge] = clock.play(read(T0 + 2 * HOUR + 10_000, 'BADCE000', 'front'));
+    expect(badge).toContainEqual(expect.objectContaining({ type: 'enrol', step: 'listed' }));
   });
 });
