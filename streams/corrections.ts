@@ -197,7 +197,12 @@ export function onCorrection(state: ClockState, event: CorrectionJudged, rules: 
   const openMap = new Map(state.open);
   if (event.closes) {
     openMap.delete(event.card);
-    return { state: respan({ ...state, open: openMap }, event, rules), out };
+    const closed = respan({ ...state, open: openMap }, event, rules);
+    // Closed by the manager, not by a tap: another door's tap in it is for the refold.
+    const memory = closed.cards.get(event.card) ?? { recent: [] };
+    const fixClosed = { session: open.id, inAt: open.inAt };
+    const cards = new Map(closed.cards).set(event.card, { ...memory, fixClosed });
+    return { state: { ...closed, cards }, out };
   }
   // The In moved: the monotonic time of the old one no longer stands for it.
   const { id, card, name, reader } = open;

@@ -90,6 +90,12 @@ export interface RefoldHistory {
   readonly openId: string | null;
   /** A manager's corrections of their sessions clocked in at or after `from` (stored or superseded). */
   readonly fixed?: readonly (ManagerFix & { readonly id: string })[];
+  /**
+   * Their sessions in `stored` a manager's correction closed while open (at `at`, the
+   * correction's time), which `stored` gives as open: the fold closes one with a tap before
+   * then, or leaves it as the manager closed it, never open.
+   */
+  readonly fixClosed?: readonly { readonly id: string; readonly at: number }[];
 }
 
 /**

@@ -60,6 +60,7 @@ export function onRefoldHistory(
   const lateFolded: string[] = [];
   const known = new Set([...history.stored.map((s) => s.id), ...history.supersededIds]);
   for (const tap of taps) {
+    folded = closedByFix(folded, card, tap.at, history);
     // An enrolment step was never a clock tap, whatever the reader is doing now.
     if (tap.outcome === 'enrol') continue;
     const read: CardRead = {
@@ -77,6 +78,8 @@ export function onRefoldHistory(
     outputs.push(...step.out);
     if (tap.late === true) lateFolded.push(tap.id);
   }
+  // One a manager closed while open, no tap closing it before, stays as they closed it.
+  folded = closedByFix(folded, card, history.at, history);
   // Left open past its limit, the session is closed there now, as the next minute would close
   // it: one made again after an earlier refold superseded it may have had its close written,
   // and only a change of its row reaches the sheet again.
@@ -122,6 +125,38 @@ function keepStoredId(step: Step, tap: HistoryTap, card: string, known: Readonly
     out: step.out.map((o) =>
       o.type === 'clock-in' && o.session === made ? { ...o, session: id } : o,
     ),
+  };
+}
+
+/**
+ * The fold at `at`: a session a manager's correction closed while it was open (before `at`) and
+ * still open here, no tap having closed it before, is closed as they closed it. It is no longer
+ * open, and stays in the store as it is (the fold's clock-in is the open session `stored` gives
+ * for it: no change); the day's and week's totals take the manager's span.
+ */
+function closedByFix(
+  state: ClockState,
+  card: string,
+  at: number,
+  history: RefoldHistory,
+): ClockState {
+  const open = state.open.get(card);
+  const fix = history.fixClosed?.find((f) => f.id === open?.id);
+  if (open === undefined || fix === undefined || fix.at > at) return state;
+  const manager = history.fixed?.find((f) => f.id === open.id);
+  const memory = state.cards.get(card) ?? { recent: [] };
+  const span =
+    manager?.outAt === undefined || manager.voided === true
+      ? []
+      : [{ inAt: manager.inAt ?? open.inAt, outAt: manager.outAt }];
+  return {
+    ...state,
+    open: withEntry(state.open, card, undefined),
+    cards: new Map(state.cards).set(card, {
+      ...memory,
+      recent: [...memory.recent, ...span],
+      fixClosed: { session: open.id, inAt: open.inAt },
+    }),
   };
 }
 

@@ -15,6 +15,11 @@
  * clock closed it still ends, for the merged log, where the clock closed it, and
  * a tap inside it is late (else it clocks in a phantom the other doors do not).
  * Only another door's taps are judged so: a local tap comes in real time.
+ *
+ * A session a manager closed while it was open (an Out typed into it, or void) was not closed
+ * by the clock: for the merged log it is open until the correction, so another door's tap
+ * after its clock-in may be its clock-out (a cut-off door's backlog), and is late: the refold
+ * folds it, and leaves the session as the manager closed it if no tap closes it before.
  */
 import type { CardRead, Output } from './events';
 import type { ClockState } from './sessionState';
@@ -26,6 +31,9 @@ export function inOrderForPerson(state: ClockState, card: string, read: CardRead
   if (open !== undefined && open.inAt > read.at) return false;
   if (memory === undefined) return true;
   if (memory.foldedUntil !== undefined && memory.foldedUntil > read.at) return false;
+  // A session a manager closed while open is open for the merged log until then: a tap in it
+  // may be its clock-out, which the refold folds (refold.ts), not a clock-in.
+  if (memory.fixClosed !== undefined && memory.fixClosed.inAt <= read.at) return false;
   if (memory.lastAcceptedAt !== undefined && memory.lastAcceptedAt > read.at) return false;
   return memory.recent.every((span) => span.outAt <= read.at);
 }

@@ -42,6 +42,18 @@ export interface CardMemory {
    * (remoteTaps.ts), whatever a manager made of the spans since.
    */
   readonly foldedUntil?: number;
+  /**
+   * The person's latest session, when a manager's correction closed it while it was open (an Out
+   * typed into it, or void), not a tap: for the merged log it is open until then, so another
+   * door's tap after its clock-in is late (remoteTaps.ts) and the refold decides (refold.ts).
+   */
+  readonly fixClosed?: { readonly session: string; readonly inAt: number };
+}
+
+/** The memory with no session closed by a manager pending: a new clock-in was folded. */
+export function withoutFixClosed(memory: CardMemory): CardMemory {
+  const { fixClosed, ...rest } = memory;
+  return fixClosed === undefined ? memory : rest;
 }
 
 /** The memory with `at` folded: `foldedUntil` only ever moves forward. */
@@ -126,6 +138,12 @@ export interface Snapshot {
   readonly lastAccepted: readonly { readonly card: string; readonly at: number }[];
   /** The clock's own last clock-in or close per card (corrections not applied): `foldedUntil`. */
   readonly foldedUntil?: readonly { readonly card: string; readonly at: number }[];
+  /** Each card's latest session, when a manager's correction closed it while open (`fixClosed`). */
+  readonly fixClosed?: readonly {
+    readonly card: string;
+    readonly session: string;
+    readonly inAt: number;
+  }[];
   /** Sessions closed recently, for the "today" total. */
   readonly recent: readonly {
     readonly card: string;
@@ -154,6 +172,8 @@ export function restoreState(snapshot: Snapshot): ClockState {
     cards.set(card, { ...memory(card), lastAcceptedAt: at });
   for (const { card, at } of snapshot.foldedUntil ?? [])
     cards.set(card, foldedTo(memory(card), at));
+  for (const { card, session, inAt } of snapshot.fixClosed ?? [])
+    cards.set(card, { ...memory(card), fixClosed: { session, inAt } });
   for (const { card, inAt, outAt } of snapshot.recent) {
     const m = memory(card);
     cards.set(card, { ...m, recent: [...m.recent, { inAt, outAt }] });

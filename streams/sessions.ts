@@ -24,6 +24,7 @@ import {
   type ClockState,
   type OpenSession,
   type Step,
+  withoutFixClosed,
 } from './sessionState';
 import { closeExpiredEnrolments, enrolAtTheReader } from './enrolment';
 import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
@@ -313,7 +314,7 @@ function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
       ...state,
       open: new Map(state.open).set(card, session),
       cards: new Map(state.cards).set(card, {
-        ...foldedTo(cardMemory, read.at),
+        ...foldedTo(withoutFixClosed(cardMemory), read.at),
         lastAcceptedAt: read.at,
         ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
       }),

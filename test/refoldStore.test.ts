@@ -7,7 +7,15 @@ import { Store } from '../src/drivers/store/store';
 import { sessionId, restoreState, makeReducer } from '../streams/sessions';
 import { defaultRules } from '../streams/rules';
 import type { CardRead, CorrectionJudged } from '../streams/events';
-import { HOUR, MINUTE, people, player, read, tempDir } from './support/store-fixtures';
+import {
+  connectionOf,
+  HOUR,
+  MINUTE,
+  people,
+  player,
+  read,
+  tempDir,
+} from './support/store-fixtures';
 
 const ALICE = 'A11CE000';
 const BOSS = 'B0550000';
@@ -23,7 +31,8 @@ function fromDoor(store: Store, door: string, seq: number, at: number, now: numb
 const judged = (
   at: number,
   session: string,
-  fix: Pick<CorrectionJudged, 'changes' | 'inAt' | 'outAt' | 'voided' | 'status'>,
+  fix: Pick<CorrectionJudged, 'changes' | 'inAt' | 'outAt' | 'voided' | 'status'> &
+    Partial<Pick<CorrectionJudged, 'closes'>>,
 ): CorrectionJudged => ({
   type: 'correctionJudged',
   at,
@@ -170,6 +179,119 @@ describe('a refold in the store', () => {
     ]);
     // What the store shows, or the edit watch would take the clock's 17:02 for a sheet edit.
     expect(mergedEntry(session)).toMatchObject({ inAt: T0, outAt: out, status: 'out' });
+  });
+
+  describe('a manager’s Out typed into a session still open', () => {
+    // In at back at 08:00, no clock-out anywhere the hub heard of. At 18:00 a manager closes the
+    // open row: Out 17:00 (or void). Side, cut off, had her at 17:02, and comes back at 19:00.
+    const session = sessionId(ALICE, T0);
+    const OUT = T0 + 9 * HOUR;
+    const fixes = {
+      'Out 17:00': {
+        changes: [{ field: 'out' as const, old: null, new: OUT }],
+        inAt: T0,
+        outAt: OUT,
+        voided: false,
+        status: 'out' as const,
+        closes: true,
+      },
+      void: {
+        changes: [{ field: 'status' as const, old: 'in', new: 'void' }],
+        inAt: T0,
+        outAt: null,
+        voided: true,
+        status: 'void' as const,
+        closes: true,
+      },
+    };
+    /** The raw row: the clock's times and the manager's beside them. */
+    const row = (): unknown =>
+      connectionOf(store)
+        .prepare('SELECT out_at, status, fixed_out, voided FROM sessions WHERE id = ?')
+        .get(session);
+
+    function closedByManager(fix: keyof typeof fixes): ReturnType<typeof player> {
+      const clock = player(store);
+      clock.play(
+        people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+        fromDoor(store, 'back', 1, T0, T0),
+        judged(T0 + 10 * HOUR, session, fixes[fix]),
+      );
+      expect(store.status().open).toEqual([]);
+      return clock;
+    }
+
+    it.each([['Out 17:00' as const], ['void' as const]])(
+      'takes the cut-off door’s tap inside it as its clock-out, under the manager’s %s',
+      (fix) => {
+        const clock = closedByManager(fix);
+        const late = T0 + 9 * HOUR + 2 * MINUTE;
+        const [asked] = clock.play(fromDoor(store, 'side', 1, late, T0 + 11 * HOUR));
+        // Not a clock-in at 17:02 (and a 12-hour automatic session after it).
+        expect(asked?.map((o) => o.type)).toEqual(['tap-late', 'refold']);
+        const history = store.refoldHistory(ALICE, late, 'hub', T0 + 11 * HOUR);
+        expect(history).toMatchObject({ from: T0, fixClosed: [{ id: session }] });
+        const [refolded] = clock.play(history);
+        expect(refolded).toEqual([
+          expect.objectContaining({
+            added: [],
+            changed: [expect.objectContaining({ id: session, outAt: late, status: 'out' })],
+            superseded: [],
+          }),
+        ]);
+        expect(store.allSessions().map((s) => s.id)).toEqual([session]);
+        expect(row()).toEqual({
+          out_at: late,
+          status: 'out',
+          fixed_out: fix === 'void' ? null : OUT,
+          voided: fix === 'void' ? 1 : 0,
+        });
+        expect(mergedEntry(session)).toMatchObject(
+          fix === 'void' ? { status: 'void' } : { inAt: T0, outAt: OUT, status: 'out' },
+        );
+        expect(clock.state().open.has(ALICE)).toBe(false);
+        expect(store.status().open).toEqual([]);
+        // The clock closed it now: a later late tap of hers does not fold it from 08:00 again.
+        expect(store.refoldHistory(ALICE, T0 + 10 * HOUR, 'hub', T0 + 12 * HOUR).from).toBe(
+          T0 + 10 * HOUR,
+        );
+      },
+    );
+
+    it('leaves it as the manager closed it when the late taps give it no clock-out', () => {
+      // Side, cut off, had her in at 06:00 and out at 07:00: 08:00 is a clock-in still.
+      const clock = closedByManager('Out 17:00');
+      const early = fromDoor(store, 'side', 1, T0 - 2 * HOUR, T0 + 11 * HOUR);
+      clock.play(early, fromDoor(store, 'side', 2, T0 - HOUR, T0 + 11 * HOUR));
+      const [refolded] = clock.play(store.refoldHistory(ALICE, early.at, 'hub', T0 + 11 * HOUR));
+      expect(refolded).toEqual([
+        expect.objectContaining({
+          added: [expect.objectContaining({ inAt: T0 - 2 * HOUR, outAt: T0 - HOUR })],
+          changed: [],
+          superseded: [],
+        }),
+      ]);
+      // Not open again: closed at 17:00 as the manager closed it, in the store and the state.
+      expect(row()).toEqual({ out_at: OUT, status: 'out', fixed_out: OUT, voided: 0 });
+      expect(store.status().open).toEqual([]);
+      expect(clock.state().open.has(ALICE)).toBe(false);
+      expect(clock.state().cards.get(ALICE)?.fixClosed).toEqual({ session, inAt: T0 });
+      // Nor closed by the limit at 20:00.
+      const [minute] = clock.play({ type: 'minuteElapsed', at: T0 + 13 * HOUR });
+      expect(minute?.map((o) => o.type)).not.toContain('auto-out');
+      expect(row()).toMatchObject({ out_at: OUT, status: 'out' });
+    });
+
+    it('judges the cut-off door’s tap late after a restart too', () => {
+      closedByManager('Out 17:00');
+      const restored = restoreState(store.snapshot(T0 + 11 * HOUR));
+      expect(restored.cards.get(ALICE)?.fixClosed).toEqual({ session, inAt: T0 });
+      const step = makeReducer(defaultRules('UTC'))(
+        restored,
+        fromDoor(store, 'side', 1, T0 + 9 * HOUR + 2 * MINUTE, T0 + 11 * HOUR),
+      );
+      expect(step.out.map((o) => o.type)).toEqual(['tap-late', 'refold']);
+    });
   });
 
   it('keeps a manager’s void through a refold that supersedes the session and one that makes it again', () => {

@@ -183,6 +183,53 @@ describe('another door’s taps in the reducer', () => {
       expect(kinds(out).slice(-2)).toEqual(['tap', 'clock-in']);
     });
   });
+
+  describe('after a manager’s Out typed into the session while it was open', () => {
+    // Alice in at the back door at 08:00, no clock-out here; at 18:00 a manager types Out 17:00
+    // into the open row. A third door, cut off, had her at 17:02: her clock-out, for the merged
+    // taps, which the manager's Out then replaced.
+    const session = sessionId(ALICE, T0);
+    const closedByManager = (out: number | null): ClockEvent[] => [
+      remote(T0, ALICE, 1),
+      {
+        type: 'correctionJudged',
+        at: T0 + 10 * HOUR,
+        session,
+        card: ALICE,
+        name: 'Alice',
+        source: 'sheet',
+        why: null,
+        applied: true,
+        changes:
+          out === null
+            ? [{ field: 'status', old: 'in', new: 'void' }]
+            : [{ field: 'out', old: null, new: out }],
+        inAt: T0,
+        outAt: out,
+        voided: out === null,
+        status: out === null ? 'void' : 'out',
+        closes: true,
+      },
+    ];
+
+    it.each([
+      ['typed an Out into', T0 + 9 * HOUR],
+      ['voided', null],
+    ])('is late inside it, though a manager %s it: not a clock-in', (_, out) => {
+      const before = fold(closedByManager(out));
+      expect(before.state.open.has(ALICE)).toBe(false);
+      const step = reduce(before.state, remote(T0 + 9 * HOUR + 2 * MINUTE, ALICE, 2));
+      expect(kinds(step.out)).toEqual(['tap-late', 'refold']);
+      expect(step.state).toBe(before.state);
+    });
+
+    it('is folded in order again once the person clocked in after it', () => {
+      const { state } = fold([...closedByManager(T0 + 9 * HOUR), local(T0 + 11 * HOUR, ALICE)]);
+      expect(state.cards.get(ALICE)?.fixClosed).toBeUndefined();
+      const step = reduce(state, remote(T0 + 12 * HOUR, ALICE, 2));
+      expect(kinds(step.out)).toEqual(['tap', 'clock-out']);
+    });
+  });
 });
 
 describe('a person’s taps folded again after a late one (refold)', () => {

@@ -156,6 +156,17 @@ export function writeCorrection(sql: Statements, event: Corrected): number[] {
   return ids;
 }
 
+/**
+ * When a manager's correction closed the session (`sessions` in the query) while it was open,
+ * and no refold has written it since: the time of that correction, else NULL. Its `out_at` and
+ * `status` are then the correction's close, not the clock's (applyToSession): for the merged
+ * log it is open until that time, and a refold folds it from its clock-in (refoldHistory.ts).
+ */
+export const CLOSED_BY_FIX = `(SELECT max(c.seen_at) FROM corrections c
+  WHERE c.session = sessions.id AND c.applied = 1
+    AND ((c.field = 'out' AND c.old IS NULL) OR (c.field = 'status' AND c.old = 'in' AND c.new = 'void'))
+    AND NOT EXISTS (SELECT 1 FROM merge_changes m WHERE m.session = sessions.id AND m.at >= c.seen_at))`;
+
 function applyToSession(sql: Statements, event: Corrected): void {
   const fields = new Set(event.changes.map((c) => c.field));
   if (event.closes) {

@@ -1,10 +1,11 @@
 /**
  * The snapshot a restart reads: what the clock needs to carry on from the
  * store (open sessions, each card's last accepted tap and the clock's last
- * time folded, recent spans, cards listed or unnamed, held cards, and the
- * sessions still to correct).
+ * time folded, a session a manager closed while it was open, recent spans,
+ * cards listed or unnamed, held cards, and the sessions still to correct).
  */
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
+import { CLOSED_BY_FIX } from './corrections';
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
@@ -30,6 +31,10 @@ export const SNAPSHOT_SQL = {
   // not unfold them): another door's tap before them is late (streams/remoteTaps.ts).
   foldedUntil:
     'SELECT card, max(coalesce(out_at, in_at)) AS at FROM sessions WHERE in_at >= ? AND superseded_at IS NULL GROUP BY +card',
+  // A card's latest session, when a manager's correction closed it while open (`fixClosed`).
+  fixClosed: `SELECT card, id, in_at FROM sessions WHERE in_at >= ? AND superseded_at IS NULL
+    AND ${CLOSED_BY_FIX} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions l
+      WHERE l.card = sessions.card AND l.in_at > sessions.in_at AND l.superseded_at IS NULL)`,
   // Corrections applied, void sessions left out: the day's and week's totals follow them.
   recent:
     'SELECT card, coalesce(fixed_in, in_at) AS in_at, coalesce(fixed_out, out_at) AS out_at FROM sessions WHERE in_at >= ? AND out_at IS NOT NULL AND out_at >= ? AND voided = 0',
@@ -57,6 +62,9 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   const foldedUntil = sql
     .stmt<[number], { card: string; at: number }>(SNAPSHOT_SQL.foldedUntil)
     .all(since - LONGEST_MS);
+  const fixClosed = sql
+    .stmt<[number], { card: string; id: string; in_at: number }>(SNAPSHOT_SQL.fixClosed)
+    .all(since - LONGEST_MS);
   const recent = sql
     .stmt<[number, number], { card: string; in_at: number; out_at: number }>(SNAPSHOT_SQL.recent)
     .all(since - LONGEST_MS, since);
@@ -70,6 +78,7 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
     open: open.map((row) => openSession(row, boot)),
     lastAccepted,
     foldedUntil,
+    fixClosed: fixClosed.map((row) => ({ card: row.card, session: row.id, inAt: row.in_at })),
     recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),
     listed: listed.map((row) => row.card),
     unnamed: unnamed.map((row) => row.card),

@@ -5,6 +5,7 @@
  */
 import type { CardMemory } from '../../../streams/sessionState';
 import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
+import { CLOSED_BY_FIX } from './corrections';
 import { markFolded } from './mqttQueries';
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
@@ -52,18 +53,15 @@ export function readRefoldHistory(
   door: string,
   now: number,
 ): RefoldHistory {
+  // A session a manager closed while open is open, for the merged log, until they did.
   const first = sql
-    .stmt<[string, number], { at: number | null }>(
-      'SELECT min(in_at) AS at FROM sessions WHERE card = ? AND superseded_at IS NULL AND (out_at IS NULL OR out_at >= ?)',
+    .stmt<[string, number, number], { at: number | null }>(
+      `SELECT min(in_at) AS at FROM sessions WHERE card = ? AND superseded_at IS NULL
+         AND (out_at IS NULL OR out_at >= ? OR ${CLOSED_BY_FIX} >= ?)`,
     )
-    .get(card, lateAt)?.at;
+    .get(card, lateAt, lateAt)?.at;
   const from = Math.min(lateAt, first ?? lateAt);
-  const stored = sql
-    .stmt<[string, number], SessionRow>(
-      'SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NULL ORDER BY in_at',
-    )
-    .all(card, from)
-    .map(sessionOf);
+  const { stored, fixClosed } = storedSessions(sql, card, from);
   const supersededIds = sql
     .stmt<[string, number], { id: string }>(
       'SELECT id FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NOT NULL',
@@ -110,6 +108,36 @@ export function readRefoldHistory(
     supersededIds,
     openId,
     fixed,
+    ...(fixClosed.length === 0 ? {} : { fixClosed }),
+  };
+}
+
+/**
+ * `card`'s sessions clocked in at or after `from`, as the clock has them: one a manager's
+ * correction closed while it was open is open (the fold closes it with a tap, or at the time of
+ * the correction: `fixClosed`), and the manager's Out stays beside it as `fixed_out`.
+ */
+function storedSessions(
+  sql: Statements,
+  card: string,
+  from: number,
+): Pick<RefoldHistory, 'stored'> & { fixClosed: { id: string; at: number }[] } {
+  const rows = sql
+    .stmt<[string, number], SessionRow & { fix_closed_at: number | null }>(
+      `SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader,
+         ${CLOSED_BY_FIX} AS fix_closed_at
+       FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NULL ORDER BY in_at`,
+    )
+    .all(card, from);
+  return {
+    stored: rows.map((r) =>
+      r.fix_closed_at === null
+        ? sessionOf(r)
+        : { ...sessionOf(r), outAt: null, status: 'in' as const, reason: null, outReader: null },
+    ),
+    fixClosed: rows.flatMap((r) =>
+      r.fix_closed_at === null ? [] : [{ id: r.id, at: r.fix_closed_at }],
+    ),
   };
 }
 
