@@ -90,6 +90,7 @@ export function onRefoldHistory(
     outputs.push(...closed.out);
   }
   const sessions = sessionsOf(outputs, history);
+  folded = withCorrectedRecent(folded, card, sessions, history);
   const refolded: Refolded = {
     type: 'refolded',
     at: history.at,
@@ -158,6 +159,36 @@ function closedByFix(
       fixClosed: { session: open.id, inAt: open.inAt },
     }),
   };
+}
+
+/**
+ * The person's recent spans (the day's and week's hours the reader shows, the guard) as a
+ * manager's corrections left them, as after a restart: the fold made them from the clock's own
+ * times, which a voided session or a corrected Out no longer counts.
+ */
+function withCorrectedRecent(
+  state: ClockState,
+  card: string,
+  sessions: readonly RefoldedSession[],
+  history: RefoldHistory,
+): ClockState {
+  const memory = state.cards.get(card);
+  const fixes = new Map((history.fixed ?? []).map(({ id, ...fix }) => [id, fix]));
+  if (memory === undefined || fixes.size === 0) return state;
+  const byTimes = new Map(
+    sessions.flatMap((s) => {
+      const fix = fixes.get(s.id);
+      return fix === undefined || s.outAt === null ? [] : [[`${s.inAt}-${s.outAt}`, fix] as const];
+    }),
+  );
+  const recent = memory.recent.flatMap((span) => {
+    const fix = byTimes.get(`${span.inAt}-${span.outAt}`);
+    if (fix === undefined) return [span];
+    return fix.voided === true
+      ? []
+      : [{ inAt: fix.inAt ?? span.inAt, outAt: fix.outAt ?? span.outAt }];
+  });
+  return { ...state, cards: new Map(state.cards).set(card, { ...memory, recent }) };
 }
 
 function withEntry<V>(

@@ -329,6 +329,70 @@ describe('a refold in the store', () => {
     expect(mergedEntry(tenToEleven)).toMatchObject({ status: 'void' });
   });
 
+  it('keeps a manager’s corrections in the day’s and week’s hours the reader shows after a refold', () => {
+    // Alice 08:00-12:00, voided by a manager; 13:00-14:00, its Out corrected to 13:30; in at
+    // 15:00. A late double tap at 08:00:10 from back refolds her day and changes nothing.
+    const clock = player(store);
+    const eightToNoon = sessionId(ALICE, T0);
+    const oneToTwo = sessionId(ALICE, T0 + 5 * HOUR);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, ALICE, 'front'),
+      read(T0 + 4 * HOUR, ALICE, 'front'),
+      read(T0 + 5 * HOUR, ALICE, 'front'),
+      read(T0 + 6 * HOUR, ALICE, 'front'),
+      judged(T0 + 6 * HOUR + MINUTE, eightToNoon, {
+        changes: [{ field: 'status', old: 'out', new: 'void' }],
+        inAt: T0,
+        outAt: T0 + 4 * HOUR,
+        voided: true,
+        status: 'void',
+      }),
+      judged(T0 + 6 * HOUR + 2 * MINUTE, oneToTwo, {
+        changes: [{ field: 'out', old: T0 + 6 * HOUR, new: T0 + 5.5 * HOUR }],
+        inAt: T0 + 5 * HOUR,
+        outAt: T0 + 5.5 * HOUR,
+        voided: false,
+        status: 'out',
+      }),
+      read(T0 + 7 * HOUR, ALICE, 'front'),
+      fromDoor(store, 'back', 1, T0 + 10_000, T0 + 7 * HOUR + MINUTE),
+    );
+    const [refolded] = clock.play(
+      store.refoldHistory(ALICE, T0 + 10_000, 'front', T0 + 7 * HOUR + MINUTE),
+    );
+    expect(refolded).toEqual([expect.objectContaining({ added: [], superseded: [] })]);
+    // Out at 17:00: 2 h today (15-17) and half an hour before, as a restart would count them.
+    const [out] = clock.play(read(T0 + 9 * HOUR, ALICE, 'front'));
+    expect(out?.find((o) => o.type === 'clock-out')).toMatchObject({
+      todayHours: 2.5,
+      weekHours: 2.5,
+    });
+  });
+
+  it('counts a corrected session before the refold’s start as corrected too', () => {
+    // 08:00-12:00, its Out corrected to 10:00; in at 13:00; a late double tap at 13:00:10.
+    const clock = player(store);
+    const morning = sessionId(ALICE, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, ALICE, 'front'),
+      read(T0 + 4 * HOUR, ALICE, 'front'),
+      judged(T0 + 4 * HOUR + MINUTE, morning, {
+        changes: [{ field: 'out', old: T0 + 4 * HOUR, new: T0 + 2 * HOUR }],
+        inAt: T0,
+        outAt: T0 + 2 * HOUR,
+        voided: false,
+        status: 'out',
+      }),
+      read(T0 + 5 * HOUR, ALICE, 'front'),
+      fromDoor(store, 'back', 1, T0 + 5 * HOUR + 10_000, T0 + 5 * HOUR + MINUTE),
+    );
+    clock.play(store.refoldHistory(ALICE, T0 + 5 * HOUR + 10_000, 'front', T0 + 5 * HOUR + MINUTE));
+    const [out] = clock.play(read(T0 + 9 * HOUR, ALICE, 'front'));
+    expect(out?.find((o) => o.type === 'clock-out')).toMatchObject({ todayHours: 6 });
+  });
+
   it('keeps the session of a card People made the person’s alias while it was open', () => {
     // A new badge, not listed yet, clocks in at 08:00; at 09:00 People lists it as Alice's
     // alias (the open session follows her card, its tap keeps the badge's id). She taps her own

@@ -177,9 +177,24 @@ function ownTaps(sql: Statements, card: string, from: number, door: string): His
 
 /** What the reducer remembered of the person just before `from`. */
 function memoryBefore(sql: Statements, card: string, from: number): CardMemory {
+  // The guard's last tap is the clock's own; the spans count as a manager corrected them (as
+  // after a restart: readSnapshot.ts), a voided session not at all.
   const spans = sql
-    .stmt<[string, number, number], { in_at: number; out_at: number; status: string }>(
-      'SELECT in_at, out_at, status FROM sessions WHERE card = ? AND in_at < ? AND in_at >= ? AND out_at IS NOT NULL AND superseded_at IS NULL AND voided = 0 ORDER BY in_at',
+    .stmt<
+      [string, number, number],
+      {
+        in_at: number;
+        out_at: number;
+        shown_in: number;
+        shown_out: number;
+        status: string;
+      }
+    >(
+      `SELECT in_at, out_at, coalesce(fixed_in, in_at) AS shown_in,
+         coalesce(fixed_out, out_at) AS shown_out, status FROM sessions
+       WHERE card = ? AND in_at < ? AND in_at >= ? AND out_at IS NOT NULL AND superseded_at IS NULL
+         AND voided = 0
+       ORDER BY in_at`,
     )
     .all(card, from, from - RECENT_MS);
   const last = spans.at(-1);
@@ -187,7 +202,7 @@ function memoryBefore(sql: Statements, card: string, from: number): CardMemory {
     last === undefined ? undefined : last.status === 'out' ? last.out_at : last.in_at;
   return {
     ...(lastAcceptedAt === undefined ? {} : { lastAcceptedAt }),
-    recent: spans.map((s) => ({ inAt: s.in_at, outAt: s.out_at })),
+    recent: spans.map((s) => ({ inAt: s.shown_in, outAt: s.shown_out })),
   };
 }
 
