@@ -9,6 +9,7 @@ import { defaultRules } from '../streams/rules';
 import type { CardRead, CorrectionJudged } from '../streams/events';
 import {
   connectionOf,
+  correctionOf,
   HOUR,
   MINUTE,
   people,
@@ -31,20 +32,8 @@ function fromDoor(store: Store, door: string, seq: number, at: number, now: numb
 const judged = (
   at: number,
   session: string,
-  fix: Pick<CorrectionJudged, 'changes' | 'inAt' | 'outAt' | 'voided' | 'status'> &
-    Partial<Pick<CorrectionJudged, 'closes'>>,
-): CorrectionJudged => ({
-  type: 'correctionJudged',
-  at,
-  session,
-  card: ALICE,
-  name: 'Alice',
-  source: 'sheet',
-  why: null,
-  applied: true,
-  closes: false,
-  ...fix,
-});
+  fix: Parameters<typeof correctionOf>[3],
+): CorrectionJudged => correctionOf(at, session, { card: ALICE, name: 'Alice' }, fix);
 
 describe('a refold in the store', () => {
   let dir: ReturnType<typeof tempDir>;

@@ -14,6 +14,7 @@ import type {
 } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer, sessionId, type ClockState } from '../streams/sessions';
+import { correctionOf } from './support/store-fixtures';
 
 const rules = defaultRules('UTC');
 const reduce = makeReducer(rules);
@@ -142,23 +143,20 @@ describe('another door’s taps in the reducer', () => {
       remote(T0, ALICE, 1),
       { type: 'minuteElapsed', at: T0 + 12 * HOUR },
     ];
-    const corrected = (more: Partial<CorrectionJudged>): CorrectionJudged => ({
-      type: 'correctionJudged',
-      at: T0 + 23 * HOUR,
-      session,
-      card: ALICE,
-      name: 'Alice',
-      source: 'sheet',
-      why: null,
-      applied: true,
-      changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
-      inAt: T0,
-      outAt: T0 + 9 * HOUR,
-      voided: false,
-      status: 'out',
-      closes: false,
-      ...more,
-    });
+    const corrected = (more: Partial<CorrectionJudged>): CorrectionJudged =>
+      correctionOf(
+        T0 + 23 * HOUR,
+        session,
+        { card: ALICE, name: 'Alice' },
+        {
+          changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
+          inAt: T0,
+          outAt: T0 + 9 * HOUR,
+          voided: false,
+          status: 'out',
+          ...more,
+        },
+      );
     const shortened = corrected({});
     const voided = corrected({
       changes: [{ field: 'status', old: 'auto', new: 'void' }],
@@ -191,25 +189,22 @@ describe('another door’s taps in the reducer', () => {
     const session = sessionId(ALICE, T0);
     const closedByManager = (out: number | null): ClockEvent[] => [
       remote(T0, ALICE, 1),
-      {
-        type: 'correctionJudged',
-        at: T0 + 10 * HOUR,
+      correctionOf(
+        T0 + 10 * HOUR,
         session,
-        card: ALICE,
-        name: 'Alice',
-        source: 'sheet',
-        why: null,
-        applied: true,
-        changes:
-          out === null
-            ? [{ field: 'status', old: 'in', new: 'void' }]
-            : [{ field: 'out', old: null, new: out }],
-        inAt: T0,
-        outAt: out,
-        voided: out === null,
-        status: out === null ? 'void' : 'out',
-        closes: true,
-      },
+        { card: ALICE, name: 'Alice' },
+        {
+          changes:
+            out === null
+              ? [{ field: 'status', old: 'in', new: 'void' }]
+              : [{ field: 'out', old: null, new: out }],
+          inAt: T0,
+          outAt: out,
+          voided: out === null,
+          status: out === null ? 'void' : 'out',
+          closes: true,
+        },
+      ),
     ];
 
     it.each([
@@ -331,15 +326,14 @@ describe('a person’s taps folded again after a late one (refold)', () => {
     });
   });
 
-  it('brings back a session an earlier refold superseded when this one makes it again', () => {
-    // Side saw Alice at 10:00 (open); back's 09:00 came late: 09-10 out, the 10:00 one
-    // superseded. Now front's 08:00 comes late too: 08-09 out, and 10:00 opens again.
+  describe('a session an earlier refold superseded, made again', () => {
+    // Side saw Alice at 10:00; back's 09:00 came late: 09-10 out, the 10:00 one superseded. Now
+    // front's 08:00 comes late too: 08-09 out, and 10:00 is a clock-in again.
     const at10 = sessionId(ALICE, T0 + 2 * HOUR);
     const nineToTen = stored(sessionId(ALICE, T0 + HOUR), T0 + HOUR, T0 + 2 * HOUR, 'back');
-    const before = fold([local(T0 + 2 * HOUR, ALICE)]);
-    const history: RefoldHistory = {
+    const madeAgain = (at: number): RefoldHistory => ({
       type: 'refoldHistory',
-      at: T0 + 3 * HOUR,
+      at,
       card: ALICE,
       from: T0,
       before: { recent: [] },
@@ -351,52 +345,37 @@ describe('a person’s taps folded again after a late one (refold)', () => {
       stored: [nineToTen],
       supersededIds: [at10],
       openId: null,
-    };
-    const [refolded] = reduce({ ...before.state, open: new Map() }, history).out;
-    // Its row says `superseded`: only a change of the row brings it back (an addition would be
-    // the clock-in the sheet already had, and is never written again).
-    expect(refolded).toMatchObject({
-      type: 'refolded',
-      added: [expect.objectContaining({ inAt: T0, outAt: T0 + HOUR })],
-      changed: [expect.objectContaining({ id: at10, inAt: T0 + 2 * HOUR, status: 'in' })],
-      superseded: [nineToTen],
     });
-  });
 
-  it('closes a session it makes again past its limit, as the minute would have', () => {
-    // 10:00 was auto-closed at 22:00 (its close written), then superseded by back's 09:00.
-    // Front's 08:00 comes the next day: 10:00 is a clock-in again, long past its limit. Left
-    // open, the next minute's auto clock-out would be a close the sheet already had (never
-    // written again); closed here, it is a change of the row.
-    const at10 = sessionId(ALICE, T0 + 2 * HOUR);
-    const nineToTen = stored(sessionId(ALICE, T0 + HOUR), T0 + HOUR, T0 + 2 * HOUR, 'back');
-    const history: RefoldHistory = {
-      type: 'refoldHistory',
-      at: T0 + 26 * HOUR,
-      card: ALICE,
-      from: T0,
-      before: { recent: [] },
-      taps: [
-        { id: 'back:1', at: T0 + HOUR, card: ALICE, reader: 'back' },
-        { id: 'side:1', at: T0 + 2 * HOUR, card: ALICE, reader: 'side' },
-        { id: 'front:1', at: T0, card: ALICE, reader: 'front', late: true },
-      ],
-      stored: [nineToTen],
-      supersededIds: [at10],
-      openId: null,
-    };
-    const step = reduce(fold([]).state, history);
-    expect(step.out[0]).toMatchObject({
-      changed: [
-        expect.objectContaining({
-          id: at10,
-          outAt: T0 + 14 * HOUR,
-          status: 'auto',
-          reason: 'limit',
-        }),
-      ],
+    it('comes back: changed, not added', () => {
+      const [refolded] = reduce(fold([]).state, madeAgain(T0 + 3 * HOUR)).out;
+      // Its row says `superseded`: only a change of the row brings it back (an addition would
+      // be the clock-in the sheet already had, and is never written again).
+      expect(refolded).toMatchObject({
+        type: 'refolded',
+        added: [expect.objectContaining({ inAt: T0, outAt: T0 + HOUR })],
+        changed: [expect.objectContaining({ id: at10, inAt: T0 + 2 * HOUR, status: 'in' })],
+        superseded: [nineToTen],
+      });
     });
-    expect(step.state.open.has(ALICE)).toBe(false);
+
+    it('is closed at its limit when it is past it, as the minute would have', () => {
+      // 10:00 had been auto-closed at 22:00 (its close written) before back's tap superseded it;
+      // front's comes the next day. Left open, the next minute's auto clock-out would be a close
+      // the sheet already had (never written again); closed here, it is a change of the row.
+      const step = reduce(fold([]).state, madeAgain(T0 + 26 * HOUR));
+      expect(step.out[0]).toMatchObject({
+        changed: [
+          expect.objectContaining({
+            id: at10,
+            outAt: T0 + 14 * HOUR,
+            status: 'auto',
+            reason: 'limit',
+          }),
+        ],
+      });
+      expect(step.state.open.has(ALICE)).toBe(false);
+    });
   });
 
   it('asks again when the store’s open session is not the state’s (read in another step)', () => {

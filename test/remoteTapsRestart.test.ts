@@ -8,7 +8,7 @@ import { Store } from '../src/drivers/store/store';
 import type { CardRead, CorrectionJudged } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { makeReducer, restoreState, sessionId } from '../streams/sessions';
-import { HOUR, MINUTE, people, player, tempDir } from './support/store-fixtures';
+import { correctionOf, HOUR, MINUTE, people, player, tempDir } from './support/store-fixtures';
 
 const ALICE = 'A11CE000';
 const T0 = Date.parse('2026-03-02T08:00:00Z');
@@ -44,23 +44,19 @@ describe('another door’s tap after a restart', () => {
       people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
       remote(T0, 'back', 1),
       { type: 'minuteElapsed', at: T0 + 12 * HOUR },
-      {
-        type: 'correctionJudged',
-        at: T0 + 23 * HOUR,
-        session: sessionId(ALICE, T0),
-        card: ALICE,
-        name: 'Alice',
-        source: 'sheet',
-        why: null,
-        applied: true,
-        changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
-        inAt: T0,
-        outAt: T0 + 9 * HOUR,
-        voided: false,
-        status: 'out',
-        closes: false,
-        ...fix,
-      },
+      correctionOf(
+        T0 + 23 * HOUR,
+        sessionId(ALICE, T0),
+        { card: ALICE, name: 'Alice' },
+        {
+          changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
+          inAt: T0,
+          outAt: T0 + 9 * HOUR,
+          voided: false,
+          status: 'out',
+          ...fix,
+        },
+      ),
     );
     return restoreState(store.snapshot(T0 + 24 * HOUR));
   }

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { toCommit } from '../../streams/commit';
 import type { Person } from '../../streams/directory';
-import type { CardRead, ClockEvent, DirectoryLoaded, Output } from '../../streams/events';
+import type {
+  CardRead,
+  ClockEvent,
+  CorrectionJudged,
+  DirectoryLoaded,
+  Output,
+} from '../../streams/events';
 import { defaultRules, type Rules } from '../../streams/rules';
 import { initialState, makeReducer, type ClockState } from '../../streams/sessions';
 import { Store } from '../../src/drivers/store/store';
@@ -40,6 +46,26 @@ export const people = (at: number, list: readonly Partial<Person>[]): DirectoryL
   type: 'directoryLoaded',
   at,
   people: list.map((p) => ({ card: '', name: '', active: true, aliases: [], ...p })),
+});
+
+/** A manager's correction of one of `who`'s sessions, typed into the sheet and applied. */
+export const correctionOf = (
+  at: number,
+  session: string,
+  who: { readonly card: string; readonly name: string },
+  fix: Pick<CorrectionJudged, 'changes' | 'inAt' | 'outAt' | 'voided' | 'status'> &
+    Partial<CorrectionJudged>,
+): CorrectionJudged => ({
+  type: 'correctionJudged',
+  at,
+  session,
+  card: who.card,
+  name: who.name,
+  source: 'sheet',
+  why: null,
+  applied: true,
+  closes: false,
+  ...fix,
 });
 
 /** The reducer of the live clock, committing each step that decided anything to `store`. */
