@@ -146,20 +146,42 @@ describe('two attempts of one insert that both land late', () => {
   });
 });
 
+/**
+ * A session open at AT whose live update at AT + 60 s fails (its read answered, its write not):
+ * the failure comes at `failedAt` on the client's clock, which `at` moves on.
+ */
+async function liveUpdateFailed(failedAt: number): Promise<{
+  client: SheetsClient;
+  session: string;
+  card: string;
+  at: (now: number) => void;
+}> {
+  let clock = AT;
+  const client = clientFor(1_000, () => clock);
+  const first = opened('A0000001', AT);
+  if (first.kind !== 'session-opened') throw new Error('unreachable');
+  const { session, card } = first;
+  await client.writeBatch([first], AT);
+  server.fail({}, { status: 500 });
+  clock = failedAt;
+  await expect(
+    client.liveUpdate([{ session, card, name: null, inAt: AT }], AT + 60_000, quietHealth),
+  ).rejects.toThrow();
+  return {
+    client,
+    session,
+    card,
+    at: (now) => {
+      clock = now;
+    },
+  };
+}
+
 describe("a manager's fix after a close that a failed live update could still overwrite", () => {
   it('is not undone: the close is not written again over the fixed row once no live update can land', async () => {
-    let clock = AT;
-    const client = clientFor(1_000, () => clock);
-    const first = opened('A0000001', AT);
-    if (first.kind !== 'session-opened') throw new Error('unreachable');
-    const { session, card } = first;
-    await client.writeBatch([first], AT);
-    // The live update's read is answered, its write fails: it may still land for a minute and
-    // a timeout, so the close written meanwhile is kept, to be written again after that.
-    server.fail({}, { status: 500 });
-    const open = [{ session, card, name: null, inAt: AT }];
-    clock = AT + 60_000;
-    await expect(client.liveUpdate(open, AT + 60_000, quietHealth)).rejects.toThrow();
+    // The live update's write fails: it may still land for a minute and a timeout, so the close
+    // written meanwhile is kept, to be written again after that.
+    const { client, session, card, at } = await liveUpdateFailed(AT + 60_000);
     const outAt = AT + 8 * 3_600_000;
     const close: OutboxEntry = {
       kind: 'session-closed',
@@ -181,9 +203,9 @@ describe("a manager's fix after a close that a failed live update could still ov
       outAt: AT + 3_600_000,
       status: 'void',
     };
-    clock = AT + 200_000;
+    at(AT + 200_000);
     await client.writeBatch([fixed], AT + 200_000);
-    clock = AT + 240_000;
+    at(AT + 240_000);
     await client.liveUpdate([], AT + 240_000, quietHealth);
     const row = server.values(SHEET, 'Log').find((r) => r[0] === session);
     expect(row?.[7]).toBe('void');
@@ -193,22 +215,13 @@ describe("a manager's fix after a close that a failed live update could still ov
 
 describe('a close written a minute and a timeout after a failed live update’s minute', () => {
   it('is written again: the update’s write went out after its minute’s read, and can land later (long run, seed 101)', async () => {
-    let clock = AT;
-    const client = clientFor(1_000, () => clock);
-    const first = opened('A0000001', AT);
-    if (first.kind !== 'session-opened') throw new Error('unreachable');
-    const { session, card } = first;
-    await client.writeBatch([first], AT);
     // The minute at AT + 60 s: its read is slow, its write goes out and fails 5 s after the
     // minute; sent then, it may land until a timeout and a minute after that.
-    server.fail({}, { status: 500 });
-    const open = [{ session, card, name: null, inAt: AT }];
-    clock = AT + 65_000;
-    await expect(client.liveUpdate(open, AT + 60_000, quietHealth)).rejects.toThrow();
+    const { client, session, card, at } = await liveUpdateFailed(AT + 65_000);
     // The close, a minute and a timeout and a second after the minute, before the write could
     // no longer land.
     const outAt = AT + 8 * 3_600_000;
-    clock = AT + 122_000;
+    at(AT + 122_000);
     await client.writeBatch(
       [
         {
@@ -227,7 +240,7 @@ describe('a close written a minute and a timeout after a failed live update’s 
     const rowNumber = server.values(SHEET, 'Log').findIndex((r) => r[0] === session) + 1;
     server.model.setCell(SHEET, 'Log', rowNumber, 6, 60_000 / 86_400_000);
     // The next minute after it could land writes the close again: Hours is Out - In.
-    clock = AT + 127_000;
+    at(AT + 127_000);
     await client.liveUpdate([], AT + 127_000, quietHealth);
     const row = server.values(SHEET, 'Log').find((r) => r[0] === session);
     expect(row?.[7]).toBe('out');
