@@ -61,7 +61,7 @@ describe('another door’s taps in the core', () => {
           reader: 'back',
           origin: 'back:2',
         } satisfies Output,
-        R: { type: 'refold', at: 500, card: ALICE } satisfies Output,
+        R: { type: 'refold', at: 500, card: ALICE, ids: [ALICE] } satisfies Output,
       });
     });
   });

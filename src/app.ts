@@ -151,8 +151,8 @@ function doorsOf(
   const ownTaps$ = committed$.pipe(
     filter((commit) => commit.events.some((e) => e.type === 'tap' && e.origin === undefined)),
   );
-  const history = ({ card, at }: { card: string; at: number }): RefoldHistory =>
-    store.refoldHistory(card, at, config.door, io.scheduler.now());
+  const history = ({ card, at, ids }: Omit<Refold, 'type'>): RefoldHistory =>
+    store.refoldHistory(card, at, config.door, io.scheduler.now(), ids);
   // Late taps whose refold a restart interrupted first, each read as it goes in; then each asked.
   const refolds$ = concat(
     defer(() => from(store.lateWaiting())).pipe(

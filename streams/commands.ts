@@ -132,6 +132,11 @@ export interface Refold {
   readonly type: 'refold';
   readonly at: number;
   readonly card: string;
+  /**
+   * The person's raw ids (their card and aliases, from People when the tap came): their taps
+   * and sessions are kept under any of them (a badge made their alias, a card replaced).
+   */
+  readonly ids?: readonly string[];
 }
 
 export type Command =

@@ -58,8 +58,6 @@ export interface HistoryTap {
   readonly reader: string;
   /** What it came to when first folded (the store's `taps.outcome`): `clock-in`, `enrol`, … */
   readonly outcome?: string;
-  /** The session it clocked in or out when first folded. */
-  readonly session?: string;
   /** A late tap from the inbox, folded for the first time by this refold. */
   readonly late?: true;
 }
@@ -70,6 +68,8 @@ export interface RefoldHistory {
   readonly at: number;
   /** The person's card. */
   readonly card: string;
+  /** The raw ids their taps and sessions were read by (`Refold.ids`). */
+  readonly ids?: readonly string[];
   /** The instant folded from: the late tap, or the clock-in of the session it falls in. */
   readonly from: number;
   /** The person's memory of what came before `from` (the guard's last tap, recent spans). */

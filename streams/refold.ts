@@ -7,25 +7,21 @@
  * (`RefoldHistory`, src/drivers/store/refoldHistory.ts) in the step the
  * command went out; this folds it and says what changed.
  */
-import type {
-  CardRead,
-  HistoryTap,
-  Output,
-  Refold,
-  RefoldHistory,
-  Refolded,
-  RefoldedSession,
-} from './events';
+import type { CardRead, Output, Refold, RefoldHistory, Refolded, RefoldedSession } from './events';
 import { autoClose, autoCloseAt } from './autoClose';
 import type { Rules } from './rules';
-import type { ClockState, Step } from './sessionState';
+import { sessionId, type ClockState, type Step } from './sessionState';
 
 /** The reducer for a tap, as the refold uses it (sessions.ts passes its own). */
 type FoldTap = (state: ClockState, read: CardRead) => Step;
 
 /** The late tap asks for the refold of its person: the store answers with their history. */
-export function refoldRequest(read: { readonly at: number }, card: string): Refold {
-  return { type: 'refold', at: read.at, card };
+export function refoldRequest(
+  read: { readonly at: number },
+  card: string,
+  ids: readonly string[],
+): Refold {
+  return { type: 'refold', at: read.at, card, ids: [...new Set(ids)] };
 }
 
 /**
@@ -41,7 +37,9 @@ export function onRefoldHistory(
   const { card } = history;
   // The store was read in the step the command went out: its open session is the state's.
   if ((state.open.get(card)?.id ?? null) !== history.openId) {
-    return { state, out: [{ type: 'refold', at: history.at, card }] };
+    // Asked again from where this history began (at or before the late tap), by the same ids.
+    const ids = history.ids ?? [card];
+    return { state, out: [{ type: 'refold', at: history.from, card, ids }] };
   }
   const open = new Map(state.open);
   open.delete(card);
@@ -70,7 +68,7 @@ export function onRefoldHistory(
       reader: tap.reader,
       origin: tap.id,
     };
-    const step = keepStoredId(foldTap(folded, read), tap, card, known);
+    const step = keepStoredId(foldTap(folded, read), card, history.ids ?? [card], known);
     // Only this person's taps count (a raw id whose person changed since is another's now).
     const mine = step.out.some((o) => o.type === 'tap' && o.card === card);
     if (!mine) continue;
@@ -110,17 +108,25 @@ export function onRefoldHistory(
 }
 
 /**
- * A tap that clocked in one of the person's sessions when first folded, and clocks one in again,
- * clocks in that session, under the id it is stored under: one taken under a card People made
- * the person's alias while it was open has its raw card's id, which the fold, through today's
- * People, would not give it (and would supersede it, to add the same session under another id).
+ * A clock-in the fold makes at an instant where one of the person's sessions, stored or
+ * superseded, clocked in under another of their raw ids (a badge People made their alias while
+ * it was open, an old card): that session, under the id it is kept under. Through today's
+ * People the fold would give it the person's card's id, and supersede it to add the same
+ * session again. By the instant, not by the tap's first session: an earlier refold may have
+ * given the tap another meaning since.
  */
-function keepStoredId(step: Step, tap: HistoryTap, card: string, known: ReadonlySet<string>): Step {
-  const id = tap.outcome === 'clock-in' ? tap.session : undefined;
+function keepStoredId(
+  step: Step,
+  card: string,
+  ids: readonly string[],
+  known: ReadonlySet<string>,
+): Step {
   const open = step.state.open.get(card);
-  if (id === undefined || !known.has(id) || open === undefined || open.id === id) return step;
+  if (open === undefined || known.has(open.id)) return step;
   const made = open.id;
   if (!step.out.some((o) => o.type === 'clock-in' && o.session === made)) return step;
+  const id = ids.map((raw) => sessionId(raw, open.inAt)).find((candidate) => known.has(candidate));
+  if (id === undefined) return step;
   return {
     state: { ...step.state, open: new Map(step.state.open).set(card, { ...open, id }) },
     out: step.out.map((o) =>

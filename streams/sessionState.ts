@@ -236,3 +236,8 @@ export function keepRecent(spans: readonly ClosedSpan[], at: number, rules: Rule
 
 /** How far back (before the limit) a card's closed spans are kept: the week's total needs them. */
 export const RECENT_SPAN_MS = 8 * 24 * 3_600_000;
+
+/** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
+export function sessionId(card: string, inAt: number): string {
+  return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;
+}

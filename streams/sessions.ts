@@ -18,6 +18,7 @@ import type { Rules } from './rules';
 import {
   foldedTo,
   keepRecent,
+  sessionId,
   workedThisWeek,
   workedToday,
   type CardMemory,
@@ -36,6 +37,7 @@ import { toHours } from './zoned';
 export {
   initialState,
   restoreState,
+  sessionId,
   type ClockState,
   type OpenSession,
   type Snapshot,
@@ -43,11 +45,6 @@ export {
 } from './sessionState';
 export type { Unsynced } from './timeCorrection';
 export { autoCloseAt } from './autoClose';
-
-/** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
-export function sessionId(card: string, inAt: number): string {
-  return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;
-}
 
 /** Makes the reducer for a set of rules. */
 export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent) => Step {
@@ -133,10 +130,12 @@ function onRemoteTap(
   read: CardRead & { readonly origin: string },
   rules: Rules,
 ): Step {
-  const card = lookUp(state.directory, read.card)?.card ?? read.card;
+  const person = lookUp(state.directory, read.card);
+  const card = person?.card ?? read.card;
   // Late: kept, and the person's taps folded again from before it (refold.ts, via the store).
   if (!inOrderForPerson(state, card, read)) {
-    return { state, out: [lateTap(read, card), refoldRequest(read, card)] };
+    const ids = [card, ...(person?.aliases ?? []), read.card];
+    return { state, out: [lateTap(read, card), refoldRequest(read, card, ids)] };
   }
   return onTap(state, read, rules);
 }

@@ -6,7 +6,8 @@
 import { Store } from '../src/drivers/store/store';
 import { sessionId, restoreState, makeReducer } from '../streams/sessions';
 import { defaultRules } from '../streams/rules';
-import type { CardRead, CorrectionJudged } from '../streams/events';
+import type { Refold } from '../streams/commands';
+import type { CardRead, CorrectionJudged, Output, RefoldHistory } from '../streams/events';
 import {
   connectionOf,
   correctionOf,
@@ -46,6 +47,13 @@ describe('a refold in the store', () => {
     store.close();
     dir.remove();
   });
+
+  /** What the refold command a step asked does (app.ts): the store's history, by its raw ids. */
+  const historyAsked = (out: readonly Output[] | undefined, now: number): RefoldHistory => {
+    const command = out?.find((o): o is Refold => o.type === 'refold');
+    if (command === undefined) throw new Error(`no refold asked: ${JSON.stringify(out)}`);
+    return store.refoldHistory(command.card, command.at, 'front', now, command.ids);
+  };
 
   /** Front took Alice at 09:00 (open); back, cut off, had her at 08:00: it arrives late. */
   function lateTapRefolded(): ReturnType<typeof player> {
@@ -399,8 +407,8 @@ describe('a refold in the store', () => {
       expect.objectContaining({ id: morning, card: ALICE, outAt: T0 + 4 * HOUR + 30 * MINUTE }),
     ]);
     const late = T0 + 4 * HOUR;
-    clock.play(fromDoor(store, 'side', 1, late, T0 + 5 * HOUR));
-    const history = store.refoldHistory(ALICE, late, 'front', T0 + 5 * HOUR);
+    const [asked] = clock.play(fromDoor(store, 'side', 1, late, T0 + 5 * HOUR));
+    const history = historyAsked(asked, T0 + 5 * HOUR);
     expect(history.taps.map((t) => t.id)).toEqual(['front:1', 'front:2', 'side:1']);
     const [refolded] = clock.play(history);
     expect(refolded).toEqual([
@@ -411,6 +419,86 @@ describe('a refold in the store', () => {
       }),
     ]);
     expect(store.allSessions().find((s) => s.id === morning)).not.toHaveProperty('voided');
+  });
+
+  it('finds the clock-in of a session an earlier refold made, under a badge People made the person’s alias since', () => {
+    // A new badge, not listed, in at 09:00 and out at 10:00; side's 08:30 of it comes late:
+    // 08:30-09:00, and 10:00 is a clock-in (its tap first clocked out the 09:00 one, which is
+    // superseded). People then makes the badge Alice's alias; she taps her own card at 13:00 and
+    // side's 12:00 of hers comes late: 10:00-12:00, and 13:00 is a clock-in.
+    const badge = 'BADCE000';
+    const clock = player(store);
+    const atTen = sessionId(badge, T0 + 2 * HOUR);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0 + HOUR, badge, 'front'),
+      read(T0 + 2 * HOUR, badge, 'front'),
+    );
+    const early = T0 + 30 * MINUTE;
+    store.addToInbox(
+      { id: 'side:1', door: 'side', seq: 1, card: badge, reader: 'side', at: early },
+      T0 + 2 * HOUR + MINUTE,
+    );
+    const [first] = clock.play({
+      type: 'cardRead',
+      at: early,
+      card: badge,
+      reader: 'side',
+      origin: 'side:1',
+    });
+    clock.play(historyAsked(first, T0 + 2 * HOUR + MINUTE));
+    expect(clock.state().open.get(badge)?.id).toBe(atTen);
+    clock.play(
+      people(T0 + 3 * HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
+      read(T0 + 5 * HOUR, ALICE, 'front'),
+    );
+    const [asked] = clock.play(fromDoor(store, 'side', 2, T0 + 4 * HOUR, T0 + 5 * HOUR + MINUTE));
+    const [refolded] = clock.play(historyAsked(asked, T0 + 5 * HOUR + MINUTE));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        changed: [expect.objectContaining({ id: atTen, outAt: T0 + 4 * HOUR })],
+        added: [expect.objectContaining({ inAt: T0 + 5 * HOUR, status: 'in' })],
+        superseded: [],
+      }),
+    ]);
+  });
+
+  it('folds the sessions a person had under the card People replaced, kept as an alias', () => {
+    // Alice's card was OLD: in 08:00, out 12:00. People gives her NEW (OLD an alias); she taps
+    // NEW in at 13:00. Side's 11:00 comes late: 08-11, 12-13, and 13:00 is her clock-out.
+    const [old, replaced] = ['01D0CA4D', '4E40CA4D'];
+    const clock = player(store);
+    const morning = sessionId(old, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: old, name: 'Alice' }]),
+      read(T0, old, 'front'),
+      read(T0 + 4 * HOUR, old, 'front'),
+      people(T0 + 4 * HOUR + MINUTE, [{ card: replaced, name: 'Alice', aliases: [old] }]),
+      read(T0 + 5 * HOUR, replaced, 'front'),
+    );
+    const late = T0 + 3 * HOUR;
+    store.addToInbox(
+      { id: 'side:1', door: 'side', seq: 1, card: replaced, reader: 'side', at: late },
+      T0 + 5 * HOUR + MINUTE,
+    );
+    const [asked] = clock.play({
+      type: 'cardRead',
+      at: late,
+      card: replaced,
+      reader: 'side',
+      origin: 'side:1',
+    });
+    const [refolded] = clock.play(historyAsked(asked, T0 + 5 * HOUR + MINUTE));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        changed: [expect.objectContaining({ id: morning, outAt: late })],
+        added: [
+          expect.objectContaining({ inAt: T0 + 4 * HOUR, outAt: T0 + 5 * HOUR, status: 'out' }),
+        ],
+        superseded: [expect.objectContaining({ id: sessionId(replaced, T0 + 5 * HOUR) })],
+      }),
+    ]);
+    expect(clock.state().open.has(replaced)).toBe(false);
   });
 
   it('leaves such a session open under its own id when the late taps come before it', () => {
@@ -424,8 +512,8 @@ describe('a refold in the store', () => {
     );
     // Side, cut off, had her in at 06:00 and out at 07:00.
     const early = fromDoor(store, 'side', 1, T0 - 2 * HOUR, T0 + 2 * HOUR);
-    clock.play(early, fromDoor(store, 'side', 2, T0 - HOUR, T0 + 2 * HOUR));
-    const [refolded] = clock.play(store.refoldHistory(ALICE, early.at, 'front', T0 + 2 * HOUR));
+    const [asked] = clock.play(early, fromDoor(store, 'side', 2, T0 - HOUR, T0 + 2 * HOUR));
+    const [refolded] = clock.play(historyAsked(asked, T0 + 2 * HOUR));
     expect(refolded).toEqual([
       expect.objectContaining({
         added: [expect.objectContaining({ inAt: T0 - 2 * HOUR, outAt: T0 - HOUR })],

@@ -109,8 +109,9 @@ describe('another door’s taps in the reducer', () => {
         reader: 'back',
         origin: 'back:4',
       },
-      // … and asks the store for Alice's history, to fold it again (streams/refold.ts).
-      { type: 'refold', at: T0 + 2 * HOUR, card: ALICE },
+      // … and asks the store for Alice's history, to fold it again (streams/refold.ts), by her
+      // raw ids: her taps and sessions are kept under any of them.
+      { type: 'refold', at: T0 + 2 * HOUR, card: ALICE, ids: [ALICE, 'A11A5000'] },
     ]);
     expect(step.state).toBe(before.state);
   });
@@ -378,12 +379,13 @@ describe('a person’s taps folded again after a late one (refold)', () => {
     });
   });
 
-  it('asks again when the store’s open session is not the state’s (read in another step)', () => {
+  it('asks again when the store’s open session is not the state’s (read in another step), from where the history began', () => {
     const before = fold([local(T0, ALICE)]);
     const step = reduce(before.state, {
       type: 'refoldHistory',
       at: T0 + HOUR,
       card: ALICE,
+      ids: [ALICE, 'A11A5000'],
       from: T0,
       before: { recent: [] },
       taps: [],
@@ -393,7 +395,7 @@ describe('a person’s taps folded again after a late one (refold)', () => {
     });
     expect(step).toEqual({
       state: before.state,
-      out: [{ type: 'refold', at: T0 + HOUR, card: ALICE }],
+      out: [{ type: 'refold', at: T0, card: ALICE, ids: [ALICE, 'A11A5000'] }],
     });
   });
 });

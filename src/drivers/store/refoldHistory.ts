@@ -20,6 +20,9 @@ const RECENT_MS = 8 * 24 * 3_600_000;
 const VOIDED_BY_MANAGER = `EXISTS (SELECT 1 FROM corrections c WHERE c.session = sessions.id
   AND c.field = 'status' AND c.new = 'void' AND c.applied = 1)`;
 
+/** A person's sessions and taps by any of their raw ids: binds a JSON list of them. */
+const PERSON = 'card IN (SELECT value FROM json_each(?))';
+
 /** A session row as the refold reads it. */
 type SessionRow = Pick<
   RawSession,
@@ -42,7 +45,8 @@ const sessionOf = (r: SessionRow): RefoldedSession => ({
 });
 
 /**
- * `card`'s history for a refold after a late tap at `lateAt`: from the clock-in of the first
+ * `card`'s history for a refold after a late tap at `lateAt` (their sessions and taps under any
+ * of `ids`, their raw ids: card and aliases): from the clock-in of the first
  * session still open or closed after it (or the tap itself), their taps and sessions since,
  * what came before (the guard's last tap, recent spans), and their late taps waiting in the inbox.
  */
@@ -52,23 +56,26 @@ export function readRefoldHistory(
   lateAt: number,
   door: string,
   now: number,
+  ids: readonly string[] = [card],
 ): RefoldHistory {
+  // Their sessions and taps are kept under any of their raw ids (PERSON binds them).
+  const person = JSON.stringify([...new Set([card, ...ids])]);
   // A session a manager closed while open is open, for the merged log, until they did.
   const first = sql
     .stmt<[string, number, number], { at: number | null }>(
-      `SELECT min(in_at) AS at FROM sessions WHERE card = ? AND superseded_at IS NULL
+      `SELECT min(in_at) AS at FROM sessions WHERE ${PERSON} AND superseded_at IS NULL
          AND (out_at IS NULL OR out_at >= ? OR ${CLOSED_BY_FIX} >= ?)`,
     )
-    .get(card, lateAt, lateAt)?.at;
+    .get(person, lateAt, lateAt)?.at;
   const from = Math.min(lateAt, first ?? lateAt);
-  const { stored, fixClosed } = storedSessions(sql, card, from);
+  const { stored, fixClosed } = storedSessions(sql, person, from);
   const supersededIds = sql
     .stmt<[string, number], { id: string }>(
-      'SELECT id FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NOT NULL',
+      `SELECT id FROM sessions WHERE ${PERSON} AND in_at >= ? AND superseded_at IS NOT NULL`,
     )
-    .all(card, from)
+    .all(person, from)
     .map(({ id }) => id);
-  const own = ownTaps(sql, card, from, door);
+  const own = ownTaps(sql, person, from, door);
   const late = sql
     .stmt<[string], { id: string; at: number; card: string; reader: string }>(
       'SELECT id, at, card, reader FROM mqtt_inbox WHERE person = ? AND late_at IS NOT NULL AND folded_at IS NULL ORDER BY at, id',
@@ -81,10 +88,10 @@ export function readRefoldHistory(
       { id: string; fixed_in: number | null; fixed_out: number | null; voided: number }
     >(
       `SELECT id, fixed_in, fixed_out, ${VOIDED_BY_MANAGER} AS voided FROM sessions
-       WHERE card = ? AND in_at >= ?
+       WHERE ${PERSON} AND in_at >= ?
          AND (fixed_in IS NOT NULL OR fixed_out IS NOT NULL OR ${VOIDED_BY_MANAGER})`,
     )
-    .all(card, from)
+    .all(person, from)
     .map((r) => ({
       id: r.id,
       ...(r.fixed_in === null ? {} : { inAt: r.fixed_in }),
@@ -101,8 +108,9 @@ export function readRefoldHistory(
     type: 'refoldHistory',
     at: now,
     card,
+    ids: JSON.parse(person) as string[],
     from,
-    before: memoryBefore(sql, card, from),
+    before: memoryBefore(sql, person, from),
     taps: [...own, ...late],
     stored,
     supersededIds,
@@ -113,22 +121,22 @@ export function readRefoldHistory(
 }
 
 /**
- * `card`'s sessions clocked in at or after `from`, as the clock has them: one a manager's
+ * The person's sessions clocked in at or after `from`, as the clock has them: one a manager's
  * correction closed while it was open is open (the fold closes it with a tap, or at the time of
  * the correction: `fixClosed`), and the manager's Out stays beside it as `fixed_out`.
  */
 function storedSessions(
   sql: Statements,
-  card: string,
+  person: string,
   from: number,
 ): Pick<RefoldHistory, 'stored'> & { fixClosed: { id: string; at: number }[] } {
   const rows = sql
     .stmt<[string, number], SessionRow & { fix_closed_at: number | null }>(
       `SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader,
          ${CLOSED_BY_FIX} AS fix_closed_at
-       FROM sessions WHERE card = ? AND in_at >= ? AND superseded_at IS NULL ORDER BY in_at`,
+       FROM sessions WHERE ${PERSON} AND in_at >= ? AND superseded_at IS NULL ORDER BY in_at`,
     )
-    .all(card, from);
+    .all(person, from);
   return {
     stored: rows.map((r) =>
       r.fix_closed_at === null
@@ -142,14 +150,14 @@ function storedSessions(
 }
 
 /**
- * `card`'s taps since `from`: their card's, and those of their sessions taken under another raw
- * id (a card People made their alias while its session was open: the session followed them, its
- * taps keep the raw id). By the time index: a refold reaches back a day or so, rarely a week.
+ * The person's taps since `from`, under any of their raw ids (a badge made their alias while
+ * its session was open: the session followed them, its taps keep the badge's id). By the
+ * `taps_card` index: each id's taps since the instant.
  */
-function ownTaps(sql: Statements, card: string, from: number, door: string): HistoryTap[] {
+function ownTaps(sql: Statements, person: string, from: number, door: string): HistoryTap[] {
   return sql
     .stmt<
-      [number, string, string, number],
+      [string, number],
       {
         id: number;
         at: number;
@@ -157,26 +165,23 @@ function ownTaps(sql: Statements, card: string, from: number, door: string): His
         reader: string;
         origin: string | null;
         outcome: string;
-        session: string | null;
       }
     >(
-      `SELECT id, at, card, reader, origin, outcome, session FROM taps
-       WHERE at >= ? AND (card = ? OR session IN (SELECT id FROM sessions WHERE card = ? AND in_at >= ?))
+      `SELECT id, at, card, reader, origin, outcome FROM taps WHERE ${PERSON} AND at >= ?
        ORDER BY at, id`,
     )
-    .all(from, card, card, from)
+    .all(person, from)
     .map((t): HistoryTap => ({
       id: t.origin ?? `${door}:${t.id}`,
       at: t.at,
       card: t.card,
       reader: t.reader,
       outcome: t.outcome,
-      ...(t.session === null ? {} : { session: t.session }),
     }));
 }
 
 /** What the reducer remembered of the person just before `from`. */
-function memoryBefore(sql: Statements, card: string, from: number): CardMemory {
+function memoryBefore(sql: Statements, person: string, from: number): CardMemory {
   // The guard's last tap is the clock's own; the spans count as a manager corrected them (as
   // after a restart: readSnapshot.ts), a voided session not at all.
   const spans = sql
@@ -192,11 +197,11 @@ function memoryBefore(sql: Statements, card: string, from: number): CardMemory {
     >(
       `SELECT in_at, out_at, coalesce(fixed_in, in_at) AS shown_in,
          coalesce(fixed_out, out_at) AS shown_out, status FROM sessions
-       WHERE card = ? AND in_at < ? AND in_at >= ? AND out_at IS NOT NULL AND superseded_at IS NULL
+       WHERE ${PERSON} AND in_at < ? AND in_at >= ? AND out_at IS NOT NULL AND superseded_at IS NULL
          AND voided = 0
        ORDER BY in_at`,
     )
-    .all(card, from, from - RECENT_MS);
+    .all(person, from, from - RECENT_MS);
   const last = spans.at(-1);
   const lastAcceptedAt =
     last === undefined ? undefined : last.status === 'out' ? last.out_at : last.in_at;

@@ -241,8 +241,14 @@ export class Store {
   }
 
   /** A person's history for a refold after another door's late tap (streams/refold.ts). */
-  refoldHistory(card: string, lateAt: number, door: string, now: number): RefoldHistory {
-    return readRefoldHistory(this.sql, card, lateAt, door, now);
+  refoldHistory(
+    card: string,
+    lateAt: number,
+    door: string,
+    now: number,
+    ids?: readonly string[],
+  ): RefoldHistory {
+    return readRefoldHistory(this.sql, card, lateAt, door, now, ids);
   }
 
   /** This door's taps the broker has not acknowledged. */
