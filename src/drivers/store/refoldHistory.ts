@@ -68,13 +68,7 @@ export function readRefoldHistory(
     )
     .get(person, lateAt, lateAt)?.at;
   const from = Math.min(lateAt, first ?? lateAt);
-  const { stored, fixClosed } = storedSessions(sql, person, from);
-  const supersededIds = sql
-    .stmt<[string, number], { id: string }>(
-      `SELECT id FROM sessions WHERE ${PERSON} AND in_at >= ? AND superseded_at IS NOT NULL`,
-    )
-    .all(person, from)
-    .map(({ id }) => id);
+  const { stored, supersededIds, fixed, fixClosed } = personSessions(sql, person, from);
   const own = ownTaps(sql, person, from, door);
   const late = sql
     .stmt<[string], { id: string; at: number; card: string; reader: string }>(
@@ -82,22 +76,6 @@ export function readRefoldHistory(
     )
     .all(card)
     .map((t): HistoryTap => ({ ...t, late: true }));
-  const fixed = sql
-    .stmt<
-      [string, number],
-      { id: string; fixed_in: number | null; fixed_out: number | null; voided: number }
-    >(
-      `SELECT id, fixed_in, fixed_out, ${VOIDED_BY_MANAGER} AS voided FROM sessions
-       WHERE ${PERSON} AND in_at >= ?
-         AND (fixed_in IS NOT NULL OR fixed_out IS NOT NULL OR ${VOIDED_BY_MANAGER})`,
-    )
-    .all(person, from)
-    .map((r) => ({
-      id: r.id,
-      ...(r.fixed_in === null ? {} : { inAt: r.fixed_in }),
-      ...(r.fixed_out === null ? {} : { outAt: r.fixed_out }),
-      ...(r.voided === 1 ? { voided: true as const } : {}),
-    }));
   const openId =
     sql
       .stmt<[string], { id: string }>(
@@ -121,29 +99,54 @@ export function readRefoldHistory(
 }
 
 /**
- * The person's sessions clocked in at or after `from`, as the clock has them: one a manager's
- * correction closed while it was open is open (the fold closes it with a tap, or at the time of
- * the correction: `fixClosed`), and the manager's Out stays beside it as `fixed_out`.
+ * The person's sessions clocked in at or after `from`, in one read: those standing, as the clock
+ * has them (one a manager's correction closed while it was open is open: the fold closes it with
+ * a tap, or at the time of the correction, `fixClosed`; the manager's Out stays beside it as
+ * `fixed_out`); the ids of those an earlier refold superseded; and what a manager corrected of
+ * any of them (`fixed`).
  */
-function storedSessions(
+function personSessions(
   sql: Statements,
   person: string,
   from: number,
-): Pick<RefoldHistory, 'stored'> & { fixClosed: { id: string; at: number }[] } {
+): Pick<RefoldHistory, 'stored' | 'supersededIds' | 'fixed'> & {
+  fixClosed: { id: string; at: number }[];
+} {
   const rows = sql
-    .stmt<[string, number], SessionRow & { fix_closed_at: number | null }>(
+    .stmt<
+      [string, number],
+      SessionRow & {
+        superseded: number;
+        fixed_in: number | null;
+        fixed_out: number | null;
+        manager_voided: number;
+        fix_closed_at: number | null;
+      }
+    >(
       `SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader,
-         ${CLOSED_BY_FIX} AS fix_closed_at
-       FROM sessions WHERE ${PERSON} AND in_at >= ? AND superseded_at IS NULL ORDER BY in_at`,
+         superseded_at IS NOT NULL AS superseded, fixed_in, fixed_out,
+         ${VOIDED_BY_MANAGER} AS manager_voided,
+         CASE WHEN superseded_at IS NULL THEN ${CLOSED_BY_FIX} END AS fix_closed_at
+       FROM sessions WHERE ${PERSON} AND in_at >= ? ORDER BY in_at`,
     )
     .all(person, from);
+  const standing = rows.filter((r) => r.superseded === 0);
   return {
-    stored: rows.map((r) =>
+    stored: standing.map((r) =>
       r.fix_closed_at === null
         ? sessionOf(r)
         : { ...sessionOf(r), outAt: null, status: 'in' as const, reason: null, outReader: null },
     ),
-    fixClosed: rows.flatMap((r) =>
+    supersededIds: rows.filter((r) => r.superseded === 1).map((r) => r.id),
+    fixed: rows
+      .filter((r) => r.fixed_in !== null || r.fixed_out !== null || r.manager_voided === 1)
+      .map((r) => ({
+        id: r.id,
+        ...(r.fixed_in === null ? {} : { inAt: r.fixed_in }),
+        ...(r.fixed_out === null ? {} : { outAt: r.fixed_out }),
+        ...(r.manager_voided === 1 ? { voided: true as const } : {}),
+      })),
+    fixClosed: standing.flatMap((r) =>
       r.fix_closed_at === null ? [] : [{ id: r.id, at: r.fix_closed_at }],
     ),
   };
