@@ -134,7 +134,10 @@ function onRemoteTap(
   const card = person?.card ?? read.card;
   // Late: kept, and the person's taps folded again from before it (refold.ts, via the store).
   if (!inOrderForPerson(state, card, read)) {
-    const ids = [card, ...(person?.aliases ?? []), read.card];
+    // Their raw ids as People gives them: an alias listed under another person is not theirs.
+    const ids = [card, ...(person?.aliases ?? []), read.card].filter(
+      (id) => id === card || lookUp(state.directory, id)?.card === card,
+    );
     return { state, out: [lateTap(read, card), refoldRequest(read, card, ids)] };
   }
   return onTap(state, read, rules);

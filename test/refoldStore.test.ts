@@ -501,6 +501,61 @@ describe('a refold in the store', () => {
     expect(clock.state().open.has(replaced)).toBe(false);
   });
 
+  it('moves a session made again under a badge’s id to the person’s card: the next refold finds it open', () => {
+    // A new badge in at 09:00; side's 08:30 of it comes late (09:00 its clock-out, the session
+    // superseded). People makes the badge Alice's alias; side's 08:45 of hers comes late: 09:00
+    // is a clock-in again, that session made again, open, hers. Then side's 08:50 of hers.
+    const badge = 'BADCE000';
+    const clock = player(store);
+    let seq = 0;
+    const lateTap = (card: string, at: number, now: number): readonly Output[] | undefined => {
+      seq += 1;
+      store.addToInbox({ id: `side:${seq}`, door: 'side', seq, card, reader: 'side', at }, now);
+      const [asked] = clock.play({
+        type: 'cardRead',
+        at,
+        card,
+        reader: 'side',
+        origin: `side:${seq}`,
+      });
+      return clock.play(historyAsked(asked, now))[0];
+    };
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0 + HOUR, badge, 'front'),
+    );
+    lateTap(badge, T0 + 30 * MINUTE, T0 + 2 * HOUR);
+    clock.play(people(T0 + 2 * HOUR + MINUTE, [{ card: ALICE, name: 'Alice', aliases: [badge] }]));
+    lateTap(ALICE, T0 + 45 * MINUTE, T0 + 3 * HOUR);
+    const atNine = sessionId(badge, T0 + HOUR);
+    expect(clock.state().open.get(ALICE)?.id).toBe(atNine);
+    expect(store.allSessions().find((s) => s.id === atNine)).toMatchObject({ card: ALICE });
+    // Its store's open session is the state's: the refold is folded, not asked again for ever.
+    expect(lateTap(ALICE, T0 + 50 * MINUTE, T0 + 4 * HOUR)?.map((o) => o.type)).toEqual([
+      'refolded',
+    ]);
+  });
+
+  it('reads by the person’s ids only those People gives them: an alias listed under another person is not theirs', () => {
+    // People lists Bob's card first, then Alice with Bob's card among her aliases: it is Bob's.
+    const bob = 'B0B00000';
+    const clock = player(store);
+    clock.play(
+      people(T0 - HOUR, [
+        { card: bob, name: 'Bob' },
+        { card: ALICE, name: 'Alice', aliases: [bob] },
+      ]),
+      read(T0, bob, 'front'),
+      read(T0 + HOUR, ALICE, 'front'),
+    );
+    const [asked] = clock.play(fromDoor(store, 'side', 1, T0 + 30 * MINUTE, T0 + 2 * HOUR));
+    expect(asked?.find((o) => o.type === 'refold')).toMatchObject({ ids: [ALICE] });
+    clock.play(historyAsked(asked, T0 + 2 * HOUR));
+    // Bob's open session is his, untouched.
+    expect(store.allSessions().find((s) => s.card === bob)).toMatchObject({ status: 'in' });
+    expect(clock.state().open.get(bob)?.id).toBe(sessionId(bob, T0));
+  });
+
   it('leaves such a session open under its own id when the late taps come before it', () => {
     const badge = 'BADCE000';
     const clock = player(store);

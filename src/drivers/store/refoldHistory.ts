@@ -256,12 +256,14 @@ export function writeRefold(sql: Statements, event: Refolded): (number | bigint)
       )
       .get(s.id);
     // A session superseded by an earlier refold and made again by this one comes back; a void
-    // a manager gave it stays.
+    // a manager gave it stays. It is the person's (made again under a badge's id since made
+    // their alias): the row follows them, as an open session does when People lists an alias.
     sql
       .stmt(
         `INSERT INTO sessions (id, card, name, in_at, out_at, status, reason, reader, out_reader)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET out_at = excluded.out_at, status = excluded.status,
+         ON CONFLICT (id) DO UPDATE SET card = excluded.card, out_at = excluded.out_at,
+           status = excluded.status,
            reason = excluded.reason, out_reader = excluded.out_reader,
            voided = CASE WHEN superseded_at IS NOT NULL AND NOT ${VOIDED_BY_MANAGER} THEN 0
              ELSE voided END,
