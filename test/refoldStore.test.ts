@@ -556,6 +556,31 @@ describe('a refold in the store', () => {
     expect(clock.state().open.get(bob)?.id).toBe(sessionId(bob, T0));
   });
 
+  it('keeps such a session when the refold runs at the next start, before People is loaded', () => {
+    // As above, but a restart came between the late tap and its refold: at start the refold is
+    // asked by the person's card alone (src/app.ts, lateWaiting), with no ids from People.
+    const badge = 'BADCE000';
+    const clock = player(store);
+    const morning = sessionId(badge, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, badge, 'front'),
+      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
+      read(T0 + 4 * HOUR + 30 * MINUTE, ALICE, 'front'),
+    );
+    const late = T0 + 4 * HOUR;
+    clock.play(fromDoor(store, 'side', 1, late, T0 + 5 * HOUR));
+    const [waiting] = store.lateWaiting();
+    expect(waiting).toMatchObject({ person: ALICE, at: late });
+    const [refolded] = clock.play(store.refoldHistory(ALICE, late, 'front', T0 + 5 * HOUR));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        changed: [expect.objectContaining({ id: morning, inAt: T0, outAt: late })],
+        superseded: [],
+      }),
+    ]);
+  });
+
   it('leaves such a session open under its own id when the late taps come before it', () => {
     const badge = 'BADCE000';
     const clock = player(store);

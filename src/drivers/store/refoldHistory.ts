@@ -56,10 +56,12 @@ export function readRefoldHistory(
   lateAt: number,
   door: string,
   now: number,
-  ids: readonly string[] = [card],
+  ids?: readonly string[],
 ): RefoldHistory {
-  // Their sessions and taps are kept under any of their raw ids (PERSON binds them).
-  const person = JSON.stringify([...new Set([card, ...ids])]);
+  // Their sessions and taps are kept under any of their raw ids (PERSON binds them); without
+  // People's (a refold a restart interrupted, run before People is loaded), those their
+  // sessions since the late tap were clocked with.
+  const person = JSON.stringify([...new Set([card, ...(ids ?? rawIdsOf(sql, card, lateAt))])]);
   // A session a manager closed while open is open, for the merged log, until they did.
   const first = sql
     .stmt<[string, number, number], { at: number | null }>(
@@ -181,6 +183,28 @@ function ownTaps(sql: Statements, person: string, from: number, door: string): H
       reader: t.reader,
       outcome: t.outcome,
     }));
+}
+
+/**
+ * The raw ids `card`'s sessions open or closed after `lateAt` were clocked with (a badge made
+ * their alias while its session was open keeps its id on its taps): by the time index, from the
+ * first such session's clock-in.
+ */
+function rawIdsOf(sql: Statements, card: string, lateAt: number): string[] {
+  const first = sql
+    .stmt<[string, number], { at: number | null }>(
+      `SELECT min(in_at) AS at FROM sessions WHERE card = ? AND superseded_at IS NULL
+         AND (out_at IS NULL OR out_at >= ?)`,
+    )
+    .get(card, lateAt)?.at;
+  if (first === null || first === undefined) return [];
+  return sql
+    .stmt<[number, string, number], { card: string }>(
+      `SELECT DISTINCT card FROM taps INDEXED BY taps_at WHERE at >= ?
+         AND session IN (SELECT id FROM sessions WHERE card = ? AND in_at >= ?)`,
+    )
+    .all(first, card, first)
+    .map((r) => r.card);
 }
 
 /** What the reducer remembered of the person just before `from`. */
