@@ -23,10 +23,17 @@ const ALICE = 'A11CE000';
 const BOSS = 'B0550000';
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 
-/** Another door's tap of Alice, kept in the inbox as the MQTT driver keeps it. */
-function fromDoor(store: Store, door: string, seq: number, at: number, now: number): CardRead {
-  store.addToInbox({ id: `${door}:${seq}`, door, seq, card: ALICE, reader: door, at }, now);
-  return { type: 'cardRead', at, card: ALICE, reader: door, origin: `${door}:${seq}` };
+/** Another door's tap (of Alice's card unless said), kept in the inbox as the MQTT driver keeps it. */
+function fromDoor(
+  store: Store,
+  door: string,
+  seq: number,
+  at: number,
+  now: number,
+  card = ALICE,
+): CardRead {
+  store.addToInbox({ id: `${door}:${seq}`, door, seq, card, reader: door, at }, now);
+  return { type: 'cardRead', at, card, reader: door, origin: `${door}:${seq}` };
 }
 
 /** A manager's correction of one of Alice's sessions, applied. */
@@ -116,11 +123,7 @@ describe('a refold in the store', () => {
       people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
       read(T0 + HOUR, ALICE, 'front'),
     );
-    store.addToInbox(
-      { id: 'back:1', door: 'back', seq: 1, card: ALICE, reader: 'back', at: T0 },
-      T0 + HOUR,
-    );
-    clock.play({ type: 'cardRead', at: T0, card: ALICE, reader: 'back', origin: 'back:1' });
+    clock.play(fromDoor(store, 'back', 1, T0, T0 + HOUR));
     // The process dies here: the refold command is lost, the late row stays.
     expect(store.lateWaiting()).toEqual([{ person: ALICE, at: T0 }]);
     const restarted = player(
@@ -435,17 +438,7 @@ describe('a refold in the store', () => {
       read(T0 + 2 * HOUR, badge, 'front'),
     );
     const early = T0 + 30 * MINUTE;
-    store.addToInbox(
-      { id: 'side:1', door: 'side', seq: 1, card: badge, reader: 'side', at: early },
-      T0 + 2 * HOUR + MINUTE,
-    );
-    const [first] = clock.play({
-      type: 'cardRead',
-      at: early,
-      card: badge,
-      reader: 'side',
-      origin: 'side:1',
-    });
+    const [first] = clock.play(fromDoor(store, 'side', 1, early, T0 + 2 * HOUR + MINUTE, badge));
     clock.play(historyAsked(first, T0 + 2 * HOUR + MINUTE));
     expect(clock.state().open.get(badge)?.id).toBe(atTen);
     clock.play(
@@ -477,17 +470,7 @@ describe('a refold in the store', () => {
       read(T0 + 5 * HOUR, replaced, 'front'),
     );
     const late = T0 + 3 * HOUR;
-    store.addToInbox(
-      { id: 'side:1', door: 'side', seq: 1, card: replaced, reader: 'side', at: late },
-      T0 + 5 * HOUR + MINUTE,
-    );
-    const [asked] = clock.play({
-      type: 'cardRead',
-      at: late,
-      card: replaced,
-      reader: 'side',
-      origin: 'side:1',
-    });
+    const [asked] = clock.play(fromDoor(store, 'side', 1, late, T0 + 5 * HOUR + MINUTE, replaced));
     const [refolded] = clock.play(historyAsked(asked, T0 + 5 * HOUR + MINUTE));
     expect(refolded).toEqual([
       expect.objectContaining({
@@ -510,14 +493,7 @@ describe('a refold in the store', () => {
     let seq = 0;
     const lateTap = (card: string, at: number, now: number): readonly Output[] | undefined => {
       seq += 1;
-      store.addToInbox({ id: `side:${seq}`, door: 'side', seq, card, reader: 'side', at }, now);
-      const [asked] = clock.play({
-        type: 'cardRead',
-        at,
-        card,
-        reader: 'side',
-        origin: `side:${seq}`,
-      });
+      const [asked] = clock.play(fromDoor(store, 'side', seq, at, now, card));
       return clock.play(historyAsked(asked, now))[0];
     };
     clock.play(
