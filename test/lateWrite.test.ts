@@ -32,6 +32,19 @@ function opened(card: string, inAt: number): OutboxEntry {
   };
 }
 
+/** The clock's close of a session: out at `outAt`. */
+function closed(session: string, card: string, inAt: number, outAt: number): OutboxEntry {
+  return {
+    kind: 'session-closed',
+    key: `close:${session}`,
+    session,
+    card,
+    inAt,
+    outAt,
+    status: 'out',
+  };
+}
+
 let dir: string;
 let server: SheetsTestServer;
 beforeEach(async () => {
@@ -78,17 +91,7 @@ describe('a write that lands after the client gave up on it', () => {
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
     // Later writes reach the one row left.
     await client.writeBatch(
-      [
-        {
-          kind: 'session-closed',
-          key: `close:${late.session}`,
-          session: late.session,
-          card: late.card,
-          inAt: late.inAt,
-          outAt: late.inAt + 3_600_000,
-          status: 'out',
-        },
-      ],
+      [closed(late.session, late.card, late.inAt, late.inAt + 3_600_000)],
       AT + 3_600_000,
     );
     const log = server.values(SHEET, 'Log');
@@ -183,16 +186,7 @@ describe("a manager's fix after a close that a failed live update could still ov
     // written meanwhile is kept, to be written again after that.
     const { client, session, card, at } = await liveUpdateFailed(AT + 60_000);
     const outAt = AT + 8 * 3_600_000;
-    const close: OutboxEntry = {
-      kind: 'session-closed',
-      key: `close:${session}`,
-      session,
-      card,
-      inAt: AT,
-      outAt,
-      status: 'out',
-    };
-    await client.writeBatch([close], AT + 70_000);
+    await client.writeBatch([closed(session, card, AT, outAt)], AT + 70_000);
     // Later, the manager voids the session: no failed live update can land any more.
     const fixed: OutboxEntry = {
       kind: 'session-fixed',
@@ -222,20 +216,7 @@ describe('a close written a minute and a timeout after a failed live update’s 
     // no longer land.
     const outAt = AT + 8 * 3_600_000;
     at(AT + 122_000);
-    await client.writeBatch(
-      [
-        {
-          kind: 'session-closed',
-          key: `close:${session}`,
-          session,
-          card,
-          inAt: AT,
-          outAt,
-          status: 'out',
-        },
-      ],
-      AT + 122_000,
-    );
+    await client.writeBatch([closed(session, card, AT, outAt)], AT + 122_000);
     // The failed write lands now, with the Hours of its minute.
     const rowNumber = server.values(SHEET, 'Log').findIndex((r) => r[0] === session) + 1;
     server.model.setCell(SHEET, 'Log', rowNumber, 6, 60_000 / 86_400_000);
