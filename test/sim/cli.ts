@@ -6,16 +6,9 @@
  *   npm run simulate -- --seed 17 --days 30 --path 3:0:1
  *                                                    exactly the shrunk plan a failure printed
  *
- * Options: --from N (first seed of --seeds), --people N (most people in a
- * plan, default 300), --events N (most plan events per day, default 2),
- * --shrink-seconds N (default 120; 0 = no shrinking), --shrink-runs N (a
- * bound on runs instead of time: the same repro on any machine), --jobs N
- * (run seeds in N processes; default 1), --trace REGEX (print the matching
- * lines of the run's trace: the failing plan's, or the seed's), --ledger FILE
- * (append each finished seed's outcome to FILE as a JSON line, and skip the
- * seeds FILE records as passed for the same days, people and events: a run of
- * hours can stop and go on later, even in another session; a failed seed runs
- * again, once its fault is fixed).
+ * The options are in args.ts (`--help` prints them; an unknown one is an
+ * error). With --ledger FILE, a run of hours can stop and go on later, even in
+ * another session; a failed seed runs again, once its fault is fixed.
  * A progress bar goes to stderr; each failure (seed, shrunk plan, invariant,
  * how to replay it) and the summary go to stdout. Exit code 1 on a failure.
  */
@@ -28,23 +21,7 @@ import {
   traceOf,
   type SeedOutcome,
 } from './simulate';
-
-interface Args {
-  seeds: number[];
-  days: number;
-  maxPeople: number;
-  eventsPerDay: number;
-  shrinkMs: number;
-  shrinkRuns: number;
-  path: string | undefined;
-  jobs: number;
-  /** This process is a worker of another (`--jobs`). */
-  worker: boolean;
-  /** With one seed: print the lines of its trace that match (the failing plan's, if it failed). */
-  trace: RegExp | undefined;
-  /** Where finished seeds are recorded, and which of them need not run again. */
-  ledger: string | undefined;
-}
+import { parseArgs, usage, UsageError, type Args } from './args';
 
 /** One finished seed in a ledger file. */
 interface LedgerLine {
@@ -91,43 +68,6 @@ function currentCommit(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function parse(argv: readonly string[]): Args {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i < 0 ? undefined : argv[i + 1];
-  };
-  const number = (name: string, fallback: number): number => {
-    const text = value(name);
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 0)
-      throw new Error(`--${name} takes a whole number, not ${text}`);
-    return n;
-  };
-  const seed = value('seed');
-  const list = value('seed-list');
-  const from = number('from', 1);
-  const seeds =
-    list !== undefined
-      ? list.split(',').map(Number)
-      : seed !== undefined
-        ? [number('seed', 0)]
-        : Array.from({ length: number('seeds', 10) }, (_, i) => from + i);
-  return {
-    seeds,
-    days: Math.max(1, number('days', 7)),
-    maxPeople: Math.max(1, number('people', 300)),
-    eventsPerDay: number('events', 2),
-    shrinkMs: number('shrink-seconds', 120) * 1000,
-    shrinkRuns: value('shrink-runs') === undefined ? Infinity : number('shrink-runs', 0),
-    path: value('path'),
-    jobs: Math.max(1, number('jobs', 1)),
-    worker: argv.includes('--worker'),
-    trace: value('trace') === undefined ? undefined : new RegExp(value('trace') ?? ''),
-    ledger: value('ledger'),
-  };
 }
 
 const clock = (ms: number): string => {
@@ -272,7 +212,11 @@ async function inWorkers(
 }
 
 async function main(): Promise<void> {
-  const args = parse(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(usage);
+    return;
+  }
   if (args.worker) {
     await worker(args);
     return;
@@ -353,6 +297,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`simulate: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stderr.write(
     `simulate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
