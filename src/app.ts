@@ -49,7 +49,12 @@ import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import { makeEditWatch } from './drivers/sheets/editWatch';
 import { makeHomeAssistantListener } from './drivers/mqtt/homeAssistant';
-import { connect, makeMqttDriver, sideClientOptions } from './drivers/mqtt/mqttDriver';
+import {
+  connect,
+  makeMqttDriver,
+  sideClientOptions,
+  type MqttDriverOptions,
+} from './drivers/mqtt/mqttDriver';
 import type { LogRowsRead, SheetOutput, SheetsDriver } from './drivers/sheets/sheetsDriver';
 import { sheetEdits$ } from './drivers/store/sheetEditJudge';
 import { makeTotalsSource } from './drivers/sheets/totalsSource';
@@ -75,6 +80,8 @@ export interface AppIo {
   readonly reads$?: Observable<CardRead | ReadRejected>;
   /** `badgeclock hub`: no reader; its broker session is the site's hub's, not a door's. */
   readonly hub?: boolean;
+  /** The broker's client: MQTT.js unless told (the simulation with doors gives its own broker's). */
+  readonly mqttConnect?: MqttDriverOptions['connect'];
 }
 
 /** What the People file is told: cards to list, aliases enrolled at the reader. */
@@ -170,6 +177,7 @@ function doorsOf(
     store,
     now: () => io.scheduler.now(),
     log: io.log,
+    ...(io.mqttConnect === undefined ? {} : { connect: io.mqttConnect }),
   })(ownTaps$);
   return merge(remote$, refolds$);
 }

@@ -52,6 +52,8 @@ export interface MqttDriverOptions {
   readonly retryMs?: number;
   /** Between two connection attempts. */
   readonly reconnectMs?: number;
+  /** How to reach the broker: MQTT.js (`connect` above) unless told; the simulation's broker. */
+  readonly connect?: (url: string, options: IClientOptions) => MqttClient;
 }
 
 /** MQTT.js's options: a persistent session, the door's will, login and TLS files read now. */
@@ -133,7 +135,7 @@ export function makeMqttDriver(
     defer(() => {
       // Before any tap of this run is committed: they are all published, earlier ones not.
       store.publishCursor();
-      const client: MqttClient = connect(
+      const client: MqttClient = (options.connect ?? connect)(
         config.mqttUrl,
         clientOptions(config, reconnectMs, options.role),
       );
