@@ -20,6 +20,8 @@ export const usage = `npm run simulate -- [options]
   --trace REGEX       print the matching lines of the run's trace (the failing plan's, or the seed's)
   --ledger FILE       append each finished seed to FILE as a JSON line, and skip the seeds FILE
                       records as passed for the same days, people and events
+  --doors N           the simulation with doors instead: N doors and a hub sharing taps through a
+                      simulated broker (with --seed(s), --from, --days, --people, --trace)
   --help              this text
 `;
 
@@ -43,6 +45,8 @@ export interface Args {
   ledger: string | undefined;
   /** `--help`: print the usage and run nothing. */
   help: boolean;
+  /** `--doors N`: the simulation with doors (test/sim/doors/), N doors and a hub; 0: one clock. */
+  doors: number;
 }
 
 /** Options with a value (`--seed-list` is how the parent hands a worker its seeds). */
@@ -60,6 +64,7 @@ const withValue = [
   'trace',
   'ledger',
   'seed-list',
+  'doors',
 ] as const;
 const flags = ['worker', 'help'] as const;
 
@@ -111,7 +116,8 @@ export function parseArgs(argv: readonly string[]): Args {
   return {
     seeds,
     days: Math.max(1, number('days', 7)),
-    maxPeople: Math.max(1, number('people', 300)),
+    // With doors, every person taps at them all: 30 is a site's worth.
+    maxPeople: Math.max(1, number('people', given.has('doors') ? 30 : 300)),
     eventsPerDay: number('events', 2),
     shrinkMs: number('shrink-seconds', 120) * 1000,
     shrinkRuns: value('shrink-runs') === undefined ? Infinity : number('shrink-runs', 0),
@@ -121,7 +127,22 @@ export function parseArgs(argv: readonly string[]): Args {
     trace: traceOf(value('trace')),
     ledger: value('ledger'),
     help: given.has('help'),
+    doors: doorsOf(given, number('doors', 0)),
   };
+}
+
+/** What `--doors` runs with: the options that simulation has, and at least two doors. */
+function doorsOf(given: ReadonlyMap<string, string>, doors: number): number {
+  if (!given.has('doors')) return 0;
+  if (doors < 2 || doors > 26) throw new UsageError(`--doors takes 2 to 26 doors, not ${doors}`);
+  const other = ['events', 'path', 'shrink-seconds', 'shrink-runs', 'jobs', 'ledger'].filter((o) =>
+    given.has(o),
+  );
+  if (other.length > 0)
+    throw new UsageError(
+      `--doors runs the simulation with doors, which has no ${other.map((o) => `--${o}`).join(', ')}`,
+    );
+  return doors;
 }
 
 function traceOf(pattern: string | undefined): RegExp | undefined {

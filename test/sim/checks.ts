@@ -253,11 +253,13 @@ export interface TypedEdit {
  */
 function shown(s: StoredSession): { inAt: number; outAt: number | null; status: string } {
   const status =
-    s.voided === 1
-      ? 'void'
-      : s.status === 'auto' && (s.fixedOut ?? null) !== null
-        ? 'out'
-        : s.status;
+    (s.supersededAt ?? null) !== null
+      ? 'superseded'
+      : s.voided === 1
+        ? 'void'
+        : s.status === 'auto' && (s.fixedOut ?? null) !== null
+          ? 'out'
+          : s.status;
   return { inAt: s.fixedIn ?? s.inAt, outAt: s.fixedOut ?? s.outAt, status };
 }
 
@@ -330,6 +332,14 @@ export function sheetEqualsStore(input: SheetEqualsStoreInput): string[] {
     const applied = edit === undefined ? null : typedApplied(s, edit);
     if (applied !== null) wrong.push(applied);
     const { inAt, outAt, status } = shown(s);
+    if (status === 'superseded') {
+      // A session a refold found never was (doors): its row stays, marked, out of every total.
+      if (text(cells[COLUMNS.status]) !== status)
+        problems.push(
+          `Log row ${row} (${s.id}): Status "${text(cells[COLUMNS.status])}" (store: superseded)`,
+        );
+      continue;
+    }
     if (!near(num(cells[COLUMNS.date]), toSerialDate(inAt, input.zone), 0)) wrong.push('Date');
     if (!namesWaiting.has(s.card) && text(cells[COLUMNS.name]) !== (s.name ?? ''))
       wrong.push(`Name "${text(cells[COLUMNS.name])}" (store: "${s.name ?? ''}")`);

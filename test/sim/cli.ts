@@ -22,6 +22,7 @@ import {
   type SeedOutcome,
 } from './simulate';
 import { parseArgs, usage, UsageError, type Args } from './args';
+import { runDoorsSeeds } from './doors/doorsCli';
 
 /** One finished seed in a ledger file. */
 interface LedgerLine {
@@ -215,6 +216,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     process.stdout.write(usage);
+    return;
+  }
+  if (args.doors > 0) {
+    process.exitCode = await runDoorsSeeds(args);
     return;
   }
   if (args.worker) {

@@ -21,6 +21,8 @@ export type StoredSession = Pick<
   readonly voided?: number;
   /** `unsynced` while its times wait for the clock to synchronise. */
   readonly clock?: string | null;
+  /** When a refold (another door's late tap) superseded it; null otherwise. */
+  readonly supersededAt?: number | null;
 };
 
 export interface OutboxRow {
@@ -51,7 +53,7 @@ export class StoreView {
     return this.open()
       .prepare(
         `SELECT id, card, name, in_at AS inAt, out_at AS outAt, status, fixed_in AS fixedIn,
-           fixed_out AS fixedOut, voided, clock FROM sessions WHERE in_at >= ? ORDER BY in_at, card`,
+           fixed_out AS fixedOut, voided, clock, superseded_at AS supersededAt FROM sessions WHERE in_at >= ? ORDER BY in_at, card`,
       )
       .all(Number.isFinite(since) ? since : -8.64e15) as StoredSession[];
   }

@@ -158,7 +158,7 @@ interface HeapItem {
 }
 
 /** A small binary heap of world events, by time and then by insertion. */
-class EventHeap {
+export class EventHeap {
   private readonly items: HeapItem[] = [];
   private seq = 0;
 

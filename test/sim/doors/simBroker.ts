@@ -299,7 +299,7 @@ export class SimMqttClient {
           : {
               id: 0,
               topic: will.topic,
-              payload: Buffer.from(will.payload as Buffer | string),
+              payload: Buffer.from(will.payload),
               retain: will.retain === true,
             },
       );
@@ -400,8 +400,8 @@ export class SimMqttClient {
     });
   }
 
-  /** A clean goodbye (`end(false)`): what is in flight is left to finish first, as MQTT.js does. */
-  end(_force?: boolean): this {
+  /** A clean goodbye (`end(false)`, the driver's only call): what is in flight finishes first. */
+  end(): this {
     this.ended = true;
     const connection = this.connection;
     if (connection !== null)
