@@ -23,8 +23,15 @@ describe('the simulation with doors', () => {
     expect(second.traceHash).toBe(first.traceHash);
   });
 
-  it('finds every door, the hub and the hub sheet in agreement with the merged tap log', async () => {
-    const totals = { superseded: 0, redelivered: 0, resent: 0, partitions: 0, kills: 0 };
+  it('finds every door, the hub, its sheet and the manager’s corrections as the merged tap log makes them', async () => {
+    const totals = {
+      superseded: 0,
+      redelivered: 0,
+      resent: 0,
+      partitions: 0,
+      kills: 0,
+      fixesApplied: 0,
+    };
     const failures: string[] = [];
     for (const seed of SEEDS) {
       const result = await runDoors(plan(seed));
@@ -39,6 +46,7 @@ describe('the simulation with doors', () => {
     expect(totals.resent).toBeGreaterThan(0);
     expect(totals.partitions).toBeGreaterThan(0);
     expect(totals.kills).toBeGreaterThan(0);
+    expect(totals.fixesApplied).toBeGreaterThan(0);
   });
 });
 

@@ -109,6 +109,28 @@ export class StoreView {
     return after === 0 ? null : { firstPending: first, doneAfter: after };
   }
 
+  /**
+   * Corrections applied that gave an Out to a session the clock had open (a manager closed it):
+   * when the clock judged each, the session, and the Out given.
+   */
+  closedByManager(): {
+    readonly seenAt: number;
+    readonly session: string;
+    readonly outAt: number;
+  }[] {
+    const rows = this.open()
+      .prepare(
+        `SELECT seen_at AS seenAt, session, new FROM corrections
+         WHERE applied = 1 AND field = 'out' AND old IS NULL ORDER BY id`,
+      )
+      .all() as { seenAt: number; session: string; new: string }[];
+    return rows.map((row) => ({
+      seenAt: row.seenAt,
+      session: row.session,
+      outAt: Date.parse(row.new),
+    }));
+  }
+
   close(): void {
     this.db?.close();
     this.db = null;

@@ -80,6 +80,9 @@ export interface DoorsResult {
     /** Log rows at the end, and sessions a refold superseded (at the hub, or the first door). */
     logRows: number;
     superseded: number;
+    /** Manager's corrections asked at the hub (`badgeclock fix`), and those applied. */
+    fixes: number;
+    fixesApplied: number;
   };
   readonly traceHash: string;
   readonly trace: readonly string[];
@@ -118,6 +121,24 @@ interface TakenTap {
   readonly door: string;
 }
 
+/** A manager's correction, as `badgeclock fix` queued it at the hub. */
+interface AskedFix {
+  readonly id: number;
+  readonly session: string;
+  readonly inAt: number | null;
+  readonly outAt: number | null;
+  readonly void: boolean;
+}
+
+/** A manager's Out given to a session the hub had open, when the hub judged it. */
+interface ManagerClose {
+  readonly card: string;
+  /** The session's clock-in. */
+  readonly inAt: number;
+  readonly seenAt: number;
+  readonly outAt: number;
+}
+
 /** A session as the model and the checks compare it. */
 interface Compared {
   readonly card: string;
@@ -154,6 +175,8 @@ export class DoorsWorld {
   private readonly heap = new EventHeap();
   private lives = 0;
   private readonly taken: TakenTap[] = [];
+  /** Corrections asked at the hub, as asked. */
+  private readonly fixes: AskedFix[] = [];
   private readonly trace: string[] = [];
   private readonly hash = createHash('sha256');
   private readonly violations: string[] = [];
@@ -172,6 +195,8 @@ export class DoorsWorld {
     sheetRequests: 0,
     logRows: 0,
     superseded: 0,
+    fixes: 0,
+    fixesApplied: 0,
   };
   private readonly end: number;
   /** The run is over: its hash is taken, and the clean-up says nothing more. */
@@ -392,6 +417,13 @@ export class DoorsWorld {
         }
       }
     }
+    const hub = this.doors.find((door) => door.hub);
+    if (hub !== undefined)
+      for (let day = 0; day < this.plan.days; day++)
+        for (let n = r.int(0, 3); n > 0; n--)
+          this.at(during(), () => {
+            this.correct(hub);
+          });
     for (let day = 0; day < this.plan.days; day++) {
       if (!r.chance(0.15)) continue;
       const at = during();
@@ -455,6 +487,47 @@ export class DoorsWorld {
         this.kill(door, 'killed after a tap');
         this.restartAfter(door, downMs);
       });
+    }
+  }
+
+  /**
+   * A manager's correction at the hub, as `badgeclock fix` makes it (a request in the hub's
+   * store, judged by the running hub, or at its next start): an Out or In moved on a closed
+   * session, a session voided, or an open one closed (the person forgot, at a door that may be
+   * cut off: their clock-out tap can still come).
+   */
+  private correct(hub: Door): void {
+    const r = this.faultsRandom;
+    const now = this.wall();
+    const recent = hub.view
+      .sessions(now - 3 * DAY)
+      .filter((s) => s.voided !== 1 && (s.supersededAt ?? null) === null);
+    if (recent.length === 0) return;
+    const session = r.pick(recent);
+    const inAt = session.fixedIn ?? session.inAt;
+    const outAt = session.fixedOut ?? session.outAt;
+    let fix: Omit<AskedFix, 'id'>;
+    if (outAt === null) {
+      if (now - inAt < 20 * MINUTE) return;
+      fix = { session: session.id, inAt: null, outAt: r.int(inAt + MINUTE, now), void: false };
+    } else {
+      const kind = r.int(0, 2);
+      const span = outAt - inAt;
+      fix =
+        kind === 0
+          ? { session: session.id, inAt: null, outAt: outAt - r.int(0, span / 2), void: false }
+          : kind === 1
+            ? { session: session.id, inAt: inAt + r.int(0, span / 2), outAt: null, void: false }
+            : { session: session.id, inAt: null, outAt: null, void: true };
+    }
+    const store = Store.open(hub.dbFile);
+    try {
+      const id = store.addFixRequest({ at: now, why: 'simulated manager', ...fix });
+      this.fixes.push({ id, ...fix });
+      this.stats.fixes += 1;
+      this.record(`fix ${id} ${JSON.stringify(fix)}`);
+    } finally {
+      store.close();
     }
   }
 
@@ -585,19 +658,35 @@ export class DoorsWorld {
 
   // ---- the check -----------------------------------------------------------------------------
 
-  /** The model: each person's taps, merged from every door, in time order. */
-  private expected(now: number): Compared[] {
-    const byCard = new Map<string, TakenTap[]>();
-    for (const tap of this.taken) byCard.set(tap.card, [...(byCard.get(tap.card) ?? []), tap]);
+  /**
+   * The model: each person's taps, merged from every door, in time order. At the hub, a
+   * manager's close of an open session is an event of that log too (docs/multi-door.md): for
+   * the merged log the session is open until the correction, which closes it at the Out the
+   * manager gave, if no tap closed it before; the person's next tap clocks in.
+   */
+  private expected(now: number, closes: readonly ManagerClose[] = []): Compared[] {
+    type Event = { readonly at: number; readonly close?: ManagerClose };
+    const byCard = new Map<string, Event[]>();
+    const add = (card: string, event: Event): void => {
+      byCard.set(card, [...(byCard.get(card) ?? []), event]);
+    };
+    for (const tap of this.taken) add(tap.card, { at: tap.at });
+    for (const close of closes) add(close.card, { at: close.seenAt, close });
     const sessions: Compared[] = [];
-    for (const [card, taps] of byCard) {
+    for (const [card, events] of byCard) {
       let open: number | null = null;
-      for (const { at } of [...taps].sort((a, b) => a.at - b.at)) {
+      for (const { at, close } of [...events].sort((a, b) => a.at - b.at)) {
         if (open !== null && at - open > LIMIT_MS) {
           sessions.push({ card, inAt: open, outAt: open + LIMIT_MS, status: 'auto' });
           open = null;
         }
-        if (open === null) open = at;
+        if (close !== undefined) {
+          // Only the session the manager closed, if the merged log still has it open.
+          if (open !== null && open === close.inAt) {
+            sessions.push({ card, inAt: open, outAt: close.outAt, status: 'out' });
+            open = null;
+          }
+        } else if (open === null) open = at;
         else {
           sessions.push({ card, inAt: open, outAt: at, status: 'out' });
           open = null;
@@ -613,8 +702,61 @@ export class DoorsWorld {
     return sessions;
   }
 
+  /**
+   * Every correction the hub applied is still what the manager asked, on each session still in
+   * the record (one a refold superseded is out of it), unless a later one asked otherwise.
+   */
+  private checkFixes(hub: Door): void {
+    this.stats.checks += 1;
+    const sessions = new Map(hub.view.sessions().map((s) => [s.id, s]));
+    const store = Store.open(hub.dbFile);
+    try {
+      const wrong: string[] = [];
+      this.fixes.forEach((fix, i) => {
+        const outcome = store.fixOutcome(fix.id);
+        if (outcome === null) {
+          wrong.push(`fix ${fix.id} was never judged`);
+          return;
+        }
+        if (!outcome.applied) return;
+        this.stats.fixesApplied += 1;
+        const s = sessions.get(fix.session);
+        if (s === undefined || (s.supersededAt ?? null) !== null) return;
+        const later = this.fixes.slice(i + 1).filter((f) => f.session === fix.session);
+        const asked = (field: 'inAt' | 'outAt' | 'void'): boolean =>
+          later.some((f) => (field === 'void' ? f.void : f[field] !== null) || f.void);
+        const shown = `${fix.session}: fix ${fix.id} ${JSON.stringify(fix)}`;
+        if (fix.void && s.voided !== 1) wrong.push(`${shown} is not voided`);
+        if (fix.outAt !== null && !asked('outAt') && s.fixedOut !== fix.outAt)
+          wrong.push(
+            `${shown} has Out ${s.fixedOut === null || s.fixedOut === undefined ? 'uncorrected' : iso(s.fixedOut)}`,
+          );
+        if (fix.inAt !== null && !asked('inAt') && s.fixedIn !== fix.inAt)
+          wrong.push(
+            `${shown} has In ${s.fixedIn === null || s.fixedIn === undefined ? 'uncorrected' : iso(s.fixedIn)}`,
+          );
+      });
+      if (wrong.length > 0)
+        this.violations.push(
+          `the hub lost manager's corrections (${wrong.length}): ${wrong.slice(0, 5).join('; ')}`,
+        );
+    } finally {
+      store.close();
+    }
+  }
+
+  /** The hub's closes of open sessions by a manager, with each session's card and clock-in. */
+  private closesAt(hub: Door): ManagerClose[] {
+    const sessions = new Map(hub.view.sessions().map((s) => [s.id, s]));
+    return hub.view.closedByManager().flatMap(({ seenAt, session, outAt }) => {
+      const s = sessions.get(session);
+      return s === undefined ? [] : [{ card: s.card, inAt: s.inAt, seenAt, outAt }];
+    });
+  }
+
   private check(): void {
-    const expected = this.expected(this.wall());
+    const now = this.wall();
+    const expected = this.expected(now);
     this.stats.sessions = expected.length;
     const key = (s: Compared): string => `${s.card} ${iso(s.inAt)}`;
     const show = (s: Compared | undefined): string =>
@@ -625,10 +767,11 @@ export class DoorsWorld {
       this.stats.checks += 1;
       if (door.life?.failure) continue; // said when it stopped
       const stored = new Map<string, Compared>(
-        // A session a refold superseded stays in the store, voided (the sheet marks its row).
+        // A session a refold superseded stays in the store, voided (the sheet marks its row);
+        // one a manager voided is still the merged log's (the void is a correction beside it).
         door.view
           .sessions()
-          .filter((s) => s.voided !== 1)
+          .filter((s) => (s.supersededAt ?? null) === null)
           .map((s) => {
             const compared: Compared = {
               card: s.card,
@@ -640,7 +783,8 @@ export class DoorsWorld {
           }),
       );
       const wrong: string[] = [];
-      for (const want of expected) {
+      const wanted = door.hub ? this.expected(now, this.closesAt(door)) : expected;
+      for (const want of wanted) {
         const got = stored.get(key(want));
         stored.delete(key(want));
         const same =
@@ -658,6 +802,7 @@ export class DoorsWorld {
           `${door.name}'s sessions differ from the merged tap log's (${wrong.length}): ${wrong.slice(0, 5).join('; ')}`,
         );
       if (door.hub) {
+        this.checkFixes(door);
         this.stats.checks += 1;
         const log = viewSheet(this.model, SHEET_ID).log;
         const stored = door.view.sessions();
