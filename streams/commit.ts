@@ -247,10 +247,13 @@ function correctionEntries(output: Corrected): OutboxEntry[] {
  * (and its close) would be; one it changed or superseded gets its row's times and status
  * (`superseded`: the row stays, out of every total), a manager's correction of them as the
  * store shows it (`toSession`): never the clock's times over it, which the sheet's edit watch
- * would then take for an edit. The instant makes each its own entry.
+ * would then take for an edit. The instant (and the first late tap) makes each its own entry.
  */
 function refoldEntries(output: Refolded): OutboxEntry[] {
-  const { at } = output;
+  // Two refolds of one person can come in one millisecond (a door's backlog): the first late tap
+  // each folded (a tap is folded late once) keeps the second's entries from being taken for copies.
+  const first = output.late[0]?.id;
+  const at = first === undefined ? String(output.at) : `${output.at}:${first}`;
   const fixed = (
     s: RefoldedSession,
     status: 'in' | 'out' | 'auto' | 'void' | 'superseded',

@@ -329,6 +329,33 @@ describe('a refold in the store', () => {
     expect(mergedEntry(tenToEleven)).toMatchObject({ status: 'void' });
   });
 
+  it('brings back the row of a session two refolds in one millisecond supersede and make again', () => {
+    // Back had Alice at 14:00, auto-closed at 02:00. Side's backlog comes at once (one ms): its
+    // 08:00 makes 14:00 her clock-out (14:00 superseded), its 10:00 makes 14:00 a session again.
+    // Found by the simulation with doors (seed 203): both refolds' entries had one key, so the
+    // second was dropped as a copy and the row stayed `superseded` while the store had it back.
+    const clock = player(store);
+    const fourteen = sessionId(ALICE, T0 + 6 * HOUR);
+    const now = T0 + 30 * HOUR;
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      fromDoor(store, 'back', 1, T0 + 6 * HOUR, T0 + 6 * HOUR),
+      { type: 'minuteElapsed', at: T0 + 18 * HOUR + MINUTE },
+    );
+    const [first] = clock.play(fromDoor(store, 'side', 1, T0, now));
+    clock.play(historyAsked(first, now));
+    expect(mergedEntry(fourteen)).toMatchObject({ status: 'superseded' });
+    const [second] = clock.play(fromDoor(store, 'side', 2, T0 + 2 * HOUR, now));
+    const [refolded] = clock.play(historyAsked(second, now));
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        changed: expect.arrayContaining([expect.objectContaining({ id: fourteen })]),
+      }),
+    ]);
+    expect(store.allSessions().find((s) => s.id === fourteen)?.status).toBe('auto');
+    expect(mergedEntry(fourteen)).toMatchObject({ status: 'auto', outAt: T0 + 18 * HOUR });
+  });
+
   it('keeps a manager’s corrections in the day’s and week’s hours the reader shows after a refold', () => {
     // Alice 08:00-12:00, voided by a manager; 13:00-14:00, its Out corrected to 13:30; in at
     // 15:00. A late double tap at 08:00:10 from back refolds her day and changes nothing.
