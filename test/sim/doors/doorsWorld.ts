@@ -32,7 +32,7 @@ import { DB_FILE_NAME, Store } from '../../../src/drivers/store/store';
 import { makeLog } from '../../../src/log';
 import type { CardRead } from '../../../streams/events';
 import { SpreadsheetModel } from '../../support/spreadsheetModel';
-import { Faults } from '../faults';
+import { Faults, type FaultWindow } from '../faults';
 import { makeRandom, type Random } from '../random';
 import { sheetEqualsStore } from '../checks';
 import { makeSimSheetsClient, viewSheet } from '../simSheetsApi';
@@ -83,6 +83,9 @@ export interface DoorsResult {
     /** Manager's corrections asked at the hub (`badgeclock fix`), and those applied. */
     fixes: number;
     fixesApplied: number;
+    /** Windows of trouble with the Sheets API at the hub, and the failures they made. */
+    sheetFaultWindows: number;
+    sheetFailures: number;
   };
   readonly traceHash: string;
   readonly trace: readonly string[];
@@ -162,14 +165,14 @@ export class DoorsWorld {
   private readonly random: Random;
   private readonly faultsRandom: Random;
   private readonly broker: SimBroker;
-  /** The Sheets side of the hub: the network's draws, and no faults of its own (yet). */
+  /** The Sheets side of the hub: the network's draws, and its fault windows (all over by the end). */
   private readonly net: Random;
   private readonly model = new SpreadsheetModel({
     now: () => this.wall(),
     quota: { readsPerMinute: 60, writesPerMinute: 60 },
     measureBytes: false,
   });
-  private readonly sheetFaults: Faults;
+  private sheetFaults: Faults;
   private readonly doors: Door[] = [];
   private readonly cards: string[];
   private readonly heap = new EventHeap();
@@ -197,6 +200,8 @@ export class DoorsWorld {
     superseded: 0,
     fixes: 0,
     fixesApplied: 0,
+    sheetFaultWindows: 0,
+    sheetFailures: 0,
   };
   private readonly end: number;
   /** The run is over: its hash is taken, and the clean-up says nothing more. */
@@ -281,9 +286,9 @@ export class DoorsWorld {
   }
 
   async run(): Promise<DoorsResult> {
-    for (const door of this.doors) this.start(door);
     this.planTaps();
     this.planFaults();
+    for (const door of this.doors) this.start(door);
     await this.loop(this.end);
     // Every fault ends: links up, every door running; then the site settles.
     for (const door of this.doors) {
@@ -294,6 +299,7 @@ export class DoorsWorld {
     await this.loop(this.end + SETTLE_MS);
     this.check();
     Object.assign(this.stats, this.broker.counts);
+    for (const n of this.sheetFaults.injected.values()) this.stats.sheetFailures += n;
     this.finished = true;
     return {
       violations: this.violations,
@@ -418,6 +424,12 @@ export class DoorsWorld {
       }
     }
     const hub = this.doors.find((door) => door.hub);
+    this.sheetFaults = new Faults(this.net, hub === undefined ? [] : this.sheetWindows(r), {
+      serverError: 0,
+      rateLimit: 0,
+      reset: 0,
+      slow: 0,
+    });
     if (hub !== undefined)
       for (let day = 0; day < this.plan.days; day++)
         for (let n = r.int(0, 3); n > 0; n--)
@@ -431,6 +443,31 @@ export class DoorsWorld {
       this.stats.brokerOutages += 1;
       for (const door of this.doors) this.planCut(door, at, length);
     }
+  }
+
+  /**
+   * The hub's trouble with the Sheets API, a few windows a day: no network, errors, 429s, answers
+   * after the timeout (some writes landing late), resets. Each is over before the run ends.
+   */
+  private sheetWindows(r: Random): FaultWindow[] {
+    const windows: FaultWindow[] = [];
+    for (let day = 0; day < this.plan.days; day++) {
+      for (let n = r.int(0, 3); n > 0; n--) {
+        const from = r.int(0, this.end - HOUR);
+        const to = Math.min(this.end, from + this.cutLength(r));
+        const kind = r.pick(['outage', 'serverErrors', 'rateLimit', 'slow', 'resets'] as const);
+        windows.push({
+          kind,
+          from,
+          to,
+          p: kind === 'outage' ? 1 : 0.3,
+          ...(kind === 'rateLimit' ? { retryAfterS: r.chance(0.5) ? r.int(1, 60) : null } : {}),
+          ...(kind === 'slow' ? { lands: r.chance(0.5) } : {}),
+        });
+        this.stats.sheetFaultWindows += 1;
+      }
+    }
+    return windows;
   }
 
   /** A cut's length: mostly short, sometimes hours, now and then days. */
