@@ -371,7 +371,9 @@ export class SimMqttClient {
     callback?: (error: Error | null, granted: { topic: string; qos: number }[]) => void,
   ): this {
     const connection = this.connection;
-    if (connection === null) return this;
+    // The driver subscribes on 'connect'; anything else is a misuse this model does not queue.
+    if (connection === null || !this.connected)
+      throw new Error(`SimMqttClient ${this.clientId}: subscribe while not connected`);
     this.broker.send(connection, 'toBroker', () => {
       this.broker.subscribe(connection, filter, opts.nl === true);
       this.broker.send(connection, 'toClient', () => {
