@@ -1,16 +1,20 @@
 /**
- * The simulation with doors (rule 15): several doors of one site, each the
- * real clock (`clockApp`, the real reducer, its own SQLite store, the real
- * MQTT driver), sharing taps through the simulated broker (simBroker.ts), in
- * one virtual time. People clock in at one door and out at another; doors are
- * cut off from the broker for a second to three days, the whole broker is
- * unreachable for hours, and door processes are killed (often a few ms after a
- * tap, mid-publish) and restarted.
+ * The simulation with doors (rule 15): several doors of one site and their
+ * hub, each the real clock (`clockApp`, the real reducer, its own SQLite
+ * store, the real MQTT driver; the hub with the real sheet driver against the
+ * spreadsheet model), sharing taps through the simulated broker
+ * (simBroker.ts), in one virtual time. People clock in at one door and out at
+ * another; doors and the hub are cut off from the broker for a second to three
+ * days, the whole broker is unreachable for hours, door processes are killed
+ * (often a few ms after a tap, mid-publish) and restarted, the hub's Sheets API
+ * has windows of trouble, and a manager corrects sessions at the hub.
  *
  * What it checks, after every fault has ended and the site has settled:
  * every door's sessions equal those of a model folded from the merged log of
  * the taps the doors took (sessions are a function of the merged tap log, so
- * every replica converges), and no door's clock stopped.
+ * every replica converges); the hub's equal the same model with a manager's
+ * closes of open sessions in its log; the hub's sheet equals its store; every
+ * correction the hub applied is still there; no clock stopped.
  *
  * The model is written from the rules and nothing else: a person's taps in
  * time order toggle them in and out; a session open longer than the limit was
@@ -77,7 +81,7 @@ export interface DoorsResult {
     resent: number;
     checks: number;
     sheetRequests: number;
-    /** Log rows at the end, and sessions a refold superseded (at the hub, or the first door). */
+    /** The hub's Log rows at the end, and its sessions a refold superseded. */
     logRows: number;
     superseded: number;
     /** Manager's corrections asked at the hub (`badgeclock fix`), and those applied. */
