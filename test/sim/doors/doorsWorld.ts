@@ -38,7 +38,7 @@ import type { CardRead } from '../../../streams/events';
 import { SpreadsheetModel } from '../../support/spreadsheetModel';
 import { Faults, type FaultWindow } from '../faults';
 import { makeRandom, type Random } from '../random';
-import { sheetEqualsStore } from '../checks';
+import { sheetEqualsStore, sheetRowsSound } from '../checks';
 import { makeSimSheetsClient, viewSheet } from '../simSheetsApi';
 import { SimScheduler, wallScheduler } from '../simClock';
 import { StoreView } from '../storeView';
@@ -90,6 +90,8 @@ export interface DoorsResult {
     /** Windows of trouble with the Sheets API at the hub, and the failures they made. */
     sheetFaultWindows: number;
     sheetFailures: number;
+    /** Log rows a person deleted at the hub. */
+    rowsDeleted: number;
   };
   readonly traceHash: string;
   readonly trace: readonly string[];
@@ -182,6 +184,10 @@ export class DoorsWorld {
   private readonly heap = new EventHeap();
   private lives = 0;
   private readonly taken: TakenTap[] = [];
+  /** Sessions whose Log row a person deleted: never to come back. */
+  private readonly deleted = new Set<string>();
+  /** The column a person added to Log for notes, once they have. */
+  private noteColumn: number | null = null;
   /** Corrections asked at the hub, as asked. */
   private readonly fixes: AskedFix[] = [];
   private readonly trace: string[] = [];
@@ -206,6 +212,7 @@ export class DoorsWorld {
     fixesApplied: 0,
     sheetFaultWindows: 0,
     sheetFailures: 0,
+    rowsDeleted: 0,
   };
   private readonly end: number;
   /** The run is over: its hash is taken, and the clean-up says nothing more. */
@@ -435,11 +442,24 @@ export class DoorsWorld {
       slow: 0,
     });
     if (hub !== undefined)
-      for (let day = 0; day < this.plan.days; day++)
+      for (let day = 0; day < this.plan.days; day++) {
         for (let n = r.int(0, 3); n > 0; n--)
           this.at(during(), () => {
             this.correct(hub);
           });
+        for (let n = r.int(0, 3); n > 0; n--) {
+          const edit = r.pick(['sort', 'insertBlank', 'delete', 'editCell'] as const);
+          const [a, b] = [r.next(), r.next()];
+          this.at(during(), () => {
+            this.editLog(hub, edit, a, b);
+          });
+        }
+        // As it runs: no value in another session's row, no deleted row back.
+        for (let hour = 1; hour <= 24; hour++)
+          this.at(day * DAY + hour * HOUR, () => {
+            this.checkRows(hub, true);
+          });
+      }
     for (let day = 0; day < this.plan.days; day++) {
       if (!r.chance(0.15)) continue;
       const at = during();
@@ -570,6 +590,80 @@ export class DoorsWorld {
     } finally {
       store.close();
     }
+  }
+
+  /** People editing Log at the hub: sorting it, inserting blank rows, deleting rows, notes. */
+  private editLog(
+    hub: Door,
+    edit: 'sort' | 'insertBlank' | 'delete' | 'editCell',
+    a: number,
+    b: number,
+  ): void {
+    if (!this.model.tabTitles(SHEET_ID).includes('Log')) return;
+    const rows = this.model.values(SHEET_ID, 'Log');
+    const data = Math.max(0, rows.length - 1);
+    this.record(`a person edits Log: ${edit}`);
+    switch (edit) {
+      case 'sort':
+        this.model.sortRows(SHEET_ID, 'Log', Math.floor(a * 9), b < 0.5);
+        return;
+      case 'insertBlank':
+        this.model.insertRows(
+          SHEET_ID,
+          'Log',
+          2 + Math.floor(a * (data + 1)),
+          1 + Math.floor(b * 4),
+        );
+        return;
+      case 'delete': {
+        // Only rows the hub has confirmed: a row it still retries could honestly come back.
+        const unfinished = new Set(
+          hub.view.unfinished().flatMap((e) => (e.session === null ? [] : [e.session])),
+        );
+        const candidates = rows.flatMap((cells, i) => {
+          const id = cells[0];
+          return i === 0 || typeof id !== 'string' || id === '' || unfinished.has(id)
+            ? []
+            : [{ row: i + 1, id }];
+        });
+        const pick = candidates[Math.floor(a * candidates.length)];
+        if (pick === undefined) return;
+        this.deleted.add(pick.id);
+        this.stats.rowsDeleted += 1;
+        this.record(`a person deletes Log row ${pick.row} (${pick.id})`);
+        this.model.deleteRow(SHEET_ID, 'Log', pick.row);
+        return;
+      }
+      case 'editCell':
+        this.noteColumn ??= this.model.addColumn(SHEET_ID, 'Log', 'Note');
+        if (data > 0)
+          this.model.setCell(
+            SHEET_ID,
+            'Log',
+            2 + Math.floor(a * data),
+            this.noteColumn,
+            `note ${b}`,
+          );
+        return;
+    }
+  }
+
+  /** What must hold of the hub's Log at any moment (checks.ts, `sheetRowsSound`). */
+  private checkRows(hub: Door, settling: boolean): void {
+    if (!this.model.tabTitles(SHEET_ID).includes('Log')) return;
+    this.stats.checks += 1;
+    const stored = new Map(hub.view.sessions().map((session) => [session.id, session]));
+    const problems = sheetRowsSound(
+      viewSheet(this.model, SHEET_ID).log,
+      stored,
+      this.deleted,
+      ZONE,
+      settling,
+    );
+    if (problems.length > 0)
+      this.violations.push(
+        `the hub's Log at ${iso(this.wall())} (${problems.length}): ${problems.slice(0, 5).join('; ')}`,
+      );
   }
 
   // ---- door lives ----------------------------------------------------------------------------
@@ -844,6 +938,7 @@ export class DoorsWorld {
         );
       if (door.hub) {
         this.checkFixes(door);
+        this.checkRows(door, false);
         this.stats.checks += 1;
         const log = viewSheet(this.model, SHEET_ID).log;
         const stored = door.view.sessions();
@@ -853,7 +948,7 @@ export class DoorsWorld {
           log,
           stored,
           unfinished: door.view.unfinished(),
-          deleted: new Set(),
+          deleted: this.deleted,
           zone: ZONE,
           now: this.wall(),
           youngMs: MINUTE,
