@@ -282,6 +282,28 @@ describe('a refold in the store', () => {
       expect(row()).toMatchObject({ out_at: OUT, status: 'out' });
     });
 
+    it('keeps her clock-in after the manager’s close when an older late tap refolds the day', () => {
+      // Closed by the manager at 18:00 (Out 17:00); side's 19:00 clocks her in (a refold, as
+      // the session was the manager's). Then front's tap of the day before, 12:00, comes late:
+      // the refold from there must fold 19:00 as it did, a clock-in, not drop it as late.
+      // Found by the simulation with doors (seed 405): the fold's own close by the manager made
+      // the person's memory say so, and the fold then judged 19:00 late and left it out.
+      const clock = closedByManager('Out 17:00');
+      const evening = T0 + 11 * HOUR;
+      const [asked] = clock.play(fromDoor(store, 'side', 1, evening, evening));
+      clock.play(historyAsked(asked, evening));
+      const eveningSession = sessionId(ALICE, evening);
+      expect(store.status().open.map((o) => o.id)).toEqual([eveningSession]);
+      const dayBefore = T0 - 20 * HOUR;
+      const now = T0 + 12 * HOUR;
+      const [late] = clock.play(fromDoor(store, 'front', 1, dayBefore, now));
+      const [refolded] = clock.play(historyAsked(late, now));
+      expect(refolded).toEqual([expect.objectContaining({ superseded: [], changed: [] })]);
+      expect(store.status().open.map((o) => o.id)).toEqual([eveningSession]);
+      expect(clock.state().open.get(ALICE)?.id).toBe(eveningSession);
+      expect(row()).toEqual({ out_at: OUT, status: 'out', fixed_out: OUT, voided: 0 });
+    });
+
     it('judges the cut-off door’s tap late after a restart too', () => {
       closedByManager('Out 17:00');
       const restored = restoreState(store.snapshot(T0 + 11 * HOUR));
