@@ -101,7 +101,9 @@ export function judgeCorrection(
       applied: true,
       changes,
       inAt: session.inAt,
-      outAt: session.outAt,
+      // An open session is closed now (never before its In): its row shows that Out, as the
+      // store keeps it, not a blank Out beside the last live Hours.
+      outAt: session.outAt ?? Math.max(now, session.inAt),
       voided: true,
       status: 'void',
       closes: session.status === 'in',

@@ -77,6 +77,18 @@ describe('judging a correction', () => {
     expect(judge({ void: true }, session('s1', T0, null))).toMatchObject({ closes: true });
   });
 
+  it('void closes an open session now: that is its Out, on the sheet as in the store', () => {
+    // Found by the simulation with doors: the store closed it at the moment it was judged, the
+    // row was written with no Out (and the last live Hours), and a later rewrite of the row
+    // (a refold) brought the store's Out in.
+    expect(judge({ void: true }, session('s1', T0, null))).toMatchObject({
+      closes: true,
+      inAt: T0,
+      outAt: NOW,
+      status: 'void',
+    });
+  });
+
   it.each([
     [
       'Out before In',

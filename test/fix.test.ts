@@ -172,6 +172,16 @@ describe('badgeclock fix', () => {
         status: 'out',
         voided: 1,
       });
+      // The row is written as the store has it: closed where the void closed it.
+      const closedAt = handle
+        .prepare('SELECT out_at FROM sessions WHERE id = ?')
+        .pluck()
+        .get(evening) as number;
+      const entry = handle
+        .prepare("SELECT payload FROM outbox WHERE kind = 'session-fixed' AND key LIKE ?")
+        .pluck()
+        .get(`fixed:${evening}:%`) as string;
+      expect(JSON.parse(entry)).toMatchObject({ status: 'void', outAt: closedAt });
     });
     const clock = new Clock(['run', '--json', '--data-dir', data], {
       env: { ...ENV, BADGECLOCK_GUARD_SECONDS: '0' },

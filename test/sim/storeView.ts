@@ -110,8 +110,9 @@ export class StoreView {
   }
 
   /**
-   * Corrections applied that gave an Out to a session the clock had open (a manager closed it):
-   * when the clock judged each, the session, and the Out given.
+   * Corrections applied that closed a session the clock had open (a manager gave it an Out, or
+   * voided it): when the clock judged each, the session, and where it closed it (the Out given;
+   * for a void, the moment it was judged).
    */
   closedByManager(): {
     readonly seenAt: number;
@@ -120,14 +121,15 @@ export class StoreView {
   }[] {
     const rows = this.open()
       .prepare(
-        `SELECT seen_at AS seenAt, session, new FROM corrections
-         WHERE applied = 1 AND field = 'out' AND old IS NULL ORDER BY id`,
+        `SELECT seen_at AS seenAt, session, field, new FROM corrections
+         WHERE applied = 1 AND ((field = 'out' AND old IS NULL)
+           OR (field = 'status' AND old = 'in' AND new = 'void')) ORDER BY id`,
       )
-      .all() as { seenAt: number; session: string; new: string }[];
+      .all() as { seenAt: number; session: string; field: string; new: string }[];
     return rows.map((row) => ({
       seenAt: row.seenAt,
       session: row.session,
-      outAt: Date.parse(row.new),
+      outAt: row.field === 'out' ? Date.parse(row.new) : row.seenAt,
     }));
   }
 

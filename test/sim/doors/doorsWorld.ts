@@ -554,8 +554,8 @@ export class DoorsWorld {
   /**
    * A manager's correction at the hub, as `badgeclock fix` makes it (a request in the hub's
    * store, judged by the running hub, or at its next start): an Out or In moved on a closed
-   * session, a session voided, or an open one closed (the person forgot, at a door that may be
-   * cut off: their clock-out tap can still come).
+   * session, a session voided, or an open one closed or voided (the person forgot, at a door
+   * that may be cut off: their clock-out tap can still come).
    */
   private correct(hub: Door): void {
     const r = this.faultsRandom;
@@ -570,7 +570,9 @@ export class DoorsWorld {
     let fix: Omit<AskedFix, 'id'>;
     if (outAt === null) {
       if (now - inAt < 20 * MINUTE) return;
-      fix = { session: session.id, inAt: null, outAt: r.int(inAt + MINUTE, now), void: false };
+      fix = r.chance(0.3)
+        ? { session: session.id, inAt: null, outAt: null, void: true }
+        : { session: session.id, inAt: null, outAt: r.int(inAt + MINUTE, now), void: false };
     } else {
       const kind = r.int(0, 2);
       const span = outAt - inAt;
