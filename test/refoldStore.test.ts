@@ -369,11 +369,10 @@ describe('a refold in the store', () => {
     expect(mergedEntry(fourteen)).toMatchObject({ status: 'superseded' });
     const [second] = clock.play(fromDoor(store, 'side', 2, T0 + 2 * HOUR, now));
     const [refolded] = clock.play(historyAsked(second, now));
-    expect(refolded).toEqual([
-      expect.objectContaining({
-        changed: expect.arrayContaining([expect.objectContaining({ id: fourteen })]),
-      }),
-    ]);
+    const changed = refolded?.flatMap((o) =>
+      o.type === 'refolded' ? o.changed.map((s) => s.id) : [],
+    );
+    expect(changed).toContain(fourteen);
     expect(store.allSessions().find((s) => s.id === fourteen)?.status).toBe('auto');
     expect(mergedEntry(fourteen)).toMatchObject({ status: 'auto', outAt: T0 + 18 * HOUR });
   });
