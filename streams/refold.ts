@@ -61,8 +61,6 @@ export function onRefoldHistory(
     folded = closedByFix(folded, card, tap.at, history);
     // An enrolment step was never a clock tap, whatever the reader is doing now.
     if (tap.outcome === 'enrol') continue;
-    // The fold goes in time order, and a manager's close before this tap is already folded: the
-    // memory of it (which judges a live tap after it late) must not turn this one away.
     folded = withoutFixClosedOf(folded, card);
     const read: CardRead = {
       type: 'cardRead',
@@ -110,7 +108,11 @@ export function onRefoldHistory(
   return { state: next, out: [refolded] };
 }
 
-/** The state with the person's memory of a manager's close dropped, if it has one. */
+/**
+ * The state with the person's memory of a manager's close dropped, before the fold's next tap:
+ * the fold goes in time order and has folded that close already, so the memory (which judges a
+ * live tap after such a close late) must not turn the tap away.
+ */
 function withoutFixClosedOf(state: ClockState, card: string): ClockState {
   const memory = state.cards.get(card);
   if (memory?.fixClosed === undefined) return state;
