@@ -253,6 +253,19 @@ function guarded({ read, memory }: Tap, rules: Rules): boolean {
   return sinceAccepted !== undefined && sinceAccepted >= 0 && sinceAccepted < rules.guardMs;
 }
 
+/**
+ * The memory of an accepted tap (rule 3): its wall time, and its monotonic time when it has one.
+ * Another door's tap has none, and an older tap's must not measure the guard after it.
+ */
+function acceptedBy(memory: CardMemory, read: CardRead): CardMemory {
+  const { lastAcceptedMono, ...rest } = memory;
+  return {
+    ...(lastAcceptedMono === undefined ? memory : rest),
+    lastAcceptedAt: read.at,
+    ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
+  };
+}
+
 /** The tap closes the card's open session, with the real elapsed time and today's total. */
 function clockOut(
   state: ClockState,
@@ -267,9 +280,7 @@ function clockOut(
   const openMap = new Map(state.open);
   openMap.delete(card);
   const cards = new Map(state.cards).set(card, {
-    ...foldedTo(memory, outAt),
-    lastAcceptedAt: read.at,
-    ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
+    ...acceptedBy(foldedTo(memory, outAt), read),
     recent,
   });
   out.push({
@@ -315,11 +326,10 @@ function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
     state: {
       ...state,
       open: new Map(state.open).set(card, session),
-      cards: new Map(state.cards).set(card, {
-        ...foldedTo(withoutFixClosed(cardMemory), read.at),
-        lastAcceptedAt: read.at,
-        ...(read.mono === undefined ? {} : { lastAcceptedMono: read.mono }),
-      }),
+      cards: new Map(state.cards).set(
+        card,
+        acceptedBy(foldedTo(withoutFixClosed(cardMemory), read.at), read),
+      ),
       unnamed: name === null ? new Set(state.unnamed).add(card) : state.unnamed,
     },
     out,

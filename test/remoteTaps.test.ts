@@ -90,6 +90,31 @@ describe('another door’s taps in the reducer', () => {
     expect(out[3]).toMatchObject({ reason: 'double-tap', reader: 'back' });
   });
 
+  it('guards a tap here right after the other door’s: by the wall clock, not by an older tap’s monotonic time', () => {
+    // Alice clocked in and out here earlier (taps with monotonic times); then in at back, and
+    // 11 s later here again, to be sure. Found by the simulation with doors: this door measured
+    // the guard from its own last tap's monotonic time, an hour before, and clocked her out.
+    const mono = (at: number): number => at - T0 + 5_000;
+    const here = (at: number): CardRead => ({ ...local(at, ALICE), mono: mono(at) });
+    const { out } = fold([
+      here(T0),
+      here(T0 + HOUR),
+      remote(T0 + 2 * HOUR, ALICE, 4),
+      here(T0 + 2 * HOUR + 11_000),
+    ]);
+    expect(kinds(out)).toEqual([
+      'tap',
+      'clock-in',
+      'tap',
+      'clock-out',
+      'tap',
+      'clock-in',
+      'tap',
+      'ignored',
+    ]);
+    expect(out.at(-1)).toMatchObject({ reason: 'double-tap', reader: 'front' });
+  });
+
   it('leaves this door’s last tap and reader health alone', () => {
     const { state } = fold([local(T0, BOB), remote(T0 + HOUR, ALICE, 3)]);
     expect(state.lastTapAt).toBe(T0);

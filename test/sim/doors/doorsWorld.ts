@@ -19,9 +19,12 @@
  * The model is written from the rules and nothing else: a person's taps in
  * time order toggle them in and out; a session open longer than the limit was
  * closed `auto` at its clock-in plus the limit, and the tap after it clocks in
- * anew. Plans keep a person's taps at least half an hour apart, so debounce
- * and guard never decide (the single-door simulation covers them), and every
- * card is listed in People, the same at every door.
+ * anew; a tap within the guard (a minute) of the person's last accepted tap is
+ * ignored. Plans keep a person's presentations at least half an hour apart,
+ * but now and then a person taps again 5-50 s later at the same or another
+ * door, which the guard decides across doors; debounce (per reader) never
+ * decides here (the single-door simulation covers it), and every card is
+ * listed in People, the same at every door.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +53,8 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const LIMIT_MS = 12 * HOUR;
+/** The guard (rule 3, `guardSeconds`' default). */
+const GUARD_MS = 60 * SECOND;
 const SITE = 'sim';
 const ZONE = 'Europe/Berlin';
 const SHEET_ID = 'doorsSpreadsheet0001';
@@ -393,18 +398,28 @@ export class DoorsWorld {
         const inAt = Math.max(start, free + 30 * MINUTE);
         const length = r.chance(0.03) ? r.int(13, 20) * HOUR : r.int(2 * HOUR, 11 * HOUR);
         const outAt = inAt + length;
-        this.at(inAt, () => {
-          this.tap(card, r.pick(this.readers));
-        });
+        this.planPresentation(card, inAt, r);
         free = inAt;
         // A forgotten clock-out: the clock closes it at the limit.
         if (r.chance(0.07)) continue;
-        this.at(outAt, () => {
-          this.tap(card, r.pick(this.readers));
-        });
+        this.planPresentation(card, outAt, r);
         free = outAt;
       }
     }
+  }
+
+  /**
+   * A tap at a door; now and then the person taps again 5-50 s later, at the same door or
+   * another (to be sure): within the guard, so the merged log ignores the second.
+   */
+  private planPresentation(card: string, at: number, r: Random): void {
+    this.at(at, () => {
+      this.tap(card, r.pick(this.readers));
+    });
+    if (!r.chance(0.05)) return;
+    this.at(at + r.int(5 * SECOND, 50 * SECOND), () => {
+      this.tap(card, r.pick(this.readers));
+    });
   }
 
   /** Partitions of each door, outages of the whole broker, kills and clean stops of doors. */
@@ -812,7 +827,11 @@ export class DoorsWorld {
     const sessions: Compared[] = [];
     for (const [card, events] of byCard) {
       let open: number | null = null;
+      let accepted = -Infinity;
       for (const { at, close } of [...events].sort((a, b) => a.at - b.at)) {
+        // Within the guard of the person's last accepted tap: ignored (it does not move it).
+        if (close === undefined && at - accepted < GUARD_MS) continue;
+        if (close === undefined) accepted = at;
         if (open !== null && at - open > LIMIT_MS) {
           sessions.push({ card, inAt: open, outAt: open + LIMIT_MS, status: 'auto' });
           open = null;
