@@ -21,7 +21,7 @@ export const usage = `npm run simulate -- [options]
   --ledger FILE       append each finished seed to FILE as a JSON line, and skip the seeds FILE
                       records as passed for the same days, people and events
   --doors N           the simulation with doors instead: N doors and a hub sharing taps through a
-                      simulated broker (with --seed(s), --from, --days, --people, --trace)
+                      simulated broker (with --seed(s), --from, --days, --people, --jobs, --trace)
   --help              this text
 `;
 
@@ -135,7 +135,7 @@ export function parseArgs(argv: readonly string[]): Args {
 function doorsOf(given: ReadonlyMap<string, string>, doors: number): number {
   if (!given.has('doors')) return 0;
   if (doors < 2 || doors > 26) throw new UsageError(`--doors takes 2 to 26 doors, not ${doors}`);
-  const other = ['events', 'path', 'shrink-seconds', 'shrink-runs', 'jobs', 'ledger'].filter((o) =>
+  const other = ['events', 'path', 'shrink-seconds', 'shrink-runs', 'ledger'].filter((o) =>
     given.has(o),
   );
   if (other.length > 0)

@@ -22,7 +22,7 @@ import {
   type SeedOutcome,
 } from './simulate';
 import { parseArgs, usage, UsageError, type Args } from './args';
-import { runDoorsSeeds } from './doors/doorsCli';
+import { doorsWorker, runDoorsSeeds } from './doors/doorsCli';
 
 /** One finished seed in a ledger file. */
 interface LedgerLine {
@@ -219,7 +219,8 @@ async function main(): Promise<void> {
     return;
   }
   if (args.doors > 0) {
-    process.exitCode = await runDoorsSeeds(args);
+    if (args.worker) await doorsWorker(args);
+    else process.exitCode = await runDoorsSeeds(args);
     return;
   }
   if (args.worker) {
