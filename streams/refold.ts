@@ -10,7 +10,7 @@
 import type { CardRead, Output, Refold, RefoldHistory, Refolded, RefoldedSession } from './events';
 import { autoClose, autoCloseAt } from './autoClose';
 import type { Rules } from './rules';
-import { sessionId, withoutFixClosed, type ClockState, type Step } from './sessionState';
+import { sessionId, type ClockState, type Step } from './sessionState';
 
 /** The reducer for a tap, as the refold uses it (sessions.ts passes its own). */
 type FoldTap = (state: ClockState, read: CardRead) => Step;
@@ -61,7 +61,6 @@ export function onRefoldHistory(
     folded = closedByFix(folded, card, tap.at, history);
     // An enrolment step was never a clock tap, whatever the reader is doing now.
     if (tap.outcome === 'enrol') continue;
-    folded = withoutFixClosedOf(folded, card);
     const read: CardRead = {
       type: 'cardRead',
       at: tap.at,
@@ -106,17 +105,6 @@ export function onRefoldHistory(
     cards: withEntry(state.cards, card, folded.cards.get(card)),
   };
   return { state: next, out: [refolded] };
-}
-
-/**
- * The state with the person's memory of a manager's close dropped, before the fold's next tap:
- * the fold goes in time order and has folded that close already, so the memory (which judges a
- * live tap after such a close late) must not turn the tap away.
- */
-function withoutFixClosedOf(state: ClockState, card: string): ClockState {
-  const memory = state.cards.get(card);
-  if (memory?.fixClosed === undefined) return state;
-  return { ...state, cards: new Map(state.cards).set(card, withoutFixClosed(memory)) };
 }
 
 /**

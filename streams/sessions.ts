@@ -67,7 +67,8 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
       case 'readRejected':
         return onRejected(state, event);
       case 'refoldHistory':
-        return onRefoldHistory(state, event, (s, read) => onRead(s, read, rules), rules);
+        // The fold goes in time order: each tap is taken as it comes (no lateness to judge).
+        return onRefoldHistory(state, event, (s, read) => onTap(s, read, rules), rules);
       default:
         // Sync events belong to the sync slice (streams/sync.ts).
         return { state, out: [] };

@@ -181,6 +181,38 @@ describe('a refold in the store', () => {
     expect(mergedEntry(session)).toMatchObject({ inAt: T0, outAt: out, status: 'out' });
   });
 
+  it('folds a late clock-in inside the span a manager’s later Out gave a closed session', () => {
+    // Back had Alice in at 08:00; the clock closed it at 20:00 (auto), and a manager moved the
+    // Out to 17:00. Side's backlog then comes: 09:00 (her clock-out: the clock's Out is 09:00,
+    // the manager's stays) and 10:00, a clock-in inside 08:00-17:00 as the manager left it.
+    // Found by the simulation with doors (seed 2106): the fold judged 10:00 late by the
+    // corrected span, left it out, and it stayed late for ever (asked again at every start).
+    const clock = player(store);
+    const session = sessionId(ALICE, T0);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      fromDoor(store, 'back', 1, T0, T0),
+      { type: 'minuteElapsed', at: T0 + 12 * HOUR + MINUTE },
+      judged(T0 + 13 * HOUR, session, {
+        changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
+        inAt: T0,
+        outAt: T0 + 9 * HOUR,
+        voided: false,
+        status: 'out',
+      }),
+    );
+    const now = T0 + 15 * HOUR;
+    const [first] = clock.play(fromDoor(store, 'side', 1, T0 + HOUR, now));
+    clock.play(historyAsked(first, now));
+    const [second] = clock.play(fromDoor(store, 'side', 2, T0 + 2 * HOUR, now));
+    if (second?.some((o) => o.type === 'refold') === true) clock.play(historyAsked(second, now));
+    expect(store.allSessions().map((s) => [s.id, s.status])).toEqual([
+      [session, 'out'],
+      [sessionId(ALICE, T0 + 2 * HOUR), 'auto'],
+    ]);
+    expect(store.lateWaiting()).toEqual([]);
+  });
+
   describe('a manager’s Out typed into a session still open', () => {
     // In at back at 08:00, no clock-out anywhere the hub heard of. At 18:00 a manager closes the
     // open row: Out 17:00 (or void). Side, cut off, had her at 17:02, and comes back at 19:00.
