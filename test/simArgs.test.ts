@@ -27,6 +27,16 @@ describe('npm run simulate: its options', () => {
     expect(() => parseArgs(['--seed', '1', '--trace', '('])).toThrow(/--trace: /);
   });
 
+  it('runs the simulation with doors with the options it has, and names those it has not', () => {
+    expect(parseArgs(['--doors', '3', '--seeds', '4', '--jobs', '2'])).toMatchObject({
+      doors: 3,
+      jobs: 2,
+      maxPeople: 30,
+    });
+    expect(() => parseArgs(['--doors', '3', '--ledger', 'x'])).toThrow(/which has no --ledger/);
+    expect(() => parseArgs(['--doors', '1'])).toThrow(/--doors takes 2 to 26 doors, not 1/);
+  });
+
   it('answers --help with the usage, which lists every option it reads', () => {
     expect(parseArgs(['--help']).help).toBe(true);
     for (const option of [
