@@ -133,6 +133,18 @@ export class StoreView {
     }));
   }
 
+  /** Sessions a refold superseded that a later refold made again (multi-door). */
+  madeAgain(): number {
+    return this.open()
+      .prepare(
+        `SELECT count(DISTINCT a.session) FROM merge_changes a JOIN merge_changes b
+           ON b.session = a.session AND b.id > a.id
+         WHERE a.change = 'superseded' AND b.change IN ('changed', 'added')`,
+      )
+      .pluck()
+      .get() as number;
+  }
+
   close(): void {
     this.db?.close();
     this.db = null;

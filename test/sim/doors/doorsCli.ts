@@ -91,7 +91,7 @@ export async function runDoorsSeeds(args: Args): Promise<number> {
     [
       '',
       `badgeclock simulation with doors: ${args.seeds.length} seeds x ${args.days} days, ${args.doors} doors and a hub, ${args.maxPeople} people, in ${Math.round((Date.now() - began) / 1000)} s`,
-      `taps ${n('taps')} (${n('tapsLost')} at a door that was down), sessions ${n('sessions')} (${n('superseded')} superseded at the hub), Log rows ${n('logRows')}`,
+      `taps ${n('taps')} (${n('tapsLost')} at a door that was down), sessions ${n('sessions')} (${n('superseded')} superseded at the hub, ${n('madeAgain')} of them made again), Log rows ${n('logRows')}`,
       `faults injected: link cuts ${n('partitions')} (broker outages ${n('brokerOutages')}), kills ${n('kills')}, clean stops ${n('stops')}, Sheets trouble at the hub ${n('sheetFaultWindows')} windows (${n('sheetFailures')} failed requests), manager's corrections ${n('fixes')} (${n('fixesApplied')} applied), Log rows deleted ${n('rowsDeleted')}`,
       `broker: messages routed ${n('routed')}, delivered again ${n('redelivered')}, sent again ${n('resent')}`,
       `checks made: ${n('checks')} (every hour, the hub's Log rows; at the end, each door's sessions and the hub's against the merged tap log, the hub's sheet against its store, the manager's corrections)`,

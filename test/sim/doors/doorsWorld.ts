@@ -97,6 +97,8 @@ export interface DoorsResult {
     sheetFailures: number;
     /** Log rows a person deleted at the hub. */
     rowsDeleted: number;
+    /** The hub's sessions a refold superseded and a later one made again. */
+    madeAgain: number;
   };
   readonly traceHash: string;
   readonly trace: readonly string[];
@@ -218,6 +220,7 @@ export class DoorsWorld {
     sheetFaultWindows: 0,
     sheetFailures: 0,
     rowsDeleted: 0,
+    madeAgain: 0,
   };
   private readonly end: number;
   /** The run is over: its hash is taken, and the clean-up says nothing more. */
@@ -965,6 +968,7 @@ export class DoorsWorld {
         const stored = door.view.sessions();
         this.stats.logRows = Math.max(0, log.length - 1);
         this.stats.superseded = stored.filter((s) => (s.supersededAt ?? null) !== null).length;
+        this.stats.madeAgain = door.view.madeAgain();
         const problems = sheetEqualsStore({
           log,
           stored,
