@@ -128,3 +128,47 @@ export function showsTyped(
       return cells.out === typed.value;
   }
 }
+
+/**
+ * A person rearranging `Log`: sorting it by a column (`a` picks it, `b` the direction), or
+ * inserting blank rows (`a` picks where, `b` how many).
+ */
+export function rearrangeLog(
+  model: SpreadsheetModel,
+  sheetId: string,
+  edit: 'sort' | 'insertBlank',
+  a: number,
+  b: number,
+): void {
+  if (edit === 'sort') {
+    model.sortRows(sheetId, 'Log', Math.floor(a * 9), b < 0.5);
+    return;
+  }
+  const data = Math.max(0, model.values(sheetId, 'Log').length - 1);
+  model.insertRows(sheetId, 'Log', 2 + Math.floor(a * (data + 1)), 1 + Math.floor(b * 4));
+}
+
+/**
+ * The `Log` rows a person may delete, as 1-based row numbers with their sessions: only of
+ * sessions the clock has confirmed (a row it still retries could honestly come back), of open
+ * sessions, closed ones, or either.
+ */
+export function deletableRows(
+  rows: readonly (readonly Cell[])[],
+  unfinished: ReadonlySet<string>,
+  which: 'open' | 'closed' | 'any',
+): { readonly row: number; readonly id: string }[] {
+  return rows.flatMap((cells, i) => {
+    const id = cells[0];
+    if (
+      i === 0 ||
+      typeof id !== 'string' ||
+      id === '' ||
+      id.endsWith(' (duplicate)') ||
+      unfinished.has(id)
+    )
+      return [];
+    const open = cells[7] === 'in';
+    return which === 'any' || open === (which === 'open') ? [{ row: i + 1, id }] : [];
+  });
+}

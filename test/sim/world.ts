@@ -41,7 +41,14 @@ import {
 } from './checks';
 import { Faults, type FaultWindow } from './faults';
 import { periodAt } from '../../streams/payPeriod';
-import { showsTyped, typeCorrection, type Typed, type TypedEditKind } from './logEdits';
+import {
+  deletableRows,
+  rearrangeLog,
+  showsTyped,
+  typeCorrection,
+  type Typed,
+  type TypedEditKind,
+} from './logEdits';
 import {
   dayReads,
   localDayStart,
@@ -1178,36 +1185,19 @@ class World {
     const data = Math.max(0, rows.length - 1);
     switch (edit) {
       case 'sort':
-        this.model.sortRows(SHEET_ID, 'Log', Math.floor(a * 9), b < 0.5);
-        return;
       case 'insertBlank':
-        this.model.insertRows(
-          SHEET_ID,
-          'Log',
-          2 + Math.floor(a * (data + 1)),
-          1 + Math.floor(b * 4),
-        );
+        rearrangeLog(this.model, SHEET_ID, edit, a, b);
         return;
       case 'deleteOpen':
       case 'deleteClosed': {
-        // Only rows the clock has confirmed: a row it still retries could honestly come back.
         const unfinished = new Set(
           this.view.unfinished().flatMap((e) => (e.session === null ? [] : [e.session])),
         );
-        const candidates = rows.flatMap((cells, i) => {
-          const id = cells[0];
-          const status = cells[7];
-          if (
-            i === 0 ||
-            typeof id !== 'string' ||
-            id === '' ||
-            id.endsWith(' (duplicate)') ||
-            unfinished.has(id)
-          )
-            return [];
-          const open = status === 'in';
-          return open === (edit === 'deleteOpen') ? [{ row: i + 1, id }] : [];
-        });
+        const candidates = deletableRows(
+          rows,
+          unfinished,
+          edit === 'deleteOpen' ? 'open' : 'closed',
+        );
         const pick = candidates[Math.floor(a * candidates.length)];
         if (pick === undefined) return;
         this.deleted.add(pick.id);

@@ -40,6 +40,7 @@ import { makeLog } from '../../../src/log';
 import type { CardRead } from '../../../streams/events';
 import { SpreadsheetModel } from '../../support/spreadsheetModel';
 import { Faults, type FaultWindow } from '../faults';
+import { deletableRows, rearrangeLog } from '../logEdits';
 import { makeRandom, type Random } from '../random';
 import { sheetEqualsStore, sheetRowsSound } from '../checks';
 import { makeSimSheetsClient, viewSheet } from '../simSheetsApi';
@@ -625,27 +626,14 @@ export class DoorsWorld {
     this.record(`a person edits Log: ${edit}`);
     switch (edit) {
       case 'sort':
-        this.model.sortRows(SHEET_ID, 'Log', Math.floor(a * 9), b < 0.5);
-        return;
       case 'insertBlank':
-        this.model.insertRows(
-          SHEET_ID,
-          'Log',
-          2 + Math.floor(a * (data + 1)),
-          1 + Math.floor(b * 4),
-        );
+        rearrangeLog(this.model, SHEET_ID, edit, a, b);
         return;
       case 'delete': {
-        // Only rows the hub has confirmed: a row it still retries could honestly come back.
         const unfinished = new Set(
           hub.view.unfinished().flatMap((e) => (e.session === null ? [] : [e.session])),
         );
-        const candidates = rows.flatMap((cells, i) => {
-          const id = cells[0];
-          return i === 0 || typeof id !== 'string' || id === '' || unfinished.has(id)
-            ? []
-            : [{ row: i + 1, id }];
-        });
+        const candidates = deletableRows(rows, unfinished, 'any');
         const pick = candidates[Math.floor(a * candidates.length)];
         if (pick === undefined) return;
         this.deleted.add(pick.id);
