@@ -7,12 +7,19 @@ import { Store } from '../src/drivers/store/store';
 import { sessionId, restoreState, makeReducer } from '../streams/sessions';
 import { defaultRules } from '../streams/rules';
 import type { Refold } from '../streams/commands';
-import type { CardRead, CorrectionJudged, Output, RefoldHistory } from '../streams/events';
+import type {
+  CardRead,
+  ClockEvent,
+  CorrectionJudged,
+  Output,
+  RefoldHistory,
+} from '../streams/events';
 import {
   connectionOf,
   correctionOf,
   HOUR,
   MINUTE,
+  outMoved,
   people,
   player,
   read,
@@ -147,26 +154,37 @@ describe('a refold in the store', () => {
       .filter((e) => e.key.startsWith(`merged:${session}:`))
       .at(-1);
 
+  /** Back had Alice in at 08:00 (People loaded at `listedAt`), then `more`. */
+  function inAtBack(listedAt: number, ...more: ClockEvent[]): ReturnType<typeof player> {
+    const clock = player(store);
+    clock.play(
+      people(listedAt, [{ card: ALICE, name: 'Alice' }]),
+      fromDoor(store, 'back', 1, T0, T0),
+      ...more,
+    );
+    return clock;
+  }
+
+  /** A badge People did not list clocks in at 08:00; at 09:00 People makes it Alice's alias. */
+  const BADGE = 'BADCE000';
+  function badgeMadeAlias(...more: ClockEvent[]): ReturnType<typeof player> {
+    const clock = player(store);
+    clock.play(
+      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(T0, BADGE, 'front'),
+      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [BADGE] }]),
+      ...more,
+    );
+    return clock;
+  }
+
   it('keeps a manager’s Out when a refold moves the clock’s: in the store and on the sheet', () => {
     // In at back at 08:00, auto-closed at 20:00; a manager types Out 17:05. Side, cut off,
     // had her at 17:02: the refold makes that her clock-out, under the manager's Out.
-    const clock = player(store);
     const session = sessionId(ALICE, T0);
-    clock.play(
-      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
-      fromDoor(store, 'back', 1, T0, T0),
-      { type: 'minuteElapsed', at: T0 + 12 * HOUR },
-    );
+    const clock = inAtBack(T0 - HOUR, { type: 'minuteElapsed', at: T0 + 12 * HOUR });
     const out = T0 + 9 * HOUR + 5 * MINUTE;
-    clock.play(
-      judged(T0 + 23 * HOUR, session, {
-        changes: [{ field: 'out', old: T0 + 12 * HOUR, new: out }],
-        inAt: T0,
-        outAt: out,
-        voided: false,
-        status: 'out',
-      }),
-    );
+    clock.play(judged(T0 + 23 * HOUR, session, outMoved(T0, T0 + 12 * HOUR, out)));
     const late = T0 + 9 * HOUR + 2 * MINUTE;
     const [asked] = clock.play(fromDoor(store, 'side', 1, late, T0 + 24 * HOUR));
     expect(asked?.map((o) => o.type)).toEqual(['tap-late', 'refold']);
@@ -187,19 +205,11 @@ describe('a refold in the store', () => {
     // the manager's stays) and 10:00, a clock-in inside 08:00-17:00 as the manager left it.
     // Found by the simulation with doors (seed 2106): the fold judged 10:00 late by the
     // corrected span, left it out, and it stayed late for ever (asked again at every start).
-    const clock = player(store);
     const session = sessionId(ALICE, T0);
-    clock.play(
-      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
-      fromDoor(store, 'back', 1, T0, T0),
+    const clock = inAtBack(
+      T0 - HOUR,
       { type: 'minuteElapsed', at: T0 + 12 * HOUR + MINUTE },
-      judged(T0 + 13 * HOUR, session, {
-        changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
-        inAt: T0,
-        outAt: T0 + 9 * HOUR,
-        voided: false,
-        status: 'out',
-      }),
+      judged(T0 + 13 * HOUR, session, outMoved(T0, T0 + 12 * HOUR, T0 + 9 * HOUR)),
     );
     const now = T0 + 15 * HOUR;
     const [first] = clock.play(fromDoor(store, 'side', 1, T0 + HOUR, now));
@@ -222,11 +232,9 @@ describe('a refold in the store', () => {
       // at 22:00 and 01:00 the night before: its backlog comes at once. 22:00's refold makes 08:00
       // her clock-out (the session superseded), 01:00's makes it a session again. Her tap at 12:00
       // comes after the manager's close: it clocks her in.
-      const clock = player(store);
       const session = sessionId(ALICE, T0);
-      clock.play(
-        people(T0 - 12 * HOUR, [{ card: ALICE, name: 'Alice' }]),
-        fromDoor(store, 'back', 1, T0, T0),
+      const clock = inAtBack(
+        T0 - 12 * HOUR,
         judged(T0 + 2 * HOUR, session, {
           changes: [{ field: 'out', old: null, new: T0 + HOUR }],
           inAt: T0,
@@ -278,12 +286,7 @@ describe('a refold in the store', () => {
         .get(session);
 
     function closedByManager(fix: keyof typeof fixes): ReturnType<typeof player> {
-      const clock = player(store);
-      clock.play(
-        people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
-        fromDoor(store, 'back', 1, T0, T0),
-        judged(T0 + 10 * HOUR, session, fixes[fix]),
-      );
+      const clock = inAtBack(T0 - HOUR, judged(T0 + 10 * HOUR, session, fixes[fix]));
       expect(store.status().open).toEqual([]);
       return clock;
     }
@@ -512,15 +515,9 @@ describe('a refold in the store', () => {
     // A new badge, not listed yet, clocks in at 08:00; at 09:00 People lists it as Alice's
     // alias (the open session follows her card, its tap keeps the badge's id). She taps her own
     // card out at 12:30; side, cut off, had her at 12:00: that was her clock-out.
-    const badge = 'BADCE000';
-    const clock = player(store);
+    const badge = BADGE;
+    const clock = badgeMadeAlias(read(T0 + 4 * HOUR + 30 * MINUTE, ALICE, 'front'));
     const morning = sessionId(badge, T0);
-    clock.play(
-      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
-      read(T0, badge, 'front'),
-      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
-      read(T0 + 4 * HOUR + 30 * MINUTE, ALICE, 'front'),
-    );
     expect(store.allSessions()).toEqual([
       expect.objectContaining({ id: morning, card: ALICE, outAt: T0 + 4 * HOUR + 30 * MINUTE }),
     ]);
@@ -650,15 +647,9 @@ describe('a refold in the store', () => {
   it('keeps such a session when the refold runs at the next start, before People is loaded', () => {
     // As above, but a restart came between the late tap and its refold: at start the refold is
     // asked by the person's card alone (src/app.ts, lateWaiting), with no ids from People.
-    const badge = 'BADCE000';
-    const clock = player(store);
+    const badge = BADGE;
+    const clock = badgeMadeAlias(read(T0 + 4 * HOUR + 30 * MINUTE, ALICE, 'front'));
     const morning = sessionId(badge, T0);
-    clock.play(
-      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
-      read(T0, badge, 'front'),
-      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
-      read(T0 + 4 * HOUR + 30 * MINUTE, ALICE, 'front'),
-    );
     const late = T0 + 4 * HOUR;
     clock.play(fromDoor(store, 'side', 1, late, T0 + 5 * HOUR));
     const [waiting] = store.lateWaiting();
@@ -673,14 +664,9 @@ describe('a refold in the store', () => {
   });
 
   it('leaves such a session open under its own id when the late taps come before it', () => {
-    const badge = 'BADCE000';
-    const clock = player(store);
+    const badge = BADGE;
+    const clock = badgeMadeAlias();
     const morning = sessionId(badge, T0);
-    clock.play(
-      people(T0 - HOUR, [{ card: ALICE, name: 'Alice' }]),
-      read(T0, badge, 'front'),
-      people(T0 + HOUR, [{ card: ALICE, name: 'Alice', aliases: [badge] }]),
-    );
     // Side, cut off, had her in at 06:00 and out at 07:00.
     const early = fromDoor(store, 'side', 1, T0 - 2 * HOUR, T0 + 2 * HOUR);
     const [asked] = clock.play(early, fromDoor(store, 'side', 2, T0 - HOUR, T0 + 2 * HOUR));

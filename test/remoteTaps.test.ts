@@ -14,7 +14,7 @@ import type {
 } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer, sessionId, type ClockState } from '../streams/sessions';
-import { correctionOf } from './support/store-fixtures';
+import { correctionOf, outMoved } from './support/store-fixtures';
 
 const rules = defaultRules('UTC');
 const reduce = makeReducer(rules);
@@ -174,14 +174,7 @@ describe('another door’s taps in the reducer', () => {
         T0 + 23 * HOUR,
         session,
         { card: ALICE, name: 'Alice' },
-        {
-          changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
-          inAt: T0,
-          outAt: T0 + 9 * HOUR,
-          voided: false,
-          status: 'out',
-          ...more,
-        },
+        { ...outMoved(T0, T0 + 12 * HOUR, T0 + 9 * HOUR), ...more },
       );
     const shortened = corrected({});
     const voided = corrected({

@@ -8,7 +8,15 @@ import { Store } from '../src/drivers/store/store';
 import type { CardRead, CorrectionJudged } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { makeReducer, restoreState, sessionId } from '../streams/sessions';
-import { correctionOf, HOUR, MINUTE, people, player, tempDir } from './support/store-fixtures';
+import {
+  correctionOf,
+  HOUR,
+  MINUTE,
+  outMoved,
+  people,
+  player,
+  tempDir,
+} from './support/store-fixtures';
 
 const ALICE = 'A11CE000';
 const T0 = Date.parse('2026-03-02T08:00:00Z');
@@ -48,14 +56,7 @@ describe('another door’s tap after a restart', () => {
         T0 + 23 * HOUR,
         sessionId(ALICE, T0),
         { card: ALICE, name: 'Alice' },
-        {
-          changes: [{ field: 'out', old: T0 + 12 * HOUR, new: T0 + 9 * HOUR }],
-          inAt: T0,
-          outAt: T0 + 9 * HOUR,
-          voided: false,
-          status: 'out',
-          ...fix,
-        },
+        { ...outMoved(T0, T0 + 12 * HOUR, T0 + 9 * HOUR), ...fix },
       ),
     );
     return restoreState(store.snapshot(T0 + 24 * HOUR));

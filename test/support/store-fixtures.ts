@@ -68,6 +68,22 @@ export const correctionOf = (
   ...fix,
 });
 
+/**
+ * What a manager's move of a closed session's Out from `from` to `to` gives (for `correctionOf`):
+ * the session is `out` then, whoever closed it.
+ */
+export const outMoved = (
+  inAt: number,
+  from: number,
+  to: number,
+): Pick<CorrectionJudged, 'changes' | 'inAt' | 'outAt' | 'voided' | 'status'> => ({
+  changes: [{ field: 'out', old: from, new: to }],
+  inAt,
+  outAt: to,
+  voided: false,
+  status: 'out',
+});
+
 /** The reducer of the live clock, committing each step that decided anything to `store`. */
 export function player(
   store: Store,
