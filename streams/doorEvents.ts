@@ -47,6 +47,11 @@ export interface RefoldedSession {
   readonly outReader: string | null;
   /** A manager's correction of it: its row must go on showing it. */
   readonly fixed?: ManagerFix;
+  /**
+   * The fold left it as a manager's correction closed it while open (no tap closed it before
+   * then): its Out is theirs, and so the store's memory of that close stays (`CLOSED_BY_FIX`).
+   */
+  readonly closedByFix?: true;
 }
 
 /** One of the person's merged taps, as the refold folds it again. */
@@ -91,11 +96,16 @@ export interface RefoldHistory {
   /** A manager's corrections of their sessions clocked in at or after `from` (stored or superseded). */
   readonly fixed?: readonly (ManagerFix & { readonly id: string })[];
   /**
-   * Their sessions in `stored` a manager's correction closed while open (at `at`, the
-   * correction's time), which `stored` gives as open: the fold closes one with a tap before
-   * then, or leaves it as the manager closed it, never open.
+   * Their sessions clocked in at or after `from`, stored or superseded, a manager's correction
+   * closed while open: at `at` (the correction's time), with the Out it gave (`outAt`; a void's
+   * is its time). For the merged log each is open until then: the fold closes one with a tap
+   * before, or, open then, closes it as the manager did — one made again too, never open.
    */
-  readonly fixClosed?: readonly { readonly id: string; readonly at: number }[];
+  readonly fixClosed?: readonly {
+    readonly id: string;
+    readonly at: number;
+    readonly outAt: number;
+  }[];
 }
 
 /**

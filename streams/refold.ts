@@ -87,7 +87,7 @@ export function onRefoldHistory(
     folded = closed.state;
     outputs.push(...closed.out);
   }
-  const sessions = sessionsOf(outputs, history);
+  const sessions = asManagerClosed(sessionsOf(outputs, history), folded.open.get(card), history);
   folded = withCorrectedRecent(folded, card, sessions, history);
   const refolded: Refolded = {
     type: 'refolded',
@@ -138,8 +138,7 @@ function keepStoredId(
 /**
  * The fold at `at`: a session a manager's correction closed while it was open (before `at`) and
  * still open here, no tap having closed it before, is closed as they closed it. It is no longer
- * open, and stays in the store as it is (the fold's clock-in is the open session `stored` gives
- * for it: no change); the day's and week's totals take the manager's span.
+ * open (asManagerClosed gives it their Out); the day's and week's totals take the manager's span.
  */
 function closedByFix(
   state: ClockState,
@@ -206,6 +205,23 @@ function withEntry<V>(
   if (value === undefined) next.delete(key);
   else next.set(key, value);
   return next;
+}
+
+/**
+ * The sessions the fold made that closedByFix closed (left `in` by their outputs, and not the
+ * one open at the end), as the manager's correction closed them: its Out, as the store keeps it.
+ * One stored so is unchanged; one an earlier refold superseded comes back closed, not open.
+ */
+function asManagerClosed(
+  sessions: readonly RefoldedSession[],
+  open: { readonly id: string } | undefined,
+  history: RefoldHistory,
+): RefoldedSession[] {
+  return sessions.map((s) => {
+    const fix = history.fixClosed?.find((f) => f.id === s.id);
+    if (s.status !== 'in' || s.id === open?.id || fix === undefined) return s;
+    return { ...s, outAt: fix.outAt, status: 'out', closedByFix: true };
+  });
 }
 
 /** The sessions the fold's outputs make, in order. */

@@ -223,38 +223,50 @@ describe('a refold in the store', () => {
     expect(store.lateWaiting()).toEqual([]);
   });
 
-  // A known fault (docs/multi-door.md, "Not built yet"; the simulation with doors, seed 1046):
-  // `it.failing` passes while it is there; once fixed, this fails, and becomes a plain `it`.
-  it.failing(
-    'keeps a manager’s close of an open session through a refold that supersedes it and one that makes it again',
-    () => {
-      // Back had Alice in at 08:00; at 10:00 a manager closes it, Out 09:00. Side, cut off, had her
-      // at 22:00 and 01:00 the night before: its backlog comes at once. 22:00's refold makes 08:00
-      // her clock-out (the session superseded), 01:00's makes it a session again. Her tap at 12:00
-      // comes after the manager's close: it clocks her in.
-      const session = sessionId(ALICE, T0);
-      const clock = inAtBack(
-        T0 - 12 * HOUR,
-        judged(T0 + 2 * HOUR, session, {
-          changes: [{ field: 'out', old: null, new: T0 + HOUR }],
-          inAt: T0,
-          outAt: T0 + HOUR,
-          voided: false,
-          status: 'out',
-          closes: true,
-        }),
-      );
-      const now = T0 + 3 * HOUR;
-      const [first] = clock.play(fromDoor(store, 'side', 1, T0 - 10 * HOUR, now));
-      clock.play(historyAsked(first, now));
-      const [second] = clock.play(fromDoor(store, 'side', 2, T0 - 7 * HOUR, now));
-      clock.play(historyAsked(second, now));
-      const noon = T0 + 4 * HOUR;
-      const [tap] = clock.play(fromDoor(store, 'back', 2, noon, noon));
-      if (tap?.some((o) => o.type === 'refold') === true) clock.play(historyAsked(tap, noon));
-      expect(store.status().open.map((o) => o.id)).toEqual([sessionId(ALICE, noon)]);
-    },
-  );
+  // Found by the simulation with doors (seed 1046): the store took any refold after the close as
+  // undoing it, so the second refold made the session again open, and 12:00 clocked her out.
+  it('keeps a manager’s close of an open session through a refold that supersedes it and one that makes it again', () => {
+    // Back had Alice in at 08:00; at 10:00 a manager closes it, Out 09:00. Side, cut off, had her
+    // at 22:00 and 01:00 the night before: its backlog comes at once. 22:00's refold makes 08:00
+    // her clock-out (the session superseded), 01:00's makes it a session again. Her tap at 12:00
+    // comes after the manager's close: it clocks her in.
+    const session = sessionId(ALICE, T0);
+    const clock = inAtBack(
+      T0 - 12 * HOUR,
+      judged(T0 + 2 * HOUR, session, {
+        changes: [{ field: 'out', old: null, new: T0 + HOUR }],
+        inAt: T0,
+        outAt: T0 + HOUR,
+        voided: false,
+        status: 'out',
+        closes: true,
+      }),
+    );
+    const now = T0 + 3 * HOUR;
+    const [first] = clock.play(fromDoor(store, 'side', 1, T0 - 10 * HOUR, now));
+    clock.play(historyAsked(first, now));
+    const [second] = clock.play(fromDoor(store, 'side', 2, T0 - 7 * HOUR, now));
+    const [refolded] = clock.play(historyAsked(second, now));
+    // Made again closed as the manager closed it (its row out of `superseded`), not open.
+    expect(refolded).toEqual([
+      expect.objectContaining({
+        changed: [
+          expect.objectContaining({ inAt: T0 - 10 * HOUR, outAt: T0 - 7 * HOUR }),
+          expect.objectContaining({ id: session, outAt: T0 + HOUR, status: 'out' }),
+        ],
+      }),
+    ]);
+    expect(store.status().open).toEqual([]);
+    expect(clock.state().cards.get(ALICE)?.fixClosed).toEqual({ session, inAt: T0 });
+    expect(restoreState(store.snapshot(now)).cards.get(ALICE)?.fixClosed).toEqual({
+      session,
+      inAt: T0,
+    });
+    const noon = T0 + 4 * HOUR;
+    const [tap] = clock.play(fromDoor(store, 'back', 2, noon, noon));
+    if (tap?.some((o) => o.type === 'refold') === true) clock.play(historyAsked(tap, noon));
+    expect(store.status().open.map((o) => o.id)).toEqual([sessionId(ALICE, noon)]);
+  });
 
   describe('a manager’s Out typed into a session still open', () => {
     // In at back at 08:00, no clock-out anywhere the hub heard of. At 18:00 a manager closes the

@@ -156,16 +156,23 @@ export function writeCorrection(sql: Statements, event: Corrected): number[] {
   return ids;
 }
 
+/** `c`, a correction, closed its session while the clock had it open (an Out given, or a void). */
+export const CLOSES_OPEN = `c.applied = 1
+  AND ((c.field = 'out' AND c.old IS NULL) OR (c.field = 'status' AND c.old = 'in' AND c.new = 'void'))`;
+
 /**
  * When a manager's correction closed the session (`sessions` in the query) while it was open,
- * and no refold has written it since: the time of that correction, else NULL. Its `out_at` and
- * `status` are then the correction's close, not the clock's (applyToSession): for the merged
- * log it is open until that time, and a refold folds it from its clock-in (refoldHistory.ts).
+ * and its close is still theirs: the time of that correction, else NULL. Still theirs when no
+ * refold has written it since, or the last that did left it as they closed it (`closedByFix`;
+ * not one a tap closed, nor one superseded). Its `out_at` and `status` are then the
+ * correction's close, not the clock's (applyToSession): for the merged log it is open until
+ * that time, and a refold folds it from its clock-in (refoldHistory.ts).
  */
 export const CLOSED_BY_FIX = `(SELECT max(c.seen_at) FROM corrections c
-  WHERE c.session = sessions.id AND c.applied = 1
-    AND ((c.field = 'out' AND c.old IS NULL) OR (c.field = 'status' AND c.old = 'in' AND c.new = 'void'))
-    AND NOT EXISTS (SELECT 1 FROM merge_changes m WHERE m.session = sessions.id AND m.at >= c.seen_at))`;
+  WHERE c.session = sessions.id AND ${CLOSES_OPEN}
+    AND NOT EXISTS (SELECT 1 FROM (SELECT m.after FROM merge_changes m
+        WHERE m.session = sessions.id AND m.at >= c.seen_at ORDER BY m.id DESC LIMIT 1) AS latest
+      WHERE latest.after IS NULL OR json_extract(latest.after, '$.closedByFix') IS NOT 1))`;
 
 function applyToSession(sql: Statements, event: Corrected): void {
   const fields = new Set(event.changes.map((c) => c.field));

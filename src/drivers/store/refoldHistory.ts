@@ -5,7 +5,7 @@
  */
 import type { CardMemory } from '../../../streams/sessionState';
 import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
-import { CLOSED_BY_FIX } from './corrections';
+import { CLOSED_BY_FIX, CLOSES_OPEN } from './corrections';
 import { markFolded } from './mqttQueries';
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
@@ -101,18 +101,16 @@ export function readRefoldHistory(
 }
 
 /**
- * The person's sessions clocked in at or after `from`, in one read: those standing, as the clock
- * has them (one a manager's correction closed while it was open is open: the fold closes it with
- * a tap, or at the time of the correction, `fixClosed`; the manager's Out stays beside it as
- * `fixed_out`); the ids of those an earlier refold superseded; and what a manager corrected of
- * any of them (`fixed`).
+ * The person's sessions clocked in at or after `from`: those standing, as the store has them;
+ * the ids of those an earlier refold superseded; what a manager corrected of any of them
+ * (`fixed`); and those a manager's correction closed while open (`fixClosed`).
  */
 function personSessions(
   sql: Statements,
   person: string,
   from: number,
 ): Pick<RefoldHistory, 'stored' | 'supersededIds' | 'fixed'> & {
-  fixClosed: { id: string; at: number }[];
+  fixClosed: { id: string; at: number; outAt: number }[];
 } {
   const rows = sql
     .stmt<
@@ -122,23 +120,16 @@ function personSessions(
         fixed_in: number | null;
         fixed_out: number | null;
         manager_voided: number;
-        fix_closed_at: number | null;
       }
     >(
       `SELECT id, card, name, in_at, out_at, status, reason, reader, out_reader,
          superseded_at IS NOT NULL AS superseded, fixed_in, fixed_out,
-         ${VOIDED_BY_MANAGER} AS manager_voided,
-         CASE WHEN superseded_at IS NULL THEN ${CLOSED_BY_FIX} END AS fix_closed_at
+         ${VOIDED_BY_MANAGER} AS manager_voided
        FROM sessions WHERE ${PERSON} AND in_at >= ? ORDER BY in_at`,
     )
     .all(person, from);
-  const standing = rows.filter((r) => r.superseded === 0);
   return {
-    stored: standing.map((r) =>
-      r.fix_closed_at === null
-        ? sessionOf(r)
-        : { ...sessionOf(r), outAt: null, status: 'in' as const, reason: null, outReader: null },
-    ),
+    stored: rows.filter((r) => r.superseded === 0).map(sessionOf),
     supersededIds: rows.filter((r) => r.superseded === 1).map((r) => r.id),
     fixed: rows
       .filter((r) => r.fixed_in !== null || r.fixed_out !== null || r.manager_voided === 1)
@@ -148,10 +139,40 @@ function personSessions(
         ...(r.fixed_out === null ? {} : { outAt: r.fixed_out }),
         ...(r.manager_voided === 1 ? { voided: true as const } : {}),
       })),
-    fixClosed: standing.flatMap((r) =>
-      r.fix_closed_at === null ? [] : [{ id: r.id, at: r.fix_closed_at }],
-    ),
+    fixClosed: closedWhileOpen(sql, person, from),
   };
+}
+
+/**
+ * The person's sessions clocked in at or after `from`, stored or superseded, a manager's
+ * correction closed while open: each with that correction's time (the latest, as
+ * CLOSED_BY_FIX) and the Out the store gave it then (applyToSession: the Out typed; a void's,
+ * its time, never before the In). Whatever refolds did since: the close is the merged log's.
+ */
+function closedWhileOpen(
+  sql: Statements,
+  person: string,
+  from: number,
+): { id: string; at: number; outAt: number }[] {
+  const rows = sql
+    .stmt<
+      [string, number],
+      { id: string; at: number; field: string; new: string | null; void_out: number }
+    >(
+      `SELECT sessions.id, c.seen_at AS at, c.field, c.new,
+         max(c.seen_at, coalesce(sessions.fixed_in, sessions.in_at)) AS void_out
+       FROM sessions JOIN corrections c ON c.session = sessions.id
+       WHERE sessions.${PERSON} AND sessions.in_at >= ? AND ${CLOSES_OPEN}
+       ORDER BY c.seen_at, c.id`,
+    )
+    .all(person, from);
+  const latest = new Map(
+    rows.map((r) => [
+      r.id,
+      { id: r.id, at: r.at, outAt: r.field === 'out' ? Date.parse(r.new ?? '') : r.void_out },
+    ]),
+  );
+  return [...latest.values()];
 }
 
 /**
