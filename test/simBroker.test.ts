@@ -9,7 +9,7 @@ import { SimScheduler } from './sim/simClock';
 
 const TOPIC = 'badgeclock/site/taps/a';
 
-function world(): {
+function world(maxInflight?: number): {
   broker: SimBroker;
   scheduler: SimScheduler;
   run: (until: number) => void;
@@ -20,6 +20,7 @@ function world(): {
     scheduler,
     random: makeRandom(1),
     latencyMs: { min: 5, max: 5 },
+    ...(maxInflight === undefined ? {} : { maxInflight }),
     record: () => undefined,
   });
   const connect = broker.connector(() => undefined);
@@ -66,6 +67,49 @@ describe('the simulated broker', () => {
     broker.setLink('door-b', true);
     run(5_000);
     expect(seen).toEqual(['one', 'two']);
+  });
+
+  it('sends a backlog a window at a time: the next message as a PUBACK comes back', () => {
+    const { broker, run, client, scheduler } = world(2);
+    const door = client('door-b');
+    const arrived: [string, number][] = [];
+    door.on('connect', () => {
+      door.subscribe('badgeclock/site/#', { qos: 1, nl: true });
+    });
+    door.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void): void => {
+      arrived.push([String(packet.payload), scheduler.now()]);
+      done();
+    };
+    const other = client('door-a');
+    run(100);
+    broker.setLink('door-b', false);
+    for (const payload of ['one', 'two', 'three', 'four'])
+      other.publish(TOPIC, payload, { qos: 1 });
+    run(500);
+    broker.setLink('door-b', true);
+    run(5_000);
+    expect(arrived.map(([payload]) => payload)).toEqual(['one', 'two', 'three', 'four']);
+    // Two at once; each later one a round trip (5 ms each way) after the PUBACK it waited for.
+    const [one, two, three, four] = arrived.map(([, at]) => at) as [number, number, number, number];
+    expect(two).toBe(one);
+    expect(three - one).toBe(10);
+    expect(four - two).toBe(10);
+  });
+
+  it('holds the rest of the backlog behind a full window until the connection is made again', () => {
+    const { broker, run, client } = world(1);
+    const door = client('door-b');
+    const seen = received(door, false);
+    const other = client('door-a');
+    run(100);
+    other.publish(TOPIC, 'one', { qos: 1 });
+    other.publish(TOPIC, 'two', { qos: 1 });
+    run(1_000);
+    expect(seen).toEqual(['one']);
+    broker.setLink('door-b', false);
+    broker.setLink('door-b', true);
+    run(5_000);
+    expect(seen).toEqual(['one', 'one']);
   });
 
   it('delivers again a message whose PUBACK never reached it', () => {

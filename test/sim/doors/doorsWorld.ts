@@ -241,10 +241,16 @@ export class DoorsWorld {
       reset: 0,
       slow: 0,
     });
+    const brokerRandom = root.fork();
+    // The broker's inflight window: Mosquitto's default of 20, or narrower (a backlog then
+    // comes a message or a few at a time, and a refold can run between a person's late taps).
+    const maxInflight = root.fork().pick([1, 2, 5, 20]);
+    this.record(`broker: inflight window ${maxInflight}`);
     this.broker = new SimBroker({
       scheduler: this.mono,
-      random: root.fork(),
+      random: brokerRandom,
       latencyMs: { min: 2, max: 120 },
+      maxInflight,
       record: (line) => {
         this.record(line);
       },
@@ -390,7 +396,12 @@ export class DoorsWorld {
 
   // ---- the plan ----------------------------------------------------------------------------
 
-  /** Shifts: day ones and some night ones, in at one door and out at another, some forgotten. */
+  /**
+   * Shifts: day ones and some night ones, in at one door and out at another, some forgotten;
+   * some split by a break, its first part at one door. A door cut off over that part holds
+   * both its taps, which come after the person's later taps elsewhere: a refold of the first
+   * supersedes the session after it, and one of the second makes it again.
+   */
   private planTaps(): void {
     const r = this.random;
     for (const card of this.cards) {
@@ -399,9 +410,17 @@ export class DoorsWorld {
         if (!r.chance(0.8)) continue;
         const night = r.chance(0.1);
         const start = day * DAY + (night ? r.int(16, 19) : r.int(2, 6)) * HOUR + r.int(0, HOUR);
-        const inAt = Math.max(start, free + 30 * MINUTE);
+        const firstIn = Math.max(start, free + 30 * MINUTE);
+        let inAt = firstIn;
         const length = r.chance(0.03) ? r.int(13, 20) * HOUR : r.int(2 * HOUR, 11 * HOUR);
-        const outAt = inAt + length;
+        if (length >= 5 * HOUR && r.chance(0.25)) {
+          const door = r.pick(this.readers);
+          const breakAt = inAt + r.int(2 * HOUR, length - 3 * HOUR);
+          this.planPresentation(card, inAt, r, door);
+          this.planPresentation(card, breakAt, r, door);
+          inAt = breakAt + r.int(30 * MINUTE, 90 * MINUTE);
+        }
+        const outAt = Math.max(inAt + HOUR, firstIn + length);
         this.planPresentation(card, inAt, r);
         free = inAt;
         // A forgotten clock-out: the clock closes it at the limit.
@@ -413,12 +432,12 @@ export class DoorsWorld {
   }
 
   /**
-   * A tap at a door; now and then the person taps again 5-50 s later, at the same door or
-   * another (to be sure): within the guard, so the merged log ignores the second.
+   * A tap at a door (`door`, or any); now and then the person taps again 5-50 s later, at the
+   * same door or another (to be sure): within the guard, so the merged log ignores the second.
    */
-  private planPresentation(card: string, at: number, r: Random): void {
+  private planPresentation(card: string, at: number, r: Random, door?: Door): void {
     this.at(at, () => {
-      this.tap(card, r.pick(this.readers));
+      this.tap(card, door ?? r.pick(this.readers));
     });
     if (!r.chance(0.05)) return;
     this.at(at + r.int(5 * SECOND, 50 * SECOND), () => {

@@ -13,6 +13,10 @@
  *   sent again by the client after it reconnects (another copy);
  * - no-local subscriptions, `+` and `#` filters, retained messages (sent on
  *   subscribe), the will on a connection lost without DISCONNECT;
+ * - an inflight window (`maxInflight`, Mosquitto's `max_inflight_messages`):
+ *   at most that many messages sent on a connection and not acknowledged yet,
+ *   the next sent as a PUBACK comes back, so a backlog arrives a window at a
+ *   time, not at once;
  * - links: a door cut off from the broker loses its connection and tries again
  *   every `reconnectPeriod` until the link is back. Every packet travels for a
  *   drawn latency; packets of one connection arrive in the order sent.
@@ -54,6 +58,8 @@ interface Connection {
   toClientAt: number;
   /** Queue messages already sent on this connection (each is sent once a connection). */
   readonly sent: Set<number>;
+  /** Of those, how many wait for their PUBACK (the inflight window's count). */
+  inflight: number;
 }
 
 /** `filter` matches `topic` by MQTT's rules (`+` one level, `#` the rest). */
@@ -73,6 +79,8 @@ export interface SimBrokerOptions {
   readonly random: Random;
   /** One-way latency of a packet, ms. */
   readonly latencyMs: { readonly min: number; readonly max: number };
+  /** Messages sent on a connection and not acknowledged, at most (none: no window). */
+  readonly maxInflight?: number;
   readonly record: (line: string) => void;
 }
 
@@ -153,6 +161,7 @@ export class SimBroker {
       toBrokerAt: 0,
       toClientAt: 0,
       sent: new Set(),
+      inflight: 0,
     };
     session.connection = connection;
     client.will = will;
@@ -209,18 +218,26 @@ export class SimBroker {
     }
   }
 
-  /** Sends a session's queue on its connection: each message once a connection, in order. */
+  /**
+   * Sends a session's queue on its connection: each message once a connection, in order, as
+   * many as the inflight window has room for; each PUBACK makes room for the next.
+   */
   private flush(session: Session): void {
     const connection = session.connection;
     if (connection === null) return;
+    const window = this.o.maxInflight ?? Infinity;
     for (const message of session.queue) {
+      if (connection.inflight >= window) return;
       if (connection.sent.has(message.id)) continue;
       connection.sent.add(message.id);
+      connection.inflight += 1;
       this.send(connection, 'toClient', () => {
         connection.client.deliver(connection, message, () => {
           this.send(connection, 'toBroker', () => {
             const i = session.queue.findIndex((m) => m.id === message.id);
             if (i >= 0) session.queue.splice(i, 1);
+            connection.inflight -= 1;
+            this.flush(session);
           });
         });
       });
