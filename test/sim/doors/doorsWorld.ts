@@ -602,7 +602,9 @@ export class DoorsWorld {
       .sessions(now - 3 * DAY)
       .filter((s) => s.voided !== 1 && (s.supersededAt ?? null) === null);
     if (recent.length === 0) return;
-    const session = r.pick(recent);
+    // Half the time the manager looks at who is still in (a forgotten clock-out), as on `Now`.
+    const open = recent.filter((s) => s.status === 'in');
+    const session = r.pick(open.length > 0 && r.chance(0.5) ? open : recent);
     const inAt = session.fixedIn ?? session.inAt;
     const outAt = session.fixedOut ?? session.outAt;
     let fix: Omit<AskedFix, 'id'>;
