@@ -129,11 +129,11 @@ function correctionsOf(
   sheetEvents$: Observable<SheetOutput>,
 ): Observable<CorrectionJudged> {
   return merge(
-    fixRequests$(store, io.scheduler, config.tz),
+    fixRequests$(store, io.scheduler, rulesOf(config)),
     sheetEdits$(
       sheetEvents$.pipe(filter((e): e is LogRowsRead => e.type === 'logRowsRead')),
       store,
-      config.tz,
+      rulesOf(config),
     ),
   );
 }

@@ -7,6 +7,7 @@
  * reducer's part: an applied correction that closes or voids an open session
  * closes it, so the person's next tap clocks in.
  */
+import { autoClose, autoCloseAt } from './autoClose';
 import type { CorrectionJudged, Output } from './events';
 import type { ClockState, Step } from './sessionState';
 import { keepRecent } from './sessionState';
@@ -187,14 +188,36 @@ function rejected(
 const label = (field: 'in' | 'out'): string => (field === 'in' ? 'In' : 'Out');
 
 /**
+ * A session as the clock has it at `now`: one the store still has open past its limit (no
+ * minute has closed it yet, or the clock was stopped) is closed `auto` there, as the next
+ * minute or start closes it. A correction is judged against that: a manager's Out or void
+ * then corrects a closed session, it does not close an open one after its limit.
+ */
+export function asClockHasIt(
+  session: CorrectableSession,
+  now: number,
+  rules: Rules,
+): CorrectableSession {
+  if (session.status !== 'in') return session;
+  const { at } = autoCloseAt(session, rules);
+  return at > now ? session : { ...session, outAt: at, status: 'auto', clockOutAt: at };
+}
+
+/**
  * The reducer's part of a judged correction: it is reported (and kept by the
  * store); an applied one that closes or voids an open session closes it here
- * too, and one that moves an open session's In moves it.
+ * too, and one that moves an open session's In moves it. One judged against
+ * the session closed at its limit (asClockHasIt) while it is open here closes
+ * it there first, as the minute would.
  */
 export function onCorrection(state: ClockState, event: CorrectionJudged, rules: Rules): Step {
   const out: Output[] = [{ ...event, type: 'correction' }];
   if (!event.applied) return { state, out };
   const open = state.open.get(event.card);
+  if (open?.id === event.session && !event.closes && event.status !== 'in') {
+    const closed = autoClose(state, open, rules);
+    return { state: respan(closed.state, event, rules), out: [...closed.out, ...out] };
+  }
   if (open?.id !== event.session) return { state: respan(state, event, rules), out };
   const openMap = new Map(state.open);
   if (event.closes) {

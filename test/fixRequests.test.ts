@@ -7,11 +7,16 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { CorrectableSession } from '../streams/corrections';
 import type { FixRequest } from '../src/drivers/store/corrections';
-import { fixRequests$, type FixQueue } from '../src/drivers/store/fixRequests';
+import { fixRequests$, judgeFix, type FixQueue } from '../src/drivers/store/fixRequests';
+import { Store } from '../src/drivers/store/store';
+import { defaultRules } from '../streams/rules';
+import { sessionId, type ClockState } from '../streams/sessions';
+import { connectionOf, people, player, read, tempDir } from './support/store-fixtures';
 
 // Virtual time starts at 0: the session was the day before.
 const T0 = -24 * 3_600_000;
 const HOUR = 3_600_000;
+const ALICE = 'A11CE000';
 const session: CorrectableSession = {
   id: 's1',
   card: 'A11CE000',
@@ -53,7 +58,7 @@ describe('the fix queue as a source', () => {
       scheduler.schedule(() => {
         version = 2;
       }, 12_000);
-      const ids$ = fixRequests$(queue, scheduler, 'UTC', 5_000).pipe(
+      const ids$ = fixRequests$(queue, scheduler, defaultRules('UTC'), 5_000).pipe(
         map((judged) => `${String(judged.request)} ${judged.applied ? 'applied' : 'rejected'}`),
       );
       expectObservable(ids$, '^ 30s !').toBe('a 14999ms b', {
@@ -64,5 +69,64 @@ describe('the fix queue as a source', () => {
       // Polls at 0, 5, 10, 15, 20, 25 and 30 s; the queue was read twice.
       expect(reads).toBe(2);
     });
+  });
+});
+
+describe('a correction of an open session past its limit, before a minute has closed it', () => {
+  // Alice in at 08:00 (UTC, a 12-hour limit): at 20:00:00.622 the session is still open in the
+  // store and the state (the minute closes it at the next tick). Found by the simulation with
+  // doors (seed 6026): a void judged then closed it 'out' after its limit, as if it had been open
+  // until then, and recorded a close of an open session (which a refold folds again).
+  const IN = Date.UTC(2026, 2, 23, 8);
+  const NOW = IN + 12 * HOUR + 622;
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  beforeEach(() => {
+    dir = tempDir('badgeclock-fix-limit-');
+    store = Store.open(`${dir.path}/badgeclock.db`);
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  function judgedPastLimit(asked: { outAt: number | null; void: boolean }): ClockState {
+    const rules = defaultRules('UTC');
+    const clock = player(store, rules);
+    clock.play(people(IN - HOUR, [{ card: ALICE, name: 'Alice' }]), read(IN, ALICE));
+    const session = sessionId(ALICE, IN);
+    const id = store.addFixRequest({ at: NOW, session, inAt: null, why: 'forgot', ...asked });
+    const [request] = store.pendingFixes().filter((r) => r.id === id);
+    if (request === undefined) throw new Error('the request was not queued');
+    clock.play(judgeFix(store, request, NOW, rules));
+    return clock.state();
+  }
+
+  const row = (): unknown =>
+    connectionOf(store)
+      .prepare('SELECT status, out_at, fixed_out, voided FROM sessions WHERE id = ?')
+      .get(sessionId(ALICE, IN));
+  const records = (): unknown =>
+    connectionOf(store).prepare('SELECT field, old, new FROM corrections ORDER BY id').all();
+
+  it('a void: closed `auto` at its limit, then voided (not closed by the manager)', () => {
+    const state = judgedPastLimit({ outAt: null, void: true });
+    expect(state.open.has(ALICE)).toBe(false);
+    expect(state.cards.get(ALICE)?.fixClosed).toBeUndefined();
+    expect(row()).toEqual({ status: 'auto', out_at: IN + 12 * HOUR, fixed_out: null, voided: 1 });
+    expect(records()).toEqual([{ field: 'status', old: 'auto', new: 'void' }]);
+  });
+
+  it('an Out typed: closed `auto` at its limit, the manager’s Out beside it', () => {
+    const OUT = IN + 9 * HOUR;
+    judgedPastLimit({ outAt: OUT, void: false });
+    expect(row()).toEqual({ status: 'auto', out_at: IN + 12 * HOUR, fixed_out: OUT, voided: 0 });
+    expect(records()).toEqual([
+      {
+        field: 'out',
+        old: new Date(IN + 12 * HOUR).toISOString(),
+        new: new Date(OUT).toISOString(),
+      },
+    ]);
   });
 });

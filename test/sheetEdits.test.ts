@@ -37,7 +37,8 @@ const ANN_IN = at('2026-03-04T08:00:00Z');
 const ANN_OUT = at('2026-03-04T16:00:00Z');
 const BOB_IN = at('2026-03-04T08:30:00Z');
 const ANN_DAY_BEFORE = at('2026-03-03T08:00:00Z');
-const NOON_NEXT_DAY = at('2026-03-05T11:00:00Z');
+// Rounds of the watch: Bob is still in (his limit is 20:30 UTC, when a minute would close him).
+const EVENING = at('2026-03-04T18:00:00Z');
 const ANN = sessionId('A1', ANN_IN);
 const BOB = sessionId('B2', BOB_IN);
 const ANN_BEFORE = sessionId('A1', ANN_DAY_BEFORE);
@@ -78,7 +79,7 @@ describe('corrections typed into the sheet (the real client)', () => {
     const watch = makeEditWatch(store, WEEKLY, ZONE);
     const reads$ = new Subject<LogRowsRead>();
     const judged: CorrectionJudged[] = [];
-    sheetEdits$(reads$, store, ZONE).subscribe({
+    sheetEdits$(reads$, store, defaultRules(ZONE)).subscribe({
       next: (event) => judged.push(event),
       error: (error: unknown) => {
         throw error;
@@ -155,7 +156,7 @@ describe('corrections typed into the sheet (the real client)', () => {
     const typed = toSerial(at('2026-03-04T16:30:00Z'), ZONE);
     type(ANN, COLUMN.out, typed);
 
-    const judged = await round(NOON_NEXT_DAY);
+    const judged = await round(EVENING);
     expect(judged.map((j) => [j.session, j.applied, j.source])).toEqual([[ANN, true, 'sheet']]);
     expect(session(store, ANN)?.outAt).toBe(at('2026-03-04T16:30:00Z'));
     expect(cell(ANN, COLUMN.out)).toBe(typed);
@@ -171,11 +172,11 @@ describe('corrections typed into the sheet (the real client)', () => {
     expect(tab.map((row) => [row[1], row[3], row[5], row[6], row[8]])).toEqual([
       [ANN, 'out', typed, 'applied', 'sheet'],
     ]);
-    const totals = makeTotalsSource(store, WEEKLY, ZONE)(NOON_NEXT_DAY);
+    const totals = makeTotalsSource(store, WEEKLY, ZONE)(EVENING);
     const ann = totals.rows.find((r) => r.card === 'A1');
     expect(ann?.periods[0]?.total).toBe(16.5 * HOUR);
     // Read again and again: nothing new, nothing written over.
-    expect(await round(NOON_NEXT_DAY + HOUR)).toEqual([]);
+    expect(await round(EVENING + HOUR)).toEqual([]);
     expect(cell(ANN, COLUMN.out)).toBe(typed);
     expect(editsTab()).toHaveLength(1);
   });
@@ -183,7 +184,7 @@ describe('corrections typed into the sheet (the real client)', () => {
   it('an In typed as text that reads as a time applies; the text stays in the cell', async () => {
     const { store, round } = await rig();
     type(ANN, COLUMN.in, '08:45');
-    const judged = await round(NOON_NEXT_DAY);
+    const judged = await round(EVENING);
     expect(judged.map((j) => j.applied)).toEqual([true]);
     expect(session(store, ANN)?.inAt).toBe(at('2026-03-04T07:45:00Z'));
     expect(cell(ANN, COLUMN.in)).toBe('08:45');
@@ -193,25 +194,25 @@ describe('corrections typed into the sheet (the real client)', () => {
   it('typing an Out on an open session closes it, and the person’s next tap clocks in', async () => {
     const { store, round, play } = await rig();
     type(BOB, COLUMN.out, toSerial(at('2026-03-04T17:00:00Z'), ZONE));
-    const judged = await round(NOON_NEXT_DAY);
+    const judged = await round(EVENING);
     expect(judged.map((j) => [j.session, j.applied, j.closes])).toEqual([[BOB, true, true]]);
     expect(session(store, BOB)).toMatchObject({ outAt: at('2026-03-04T17:00:00Z'), status: 'out' });
     expect(cell(BOB, COLUMN.status)).toBe('out');
     expect(cell(BOB, COLUMN.hours)).toBeCloseTo(toSerialDuration(8.5 * HOUR), 12);
-    const [out] = play(read(NOON_NEXT_DAY + HOUR, 'B2'));
+    const [out] = play(read(EVENING + HOUR, 'B2'));
     expect(out?.map((o) => o.type)).toContain('clock-in');
   });
 
   it('void takes the session out of every total and keeps it in the record', async () => {
     const { store, round } = await rig();
     type(ANN, COLUMN.status, 'void');
-    const judged = await round(NOON_NEXT_DAY);
+    const judged = await round(EVENING);
     expect(judged.map((j) => [j.applied, j.voided])).toEqual([[true, true]]);
     expect(session(store, ANN)?.voided).toBe(true);
     expect(cell(ANN, COLUMN.status)).toBe('void');
-    const totals = makeTotalsSource(store, WEEKLY, ZONE)(NOON_NEXT_DAY);
+    const totals = makeTotalsSource(store, WEEKLY, ZONE)(EVENING);
     expect(totals.rows.find((r) => r.card === 'A1')?.periods[0]?.total).toBe(8 * HOUR);
-    expect(await round(NOON_NEXT_DAY + HOUR)).toEqual([]);
+    expect(await round(EVENING + HOUR)).toEqual([]);
   });
 
   it.each([
@@ -232,7 +233,7 @@ describe('corrections typed into the sheet (the real client)', () => {
       const before = session(store, ANN);
       const typed: Cell = value;
       type(ANN, COLUMN[field], typed);
-      const judged = await round(NOON_NEXT_DAY);
+      const judged = await round(EVENING);
       expect(judged.map((j) => j.applied)).toEqual([false]);
       expect(judged[0]?.reason).toMatch(reason);
       expect(session(store, ANN)).toEqual(before);
@@ -246,7 +247,7 @@ describe('corrections typed into the sheet (the real client)', () => {
         [false, judged[0]?.reason],
       ]);
       // Judged once: the next rounds leave it, flagged, as typed.
-      expect(await round(NOON_NEXT_DAY + HOUR)).toEqual([]);
+      expect(await round(EVENING + HOUR)).toEqual([]);
       expect(cell(ANN, COLUMN[field]) ?? '').toBe(typed);
       expect(editsTab()).toHaveLength(1);
     },
@@ -255,10 +256,10 @@ describe('corrections typed into the sheet (the real client)', () => {
   it('a flagged edit made right applies, and its note is cleared', async () => {
     const { store, round } = await rig();
     type(ANN, COLUMN.out, toSerial(at('2026-03-04T07:00:00Z'), ZONE));
-    expect((await round(NOON_NEXT_DAY)).map((j) => j.applied)).toEqual([false]);
+    expect((await round(EVENING)).map((j) => j.applied)).toEqual([false]);
     expect(noteOf(ANN, COLUMN.out)).toMatch(/^Not applied/);
     type(ANN, COLUMN.out, toSerial(at('2026-03-04T17:00:00Z'), ZONE));
-    expect((await round(NOON_NEXT_DAY + HOUR)).map((j) => j.applied)).toEqual([true]);
+    expect((await round(EVENING + HOUR)).map((j) => j.applied)).toEqual([true]);
     expect(noteOf(ANN, COLUMN.out) ?? '').toBe('');
     expect(session(store, ANN)?.outAt).toBe(at('2026-03-04T17:00:00Z'));
   });
@@ -266,14 +267,14 @@ describe('corrections typed into the sheet (the real client)', () => {
   it('a deleted row is not brought back, still counts, and Edits says so once with how to void it', async () => {
     const { store, round } = await rig();
     server.deleteRow(SHEET, 'Log', rowOf(ANN));
-    const judged = await round(NOON_NEXT_DAY);
+    const judged = await round(EVENING);
     expect(judged.map((j) => [j.session, j.applied, j.changes[0]?.new])).toEqual([
       [ANN, false, ROW_DELETED],
     ]);
     expect(judged[0]?.reason).toMatch(`badgeclock fix ${ANN} --void`);
     expect(log().some((row) => row[0] === ANN)).toBe(false);
     expect(session(store, ANN)?.voided).toBeUndefined();
-    expect(await round(NOON_NEXT_DAY + HOUR)).toEqual([]);
+    expect(await round(EVENING + HOUR)).toEqual([]);
     expect(editsTab()).toHaveLength(1);
     expect(log().some((row) => row[0] === ANN)).toBe(false);
   });
@@ -282,8 +283,8 @@ describe('corrections typed into the sheet (the real client)', () => {
     const { store, minute, round } = await rig();
     // Bob's In moved back an hour while he is in: the live updates count from it.
     type(BOB, COLUMN.in, toSerial(at('2026-03-04T07:30:00Z'), ZONE));
-    expect((await round(NOON_NEXT_DAY - 6 * HOUR)).map((j) => j.applied)).toEqual([true]);
-    const now = NOON_NEXT_DAY - 5 * HOUR;
+    expect((await round(EVENING - 90 * MINUTE)).map((j) => j.applied)).toEqual([true]);
+    const now = EVENING - HOUR;
     await minute(now);
     expect(cell(BOB, COLUMN.hours)).toBeCloseTo(
       toSerialDuration(now - at('2026-03-04T07:30:00Z')),
@@ -304,9 +305,9 @@ describe('corrections typed into the sheet (the real client)', () => {
     const { minute, round } = await rig();
     server.model.renameTab(SHEET, 'Log', 'Log 2026');
     server.setCell(SHEET, 'Log 2026', 2, COLUMN.status, 'void');
-    await minute(NOON_NEXT_DAY); // set-up makes a new Log
+    await minute(EVENING); // set-up makes a new Log
     const mark = server.requests.length;
-    expect(await round(NOON_NEXT_DAY + MINUTE)).toEqual([]);
+    expect(await round(EVENING + MINUTE)).toEqual([]);
     expect((server.requests.length - mark) / WATCH_ROUND_MINUTES).toBe(2);
   });
 
@@ -315,7 +316,7 @@ describe('corrections typed into the sheet (the real client)', () => {
     server.sortRows(SHEET, 'Log', 2, true);
     type(ANN_BEFORE, COLUMN.out, toSerial(at('2026-03-03T17:00:00Z'), ZONE));
     server.sortRows(SHEET, 'Log', 4);
-    const judged = await round(NOON_NEXT_DAY);
+    const judged = await round(EVENING);
     expect(judged.map((j) => [j.session, j.applied])).toEqual([[ANN_BEFORE, true]]);
     expect(session(store, ANN)?.outAt).toBe(ANN_OUT);
     expect(session(store, ANN_BEFORE)?.outAt).toBe(at('2026-03-03T17:00:00Z'));

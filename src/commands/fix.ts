@@ -115,10 +115,11 @@ function judgeHere(config: Config, store: Store): boolean {
   }
   try {
     const now = Date.now();
-    const reduce = makeReducer(rulesOf(config));
+    const rules = rulesOf(config);
+    const reduce = makeReducer(rules);
     let state = restoreState(store.snapshot(now, readBootIdOrNull() ?? undefined));
     for (const request of store.pendingFixes()) {
-      const step = reduce(state, judgeFix(store, request, now, config.tz));
+      const step = reduce(state, judgeFix(store, request, now, rules));
       state = step.state;
       store.commit(toCommit(step.out), now);
     }

@@ -17,11 +17,13 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import {
+  asClockHasIt,
   judgeCorrection,
   type CorrectableSession,
   type CorrectionRequest,
 } from '../../../streams/corrections';
 import type { CorrectionJudged } from '../../../streams/events';
+import type { Rules } from '../../../streams/rules';
 import type { FixRequest } from './corrections';
 
 /** What judging `fix` requests needs of the store. */
@@ -43,7 +45,7 @@ export function judgeFix(
   queue: Pick<FixQueue, 'correctionContext'>,
   request: FixRequest,
   now: number,
-  zone: string,
+  rules: Rules,
 ): CorrectionJudged {
   return judged(
     queue,
@@ -53,14 +55,15 @@ export function judgeFix(
       ...(request.outAt === null ? {} : { outAt: request.outAt }),
       ...(request.void ? { void: true } : {}),
     },
-    { now, zone, source: 'fix', why: request.why, request: request.id },
+    { now, rules, source: 'fix', why: request.why, request: request.id },
   );
 }
 
 /** Where a correction came from, and when and how it is judged. */
 export interface Judging {
   readonly now: number;
-  readonly zone: string;
+  /** The clock's rules: its zone, and the limit a session still open may have passed. */
+  readonly rules: Rules;
   readonly source: CorrectionJudged['source'];
   readonly why: string | null;
   /** The `fix` request it answers. */
@@ -71,10 +74,13 @@ export interface Judging {
 export function judged(
   queue: Pick<FixQueue, 'correctionContext'>,
   request: CorrectionRequest,
-  { now, zone, source, why, request: id }: Judging,
+  { now, rules, source, why, request: id }: Judging,
 ): CorrectionJudged {
-  const { session, others } = queue.correctionContext(request.session);
-  const verdict = judgeCorrection(request, session, others, now, zone);
+  // As the clock has them now: one open past its limit is closed there (asClockHasIt).
+  const context = queue.correctionContext(request.session);
+  const session = context.session && asClockHasIt(context.session, now, rules);
+  const others = context.others.map((other) => asClockHasIt(other, now, rules));
+  const verdict = judgeCorrection(request, session, others, now, rules.zone);
   return {
     type: 'correctionJudged',
     at: now,
@@ -92,7 +98,7 @@ export function judged(
 export function fixRequests$(
   queue: FixQueue,
   scheduler: SchedulerLike,
-  zone: string,
+  rules: Rules,
   pollMs = FIX_POLL_MS,
 ): Observable<CorrectionJudged> {
   const handed = new Set<number>();
@@ -111,7 +117,7 @@ export function fixRequests$(
       const fresh = queue.pendingFixes().filter((request) => !handed.has(request.id));
       for (const request of fresh) handed.add(request.id);
       // Judged one by one as they go, so a request sees the one before it when that was kept.
-      return from(fresh).pipe(map((request) => judgeFix(queue, request, scheduler.now(), zone)));
+      return from(fresh).pipe(map((request) => judgeFix(queue, request, scheduler.now(), rules)));
     }),
   );
 }

@@ -8,6 +8,7 @@
  */
 import { concatMap, from, type Observable } from 'rxjs';
 import type { CorrectionJudged } from '../../../streams/events';
+import type { Rules } from '../../../streams/rules';
 import { ROW_DELETED, sheetEditOf, type LogRowRead } from '../../../streams/sheetEdits';
 import type { LogRowsRead } from '../sheets/sheetsDriver';
 import { judged, type FixQueue } from './fixRequests';
@@ -18,14 +19,14 @@ type Context = Pick<FixQueue, 'correctionContext'>;
 export function sheetEdits$(
   reads$: Observable<LogRowsRead>,
   queue: Context,
-  zone: string,
+  rules: Rules,
 ): Observable<CorrectionJudged> {
   // Sessions whose row this clock has seen in Log: only such a row, gone, was deleted (one
   // never written, or written by another run before a restart, is not known to have been).
   const inLog = new Set<string>();
   return reads$.pipe(
     concatMap(({ at, rows }) =>
-      from(rows.flatMap((read) => judgeRow(queue, read, { at, zone, inLog }))),
+      from(rows.flatMap((read) => judgeRow(queue, read, { at, rules, inLog }))),
     ),
   );
 }
@@ -33,16 +34,16 @@ export function sheetEdits$(
 function judgeRow(
   queue: Context,
   { row, cells }: LogRowRead,
-  { at, zone, inLog }: { at: number; zone: string; inLog: Set<string> },
+  { at, rules, inLog }: { at: number; rules: Rules; inLog: Set<string> },
 ): CorrectionJudged[] {
   if (cells === null) {
     if (!inLog.delete(row.session) || row.seen.status === ROW_DELETED || row.voided) return [];
     return [rowDeleted(queue, row.session, at)];
   }
   inLog.add(row.session);
-  const request = sheetEditOf(row, cells, zone);
+  const request = sheetEditOf(row, cells, rules.zone);
   if (request === null) return [];
-  return [judged(queue, request, { now: at, zone, source: 'sheet', why: null })];
+  return [judged(queue, request, { now: at, rules, source: 'sheet', why: null })];
 }
 
 /** A deleted row, said once: nothing changes (rule 9), and the Edits line says how to void it. */
