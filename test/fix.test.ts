@@ -162,8 +162,20 @@ describe('badgeclock fix', () => {
     });
   });
 
+  /** Alice in an hour ago (the command judges at the real time): open, within her limit. */
+  function aliceInNow(): string {
+    const store = Store.open(join(data, DB_FILE_NAME), { newInstall: true });
+    const inAt = Date.now() - HOUR;
+    player(store, defaultRules(BERLIN)).play(
+      people(inAt - HOUR, [{ card: ALICE, name: 'Alice' }]),
+      read(inAt, ALICE),
+    );
+    store.close();
+    return sessionId(ALICE, inAt);
+  }
+
   it('voids an open session: it is closed, out of every total, and the next tap clocks in', async () => {
-    const { evening } = aliceDay();
+    const evening = aliceInNow();
     expect((await fix([evening, '--void', '--why', 'tapped a colleague’s badge'])).code).toBe(0);
     db((handle) => {
       expect(
@@ -191,6 +203,21 @@ describe('badgeclock fix', () => {
     await clock.waitFor((c) => /"clock-(in|out)"/.test(c.stdout));
     expect(await clock.stop()).toBe(0);
     expect(clock.stdout).toContain('"clock-in"');
+  });
+
+  it('voids a session the stopped clock left open past its limit as the clock has it: closed auto there', async () => {
+    // Her evening session began on 23 March: a start would close it at 07:00 the next morning.
+    const { evening } = aliceDay();
+    expect((await fix([evening, '--void', '--why', 'tapped a colleague’s badge'])).code).toBe(0);
+    db((handle) => {
+      expect(
+        handle.prepare('SELECT status, out_at, voided FROM sessions WHERE id = ?').get(evening),
+      ).toEqual({ status: 'auto', out_at: T0 + 23 * HOUR, voided: 1 });
+      // A void of a closed session, not a close of an open one (the refold would fold it again).
+      expect(
+        handle.prepare('SELECT field, old, new FROM corrections WHERE session = ?').all(evening),
+      ).toEqual([{ field: 'status', old: 'auto', new: 'void' }]);
+    });
   });
 
   it('with the clock running, the clock judges it within seconds and closes the open session', async () => {
