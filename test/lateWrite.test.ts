@@ -228,3 +228,41 @@ describe('a close written a minute and a timeout after a failed live update’s 
     expect(row?.[6]).toBeCloseTo(8 / 24, 9);
   });
 });
+
+describe('a batch that lands after the next batch rewrote the same row', () => {
+  it('does not leave the row as it wrote it: the next live update once it cannot land writes the newer one again (simulation with doors, seed 6805)', async () => {
+    let clock = AT;
+    const client = clientFor(1_000, () => clock);
+    const first = opened('A0000001', AT);
+    if (first.kind !== 'session-opened') throw new Error('unreachable');
+    const { session, card } = first;
+    await client.writeBatch([first], AT);
+    // The clock's close: its search is answered, its write held 2.5 s, past the 1 s timeout.
+    server.fail({}, { delayMs: 2_500 });
+    clock = AT + 3_600_000;
+    const outAt = AT + 3_600_000;
+    await expect(client.writeBatch([closed(session, card, AT, outAt)], clock)).rejects.toThrow(
+      /in time|timeout|abort/i,
+    );
+    // Sent again with what came since (a manager's void) before the held write lands.
+    clock += 1_000;
+    const voided: OutboxEntry = {
+      kind: 'session-fixed',
+      key: `fixed:${session}:${clock}`,
+      session,
+      card,
+      inAt: AT,
+      outAt,
+      status: 'void',
+    };
+    await client.writeBatch([closed(session, card, AT, outAt), voided], clock);
+    const status = (): unknown => server.values(SHEET, 'Log').find((r) => r[0] === session)?.[7];
+    expect(status()).toBe('void');
+    // The held write lands: the row says `out` again.
+    await until(() => status() === 'out', { ms: 10_000, everyMs: 20, what: 'the held write' });
+    // The first live update once no failed write can land writes the void again.
+    clock += 62_000;
+    await client.liveUpdate([], clock, quietHealth);
+    expect(status()).toBe('void');
+  });
+});

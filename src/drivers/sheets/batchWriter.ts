@@ -65,6 +65,7 @@ export function makeBatchWriter(
       return requests;
     } catch (error) {
       failedKeys = new Set(entries.map((entry) => entry.key));
+      context.late.writeFailed();
       throw error;
     }
   };

@@ -2,9 +2,10 @@
  * The bookkeeping of writes that may still land late, shared by the batch
  * writer and the live view. A request that timed out or failed may yet be
  * applied by the server after the clock has moved on: an insert sent again
- * can make a second row (a suspect, looked for once it would have landed),
- * and a live update that failed can overwrite the Hours a close has fixed
- * (what closes write meanwhile is written again once it can no longer land).
+ * can make a second row (a suspect, looked for once it would have landed);
+ * a live update that failed can overwrite the Hours a close has fixed, and a
+ * batch that failed can overwrite what a later batch wrote into the same
+ * rows (what batches write meanwhile is written again once neither can land).
  */
 import type { DataFilterValueRange } from './sheetsApi';
 
@@ -17,11 +18,14 @@ export class LateWrites {
    * duplicate (so does any batch that touches the session). Session → when to look.
    */
   private readonly suspects = new Map<string, number>();
-  /**
-   * A live update that failed may still land late, after a close has fixed the row's Hours: until
-   * then, what closes write is written again by the first live update after this instant.
-   */
+  /** A live update that failed may still land late until this instant (Totals waits for it). */
   private liveUncertainUntil = -Infinity;
+  /**
+   * A write that failed, a live update's or a batch's, may still land late until this instant,
+   * over what batches wrote since: what they write is written again by the first live update
+   * after it.
+   */
+  private uncertainUntil = -Infinity;
   /** Final cells written while a failed live update could still land: session → write, when. */
   private readonly reassert = new Map<string, { write: DataFilterValueRange; at: number }>();
   /**
@@ -65,6 +69,16 @@ export class LateWrites {
    */
   liveFailed(): void {
     this.liveUncertainUntil = Math.max(this.liveUncertainUntil, this.now() + this.lateWithin);
+    this.writeFailed();
+  }
+
+  /**
+   * A batch's write failed just now (or a live update's): it may still land over the rows later
+   * batches write, until a timeout and a minute later. (A refold's row marked `superseded` landed
+   * after the next refold's, which made the session again: simulation with doors, seed 6805.)
+   */
+  writeFailed(): void {
+    this.uncertainUntil = Math.max(this.uncertainUntil, this.now() + this.lateWithin);
   }
 
   /** Whether a live update that failed could still land after one sent at `at`. */
@@ -74,13 +88,12 @@ export class LateWrites {
 
   /**
    * The last write per session of a batch sent at `now`: kept, to be written again, while a
-   * failed live update could still land over it. Once none can, a write kept from before is
+   * failed write could still land over it. Once none can, a write kept from before is
    * forgotten: this one is newer (a manager's fix after the close), and landed after any.
    */
   finals(final: ReadonlyMap<string, DataFilterValueRange>, now: number): void {
     for (const [session, write] of final)
-      if (now < this.liveUncertainUntil)
-        this.reassert.set(session, { write, at: this.liveUncertainUntil });
+      if (now < this.uncertainUntil) this.reassert.set(session, { write, at: this.uncertainUntil });
       else this.reassert.delete(session);
   }
 

@@ -148,7 +148,7 @@ async function liveUpdate(
   // Blank out rows left from a longer list a minute ago.
   const listed = Math.max(valuesOf(nowRange).length, now.rows ?? 0);
   data.push(nowList(open, names, at, zone, listed), healthBlock(context, at, health));
-  // Closes written while a failed live update could still land, written again once it can't.
+  // Rows written while a failed write could still land over them, written again once none can.
   const reasserted = late.reassertDue(at);
   data.push(...reasserted.map(({ write }) => write));
   // The Totals tab, when its content changed, in the same request.
