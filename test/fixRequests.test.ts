@@ -130,3 +130,51 @@ describe('a correction of an open session past its limit, before a minute has cl
     ]);
   });
 });
+
+describe('a second correction of an `auto` session whose Out a manager corrected', () => {
+  // Alice in at 08:00 and never out: `auto` at 20:00. A manager gives her Out 17:00 (she is `out`
+  // now: the manager decided), then moves her In. Found by the simulation with doors (seed
+  // 6835): the second correction was judged against the clock's `auto`, and wrote it back.
+  const IN = Date.UTC(2026, 2, 23, 8);
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  beforeEach(() => {
+    dir = tempDir('badgeclock-fix-auto-');
+    store = Store.open(`${dir.path}/badgeclock.db`);
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('keeps her `out`: in the store, and in the row the second one writes', () => {
+    const rules = defaultRules('UTC');
+    const clock = player(store, rules);
+    clock.play(people(IN - HOUR, [{ card: ALICE, name: 'Alice' }]), read(IN, ALICE), {
+      type: 'minuteElapsed',
+      at: IN + 12 * HOUR + 60_000,
+    });
+    const session = sessionId(ALICE, IN);
+    const correct = (at: number, asked: { inAt: number | null; outAt: number | null }): void => {
+      const id = store.addFixRequest({ at, session, void: false, why: 'x', ...asked });
+      const request = store.pendingFixes().find((r) => r.id === id);
+      if (request === undefined) throw new Error('the request was not queued');
+      clock.play(judgeFix(store, request, at, rules));
+    };
+    correct(IN + 24 * HOUR, { inAt: null, outAt: IN + 9 * HOUR });
+    correct(IN + 25 * HOUR, { inAt: IN + HOUR, outAt: null });
+    expect(store.allSessions().find((s) => s.id === session)).toMatchObject({
+      inAt: IN + HOUR,
+      outAt: IN + 9 * HOUR,
+      status: 'out',
+    });
+    const written = connectionOf(store)
+      .prepare("SELECT payload FROM outbox WHERE kind = 'session-fixed' ORDER BY seq")
+      .pluck()
+      .all() as string[];
+    expect(written.map((p) => (JSON.parse(p) as { status: string }).status)).toEqual([
+      'out',
+      'out',
+    ]);
+  });
+});

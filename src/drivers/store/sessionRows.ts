@@ -38,6 +38,13 @@ export interface RawSession {
 }
 
 /**
+ * A session's status, corrections applied: an `auto` session whose Out a manager corrected is
+ * `out` (they decided when it ended); the row keeps the clock's own beside it.
+ */
+export const shownStatus = (row: Pick<RawSession, 'status' | 'fixed_out'>): RawSession['status'] =>
+  row.status === 'auto' && row.fixed_out !== null ? 'out' : row.status;
+
+/**
  * A database row as the store hands it out (without the clock's own
  * bookkeeping): with a manager's corrections applied, as every total,
  * report and export must count it (rule 13); the clock's own times stay in
@@ -49,7 +56,7 @@ export const toSession = (row: RawSession): SessionRow => ({
   name: row.name,
   inAt: row.fixed_in ?? row.in_at,
   outAt: row.fixed_out ?? row.out_at,
-  status: row.status,
+  status: shownStatus(row),
   reason: row.reason,
   reader: row.reader,
   ...(row.voided === 1 ? { voided: true } : {}),

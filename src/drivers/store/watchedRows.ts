@@ -8,7 +8,7 @@
  * the slice, not the store.
  */
 import type { EditField, WatchedRow } from '../../../streams/sheetEdits';
-import type { RawSession } from './sessionRows';
+import { shownStatus, type RawSession } from './sessionRows';
 import type { Statements } from './statements';
 
 /** How many sessions clocked in at or after `from`: the watch's round. */
@@ -103,7 +103,7 @@ function judgedOf(sql: Statements, rows: readonly WatchedColumns[]): WatchedRow[
     session: row.id,
     inAt: row.fixed_in ?? row.in_at,
     outAt: row.fixed_out ?? row.out_at,
-    status: row.status,
+    status: shownStatus(row),
     voided: row.voided === 1,
     seen: seen.get(row.id) ?? {},
   }));
