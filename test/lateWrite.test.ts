@@ -149,11 +149,8 @@ describe('two attempts of one insert that both land late', () => {
   });
 });
 
-/**
- * A session open at AT whose live update at AT + 60 s fails (its read answered, its write not):
- * the failure comes at `failedAt` on the client's clock, which `at` moves on.
- */
-async function liveUpdateFailed(failedAt: number): Promise<{
+/** A session opened at AT and written, by a client whose clock `at` moves on (from AT). */
+async function sessionWritten(): Promise<{
   client: SheetsClient;
   session: string;
   card: string;
@@ -163,21 +160,30 @@ async function liveUpdateFailed(failedAt: number): Promise<{
   const client = clientFor(1_000, () => clock);
   const first = opened('A0000001', AT);
   if (first.kind !== 'session-opened') throw new Error('unreachable');
-  const { session, card } = first;
   await client.writeBatch([first], AT);
-  server.fail({}, { status: 500 });
-  clock = failedAt;
-  await expect(
-    client.liveUpdate([{ session, card, name: null, inAt: AT }], AT + 60_000, quietHealth),
-  ).rejects.toThrow();
   return {
     client,
-    session,
-    card,
+    session: first.session,
+    card: first.card,
     at: (now) => {
       clock = now;
     },
   };
+}
+
+/**
+ * A session open at AT whose live update at AT + 60 s fails (its read answered, its write not):
+ * the failure comes at `failedAt` on the client's clock, which `at` moves on.
+ */
+async function liveUpdateFailed(failedAt: number): ReturnType<typeof sessionWritten> {
+  const written = await sessionWritten();
+  const { client, session, card, at } = written;
+  server.fail({}, { status: 500 });
+  at(failedAt);
+  await expect(
+    client.liveUpdate([{ session, card, name: null, inAt: AT }], AT + 60_000, quietHealth),
+  ).rejects.toThrow();
+  return written;
 }
 
 describe("a manager's fix after a close that a failed live update could still overwrite", () => {
@@ -231,21 +237,18 @@ describe('a close written a minute and a timeout after a failed live update’s 
 
 describe('a batch that lands after the next batch rewrote the same row', () => {
   it('does not leave the row as it wrote it: the next live update once it cannot land writes the newer one again (simulation with doors, seed 6805)', async () => {
-    let clock = AT;
-    const client = clientFor(1_000, () => clock);
-    const first = opened('A0000001', AT);
-    if (first.kind !== 'session-opened') throw new Error('unreachable');
-    const { session, card } = first;
-    await client.writeBatch([first], AT);
+    const { client, session, card, at } = await sessionWritten();
     // The clock's close: its search is answered, its write held 2.5 s, past the 1 s timeout.
     server.fail({}, { delayMs: 2_500 });
-    clock = AT + 3_600_000;
+    let clock = AT + 3_600_000;
+    at(clock);
     const outAt = AT + 3_600_000;
     await expect(client.writeBatch([closed(session, card, AT, outAt)], clock)).rejects.toThrow(
       /in time|timeout|abort/i,
     );
     // Sent again with what came since (a manager's void) before the held write lands.
     clock += 1_000;
+    at(clock);
     const voided: OutboxEntry = {
       kind: 'session-fixed',
       key: `fixed:${session}:${clock}`,
@@ -262,6 +265,7 @@ describe('a batch that lands after the next batch rewrote the same row', () => {
     await until(() => status() === 'out', { ms: 10_000, everyMs: 20, what: 'the held write' });
     // The first live update once no failed write can land writes the void again.
     clock += 62_000;
+    at(clock);
     await client.liveUpdate([], clock, quietHealth);
     expect(status()).toBe('void');
   });
