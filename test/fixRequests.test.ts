@@ -72,98 +72,80 @@ describe('the fix queue as a source', () => {
   });
 });
 
-describe('a correction of an open session past its limit, before a minute has closed it', () => {
-  // Alice in at 08:00 (UTC, a 12-hour limit): at 20:00:00.622 the session is still open in the
-  // store and the state (the minute closes it at the next tick). Found by the simulation with
-  // doors (seed 6026): a void judged then closed it 'out' after its limit, as if it had been open
-  // until then, and recorded a close of an open session (which a refold folds again).
+describe('corrections judged against the store, as the running clock judges them', () => {
+  // Alice in at 08:00 (UTC, a 12-hour limit).
   const IN = Date.UTC(2026, 2, 23, 8);
-  const NOW = IN + 12 * HOUR + 622;
+  const SESSION = sessionId(ALICE, IN);
+  const rules = defaultRules('UTC');
   let dir: ReturnType<typeof tempDir>;
   let store: Store;
+  let clock: ReturnType<typeof player>;
   beforeEach(() => {
-    dir = tempDir('badgeclock-fix-limit-');
+    dir = tempDir('badgeclock-fix-judged-');
     store = Store.open(`${dir.path}/badgeclock.db`);
+    clock = player(store, rules);
+    clock.play(people(IN - HOUR, [{ card: ALICE, name: 'Alice' }]), read(IN, ALICE));
   });
   afterEach(() => {
     store.close();
     dir.remove();
   });
 
-  function judgedPastLimit(asked: { outAt: number | null; void: boolean }): ClockState {
-    const rules = defaultRules('UTC');
-    const clock = player(store, rules);
-    clock.play(people(IN - HOUR, [{ card: ALICE, name: 'Alice' }]), read(IN, ALICE));
-    const session = sessionId(ALICE, IN);
-    const id = store.addFixRequest({ at: NOW, session, inAt: null, why: 'forgot', ...asked });
-    const [request] = store.pendingFixes().filter((r) => r.id === id);
+  /** A `fix` request of Alice's session, queued, judged at `at` and played as the clock would. */
+  function correct(
+    at: number,
+    asked: { inAt: number | null; outAt: number | null; void: boolean },
+  ): ClockState {
+    const id = store.addFixRequest({ at, session: SESSION, why: 'forgot', ...asked });
+    const request = store.pendingFixes().find((r) => r.id === id);
     if (request === undefined) throw new Error('the request was not queued');
-    clock.play(judgeFix(store, request, NOW, rules));
+    clock.play(judgeFix(store, request, at, rules));
     return clock.state();
   }
 
-  const row = (): unknown =>
-    connectionOf(store)
-      .prepare('SELECT status, out_at, fixed_out, voided FROM sessions WHERE id = ?')
-      .get(sessionId(ALICE, IN));
-  const records = (): unknown =>
-    connectionOf(store).prepare('SELECT field, old, new FROM corrections ORDER BY id').all();
+  describe('of an open session past its limit, before a minute has closed it', () => {
+    // At 20:00:00.622 the session is still open in the store and the state (the minute closes it
+    // at the next tick). Found by the simulation with doors (seed 6026): a void judged then
+    // closed it 'out' after its limit, as if it had been open until then, and recorded a close of
+    // an open session (which a refold folds again).
+    const NOW = IN + 12 * HOUR + 622;
+    const row = (): unknown =>
+      connectionOf(store)
+        .prepare('SELECT status, out_at, fixed_out, voided FROM sessions WHERE id = ?')
+        .get(SESSION);
+    const records = (): unknown =>
+      connectionOf(store).prepare('SELECT field, old, new FROM corrections ORDER BY id').all();
 
-  it('a void: closed `auto` at its limit, then voided (not closed by the manager)', () => {
-    const state = judgedPastLimit({ outAt: null, void: true });
-    expect(state.open.has(ALICE)).toBe(false);
-    expect(state.cards.get(ALICE)?.fixClosed).toBeUndefined();
-    expect(row()).toEqual({ status: 'auto', out_at: IN + 12 * HOUR, fixed_out: null, voided: 1 });
-    expect(records()).toEqual([{ field: 'status', old: 'auto', new: 'void' }]);
-  });
-
-  it('an Out typed: closed `auto` at its limit, the manager’s Out beside it', () => {
-    const OUT = IN + 9 * HOUR;
-    judgedPastLimit({ outAt: OUT, void: false });
-    expect(row()).toEqual({ status: 'auto', out_at: IN + 12 * HOUR, fixed_out: OUT, voided: 0 });
-    expect(records()).toEqual([
-      {
-        field: 'out',
-        old: new Date(IN + 12 * HOUR).toISOString(),
-        new: new Date(OUT).toISOString(),
-      },
-    ]);
-  });
-});
-
-describe('a second correction of an `auto` session whose Out a manager corrected', () => {
-  // Alice in at 08:00 and never out: `auto` at 20:00. A manager gives her Out 17:00 (she is `out`
-  // now: the manager decided), then moves her In. Found by the simulation with doors (seed
-  // 6835): the second correction was judged against the clock's `auto`, and wrote it back.
-  const IN = Date.UTC(2026, 2, 23, 8);
-  let dir: ReturnType<typeof tempDir>;
-  let store: Store;
-  beforeEach(() => {
-    dir = tempDir('badgeclock-fix-auto-');
-    store = Store.open(`${dir.path}/badgeclock.db`);
-  });
-  afterEach(() => {
-    store.close();
-    dir.remove();
-  });
-
-  it('keeps her `out`: in the store, and in the row the second one writes', () => {
-    const rules = defaultRules('UTC');
-    const clock = player(store, rules);
-    clock.play(people(IN - HOUR, [{ card: ALICE, name: 'Alice' }]), read(IN, ALICE), {
-      type: 'minuteElapsed',
-      at: IN + 12 * HOUR + 60_000,
+    it('a void: closed `auto` at its limit, then voided (not closed by the manager)', () => {
+      const state = correct(NOW, { inAt: null, outAt: null, void: true });
+      expect(state.open.has(ALICE)).toBe(false);
+      expect(state.cards.get(ALICE)?.fixClosed).toBeUndefined();
+      expect(row()).toEqual({ status: 'auto', out_at: IN + 12 * HOUR, fixed_out: null, voided: 1 });
+      expect(records()).toEqual([{ field: 'status', old: 'auto', new: 'void' }]);
     });
-    const session = sessionId(ALICE, IN);
-    const correct = (at: number, asked: { inAt: number | null; outAt: number | null }): void => {
-      const id = store.addFixRequest({ at, session, void: false, why: 'x', ...asked });
-      const request = store.pendingFixes().find((r) => r.id === id);
-      if (request === undefined) throw new Error('the request was not queued');
-      clock.play(judgeFix(store, request, at, rules));
-    };
-    correct(IN + 24 * HOUR, { inAt: null, outAt: IN + 9 * HOUR });
-    correct(IN + 25 * HOUR, { inAt: IN + HOUR, outAt: null });
-    expect(store.allSessions().find((s) => s.id === session)).toMatchObject({
+
+    it('an Out typed: closed `auto` at its limit, the manager’s Out beside it', () => {
+      const OUT = IN + 9 * HOUR;
+      correct(NOW, { inAt: null, outAt: OUT, void: false });
+      expect(row()).toEqual({ status: 'auto', out_at: IN + 12 * HOUR, fixed_out: OUT, voided: 0 });
+      expect(records()).toEqual([
+        {
+          field: 'out',
+          old: new Date(IN + 12 * HOUR).toISOString(),
+          new: new Date(OUT).toISOString(),
+        },
+      ]);
+    });
+  });
+
+  it('a second correction of an `auto` session whose Out a manager corrected keeps it `out`, in the store and in the row it writes', () => {
+    // Never out: `auto` at 20:00. A manager gives her Out 17:00 (she is `out` now: the manager
+    // decided), then moves her In. Found by the simulation with doors (seed 6835): the second
+    // correction was judged against the clock's `auto`, and wrote it back.
+    clock.play({ type: 'minuteElapsed', at: IN + 12 * HOUR + 60_000 });
+    correct(IN + 24 * HOUR, { inAt: null, outAt: IN + 9 * HOUR, void: false });
+    correct(IN + 25 * HOUR, { inAt: IN + HOUR, outAt: null, void: false });
+    expect(store.allSessions().find((s) => s.id === SESSION)).toMatchObject({
       inAt: IN + HOUR,
       outAt: IN + 9 * HOUR,
       status: 'out',
