@@ -26,7 +26,7 @@ export class LateWrites {
    * after it.
    */
   private uncertainUntil = -Infinity;
-  /** Final cells written while a failed live update could still land: session → write, when. */
+  /** Final cells written while a failed write could still land: session → write, when. */
   private readonly reassert = new Map<string, { write: DataFilterValueRange; at: number }>();
   /**
    * By when a request that timed out has landed, if it ever does: a timeout and a minute after
