@@ -7,9 +7,9 @@
 import { merge } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { clockOutputs } from '../streams/clock';
-import type { CardRead, ClockEvent, Output } from '../streams/events';
+import type { CardRead, ClockEvent, CorrectionJudged, Output } from '../streams/events';
 import { sessionId } from '../streams/sessions';
-import { clockIn, directory, rulesUtc, stampReaderInput, tap } from './support';
+import { clockIn, clockOut, directory, rulesUtc, stampReaderInput, tap } from './support';
 
 const ALICE = '04A3C6CAE26180';
 const BOB = 'B0B0B0B0';
@@ -119,6 +119,67 @@ describe('another door’s taps in the core', () => {
             }),
           ],
         }) as Output,
+      });
+    });
+  });
+
+  /** The hub's correction of Alice's session of 1 s: an Out at 1.5 s, typed at 2.5 s. */
+  const hubClose: CorrectionJudged = {
+    type: 'correctionJudged',
+    at: 2500,
+    session: sessionId(ALICE, 1000),
+    card: ALICE,
+    name: 'Alice',
+    source: 'fix',
+    why: 'forgot to clock out',
+    applied: true,
+    changes: [{ field: 'out', old: null, new: 1500 }],
+    inAt: 1000,
+    outAt: 1500,
+    voided: false,
+    status: 'out',
+    closes: true,
+    origin: 'hub:1',
+  };
+
+  it('applies the hub’s close of a session open here: the person’s next tap clocks in', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const local$ = hot('1s a 3999ms a', { a: ALICE }).pipe(stampReaderInput(scheduler, 'front'));
+      const corrections$ = hot('3s c', { c: hubClose });
+      const directory$ = cold('d', { d: directory(0, people) });
+      const out$ = clockOutputs(
+        { reads$: local$, directory$, corrections$ },
+        { ...rulesUtc, guardMs: 0 },
+        scheduler,
+      );
+      expectObservable(out$, '^ 6s !').toBe('1s (ti) 1996ms c 1999ms (TI)', {
+        t: tap(1000, ALICE, 'Alice', 'front'),
+        i: clockIn(1000, ALICE, 'Alice', 'front'),
+        c: { ...hubClose, type: 'correction' } satisfies Output,
+        T: tap(5000, ALICE, 'Alice', 'front'),
+        I: clockIn(5000, ALICE, 'Alice', 'front'),
+      });
+    });
+  });
+
+  it('asks for a refold when the hub closed a session a tap here closed first', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // Alice clocked out here at 40 s; the hub, cut off, had her in when the manager closed it.
+      const local$ = hot('1s a 38999ms a', { a: ALICE }).pipe(stampReaderInput(scheduler, 'front'));
+      const corrections$ = hot('41s c', { c: hubClose });
+      const directory$ = cold('d', { d: directory(0, people) });
+      const out$ = clockOutputs(
+        { reads$: local$, directory$, corrections$ },
+        { ...rulesUtc, guardMs: 0 },
+        scheduler,
+      );
+      expectObservable(out$, '^ 42s !').toBe('1s (ti) 38996ms (To) 996ms (cR)', {
+        t: tap(1000, ALICE, 'Alice', 'front'),
+        T: tap(40_000, ALICE, 'Alice', 'front'),
+        i: clockIn(1000, ALICE, 'Alice', 'front'),
+        o: clockOut(40_000, ALICE, 1000, 'Alice', undefined, 'front'),
+        c: { ...hubClose, type: 'correction' } satisfies Output,
+        R: { type: 'refold', at: 2500, card: ALICE, ids: [ALICE] } satisfies Output,
       });
     });
   });

@@ -52,6 +52,7 @@ import { makeHomeAssistantListener } from './drivers/mqtt/homeAssistant';
 import {
   connect,
   makeMqttDriver,
+  type DriverPulse,
   sideClientOptions,
   type MqttDriverOptions,
 } from './drivers/mqtt/mqttDriver';
@@ -142,21 +143,33 @@ function correctionsOf(
 const fromAnotherDoor = (commit: Commit): boolean =>
   commit.events.some((e) => (e.type === 'tap' && e.origin !== undefined) || e.type === 'tap-late');
 
+/** What a commit asks of the MQTT driver: publish, or look for corrections to apply. */
+function pulseOf(commit: Commit): DriverPulse {
+  const { events } = commit;
+  return {
+    ownTaps: events.some((e) => e.type === 'tap' && e.origin === undefined),
+    corrections: events.some((e) => e.type === 'correction' && e.origin === undefined),
+    sessions: events.some((e) => e.type === 'clock-in' || e.type === 'refolded'),
+  };
+}
+
 /**
  * Other doors' taps through the broker, when one is configured; this door's own taps go out
- * as they are committed (each commit with one: look for more to publish). A late one asks for
- * its person's history: read in the turn after the step that asked, folded again by the core.
+ * as they are committed (each commit with one: look for more to publish), and so do the hub's
+ * corrections, which a door takes as the hub judged them. A late tap asks for its person's
+ * history: read in the turn after the step that asked, folded again by the core.
  */
 function doorsOf(
   config: Config,
   store: Store,
   io: AppIo,
   committed$: Observable<Commit>,
-): Observable<CardRead | RefoldHistory> {
+): Observable<CardRead | RefoldHistory | CorrectionJudged> {
   const { mqttUrl } = config;
   if (mqttUrl === undefined) return EMPTY;
-  const ownTaps$ = committed$.pipe(
-    filter((commit) => commit.events.some((e) => e.type === 'tap' && e.origin === undefined)),
+  const pulses$ = committed$.pipe(
+    map(pulseOf),
+    filter((p) => p.ownTaps || p.corrections || p.sessions),
   );
   const history = ({ card, at, ids }: Omit<Refold, 'type'>): RefoldHistory =>
     store.refoldHistory(card, at, config.door, io.scheduler.now(), ids);
@@ -178,7 +191,7 @@ function doorsOf(
     now: () => io.scheduler.now(),
     log: io.log,
     ...(io.mqttConnect === undefined ? {} : { connect: io.mqttConnect }),
-  })(ownTaps$);
+  })(pulses$);
   return merge(remote$, refolds$);
 }
 

@@ -142,6 +142,11 @@ export type CorrectionJudged = Verdict & {
   readonly why: string | null;
   /** The `fix` request it answers. */
   readonly request?: number;
+  /**
+   * A correction the hub applied, shared with this door (`hub:<seq>`): its verdict is the
+   * hub's, applied here as it was judged there (docs/multi-door.md).
+   */
+  readonly origin?: string;
 };
 
 export type ClockEvent =

@@ -20,9 +20,14 @@
  * by the clock: for the merged log it is open until the correction, so another door's tap
  * after its clock-in may be its clock-out (a cut-off door's backlog), and is late: the refold
  * folds it, and leaves the session as the manager closed it if no tap closes it before.
+ * Doors hear of such a close from the hub (onSharedCorrection).
  */
-import type { CardRead, Output } from './events';
-import type { ClockState } from './sessionState';
+import { onCorrection } from './corrections';
+import { lookUp } from './directory';
+import type { CardRead, CorrectionJudged, Output } from './events';
+import { refoldRequest } from './refold';
+import type { Rules } from './rules';
+import type { ClockState, Step } from './sessionState';
 
 /** Whether a tap from another door comes after everything already folded for its person. */
 export function inOrderForPerson(state: ClockState, card: string, read: CardRead): boolean {
@@ -48,4 +53,24 @@ export function lateTap(read: CardRead & { readonly origin: string }, card: stri
     reader: read.reader,
     origin: read.origin,
   };
+}
+
+/**
+ * The hub's correction at a door: applied as the hub judged it (onCorrection). One that closed
+ * a session the hub had open, which is not open here (a tap closed it first, this door's or
+ * one the hub had not folded yet; or a refold did), asks for the person's refold from the
+ * correction's time: the fold decides, as the hub's does, whether a tap or the manager closed
+ * it, and a tap after the manager's close becomes a clock-in.
+ */
+export function onSharedCorrection(state: ClockState, event: CorrectionJudged, rules: Rules): Step {
+  const step = onCorrection(state, event, rules);
+  if (!event.applied || !event.closes || state.open.get(event.card)?.id === event.session) {
+    return step;
+  }
+  const { card } = event;
+  const person = lookUp(state.directory, card);
+  const ids = [card, ...(person?.aliases ?? [])].filter(
+    (id) => id === card || lookUp(state.directory, id)?.card === card,
+  );
+  return { state: step.state, out: [...step.out, refoldRequest(event, card, ids)] };
 }

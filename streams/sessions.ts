@@ -30,7 +30,7 @@ import {
 import { closeExpiredEnrolments, enrolAtTheReader } from './enrolment';
 import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
-import { inOrderForPerson, lateTap } from './remoteTaps';
+import { inOrderForPerson, lateTap, onSharedCorrection } from './remoteTaps';
 import { onRefoldHistory, refoldRequest } from './refold';
 import { toHours } from './zoned';
 
@@ -63,7 +63,10 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
       case 'timeSyncChanged':
         return onTimeSync(state, event);
       case 'correctionJudged':
-        return onCorrection(state, event, rules);
+        // The hub's, at a door: as the hub judged it (remoteTaps.ts).
+        return event.origin === undefined
+          ? onCorrection(state, event, rules)
+          : onSharedCorrection(state, event, rules);
       case 'readRejected':
         return onRejected(state, event);
       case 'refoldHistory':

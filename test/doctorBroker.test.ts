@@ -141,7 +141,7 @@ describe('badgeclock doctor on a door of a site (real Mosquitto)', () => {
     });
   });
 
-  it('on the hub (--hub): no write probe (it publishes no taps), its own login and ACL taken', async () => {
+  it('on the hub (--hub): its corrections probed, its own login and ACL taken', async () => {
     const checks = await doctor(
       configOf({ BADGECLOCK_MQTT_USERNAME: 'hub', BADGECLOCK_MQTT_PASSWORD: USERS.hub }),
       undefined,
@@ -149,10 +149,26 @@ describe('badgeclock doctor on a door of a site (real Mosquitto)', () => {
     );
     expect(checks.broker).toMatchObject({ ok: true });
     expect(checks['broker write']).toMatchObject({
-      ok: 'skip',
-      detail: 'the hub publishes no taps',
+      ok: true,
+      detail: expect.stringContaining(
+        "the hub may publish a manager's corrections on badgeclock/s/corrections",
+      ) as unknown,
     });
     expect(checks['broker read']?.ok).not.toBe(false);
+  });
+
+  it('fails a hub whose ACL denies its corrections, naming the topic and the ACL line', async () => {
+    // A door's login as the hub: the README's ACL lets only user hub write the corrections.
+    const checks = await doctor(configOf(), undefined, true);
+    expect(checks['broker write']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining(
+        "the broker refuses the hub's corrections on badgeclock/s/corrections (PUBREC reason 135, not authorized)",
+      ) as unknown,
+      fix: expect.stringContaining(
+        '"topic write badgeclock/+/corrections" under "user hub"',
+      ) as unknown,
+    });
   });
 
   it('passes a door the broker takes, leaving no message and the running door connected', async () => {

@@ -11,13 +11,15 @@ import { startBroker, type Broker } from './support/broker';
 import {
   comparedOf,
   converged,
+  eventsOf,
   oneClock,
+  README_ACL,
   restartDoor,
   startDoor,
   storeOf,
   type Door,
 } from './support/doors';
-import { killLeftoverClocks, requireBuiltCli } from './support/runCli';
+import { killLeftoverClocks, requireBuiltCli, runCli } from './support/runCli';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 import { until } from './support/until';
 
@@ -209,5 +211,49 @@ describe('a site: three doors and a hub that writes the sheet', () => {
     await until(() => rowsOf(DAVE).length === 1, { ms: 30_000, everyMs: 100 });
     expect(rowsOf(DAVE)[0]?.[2]).toBe('in');
     await asOneClock(hub);
+  });
+
+  it("a manager's close at the hub reaches every door: the person's next tap clocks in there (README's ACL)", async () => {
+    const secured = await startBroker({
+      users: { front: 'f-pass', back: 'b-pass', hub: 'h-pass' },
+      acl: README_ACL,
+    });
+    const login = (user: 'front' | 'back' | 'hub'): NodeJS.ProcessEnv => ({
+      BADGECLOCK_MQTT_USERNAME: user,
+      BADGECLOCK_MQTT_PASSWORD: `${user.charAt(0)}-pass`,
+    });
+    try {
+      const hubEnv = { ...env, BADGECLOCK_DOOR: 'front', ...login('hub') };
+      const hub = await startDoor('hub', secured.url, root, hubEnv, 'hub');
+      const front = await startDoor('front', secured.url, root, login('front'));
+      const back = await startDoor('back', secured.url, root, login('back'));
+      front.clock.write(`${ALICE}\n`);
+      await converged([hub, front, back], 1);
+      const opened = storeOf(hub).sessions[0]?.id ?? '';
+      // Alice went home without tapping out; the manager gives her an Out a second later.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const fix = await runCli(
+        ['fix', opened, '--out', new Date().toISOString(), '--why', 'forgot to tap out'].concat([
+          '--data-dir',
+          hub.dataDir,
+        ]),
+        { env: { BADGECLOCK_TZ: 'UTC', BADGECLOCK_TIME_SYNC: 'off' }, timeoutMs: 30_000 },
+      );
+      expect(fix.stdout).toBe(`✔ session ${opened} corrected\n`);
+      // Every door closes it as the manager did, at the Out given.
+      await converged([hub, front, back], 1);
+      expect(storeOf(back).sessions[0]).toMatchObject({ id: opened, status: 'out' });
+      // Her next tap, at the back door: in, as the hub has it, not out.
+      back.clock.write(`${ALICE}\n`);
+      await converged([hub, front, back], 2);
+      const events = eventsOf(back).map((e) => e.type);
+      const afterFix = events.slice(events.indexOf('correction') + 1);
+      expect(afterFix).toContain('clock-in');
+      expect(events).not.toContain('clock-out');
+      expect(storeOf(hub).sessions.map((s) => s.status)).toEqual(['out', 'in']);
+      await Promise.all([hub.clock.stop(), front.clock.stop(), back.clock.stop()]);
+    } finally {
+      await secured.close();
+    }
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The doctor's checks of the broker a site's doors share taps through
  * (docs/multi-door.md): it answers, it takes this door's login, its ACL lets the
- * door write its own taps and read every door's. One short connection of the
+ * door write its own taps (the hub, its corrections) and read every door's. One short connection of the
  * doctor's own (brokerSession.ts): it publishes no tap and keeps no session.
  */
 import type { MqttConfig } from '../drivers/mqtt/mqttConfig';
+import { correctionsTopic } from '../drivers/mqtt/correctionMessages';
 import { allTapsTopic, tapsTopic } from '../drivers/mqtt/tapMessages';
 import {
   connectOnce,
@@ -45,16 +46,13 @@ export async function brokerChecks(
   }
   try {
     const write = hub
-      ? null
-      : await writeProbe(connection.client, tapsTopic(config.site, config.door));
+      ? hubWriteCheck(config, await writeProbe(connection.client, correctionsTopic(config.site)))
+      : writeCheck(
+          config,
+          await writeProbe(connection.client, tapsTopic(config.site, config.door)),
+        );
     const read = await subscribeProbe(connection.client, allTapsTopic(config.site));
-    return [
-      connectionCheck(config, connection),
-      write === null
-        ? { name: 'broker write', ok: 'skip', detail: 'the hub publishes no taps' }
-        : writeCheck(config, write),
-      readCheck(config, read, heard, now),
-    ];
+    return [connectionCheck(config, connection), write, readCheck(config, read, heard, now)];
   } finally {
     await endConnection(connection.client);
   }
@@ -120,6 +118,27 @@ function writeCheck(config: BrokerConfig, answer: Answer): Check {
     ok: false,
     detail: `the broker refuses door ${config.door}'s taps on ${topic} (PUBREC reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}); its taps wait in its store`,
     fix: `in the broker's ACL let ${who(config)} write ${topic} ("pattern write badgeclock/+/taps/%u", ${ACL_HELP}), and check that BADGECLOCK_DOOR (${config.door}) is the door's broker user`,
+  };
+}
+
+/** The ACL lets the hub write the corrections it shares with the doors (it publishes no taps). */
+function hubWriteCheck(config: BrokerConfig, answer: Answer): Check {
+  const topic = correctionsTopic(config.site);
+  if (answer.reason === null) {
+    return { name: 'broker write', ok: false, detail: `${topic}: ${answer.why}` };
+  }
+  if (answer.reason < 0x80) {
+    return {
+      name: 'broker write',
+      ok: true,
+      detail: `the hub may publish a manager's corrections on ${topic} (probed at QoS 2, never released: no door saw it)`,
+    };
+  }
+  return {
+    name: 'broker write',
+    ok: false,
+    detail: `the broker refuses the hub's corrections on ${topic} (PUBREC reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}): the doors do not hear of a manager's corrections, which wait in the hub's store`,
+    fix: `in the broker's ACL let ${who(config)} write ${topic} ("topic write badgeclock/+/corrections" under "user hub", ${ACL_HELP})`,
   };
 }
 

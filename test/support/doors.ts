@@ -15,8 +15,10 @@ export const README_ACL: readonly string[] = [
   'pattern read badgeclock/+/taps/+',
   'pattern readwrite badgeclock/+/doors/%u/state',
   'pattern read badgeclock/+/doors/+/state',
+  'pattern read badgeclock/+/corrections',
   'user hub',
   'topic readwrite badgeclock/+/hub/state',
+  'topic write badgeclock/+/corrections',
 ];
 
 export interface Door {

@@ -14,15 +14,23 @@
  * (`handleMessage` runs before the PUBACK), so a tap the broker counts as
  * delivered is on disk here; copies are dropped by id there. New ones go to the
  * core as reads with their origin; at start, those received and not yet folded.
+ *
+ * A manager's corrections (the hub's, applied there) go the same way: the hub
+ * publishes each, in order after its own cursor; a door keeps each one received
+ * and hands it to the core, as the hub judged it, once it has the session (at
+ * once, or when another door's tap or a refold makes it here).
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { defer, finalize, ignoreElements, merge, Observable, tap } from 'rxjs';
-import type { CardRead } from '../../../streams/events';
+import type { CardRead, CorrectionJudged } from '../../../streams/events';
 import type { Log } from '../../log';
 import { remoteRead, type Store } from '../store/store';
+import { correctionsTopic } from './correctionMessages';
+import { correctionsPublisher, releaser } from './correctionSharing';
 import type { MqttConfig } from './mqttConfig';
 import { allStatesTopic, presenceMessage } from './presence';
+import { makePublisher, type Publisher } from './publisher';
 import { makeReceiver } from './receiver';
 import { allTapsTopic, presenceTopic, tapMessage, tapsTopic } from './tapMessages';
 
@@ -118,89 +126,165 @@ export function sideClientOptions(
   return options;
 }
 
+/** What a commit of this clock asks of the driver. */
+export interface DriverPulse {
+  /** It has a tap of this door's own: publish it. */
+  readonly ownTaps: boolean;
+  /** It applied a correction of this clock's own (the hub's): publish it. */
+  readonly corrections: boolean;
+  /** It made sessions (a clock-in, a refold): a correction received may have its session now. */
+  readonly sessions: boolean;
+}
+
 /**
- * The driver: `ownTaps$` says when this door committed taps of its own (each emission: look
- * for more to publish); the result is every other door's tap, as a read with its origin.
+ * The driver: `pulses$` says what this clock committed; the result is every other door's tap,
+ * as a read with its origin, and, at a door, the hub's corrections, as the hub judged them.
  */
 export function makeMqttDriver(
   options: MqttDriverOptions,
-): (ownTaps$: Observable<unknown>) => Observable<CardRead> {
+): (pulses$: Observable<DriverPulse>) => Observable<CardRead | CorrectionJudged> {
   const { config, store, now, log } = options;
   const window = options.window ?? 100;
   const retryMs = options.retryMs ?? 60_000;
   const reconnectMs = options.reconnectMs ?? 5_000;
+  const role = options.role ?? 'door';
   const { site, door } = config;
 
-  return (ownTaps$) =>
+  return (pulses$) =>
     defer(() => {
       // Before any tap of this run is committed: they are all published, earlier ones not.
       store.publishCursor();
       const client: MqttClient = (options.connect ?? connect)(
         config.mqttUrl,
-        clientOptions(config, reconnectMs, options.role),
+        clientOptions(config, reconnectMs, role),
       );
       // Connected with a backlog: once it is all acknowledged, the door says it caught up.
       let catchingUp = false;
-      const presence = presenceTopic(site, door, options.role ?? 'door');
-      const publisher = makePublisher({
-        client,
-        store,
-        door,
-        topic: tapsTopic(site, door),
-        window,
-        retryMs,
-        log,
-        drained: () => {
-          if (!catchingUp) return;
-          catchingUp = false;
-          client.publish(presence, presenceMessage('online', now(), 0), { qos: 1, retain: true });
-        },
+      const presence = presenceTopic(site, door, role);
+      const taps = tapsPublisher(client, store, { site, door, window, retryMs, log }, () => {
+        if (!catchingUp) return;
+        catchingUp = false;
+        client.publish(presence, presenceMessage('online', now(), 0), { qos: 1, retain: true });
       });
-      const receive = makeReceiver({ site, door, role: options.role ?? 'door', store, now, log });
-      const remote$ = new Observable<CardRead>((subscriber) => {
-        // Received before a restart, not folded yet: the core takes them first.
+      // The hub shares the corrections it applies; a door takes them.
+      const corrections: Publisher | null =
+        role === 'hub' ? correctionsPublisher(client, store, site, window, retryMs, log) : null;
+      const receive = makeReceiver({ site, door, role, store, now, log });
+      const remote$ = new Observable<CardRead | CorrectionJudged>((subscriber) => {
+        // Received before a restart, not taken in yet: the core takes them first.
         for (const tap of store.inboxWaiting()) subscriber.next(remoteRead(tap));
-        client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void): void => {
-          try {
-            const read = receive(packet);
-            if (read !== null) subscriber.next(read);
-            done();
-          } catch (error) {
-            // Not on disk: no PUBACK, so the broker delivers it again.
-            log.error(`mqtt: could not keep a message from ${packet.topic}: ${String(error)}`);
-            done(error instanceof Error ? error : new Error(String(error)));
-          }
-        };
+        release = releaser(store, site, log, (c) => {
+          subscriber.next(c);
+        });
+        release();
+        client.handleMessage = keeper(
+          receive,
+          release,
+          (read) => {
+            subscriber.next(read);
+          },
+          log,
+        );
         watchConnection(client, {
           config,
+          role,
           log,
           now,
           presence,
           backlog: () => store.publishBacklog(),
           connected: (backlog) => {
             catchingUp = backlog > 0;
-            publisher.restart();
+            taps.restart();
+            corrections?.restart();
           },
         });
       });
-      // Each of this door's commits with a tap of its own: look for more to publish.
-      const pulses$ = ownTaps$.pipe(
-        tap(() => {
-          publisher.pump();
+      let release = (): void => {};
+      // Each of this clock's commits: look for more to publish, and for corrections to apply.
+      const pulses = pulses$.pipe(
+        tap((pulse) => {
+          if (pulse.ownTaps) taps.pump();
+          if (pulse.corrections) corrections?.pump();
+          if (pulse.sessions) release();
         }),
         ignoreElements(),
       );
-      return merge(remote$, pulses$).pipe(
+      return merge(remote$, pulses).pipe(
         finalize(() => {
-          publisher.stop();
-          // A clean disconnect sends no will: say it, then go (end waits for what is in flight).
-          if (client.connected) {
-            client.publish(presence, presenceMessage('offline', now()), { qos: 1, retain: true });
-          }
-          client.end(false);
+          for (const publisher of [taps, corrections]) publisher?.stop();
+          goodbye(client, presence, now());
         }),
       );
     });
+}
+
+/** A clean disconnect sends no will: say it, then go (end waits for what is in flight). */
+function goodbye(client: MqttClient, presence: string, at: number): void {
+  if (client.connected) {
+    client.publish(presence, presenceMessage('offline', at), { qos: 1, retain: true });
+  }
+  client.end(false);
+}
+
+/** This door's own taps to the broker (publisher.ts); `drained` when all are acknowledged. */
+function tapsPublisher(
+  client: MqttClient,
+  store: Store,
+  o: { site: string; door: string; window: number; retryMs: number; log: Log },
+  drained: () => void,
+): Publisher {
+  const topic = tapsTopic(o.site, o.door);
+  return makePublisher({
+    ...{ client, topic, window: o.window, retryMs: o.retryMs, log: o.log, drained },
+    rows: (limit, after) =>
+      store
+        .tapsToPublish(limit, after)
+        .map((row) => ({ ...row, message: tapMessage(o.door, row) })),
+    published: (seq) => {
+      store.published(seq);
+    },
+    refusal: (seq) => ({
+      what: `tap ${o.door}:${seq}`,
+      fix: `Check the broker's ACL: door ${o.door} must write ${topic}`,
+    }),
+  });
+}
+
+/**
+ * MQTT.js's hook for each message, run before its PUBACK: kept in the store (`receive`), then
+ * handed on. Not kept (an error): no PUBACK, so the broker delivers it again.
+ */
+function keeper(
+  receive: ReturnType<typeof makeReceiver>,
+  release: () => void,
+  next: (read: CardRead) => void,
+  log: Log,
+): (packet: IPublishPacket, done: (error?: Error) => void) => void {
+  return (packet, done) => {
+    try {
+      const read = receive(packet);
+      if (read === 'correction') release();
+      else if (read !== null) next(read);
+      done();
+    } catch (error) {
+      log.error(`mqtt: could not keep a message from ${packet.topic}: ${String(error)}`);
+      done(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+}
+
+/** Subscribes to `topic` at QoS 1, and says whether the broker took it. */
+function subscribeLogged(client: MqttClient, topic: string, log: Log, what: string): void {
+  client.subscribe(topic, { qos: 1, nl: true }, (error, granted) => {
+    const refused = granted?.find((g) => g.qos >= 0x80);
+    if (error === null && refused === undefined) {
+      log.info(`mqtt: subscribed to ${topic}`);
+    } else {
+      log.error(
+        `mqtt: cannot subscribe to ${topic} (${error?.message ?? `reason ${String(refused?.qos)}`}): this door will not see ${what}. Check the broker's ACL`,
+      );
+    }
+  });
 }
 
 /**
@@ -212,6 +296,7 @@ function watchConnection(
   client: MqttClient,
   o: {
     readonly config: MqttDriverOptions['config'];
+    readonly role: 'door' | 'hub';
     readonly log: Log;
     readonly now: () => number;
     readonly presence: string;
@@ -226,18 +311,13 @@ function watchConnection(
     o.log.info(`mqtt: connected to ${mqttUrl} as door ${door} of site ${site}`, {
       sessionPresent: connack.sessionPresent,
     });
-    client.subscribe(allTapsTopic(site), { qos: 1, nl: true }, (error, granted) => {
-      const refused = granted?.find((g) => g.qos >= 0x80);
-      if (error === null && refused === undefined) {
-        o.log.info(`mqtt: subscribed to ${allTapsTopic(site)}`);
-      } else {
-        o.log.error(
-          `mqtt: cannot subscribe to ${allTapsTopic(site)} (${error?.message ?? `reason ${String(refused?.qos)}`}): this door will not see the other doors' taps. Check the broker's ACL`,
-        );
-      }
-    });
+    subscribeLogged(client, allTapsTopic(site), o.log, "the other doors' taps");
     // Every door's state too: where each stands, for `status` (README's ACL lets doors read it).
     client.subscribe(allStatesTopic(site), { qos: 1, nl: true });
+    // A door takes the hub's corrections (its ACL must let it read them).
+    if (o.role === 'door') {
+      subscribeLogged(client, correctionsTopic(site), o.log, "the hub's corrections");
+    }
     const backlog = o.backlog();
     client.publish(o.presence, presenceMessage('online', o.now(), backlog), {
       qos: 1,
@@ -255,82 +335,4 @@ function watchConnection(
     lastError = 'offline';
     o.log.warn(`mqtt: broker ${mqttUrl} unreachable; taps wait in the store`);
   });
-}
-
-interface PublisherOptions {
-  readonly client: MqttClient;
-  readonly store: Store;
-  readonly door: string;
-  readonly topic: string;
-  readonly window: number;
-  readonly retryMs: number;
-  readonly log: Log;
-  /** Every tap after the cursor acknowledged. */
-  readonly drained: () => void;
-}
-
-/**
- * This door's taps to the broker, in id order, `window` at a time. The store's cursor moves
- * only past taps the broker acknowledged, all of them before it too (acks come in order on one
- * connection; the cursor never passes one still in flight).
- */
-function makePublisher(o: PublisherOptions): { pump(): void; restart(): void; stop(): void } {
-  const inFlight = new Set<number>();
-  let sent: number | null = null; // the last seq handed to MQTT.js this connection
-  let refusedUntil = 0;
-  let retry: NodeJS.Timeout | null = null;
-  let stopped = false;
-
-  const acked = (seq: number): void => {
-    // A copy sent before a restart of the window: the window's own copy moves the cursor.
-    if (!inFlight.delete(seq)) return;
-    const floor = inFlight.size === 0 ? (sent ?? seq) : Math.min(...inFlight) - 1;
-    o.store.published(floor);
-    pump();
-    if (inFlight.size === 0) o.drained();
-  };
-  const refused = (seq: number, error: Error): void => {
-    o.log.error(
-      `mqtt: the broker refused tap ${o.door}:${seq} (${error.message}); trying again in ${o.retryMs / 1000} s. Check the broker's ACL: door ${o.door} must write ${o.topic}`,
-    );
-    refusedUntil = Date.now() + o.retryMs;
-    retry ??= setTimeout(() => {
-      retry = null;
-      restart();
-    }, o.retryMs);
-  };
-  function pump(): void {
-    if (stopped || !o.client.connected || Date.now() < refusedUntil) return;
-    while (inFlight.size < o.window) {
-      const rows = o.store.tapsToPublish(
-        o.window - inFlight.size,
-        ...(sent === null ? [] : [sent]),
-      );
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        sent = row.seq;
-        inFlight.add(row.seq);
-        o.client.publish(o.topic, tapMessage(o.door, row), { qos: 1 }, (error) => {
-          // MQTT.js passes null, not undefined, for a PUBACK that took it.
-          if (error instanceof Error) refused(row.seq, error);
-          else acked(row.seq);
-        });
-      }
-    }
-  }
-  /** From the cursor again (a new connection, or after a refusal): copies are dropped by id. */
-  function restart(): void {
-    inFlight.clear();
-    sent = null;
-    refusedUntil = 0;
-    pump();
-  }
-  return {
-    pump,
-    restart,
-    stop: () => {
-      stopped = true;
-      if (retry !== null) clearTimeout(retry);
-    },
-  };
 }

@@ -6,13 +6,15 @@ import type { IPublishPacket } from 'mqtt';
 import type { CardRead } from '../../../streams/events';
 import type { Log } from '../../log';
 import { remoteRead, type Store } from '../store/store';
+import { correctionsTopic, parseCorrectionMessage } from './correctionMessages';
 import { parsePresence } from './presence';
 import { parseTapMessage, tapsTopic } from './tapMessages';
 
 /**
  * What a message received becomes, kept in the store first: another door's word on its state
- * (noted), another door's new tap (in the inbox, then a read for the core), or nothing (a copy
- * seen before, this door's own echoed, or a message that is no tap, logged).
+ * (noted), another door's new tap (in the inbox, then a read for the core), the hub's
+ * correction (kept: `correction`, the driver hands it on once this door has its session), or
+ * nothing (a copy seen before, this door's own echoed, or a message that is none, logged).
  */
 export function makeReceiver(o: {
   readonly site: string;
@@ -21,7 +23,7 @@ export function makeReceiver(o: {
   readonly store: Store;
   readonly now: () => number;
   readonly log: Log;
-}): (packet: IPublishPacket) => CardRead | null {
+}): (packet: IPublishPacket) => CardRead | 'correction' | null {
   const own = tapsTopic(o.site, o.door);
   return (packet) => {
     const payload = Buffer.from(packet.payload);
@@ -29,6 +31,17 @@ export function makeReceiver(o: {
     if (presence !== null) {
       if (presence.door !== o.door) o.store.notePresence(presence, o.now());
       return null;
+    }
+    if (packet.topic === correctionsTopic(o.site)) {
+      if (o.role === 'hub') return null; // its own
+      const parsed = parseCorrectionMessage(o.site, packet.topic, payload);
+      if (!parsed.ok) {
+        o.log.warn(`mqtt: ignored a message on ${packet.topic}: ${parsed.reason}`);
+        return null;
+      }
+      const { origin, session } = parsed.correction;
+      o.store.sharedCorrections.receive(origin, session, payload.toString('utf8'), o.now());
+      return 'correction';
     }
     // This door's own, echoed. (The hub has none: on a door's Pi, with the same host name for its
     // door name, that door's taps are not its own.)

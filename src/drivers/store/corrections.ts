@@ -12,6 +12,7 @@ import {
 } from '../../../streams/corrections';
 import type { Corrected } from '../../../streams/events';
 import { toSession, type RawSession } from './sessionRows';
+import { noteCorrection } from './sharedCorrections';
 import type { Statements } from './statements';
 
 /** A `fix` request as the queue keeps it. */
@@ -149,6 +150,8 @@ export function writeCorrection(sql: Statements, event: Corrected): number[] {
       ).lastInsertRowid,
     ),
   );
+  // Kept to share with the doors (the hub publishes it), or, received from the hub, marked.
+  noteCorrection(sql, event);
   if (event.request !== undefined) {
     sql.stmt('UPDATE fix_requests SET done_at = ? WHERE id = ?').run(event.at, event.request);
   }

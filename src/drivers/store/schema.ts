@@ -185,6 +185,28 @@ export const MIGRATIONS: readonly string[] = [
     published INTEGER NOT NULL          -- taps.id of this door's last tap the broker acknowledged
   );
   `,
+  // 8: a manager's corrections shared from the hub to the doors (docs/multi-door.md). Each
+  // correction applied here and not received is kept to share (the hub publishes them, in seq
+  // order after its cursor); a door keeps each one received (before the broker hears it came)
+  // until its core applies it, which it does once the door has the session.
+  `
+  CREATE TABLE shared_corrections (
+    seq     INTEGER PRIMARY KEY,        -- the message's id is "hub:<seq>"
+    payload TEXT    NOT NULL            -- the judged correction, as JSON (correctionMessages.ts)
+  );
+  CREATE TABLE corrections_cursor (
+    one       INTEGER PRIMARY KEY CHECK (one = 1),
+    published INTEGER NOT NULL          -- shared_corrections.seq the broker last acknowledged
+  );
+  CREATE TABLE corrections_inbox (
+    id          TEXT    PRIMARY KEY,    -- "hub:<seq>": every copy after the first is dropped
+    session     TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,       -- the message as it came
+    received_at INTEGER NOT NULL,
+    applied_at  INTEGER                 -- taken in by the core (corrections has its rows)
+  );
+  CREATE INDEX corrections_inbox_waiting ON corrections_inbox (session) WHERE applied_at IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -55,6 +55,7 @@ import {
 } from './mqttQueries';
 import { readRefoldHistory } from './refoldHistory';
 import { Statements } from './statements';
+import { sharedCorrections, type SharedCorrections } from './sharedCorrections';
 import { watchCount, watchedRows, type WatchCursor } from './watchedRows';
 import { explain, StoreError } from './storeError';
 import { readStatus, storeCounts, type StoreStatus } from './storeStatus';
@@ -209,10 +210,7 @@ export class Store {
     return inboxWaiting(this.sql);
   }
 
-  /**
-   * Where this door's publishing stands: the last own tap the broker acknowledged. The first
-   * time (sharing just turned on) it is set to the newest tap: history stays local.
-   */
+  /** The last own tap the broker acknowledged (at first, the newest: history stays local). */
   publishCursor(): number {
     return publishCursor(this.sql);
   }
@@ -225,6 +223,11 @@ export class Store {
   /** The broker acknowledged every own tap up to `seq`. */
   published(seq: number): void {
     advanceCursor(this.sql, seq);
+  }
+
+  /** A manager's corrections shared from the hub to the doors (sharedCorrections.ts). */
+  get sharedCorrections(): SharedCorrections {
+    return sharedCorrections(this.sql);
   }
 
   /** Another door's last word on its state topic (online with its backlog, or offline). */

@@ -1,0 +1,86 @@
+/**
+ * The store's side of sharing a manager's corrections (docs/multi-door.md):
+ * on the hub, each correction it applied, kept in the step that applied it and
+ * published in order after the cursor the broker last acknowledged; on a door,
+ * each one received (deduplicated by its id, durable before the broker hears it
+ * arrived), handed to the core once the door has its session, and marked
+ * applied in the step that applies it.
+ */
+import type { Corrected } from '../../../streams/events';
+import { correctionPayload } from '../mqtt/correctionMessages';
+import type { Statements } from './statements';
+
+/** A correction received from the hub, as it came. */
+export interface ReceivedCorrection {
+  readonly id: string;
+  readonly payload: string;
+}
+
+/** What the MQTT driver reads and writes of shared corrections. */
+export interface SharedCorrections {
+  /** Where the hub's publishing stands; set the first time (call it before anything is applied). */
+  cursor(): number;
+  /** The hub's corrections the broker has not acknowledged, after `after` (the cursor). */
+  toPublish(limit: number, after?: number): { seq: number; payload: string }[];
+  /** The broker acknowledged every correction up to `seq`. */
+  published(seq: number): void;
+  /** A correction received; false when it was here already. */
+  receive(id: string, session: string, payload: string, now: number): boolean;
+  /** Those received, not applied yet, whose session this door has: for the core, in order. */
+  ready(): ReceivedCorrection[];
+}
+
+/** Called by the step that applied a correction (writeCorrection): kept to share, or marked. */
+export function noteCorrection(sql: Statements, event: Corrected): void {
+  if (event.origin !== undefined) {
+    sql
+      .stmt('UPDATE corrections_inbox SET applied_at = ? WHERE id = ?')
+      .run(event.at, event.origin);
+  } else if (event.applied) {
+    sql.stmt('INSERT INTO shared_corrections (payload) VALUES (?)').run(correctionPayload(event));
+  }
+}
+
+/**
+ * Where the hub's publishing stands. The first time, at the newest correction: a hub that
+ * starts sharing shares what it applies from then on.
+ */
+function cursor(sql: Statements): number {
+  const row = sql.stmt<[], { published: number }>('SELECT published FROM corrections_cursor').get();
+  if (row !== undefined) return row.published;
+  const newest =
+    sql.stmt<[], { seq: number | null }>('SELECT max(seq) AS seq FROM shared_corrections').get()
+      ?.seq ?? 0;
+  sql.stmt('INSERT INTO corrections_cursor (one, published) VALUES (1, ?)').run(newest);
+  return newest;
+}
+
+export function sharedCorrections(sql: Statements): SharedCorrections {
+  return {
+    cursor: () => cursor(sql),
+    toPublish: (limit, after = cursor(sql)) =>
+      sql
+        .stmt<[number, number], { seq: number; payload: string }>(
+          'SELECT seq, payload FROM shared_corrections WHERE seq > ? ORDER BY seq LIMIT ?',
+        )
+        .all(after, limit),
+    published: (seq) => {
+      cursor(sql);
+      sql.stmt('UPDATE corrections_cursor SET published = max(published, ?)').run(seq);
+    },
+    receive: (id, session, payload, now) =>
+      sql
+        .stmt(
+          'INSERT OR IGNORE INTO corrections_inbox (id, session, payload, received_at) VALUES (?, ?, ?, ?)',
+        )
+        .run(id, session, payload, now).changes === 1,
+    ready: () =>
+      sql
+        .stmt<[], ReceivedCorrection>(
+          `SELECT i.id, i.payload FROM corrections_inbox i WHERE i.applied_at IS NULL
+             AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = i.session)
+           ORDER BY i.received_at, i.rowid`,
+        )
+        .all(),
+  };
+}

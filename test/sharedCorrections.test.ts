@@ -1,0 +1,154 @@
+/**
+ * A manager's corrections shared from the hub to the doors (docs/multi-door.md):
+ * the message (built, read back, refused with what is wrong), the hub's side of
+ * the store (each applied correction kept to publish, after a cursor) and a
+ * door's (each one received kept once, handed on once the door has the session,
+ * marked applied in the step that applies it). Real SQLite files.
+ */
+import {
+  correctionMessage,
+  correctionPayload,
+  correctionsTopic,
+  parseCorrectionMessage,
+} from '../src/drivers/mqtt/correctionMessages';
+import { Store } from '../src/drivers/store/store';
+import type { CorrectionJudged, Corrected } from '../streams/events';
+import { sessionId } from '../streams/sessions';
+import { correctionOf, HOUR, people, player, read, tempDir } from './support/store-fixtures';
+
+const ALICE = { card: 'A11CE000', name: 'Alice' };
+const T0 = Date.UTC(2026, 10, 30, 8);
+const SESSION = sessionId(ALICE.card, T0);
+const TOPIC = correctionsTopic('site');
+
+/** The manager's Out typed into Alice's open session: what the hub judged and applied. */
+const closeAlice: CorrectionJudged = correctionOf(T0 + 10 * HOUR, SESSION, ALICE, {
+  changes: [{ field: 'out', old: null, new: T0 + 9 * HOUR }],
+  inAt: T0,
+  outAt: T0 + 9 * HOUR,
+  voided: false,
+  status: 'out',
+  closes: true,
+  source: 'fix',
+  why: 'forgot to clock out',
+  request: 4,
+});
+const asCorrected = (event: CorrectionJudged): Corrected => ({ ...event, type: 'correction' });
+const message = (seq: number, event: CorrectionJudged): Buffer =>
+  Buffer.from(correctionMessage(seq, correctionPayload(asCorrected(event))));
+
+describe('the message of a shared correction', () => {
+  it('carries the hub’s verdict, read back as judged, with its id and without the hub’s request', () => {
+    const parsed = parseCorrectionMessage('site', TOPIC, message(7, closeAlice));
+    const withoutRequest: CorrectionJudged = { ...closeAlice };
+    delete (withoutRequest as { request?: number }).request;
+    expect(parsed).toEqual({ ok: true, correction: { ...withoutRequest, origin: 'hub:7' } });
+  });
+
+  it.each([
+    [
+      'another topic',
+      'badgeclock/site/taps/front',
+      message(1, closeAlice),
+      'not the corrections topic',
+    ],
+    ['not JSON', TOPIC, Buffer.from('{"v":1,'), 'not JSON'],
+    ['another version', TOPIC, Buffer.from('{"v":2,"id":"hub:1"}'), 'unknown version 2'],
+    [
+      'a door’s id',
+      TOPIC,
+      Buffer.from('{"v":1,"id":"front:1"}'),
+      'id "front:1" is not "hub:<seq>"',
+    ],
+    [
+      'an Out that is no time',
+      TOPIC,
+      Buffer.from(
+        correctionMessage(1, correctionPayload({ ...asCorrected(closeAlice), outAt: -5 })),
+      ),
+      'outAt is neither a time nor null',
+    ],
+    [
+      'a status the hub never gives',
+      TOPIC,
+      Buffer.from(
+        correctionMessage(
+          1,
+          correctionPayload({ ...asCorrected(closeAlice), status: 'in' }),
+        ).replace('"status":"in"', '"status":"superseded"'),
+      ),
+      'status is not in, out, auto or void',
+    ],
+  ])('refuses %s, saying what is wrong', (_what, topic, payload, reason) => {
+    expect(parseCorrectionMessage('site', topic, payload)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('the store’s side of shared corrections', () => {
+  const dir = tempDir('badgeclock-shared-corrections-');
+  afterAll(dir.remove);
+  let n = 0;
+  const open = (): Store => Store.open(`${dir.path}/store-${++n}.db`);
+
+  it('keeps each correction the hub applied to publish, in order after the cursor', () => {
+    const store = open();
+    const shared = store.sharedCorrections;
+    expect(shared.cursor()).toBe(0);
+    const { play } = player(store);
+    play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card));
+    // Applied, and one rejected (not shared: it changed nothing).
+    play(closeAlice, {
+      ...closeAlice,
+      applied: false,
+      reason: 'it changes nothing',
+      at: T0 + 11 * HOUR,
+    });
+    const [row, ...more] = shared.toPublish(10);
+    expect(more).toEqual([]);
+    const { seq, payload } = row ?? { seq: 0, payload: '' };
+    const parsed = parseCorrectionMessage(
+      'site',
+      TOPIC,
+      Buffer.from(correctionMessage(seq, payload)),
+    );
+    expect(parsed.ok && parsed.correction.session).toBe(SESSION);
+    shared.published(seq);
+    expect(shared.toPublish(10)).toEqual([]);
+    store.close();
+  });
+
+  it('starts a hub’s publishing at its newest correction the first time: its history stays its own', () => {
+    const store = open();
+    const { play } = player(store);
+    play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card), closeAlice);
+    expect(store.sharedCorrections.cursor()).toBe(1);
+    expect(store.sharedCorrections.toPublish(10)).toEqual([]);
+    store.close();
+  });
+
+  it('at a door: keeps one received once, hands it on once the session is here, and marks it applied', () => {
+    const store = open();
+    const shared = store.sharedCorrections;
+    const { play } = player(store);
+    play(people(T0 - HOUR, [ALICE]));
+    const raw = message(3, closeAlice).toString('utf8');
+    expect(shared.receive('hub:3', SESSION, raw, T0 + 10 * HOUR)).toBe(true);
+    expect(shared.receive('hub:3', SESSION, raw, T0 + 10 * HOUR)).toBe(false);
+    // Alice's clock-in has not come from her door yet.
+    expect(shared.ready()).toEqual([]);
+    play({ ...read(T0, ALICE.card, 'back'), origin: 'back:1' });
+    expect(shared.ready()).toEqual([{ id: 'hub:3', payload: raw }]);
+    const parsed = parseCorrectionMessage('site', TOPIC, Buffer.from(raw));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    play(parsed.correction);
+    expect(shared.ready()).toEqual([]);
+    // Applied as the hub judged it; a door does not share it again, nor answer the hub's request.
+    const [session] = store.allSessions();
+    expect(session).toMatchObject({ id: SESSION, outAt: T0 + 9 * HOUR, status: 'out' });
+    expect(shared.toPublish(10, 0)).toEqual([]);
+    expect(store.editsBetween(0, Infinity)).toEqual([
+      expect.objectContaining({ session: SESSION, field: 'out', applied: true, source: 'fix' }),
+    ]);
+    store.close();
+  });
+});
