@@ -164,6 +164,7 @@ function doorsOf(
   store: Store,
   io: AppIo,
   committed$: Observable<Commit>,
+  writesSheet: boolean,
 ): Observable<CardRead | RefoldHistory | CorrectionJudged> {
   const { mqttUrl } = config;
   if (mqttUrl === undefined) return EMPTY;
@@ -187,6 +188,8 @@ function doorsOf(
   const remote$ = makeMqttDriver({
     config: { ...config, mqttUrl },
     role: io.hub === true ? 'hub' : 'door',
+    // The sheet's one writer shares the corrections (the hub, or a door that is the hub instead).
+    sharesCorrections: io.hub === true || writesSheet,
     store,
     now: () => io.scheduler.now(),
     log: io.log,
@@ -242,7 +245,9 @@ export function clockApp(
     );
     const corrections$ = correctionsOf(config, store, io, sheetEvents$);
     // Other doors' taps, when the site shares them through a broker (docs/multi-door.md).
-    const doors$ = doorsOf(config, store, io, committed$).pipe(takeUntil(stop$));
+    const doors$ = doorsOf(config, store, io, committed$, sheet !== undefined).pipe(
+      takeUntil(stop$),
+    );
     const steps$ = clockSteps(
       {
         reads$: merge(readsOf(config, io, stop$), doors$),

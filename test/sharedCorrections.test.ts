@@ -11,7 +11,10 @@ import {
   correctionsTopic,
   parseCorrectionMessage,
 } from '../src/drivers/mqtt/correctionMessages';
+import type { IPublishPacket } from 'mqtt';
+import { makeReceiver } from '../src/drivers/mqtt/receiver';
 import { Store } from '../src/drivers/store/store';
+import { makeLog } from '../src/log';
 import type { CorrectionJudged, Corrected } from '../streams/events';
 import { sessionId } from '../streams/sessions';
 import { correctionOf, HOUR, people, player, read, tempDir } from './support/store-fixtures';
@@ -149,6 +152,57 @@ describe('the store’s side of shared corrections', () => {
     expect(store.editsBetween(0, Infinity)).toEqual([
       expect.objectContaining({ session: SESSION, field: 'out', applied: true, source: 'fix' }),
     ]);
+    store.close();
+  });
+});
+
+describe('a correction message received', () => {
+  const dir = tempDir('badgeclock-correction-receiver-');
+  afterAll(dir.remove);
+  const packet = (payload: Buffer | string): IPublishPacket => ({
+    cmd: 'publish',
+    topic: TOPIC,
+    payload,
+    qos: 1,
+    dup: false,
+    retain: false,
+  });
+  const receiverOf = (store: Store, shares: boolean, lines: string[]) =>
+    makeReceiver({
+      ...{ site: 'site', door: 'front', role: shares ? 'hub' : 'door', shares, store },
+      now: () => T0 + 10 * HOUR,
+      log: makeLog({ pretty: false, write: (text) => lines.push(text) }),
+    });
+
+  it('is kept at a door, and answered `correction` for the driver to hand on', () => {
+    const store = Store.open(`${dir.path}/door.db`);
+    const lines: string[] = [];
+    expect(receiverOf(store, false, lines)(packet(message(2, closeAlice)))).toBe('correction');
+    // Handed on once Alice's session is here.
+    expect(store.sharedCorrections.ready()).toEqual([]);
+    player(store).play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card));
+    expect(store.sharedCorrections.ready().map((r) => r.id)).toEqual(['hub:2']);
+    store.close();
+  });
+
+  it('is ignored by the clock that shares its own (the hub, or a door that is the hub instead)', () => {
+    const store = Store.open(`${dir.path}/hub.db`);
+    const lines: string[] = [];
+    player(store).play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card));
+    expect(receiverOf(store, true, lines)(packet(message(2, closeAlice)))).toBeNull();
+    expect(store.sharedCorrections.ready()).toEqual([]);
+    store.close();
+  });
+
+  it('is logged with what is wrong and kept nowhere when it is no correction', () => {
+    const store = Store.open(`${dir.path}/garbage.db`);
+    const lines: string[] = [];
+    player(store).play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card));
+    expect(receiverOf(store, false, lines)(packet('{"v":1,"id":"hub:1","at":"noon"}'))).toBeNull();
+    expect(lines.join('')).toContain(
+      'mqtt: ignored a message on badgeclock/site/corrections: at is not a time in milliseconds',
+    );
+    expect(store.sharedCorrections.ready()).toEqual([]);
     store.close();
   });
 });

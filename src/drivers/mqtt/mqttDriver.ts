@@ -51,6 +51,11 @@ export interface MqttDriverOptions {
   readonly config: MqttConfig & { readonly mqttUrl: string };
   /** The hub has no taps of its own, and a broker session of its own (one hub per site). */
   readonly role?: 'door' | 'hub';
+  /**
+   * This clock writes the sheet (the hub, or a door that is the hub instead): it shares the
+   * corrections it applies, and takes none. By default, the hub does.
+   */
+  readonly sharesCorrections?: boolean;
   readonly store: Store;
   readonly now: () => number;
   readonly log: Log;
@@ -148,6 +153,7 @@ export function makeMqttDriver(
   const retryMs = options.retryMs ?? 60_000;
   const reconnectMs = options.reconnectMs ?? 5_000;
   const role = options.role ?? 'door';
+  const shares = options.sharesCorrections ?? role === 'hub';
   const { site, door } = config;
 
   return (pulses$) =>
@@ -166,10 +172,11 @@ export function makeMqttDriver(
         catchingUp = false;
         client.publish(presence, presenceMessage('online', now(), 0), { qos: 1, retain: true });
       });
-      // The hub shares the corrections it applies; a door takes them.
-      const corrections: Publisher | null =
-        role === 'hub' ? correctionsPublisher(client, store, site, window, retryMs, log) : null;
-      const receive = makeReceiver({ site, door, role, store, now, log });
+      // The hub (the sheet's writer) shares the corrections it applies; a door takes them.
+      const corrections: Publisher | null = shares
+        ? correctionsPublisher(client, store, site, window, retryMs, log)
+        : null;
+      const receive = makeReceiver({ site, door, role, shares, store, now, log });
       const remote$ = new Observable<CardRead | CorrectionJudged>((subscriber) => {
         // Received before a restart, not taken in yet: the core takes them first.
         for (const tap of store.inboxWaiting()) subscriber.next(remoteRead(tap));
@@ -187,7 +194,7 @@ export function makeMqttDriver(
         );
         watchConnection(client, {
           config,
-          role,
+          shares,
           log,
           now,
           presence,
@@ -296,7 +303,7 @@ function watchConnection(
   client: MqttClient,
   o: {
     readonly config: MqttDriverOptions['config'];
-    readonly role: 'door' | 'hub';
+    readonly shares: boolean;
     readonly log: Log;
     readonly now: () => number;
     readonly presence: string;
@@ -314,8 +321,8 @@ function watchConnection(
     subscribeLogged(client, allTapsTopic(site), o.log, "the other doors' taps");
     // Every door's state too: where each stands, for `status` (README's ACL lets doors read it).
     client.subscribe(allStatesTopic(site), { qos: 1, nl: true });
-    // A door takes the hub's corrections (its ACL must let it read them).
-    if (o.role === 'door') {
+    // A door takes the hub's corrections (its ACL must let it read them); the hub shares them.
+    if (!o.shares) {
       subscribeLogged(client, correctionsTopic(site), o.log, "the hub's corrections");
     }
     const backlog = o.backlog();

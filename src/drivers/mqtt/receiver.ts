@@ -20,6 +20,8 @@ export function makeReceiver(o: {
   readonly site: string;
   readonly door: string;
   readonly role: 'door' | 'hub';
+  /** This clock shares its own corrections (it writes the sheet): it takes none. */
+  readonly shares: boolean;
   readonly store: Store;
   readonly now: () => number;
   readonly log: Log;
@@ -33,7 +35,7 @@ export function makeReceiver(o: {
       return null;
     }
     if (packet.topic === correctionsTopic(o.site)) {
-      if (o.role === 'hub') return null; // its own
+      if (o.shares) return null; // its own
       const parsed = parseCorrectionMessage(o.site, packet.topic, payload);
       if (!parsed.ok) {
         o.log.warn(`mqtt: ignored a message on ${packet.topic}: ${parsed.reason}`);
