@@ -15,6 +15,7 @@ import type { IPublishPacket } from 'mqtt';
 import { makeReceiver } from '../src/drivers/mqtt/receiver';
 import { Store } from '../src/drivers/store/store';
 import { makeLog } from '../src/log';
+import type { Refold } from '../streams/commands';
 import type { CorrectionJudged, Corrected } from '../streams/events';
 import { sessionId } from '../streams/sessions';
 import { correctionOf, HOUR, people, player, read, tempDir } from './support/store-fixtures';
@@ -153,6 +154,68 @@ describe('the store’s side of shared corrections', () => {
       expect.objectContaining({ session: SESSION, field: 'out', applied: true, source: 'fix' }),
     ]);
     store.close();
+  });
+});
+
+describe('the hub’s close at a door that had closed the session by a tap the hub had not heard', () => {
+  const dir = tempDir('badgeclock-shared-refold-');
+  afterAll(dir.remove);
+  let n = 0;
+
+  /**
+   * Alice clocked in at the front door; the back door, cut off from the broker, took her tap at
+   * `tapAt` (a clock-out there). The hub had her in until the manager, at 18:00, gave her an Out
+   * of 17:00. The hub's correction comes: the door's sessions after the refold it asks for.
+   */
+  function hubCloseAfterTap(
+    tapAt: number,
+  ): { inAt: number; outAt: number | null; status: string }[] {
+    const store = Store.open(`${dir.path}/back-${++n}.db`);
+    const clock = player(store);
+    clock.play(
+      people(T0 - HOUR, [ALICE]),
+      { ...read(T0, ALICE.card, 'front'), origin: 'front:1' },
+      read(tapAt, ALICE.card, 'back'),
+    );
+    expect(store.allSessions().map((s) => s.status)).toEqual(['out']);
+    const closed = correctionOf(T0 + 10 * HOUR, SESSION, ALICE, {
+      changes: [{ field: 'out', old: null, new: T0 + 9 * HOUR }],
+      inAt: T0,
+      outAt: T0 + 9 * HOUR,
+      voided: false,
+      status: 'out',
+      closes: true,
+      origin: 'hub:1',
+    });
+    const [out] = clock.play(closed);
+    const refold = out?.find((o): o is Refold => o.type === 'refold');
+    expect(refold).toEqual({
+      type: 'refold',
+      at: T0 + 10 * HOUR,
+      card: ALICE.card,
+      ids: [ALICE.card],
+    });
+    // What the refold command does: the store's history, read after the step's commit.
+    if (refold !== undefined)
+      clock.play(store.refoldHistory(refold.card, refold.at, 'back', T0 + 12 * HOUR, refold.ids));
+    const sessions = store
+      .allSessions()
+      .map(({ inAt, outAt, status }) => ({ inAt, outAt, status }));
+    store.close();
+    return sessions;
+  }
+
+  it('her tap after the manager’s close clocks her in, as at the hub', () => {
+    expect(hubCloseAfterTap(T0 + 11 * HOUR)).toEqual([
+      { inAt: T0, outAt: T0 + 9 * HOUR, status: 'out' },
+      { inAt: T0 + 11 * HOUR, outAt: null, status: 'in' },
+    ]);
+  });
+
+  it('her tap before it closed the session, and the manager’s Out corrects it, as at the hub', () => {
+    expect(hubCloseAfterTap(T0 + 9.5 * HOUR)).toEqual([
+      { inAt: T0, outAt: T0 + 9 * HOUR, status: 'out' },
+    ]);
   });
 });
 
