@@ -94,7 +94,7 @@ export async function runDoorsSeeds(args: Args): Promise<number> {
       `taps ${n('taps')} (${n('tapsLost')} at a door that was down), sessions ${n('sessions')} (${n('superseded')} superseded at the hub, ${n('madeAgain')} of them made again), Log rows ${n('logRows')}`,
       `faults injected: link cuts ${n('partitions')} (broker outages ${n('brokerOutages')}), kills ${n('kills')}, clean stops ${n('stops')}, Sheets trouble at the hub ${n('sheetFaultWindows')} windows (${n('sheetFailures')} failed requests), manager's corrections ${n('fixes')} (${n('fixesApplied')} applied), Log rows deleted ${n('rowsDeleted')}`,
       `broker: messages routed ${n('routed')}, delivered again ${n('redelivered')}, sent again ${n('resent')}`,
-      `checks made: ${n('checks')} (every hour, the hub's Log rows; at the end, each door's sessions and the hub's against the merged tap log, the hub's sheet against its store, the manager's corrections)`,
+      `checks made: ${n('checks')} (every hour, the hub's Log rows; at the end, each door's sessions and the hub's against the merged tap log with the manager's closes, each door's corrections against the hub's, the hub's sheet against its store, the manager's corrections)`,
       `failures: ${failed.length}${failed.length === 0 ? '' : ` (seeds ${failed.sort((a, b) => a - b).join(', ')})`}`,
       '',
     ].join('\n'),

@@ -13,7 +13,8 @@
  * every door's sessions equal those of a model folded from the merged log of
  * the taps the doors took (sessions are a function of the merged tap log, so
  * every replica converges), with a manager's closes of open sessions in that
- * log (the hub shares its corrections); the hub's sheet equals its store; every
+ * log (the hub shares its corrections), and each door's corrections are the
+ * hub's; the hub's sheet equals its store; every
  * correction the hub applied is still there; no clock stopped.
  *
  * The model is written from the rules and nothing else: a person's taps in
@@ -45,7 +46,7 @@ import { makeRandom, type Random } from '../random';
 import { sheetEqualsStore, sheetRowsSound } from '../checks';
 import { makeSimSheetsClient, viewSheet } from '../simSheetsApi';
 import { SimScheduler, wallScheduler } from '../simClock';
-import { StoreView } from '../storeView';
+import { StoreView, type StoredSession } from '../storeView';
 import { EventHeap } from '../world';
 import { SimBroker, type SimMqttClient } from './simBroker';
 
@@ -913,6 +914,35 @@ export class DoorsWorld {
     }
   }
 
+  /**
+   * The manager's corrections as a door has them: the hub's (its corrected In and Out, and
+   * void), on every session both keep (the hub shares each one it applied).
+   */
+  private checkSharedFixes(hub: Door, door: Door): void {
+    this.stats.checks += 1;
+    const standing = (d: Door): Map<string, StoredSession> =>
+      new Map(
+        d.view
+          .sessions()
+          .filter((s) => (s.supersededAt ?? null) === null)
+          .map((s) => [s.id, s]),
+      );
+    const time = (at: number | null | undefined): string => (at == null ? '-' : iso(at));
+    const fixesOf = (s: StoredSession): string =>
+      `In ${time(s.fixedIn)}, Out ${time(s.fixedOut)}${s.voided === 1 ? ', void' : ''}`;
+    const here = standing(door);
+    const wrong: string[] = [];
+    for (const [id, atHub] of standing(hub)) {
+      const kept = here.get(id);
+      if (kept !== undefined && fixesOf(kept) !== fixesOf(atHub))
+        wrong.push(`${id}: the hub has ${fixesOf(atHub)}, ${door.name} ${fixesOf(kept)}`);
+    }
+    if (wrong.length > 0)
+      this.violations.push(
+        `${door.name}'s corrections differ from the hub's (${wrong.length}): ${wrong.slice(0, 5).join('; ')}`,
+      );
+  }
+
   /** The hub's closes of open sessions by a manager, with each session's card and clock-in. */
   private closesAt(hub: Door): ManagerClose[] {
     const sessions = new Map(hub.view.sessions().map((s) => [s.id, s]));
@@ -970,6 +1000,7 @@ export class DoorsWorld {
         this.violations.push(
           `${door.name}'s sessions differ from the merged tap log's (${wrong.length}): ${wrong.slice(0, 5).join('; ')}`,
         );
+      if (!door.hub && hub !== undefined) this.checkSharedFixes(hub, door);
       if (door.hub) {
         this.checkFixes(door);
         this.checkRows(door, false);
