@@ -243,6 +243,10 @@ describe('a site: three doors and a hub that writes the sheet', () => {
       // Every door closes it as the manager did, at the Out given.
       await converged([hub, front, back], 1);
       expect(storeOf(back).sessions[0]).toMatchObject({ id: opened, status: 'out' });
+      const status = await runCli(['status', '--data-dir', back.dataDir, '--tz', 'UTC'], {
+        env: { BADGECLOCK_MQTT_URL: secured.url, BADGECLOCK_SITE: 'test', BADGECLOCK_DOOR: 'back' },
+      });
+      expect(status.stdout).toContain("The hub's corrections: 1 received, all applied");
       // Her next tap, at the back door: in, as the hub has it, not out.
       back.clock.write(`${ALICE}\n`);
       await converged([hub, front, back], 2);

@@ -109,6 +109,7 @@ describe('the store’s side of shared corrections', () => {
     });
     const [row, ...more] = shared.toPublish(10);
     expect(more).toEqual([]);
+    expect(store.sharingStatus().corrections).toEqual({ toShare: 1, received: 0, waiting: 0 });
     const { seq, payload } = row ?? { seq: 0, payload: '' };
     const parsed = parseCorrectionMessage(
       'site',
@@ -118,6 +119,7 @@ describe('the store’s side of shared corrections', () => {
     expect(parsed.ok && parsed.correction.session).toBe(SESSION);
     shared.published(seq);
     expect(shared.toPublish(10)).toEqual([]);
+    expect(store.sharingStatus().corrections.toShare).toBe(0);
     store.close();
   });
 
@@ -140,12 +142,14 @@ describe('the store’s side of shared corrections', () => {
     expect(shared.receive('hub:3', SESSION, raw, T0 + 10 * HOUR)).toBe(false);
     // Alice's clock-in has not come from her door yet.
     expect(shared.ready()).toEqual([]);
+    expect(store.sharingStatus().corrections).toEqual({ toShare: 0, received: 1, waiting: 1 });
     play({ ...read(T0, ALICE.card, 'back'), origin: 'back:1' });
     expect(shared.ready()).toEqual([{ id: 'hub:3', payload: raw }]);
     const parsed = parseCorrectionMessage('site', TOPIC, Buffer.from(raw));
     if (!parsed.ok) throw new Error(parsed.reason);
     play(parsed.correction);
     expect(shared.ready()).toEqual([]);
+    expect(store.sharingStatus().corrections.waiting).toBe(0);
     // Applied as the hub judged it; a door does not share it again, nor answer the hub's request.
     const [session] = store.allSessions();
     expect(session).toMatchObject({ id: SESSION, outAt: T0 + 9 * HOUR, status: 'out' });

@@ -95,6 +95,17 @@ function doorLines(config: Config, sharing: SharingStatus, now: number): string[
       `  Refolded after late taps: ${added} session(s) added, ${changed} changed, ${superseded} superseded (answers the merged taps corrected)`,
     );
   }
+  const { toShare, received, waiting } = sharing.corrections;
+  if (toShare > 0) {
+    lines.push(
+      `  Corrections to share: ${toShare} applied here, not yet acknowledged by the broker`,
+    );
+  }
+  if (received > 0) {
+    lines.push(
+      `  The hub's corrections: ${received} received${waiting > 0 ? `, ${waiting} waiting for their session to reach this door` : ', all applied'}`,
+    );
+  }
   if (sharing.doors.length === 0) lines.push('  No tap from another door yet');
   for (const d of sharing.doors) {
     const taps =

@@ -127,6 +127,15 @@ export interface SharingStatus {
     readonly changed: number;
     readonly superseded: number;
   };
+  /**
+   * A manager's corrections shared (sharedCorrections.ts): the sheet's writer's not yet
+   * acknowledged by the broker; the hub's received here, and those waiting for their session.
+   */
+  readonly corrections: {
+    readonly toShare: number;
+    readonly received: number;
+    readonly waiting: number;
+  };
   readonly doors: readonly {
     door: string;
     lastTapAt: number | null;
@@ -189,5 +198,16 @@ export function sharingStatus(sql: Statements): SharingStatus {
     .all()) {
     merged[row.change] = row.n;
   }
-  return { backlog, late, merged, doors };
+  return { backlog, late, merged, corrections: correctionsStatus(sql), doors };
+}
+
+function correctionsStatus(sql: Statements): SharingStatus['corrections'] {
+  const count = (query: string): number => sql.stmt<[], { n: number }>(query).get()?.n ?? 0;
+  return {
+    toShare: count(
+      'SELECT count(*) AS n FROM shared_corrections WHERE seq > (SELECT published FROM corrections_cursor)',
+    ),
+    received: count('SELECT count(*) AS n FROM corrections_inbox'),
+    waiting: count('SELECT count(*) AS n FROM corrections_inbox WHERE applied_at IS NULL'),
+  };
 }
