@@ -178,7 +178,7 @@ describe('another door’s taps in the core', () => {
         T: tap(40_000, ALICE, 'Alice', 'front'),
         i: clockIn(1000, ALICE, 'Alice', 'front'),
         o: clockOut(40_000, ALICE, 1000, 'Alice', undefined, 'front'),
-        c: { ...hubClose, type: 'correction' } satisfies Output,
+        c: { ...hubClose, type: 'correction', refolds: true } satisfies Output,
         R: { type: 'refold', at: 2500, card: ALICE, ids: [ALICE] } satisfies Output,
       });
     });

@@ -174,9 +174,10 @@ function doorsOf(
   );
   const history = ({ card, at, ids }: Omit<Refold, 'type'>): RefoldHistory =>
     store.refoldHistory(card, at, config.door, io.scheduler.now(), ids);
-  // Late taps whose refold a restart interrupted first, each read as it goes in; then each asked.
+  // Refolds a restart interrupted first (late taps', shared corrections'), each read as it goes
+  // in; then each asked.
   const refolds$ = concat(
-    defer(() => from(store.lateWaiting())).pipe(
+    defer(() => from([...store.lateWaiting(), ...store.sharedCorrections.refoldsWaiting()])).pipe(
       map(({ person, at }) => history({ card: person, at })),
     ),
     committed$.pipe(

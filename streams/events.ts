@@ -244,7 +244,14 @@ export interface Enrolment extends Base {
   readonly reason?: string;
 }
 /** A correction, as the log and the store see it: the judged correction, reported. */
-export type Corrected = Omit<CorrectionJudged, 'type'> & { readonly type: 'correction' };
+export type Corrected = Omit<CorrectionJudged, 'type'> & {
+  readonly type: 'correction';
+  /**
+   * The hub's close of a session not open at this door: the person's refold is asked with it
+   * (the store keeps that until a refold of theirs commits, so a restart asks it again).
+   */
+  readonly refolds?: true;
+};
 
 /** A reader fault: garbage input, a dead chip. Not a tap. */
 export interface ReaderFault {

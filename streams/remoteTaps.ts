@@ -24,7 +24,7 @@
  */
 import { onCorrection } from './corrections';
 import { lookUp } from './directory';
-import type { CardRead, CorrectionJudged, Output } from './events';
+import type { CardRead, CorrectionJudged, Output, Refold } from './events';
 import { refoldRequest } from './refold';
 import type { Rules } from './rules';
 import type { ClockState, Step } from './sessionState';
@@ -72,5 +72,9 @@ export function onSharedCorrection(state: ClockState, event: CorrectionJudged, r
   const ids = [card, ...(person?.aliases ?? [])].filter(
     (id) => id === card || lookUp(state.directory, id)?.card === card,
   );
-  return { state: step.state, out: [...step.out, refoldRequest(event, card, ids)] };
+  // Not in People (yet: at a start, before it is loaded): the store finds their raw ids.
+  const refold: Refold =
+    person === undefined ? { type: 'refold', at: event.at, card } : refoldRequest(event, card, ids);
+  const out = step.out.map((o) => (o.type === 'correction' ? { ...o, refolds: true as const } : o));
+  return { state: step.state, out: [...out, refold] };
 }

@@ -17,7 +17,7 @@ import { Store } from '../src/drivers/store/store';
 import { makeLog } from '../src/log';
 import type { Refold } from '../streams/commands';
 import type { CorrectionJudged, Corrected } from '../streams/events';
-import { sessionId } from '../streams/sessions';
+import { restoreState, sessionId } from '../streams/sessions';
 import { correctionOf, HOUR, people, player, read, tempDir } from './support/store-fixtures';
 
 const ALICE = { card: 'A11CE000', name: 'Alice' };
@@ -41,14 +41,34 @@ const asCorrected = (event: CorrectionJudged): Corrected => ({ ...event, type: '
 const message = (seq: number, event: CorrectionJudged): Buffer =>
   Buffer.from(correctionMessage(seq, correctionPayload(asCorrected(event))));
 
+/** The message of `closeAlice` with some fields as a broker might deliver them. */
+const altered = (fields: Record<string, unknown>): Buffer => {
+  const built = JSON.parse(message(1, closeAlice).toString('utf8')) as Record<string, unknown>;
+  return Buffer.from(JSON.stringify({ ...built, ...fields }));
+};
+const ORIGIN = /^hub:7:[0-9a-f]{16}$/;
+
 describe('the message of a shared correction', () => {
   it('carries the hub’s verdict, read back as judged, with its id and without the hub’s request', () => {
     const parsed = parseCorrectionMessage('site', TOPIC, message(7, closeAlice));
     const withoutRequest: CorrectionJudged = { ...closeAlice };
     delete (withoutRequest as { request?: number }).request;
-    expect(parsed).toEqual({ ok: true, correction: { ...withoutRequest, origin: 'hub:7' } });
+    expect(parsed).toEqual({
+      ok: true,
+      correction: { ...withoutRequest, origin: expect.stringMatching(ORIGIN) as unknown },
+    });
   });
 
+  it('gives another correction under a seq used before another id: a restored hub’s are not copies', () => {
+    const idOf = (event: CorrectionJudged): string | null => {
+      const parsed = parseCorrectionMessage('site', TOPIC, message(7, event));
+      return parsed.ok ? parsed.correction.origin : null;
+    };
+    expect(idOf(closeAlice)).toBe(idOf({ ...closeAlice }));
+    expect(idOf({ ...closeAlice, at: closeAlice.at + 1 })).not.toBe(idOf(closeAlice));
+  });
+
+  const out = (old: unknown, value: unknown) => [{ field: 'out', old, new: value }];
   it.each([
     [
       'another topic',
@@ -62,26 +82,54 @@ describe('the message of a shared correction', () => {
       'a door’s id',
       TOPIC,
       Buffer.from('{"v":1,"id":"front:1"}'),
-      'id "front:1" is not "hub:<seq>"',
+      'id "front:1" is not "hub:<seq>:<hash>"',
     ],
-    [
-      'an Out that is no time',
-      TOPIC,
-      Buffer.from(
-        correctionMessage(1, correctionPayload({ ...asCorrected(closeAlice), outAt: -5 })),
-      ),
-      'outAt is neither a time nor null',
-    ],
+    ['an Out that is no time', TOPIC, altered({ outAt: -5 }), 'outAt is neither a time nor null'],
+    ['a time no date can hold', TOPIC, altered({ at: 9e15 }), 'at is not a time in milliseconds'],
     [
       'a status the hub never gives',
       TOPIC,
-      Buffer.from(
-        correctionMessage(
-          1,
-          correctionPayload({ ...asCorrected(closeAlice), status: 'in' }),
-        ).replace('"status":"in"', '"status":"superseded"'),
-      ),
+      altered({ status: 'superseded' }),
       'status is not in, out, auto or void',
+    ],
+    [
+      'a session that is no session id',
+      TOPIC,
+      altered({ session: 'x' }),
+      'session is not a session id',
+    ],
+    ['no change', TOPIC, altered({ changes: [] }), 'changes are not a list of changes'],
+    [
+      'an Out changed to text',
+      TOPIC,
+      altered({ changes: out(null, 'soon') }),
+      'changes[0]: Out: old is neither a time nor null, or new is not a time',
+    ],
+    [
+      'a status changed to a number',
+      TOPIC,
+      altered({ changes: [{ field: 'status', old: 5, new: 7 }] }),
+      'changes[0]: status: not from in, out or auto to void',
+    ],
+    [
+      'a field changed twice',
+      TOPIC,
+      altered({ changes: [...out(null, T0 + HOUR), ...out(null, T0 + HOUR)] }),
+      'changes name a field twice',
+    ],
+    ['an Out before the In', TOPIC, altered({ outAt: T0 - HOUR }), 'outAt is before inAt'],
+    [
+      'a close that leaves it in',
+      TOPIC,
+      altered({ outAt: null, status: 'in' }),
+      'it closes the session but gives no outAt',
+    ],
+    ['a void that is out', TOPIC, altered({ voided: true }), 'voided and status disagree'],
+    [
+      'an open session with an Out',
+      TOPIC,
+      altered({ status: 'in', closes: false }),
+      'outAt and status disagree',
     ],
   ])('refuses %s, saying what is wrong', (_what, topic, payload, reason) => {
     expect(parseCorrectionMessage('site', topic, payload)).toEqual({ ok: false, reason });
@@ -138,13 +186,14 @@ describe('the store’s side of shared corrections', () => {
     const { play } = player(store);
     play(people(T0 - HOUR, [ALICE]));
     const raw = message(3, closeAlice).toString('utf8');
-    expect(shared.receive('hub:3', SESSION, raw, T0 + 10 * HOUR)).toBe(true);
-    expect(shared.receive('hub:3', SESSION, raw, T0 + 10 * HOUR)).toBe(false);
+    const id = (JSON.parse(raw) as { id: string }).id;
+    expect(shared.receive(id, SESSION, raw, T0 + 10 * HOUR)).toBe(true);
+    expect(shared.receive(id, SESSION, raw, T0 + 10 * HOUR)).toBe(false);
     // Alice's clock-in has not come from her door yet.
     expect(shared.ready()).toEqual([]);
     expect(store.sharingStatus().corrections).toEqual({ toShare: 0, received: 1, waiting: 1 });
     play({ ...read(T0, ALICE.card, 'back'), origin: 'back:1' });
-    expect(shared.ready()).toEqual([{ id: 'hub:3', payload: raw }]);
+    expect(shared.ready()).toEqual([{ id, payload: raw }]);
     const parsed = parseCorrectionMessage('site', TOPIC, Buffer.from(raw));
     if (!parsed.ok) throw new Error(parsed.reason);
     play(parsed.correction);
@@ -191,6 +240,8 @@ describe('the hub’s close at a door that had closed the session by a tap the h
       closes: true,
       origin: 'hub:1',
     });
+    // As the driver hands it on: received first (the inbox row the step marks).
+    store.sharedCorrections.receive('hub:1', SESSION, '{}', T0 + 11.5 * HOUR);
     const [out] = clock.play(closed);
     const refold = out?.find((o): o is Refold => o.type === 'refold');
     expect(refold).toEqual({
@@ -199,9 +250,14 @@ describe('the hub’s close at a door that had closed the session by a tap the h
       card: ALICE.card,
       ids: [ALICE.card],
     });
+    // Kept until a refold of hers commits: a restart before it asks it again (src/app.ts).
+    expect(store.sharedCorrections.refoldsWaiting()).toEqual([
+      { person: ALICE.card, at: T0 + 10 * HOUR },
+    ]);
     // What the refold command does: the store's history, read after the step's commit.
     if (refold !== undefined)
       clock.play(store.refoldHistory(refold.card, refold.at, 'back', T0 + 12 * HOUR, refold.ids));
+    expect(store.sharedCorrections.refoldsWaiting()).toEqual([]);
     const sessions = store
       .allSessions()
       .map(({ inAt, outAt, status }) => ({ inAt, outAt, status }));
@@ -214,6 +270,34 @@ describe('the hub’s close at a door that had closed the session by a tap the h
       { inAt: T0, outAt: T0 + 9 * HOUR, status: 'out' },
       { inAt: T0 + 11 * HOUR, outAt: null, status: 'in' },
     ]);
+  });
+
+  it('asks the refold without her raw ids before People is loaded (a start): the store finds them', () => {
+    const store = Store.open(`${dir.path}/back-${++n}.db`);
+    const before = player(store);
+    before.play(
+      people(T0 - HOUR, [ALICE]),
+      { ...read(T0, ALICE.card, 'front'), origin: 'front:1' },
+      read(T0 + 11 * HOUR, ALICE.card, 'back'),
+    );
+    // Restarted: the shared correction is handed on before People is.
+    const started = player(store, undefined, restoreState(store.snapshot(T0 + 12 * HOUR)));
+    const closed = correctionOf(T0 + 10 * HOUR, SESSION, ALICE, {
+      changes: [{ field: 'out', old: null, new: T0 + 9 * HOUR }],
+      inAt: T0,
+      outAt: T0 + 9 * HOUR,
+      voided: false,
+      status: 'out',
+      closes: true,
+      origin: 'hub:1',
+    });
+    const [out] = started.play(closed);
+    expect(out?.find((o) => o.type === 'refold')).toEqual({
+      type: 'refold',
+      at: T0 + 10 * HOUR,
+      card: ALICE.card,
+    });
+    store.close();
   });
 
   it('her tap before it closed the session, and the manager’s Out corrects it, as at the hub', () => {
@@ -248,7 +332,9 @@ describe('a correction message received', () => {
     // Handed on once Alice's session is here.
     expect(store.sharedCorrections.ready()).toEqual([]);
     player(store).play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card));
-    expect(store.sharedCorrections.ready().map((r) => r.id)).toEqual(['hub:2']);
+    expect(store.sharedCorrections.ready().map((r) => r.id)).toEqual([
+      expect.stringMatching(/^hub:2:[0-9a-f]{16}$/),
+    ]);
     store.close();
   });
 
@@ -265,7 +351,7 @@ describe('a correction message received', () => {
     const store = Store.open(`${dir.path}/garbage.db`);
     const lines: string[] = [];
     player(store).play(people(T0 - HOUR, [ALICE]), read(T0, ALICE.card));
-    expect(receiverOf(store, false, lines)(packet('{"v":1,"id":"hub:1","at":"noon"}'))).toBeNull();
+    expect(receiverOf(store, false, lines)(packet(altered({ at: 'noon' })))).toBeNull();
     expect(lines.join('')).toContain(
       'mqtt: ignored a message on badgeclock/site/corrections: at is not a time in milliseconds',
     );

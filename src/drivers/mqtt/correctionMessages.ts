@@ -6,6 +6,7 @@
  * have the session yet). A message that is not one is refused with what is
  * wrong.
  */
+import { createHash } from 'node:crypto';
 import type { CorrectionJudged, Corrected } from '../../../streams/events';
 import type { FieldChange } from '../../../streams/corrections';
 
@@ -22,49 +23,96 @@ export function correctionPayload(event: Corrected): string {
   });
 }
 
-/** The message of the hub's correction `seq`, from what the store kept. */
-export const correctionMessage = (seq: number, payload: string): string =>
-  `{"v":1,"id":"hub:${seq}",${payload.slice(1)}`;
+/**
+ * The message of the hub's correction `seq`, from what the store kept. Its id is the seq and a
+ * hash of the correction: a hub whose store was restored from a backup, or replaced, numbers
+ * again from an older seq, and doors, which drop a copy by its id, must not take a new
+ * correction for a copy of an old one.
+ */
+export function correctionMessage(seq: number, payload: string): string {
+  const hash = createHash('sha256').update(payload).digest('hex').slice(0, 16);
+  return `{"v":1,"id":"hub:${seq}:${hash}",${payload.slice(1)}`;
+}
 
 export type ParsedCorrection =
   | { readonly ok: true; readonly correction: CorrectionJudged & { readonly origin: string } }
   | { readonly ok: false; readonly reason: string };
 
+/** An instant a Date can hold (the store writes each as ISO-8601 text). */
 const isTime = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= 8.64e15;
 const isText = (value: unknown, max: number): value is string =>
   typeof value === 'string' && value.length <= max;
 const STATUSES = ['in', 'out', 'auto', 'void'] as const;
+const SESSION_ID = /^\d{8}T\d{6}\.\d{3}Z-.{1,100}$/;
 
-/** One change as the message has it: a field, and its old and new value (a time, text or null). */
-function isChange(value: unknown): value is FieldChange {
-  if (typeof value !== 'object' || value === null) return false;
+/**
+ * What is wrong with one change of an applied correction, or null: an In moved (old and new
+ * times), an Out given or moved (old a time, or none while open; new a time), or a void (the
+ * status it had, then `void`).
+ */
+function wrongChange(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'is not an object';
   const c = value as Record<string, unknown>;
-  const isValue = (v: unknown): boolean => v === null || isTime(v) || isText(v, 200);
-  return (
-    (c.field === 'in' || c.field === 'out' || c.field === 'status') &&
-    isValue(c.old) &&
-    isValue(c.new)
-  );
+  switch (c.field) {
+    case 'in':
+      return isTime(c.old) && isTime(c.new) ? null : 'In: old and new are not times';
+    case 'out':
+      return (c.old === null || isTime(c.old)) && isTime(c.new)
+        ? null
+        : 'Out: old is neither a time nor null, or new is not a time';
+    case 'status':
+      return (c.old === 'in' || c.old === 'out' || c.old === 'auto') && c.new === 'void'
+        ? null
+        : 'status: not from in, out or auto to void';
+    default:
+      return `field ${JSON.stringify(c.field)} is not in, out or status`;
+  }
+}
+
+/** The first thing wrong with the changes, or null: one or more, each field once. */
+function wrongChanges(changes: unknown): string | null {
+  if (!Array.isArray(changes) || changes.length === 0) return 'changes are not a list of changes';
+  for (const [i, change] of changes.entries()) {
+    const wrong = wrongChange(change);
+    if (wrong !== null) return `changes[${i}]: ${wrong}`;
+  }
+  const fields = changes.map((c: FieldChange) => c.field);
+  return new Set(fields).size === fields.length ? null : 'changes name a field twice';
 }
 
 /** The first thing wrong with a correction message's fields, or null. */
 function wrongField(m: Record<string, unknown>): string | null {
   const checks: [boolean, string][] = [
     [isTime(m.at), 'at is not a time in milliseconds'],
-    [isText(m.session, 200) && m.session !== '', 'session is not a session id'],
-    [isText(m.card, 100) && m.card !== '', 'card is not a card id'],
+    [isText(m.session, 200) && SESSION_ID.test(m.session), 'session is not a session id'],
+    [isText(m.card, 100) && m.card.trim() !== '', 'card is not a card id'],
     [m.name === null || isText(m.name, 200), 'name is neither text nor null'],
     [m.source === 'sheet' || m.source === 'fix', 'source is neither "sheet" nor "fix"'],
     [m.why === null || isText(m.why, 1000), 'why is neither text nor null'],
-    [Array.isArray(m.changes) && m.changes.every(isChange), 'changes are not field changes'],
     [isTime(m.inAt), 'inAt is not a time in milliseconds'],
     [m.outAt === null || isTime(m.outAt), 'outAt is neither a time nor null'],
     [typeof m.voided === 'boolean', 'voided is not true or false'],
     [STATUSES.some((s) => s === m.status), 'status is not in, out, auto or void'],
     [typeof m.closes === 'boolean', 'closes is not true or false'],
   ];
-  return checks.find(([ok]) => !ok)?.[1] ?? null;
+  return checks.find(([ok]) => !ok)?.[1] ?? wrongChanges(m.changes) ?? wrongTogether(m);
+}
+
+/** What the fields say that cannot be together, or null (the fields are each sound). */
+function wrongTogether(m: Record<string, unknown>): string | null {
+  const { inAt, outAt, status, voided, closes } = m as {
+    inAt: number;
+    outAt: number | null;
+    status: string;
+    voided: boolean;
+    closes: boolean;
+  };
+  if (voided !== (status === 'void')) return 'voided and status disagree';
+  if ((outAt === null) !== (status === 'in')) return 'outAt and status disagree';
+  if (closes && outAt === null) return 'it closes the session but gives no outAt';
+  if (outAt !== null && outAt < inAt) return 'outAt is before inAt';
+  return null;
 }
 
 /** The correction a message on `topic` carries, for the core as judged, or why it is none. */
@@ -83,8 +131,8 @@ export function parseCorrectionMessage(
   if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not an object' };
   const m = value as Record<string, unknown>;
   if (m.v !== 1) return { ok: false, reason: `unknown version ${JSON.stringify(m.v)}` };
-  if (typeof m.id !== 'string' || !/^hub:[1-9][0-9]{0,15}$/.test(m.id)) {
-    return { ok: false, reason: `id ${JSON.stringify(m.id)} is not "hub:<seq>"` };
+  if (typeof m.id !== 'string' || !/^hub:[1-9][0-9]{0,15}:[0-9a-f]{16}$/.test(m.id)) {
+    return { ok: false, reason: `id ${JSON.stringify(m.id)} is not "hub:<seq>:<hash>"` };
   }
   const wrong = wrongField(m);
   if (wrong !== null) return { ok: false, reason: wrong };

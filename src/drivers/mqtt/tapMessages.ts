@@ -61,7 +61,8 @@ export function parseTapMessage(site: string, topic: string, payload: Buffer): P
   if (typeof m.reader !== 'string' || m.reader.trim() === '' || m.reader.length > 100) {
     return { ok: false, reason: 'reader is not a reader name' };
   }
-  if (typeof m.at !== 'number' || !Number.isSafeInteger(m.at) || m.at <= 0) {
+  // A time a Date can hold: the feedback and the store write it as a date.
+  if (typeof m.at !== 'number' || !Number.isSafeInteger(m.at) || m.at <= 0 || m.at > 8.64e15) {
     return { ok: false, reason: 'at is not a time in milliseconds' };
   }
   return {

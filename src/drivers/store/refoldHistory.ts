@@ -6,6 +6,7 @@
 import type { CardMemory } from '../../../streams/sessionState';
 import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
 import { CLOSED_BY_FIX, CLOSES_OPEN } from './corrections';
+import { refoldCommitted } from './sharedCorrections';
 import { markFolded } from './mqttQueries';
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
@@ -264,6 +265,7 @@ function memoryBefore(sql: Statements, person: string, from: number): CardMemory
  * sessions added, changed or superseded, each change on record in merge_changes.
  */
 export function writeRefold(sql: Statements, event: Refolded): (number | bigint)[] {
+  refoldCommitted(sql, event.card);
   const taps = event.late.map((tap) => {
     markFolded(sql, tap.id, event.at);
     return sql

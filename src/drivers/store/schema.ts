@@ -191,7 +191,7 @@ export const MIGRATIONS: readonly string[] = [
   // until its core applies it, which it does once the door has the session.
   `
   CREATE TABLE shared_corrections (
-    seq     INTEGER PRIMARY KEY,        -- the message's id is "hub:<seq>"
+    seq     INTEGER PRIMARY KEY,        -- the message's id is "hub:<seq>:<hash of payload>"
     payload TEXT    NOT NULL            -- the judged correction, as JSON (correctionMessages.ts)
   );
   CREATE TABLE corrections_cursor (
@@ -199,13 +199,16 @@ export const MIGRATIONS: readonly string[] = [
     published INTEGER NOT NULL          -- shared_corrections.seq the broker last acknowledged
   );
   CREATE TABLE corrections_inbox (
-    id          TEXT    PRIMARY KEY,    -- "hub:<seq>": every copy after the first is dropped
+    id          TEXT    PRIMARY KEY,    -- "hub:<seq>:<hash>": every copy after the first is dropped
     session     TEXT    NOT NULL,
     payload     TEXT    NOT NULL,       -- the message as it came
     received_at INTEGER NOT NULL,
-    applied_at  INTEGER                 -- taken in by the core (corrections has its rows)
+    applied_at  INTEGER,                -- taken in by the core (corrections has its rows)
+    refold_person TEXT,                 -- it closed a session not open here: the person's refold
+    refold_at   INTEGER                 -- asked from then, until a refold of theirs commits
   );
   CREATE INDEX corrections_inbox_waiting ON corrections_inbox (session) WHERE applied_at IS NULL;
+  CREATE INDEX corrections_inbox_refold ON corrections_inbox (refold_person) WHERE refold_at IS NOT NULL;
   `,
 ];
 

@@ -28,17 +28,36 @@ export interface SharedCorrections {
   receive(id: string, session: string, payload: string, now: number): boolean;
   /** Those received, not applied yet, whose session this door has: for the core, in order. */
   ready(): ReceivedCorrection[];
+  /** The refolds applied ones asked and no commit did yet (a restart between): each person's. */
+  refoldsWaiting(): { person: string; at: number }[];
 }
 
 /** Called by the step that applied a correction (writeCorrection): kept to share, or marked. */
 export function noteCorrection(sql: Statements, event: Corrected): void {
   if (event.origin !== undefined) {
+    // With the refold it asked: kept until one of the person's commits (refoldCommitted).
     sql
-      .stmt('UPDATE corrections_inbox SET applied_at = ? WHERE id = ?')
-      .run(event.at, event.origin);
+      .stmt(
+        'UPDATE corrections_inbox SET applied_at = ?, refold_person = ?, refold_at = ? WHERE id = ?',
+      )
+      .run(
+        event.at,
+        event.refolds === true ? event.card : null,
+        event.refolds === true ? event.at : null,
+        event.origin,
+      );
   } else if (event.applied) {
     sql.stmt('INSERT INTO shared_corrections (payload) VALUES (?)').run(correctionPayload(event));
   }
+}
+
+/** A refold of `person` committed: the refolds shared corrections asked of them are done. */
+export function refoldCommitted(sql: Statements, person: string): void {
+  sql
+    .stmt(
+      'UPDATE corrections_inbox SET refold_at = NULL WHERE refold_at IS NOT NULL AND refold_person = ?',
+    )
+    .run(person);
 }
 
 /**
@@ -80,6 +99,13 @@ export function sharedCorrections(sql: Statements): SharedCorrections {
           `SELECT i.id, i.payload FROM corrections_inbox i WHERE i.applied_at IS NULL
              AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = i.session)
            ORDER BY i.received_at, i.rowid`,
+        )
+        .all(),
+    refoldsWaiting: () =>
+      sql
+        .stmt<[], { person: string; at: number }>(
+          `SELECT refold_person AS person, min(refold_at) AS at FROM corrections_inbox
+           WHERE refold_at IS NOT NULL GROUP BY refold_person ORDER BY refold_person`,
         )
         .all(),
   };
