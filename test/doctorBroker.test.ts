@@ -192,6 +192,12 @@ describe('badgeclock doctor on a door of a site (real Mosquitto)', () => {
         ok: 'skip',
         detail: expect.stringMatching(/^not proven/) as unknown,
       });
+      expect(checks['broker read corrections']).toMatchObject({
+        ok: 'skip',
+        detail: expect.stringMatching(
+          /^not proven: .*"pattern read badgeclock\/\+\/corrections"/,
+        ) as unknown,
+      });
       expect(checks.doors).toMatchObject({ ok: 'skip' });
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(seen).toEqual([]);
@@ -243,5 +249,24 @@ describe('badgeclock doctor on a door of a site (real Mosquitto)', () => {
       detail:
         'badgeclock/s/taps/+ granted, and taps of 2 other door(s) reached this store (the last 5 min ago)',
     });
+  });
+
+  it("passes a door's read of the hub's corrections once one has reached its store", async () => {
+    mkdirSync(join(dir(), 'data'));
+    const store = Store.open(join(dir(), 'data', DB_FILE_NAME));
+    store.sharedCorrections.receive('hub:1:0123456789abcdef', 'session', '{}', Date.now());
+    store.close();
+    const checks = await doctor(configOf());
+    expect(checks['broker read corrections']).toMatchObject({
+      ok: true,
+      detail: "badgeclock/s/corrections granted, and 1 of the hub's corrections reached this store",
+    });
+    // The hub takes none: no such check there.
+    const hub = await doctor(
+      configOf({ BADGECLOCK_MQTT_USERNAME: 'hub', BADGECLOCK_MQTT_PASSWORD: USERS.hub }),
+      undefined,
+      true,
+    );
+    expect(hub['broker read corrections']).toBeUndefined();
   });
 });

@@ -23,6 +23,8 @@ type BrokerConfig = MqttConfig & { readonly mqttUrl: string };
 export interface HeardDoors {
   readonly doors: number;
   readonly lastReceivedAt: number | null;
+  /** The hub's corrections received here. */
+  readonly corrections: number;
 }
 
 const ACL_HELP = 'README, "Set up a site"';
@@ -42,7 +44,10 @@ export async function brokerChecks(
       ok: false,
       detail: 'not checked: no connection to the broker',
     });
-    return [connectionCheck(config, connection), untried('broker write'), untried('broker read')];
+    return [
+      connectionCheck(config, connection),
+      ...['broker write', 'broker read', ...(hub ? [] : ['broker read corrections'])].map(untried),
+    ];
   }
   try {
     const write = hub
@@ -52,7 +57,21 @@ export async function brokerChecks(
           await writeProbe(connection.client, tapsTopic(config.site, config.door)),
         );
     const read = await subscribeProbe(connection.client, allTapsTopic(config.site));
-    return [connectionCheck(config, connection), write, readCheck(config, read, heard, now)];
+    const corrections = hub
+      ? []
+      : [
+          correctionsReadCheck(
+            config,
+            await subscribeProbe(connection.client, correctionsTopic(config.site)),
+            heard,
+          ),
+        ];
+    return [
+      connectionCheck(config, connection),
+      write,
+      readCheck(config, read, heard, now),
+      ...corrections,
+    ];
   } finally {
     await endConnection(connection.client);
   }
@@ -171,6 +190,36 @@ function readCheck(config: BrokerConfig, answer: Answer, heard: HeardDoors, now:
     name: 'broker read',
     ok: true,
     detail: `${filter} granted, and taps of ${heard.doors} other door(s) reached this store (the last ${ago(now - heard.lastReceivedAt)} ago)`,
+  };
+}
+
+/**
+ * The ACL lets this door read the hub's corrections. As for the taps, a granted SUBACK proves
+ * nothing with Mosquitto: the check passes once a correction has reached this store.
+ */
+function correctionsReadCheck(config: BrokerConfig, answer: Answer, heard: HeardDoors): Check {
+  const topic = correctionsTopic(config.site);
+  const name = 'broker read corrections';
+  if (answer.reason === null) return { name, ok: false, detail: `${topic}: ${answer.why}` };
+  if (answer.reason >= 0x80) {
+    return {
+      name,
+      ok: false,
+      detail: `the broker refuses door ${config.door}'s subscription to ${topic} (SUBACK reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}): a manager's corrections stay the hub's`,
+      fix: `in the broker's ACL let ${who(config)} read ${topic} ("pattern read badgeclock/+/corrections", ${ACL_HELP})`,
+    };
+  }
+  if (heard.corrections === 0) {
+    return {
+      name,
+      ok: 'skip',
+      detail: `not proven: the broker granted ${topic}, but Mosquitto grants a subscription its ACL denies, and no correction of the hub's has reached this store yet; if the ACL lacks "pattern read badgeclock/+/corrections" none will`,
+    };
+  }
+  return {
+    name,
+    ok: true,
+    detail: `${topic} granted, and ${heard.corrections} of the hub's corrections reached this store`,
   };
 }
 

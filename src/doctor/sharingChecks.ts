@@ -41,8 +41,9 @@ export async function sharingChecks(
           ),
           -Infinity,
         ),
+        corrections: sharing.status.corrections.received,
       }
-    : { doors: 0, lastReceivedAt: null };
+    : { doors: 0, lastReceivedAt: null, corrections: 0 };
   const broker = await brokerChecks({ ...config, mqttUrl }, heard, now(), hub);
   return [...broker, ...doorChecks(sharing, now())];
 }
