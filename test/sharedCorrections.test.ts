@@ -214,6 +214,9 @@ describe('the hub’s close at a door that had closed the session by a tap the h
   const dir = tempDir('badgeclock-shared-refold-');
   afterAll(dir.remove);
   let n = 0;
+  /** `closeAlice` as a door gets it: the hub's id, without the hub's request. */
+  const hubClose: CorrectionJudged = { ...closeAlice, origin: 'hub:1' };
+  delete (hubClose as { request?: number }).request;
 
   /**
    * Alice clocked in at the front door; the back door, cut off from the broker, took her tap at
@@ -231,18 +234,9 @@ describe('the hub’s close at a door that had closed the session by a tap the h
       read(tapAt, ALICE.card, 'back'),
     );
     expect(store.allSessions().map((s) => s.status)).toEqual(['out']);
-    const closed = correctionOf(T0 + 10 * HOUR, SESSION, ALICE, {
-      changes: [{ field: 'out', old: null, new: T0 + 9 * HOUR }],
-      inAt: T0,
-      outAt: T0 + 9 * HOUR,
-      voided: false,
-      status: 'out',
-      closes: true,
-      origin: 'hub:1',
-    });
     // As the driver hands it on: received first (the inbox row the step marks).
     store.sharedCorrections.receive('hub:1', SESSION, '{}', T0 + 11.5 * HOUR);
-    const [out] = clock.play(closed);
+    const [out] = clock.play(hubClose);
     const refold = out?.find((o): o is Refold => o.type === 'refold');
     expect(refold).toEqual({
       type: 'refold',
@@ -282,16 +276,7 @@ describe('the hub’s close at a door that had closed the session by a tap the h
     );
     // Restarted: the shared correction is handed on before People is.
     const started = player(store, undefined, restoreState(store.snapshot(T0 + 12 * HOUR)));
-    const closed = correctionOf(T0 + 10 * HOUR, SESSION, ALICE, {
-      changes: [{ field: 'out', old: null, new: T0 + 9 * HOUR }],
-      inAt: T0,
-      outAt: T0 + 9 * HOUR,
-      voided: false,
-      status: 'out',
-      closes: true,
-      origin: 'hub:1',
-    });
-    const [out] = started.play(closed);
+    const [out] = started.play(hubClose);
     expect(out?.find((o) => o.type === 'refold')).toEqual({
       type: 'refold',
       at: T0 + 10 * HOUR,

@@ -50,12 +50,8 @@ export async function brokerChecks(
     ];
   }
   try {
-    const write = hub
-      ? hubWriteCheck(config, await writeProbe(connection.client, correctionsTopic(config.site)))
-      : writeCheck(
-          config,
-          await writeProbe(connection.client, tapsTopic(config.site, config.door)),
-        );
+    const writeTopic = hub ? correctionsTopic(config.site) : tapsTopic(config.site, config.door);
+    const write = writeCheck(config, await writeProbe(connection.client, writeTopic), hub);
     const read = await subscribeProbe(connection.client, allTapsTopic(config.site));
     const corrections = hub
       ? []
@@ -77,7 +73,7 @@ export async function brokerChecks(
   }
 }
 
-const who = (config: BrokerConfig): string =>
+const userOf = (config: BrokerConfig): string =>
   config.mqttUsername === undefined ? 'no user (anonymous)' : `user ${config.mqttUsername}`;
 
 /** Reachable, TLS files readable, login taken; each failure with what to check. */
@@ -87,7 +83,7 @@ function connectionCheck(config: BrokerConfig, connection: Connection): Check {
     return {
       name: 'broker',
       ok: true,
-      detail: `${url} takes door ${door} of site ${site} (${who(config)}, MQTT 5)`,
+      detail: `${url} takes door ${door} of site ${site} (${userOf(config)}, MQTT 5)`,
     };
   }
   switch (connection.stage) {
@@ -102,7 +98,7 @@ function connectionCheck(config: BrokerConfig, connection: Connection): Check {
       return {
         name: 'broker',
         ok: false,
-        detail: `${url} refused the login of ${who(config)}: ${connection.message} (reason ${connection.reason ?? '?'})`,
+        detail: `${url} refused the login of ${userOf(config)}: ${connection.message} (reason ${connection.reason ?? '?'})`,
         fix:
           config.mqttUsername === undefined
             ? "the broker wants a login: set BADGECLOCK_MQTT_USERNAME (the door's name) and BADGECLOCK_MQTT_PASSWORD"
@@ -119,46 +115,38 @@ function connectionCheck(config: BrokerConfig, connection: Connection): Check {
   }
 }
 
-/** The ACL lets this door write its taps' topic (the probe leaves nothing: see writeProbe). */
-function writeCheck(config: BrokerConfig, answer: Answer): Check {
-  const topic = tapsTopic(config.site, config.door);
-  if (answer.reason === null) {
-    return { name: 'broker write', ok: false, detail: `${topic}: ${answer.why}` };
-  }
+/**
+ * The ACL lets this door write its taps' topic, or the hub the corrections it shares with the
+ * doors (it publishes no taps). The probe leaves nothing: see writeProbe.
+ */
+function writeCheck(config: BrokerConfig, answer: Answer, hub: boolean): Check {
+  const topic = hub ? correctionsTopic(config.site) : tapsTopic(config.site, config.door);
+  const name = 'broker write';
+  if (answer.reason === null) return { name, ok: false, detail: `${topic}: ${answer.why}` };
   if (answer.reason < 0x80) {
+    const who = hub
+      ? "the hub may publish a manager's corrections"
+      : `door ${config.door} may publish its taps`;
     return {
-      name: 'broker write',
+      name,
       ok: true,
-      detail: `door ${config.door} may publish its taps on ${topic} (probed at QoS 2, never released: no door saw it)`,
+      detail: `${who} on ${topic} (probed at QoS 2, never released: no door saw it)`,
     };
   }
-  return {
-    name: 'broker write',
-    ok: false,
-    detail: `the broker refuses door ${config.door}'s taps on ${topic} (PUBREC reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}); its taps wait in its store`,
-    fix: `in the broker's ACL let ${who(config)} write ${topic} ("pattern write badgeclock/+/taps/%u", ${ACL_HELP}), and check that BADGECLOCK_DOOR (${config.door}) is the door's broker user`,
-  };
-}
-
-/** The ACL lets the hub write the corrections it shares with the doors (it publishes no taps). */
-function hubWriteCheck(config: BrokerConfig, answer: Answer): Check {
-  const topic = correctionsTopic(config.site);
-  if (answer.reason === null) {
-    return { name: 'broker write', ok: false, detail: `${topic}: ${answer.why}` };
-  }
-  if (answer.reason < 0x80) {
-    return {
-      name: 'broker write',
-      ok: true,
-      detail: `the hub may publish a manager's corrections on ${topic} (probed at QoS 2, never released: no door saw it)`,
-    };
-  }
-  return {
-    name: 'broker write',
-    ok: false,
-    detail: `the broker refuses the hub's corrections on ${topic} (PUBREC reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}): the doors do not hear of a manager's corrections, which wait in the hub's store`,
-    fix: `in the broker's ACL let ${who(config)} write ${topic} ("topic write badgeclock/+/corrections" under "user hub", ${ACL_HELP})`,
-  };
+  const reason = `PUBREC reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}`;
+  return hub
+    ? {
+        name,
+        ok: false,
+        detail: `the broker refuses the hub's corrections on ${topic} (${reason}): the doors do not hear of a manager's corrections, which wait in the hub's store`,
+        fix: `in the broker's ACL let ${userOf(config)} write ${topic} ("topic write badgeclock/+/corrections" under "user hub", ${ACL_HELP})`,
+      }
+    : {
+        name,
+        ok: false,
+        detail: `the broker refuses door ${config.door}'s taps on ${topic} (${reason}); its taps wait in its store`,
+        fix: `in the broker's ACL let ${userOf(config)} write ${topic} ("pattern write badgeclock/+/taps/%u", ${ACL_HELP}), and check that BADGECLOCK_DOOR (${config.door}) is the door's broker user`,
+      };
 }
 
 /**
@@ -176,7 +164,7 @@ function readCheck(config: BrokerConfig, answer: Answer, heard: HeardDoors, now:
       name: 'broker read',
       ok: false,
       detail: `the broker refuses door ${config.door}'s subscription to ${filter} (SUBACK reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}): it sees no other door's taps`,
-      fix: `in the broker's ACL let ${who(config)} read ${filter} ("pattern read badgeclock/+/taps/+", ${ACL_HELP})`,
+      fix: `in the broker's ACL let ${userOf(config)} read ${filter} ("pattern read badgeclock/+/taps/+", ${ACL_HELP})`,
     };
   }
   if (heard.doors === 0 || heard.lastReceivedAt === null) {
@@ -206,7 +194,7 @@ function correctionsReadCheck(config: BrokerConfig, answer: Answer, heard: Heard
       name,
       ok: false,
       detail: `the broker refuses door ${config.door}'s subscription to ${topic} (SUBACK reason ${answer.reason}${answer.reason === 135 ? ', not authorized' : ''}): a manager's corrections stay the hub's`,
-      fix: `in the broker's ACL let ${who(config)} read ${topic} ("pattern read badgeclock/+/corrections", ${ACL_HELP})`,
+      fix: `in the broker's ACL let ${userOf(config)} read ${topic} ("pattern read badgeclock/+/corrections", ${ACL_HELP})`,
     };
   }
   if (heard.corrections === 0) {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { CorrectionJudged, Corrected } from '../../../streams/events';
 import type { FieldChange } from '../../../streams/corrections';
+import { messageOf } from './tapMessages';
 
 /** The hub's applied corrections: `badgeclock/<site>/corrections`. */
 export const correctionsTopic = (site: string): string => `badgeclock/${site}/corrections`;
@@ -122,15 +123,9 @@ export function parseCorrectionMessage(
   payload: Buffer,
 ): ParsedCorrection {
   if (topic !== correctionsTopic(site)) return { ok: false, reason: 'not the corrections topic' };
-  let value: unknown;
-  try {
-    value = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not an object' };
-  const m = value as Record<string, unknown>;
-  if (m.v !== 1) return { ok: false, reason: `unknown version ${JSON.stringify(m.v)}` };
+  const message = messageOf(payload);
+  if (!message.ok) return message;
+  const m = message.fields;
   if (typeof m.id !== 'string' || !/^hub:[1-9][0-9]{0,15}:[0-9a-f]{16}$/.test(m.id)) {
     return { ok: false, reason: `id ${JSON.stringify(m.id)} is not "hub:<seq>:<hash>"` };
   }

@@ -33,11 +33,12 @@ export function tapMessage(
 export type Parsed =
   { readonly ok: true; readonly tap: SharedTap } | { readonly ok: false; readonly reason: string };
 
-/** The tap a message on `topic` carries, or why it is none. */
-export function parseTapMessage(site: string, topic: string, payload: Buffer): Parsed {
-  const prefix = `badgeclock/${site}/taps/`;
-  if (!topic.startsWith(prefix)) return { ok: false, reason: 'not a taps topic of this site' };
-  const door = topic.slice(prefix.length);
+/** A message's fields, when it is a JSON object of version 1 (every message between doors). */
+export function messageOf(
+  payload: Buffer,
+):
+  | { readonly ok: true; readonly fields: Record<string, unknown> }
+  | { readonly ok: false; readonly reason: string } {
   let value: unknown;
   try {
     value = JSON.parse(payload.toString('utf8'));
@@ -45,8 +46,19 @@ export function parseTapMessage(site: string, topic: string, payload: Buffer): P
     return { ok: false, reason: 'not JSON' };
   }
   if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not an object' };
-  const m = value as Record<string, unknown>;
-  if (m.v !== 1) return { ok: false, reason: `unknown version ${JSON.stringify(m.v)}` };
+  const fields = value as Record<string, unknown>;
+  if (fields.v !== 1) return { ok: false, reason: `unknown version ${JSON.stringify(fields.v)}` };
+  return { ok: true, fields };
+}
+
+/** The tap a message on `topic` carries, or why it is none. */
+export function parseTapMessage(site: string, topic: string, payload: Buffer): Parsed {
+  const prefix = `badgeclock/${site}/taps/`;
+  if (!topic.startsWith(prefix)) return { ok: false, reason: 'not a taps topic of this site' };
+  const door = topic.slice(prefix.length);
+  const message = messageOf(payload);
+  if (!message.ok) return message;
+  const m = message.fields;
   if (m.door !== door)
     return { ok: false, reason: `door ${JSON.stringify(m.door)} on ${door}'s topic` };
   if (typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq) || m.seq < 1) {

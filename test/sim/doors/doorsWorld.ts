@@ -603,9 +603,22 @@ export class DoorsWorld {
       .sessions(now - 3 * DAY)
       .filter((s) => s.voided !== 1 && (s.supersededAt ?? null) === null);
     if (recent.length === 0) return;
-    // Half the time the manager looks at who is still in (a forgotten clock-out), as on `Now`.
+    // Half the time the manager looks at who is still in (a forgotten clock-out), as on `Now`;
+    // half of those, when there are some, someone whose clock-out is stuck at a door cut off
+    // from the broker: their late taps then meet the manager's close at the hub.
     const open = recent.filter((s) => s.status === 'in');
-    const session = r.pick(open.length > 0 && r.chance(0.5) ? open : recent);
+    const cutOff = new Set(this.doors.filter((d) => d.cuts > 0).map((d) => d.name));
+    const stuck = new Set(
+      this.taken.filter((t) => cutOff.has(t.door) && t.at > now - 12 * HOUR).map((t) => t.card),
+    );
+    const aimed = open.filter((s) => stuck.has(s.card));
+    const session = r.pick(
+      open.length > 0 && r.chance(0.5)
+        ? aimed.length > 0 && r.chance(0.5)
+          ? aimed
+          : open
+        : recent,
+    );
     const inAt = session.fixedIn ?? session.inAt;
     const outAt = session.fixedOut ?? session.outAt;
     let fix: Omit<AskedFix, 'id'>;
