@@ -1,8 +1,9 @@
 /**
  * The doctor's checks of the broker a site's doors share taps through
  * (docs/multi-door.md): it answers, it takes this door's login, its ACL lets the
- * door write its own taps (the hub, its corrections) and read every door's. One short connection of the
- * doctor's own (brokerSession.ts): it publishes no tap and keeps no session.
+ * door write its own taps (the hub, its corrections) and read every door's, and
+ * the hub's corrections. One short connection of the doctor's own
+ * (brokerSession.ts): it publishes no tap and keeps no session.
  */
 import type { MqttConfig } from '../drivers/mqtt/mqttConfig';
 import { correctionsTopic } from '../drivers/mqtt/correctionMessages';

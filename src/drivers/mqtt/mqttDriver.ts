@@ -177,6 +177,8 @@ export function makeMqttDriver(
         ? correctionsPublisher(client, store, site, window, retryMs, log)
         : null;
       const receive = makeReceiver({ site, door, role, shares, store, now, log });
+      // A door's hand-over of the corrections received (set once subscribed, run on each pulse).
+      let release = (): void => {};
       const remote$ = new Observable<CardRead | CorrectionJudged>((subscriber) => {
         // Received before a restart, not taken in yet: the core takes them first.
         for (const tap of store.inboxWaiting()) subscriber.next(remoteRead(tap));
@@ -206,7 +208,6 @@ export function makeMqttDriver(
           },
         });
       });
-      let release = (): void => {};
       // Each of this clock's commits: look for more to publish, and for corrections to apply.
       const pulses = pulses$.pipe(
         tap((pulse) => {
