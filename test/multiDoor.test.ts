@@ -5,7 +5,11 @@
  * each tap once (its own, or another door's with its site-wide id).
  */
 import { connectAsync } from 'mqtt';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
+import type { CorrectionJudged } from '../streams/events';
+import { sessionId } from '../streams/sessions';
 import {
   README_ACL,
   comparedOf,
@@ -19,6 +23,7 @@ import {
   type Door,
 } from './support/doors';
 import { logText, runCli } from './support/runCli';
+import { player } from './support/store-fixtures';
 import { until } from './support/until';
 import { useBroker } from './support/useBroker';
 import { useTempDir } from './support/useTempDir';
@@ -269,6 +274,49 @@ describe('doors sharing taps through a broker', () => {
     expect(new Set(origins).size).toBe(origins.length);
     expect(origins).toHaveLength(kept);
     await Promise.all([front.clock.stop(), back.clock.stop()]);
+  });
+});
+
+describe("a door stopped between a hub's correction and the refold it asked", () => {
+  const root = useTempDir('doors-shared-refold');
+  const broker = useBroker();
+
+  it('asks the refold again at its next start, and ends with what the hub has', async () => {
+    const HOUR = 3_600_000;
+    const t0 = Date.now() - 12 * HOUR;
+    // The back door's store as a kill -9 left it: Alice in at the front door at t0, out here at
+    // t0 + 11 h (this door was cut off); the hub's close of her session at t0 + 10 h (Out
+    // t0 + 9 h) applied, and its refold asked, not yet run.
+    mkdirSync(join(root(), 'back'));
+    const store = Store.open(join(root(), 'back', DB_FILE_NAME), { newInstall: true });
+    const session = sessionId(ALICE, t0);
+    const hubClose: CorrectionJudged = {
+      type: 'correctionJudged',
+      ...{ at: t0 + 10 * HOUR, session, card: ALICE, name: null, source: 'fix', why: 'forgot' },
+      applied: true,
+      changes: [{ field: 'out', old: null, new: t0 + 9 * HOUR }],
+      ...{ inAt: t0, outAt: t0 + 9 * HOUR, voided: false, status: 'out', closes: true },
+      origin: 'hub:1:0123456789abcdef',
+    };
+    store.sharedCorrections.receive(hubClose.origin ?? '', session, '{}', t0 + 11.5 * HOUR);
+    player(store).play(
+      { type: 'cardRead', at: t0, card: ALICE, reader: 'front', origin: 'front:1' },
+      { type: 'cardRead', at: t0 + 11 * HOUR, card: ALICE, reader: 'back' },
+      hubClose,
+    );
+    // Closed by her tap here, and by the manager: one session, until the refold.
+    expect(store.allSessions().map((s) => [s.inAt, s.status])).toEqual([[t0, 'out']]);
+    expect(store.sharedCorrections.refoldsWaiting()).toHaveLength(1);
+    store.close();
+
+    const back = await startDoor('back', broker().url, root());
+    // Her 11 h tap came after the manager's close: a clock-in, as the hub has it.
+    await until(() => storeOf(back).sessions.length === 2, { ms: 15_000, everyMs: 50 });
+    expect(storeOf(back).sessions.map((s) => [s.in_at, s.out_at, s.status])).toEqual([
+      [t0, t0 + 9 * HOUR, 'out'],
+      [t0 + 11 * HOUR, null, 'in'],
+    ]);
+    await back.clock.stop();
   });
 });
 
