@@ -154,9 +154,13 @@ export interface Snapshot {
   readonly listed: readonly string[];
   /** Cards with sessions stored without a name. */
   readonly unnamed?: readonly string[];
-  /** The last stored sighting of each raw id (a held card), and the last stored tap. */
+  /**
+   * The last stored sighting of each raw id (a held card), and the wall time of the door's last
+   * stored activity (a tap at its readers or a sighting), the last in the order stored: after
+   * the wall clock stepped back, the latest time is not the last activity.
+   */
   readonly sightings?: readonly { readonly card: string; readonly at: number }[];
-  readonly lastTapAt?: number | null;
+  readonly lastActivityAt?: number | null;
   /** Sessions taken on an unsynchronised clock in this boot, not corrected yet. */
   readonly unsynced?: readonly Unsynced[];
   /** Enrolments at the reader People has not shown yet, and how many cards were listed there. */
@@ -180,8 +184,11 @@ export function restoreState(snapshot: Snapshot): ClockState {
   }
   // A card whose last sighting came just before the clock's last stored activity was most
   // likely still on the reader when the clock stopped: the start decides (it knows the rules).
+  // One seen at a later wall time than that activity was seen before the wall clock stepped
+  // back: how long before is unknown, so it is not taken for still on the reader.
   const sightings = snapshot.sightings ?? [];
-  const lastActivity = Math.max(snapshot.lastTapAt ?? -Infinity, ...sightings.map((s) => s.at));
+  const lastActivity = snapshot.lastActivityAt ?? Math.max(...sightings.map((s) => s.at));
+  const beforeLast = (at: number): number => (at <= lastActivity ? lastActivity - at : Infinity);
   return {
     ...initialState,
     open: new Map(snapshot.open.map((session) => [session.card, session])),
@@ -194,7 +201,7 @@ export function restoreState(snapshot: Snapshot): ClockState {
     ...(sightings.length === 0
       ? {}
       : {
-          restoredSightings: new Map(sightings.map(({ card, at }) => [card, lastActivity - at])),
+          restoredSightings: new Map(sightings.map(({ card, at }) => [card, beforeLast(at)])),
         }),
     ...restoredEnrolments(snapshot),
   };

@@ -266,6 +266,48 @@ describe('restoring the core from the store', () => {
     store.close();
   });
 
+  // Found by the simulation (seed 60001, --events 6): the last activity was the latest wall time,
+  // and a tap before the wall clock stepped back outranked the held card's sightings after it.
+  it('a card left on the reader after the wall clock stepped back does not toggle its owner', () => {
+    const store = withRestart((s) => {
+      const play = booted(s, 'boot-1', T0);
+      play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, BOB));
+      // The wall clock steps back an hour; Alice taps 30 minutes later and leaves her card.
+      const back = T0 - 30 * MINUTE;
+      play(read(back, ALICE), ...heldFor(back, 90_000));
+    });
+    const restartAt = T0 - 30 * MINUTE + 95_000;
+    const play = booted(store, 'boot-1', restartAt);
+    const out = play(
+      people(restartAt, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: restartAt },
+      ...heldFor(restartAt, 10_000),
+    );
+    expect(out.filter((o) => o.type !== 'keepSighting')).toEqual([]);
+    expect(store.allSessions()).toContainEqual(
+      expect.objectContaining({ card: ALICE, status: 'in', inAt: T0 - 30 * MINUTE }),
+    );
+    store.close();
+  });
+
+  it('a card taken off the reader before the wall clock stepped back is a new tap after a restart', () => {
+    const store = withRestart((s) => {
+      const play = booted(s, 'boot-1', T0);
+      play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE), ...heldFor(T0, 90_000));
+      // Taken off; the wall clock steps back a minute, and Bob taps after it.
+      play(read(T0 + 60_000, BOB));
+    });
+    const restartAt = T0 + 70_000;
+    const play = booted(store, 'boot-1', restartAt);
+    const out = play(
+      people(restartAt, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: restartAt },
+      read(restartAt + 1_000, ALICE),
+    );
+    expect(out.map((o) => o.type)).toEqual(['tap', 'clock-out']);
+    store.close();
+  });
+
   describe('sessions taken on an unsynchronised clock', () => {
     const stale = Date.parse('2026-03-20T17:00:00Z');
     const real = T0;

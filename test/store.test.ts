@@ -9,6 +9,7 @@ import {
   linkSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -147,6 +148,28 @@ describe('opening the store', () => {
     peek(file, (db) => {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     });
+  });
+
+  it("migrates a database of schema 8 with the latest time of its own taps and sightings as its last activity, another door's taps left out", () => {
+    mkdirSync(join(dir.path, 'data'));
+    const old = new Database(file);
+    for (const sql of MIGRATIONS.slice(0, 8)) old.exec(sql);
+    old.pragma('user_version = 8');
+    const tap = old.prepare(
+      "INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, 'door', 'tap', ?)",
+    );
+    tap.run(T0, ALICE, null);
+    tap.run(T0 + HOUR, ALICE, 'front:7');
+    old.prepare("INSERT INTO sightings (card, at, reader) VALUES (?, ?, 'door')").run(BOB, T0 - 5);
+    old.close();
+    const store = Store.open(file);
+    expect(store.snapshot(T0 + 2 * HOUR).lastActivityAt).toBe(T0);
+    store.close();
+    // A store with no activity has none to start from.
+    rmSync(join(dir.path, 'data'), { recursive: true });
+    const empty = Store.open(file);
+    expect(empty.snapshot(T0).lastActivityAt).toBeNull();
+    empty.close();
   });
 
   it('refuses a database from a newer badgeclock with a StoreError naming the file and saying to upgrade, and leaves its bytes as they were', () => {

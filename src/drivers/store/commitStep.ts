@@ -118,6 +118,7 @@ function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: str
         .run(event.at, event.card, event.reader, 'tap', event.origin ?? null).lastInsertRowid;
       // Another door's tap leaves the inbox in the transaction that folds it.
       if (event.origin !== undefined) markFolded(sql, event.origin, event.at);
+      else storeActivity(sql, event.at);
       return id;
     }
     case 'tap-late':
@@ -276,6 +277,16 @@ function keepSighting(sql: Statements, command: KeepSighting): void {
       'INSERT INTO sightings (card, at, reader) VALUES (?, ?, ?) ON CONFLICT (card) DO UPDATE SET at = excluded.at, reader = excluded.reader',
     )
     .run(command.card, command.at, command.reader);
+  storeActivity(sql, command.at);
+}
+
+/** This door's last activity, in the order stored (migration 9): a restart's "held card" test. */
+function storeActivity(sql: Statements, at: number): void {
+  sql
+    .stmt(
+      'INSERT INTO last_activity (one, at) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET at = excluded.at',
+    )
+    .run(at);
 }
 
 function nameCard(sql: Statements, command: NameCard): void {

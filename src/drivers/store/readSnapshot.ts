@@ -42,8 +42,8 @@ export const SNAPSHOT_SQL = {
   unnamed: 'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
   unsynced: "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
   sightings: 'SELECT card, at FROM sightings',
-  // This door's readers only: another door's taps are not this reader's health.
-  lastTapAt: 'SELECT max(at) AS at FROM taps WHERE origin IS NULL',
+  // The wall time of this door's last tap or held card's sighting, in the order stored.
+  lastActivityAt: 'SELECT at FROM last_activity',
   enrolments:
     "SELECT card, name, target FROM enrolments WHERE step IN ('listed', 'aliased') AND seen_at IS NULL ORDER BY id",
   placeholders: "SELECT count(*) AS n FROM enrolments WHERE step = 'listed'",
@@ -73,7 +73,7 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   const unsynced =
     boot === undefined ? [] : sql.stmt<[string], RawSession>(SNAPSHOT_SQL.unsynced).all(boot);
   const sightings = sql.stmt<[], { card: string; at: number }>(SNAPSHOT_SQL.sightings).all();
-  const lastTapAt = sql.stmt<[], { at: number | null }>(SNAPSHOT_SQL.lastTapAt).get();
+  const lastActivityAt = sql.stmt<[], { at: number }>(SNAPSHOT_SQL.lastActivityAt).get();
   return {
     open: open.map((row) => openSession(row, boot)),
     lastAccepted,
@@ -83,7 +83,7 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
     listed: listed.map((row) => row.card),
     unnamed: unnamed.map((row) => row.card),
     sightings,
-    lastTapAt: lastTapAt?.at ?? null,
+    lastActivityAt: lastActivityAt?.at ?? null,
     unsynced: unsynced.map(unsyncedSession),
     ...enrolmentsOf(sql),
   };

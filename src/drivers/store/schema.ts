@@ -210,6 +210,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX corrections_inbox_waiting ON corrections_inbox (session) WHERE applied_at IS NULL;
   CREATE INDEX corrections_inbox_refold ON corrections_inbox (refold_person) WHERE refold_at IS NOT NULL;
   `,
+  // 9: the wall time of this door's last stored activity (a tap at its readers, or a held
+  // card's sighting), in the order stored: a restart tells a card still on the reader by it
+  // (streams/sightings.ts), and the latest wall time is not the last one after a step back.
+  // It starts as that latest time, which is what a restart compared with until now.
+  `
+  CREATE TABLE last_activity (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    at  INTEGER NOT NULL                -- UTC ms, as the wall clock gave it
+  );
+  INSERT INTO last_activity (one, at)
+    SELECT 1, max(at) FROM (SELECT max(at) AS at FROM taps WHERE origin IS NULL
+      UNION ALL SELECT max(at) FROM sightings) HAVING max(at) IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
