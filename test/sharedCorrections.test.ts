@@ -134,6 +134,27 @@ describe('the message of a shared correction', () => {
   ])('refuses %s, saying what is wrong', (_what, topic, payload, reason) => {
     expect(parseCorrectionMessage('site', topic, payload)).toEqual({ ok: false, reason });
   });
+
+  // Found by review: a door refused (and acknowledged, so lost) corrections the hub had applied.
+  it.each([
+    ['a why as long as a pasted note', { why: 'x'.repeat(5_000) }],
+    ['a name as long as People allows', { name: 'N'.repeat(1_000) }],
+    [
+      // A manager moved the In to 09:00; a refold then put the clock's Out at 08:30.
+      'a void whose shown Out is before its corrected In',
+      {
+        changes: [{ field: 'status', old: 'out', new: 'void' }],
+        inAt: T0 + HOUR,
+        outAt: T0 + HOUR / 2,
+        voided: true,
+        status: 'void',
+        closes: false,
+      },
+    ],
+  ])('takes every correction the hub applies: %s', (_what, fields) => {
+    const parsed = parseCorrectionMessage('site', TOPIC, message(7, { ...closeAlice, ...fields }));
+    expect(parsed).toMatchObject({ ok: true, correction: fields });
+  });
 });
 
 describe('the store’s side of shared corrections', () => {
