@@ -229,6 +229,29 @@ describe('the store’s side of shared corrections', () => {
     ]);
     store.close();
   });
+
+  // Found by review: they were handed on in the order of the door's wall clock.
+  it('hands on those waiting for one session in the order they came, the door’s clock stepped back between', () => {
+    const store = open();
+    const shared = store.sharedCorrections;
+    const { play } = player(store);
+    play(people(T0 - HOUR, [ALICE]));
+    const first = message(3, closeAlice).toString('utf8');
+    const later: CorrectionJudged = {
+      ...closeAlice,
+      at: closeAlice.at + HOUR,
+      changes: [{ field: 'out', old: T0 + 9 * HOUR, new: T0 + 9.5 * HOUR }],
+      outAt: T0 + 9.5 * HOUR,
+      closes: false,
+    };
+    const second = message(4, later).toString('utf8');
+    const idOf = (raw: string): string => (JSON.parse(raw) as { id: string }).id;
+    shared.receive(idOf(first), SESSION, first, T0 + 12 * HOUR);
+    shared.receive(idOf(second), SESSION, second, T0 + 11 * HOUR);
+    play({ ...read(T0, ALICE.card, 'back'), origin: 'back:1' });
+    expect(shared.ready().map((c) => c.id)).toEqual([idOf(first), idOf(second)]);
+    store.close();
+  });
 });
 
 describe('the hub’s close at a door that had closed the session by a tap the hub had not heard', () => {

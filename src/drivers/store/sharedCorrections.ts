@@ -93,12 +93,13 @@ export function sharedCorrections(sql: Statements): SharedCorrections {
           'INSERT OR IGNORE INTO corrections_inbox (id, session, payload, received_at) VALUES (?, ?, ?, ?)',
         )
         .run(id, session, payload, now).changes === 1,
+    // In the order they came (the rowid), which is the hub's: not by the door's wall clock.
     ready: () =>
       sql
         .stmt<[], ReceivedCorrection>(
           `SELECT i.id, i.payload FROM corrections_inbox i WHERE i.applied_at IS NULL
              AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = i.session)
-           ORDER BY i.received_at, i.rowid`,
+           ORDER BY i.rowid`,
         )
         .all(),
     refoldsWaiting: () =>
