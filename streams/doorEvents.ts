@@ -106,6 +106,11 @@ export interface RefoldHistory {
     readonly at: number;
     readonly outAt: number;
   }[];
+  /**
+   * The corrections stored when it was read (the last one's id): the fold saw those, and
+   * speaks for a session's close, or answers the refold a correction asked, only after them.
+   */
+  readonly corrections?: number;
 }
 
 /**
@@ -122,4 +127,6 @@ export interface Refolded {
   readonly added: readonly RefoldedSession[];
   readonly changed: readonly RefoldedSession[];
   readonly superseded: readonly RefoldedSession[];
+  /** The corrections its history was read with (`RefoldHistory.corrections`). */
+  readonly corrections?: number;
 }

@@ -96,6 +96,7 @@ export function onRefoldHistory(
     from: history.from,
     late: taps.filter((t) => lateFolded.includes(t.id)),
     ...withFixes(diff(history.stored, sessions, new Set(history.supersededIds)), history),
+    ...(history.corrections === undefined ? {} : { corrections: history.corrections }),
   };
   const next: ClockState = {
     ...state,

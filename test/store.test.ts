@@ -150,7 +150,7 @@ describe('opening the store', () => {
     });
   });
 
-  it("migrates a database of schema 8 with the latest time of its own taps and sightings as its last activity, another door's taps left out", () => {
+  it("migrates a database of schema 8: the latest time of its own taps and sightings is its last activity (another door's taps left out), and a refold saw the corrections of its session made before it", () => {
     mkdirSync(join(dir.path, 'data'));
     const old = new Database(file);
     for (const sql of MIGRATIONS.slice(0, 8)) old.exec(sql);
@@ -161,10 +161,28 @@ describe('opening the store', () => {
     tap.run(T0, ALICE, null);
     tap.run(T0 + HOUR, ALICE, 'front:7');
     old.prepare("INSERT INTO sightings (card, at, reader) VALUES (?, ?, 'door')").run(BOB, T0 - 5);
+    // A refold of s1 before a manager's correction of it, and one after.
+    old
+      .prepare(
+        `INSERT INTO corrections (id, seen_at, session, card, field, old, new, applied, source)
+         VALUES (7, ?, 's1', ?, 'out', NULL, '2026-03-23T09:00:00.000Z', 1, 'fix')`,
+      )
+      .run(T0 + 2 * HOUR, ALICE);
+    const change = old.prepare(
+      "INSERT INTO merge_changes (at, session, card, change, after) VALUES (?, 's1', ?, 'changed', '{}')",
+    );
+    change.run(T0 + HOUR, ALICE);
+    change.run(T0 + 3 * HOUR, ALICE);
     old.close();
     const store = Store.open(file);
     expect(store.snapshot(T0 + 2 * HOUR).lastActivityAt).toBe(T0);
     store.close();
+    peek(file, (db) => {
+      expect(db.prepare('SELECT corrections_seen FROM merge_changes ORDER BY id').all()).toEqual([
+        { corrections_seen: 0 },
+        { corrections_seen: 7 },
+      ]);
+    });
     // A store with no activity has none to start from.
     rmSync(join(dir.path, 'data'), { recursive: true });
     const empty = Store.open(file);

@@ -151,7 +151,7 @@ export function writeCorrection(sql: Statements, event: Corrected): number[] {
     ),
   );
   // Kept to share with the doors (the hub publishes it), or, received from the hub, marked.
-  noteCorrection(sql, event);
+  noteCorrection(sql, event, ids[0] ?? 0);
   if (event.request !== undefined) {
     sql.stmt('UPDATE fix_requests SET done_at = ? WHERE id = ?').run(event.at, event.request);
   }
@@ -167,14 +167,16 @@ export const CLOSES_OPEN = `c.applied = 1
  * When a manager's correction closed the session (`sessions` in the query) while it was open,
  * and its close is still theirs: the time of that correction, else NULL. Still theirs when no
  * refold has written it since, or the last that did left it as they closed it (`closedByFix`;
- * not one a tap closed, nor one superseded). Its `out_at` and `status` are then the
+ * not one a tap closed, nor one superseded); "since": read with the correction in its history
+ * (`corrections_seen`), not by the clocks, as a door's refold runs on its own and a shared
+ * correction carries the hub's. Its `out_at` and `status` are then the
  * correction's close, not the clock's (applyToSession): for the merged log it is open until
  * that time, and a refold folds it from its clock-in (refoldHistory.ts).
  */
 export const CLOSED_BY_FIX = `(SELECT max(c.seen_at) FROM corrections c
   WHERE c.session = sessions.id AND ${CLOSES_OPEN}
     AND NOT EXISTS (SELECT 1 FROM (SELECT m.after FROM merge_changes m
-        WHERE m.session = sessions.id AND m.at >= c.seen_at ORDER BY m.id DESC LIMIT 1) AS latest
+        WHERE m.session = sessions.id AND m.corrections_seen >= c.id ORDER BY m.id DESC LIMIT 1) AS latest
       WHERE latest.after IS NULL OR json_extract(latest.after, '$.closedByFix') IS NOT 1))`;
 
 function applyToSession(sql: Statements, event: Corrected): void {

@@ -98,6 +98,9 @@ export function readRefoldHistory(
     openId,
     fixed,
     ...(fixClosed.length === 0 ? {} : { fixClosed }),
+    corrections:
+      sql.stmt<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM corrections').get()
+        ?.id ?? 0,
   };
 }
 
@@ -265,7 +268,12 @@ function memoryBefore(sql: Statements, person: string, from: number): CardMemory
  * sessions added, changed or superseded, each change on record in merge_changes.
  */
 export function writeRefold(sql: Statements, event: Refolded): (number | bigint)[] {
-  refoldCommitted(sql, event.card);
+  // What it saw: a refold read before a correction neither answers nor speaks after it.
+  const seen =
+    event.corrections ??
+    sql.stmt<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM corrections').get()?.id ??
+    0;
+  refoldCommitted(sql, event.card, seen);
   const taps = event.late.map((tap) => {
     markFolded(sql, tap.id, event.at);
     return sql
@@ -275,7 +283,7 @@ export function writeRefold(sql: Statements, event: Refolded): (number | bigint)
   const record = (s: RefoldedSession, change: string, before: unknown, after: unknown): void => {
     sql
       .stmt(
-        'INSERT INTO merge_changes (at, session, card, change, before, after) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO merge_changes (at, session, card, change, before, after, corrections_seen) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         event.at,
@@ -284,6 +292,7 @@ export function writeRefold(sql: Statements, event: Refolded): (number | bigint)
         change,
         before === null ? null : JSON.stringify(before),
         after === null ? null : JSON.stringify(after),
+        seen,
       );
   };
   for (const s of event.superseded) {

@@ -223,6 +223,18 @@ export const MIGRATIONS: readonly string[] = [
     SELECT 1, max(at) FROM (SELECT max(at) AS at FROM taps WHERE origin IS NULL
       UNION ALL SELECT max(at) FROM sightings) HAVING max(at) IS NOT NULL;
   `,
+  // 10: which corrections a refold saw, for the order of the two: a refold speaks for a
+  // session's close only after the corrections its history was read with (CLOSED_BY_FIX), and
+  // answers only the refolds those asked (refoldCommitted). Times cannot tell: a door's refold
+  // runs on its clock, a shared correction carries the hub's, and a history read before a
+  // correction may be folded after it. Rows from before count as having seen the corrections
+  // of their session made by then, which is how the two were told apart until now.
+  `
+  ALTER TABLE merge_changes ADD COLUMN corrections_seen INTEGER NOT NULL DEFAULT 0;
+  UPDATE merge_changes SET corrections_seen = coalesce((SELECT max(c.id) FROM corrections c
+    WHERE c.session = merge_changes.session AND c.seen_at <= merge_changes.at), 0);
+  ALTER TABLE corrections_inbox ADD COLUMN correction INTEGER; -- corrections.id that applied it
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -32,18 +32,23 @@ export interface SharedCorrections {
   refoldsWaiting(): { person: string; at: number }[];
 }
 
-/** Called by the step that applied a correction (writeCorrection): kept to share, or marked. */
-export function noteCorrection(sql: Statements, event: Corrected): void {
+/**
+ * Called by the step that applied a correction (writeCorrection, with the id of its record):
+ * kept to share, or marked.
+ */
+export function noteCorrection(sql: Statements, event: Corrected, id: number): void {
   if (event.origin !== undefined) {
-    // With the refold it asked: kept until one of the person's commits (refoldCommitted).
+    // With the refold it asked: kept until one of the person's that saw it commits
+    // (refoldCommitted).
     sql
       .stmt(
-        'UPDATE corrections_inbox SET applied_at = ?, refold_person = ?, refold_at = ? WHERE id = ?',
+        'UPDATE corrections_inbox SET applied_at = ?, refold_person = ?, refold_at = ?, correction = ? WHERE id = ?',
       )
       .run(
         event.at,
         event.refolds === true ? event.card : null,
         event.refolds === true ? event.at : null,
+        id,
         event.origin,
       );
   } else if (event.applied) {
@@ -51,13 +56,17 @@ export function noteCorrection(sql: Statements, event: Corrected): void {
   }
 }
 
-/** A refold of `person` committed: the refolds shared corrections asked of them are done. */
-export function refoldCommitted(sql: Statements, person: string): void {
+/**
+ * A refold of `person` committed, read with the corrections up to `seen` (corrections.id): the
+ * refolds those asked of them are done. One applied after its history was read is not.
+ */
+export function refoldCommitted(sql: Statements, person: string, seen: number): void {
   sql
     .stmt(
-      'UPDATE corrections_inbox SET refold_at = NULL WHERE refold_at IS NOT NULL AND refold_person = ?',
+      `UPDATE corrections_inbox SET refold_at = NULL
+       WHERE refold_at IS NOT NULL AND refold_person = ? AND coalesce(correction, 0) <= ?`,
     )
-    .run(person);
+    .run(person, seen);
 }
 
 /**
