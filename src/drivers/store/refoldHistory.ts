@@ -98,10 +98,16 @@ export function readRefoldHistory(
     openId,
     fixed,
     ...(fixClosed.length === 0 ? {} : { fixClosed }),
-    corrections:
-      sql.stmt<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM corrections').get()
-        ?.id ?? 0,
+    corrections: lastCorrection(sql),
   };
+}
+
+/** The id of the last correction stored (0 for none): what a history read now has seen. */
+function lastCorrection(sql: Statements): number {
+  return (
+    sql.stmt<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM corrections').get()?.id ??
+    0
+  );
 }
 
 /**
@@ -269,10 +275,8 @@ function memoryBefore(sql: Statements, person: string, from: number): CardMemory
  */
 export function writeRefold(sql: Statements, event: Refolded): (number | bigint)[] {
   // What it saw: a refold read before a correction neither answers nor speaks after it.
-  const seen =
-    event.corrections ??
-    sql.stmt<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM corrections').get()?.id ??
-    0;
+  // (One the core folded from the store's history always says; one made otherwise saw all.)
+  const seen = event.corrections ?? lastCorrection(sql);
   refoldCommitted(sql, event.card, seen);
   const taps = event.late.map((tap) => {
     markFolded(sql, tap.id, event.at);
