@@ -290,6 +290,25 @@ describe('restoring the core from the store', () => {
     store.close();
   });
 
+  // The same family as the held card: the guard's memory was the latest wall time.
+  it('a double tap right after a restart is ignored, the wall clock stepped back before its clock-in', () => {
+    const store = withRestart((s) => {
+      const play = booted(s, 'boot-1', T0);
+      play(people(T0, [{ card: ALICE, name: 'Alice' }]), read(T0, ALICE), read(T0 + HOUR, ALICE));
+      // The wall clock steps back an hour; ten minutes later she clocks in again.
+      play(read(T0 + 10 * MINUTE, ALICE));
+    });
+    const restartAt = T0 + 10 * MINUTE + 20_000;
+    const play = booted(store, 'boot-1', restartAt);
+    const out = play(
+      people(restartAt, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: restartAt },
+      read(restartAt + 10_000, ALICE),
+    );
+    expect(out.map((o) => o.type)).toEqual(['tap', 'ignored']);
+    store.close();
+  });
+
   it('a card taken off the reader before the wall clock stepped back is a new tap after a restart', () => {
     const store = withRestart((s) => {
       const play = booted(s, 'boot-1', T0);
