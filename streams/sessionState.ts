@@ -134,8 +134,15 @@ export const initialState: ClockState = {
 /** What the store remembers, enough to carry on after a restart. */
 export interface Snapshot {
   readonly open: readonly OpenSession[];
-  /** Last accepted tap (clock-in or clock-out) per card, for the guard. */
-  readonly lastAccepted: readonly { readonly card: string; readonly at: number }[];
+  /**
+   * Last accepted tap (clock-in or clock-out) per card, for the guard: its monotonic time too
+   * when it was taken in the boot the clock restarts in.
+   */
+  readonly lastAccepted: readonly {
+    readonly card: string;
+    readonly at: number;
+    readonly mono?: number;
+  }[];
   /** The clock's own last clock-in or close per card (corrections not applied): `foldedUntil`. */
   readonly foldedUntil?: readonly { readonly card: string; readonly at: number }[];
   /** Each card's latest session, when a manager's correction closed it while open (`fixClosed`). */
@@ -172,8 +179,12 @@ export interface Snapshot {
 export function restoreState(snapshot: Snapshot): ClockState {
   const cards = new Map<string, CardMemory>();
   const memory = (card: string): CardMemory => cards.get(card) ?? { recent: [] };
-  for (const { card, at } of snapshot.lastAccepted)
-    cards.set(card, { ...memory(card), lastAcceptedAt: at });
+  for (const { card, at, mono } of snapshot.lastAccepted)
+    cards.set(card, {
+      ...memory(card),
+      lastAcceptedAt: at,
+      ...(mono === undefined ? {} : { lastAcceptedMono: mono }),
+    });
   for (const { card, at } of snapshot.foldedUntil ?? [])
     cards.set(card, foldedTo(memory(card), at));
   for (const { card, session, inAt } of snapshot.fixClosed ?? [])

@@ -10,6 +10,7 @@ import { EMPTY, map, NEVER, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { clockSteps } from '../streams/clock';
 import { commits, toCommit } from '../streams/commit';
+import type { Refold } from '../streams/commands';
 import type { ClockEvent, Output } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { makeReducer, restoreState, sessionId, type ClockState } from '../streams/sessions';
@@ -305,6 +306,83 @@ describe('restoring the core from the store', () => {
       { type: 'clockStarted', at: restartAt },
       read(restartAt + 10_000, ALICE),
     );
+    expect(out.map((o) => o.type)).toEqual(['tap', 'ignored']);
+    store.close();
+  });
+
+  // Found by an audit of the same family: the guard after a restart was on the wall clock only.
+  it('a double tap after a restart in the same boot is ignored, the wall clock stepped back after the clock-in', () => {
+    const store = withRestart((s) => {
+      booted(
+        s,
+        'boot-1',
+        T0,
+      )(people(T0, [{ card: ALICE, name: 'Alice' }]), {
+        ...read(T0, ALICE),
+        mono: 1_000_000,
+      });
+    });
+    // Stepped back an hour 5 s after her clock-in; killed, and back 10 s later.
+    const restartAt = T0 - HOUR + 15_000;
+    const play = booted(store, 'boot-1', restartAt);
+    play(people(restartAt, [{ card: ALICE, name: 'Alice' }]), {
+      type: 'clockStarted',
+      at: restartAt,
+      mono: 1_015_000,
+    });
+    const out = play({ ...read(T0 - HOUR + 25_000, ALICE), mono: 1_025_000 });
+    expect(out.map((o) => o.type)).toEqual(['tap', 'ignored']);
+    store.close();
+  });
+
+  it('a double tap after a restart in the same boot is ignored, NTP having stepped a stale clock forward after the clock-in', () => {
+    const stale = Date.parse('2026-03-20T17:00:00Z');
+    const store = withRestart((s) => {
+      booted(s, 'boot-1', stale)(
+        people(stale, [{ card: ALICE, name: 'Alice' }]),
+        { type: 'timeSyncChanged', at: stale, synced: false, mono: 0 },
+        { ...read(stale + 10_000, ALICE), mono: 10_000 },
+      );
+    });
+    // NTP steps the clock forward 2.5 days; killed before the sync was polled; back at once.
+    const play = booted(store, 'boot-1', T0);
+    play(
+      people(T0, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: T0, mono: 20_000 },
+      { type: 'timeSyncChanged', at: T0 + 1_000, synced: true, mono: 21_000 },
+    );
+    const out = play({ ...read(T0 + 20_000, ALICE), mono: 40_000 });
+    expect(out.map((o) => o.type)).toEqual(['tap', 'ignored']);
+    store.close();
+  });
+
+  it('a double tap right after a restart is ignored, a refold having stored an earlier session after the clock-in', () => {
+    const store = withRestart((s) => {
+      const play = booted(s, 'boot-1', T0);
+      play(people(T0, [{ card: ALICE, name: 'Alice' }]), { ...read(T0, ALICE), mono: 1_000_000 });
+      // Seconds later another door's backlog comes: Alice in and out there two hours before.
+      for (const [seq, at] of [
+        [1, T0 - 2 * HOUR],
+        [2, T0 - HOUR],
+      ] as const) {
+        const id = `front:${seq}`;
+        s.addToInbox({ id, door: 'front', seq, card: ALICE, reader: 'front', at }, T0 + 5_000);
+        const refold = play({ ...read(at, ALICE, 'front'), origin: id }).find(
+          (o): o is Refold => o.type === 'refold',
+        );
+        if (refold !== undefined)
+          play(s.refoldHistory(refold.card, refold.at, 'door', T0 + 5_000, refold.ids));
+      }
+      expect(s.allSessions().filter((x) => x.status === 'in')).toHaveLength(1);
+    });
+    // Killed; back 20 s after her clock-in; she taps again 30 s after it.
+    const play = booted(store, 'boot-1', T0 + 20_000);
+    play(people(T0 + 20_000, [{ card: ALICE, name: 'Alice' }]), {
+      type: 'clockStarted',
+      at: T0 + 20_000,
+      mono: 1_020_000,
+    });
+    const out = play({ ...read(T0 + 30_000, ALICE), mono: 1_030_000 });
     expect(out.map((o) => o.type)).toEqual(['tap', 'ignored']);
     store.close();
   });

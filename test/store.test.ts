@@ -150,7 +150,7 @@ describe('opening the store', () => {
     });
   });
 
-  it("migrates a database of schema 8: the latest time of its own taps and sightings is its last activity (another door's taps left out), and a refold saw the corrections of its session made before it", () => {
+  it("migrates a database of schema 8: the latest time of its own taps and sightings is its last activity (another door's taps left out), a refold saw the corrections of its session made before it, and a card's last accepted tap is its latest", () => {
     mkdirSync(join(dir.path, 'data'));
     const old = new Database(file);
     for (const sql of MIGRATIONS.slice(0, 8)) old.exec(sql);
@@ -173,9 +173,16 @@ describe('opening the store', () => {
     );
     change.run(T0 + HOUR, ALICE);
     change.run(T0 + 3 * HOUR, ALICE);
+    old
+      .prepare(
+        "INSERT INTO sessions (id, card, name, in_at, out_at, status, reader) VALUES ('s1', ?, 'Alice', ?, ?, 'out', 'door')",
+      )
+      .run(ALICE, T0, T0 + HOUR);
     old.close();
     const store = Store.open(file);
     expect(store.snapshot(T0 + 2 * HOUR).lastActivityAt).toBe(T0);
+    // Her last accepted tap, for the guard, is her latest time, as a restart took it until now.
+    expect(store.snapshot(T0 + 2 * HOUR).lastAccepted).toEqual([{ card: ALICE, at: T0 + HOUR }]);
     store.close();
     peek(file, (db) => {
       expect(db.prepare('SELECT corrections_seen FROM merge_changes ORDER BY id').all()).toEqual([
@@ -669,7 +676,7 @@ describe('a full disk', () => {
       let tmpfs: Tmpfs;
       beforeEach(() => {
         mkdirSync(join(dir.path, 'mnt'));
-        const mounted = mountTmpfs(join(dir.path, 'mnt'), 512);
+        const mounted = mountTmpfs(join(dir.path, 'mnt'), 1024);
         if (mounted === null) throw new Error('could not mount a tmpfs');
         tmpfs = mounted;
       });

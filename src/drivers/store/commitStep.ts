@@ -17,6 +17,7 @@ import type {
   KeepSighting,
   NameCard,
 } from '../../../streams/events';
+import { noteAccepted } from './accepted';
 import { chainRecord } from './chain';
 import { writeCorrection } from './corrections';
 import { markFolded, markLate } from './mqttQueries';
@@ -162,6 +163,7 @@ function clockIn(sql: Statements, event: ClockedIn, tapId: TapId, boot: string |
       event.mono === undefined ? null : boot,
     );
   outcome(sql, tapId, 'clock-in', event.session);
+  if (tapId !== null) noteAccepted(sql, tapId, event.mono, boot);
 }
 
 function clockOut(sql: Statements, event: ClockedOut, tapId: TapId, boot: string | null): void {
@@ -178,6 +180,9 @@ function clockOut(sql: Statements, event: ClockedOut, tapId: TapId, boot: string
     );
   closedAtMono(sql, event.session, event.mono, boot);
   outcome(sql, tapId, 'clock-out', event.session);
+  // Its monotonic time only on an unsynchronised clock (`mono`): the guard after a restart
+  // measures a clock-out otherwise on the wall clock.
+  if (tapId !== null) noteAccepted(sql, tapId, event.mono, boot);
 }
 
 function autoOut(sql: Statements, event: AutoClockedOut, boot: string | null): void {

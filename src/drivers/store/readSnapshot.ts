@@ -5,6 +5,7 @@
  * cards listed or unnamed, held cards, and the sessions still to correct).
  */
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
+import { lastAccepted } from './accepted';
 import { CLOSED_BY_FIX } from './corrections';
 import type { RawSession } from './sessionRows';
 import type { Statements } from './statements';
@@ -23,13 +24,6 @@ const LONGEST_MS = 7 * DAY_MS;
  */
 export const SNAPSHOT_SQL = {
   open: "SELECT * FROM sessions WHERE status = 'in' ORDER BY in_at",
-  // Only the guard reads a card's last accepted tap, and the guard is an hour at most. (`+card`
-  // keeps SQLite from walking the whole card index to group: the in_at range is the small part.)
-  // The card's session stored last, not the latest time: after the wall clock stepped back, a
-  // clock-in's time is earlier than the clock-out before it. (SQLite takes the bare columns
-  // from the row max() picked.)
-  lastAccepted: `SELECT card, CASE WHEN status = 'out' THEN out_at ELSE in_at END AS at,
-      max(rowid) AS stored FROM sessions WHERE in_at >= ? AND superseded_at IS NULL GROUP BY +card`,
   // The clock's own times, corrections not applied and void sessions in (a manager's void does
   // not unfold them): another door's tap before them is late (streams/remoteTaps.ts).
   foldedUntil:
@@ -59,9 +53,8 @@ export const SNAPSHOT_SQL = {
 export function readSnapshot(sql: Statements, now: number, boot?: string): Snapshot {
   const since = now - RECENT_MS;
   const open = sql.stmt<[], RawSession>(SNAPSHOT_SQL.open).all();
-  const lastAccepted = sql
-    .stmt<[number], { card: string; at: number }>(SNAPSHOT_SQL.lastAccepted)
-    .all(since - LONGEST_MS);
+  // Only the guard reads a card's last accepted tap, and the guard is an hour at most.
+  const accepted = lastAccepted(sql, since - LONGEST_MS, boot);
   const foldedUntil = sql
     .stmt<[number], { card: string; at: number }>(SNAPSHOT_SQL.foldedUntil)
     .all(since - LONGEST_MS);
@@ -79,7 +72,7 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   const lastActivityAt = sql.stmt<[], { at: number }>(SNAPSHOT_SQL.lastActivityAt).get();
   return {
     open: open.map((row) => openSession(row, boot)),
-    lastAccepted: lastAccepted.map(({ card, at }) => ({ card, at })),
+    lastAccepted: accepted,
     foldedUntil,
     fixClosed: fixClosed.map((row) => ({ card: row.card, session: row.id, inAt: row.in_at })),
     recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),

@@ -6,6 +6,7 @@
 import type { CardMemory } from '../../../streams/sessionState';
 import type { HistoryTap, RefoldHistory, Refolded, RefoldedSession } from '../../../streams/events';
 import { CLOSED_BY_FIX, CLOSES_OPEN } from './corrections';
+import { acceptedAfterRefold } from './accepted';
 import { refoldCommitted } from './sharedCorrections';
 import { markFolded } from './mqttQueries';
 import type { RawSession } from './sessionRows';
@@ -337,5 +338,6 @@ export function writeRefold(sql: Statements, event: Refolded): (number | bigint)
       s,
     );
   }
+  acceptedAfterRefold(sql, event);
   return taps;
 }

@@ -235,6 +235,19 @@ export const MIGRATIONS: readonly string[] = [
     WHERE c.session = merge_changes.session AND c.seen_at <= merge_changes.at), 0);
   ALTER TABLE corrections_inbox ADD COLUMN correction INTEGER; -- corrections.id that applied it
   `,
+  // 11: each card's last accepted tap, in the order accepted (accepted.ts): the guard after a
+  // restart. It starts as each card's latest time, which is what a restart took until now.
+  `
+  CREATE TABLE accepted (
+    card TEXT    PRIMARY KEY,           -- the person's card, as sessions keep it
+    at   INTEGER NOT NULL,              -- UTC ms of the tap, as the reader's wall clock gave it
+    mono INTEGER,                       -- its monotonic ms, when the step had one
+    boot TEXT                           -- the boot that monotonic time belongs to
+  );
+  INSERT INTO accepted (card, at)
+    SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) FROM sessions
+    WHERE superseded_at IS NULL GROUP BY card;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
