@@ -68,6 +68,18 @@ function followThePerson(
   return open;
 }
 
+/**
+ * Whether `a`'s last accepted tap came after `b`'s: by the monotonic clock when both have one,
+ * as the guard measures (a wall clock stepped back between them would say otherwise).
+ */
+function acceptedLater(a: CardMemory, b: CardMemory): boolean {
+  if (b.lastAcceptedAt === undefined) return true;
+  if (a.lastAcceptedAt === undefined) return false;
+  if (a.lastAcceptedMono !== undefined && b.lastAcceptedMono !== undefined)
+    return a.lastAcceptedMono > b.lastAcceptedMono;
+  return a.lastAcceptedAt > b.lastAcceptedAt;
+}
+
 /** The guard and the "today" spans follow the person the same way (rule 3 holds across ids). */
 function moveCardMemory(
   cards: ReadonlyMap<string, CardMemory>,
@@ -80,11 +92,7 @@ function moveCardMemory(
     moved ??= new Map(cards);
     const target = moved.get(card);
     moved.delete(key);
-    const later =
-      target?.lastAcceptedAt === undefined ||
-      (memory.lastAcceptedAt !== undefined && memory.lastAcceptedAt > target.lastAcceptedAt)
-        ? memory
-        : target;
+    const later = target === undefined || acceptedLater(memory, target) ? memory : target;
     const folded = Math.max(target?.foldedUntil ?? -Infinity, memory.foldedUntil ?? -Infinity);
     moved.set(card, {
       ...(later.lastAcceptedAt === undefined ? {} : { lastAcceptedAt: later.lastAcceptedAt }),

@@ -790,6 +790,23 @@ describe('the sessions reducer', () => {
       ]);
     });
 
+    // Found by an audit: the later of the two ids' guards was the later wall time.
+    it('the guard follows the person by the monotonic clock: the wall clock stepped back before the other id’s clock-in', () => {
+      const { last } = replay([
+        directory([alice, bob]),
+        readMono(inAt, ALICE, 0),
+        readMono(inAt + HOUR, ALICE, HOUR),
+        // Stepped back an hour; ten minutes later she taps her new badge, an unknown id.
+        readMono(inAt + 10 * MINUTE, WEDGE, HOUR + 10 * MINUTE),
+        loaded(inAt + 10 * MINUTE + 10 * SECOND, [{ ...alice, aliases: [WEDGE] }, bob]),
+        readMono(inAt + 10 * MINUTE + 30 * SECOND, WEDGE, HOUR + 10 * MINUTE + 30 * SECOND),
+      ]);
+      expect(last).toEqual([
+        tapped(inAt + 10 * MINUTE + 30 * SECOND, ALICE, 'Alice'),
+        ignored(inAt + 10 * MINUTE + 30 * SECOND, ALICE, 'Alice', 'double-tap'),
+      ]);
+    });
+
     it('a session taken on an unsynchronised clock that followed the person still gets its corrected clock-in', () => {
       const real = at('2026-03-23T10:00:00+01:00');
       const { state } = replay([
