@@ -114,6 +114,21 @@ describe('a refold in the store', () => {
     expect(store.sharingStatus().late).toBe(0);
   });
 
+  // Found by an audit: they came out in the order of this door's wall clock when they came.
+  it('hands on another door’s waiting taps in the order they came, this door’s clock stepped back between', () => {
+    const tap = (seq: number, at: number) => ({
+      id: `back:${seq}`,
+      door: 'back',
+      seq,
+      card: ALICE,
+      reader: 'back',
+      at,
+    });
+    store.addToInbox(tap(1, T0), T0 + 5_000);
+    store.addToInbox(tap(2, T0 + 50 * MINUTE), T0 - HOUR + 50 * MINUTE + 5_000);
+    expect(store.inboxWaiting().map((t) => t.id)).toEqual(['back:1', 'back:2']);
+  });
+
   it('a restart after the refold carries on from it: Alice is out, her next tap clocks in', () => {
     lateTapRefolded();
     const restored = restoreState(store.snapshot(T0 + 3 * HOUR));

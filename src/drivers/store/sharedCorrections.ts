@@ -102,11 +102,13 @@ export function sharedCorrections(sql: Statements): SharedCorrections {
           'INSERT OR IGNORE INTO corrections_inbox (id, session, payload, received_at) VALUES (?, ?, ?, ?)',
         )
         .run(id, session, payload, now).changes === 1,
-    // In the order they came (the rowid), which is the hub's: not by the door's wall clock.
+    // In the order they came (the rowid), which is the hub's: not by the door's wall clock. By
+    // the partial index of those waiting (a scan by rowid would read every one ever received).
     ready: () =>
       sql
         .stmt<[], ReceivedCorrection>(
-          `SELECT i.id, i.payload FROM corrections_inbox i WHERE i.applied_at IS NULL
+          `SELECT i.id, i.payload FROM corrections_inbox i INDEXED BY corrections_inbox_waiting
+           WHERE i.applied_at IS NULL
              AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = i.session)
            ORDER BY i.rowid`,
         )
