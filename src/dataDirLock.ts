@@ -12,7 +12,9 @@
  * - its pid is not alive, or is alive but started at another tick (the pid was
  *   reused by another process);
  * a lock from another host (a data directory on a network share) is never
- * taken as stale: this machine cannot see that host's processes.
+ * taken as stale: this machine cannot see that host's processes. An empty one
+ * (created, then a crash before it was written) is stale once older than a
+ * grace, measured on the monotonic clock when it is dated ahead of this one.
  * Read-only commands (status, report, backup, doctor) take no lock.
  */
 import {
@@ -68,6 +70,13 @@ export interface DataDirLock {
 export interface LockOptions {
   /** Shows the holder's start time in the message, e.g. in the configured zone. */
   readonly formatTime?: (at: number) => string;
+  /** Waits `ms` of real (monotonic) time; tests pass their own. */
+  readonly sleep?: (ms: number) => void;
+}
+
+/** Blocks for `ms` of monotonic time (a start waiting out an empty lock it cannot date). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** The kernel's id of this boot (Linux), or null where there is none. */
@@ -197,7 +206,13 @@ export function lockDataDir(dir: string, options: LockOptions = {}): DataDirLock
     if (holder === null) {
       // Created but not written yet by a clock starting now, or left empty by a crash right then.
       const age = Date.now() - statSync(file).mtimeMs;
-      if (age < WRITING_GRACE_MS) {
+      if (age < 0) {
+        // Dated ahead of this clock: a power cut left it empty and the Pi booted on a stale
+        // clock, which may stay behind for days offline. Its age cannot be told, so it is
+        // waited out on the monotonic clock: a clock starting now has written it by then.
+        (options.sleep ?? sleepSync)(WRITING_GRACE_MS);
+        if (!sameText(file, text)) continue;
+      } else if (age < WRITING_GRACE_MS) {
         throw new DataDirLockedError(
           dir,
           null,
@@ -225,6 +240,16 @@ export function lockDataDir(dir: string, options: LockOptions = {}): DataDirLock
     null,
     `another badgeclock took the data directory ${dir} at the same moment (lock file ${file})`,
   );
+}
+
+/** Whether the lock file still holds `text` (false once it is gone). */
+function sameText(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === text;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 function held(file: string, self: LockHolder, tookOver: DataDirLock['tookOver']): DataDirLock {

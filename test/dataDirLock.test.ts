@@ -4,12 +4,17 @@
  * beside a running clock; a lock left by a dead process or an earlier boot is
  * taken over.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Clock, killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
 import { useTempDir } from './support/useTempDir';
-import { LOCK_FILE_NAME, processStartTicks, readBootIdOrNull } from '../src/dataDirLock';
+import {
+  LOCK_FILE_NAME,
+  lockDataDir,
+  processStartTicks,
+  readBootIdOrNull,
+} from '../src/dataDirLock';
 
 const ENV = {
   BADGECLOCK_READER_NAME: 'front',
@@ -154,5 +159,58 @@ describe('one clock per data directory', () => {
       `took over the lock of pid ${process.pid} on ${data()}: that pid now belongs to another process`,
     );
     expect(await clock.stop()).toBe(0);
+  });
+});
+
+describe('a lock file left empty (created, then a crash before it was written)', () => {
+  const dir = useTempDir('empty-lock');
+  const emptyLock = (mtimeFromNowMs: number): string => {
+    const file = join(dir(), LOCK_FILE_NAME);
+    writeFileSync(file, '');
+    const at = (Date.now() + mtimeFromNowMs) / 1000;
+    utimesSync(file, at, at);
+    return file;
+  };
+  const noSleep = (): void => {
+    throw new Error('slept');
+  };
+
+  it('is a clock starting now while it is younger than the grace: refused, and left alone', () => {
+    const file = emptyLock(-2_000);
+    expect(() => lockDataDir(dir(), { sleep: noSleep })).toThrow(
+      /another badgeclock is starting on the data directory/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('is taken over once older than the grace', () => {
+    const file = emptyLock(-60_000);
+    const lock = lockDataDir(dir(), { sleep: noSleep });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid });
+    lock.release();
+  });
+
+  // Found by an audit: dated ahead of a Pi that booted on a stale clock, it was "a clock
+  // starting now" until the wall clock passed its date, days for a site offline.
+  it('is waited out on the monotonic clock, then taken over, when dated ahead of this clock', () => {
+    const file = emptyLock(3_600_000);
+    const slept: number[] = [];
+    const lock = lockDataDir(dir(), { sleep: (ms) => slept.push(ms) });
+    expect(slept).toEqual([10_000]);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid });
+    lock.release();
+  });
+
+  it('dated ahead and written meanwhile by a clock starting now: refused, naming it', () => {
+    const file = emptyLock(3_600_000);
+    // A live process of this boot: the one that ran this test.
+    const other = { pid: process.ppid, startedAt: new Date().toISOString(), host: hostname() };
+    const writeIt = (): void => {
+      writeFileSync(
+        file,
+        `${JSON.stringify({ ...other, bootId: readBootIdOrNull(), procStart: processStartTicks(process.ppid) })}\n`,
+      );
+    };
+    expect(() => lockDataDir(dir(), { sleep: writeIt })).toThrow(/another badgeclock \(/);
   });
 });
