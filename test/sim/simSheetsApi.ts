@@ -300,6 +300,7 @@ export function makeSimSheetsClient(options: SimClientOptions): SheetsClient {
     rootUrl: 'https://sheets.invalid/',
     timeoutMs: options.timeoutMs,
     now: options.now,
+    mono: () => options.scheduler.now(),
     zone: options.zone,
     device: 'sim',
     version: 'sim',

@@ -51,11 +51,13 @@ export interface SheetsClientOptions {
   readonly keyFile: string;
   readonly rootUrl: string;
   readonly timeoutMs: number;
-  /**
-   * The clock the driver stamps batches and minutes with (default the wall clock, Date.now):
-   * when a failed write could still land is counted on it.
-   */
+  /** The clock the driver stamps batches and minutes with (default the wall clock, Date.now). */
   readonly now?: () => number;
+  /**
+   * A monotonic clock (default performance.now): how long a failed write could still land is
+   * counted on it, whatever the wall clock does meanwhile.
+   */
+  readonly mono?: () => number;
   readonly zone: string;
   /** This clock's name and version, for the health block on the Now tab. */
   readonly device: string;
@@ -118,7 +120,8 @@ export function makeSheetsClient(options: SheetsClientOptions): SheetsClient {
   const sheet = makeSheetSetUp(calls, warn);
   const { setUp } = sheet;
   const parsePeople = makePeopleParser(warn);
-  const late = new LateWrites(options.timeoutMs, options.now);
+  // A caller that gives its own clock and no monotonic one (a test's) counts windows on it.
+  const late = new LateWrites(options.timeoutMs, options.now, options.mono ?? options.now);
   const writeBatch = makeBatchWriter({ calls, sheet, late, zone });
   const live = makeLiveView({
     calls,
