@@ -69,9 +69,10 @@ export interface Verdict {
 /**
  * Judges `request` against `session` (undefined: no such session), the same
  * person's `others` (their sessions near it, corrections applied, this one
- * excluded) and `now`. Rejected: a time in the future, an Out not after the
- * In, an overlap with another of the person's sessions, text where a time
- * belongs, a void session's times, a change that changes nothing.
+ * excluded) and `now`. Rejected: a time given in the future, an Out not after
+ * the In, an overlap with another of the person's sessions that the edit makes,
+ * text where a time belongs, a void session's times, a change that changes
+ * nothing.
  */
 export function judgeCorrection(
   request: CorrectionRequest,
@@ -110,11 +111,13 @@ export function judgeCorrection(
       closes: session.status === 'in',
     };
   }
+  // Only what the edit gives is judged against now: after the wall clock stepped back, the
+  // clock's own times may lie ahead of it (simulation seed 60027).
   for (const [field, at] of [
-    ['in', inAt],
-    ['out', outAt],
+    ['in', request.inAt],
+    ['out', request.outAt],
   ] as const) {
-    if (at !== null && at > now) {
+    if (at !== undefined && at > now) {
       return reject(`${label(field)} ${formatLocalDateTime(at, zone)} is in the future`);
     }
   }
@@ -131,9 +134,16 @@ export function judgeCorrection(
       `Out ${formatLocalDateTime(outAt, zone)} is not after In ${formatLocalDateTime(inAt, zone)}`,
     );
   }
-  const end = outAt ?? now;
+  // Only an overlap the edit makes: one the clock's own times already had (a wall clock stepped
+  // back between two sessions) is not the manager's to answer for (simulation seed 61023).
+  const meets = (o: CorrectableSession, from: number, to: number): boolean =>
+    o.inAt < to && (o.outAt ?? now) > from;
   const overlap = others.find(
-    (o) => !o.voided && o.id !== session.id && o.inAt < end && (o.outAt ?? now) > inAt,
+    (o) =>
+      !o.voided &&
+      o.id !== session.id &&
+      meets(o, inAt, outAt ?? now) &&
+      !meets(o, session.inAt, session.outAt ?? now),
   );
   if (overlap !== undefined) {
     const until = overlap.outAt === null ? 'now' : formatLocalTime(overlap.outAt, zone);

@@ -133,6 +133,27 @@ describe('judging a correction', () => {
     );
   });
 
+  // Found by the simulation (seeds 60027 and 61023, --events 6 and 10): after the wall clock
+  // stepped back, the clock's own times may lie ahead of it, or overlap each other; a manager's
+  // edit that makes neither worse was refused, and its row kept Hours beside the typed time.
+  it('judges only what the edit changes against now: the clock’s own Out ahead of it does not refuse an In', () => {
+    const ahead = session('s1', NOW - 2 * HOUR, NOW + HOUR);
+    expect(judge({ inAt: NOW - HOUR }, ahead)).toMatchObject({ applied: true, inAt: NOW - HOUR });
+    expect(judge({ outAt: NOW + 30 * 60_000 }, ahead).reason).toBe(
+      'Out 2026-03-24 14:30 is in the future',
+    );
+  });
+
+  it('refuses only an overlap the edit makes: one the clock’s own times had already stays', () => {
+    // The clock's Out of the evening session came before a step back, its next In after it.
+    const evening = session('s2', T0 + 8 * HOUR, T0 + 12 * HOUR);
+    expect(judge({ inAt: T0 + HOUR }, day, [evening])).toMatchObject({ applied: true });
+    const later = session('s3', T0 + 9.5 * HOUR, T0 + 10 * HOUR);
+    expect(judge({ outAt: T0 + 10 * HOUR }, day, [evening, later]).reason).toBe(
+      "it would overlap Alice's session 2026-03-23 17:30–18:00",
+    );
+  });
+
   it('rejects a correction of a session that does not exist, and of a void one', () => {
     expect(judgeCorrection({ session: 'nope', outAt: T0 }, undefined, [], NOW, ZONE).reason).toBe(
       'there is no session nope',
