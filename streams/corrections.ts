@@ -134,17 +134,7 @@ export function judgeCorrection(
       `Out ${formatLocalDateTime(outAt, zone)} is not after In ${formatLocalDateTime(inAt, zone)}`,
     );
   }
-  // Only an overlap the edit makes: one the clock's own times already had (a wall clock stepped
-  // back between two sessions) is not the manager's to answer for (simulation seed 61023).
-  const meets = (o: CorrectableSession, from: number, to: number): boolean =>
-    o.inAt < to && (o.outAt ?? now) > from;
-  const overlap = others.find(
-    (o) =>
-      !o.voided &&
-      o.id !== session.id &&
-      meets(o, inAt, outAt ?? now) &&
-      !meets(o, session.inAt, session.outAt ?? now),
-  );
+  const overlap = overlapMade(session, others, inAt, outAt, now);
   if (overlap !== undefined) {
     const until = overlap.outAt === null ? 'now' : formatLocalTime(overlap.outAt, zone);
     return reject(
@@ -161,6 +151,30 @@ export function judgeCorrection(
     status,
     closes: session.status === 'in' && outAt !== null,
   };
+}
+
+/**
+ * The first of the person's other sessions the edited span (`inAt` to `outAt`, or now) meets and
+ * the session's own span did not. Only an overlap the edit makes is refused: one the clock's
+ * own times already had (a wall clock stepped back between two sessions) is not the manager's
+ * to answer for (simulation seed 61023).
+ */
+function overlapMade(
+  session: CorrectableSession,
+  others: readonly CorrectableSession[],
+  inAt: number,
+  outAt: number | null,
+  now: number,
+): CorrectableSession | undefined {
+  const meets = (o: CorrectableSession, from: number, to: number): boolean =>
+    o.inAt < to && (o.outAt ?? now) > from;
+  return others.find(
+    (o) =>
+      !o.voided &&
+      o.id !== session.id &&
+      meets(o, inAt, outAt ?? now) &&
+      !meets(o, session.inAt, session.outAt ?? now),
+  );
 }
 
 function changesOf(request: CorrectionRequest, session: CorrectableSession): FieldChange[] {
