@@ -125,9 +125,20 @@ export function planBatch(
     .filter((entry) => !inSheet(entry.session))
     .map(({ session, card, name, inAt, reader }): NewRow => {
       const close = closed.get(session);
-      const [outAt, status] =
-        close === undefined ? [null, 'in' as const] : [close.outAt, close.status];
-      return { session, card, name, inAt, outAt, status, reader: close?.readers ?? reader };
+      if (close === undefined)
+        return { session, card, name, inAt, outAt: null, status: 'in', reader };
+      // Closed in this batch: with the In the close knew, which a correction of a stale clock
+      // may have moved since the clock-in (simulation seed 61039); its Hours are Out - that In.
+      const { outAt, status } = close;
+      return {
+        session,
+        card,
+        name,
+        inAt: close.inAt,
+        outAt,
+        status,
+        reader: close.readers ?? reader,
+      };
     });
   const inserted = new Set(insert.map((row) => row.session));
 

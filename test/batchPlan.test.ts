@@ -285,6 +285,21 @@ describe('planBatch', () => {
     ]);
   });
 
+  // Found by the simulation (seed 61039, --events 10): taken on a stale clock, corrected while
+  // open, closed after; all three reached the sheet in one batch after an outage. The row was
+  // inserted with the stale In and its Hours, then the correction set In alone: Hours stayed
+  // 54 h beside an Out - In of 8 h, for good.
+  it('a session opened, corrected while open and closed in one batch is inserted with the close’s In', () => {
+    const stale = T - 46 * HOUR;
+    const plan = planBatch(
+      [opened('s1', stale), corrected('s1', T, null), closed('s1', T + 8 * HOUR, T)],
+      rows(),
+    );
+    expect(plan.insert.map((r) => [r.session, r.inAt, r.outAt])).toEqual([
+      ['s1', T, T + 8 * HOUR],
+    ]);
+  });
+
   it('sessionsOf names every session a batch is about, once', () => {
     expect(
       sessionsOf([
