@@ -108,9 +108,17 @@ export function planBatch(
   const { entries, fixes } = foldFixes(all);
   const opened = new Map<string, EntryOf<'session-opened'>>();
   const closed = new Map<string, EntryOf<'session-closed'>>();
+  // A name People gave the card after a session was opened without one, in this batch: the
+  // batch looks for the card's blank rows before it inserts, so the insert carries it (seed
+  // 61015, --events 10: the rows stayed blank for good).
+  const namedAfter = new Map<string, string>();
   for (const entry of entries) {
     if (entry.kind === 'session-opened') opened.set(entry.session, entry);
     if (entry.kind === 'session-closed') closed.set(entry.session, entry);
+    if (entry.kind === 'name-filled')
+      for (const open of opened.values())
+        if (open.card === entry.card && open.name === null)
+          namedAfter.set(open.session, entry.name);
   }
   // A row to write to: one in the sheet, or one this batch inserts.
   const inSheet = (session: string): boolean => (rowsOf.get(session)?.length ?? 0) > 0;
@@ -123,7 +131,8 @@ export function planBatch(
   }
   const insert: NewRow[] = [...opened.values()]
     .filter((entry) => !inSheet(entry.session))
-    .map(({ session, card, name, inAt, reader }): NewRow => {
+    .map(({ session, card, name: opening, inAt, reader }): NewRow => {
+      const name = opening ?? namedAfter.get(session) ?? null;
       const close = closed.get(session);
       if (close === undefined)
         return { session, card, name, inAt, outAt: null, status: 'in', reader };

@@ -295,9 +295,27 @@ describe('planBatch', () => {
       [opened('s1', stale), corrected('s1', T, null), closed('s1', T + 8 * HOUR, T)],
       rows(),
     );
-    expect(plan.insert.map((r) => [r.session, r.inAt, r.outAt])).toEqual([
-      ['s1', T, T + 8 * HOUR],
-    ]);
+    expect(plan.insert.map((r) => [r.session, r.inAt, r.outAt])).toEqual([['s1', T, T + 8 * HOUR]]);
+  });
+
+  // Found by the simulation (seed 61015, --events 10): clocked in while People was not loaded
+  // (a damaged cache), named when it was; both reached the sheet in one batch, which looked for
+  // the card's blank rows before it inserted this one: the row stayed without a name for good.
+  it('a session opened without a name and named in the same batch is inserted with the name', () => {
+    const named = (card: string, name: string, at: number): OutboxEntry => ({
+      kind: 'name-filled',
+      key: `name:${card}:${name}:${at}`,
+      card,
+      name,
+    });
+    const plan = planBatch(
+      [named('C-s0', 'Old', T - HOUR), opened('s1', T, 'C-s1'), named('C-s1', 'Alice', T + 1)],
+      rows(),
+    );
+    expect(plan.insert.map((r) => [r.session, r.name])).toEqual([['s1', 'Alice']]);
+    // A name given before the clock-in, then taken away (the clock-in had none), is not its.
+    const before = planBatch([named('C-s1', 'Alice', T - HOUR), opened('s1', T, 'C-s1')], rows());
+    expect(before.insert.map((r) => [r.session, r.name])).toEqual([['s1', null]]);
   });
 
   it('sessionsOf names every session a batch is about, once', () => {
