@@ -35,6 +35,8 @@ export interface TypingContext {
   /** Sessions typed into already (one correction per row keeps the expectations simple). */
   readonly typed: ReadonlySet<string>;
   readonly now: number;
+  /** The clock's wall clock now: a time after it is one the clock takes for the future. */
+  readonly wall: number;
   /**
    * The start of the current pay period: the clock reads back the rows of this period and the
    * one before, so a row of this period stays read back for a whole period at least.
@@ -80,6 +82,9 @@ export function typeCorrection(
   const at = Math.round((session.inAt + (outAt - session.inAt) * (0.2 + 0.6 * b)) / 1000) * 1000;
   // A wall-clock time the zone repeats reads back as its first instant: not what was meant.
   if (at <= session.inAt || at >= outAt || isRepeatedLocalTime(at, zone)) return null;
+  // After its wall clock went back below the session (a boot on a stale clock, a step back),
+  // the clock rightly refuses a time after its now (seed 61043, --events 10).
+  if (at >= context.wall) return null;
   const field = kind === 'typeIn' ? 'in' : 'out';
   typed(field, toSerial(at, zone));
   return { ...base, kind: field, value: at };

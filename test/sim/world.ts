@@ -1243,6 +1243,7 @@ class World {
       ),
       typed: new Set(this.typed.keys()),
       now: this.time.mono.now(),
+      wall: wallNow(this.time),
       periodFrom: periodAt(wallNow(this.time), this.config.payPeriod, ZONE).from,
     });
     if (typed === null) return;
