@@ -170,6 +170,15 @@ export class SessionModel {
   }
 
   /**
+   * A card lying on the reader as the clock starts, since before it stopped (the power cut
+   * too, when the reader saw nothing): its presentation goes on from the start, as the clock
+   * carries on the presentation of a card it was seeing when it stopped (streams/sightings.ts).
+   */
+  carry(card: string, r: Reading): void {
+    if (this.lastRead.has(card)) this.lastRead.set(card, r);
+  }
+
+  /**
    * The clock ran its minute tick at `mono` in `boot`, stamped `at` by its
    * wall clock: a session of that boot past its limit by then was closed,
    * measured by that boot's monotonic clock (whatever the wall clock of a

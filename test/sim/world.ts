@@ -324,6 +324,8 @@ class World {
   private poisonTapped = false;
   /** False while the machine is off (a power cut): nothing is sighted then. */
   private powered = true;
+  /** Cards lying on a reader, and until when (the world's truth, whatever the clock saw). */
+  private readonly lying = new Map<string, number>();
 
   constructor(
     private readonly plan: Plan,
@@ -668,6 +670,10 @@ class World {
     // A new process knows no People until its cache or the sheet gives them (a damaged cache
     // while offline: none at all), and the model knows only what the clock knows.
     this.sessions.apply({ type: 'directory', people: [], at: this.reading() });
+    // A card that lay on the reader while the clock was down, the power too, goes on being
+    // presented: as the clock carries on a card it was seeing when it stopped (seed 60050).
+    for (const [card, until] of this.lying)
+      if (until > this.time.mono.now()) this.sessions.carry(card, this.reading());
     const warn = (message: string): void => {
       this.record(`warn ${message}`);
     };
@@ -977,6 +983,7 @@ class World {
         const card = person.readerB ? person.dec : person.hex;
         const reader = person.readerB ? 'door-b' : 'door-a';
         this.count('card left on the reader');
+        this.lying.set(card, Math.min(now + event.minutes * MINUTE, this.end));
         const random = this.edits;
         for (
           let t = now, until = now + event.minutes * MINUTE;
