@@ -100,6 +100,39 @@ export function sessionsOf(entries: readonly OutboxEntry[]): string[] {
   return [...sessions];
 }
 
+/**
+ * A name People gave the card after a session was opened without one, in this batch, by
+ * session: the batch looks for the card's blank rows before it inserts, so the insert carries
+ * it (seed 61015, --events 10: the rows stayed blank for good).
+ */
+function namesAfterOpening(entries: readonly OutboxEntry[]): Map<string, string> {
+  const opened: EntryOf<'session-opened'>[] = [];
+  const named = new Map<string, string>();
+  for (const entry of entries) {
+    if (entry.kind === 'session-opened') opened.push(entry);
+    if (entry.kind === 'name-filled')
+      for (const open of opened)
+        if (open.card === entry.card && open.name === null) named.set(open.session, entry.name);
+  }
+  return named;
+}
+
+/**
+ * The row a session opened in this batch is inserted as. Closed in this batch too: with the In
+ * the close knew, which a correction of a stale clock may have moved since the clock-in
+ * (simulation seed 61039); its Hours are Out - that In.
+ */
+function newRow(
+  { session, card, name: opening, inAt, reader }: EntryOf<'session-opened'>,
+  close: EntryOf<'session-closed'> | undefined,
+  namedAfter: string | undefined,
+): NewRow {
+  const name = opening ?? namedAfter ?? null;
+  if (close === undefined) return { session, card, name, inAt, outAt: null, status: 'in', reader };
+  const { outAt, status } = close;
+  return { session, card, name, inAt: close.inAt, outAt, status, reader: close.readers ?? reader };
+}
+
 /** What the batch does to `Log`, given the rows tagged with its sessions now. */
 export function planBatch(
   all: readonly OutboxEntry[],
@@ -108,17 +141,9 @@ export function planBatch(
   const { entries, fixes } = foldFixes(all);
   const opened = new Map<string, EntryOf<'session-opened'>>();
   const closed = new Map<string, EntryOf<'session-closed'>>();
-  // A name People gave the card after a session was opened without one, in this batch: the
-  // batch looks for the card's blank rows before it inserts, so the insert carries it (seed
-  // 61015, --events 10: the rows stayed blank for good).
-  const namedAfter = new Map<string, string>();
   for (const entry of entries) {
     if (entry.kind === 'session-opened') opened.set(entry.session, entry);
     if (entry.kind === 'session-closed') closed.set(entry.session, entry);
-    if (entry.kind === 'name-filled')
-      for (const open of opened.values())
-        if (open.card === entry.card && open.name === null)
-          namedAfter.set(open.session, entry.name);
   }
   // A row to write to: one in the sheet, or one this batch inserts.
   const inSheet = (session: string): boolean => (rowsOf.get(session)?.length ?? 0) > 0;
@@ -129,26 +154,10 @@ export function planBatch(
     const [, ...extra] = [...rows].sort((a, b) => a.tagId - b.tagId);
     for (const row of extra) duplicates.push({ session, tagId: row.tagId });
   }
+  const namedAfter = namesAfterOpening(entries);
   const insert: NewRow[] = [...opened.values()]
     .filter((entry) => !inSheet(entry.session))
-    .map(({ session, card, name: opening, inAt, reader }): NewRow => {
-      const name = opening ?? namedAfter.get(session) ?? null;
-      const close = closed.get(session);
-      if (close === undefined)
-        return { session, card, name, inAt, outAt: null, status: 'in', reader };
-      // Closed in this batch: with the In the close knew, which a correction of a stale clock
-      // may have moved since the clock-in (simulation seed 61039); its Hours are Out - that In.
-      const { outAt, status } = close;
-      return {
-        session,
-        card,
-        name,
-        inAt: close.inAt,
-        outAt,
-        status,
-        reader: close.readers ?? reader,
-      };
-    });
+    .map((entry) => newRow(entry, closed.get(entry.session), namedAfter.get(entry.session)));
   const inserted = new Set(insert.map((row) => row.session));
 
   const writes: RowWrite[] = [];
