@@ -17,6 +17,13 @@ const DAYS = 3;
 const MAX_PEOPLE = 40;
 const EVENTS_PER_DAY = 3;
 /**
+ * Seeds with faults packed close (ten plan events a day, 20 people, 20 days) that failed before
+ * stop 25 and pass since: the judge of an edit after a step back (61023), a session corrected
+ * while open and closed in one batch (61039), a name given in the batch that inserts the row
+ * (61015). Each replays with `npm run simulate -- --seed N --days 20 --people 20 --events 10`.
+ */
+const DENSE_SEEDS = [61023, 61039, 61015];
+/**
  * Shrinking runs for the first failing seed (the rest are reported unshrunk, with their replay).
  * Counted, not timed, so a failure prints the same repro on every machine.
  */
@@ -126,6 +133,28 @@ describe('the simulation of the whole clock', () => {
           `replay: npm run simulate -- --seed ${seed} --days ${DAYS} --people ${MAX_PEOPLE} --events ${EVENTS_PER_DAY} --path ${failure.path}`,
         ].join('\n'),
       );
+    },
+  );
+
+  it.each(DENSE_SEEDS)(
+    'seed %i (20 days, up to 20 people, faults packed close) keeps every invariant',
+    async (seed) => {
+      const outcome = await simulateSeed(seed, {
+        days: 20,
+        maxPeople: 20,
+        eventsPerDay: 10,
+        shrinkMs: Infinity,
+        shrinkRuns: 0,
+      });
+      const failure = outcome.failure;
+      expect(
+        failure === null
+          ? []
+          : [
+              ...failure.violations.slice(0, 3).map(describeViolation),
+              `replay: npm run simulate -- --seed ${seed} --days 20 --people 20 --events 10`,
+            ],
+      ).toEqual([]);
     },
   );
 });
