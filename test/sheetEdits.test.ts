@@ -17,7 +17,7 @@ import type { LogRowsRead } from '../src/drivers/sheets/sheetsDriver';
 import { makeTotalsSource } from '../src/drivers/sheets/totalsSource';
 import { sheetEdits$ } from '../src/drivers/store/sheetEditJudge';
 import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
-import type { ClockEvent, CorrectionJudged, Output } from '../streams/events';
+import type { ClockEvent, CorrectionJudged, Health, Output } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
 import { ROW_DELETED } from '../streams/sheetEdits';
@@ -50,9 +50,9 @@ interface Rig {
   readonly client: SheetsClient;
   readonly play: (...events: ClockEvent[]) => (readonly Output[])[];
   /** One live update at `now`, its rows judged, the judgements played, the outbox written. */
-  readonly minute: (now: number) => Promise<CorrectionJudged[]>;
+  readonly minute: (now: number, health?: Health) => Promise<CorrectionJudged[]>;
   /** A round of minutes from `now`: every watched row read once. */
-  readonly round: (now: number) => Promise<CorrectionJudged[]>;
+  readonly round: (now: number, health?: Health) => Promise<CorrectionJudged[]>;
 }
 
 describe('corrections typed into the sheet (the real client)', () => {
@@ -97,24 +97,25 @@ describe('corrections typed into the sheet (the real client)', () => {
         );
       }
     };
-    const minute = async (now: number): Promise<CorrectionJudged[]> => {
+    const minute = async (now: number, health = quietHealth): Promise<CorrectionJudged[]> => {
       const open = [...state().open.values()].map((o) => ({
         session: o.id,
         card: o.card,
         name: o.name,
         inAt: o.inAt,
       }));
-      const { rows } = await client.liveUpdate(open, now, quietHealth, undefined, watch(now));
+      const { rows } = await client.liveUpdate(open, now, health, undefined, watch(now));
       const before = judged.length;
-      reads$.next({ type: 'logRowsRead', at: now, rows });
+      reads$.next({ type: 'logRowsRead', at: now, clockSynced: health.clockSynced, rows });
       const fresh = judged.slice(before);
       play(...fresh);
       await sync(now);
       return fresh;
     };
-    const round = async (now: number): Promise<CorrectionJudged[]> => {
+    const round = async (now: number, health = quietHealth): Promise<CorrectionJudged[]> => {
       const all: CorrectionJudged[] = [];
-      for (let i = 0; i < WATCH_ROUND_MINUTES; i++) all.push(...(await minute(now + i * MINUTE)));
+      for (let i = 0; i < WATCH_ROUND_MINUTES; i++)
+        all.push(...(await minute(now + i * MINUTE, health)));
       return all;
     };
     play(
@@ -179,6 +180,22 @@ describe('corrections typed into the sheet (the real client)', () => {
     expect(await round(EVENING + HOUR)).toEqual([]);
     expect(cell(ANN, COLUMN.out)).toBe(typed);
     expect(editsTab()).toHaveLength(1);
+  });
+
+  it('an edit read back on a clock not yet synchronised is judged by the first round after it is (seed 63013)', async () => {
+    const { store, round } = await rig();
+    const typed = toSerial(at('2026-03-04T16:30:00Z'), ZONE);
+    type(ANN, COLUMN.out, typed);
+    // A boot on a stale clock, before NTP: its 16:15 is long gone, and 16:30 is 'ahead' of it.
+    const stale = { ...quietHealth, clockSynced: false };
+    expect(await round(ANN_OUT + 15 * MINUTE, stale)).toEqual([]);
+    expect(session(store, ANN)?.outAt).toBe(ANN_OUT);
+    expect(store.editsBetween(0, Infinity)).toEqual([]);
+
+    const judged = await round(EVENING);
+    expect(judged.map((j) => [j.session, j.applied])).toEqual([[ANN, true]]);
+    expect(session(store, ANN)?.outAt).toBe(at('2026-03-04T16:30:00Z'));
+    expect(cell(ANN, COLUMN.hours)).toBeCloseTo(toSerialDuration(8.5 * HOUR), 12);
   });
 
   it('an In typed as text that reads as a time applies; the text stays in the cell', async () => {

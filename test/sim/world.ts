@@ -810,7 +810,8 @@ class World {
 
   private onSheetEvent(_life: Life, event: SheetOutput): void {
     if (event.type === 'logRowsRead') {
-      // A typed row read back (it showed what was typed): the clock judges it now.
+      // A typed row read back (it showed what was typed) on a synchronised clock: judged now.
+      if (!event.clockSynced) return;
       for (const { row, cells } of event.rows) {
         const typed = this.typed.get(row.session);
         if (typed !== undefined && cells !== null && !this.readBack.has(row.session))

@@ -106,6 +106,8 @@ export interface LiveSources {
 export interface LogRowsRead {
   readonly type: 'logRowsRead';
   readonly at: number;
+  /** Whether the clock was synchronised when it asked (its health): `at` is then the time. */
+  readonly clockSynced: boolean;
   readonly rows: readonly LogRowRead[];
 }
 
@@ -242,7 +244,16 @@ function liveUpdated(
       return [
         directory(people),
         { type: 'liveSynced', at: now(), open: command.open.length },
-        ...(rows.length === 0 ? [] : [{ type: 'logRowsRead' as const, at: now(), rows }]),
+        ...(rows.length === 0
+          ? []
+          : [
+              {
+                type: 'logRowsRead' as const,
+                at: now(),
+                clockSynced: command.health.clockSynced,
+                rows,
+              },
+            ]),
       ];
     }),
     catchError((error: unknown) => of(liveFailed(now, error))),

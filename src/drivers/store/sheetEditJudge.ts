@@ -25,22 +25,34 @@ export function sheetEdits$(
   // never written, or written by another run before a restart, is not known to have been).
   const inLog = new Set<string>();
   return reads$.pipe(
-    concatMap(({ at, rows }) =>
-      from(rows.flatMap((read) => judgeRow(queue, read, { at, rules, inLog }))),
+    concatMap(({ at, clockSynced, rows }) =>
+      from(rows.flatMap((read) => judgeRow(queue, read, { at, clockSynced, rules, inLog }))),
     ),
   );
+}
+
+/** How a row read back is judged: when, by which rules, and what was seen in Log before. */
+interface RowJudging {
+  readonly at: number;
+  readonly clockSynced: boolean;
+  readonly rules: Rules;
+  readonly inLog: Set<string>;
 }
 
 function judgeRow(
   queue: Context,
   { row, cells }: LogRowRead,
-  { at, rules, inLog }: { at: number; rules: Rules; inLog: Set<string> },
+  { at, clockSynced, rules, inLog }: RowJudging,
 ): CorrectionJudged[] {
   if (cells === null) {
     if (!inLog.delete(row.session) || row.seen.status === ROW_DELETED || row.voided) return [];
     return [rowDeleted(queue, row.session, at)];
   }
   inLog.add(row.session);
+  // A clock not yet synchronised (a stale boot, before NTP) would judge the typed times against a
+  // wrong now, and a refusal stands for good (rule 13): the edit waits in the sheet for the first
+  // round after the clock is synchronised, which reads the row again.
+  if (!clockSynced) return [];
   const request = sheetEditOf(row, cells, rules.zone);
   if (request === null) return [];
   return [judged(queue, request, { now: at, rules, source: 'sheet', why: null })];
