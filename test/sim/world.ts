@@ -324,8 +324,11 @@ class World {
   private poisonTapped = false;
   /** False while the machine is off (a power cut): nothing is sighted then. */
   private powered = true;
-  /** Cards lying on a reader, and until when (the world's truth, whatever the clock saw). */
-  private readonly lying = new Map<string, number>();
+  /**
+   * Cards lying on a reader, until when, and whether a running clock has read them since they
+   * were put there (the world's truth, whatever the clock saw).
+   */
+  private readonly lying = new Map<string, { until: number; seen: boolean }>();
 
   constructor(
     private readonly plan: Plan,
@@ -640,6 +643,8 @@ class World {
       return;
     }
     const now = this.reading();
+    const lying = this.lying.get(card);
+    if (lying !== undefined) lying.seen = true;
     this.sessions.apply({ type: 'read', card, ...now });
     this.record(`read ${card} ${reader}`);
     life.reads$.next({ type: 'cardRead', at: now.at, card, reader, mono: now.mono });
@@ -671,9 +676,10 @@ class World {
     // while offline: none at all), and the model knows only what the clock knows.
     this.sessions.apply({ type: 'directory', people: [], at: this.reading() });
     // A card that lay on the reader while the clock was down, the power too, goes on being
-    // presented: as the clock carries on a card it was seeing when it stopped (seed 60050).
-    for (const [card, until] of this.lying)
-      if (until > this.time.mono.now()) this.sessions.carry(card, this.reading());
+    // presented: as the clock carries on a card it was seeing when it stopped (seed 60050). One
+    // put there while the clock was down was never seen: its first read is a tap (seed 63031).
+    for (const [card, { until, seen }] of this.lying)
+      if (seen && until > this.time.mono.now()) this.sessions.carry(card, this.reading());
     const warn = (message: string): void => {
       this.record(`warn ${message}`);
     };
@@ -984,7 +990,10 @@ class World {
         const card = person.readerB ? person.dec : person.hex;
         const reader = person.readerB ? 'door-b' : 'door-a';
         this.count('card left on the reader');
-        this.lying.set(card, Math.min(now + event.minutes * MINUTE, this.end));
+        this.lying.set(card, {
+          until: Math.min(now + event.minutes * MINUTE, this.end),
+          seen: false,
+        });
         const random = this.edits;
         for (
           let t = now, until = now + event.minutes * MINUTE;
