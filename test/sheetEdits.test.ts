@@ -198,6 +198,15 @@ describe('corrections typed into the sheet (the real client)', () => {
     expect(cell(ANN, COLUMN.hours)).toBeCloseTo(toSerialDuration(8.5 * HOUR), 12);
   });
 
+  it('on a clock not yet synchronised, an edit that holds whatever the time is applies at once', async () => {
+    const { store, round } = await rig();
+    type(ANN, COLUMN.in, '08:45');
+    const stale = { ...quietHealth, clockSynced: false };
+    const judged = await round(ANN_OUT + 15 * MINUTE, stale);
+    expect(judged.map((j) => [j.session, j.applied])).toEqual([[ANN, true]]);
+    expect(session(store, ANN)?.inAt).toBe(at('2026-03-04T07:45:00Z'));
+  });
+
   it('an In typed as text that reads as a time applies; the text stays in the cell', async () => {
     const { store, round } = await rig();
     type(ANN, COLUMN.in, '08:45');

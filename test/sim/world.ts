@@ -817,6 +817,7 @@ class World {
   private onSheetEvent(_life: Life, event: SheetOutput): void {
     if (event.type === 'logRowsRead') {
       // A typed row read back (it showed what was typed) on a synchronised clock: judged now.
+      // (On one not synchronised yet, it is applied if right, or waits: not due yet either way.)
       if (!event.clockSynced) return;
       for (const { row, cells } of event.rows) {
         const typed = this.typed.get(row.session);

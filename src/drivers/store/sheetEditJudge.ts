@@ -49,13 +49,13 @@ function judgeRow(
     return [rowDeleted(queue, row.session, at)];
   }
   inLog.add(row.session);
-  // A clock not yet synchronised (a stale boot, before NTP) would judge the typed times against a
-  // wrong now, and a refusal stands for good (rule 13): the edit waits in the sheet for the first
-  // round after the clock is synchronised, which reads the row again.
-  if (!clockSynced) return [];
   const request = sheetEditOf(row, cells, rules.zone);
   if (request === null) return [];
-  return [judged(queue, request, { now: at, rules, source: 'sheet', why: null })];
+  const verdict = judged(queue, request, { now: at, rules, source: 'sheet', why: null });
+  // A clock not yet synchronised (a stale boot, before NTP) judges against a wrong now: a right
+  // time can look 'in the future', and a refusal stands for good (rule 13). What it applies holds
+  // whatever now is; a refusal waits in the sheet for a round on a synchronised clock.
+  return clockSynced || verdict.applied ? [verdict] : [];
 }
 
 /** A deleted row, said once: nothing changes (rule 9), and the Edits line says how to void it. */
