@@ -16,17 +16,35 @@ import { nextLocalTime, toHours } from './zoned';
 /** Wall and monotonic clocks apart by more than this since the clock-in: the wall clock jumped. */
 const JUMP_MS = 120_000;
 
-/** When an open session must be closed automatically: the limit, or the cut-off if earlier. */
+/**
+ * When an open session must be closed automatically: the limit, or the cut-off if earlier.
+ * `cutoff` false: the limit alone (a clock-in whose local day is not known yet).
+ */
 export function autoCloseAt(
   session: Pick<OpenSession, 'inAt'>,
   rules: Rules,
+  cutoff = true,
 ): { at: number; reason: 'limit' | 'cutoff' } {
   const limit = session.inAt + rules.limitMs;
-  if (rules.dailyCutoff !== null) {
+  if (cutoff && rules.dailyCutoff !== null) {
     const cutoff = nextLocalTime(session.inAt, rules.dailyCutoff, rules.zone);
     if (cutoff < limit) return { at: cutoff, reason: 'cutoff' };
   }
   return { at: limit, reason: 'limit' };
+}
+
+/**
+ * When the clock closes one of its open sessions. A clock-in taken on an unsynchronised clock
+ * has its limit (measured on the monotonic clock) but no cut-off until the clock synchronises:
+ * its stale wall time says nothing of the day it was really taken on, and a close at that day's
+ * cut-off would stay after the correction. The correction moves its In; the cut-off follows.
+ */
+export function closeOf(
+  state: Pick<ClockState, 'unsynced'>,
+  session: OpenSession,
+  rules: Rules,
+): { at: number; reason: 'limit' | 'cutoff' } {
+  return autoCloseAt(session, rules, state.unsynced?.has(session.id) !== true);
 }
 
 export function onMinute(
@@ -41,7 +59,7 @@ export function onMinute(
   // Oldest first, so auto clock-outs come out in the order they happened. Overdue is measured
   // honestly, as for a tap: NTP stepping a stale clock forward does not age a session.
   const due = [...state.open.values()]
-    .map((session) => ({ session, close: autoCloseAt(session, rules) }))
+    .map((session) => ({ session, close: closeOf(state, session, rules) }))
     .filter(({ session, close }) => close.at <= honestNow(session, tick))
     .sort((a, b) => a.close.at - b.close.at || a.session.card.localeCompare(b.session.card));
   for (const { session } of due) {
@@ -57,7 +75,7 @@ export function autoClose(
   session: OpenSession,
   rules: Rules,
 ): { state: ClockState; out: [AutoClockedOut] } {
-  const { at, reason } = autoCloseAt(session, rules);
+  const { at, reason } = closeOf(state, session, rules);
   const memory = state.cards.get(session.card) ?? { recent: [] };
   const open = new Map(state.open);
   open.delete(session.card);

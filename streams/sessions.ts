@@ -9,7 +9,7 @@
  * new People list in peopleChanged.ts, and the time-correction slice (taps
  * taken before the clock synchronised) in timeCorrection.ts.
  */
-import { autoClose, autoCloseAt, honestNow, onMinute } from './autoClose';
+import { autoClose, closeOf, honestNow, onMinute } from './autoClose';
 import { onCorrection } from './corrections';
 import { lookUp, nameOf, type Person } from './directory';
 import type { CardRead, ClockEvent, ReadRejected, Output } from './events';
@@ -192,7 +192,7 @@ function onTap(state: ClockState, read: CardRead, rules: Rules): Step {
 
   // Rule 4: a session already past its limit is closed there before this tap counts.
   // (Measured honestly: a wall clock set forward does not make a session overdue.)
-  if (open !== undefined && autoCloseAt(open, rules).at <= honestNow(open, read)) {
+  if (open !== undefined && closeOf(next, open, rules).at <= honestNow(open, read)) {
     const closed = autoClose(next, open, rules);
     next = closed.state;
     out.push(...closed.out);
