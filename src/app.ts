@@ -39,7 +39,7 @@ import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
 import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
-import { fixRequests$ } from './drivers/store/fixRequests';
+import { FIX_POLL_MS, fixRequests$ } from './drivers/store/fixRequests';
 import { makeTimeSyncSource } from './drivers/clock/timeSync';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { gpioFeedbackConfigured, gpioFeedbackOptions } from './drivers/feedback/gpio/gpioConfig';
@@ -122,15 +122,28 @@ function clockSyncOf(config: Config, io: AppIo): Observable<TimeSyncChanged> {
       });
 }
 
-/** Corrections: `fix` requests from the store's queue, and edits typed into Log (rule 13). */
+/**
+ * Corrections: `fix` requests from the store's queue, judged with whether the system clock is
+ * synchronised, and edits typed into Log (rule 13).
+ */
 function correctionsOf(
   config: Config,
   store: Store,
   io: AppIo,
-  sheetEvents$: Observable<SheetOutput>,
+  sources: {
+    readonly sheetEvents$: Observable<SheetOutput>;
+    readonly clockSync$: Observable<TimeSyncChanged>;
+  },
 ): Observable<CorrectionJudged> {
+  const { sheetEvents$, clockSync$ } = sources;
   return merge(
-    fixRequests$(store, io.scheduler, rulesOf(config)),
+    fixRequests$(
+      store,
+      io.scheduler,
+      rulesOf(config),
+      FIX_POLL_MS,
+      clockSync$.pipe(map((change) => change.synced)),
+    ),
     sheetEdits$(
       sheetEvents$.pipe(filter((e): e is LogRowsRead => e.type === 'logRowsRead')),
       store,
@@ -244,7 +257,9 @@ export function clockApp(
         filter((e): e is SyncEvent => e.type !== 'directoryLoaded' && e.type !== 'logRowsRead'),
       ),
     );
-    const corrections$ = correctionsOf(config, store, io, sheetEvents$);
+    // The core and the `fix` judge hear the same time-sync checks (share: one poll of them).
+    const clockSync$ = clockSyncOf(config, io).pipe(share());
+    const corrections$ = correctionsOf(config, store, io, { sheetEvents$, clockSync$ });
     // Other doors' taps, when the site shares them through a broker (docs/multi-door.md).
     const doors$ = doorsOf(config, store, io, committed$, sheet !== undefined).pipe(
       takeUntil(stop$),
@@ -254,7 +269,7 @@ export function clockApp(
         reads$: merge(readsOf(config, io, stop$), doors$),
         directory$,
         sheet$,
-        clockSync$: clockSyncOf(config, io),
+        clockSync$,
         corrections$,
       },
       rulesOf(config),

@@ -72,6 +72,40 @@ describe('the fix queue as a source', () => {
   });
 });
 
+describe('the fix queue on a clock not synchronised', () => {
+  // Out at 12 s: 'in the future' by the clock until then (a stale clock says so of a right time).
+  const soon: FixRequest = { ...request(9), outAt: 12_000 };
+  const queue: FixQueue = {
+    othersWrote: () => 1,
+    pendingFixes: () => [soon],
+    correctionContext: () => ({ session, others: [] }),
+  };
+  const said = (judged: { request?: number; applied: boolean }): string =>
+    `${String(judged.request)} ${judged.applied ? 'applied' : 'rejected'}`;
+
+  it('holds a request it would refuse, judges it again at each poll, and hands it over once right', () => {
+    const scheduler = new TestScheduler((actual, expected) => {
+      expect(actual).toEqual(expected);
+    });
+    scheduler.run(({ cold, expectObservable }) => {
+      const synced$ = cold<boolean>('f', { f: false });
+      const judged$ = fixRequests$(queue, scheduler, defaultRules('UTC'), 5_000, synced$);
+      expectObservable(judged$.pipe(map(said)), '^ 30s !').toBe('15s a', { a: '9 applied' });
+    });
+  });
+
+  it('synchronised, refuses it at once, for good', () => {
+    const scheduler = new TestScheduler((actual, expected) => {
+      expect(actual).toEqual(expected);
+    });
+    scheduler.run(({ cold, expectObservable }) => {
+      const synced$ = cold<boolean>('t', { t: true });
+      const judged$ = fixRequests$(queue, scheduler, defaultRules('UTC'), 5_000, synced$);
+      expectObservable(judged$.pipe(map(said)), '^ 30s !').toBe('a', { a: '9 rejected' });
+    });
+  });
+});
+
 describe('corrections judged against the store, as the running clock judges them', () => {
   // Alice in at 08:00 (UTC, a 12-hour limit).
   const IN = Date.UTC(2026, 2, 23, 8);

@@ -9,10 +9,14 @@
 import {
   concatMap,
   EMPTY,
+  filter,
   from,
   map,
+  of,
   repeat,
+  startWith,
   timer,
+  withLatestFrom,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
@@ -94,12 +98,18 @@ export function judged(
   };
 }
 
-/** The requests a running clock is given, judged as they come, each once. */
+/**
+ * The requests a running clock is given, judged as they come, each once. `synced$`: whether the
+ * system clock is synchronised, as the time-sync source tells (trusted until told). While it is
+ * not, a request that would be refused is not handed over: the stale now can make a right time
+ * look 'in the future', and a refusal is for good. It is judged again at each poll.
+ */
 export function fixRequests$(
   queue: FixQueue,
   scheduler: SchedulerLike,
   rules: Rules,
   pollMs = FIX_POLL_MS,
+  synced$: Observable<boolean> = of(true),
 ): Observable<CorrectionJudged> {
   const handed = new Set<number>();
   // The queue is read at the first poll (requests left from before a restart), then only after
@@ -110,14 +120,25 @@ export function fixRequests$(
   // and unsubscribing overflowed the stack). concatMap: requests are judged in the order asked.
   return timer(0, scheduler).pipe(
     repeat({ delay: () => timer(pollMs, scheduler) }),
-    concatMap(() => {
+    withLatestFrom(synced$.pipe(startWith(true))),
+    concatMap(([, synced]) => {
       const version = queue.othersWrote();
       if (version === seen) return EMPTY;
       seen = version;
       const fresh = queue.pendingFixes().filter((request) => !handed.has(request.id));
       for (const request of fresh) handed.add(request.id);
       // Judged one by one as they go, so a request sees the one before it when that was kept.
-      return from(fresh).pipe(map((request) => judgeFix(queue, request, scheduler.now(), rules)));
+      return from(fresh).pipe(
+        map((request) => ({ request, verdict: judgeFix(queue, request, scheduler.now(), rules) })),
+        filter(({ request, verdict }) => {
+          if (synced || verdict.applied) return true;
+          // Waits for a synchronised clock: read again at the next poll.
+          handed.delete(request.id);
+          seen = null;
+          return false;
+        }),
+        map(({ verdict }) => verdict),
+      );
     }),
   );
 }
