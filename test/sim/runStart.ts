@@ -19,3 +19,12 @@ export const DST_NIGHTS = {
 export function startOfRun(plan: Pick<Plan, 'dst' | 'dstAt' | 'days'>): number {
   return startOfLocalDay(DST_NIGHTS[plan.dst] - Math.floor(plan.dstAt * plan.days) * DAY, ZONE);
 }
+
+/**
+ * The daily cut-off of a run's clock, if any: three runs in eight have one, at a time no DST
+ * change touches (the model's cut-off is that simple). Drawn from the world seed's bits, so the
+ * plans of every seed are as they were before runs had cut-offs.
+ */
+export function cutoffOf(plan: Pick<Plan, 'seed'>): string | null {
+  return [null, null, null, null, null, '23:00', '05:30', '20:00'][(plan.seed >>> 5) % 8] ?? null;
+}

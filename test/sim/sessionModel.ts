@@ -62,6 +62,19 @@ export interface ModelRules {
   readonly debounceMs: number;
   readonly guardMs: number;
   readonly limitMs: number;
+  /** The daily cut-off, local `HH:mm` in `zone`, or none. */
+  readonly cutoff?: { readonly hhmm: string; readonly zone: string } | null;
+}
+
+/**
+ * When an open session is closed automatically, in ms after its clock-in: `first` and `last`
+ * are the same unless its clock-in was taken on a stale clock, where the clock gives it no
+ * cut-off until it hears its clock is synchronised (only the limit), and the cut-off of its
+ * corrected day after: either may be what closed it.
+ */
+interface Closes {
+  readonly first: number;
+  readonly last: number;
 }
 
 /** A person's last accepted tap, and the session it closed (null for a clock-in). */
@@ -77,6 +90,8 @@ export interface Expected {
   /** `either`: the limit passed less than a tick's grace ago; the clock may not have closed it yet. */
   readonly status: 'in' | 'out' | 'auto' | 'either';
   readonly outAt: number | null;
+  /** Another close that is as right (a stale clock-in's limit, beside its cut-off). */
+  readonly alsoOutAt?: number;
 }
 
 /** The clock measures by the wall clock unless it and the monotonic clock part by more (sessions.ts). */
@@ -135,11 +150,12 @@ export class SessionModel {
         const key = this.keyOf(session.card);
         if (key === session.card) continue;
         const age = this.elapsed(session.in, input.at);
-        if (age >= this.rules.limitMs + TICK_GRACE_MS) continue;
+        const closes = this.closes(session);
+        if (age >= closes.last + TICK_GRACE_MS) continue;
         const there = this.open.get(key);
         const theirs =
           there === undefined ? 'closed' : this.expect(there, input.at, TICK_GRACE_MS).status;
-        if (age >= this.rules.limitMs || theirs === 'either') {
+        if (age >= closes.first || theirs === 'either') {
           this.excluded.add(session.card);
           this.excluded.add(key);
           continue;
@@ -219,9 +235,10 @@ export class SessionModel {
       // the clock ticked past it in the session's own boot, whatever a later boot's wall says;
       // within a jump of that, either may have happened: the card is no longer judged.
       const ran = this.ranInItsBoot(s, r);
-      if (this.elapsed(s.in, r) >= this.rules.limitMs || ran >= this.rules.limitMs + JUMP_MS)
-        this.open.delete(s.card);
-      else if (ran >= this.rules.limitMs - JUMP_MS) {
+      const closes = this.closes(s);
+      const elapsed = this.elapsed(s.in, r);
+      if (elapsed >= closes.last || ran >= closes.last + JUMP_MS) this.open.delete(s.card);
+      else if (elapsed >= closes.first || ran >= closes.first - JUMP_MS) {
         this.excluded.add(s.card);
         this.excluded.add(key);
         this.excluded.add(card);
@@ -310,21 +327,86 @@ export class SessionModel {
     const elapsed = session.in.boot === now.boot ? measured : Math.min(measured, real);
     const latest = session.in.boot === now.boot ? measured : Math.max(measured, real);
     const ranInItsBoot = this.ranInItsBoot(session, now);
-    if (
-      reachedLimit ||
-      elapsed >= this.rules.limitMs + graceMs ||
-      ranInItsBoot >= this.rules.limitMs + JUMP_MS
-    ) {
-      return { card: session.card, inAt, status: 'auto', outAt: inAt + this.rules.limitMs };
+    const { first, last } = this.closes(session);
+    const closed = {
+      card: session.card,
+      inAt,
+      outAt: inAt + first,
+      ...(last === first ? {} : { alsoOutAt: inAt + last }),
+    };
+    if (reachedLimit || elapsed >= last + graceMs || ranInItsBoot >= last + JUMP_MS) {
+      return { ...closed, status: 'auto' };
     }
-    if (latest >= this.rules.limitMs || ranInItsBoot >= this.rules.limitMs - JUMP_MS) {
-      return { card: session.card, inAt, status: 'either', outAt: inAt + this.rules.limitMs };
-    }
+    if (latest >= first || ranInItsBoot >= first - JUMP_MS) return { ...closed, status: 'either' };
     return { card: session.card, inAt, status: 'in', outAt: null };
+  }
+
+  /** When the session is closed automatically (the limit, or the daily cut-off when sooner). */
+  private closes(session: ModelSession): Closes {
+    const { limitMs, cutoff } = this.rules;
+    if (cutoff === undefined || cutoff === null) return { first: limitMs, last: limitMs };
+    const inAt = this.when(session.in);
+    const first = Math.min(limitMs, nextLocalInstant(inAt, cutoff.hhmm, cutoff.zone) - inAt);
+    return { first, last: session.in.staleBy === 0 ? first : limitMs };
   }
 
   /** The directory as the clock last had it. */
   directory(): readonly ModelPerson[] {
     return this.people;
   }
+}
+
+/** Formats instants as local date and time parts in a zone (made once: Intl is slow to make). */
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `zone`'s wall clock is ahead of UTC at `at`, in ms (by Intl, not streams/zoned.ts). */
+function offsetAt(at: number, zone: string): number {
+  let format = partsFormats.get(zone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    partsFormats.set(zone, format);
+  }
+  const parts = format.formatToParts(new Date(at));
+  const part = (type: Intl.DateTimeFormatPartTypes): number =>
+    Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(
+    part('year'),
+    part('month') - 1,
+    part('day'),
+    part('hour'),
+    part('minute'),
+    part('second'),
+  );
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The first instant after `after` at which `zone`'s wall clock shows `hhmm`. Only for times
+ * outside a DST change's hour (the simulation's cut-offs are): each exists once a day.
+ */
+export function nextLocalInstant(after: number, hhmm: string, zone: string): number {
+  const [hours = 0, minutes = 0] = hhmm.split(':').map(Number);
+  const today = new Date(after + offsetAt(after, zone));
+  for (let day = 0; day < 3; day++) {
+    const wall = Date.UTC(
+      today.getUTCFullYear(),
+      today.getUTCMonth(),
+      today.getUTCDate() + day,
+      hours,
+      minutes,
+    );
+    const guess = wall - offsetAt(wall, zone);
+    const at = wall - offsetAt(guess, zone);
+    if (at > after) return at;
+  }
+  throw new Error(`no ${hhmm} in ${zone} within 3 days of ${new Date(after).toISOString()}`);
 }

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { DAY, HOUR, MINUTE, planArbitrary, type Plan, type PlanEvent, type PlanSize } from './plan';
-import { startOfRun, ZONE } from './runStart';
+import { cutoffOf, startOfRun, ZONE } from './runStart';
 import { runPlan, type RunStats, type Violation } from './world';
 
 export interface SimulateOptions extends PlanSize {
@@ -216,7 +216,7 @@ export function describePlan(plan: Plan): string[] {
   const h = plan.habits;
   const b = plan.background;
   const lines = [
-    `world seed ${plan.seed}, ${plan.days} days from ${new Date(startOfRun(plan)).toISOString().slice(0, 10)} (${plan.dst} DST night), ${plan.people} people`,
+    `world seed ${plan.seed}, ${plan.days} days from ${new Date(startOfRun(plan)).toISOString().slice(0, 10)} (${plan.dst} DST night), ${plan.people} people, ${cutoffOf(plan) === null ? 'no daily cut-off' : `daily cut-off ${String(cutoffOf(plan))}`}`,
     `habits: held ${h.held.toFixed(2)}, double ${h.doubleTap.toFixed(2)}, forget ${h.forget.toFixed(2)}, night ${h.night.toFixed(2)}, reader B ${h.readerB.toFixed(2)} (alias listed ${h.aliasListed.toFixed(2)}), visitors ${h.visitors}/day`,
     `background faults per request: 5xx ${b.serverError.toFixed(3)}, 429 ${b.rateLimit.toFixed(3)}, reset ${b.reset.toFixed(3)}, slow ${b.slow.toFixed(3)}`,
   ];

@@ -69,7 +69,7 @@ import {
   type PlanEvent,
 } from './plan';
 import { makeRandom, type Random } from './random';
-import { startOfRun, ZONE } from './runStart';
+import { cutoffOf, startOfRun, ZONE } from './runStart';
 import { monoNow, SimScheduler, trueNow, wallNow, wallScheduler, type WorldTime } from './simClock';
 import {
   bytesRead,
@@ -392,6 +392,7 @@ class World {
         BADGECLOCK_SPREADSHEET_ID: SHEET_ID,
         BADGECLOCK_KEY_FILE: join(this.dir, 'key.json'),
         BADGECLOCK_TIME_SYNC: 'timedatectl',
+        BADGECLOCK_DAILY_CUTOFF: cutoffOf(plan) ?? 'off',
       },
       cwd: this.dir,
     });
@@ -422,6 +423,8 @@ class World {
         debounceMs: this.config.debounceSeconds * 1000,
         guardMs: this.config.guardSeconds * 1000,
         limitMs: this.config.autoClockOutHours * HOUR,
+        cutoff:
+          this.config.dailyCutoff === null ? null : { hhmm: this.config.dailyCutoff, zone: ZONE },
       },
       (boot) => this.syncedBoots.has(boot),
     );
