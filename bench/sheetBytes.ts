@@ -124,7 +124,13 @@ async function measure(rows: number, watching: number, dir: string): Promise<She
     const open = Array.from({ length: OPEN }, (_, k) => {
       const [entry] = sessionEntries(rows - OPEN + k, false);
       if (entry?.kind !== 'session-opened') throw new Error('unreachable');
-      return { session: entry.session, card: entry.card, name: entry.name, inAt: entry.inAt };
+      return {
+        session: entry.session,
+        card: entry.card,
+        name: entry.name,
+        inAt: entry.inAt,
+        openForMs: START - entry.inAt,
+      };
     });
     const watched = watchedRows(rows, watching);
     const slice = Math.ceil(watched.length / WATCH_ROUND_MINUTES);

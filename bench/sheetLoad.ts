@@ -130,7 +130,13 @@ async function liveRequests(
   const now = Date.now();
   const open = Array.from({ length: people }, (_, i) => {
     const card = `CA${String(i).padStart(6, '0')}`;
-    return { session: sessionId(card, now - 3_600_000), card, name: null, inAt: now - 3_600_000 };
+    return {
+      session: sessionId(card, now - 3_600_000),
+      card,
+      name: null,
+      inAt: now - 3_600_000,
+      openForMs: 3_600_000,
+    };
   });
   const before = server.requests.length;
   await client.liveUpdate(open, now, {

@@ -1,11 +1,12 @@
-import { filter, NEVER, type Observable } from 'rxjs';
+import { filter, map, NEVER, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { clockOutputs } from '../streams/clock';
 import type { OutboxEntry } from '../streams/commit';
-import type { Output, SyncEvent } from '../streams/events';
+import type { CardRead, Output, SyncEvent } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
-import { stampReads } from './support';
+import { shiftedScheduler } from '../streams/shiftedScheduler';
+import { HOUR, stampReads } from './support';
 
 const rules = defaultRules('UTC');
 const sync = { enabled: true, batchSize: 2, blockedMs: 300_000 };
@@ -207,8 +208,20 @@ describe('sync slice', () => {
           type: 'liveUpdate',
           at: 60_000,
           open: [
-            { session: sessionId('BBBB0002', 10_000), card: 'BBBB0002', name: null, inAt: 10_000 },
-            { session: sessionId('AAAA0001', 15_001), card: 'AAAA0001', name: null, inAt: 15_001 },
+            {
+              session: sessionId('BBBB0002', 10_000),
+              card: 'BBBB0002',
+              name: null,
+              inAt: 10_000,
+              openForMs: 50_000,
+            },
+            {
+              session: sessionId('AAAA0001', 15_001),
+              card: 'AAAA0001',
+              name: null,
+              inAt: 15_001,
+              openForMs: 44_999,
+            },
           ],
           health: {
             lastTapAt: 15_001,
@@ -220,6 +233,35 @@ describe('sync slice', () => {
           },
         },
       });
+    });
+  });
+
+  it('a live update says how long each session has really been open, after a wall-clock step too', () => {
+    scheduler.run(({ expectObservable }) => {
+      // The wall clock is set a day and two hours ahead at 30 s; the monotonic clock runs on.
+      const STEP = 26 * HOUR;
+      const wall = shiftedScheduler(scheduler, () => (scheduler.now() >= 30_000 ? STEP : 0));
+      const mono = (): number => scheduler.now();
+      const reads$ = scheduler.createHotObservable('10s a', { a: 'AAAA0001' }).pipe(
+        map((card): CardRead => ({
+          type: 'cardRead',
+          at: wall.now(),
+          card,
+          reader: 'door',
+          mono: mono(),
+        })),
+      );
+      const out$ = clockOutputs({ reads$, directory$: NEVER, sheet$: NEVER }, rules, wall, {
+        sync,
+        mono,
+      });
+      expectObservable(
+        out$.pipe(
+          filter((o) => o.type === 'liveUpdate'),
+          map((o) => o.open.map((s) => s.openForMs)),
+        ),
+        '^ 61s !',
+      ).toBe('60s l', { l: [50_000] });
     });
   });
 

@@ -69,6 +69,12 @@ export interface LiveUpdate {
     readonly card: string;
     readonly name: string | null;
     readonly inAt: number;
+    /**
+     * How long it has really been open at `at`, measured as a close would measure it (on the
+     * monotonic clock when the wall clock jumped): its live Hours. Not `at - inAt`, which a
+     * wall clock stepped forward would make a day too long, until the close wrote it right.
+     */
+    readonly openForMs: number;
   }[];
   /** The clock's health, shown in the sheet's Now tab beside who is in. */
   readonly health: Health;

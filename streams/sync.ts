@@ -26,6 +26,7 @@ import type {
 } from './events';
 import type { OutboxEntry } from './commit';
 import type { ClockState } from './sessions';
+import { honestNow } from './autoClose';
 
 export interface SyncOptions {
   /** False when no spreadsheet is configured: the outbox only accumulates. */
@@ -183,7 +184,13 @@ function onMinuteElapsed(
     at: event.at,
     open: [...clock.open.values()]
       .sort((a, b) => a.inAt - b.inAt || a.card.localeCompare(b.card))
-      .map((s) => ({ session: s.id, card: s.card, name: s.name, inAt: s.inAt })),
+      .map((s) => ({
+        session: s.id,
+        card: s.card,
+        name: s.name,
+        inAt: s.inAt,
+        openForMs: honestNow(s, event) - s.inAt,
+      })),
     health: {
       lastTapAt: clock.lastTapAt ?? null,
       lastSyncAt: state.lastSyncAt ?? null,

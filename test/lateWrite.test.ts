@@ -85,7 +85,15 @@ describe('a write that lands after the client gave up on it', () => {
     });
     // The live update once the first attempt would have landed (two timeouts and a minute) finds
     // the second row and marks it.
-    const open = [{ session: late.session, card: late.card, name: null, inAt: late.inAt }];
+    const open = [
+      {
+        session: late.session,
+        card: late.card,
+        name: null,
+        inAt: late.inAt,
+        openForMs: AT + 63_000 - late.inAt,
+      },
+    ];
     await client.liveUpdate(open, AT + 63_000, quietHealth);
     expect(rowsOf(late.session)).toBe(1);
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
@@ -142,7 +150,15 @@ describe('two attempts of one insert that both land late', () => {
       what: 'the first attempt landing',
     });
     // A minute and a timeout after the last attempt, the live update looks and marks one.
-    const open = [{ session: late.session, card: late.card, name: null, inAt: late.inAt }];
+    const open = [
+      {
+        session: late.session,
+        card: late.card,
+        name: null,
+        inAt: late.inAt,
+        openForMs: AT + 63_000 - late.inAt,
+      },
+    ];
     await client.liveUpdate(open, AT + 63_000, quietHealth);
     expect(rowsOf(late.session)).toBe(1);
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
@@ -181,7 +197,11 @@ async function liveUpdateFailed(failedAt: number): ReturnType<typeof sessionWrit
   server.fail({}, { status: 500 });
   at(failedAt);
   await expect(
-    client.liveUpdate([{ session, card, name: null, inAt: AT }], AT + 60_000, quietHealth),
+    client.liveUpdate(
+      [{ session, card, name: null, inAt: AT, openForMs: 60_000 }],
+      AT + 60_000,
+      quietHealth,
+    ),
   ).rejects.toThrow();
   return written;
 }

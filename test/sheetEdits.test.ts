@@ -103,6 +103,7 @@ describe('corrections typed into the sheet (the real client)', () => {
         card: o.card,
         name: o.name,
         inAt: o.inAt,
+        openForMs: now - o.inAt,
       }));
       const { rows } = await client.liveUpdate(open, now, health, undefined, watch(now));
       const before = judged.length;

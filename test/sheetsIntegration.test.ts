@@ -708,7 +708,15 @@ describe("a manager's corrections in the sheet (the real client)", () => {
     await client.writeBatch([opened('A0000001'), opened('A0000002')], AT);
     await client.writeBatch([closed('A0000001')], AT + 8 * HOUR);
     await client.liveUpdate(
-      [{ session: session('A0000002'), card: 'A0000002', name: null, inAt: AT }],
+      [
+        {
+          session: session('A0000002'),
+          card: 'A0000002',
+          name: null,
+          inAt: AT,
+          openForMs: 9 * HOUR,
+        },
+      ],
       AT + 9 * HOUR,
       quietHealth,
     );

@@ -233,6 +233,11 @@ export interface SheetEqualsStoreInput {
   readonly youngMs: number;
   /** Hours of open rows may lag by this much (the live update is once a minute). */
   readonly liveLagMs: number;
+  /**
+   * How long an open session has been open on the monotonic clock, when the clock can tell (its
+   * clock-in in this boot): live Hours measure it so when the wall clock jumped, else by the wall.
+   */
+  readonly openForMono?: (session: StoredSession) => number | null;
   /** Corrections a person typed into Log rows, by session (rule 13). */
   readonly typed?: ReadonlyMap<string, TypedEdit>;
 }
@@ -353,8 +358,11 @@ export function sheetEqualsStore(input: SheetEqualsStoreInput): string[] {
       if (cells[COLUMNS.out] !== undefined && cells[COLUMNS.out] !== '')
         wrong.push('Out (should be blank)');
       const hours = num(cells[COLUMNS.hours]);
-      const upTo = toSerialDuration(input.now - inAt);
-      const from = toSerialDuration(input.now - inAt - input.liveLagMs);
+      // Never below zero: a wall clock now behind the clock-in (a stale boot) shows 0:00.
+      const byWall = Math.max(0, input.now - inAt);
+      const byMono = (s.fixedIn ?? null) === null ? (input.openForMono?.(s) ?? byWall) : byWall;
+      const upTo = toSerialDuration(Math.max(byWall, byMono));
+      const from = toSerialDuration(Math.min(byWall, byMono) - input.liveLagMs);
       if (hours === null || hours > upTo + SECOND_SERIAL || hours < from)
         wrong.push('Hours (live)');
     } else {

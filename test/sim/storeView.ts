@@ -23,6 +23,9 @@ export type StoredSession = Pick<
   readonly clock?: string | null;
   /** When a refold (another door's late tap) superseded it; null otherwise. */
   readonly supersededAt?: number | null;
+  /** The monotonic time of its clock-in, and the boot that time is of (null: not known). */
+  readonly inMono?: number | null;
+  readonly boot?: string | null;
 };
 
 export interface OutboxRow {
@@ -53,7 +56,8 @@ export class StoreView {
     return this.open()
       .prepare(
         `SELECT id, card, name, in_at AS inAt, out_at AS outAt, status, fixed_in AS fixedIn,
-           fixed_out AS fixedOut, voided, clock, superseded_at AS supersededAt FROM sessions WHERE in_at >= ? ORDER BY in_at, card`,
+           fixed_out AS fixedOut, voided, clock, superseded_at AS supersededAt, in_mono AS inMono, boot
+         FROM sessions WHERE in_at >= ? ORDER BY in_at, card`,
       )
       .all(Number.isFinite(since) ? since : -8.64e15) as StoredSession[];
   }

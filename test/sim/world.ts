@@ -1390,6 +1390,10 @@ class World {
         deleted: this.deleted,
         zone: ZONE,
         now: wallNow(this.time),
+        openForMono: (s) =>
+          s.boot === `sim-boot-${this.boot}` && s.inMono !== null && s.inMono !== undefined
+            ? monoNow(this.time) - s.inMono
+            : null,
         youngMs: MINUTE,
         liveLagMs: 3 * MINUTE,
         typed: this.typedEdits(),

@@ -142,7 +142,7 @@ async function liveUpdate(
       null,
       null,
       null,
-      toSerialDuration(at - session.inAt),
+      toSerialDuration(session.openForMs),
     ]),
   );
   // Blank out rows left from a longer list a minute ago.
@@ -249,7 +249,7 @@ function nowList(
           (names.get(s.card) ?? '') || (s.name ?? ''),
           s.card,
           toSerial(s.inAt, zone),
-          toSerialDuration(at - s.inAt),
+          toSerialDuration(s.openForMs),
           updated,
         ]);
   while (values.length < listed) values.push(['', '', '', '', '']);
