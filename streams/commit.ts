@@ -132,7 +132,11 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
       return [
         {
           kind: 'session-closed',
-          key: `close:${output.session}`,
+          // A close that replaces the clock-out a stale clock gave is an entry of its own.
+          key:
+            output.type === 'auto-out' && output.replacesClockOut === true
+              ? `close:${output.session}:auto`
+              : `close:${output.session}`,
           session: output.session,
           card: output.card,
           inAt: output.inAt,

@@ -212,6 +212,11 @@ export interface AutoClockedOut extends Base {
   readonly reason: 'limit' | 'cutoff';
   /** For a session taken on an unsynchronised clock: the monotonic time the close stands for. */
   readonly mono?: number;
+  /**
+   * It replaces a clock-out a stale clock gave it (the synchronised clock found that tap past its
+   * limit): the sheet's row is closed again, as `auto`.
+   */
+  readonly replacesClockOut?: true;
 }
 export interface TapIgnored extends Base {
   readonly type: 'ignored';

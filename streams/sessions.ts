@@ -61,7 +61,7 @@ export function makeReducer(rules: Rules): (state: ClockState, event: ClockEvent
       case 'directoryLoaded':
         return onDirectory(state, event);
       case 'timeSyncChanged':
-        return onTimeSync(state, event);
+        return onTimeSync(state, event, rules);
       case 'correctionJudged':
         // The hub's, at a door: as the hub judged it (remoteTaps.ts).
         return event.origin === undefined

@@ -10,8 +10,12 @@
  * taps without knowing about synchronisation; this slice then marks what a
  * step clocked in and out (`markTaken`), and answers `timeSyncChanged`.
  */
+import { autoCloseAt } from './autoClose';
+import { lookUp, nameOf } from './directory';
 import type { AutoClockedOut, ClockedIn, ClockedOut, Output, TimeSyncChanged } from './events';
+import type { Rules } from './rules';
 import type { ClockState, OpenSession, Step } from './sessionState';
+import { toHours } from './zoned';
 
 /** A session whose times were taken on an unsynchronised clock, to correct once it syncs. */
 export interface Unsynced {
@@ -21,6 +25,11 @@ export interface Unsynced {
   readonly inMono?: number;
   readonly outAt: number | null;
   readonly outMono?: number;
+  /**
+   * Its clock-in was not taken on this unsynchronised clock (before it, or in an earlier boot):
+   * its In is right, only the close is to correct.
+   */
+  readonly inKnown?: true;
 }
 
 /** What the reads and ticks of a step carry: their monotonic time, when the source has one. */
@@ -67,6 +76,7 @@ export function markTaken(before: ClockState, event: Stamped, step: Step): Step 
             card: output.card,
             inAt: output.inAt,
             ...(open?.inMono === undefined ? {} : { inMono: open.inMono }),
+            inKnown: true,
           }),
           outAt: output.at,
           ...(mono === undefined ? {} : { outMono: mono }),
@@ -102,9 +112,12 @@ const isSessionEdge = (output: Output): output is ClockedIn | ClockedOut | AutoC
  * The system clock became synchronised (or lost it). Times taken before are
  * corrected from the monotonic clock; open sessions, found by session id (one
  * may have followed its person to another card since), start at their
- * corrected time.
+ * corrected time. A session from before a reboot onto a stale clock that a tap
+ * closed, and that was past its limit by then (the stale clock could not tell),
+ * is closed `auto` at its limit instead (rule 4); the tap stays the clock-out
+ * the person was told of.
  */
-export function onTimeSync(state: ClockState, event: TimeSyncChanged): Step {
+export function onTimeSync(state: ClockState, event: TimeSyncChanged, rules: Rules): Step {
   if (!event.synced) return { state: { ...state, timeSynced: false }, out: [] };
   const fix = (at: number, mono: number | undefined): number =>
     mono === undefined ? at : event.at - (event.mono - mono);
@@ -126,9 +139,49 @@ export function onTimeSync(state: ClockState, event: TimeSyncChanged): Step {
     const inAt = fixes.get(session.id);
     if (inAt !== undefined) open.set(card, { ...session, inAt });
   }
+  const overdue = pastTheirLimit(state, sessions, rules);
+  const corrected = sessions.map((s) => {
+    const auto = overdue.find((o) => o.session === s.session);
+    return auto === undefined ? s : { ...s, outAt: auto.at };
+  });
   const next: ClockState = { ...state, open, timeSynced: true, unsynced: new Map() };
   return {
     state: next,
-    out: sessions.length === 0 ? [] : [{ type: 'correctTimes', at: event.at, sessions }],
+    out: [
+      ...(corrected.length === 0
+        ? []
+        : [{ type: 'correctTimes' as const, at: event.at, sessions: corrected }]),
+      ...overdue,
+    ],
   };
+}
+
+/**
+ * The sessions a tap closed on the stale clock whose In is right and whose corrected Out is
+ * past their limit (or cut-off): each an auto clock-out there.
+ */
+function pastTheirLimit(
+  state: ClockState,
+  sessions: readonly { session: string; card: string; inAt: number; outAt: number | null }[],
+  rules: Rules,
+): AutoClockedOut[] {
+  const taken = state.unsynced ?? new Map<string, Unsynced>();
+  return sessions.flatMap((s): AutoClockedOut[] => {
+    if (s.outAt === null || taken.get(s.session)?.inKnown !== true) return [];
+    const { at, reason } = autoCloseAt(s, rules);
+    if (s.outAt <= at) return [];
+    return [
+      {
+        type: 'auto-out',
+        at,
+        card: s.card,
+        name: nameOf(lookUp(state.directory, s.card)),
+        session: s.session,
+        inAt: s.inAt,
+        hours: toHours(at - s.inAt),
+        reason,
+        replacesClockOut: true,
+      },
+    ];
+  });
 }

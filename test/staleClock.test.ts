@@ -41,6 +41,91 @@ describe('a clock before NTP', () => {
     dir.remove();
   });
 
+  it('a tap after a reboot that closed a session past its limit, by the true time, leaves it closed `auto` at its limit', () => {
+    const inAt = Date.parse('2026-03-23T08:00:00Z'); // Monday, the clock synchronised
+    const cutAt = Date.parse('2026-03-23T09:00:00Z'); // the power fails; the Pi boots with this time
+    const realBoot = Date.parse('2026-03-24T10:00:00Z'); // Tuesday, when it really boots
+    booted(
+      store,
+      'boot-1',
+      inAt,
+    )(people(inAt, [{ card: ALICE, name: 'Alice' }]), {
+      ...read(inAt, ALICE),
+      mono: 1_000,
+    });
+    const play = booted(store, 'boot-2', cutAt);
+    play(
+      people(cutAt, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: cutAt, mono: 20_000 },
+      { type: 'timeSyncChanged', at: cutAt + 1_000, synced: false, mono: 21_000 },
+    );
+    // Alice arrives on Tuesday 10:05; the stale clock says Monday 09:05: 1 h 05 after her clock-in.
+    const tap = play({ ...read(cutAt + 5 * MINUTE, ALICE), mono: 5 * MINUTE + 20_000 });
+    expect(tap.map((o) => o.type)).toEqual(['tap', 'clock-out']);
+    // NTP, Tuesday 10:10: that clock-out was 26 h 05 after the clock-in, past the 12 h limit.
+    const synced = play({
+      type: 'timeSyncChanged',
+      at: realBoot + 10 * MINUTE,
+      synced: true,
+      mono: 10 * MINUTE + 20_000,
+    });
+    expect(synced.filter((o) => o.type === 'auto-out')).toMatchObject([
+      { session: sessionId(ALICE, inAt), name: 'Alice', at: inAt + 12 * HOUR_MS, reason: 'limit' },
+    ]);
+    // The session stops at its limit (rule 4); the tap stays the clock-out Alice was told of, so
+    // her next tap clocks her in.
+    expect(store.allSessions().map((s) => [s.inAt, s.outAt, s.status])).toEqual([
+      [inAt, inAt + 12 * HOUR_MS, 'auto'],
+    ]);
+    // The sheet's row is closed again: Out at the limit, `auto`.
+    const closes = store
+      .pending()
+      .map((p) => p.entry)
+      .filter((e) => e.kind === 'session-closed');
+    expect(closes.map((e) => [e.outAt, e.status])).toEqual([
+      [cutAt + 5 * MINUTE, 'out'],
+      [inAt + 12 * HOUR_MS, 'auto'],
+    ]);
+    const next = play({ ...read(realBoot + 11 * MINUTE, ALICE), mono: 11 * MINUTE + 20_000 });
+    expect(next.map((o) => o.type)).toEqual(['tap', 'clock-in']);
+  });
+
+  it('the same across a restart of the clock before NTP, in the same boot', () => {
+    const inAt = Date.parse('2026-03-23T08:00:00Z');
+    const cutAt = Date.parse('2026-03-23T09:00:00Z');
+    const realBoot = Date.parse('2026-03-24T10:00:00Z');
+    booted(
+      store,
+      'boot-1',
+      inAt,
+    )(people(inAt, [{ card: ALICE, name: 'Alice' }]), {
+      ...read(inAt, ALICE),
+      mono: 1_000,
+    });
+    booted(store, 'boot-2', cutAt)(
+      people(cutAt, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: cutAt, mono: 20_000 },
+      { type: 'timeSyncChanged', at: cutAt + 1_000, synced: false, mono: 21_000 },
+      { ...read(cutAt + 5 * MINUTE, ALICE), mono: 5 * MINUTE + 20_000 },
+    );
+    // Killed, and started again in the same boot, still before NTP.
+    const play = booted(store, 'boot-2', cutAt + 6 * MINUTE);
+    play(
+      people(cutAt + 6 * MINUTE, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: cutAt + 6 * MINUTE, mono: 6 * MINUTE + 20_000 },
+      { type: 'timeSyncChanged', at: cutAt + 6 * MINUTE, synced: false, mono: 6 * MINUTE + 20_000 },
+    );
+    play({
+      type: 'timeSyncChanged',
+      at: realBoot + 10 * MINUTE,
+      synced: true,
+      mono: 10 * MINUTE + 20_000,
+    });
+    expect(store.allSessions().map((s) => [s.inAt, s.outAt, s.status])).toEqual([
+      [inAt, inAt + 12 * HOUR_MS, 'auto'],
+    ]);
+  });
+
   it('does not close a clock-in at the daily cut-off of its stale day', () => {
     // A 16 h limit: a clock-in at 07:01 reaches the cut-off first.
     const rules: Rules = { ...UTC, dailyCutoff: '23:00', limitMs: 16 * HOUR_MS };

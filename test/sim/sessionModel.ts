@@ -311,12 +311,17 @@ export class SessionModel {
   expect(session: ModelSession, now: Reading, graceMs: number): Expected {
     const inAt = this.when(session.in);
     if (session.out !== null) {
-      return {
-        card: session.card,
-        inAt,
-        status: 'out',
-        outAt: inAt + Math.max(0, this.elapsed(session.in, session.out.reading)),
-      };
+      const outAt = inAt + Math.max(0, this.elapsed(session.in, session.out.reading));
+      // A tap on a stale clock closed a session clocked in before that boot (its In known): once
+      // the boot was synchronised, a close past the session's limit by the true time is undone,
+      // and the session closed `auto` at its limit (rule 4); the tap stays a clock-out.
+      const out = session.out.reading;
+      if (out.staleBy !== 0 && out.boot !== session.in.boot && this.synced(out.boot)) {
+        const { first } = this.closes(session);
+        if (outAt - inAt > first)
+          return { card: session.card, inAt, status: 'auto', outAt: inAt + first };
+      }
+      return { card: session.card, inAt, status: 'out', outAt };
     }
     const reachedLimit = this.open.get(session.card) !== session;
     // Across a reboot onto a stale clock not yet synchronised, the clock cannot tell the time

@@ -122,7 +122,8 @@ function unsyncedSession(row: RawSession): Unsynced {
     card: row.card,
     inAt: row.in_at,
     outAt: row.out_at,
-    ...(row.in_mono === null ? {} : { inMono: row.in_mono }),
+    // Clocked in before this boot (no monotonic time of it here), closed on this stale clock.
+    ...(row.in_mono === null ? { inKnown: true as const } : { inMono: row.in_mono }),
     ...(row.out_mono === null ? {} : { outMono: row.out_mono }),
   };
 }
