@@ -175,6 +175,8 @@ export interface Tapped extends Base {
   readonly reader: string;
   /** Another door's tap: its site-wide id (`<door>:<seq>`); absent for this door's own. */
   readonly origin?: string;
+  /** The id the reader saw, when it is an alias of `card`: the store keeps it as a sighting. */
+  readonly raw?: string;
 }
 export interface ClockedIn extends Base {
   readonly type: 'clock-in';
@@ -203,6 +205,8 @@ export interface ClockedOut extends Base {
   readonly unsynced?: true;
   /** With `unsynced`: monotonic milliseconds of the tap, kept so a restart can still correct it. */
   readonly mono?: number;
+  /** Monotonic ms of the tap, always: the guard after a restart in this boot (store `accepted`). */
+  readonly tapMono?: number;
 }
 export interface AutoClockedOut extends Base {
   readonly type: 'auto-out';

@@ -170,6 +170,7 @@ function onTap(state: ClockState, read: CardRead, rules: Rules): Step {
       name: tap.name,
       reader: read.reader,
       ...(read.origin === undefined ? {} : { origin: read.origin }),
+      ...(read.card === card ? {} : { raw: read.card }),
     },
   ];
   // Rule 14: an admin card, or a card at a reader where enrolment is open, never clocks.
@@ -299,6 +300,7 @@ function clockOut(
     hours: toHours(outAt - open.inAt),
     todayHours: toHours(workedToday(recent, outAt, rules.zone)),
     weekHours: toHours(workedThisWeek(recent, outAt, rules)),
+    ...(read.mono === undefined ? {} : { tapMono: read.mono }),
   });
   return { state: { ...state, open: openMap, cards }, out };
 }

@@ -117,9 +117,17 @@ function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: str
       const id = sql
         .stmt('INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, ?, ?, ?)')
         .run(event.at, event.card, event.reader, 'tap', event.origin ?? null).lastInsertRowid;
-      // Another door's tap leaves the inbox in the transaction that folds it.
+      // Another door's tap leaves the inbox in the transaction that folds it. This door's is a
+      // sighting of the id the reader saw (and the last activity): a restart then knows the card
+      // was on the reader, held or not, as the running clock knows.
       if (event.origin !== undefined) markFolded(sql, event.origin, event.at);
-      else storeActivity(sql, event.at);
+      else
+        keepSighting(sql, {
+          type: 'keepSighting',
+          at: event.at,
+          card: event.raw ?? event.card,
+          reader: event.reader,
+        });
       return id;
     }
     case 'tap-late':
@@ -180,9 +188,8 @@ function clockOut(sql: Statements, event: ClockedOut, tapId: TapId, boot: string
     );
   closedAtMono(sql, event.session, event.mono, boot);
   outcome(sql, tapId, 'clock-out', event.session);
-  // Its monotonic time only on an unsynchronised clock (`mono`): the guard after a restart
-  // measures a clock-out otherwise on the wall clock.
-  if (tapId !== null) noteAccepted(sql, tapId, event.mono, boot);
+  // With the tap's monotonic time, so the guard after a restart in this boot ignores wall steps.
+  if (tapId !== null) noteAccepted(sql, tapId, event.mono ?? event.tapMono, boot);
 }
 
 function autoOut(sql: Statements, event: AutoClockedOut, boot: string | null): void {
