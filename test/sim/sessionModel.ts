@@ -151,11 +151,20 @@ export class SessionModel {
         if (key === session.card) continue;
         const age = this.elapsed(session.in, input.at);
         const closes = this.closes(session);
-        if (age >= closes.last + TICK_GRACE_MS) continue;
+        // Closed by a tick under the id it had, before this directory: in its own boot, a
+        // tick's grace after its limit; from an earlier boot, only once a tick's wall time
+        // passed it (a wall clock NTP just stepped makes it overdue before any tick: seed 66054).
+        const ran =
+          session.in.boot === input.at.boot ? -Infinity : this.ranInItsBoot(session, input.at);
+        const ticked =
+          session.in.boot === input.at.boot
+            ? age >= closes.last + TICK_GRACE_MS
+            : ran >= closes.last;
+        if (ticked) continue;
         const there = this.open.get(key);
         const theirs =
           there === undefined ? 'closed' : this.expect(there, input.at, TICK_GRACE_MS).status;
-        if (age >= closes.first || theirs === 'either') {
+        if (age >= closes.first || ran >= closes.first - JUMP_MS || theirs === 'either') {
           this.excluded.add(session.card);
           this.excluded.add(key);
           continue;

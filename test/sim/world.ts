@@ -678,6 +678,8 @@ class World {
     // A new process knows no People until its cache or the sheet gives them (a damaged cache
     // while offline: none at all), and the model knows only what the clock knows.
     this.sessions.apply({ type: 'directory', people: [], at: this.reading() });
+    // Its start closes what is past its limit by then, as a minute tick does.
+    this.sessions.ran(this.boot, monoNow(this.time), wallNow(this.time));
     // A card that lay on the reader while the clock was down, the power too, goes on being
     // presented: as the clock carries on a card it was seeing when it stopped (seed 60050). One
     // put there while the clock was down was never seen: its first read is a tap (seed 63031).
