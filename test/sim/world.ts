@@ -320,6 +320,8 @@ class World {
   private readonly typed = new Map<string, Typed>();
   /** When the clock first read each typed row back (monotonic). */
   private readonly readBack = new Map<string, number>();
+  /** When the clock last read rows back on a clock not synchronised (monotonic). */
+  private unsyncedReadAt = -Infinity;
   private renames = 0;
   private poisonTapped = false;
   /** False while the machine is off (a power cut): nothing is sighted then. */
@@ -822,8 +824,12 @@ class World {
   private onSheetEvent(_life: Life, event: SheetOutput): void {
     if (event.type === 'logRowsRead') {
       // A typed row read back (it showed what was typed) on a synchronised clock: judged now.
-      // (On one not synchronised yet, it is applied if right, or waits: not due yet either way.)
-      if (!event.clockSynced) return;
+      // (On one not synchronised yet, it is applied if right, or waits: not due yet either way,
+      // nor missed: seed 67021.)
+      if (!event.clockSynced) {
+        this.unsyncedReadAt = this.time.mono.now();
+        return;
+      }
       for (const { row, cells } of event.rows) {
         const typed = this.typed.get(row.session);
         if (typed !== undefined && cells !== null && !this.readBack.has(row.session))
@@ -1294,6 +1300,7 @@ class World {
       this.faults.lastFaultAt,
       this.faults.lastWindowEnd(now),
       life?.startedAt ?? Infinity,
+      this.unsyncedReadAt,
     );
     const calm = this.calm(now);
     return new Map(
