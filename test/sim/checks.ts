@@ -422,27 +422,40 @@ export interface QuietMinute {
    * Log's length.
    */
   readonly watched?: number;
+  /**
+   * Log rows read besides: the sessions of a write that timed out, looked at once for a second
+   * row it may have landed on (src/drivers/sheets/lateWrites.ts); at most a batch of them.
+   */
+  readonly looked?: number;
+  /** The most entries a batch writes (`sheetBatchSize`): the most rows `looked` may be. */
+  readonly batchSize?: number;
   readonly logRows: number;
 }
 
 /**
  * The most a quiet minute may read: a little per People row and open session, a row's worth per
- * row read back, nothing per Log row.
+ * row read back (watched, or looked at for a late write), nothing per Log row.
  */
 export function quietBytesBound(
-  minute: Pick<QuietMinute, 'peopleRows' | 'open' | 'watched'>,
+  minute: Pick<QuietMinute, 'peopleRows' | 'open' | 'watched' | 'looked'>,
 ): number {
-  return 2_048 + 160 * (minute.peopleRows + minute.open + 1) + 400 * (minute.watched ?? 0);
+  const rows = (minute.watched ?? 0) + (minute.looked ?? 0);
+  return 2_048 + 160 * (minute.peopleRows + minute.open + 1) + 400 * rows;
 }
 
 export function quietMinuteCheap(minute: QuietMinute): string[] {
   const problems: string[] = [];
   if (minute.requests > 2)
     problems.push(`${minute.requests} requests in a minute with nothing changing`);
+  const looked = minute.looked ?? 0;
+  if (minute.batchSize !== undefined && looked > minute.batchSize)
+    problems.push(
+      `${looked} Log rows looked at for late writes in a quiet minute (more than a batch, ${minute.batchSize})`,
+    );
   const bound = quietBytesBound(minute);
   if (minute.bytesRead > bound)
     problems.push(
-      `${minute.bytesRead} bytes read in a quiet minute (bound ${bound} for ${minute.peopleRows} People rows, ${minute.open} open and ${minute.watched ?? 0} read back; Log has ${minute.logRows} rows)`,
+      `${minute.bytesRead} bytes read in a quiet minute (bound ${bound} for ${minute.peopleRows} People rows, ${minute.open} open, ${minute.watched ?? 0} read back and ${looked} looked at for late writes; Log has ${minute.logRows} rows)`,
     );
   return problems;
 }

@@ -901,6 +901,8 @@ class World {
       peopleRows,
       open: life.open,
       watched,
+      looked: Math.max(0, logRowsRead(requests) - watched),
+      batchSize: this.config.sheetBatchSize,
       logRows: 0,
     };
     const problems = quietMinuteCheap(minute);
@@ -1428,6 +1430,18 @@ class World {
       );
     }
   }
+}
+
+/** Single Log rows the minute's reads answered (by their tags: watched, or looked at). */
+function logRowsRead(requests: readonly RequestRecord[]): number {
+  let rows = 0;
+  for (const { answer } of requests) {
+    const ranges = (answer as { valueRanges?: { valueRange?: { range?: string } }[] } | null)
+      ?.valueRanges;
+    for (const range of ranges ?? [])
+      if (/^Log!A\d+:Z\d+$/.test(range.valueRange?.range ?? '')) rows += 1;
+  }
+  return rows;
 }
 
 function describe(error: unknown): string {
