@@ -175,8 +175,6 @@ export interface Tapped extends Base {
   readonly reader: string;
   /** Another door's tap: its site-wide id (`<door>:<seq>`); absent for this door's own. */
   readonly origin?: string;
-  /** The id the reader saw, when it is an alias of `card`: the store keeps it as a sighting. */
-  readonly raw?: string;
 }
 export interface ClockedIn extends Base {
   readonly type: 'clock-in';

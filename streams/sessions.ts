@@ -170,7 +170,6 @@ function onTap(state: ClockState, read: CardRead, rules: Rules): Step {
       name: tap.name,
       reader: read.reader,
       ...(read.origin === undefined ? {} : { origin: read.origin }),
-      ...(read.card === card ? {} : { raw: read.card }),
     },
   ];
   // Rule 14: an admin card, or a card at a reader where enrolment is open, never clocks.

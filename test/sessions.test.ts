@@ -308,7 +308,7 @@ describe('the sessions reducer', () => {
       const outAt = at('2026-05-12T09:00:00+02:00');
       const { out } = replay([directory(), read(inAt, '0012345678'), read(outAt, ALICE)]);
       expect(out).toEqual([
-        { ...tapped(inAt, ALICE, 'Alice'), raw: '0012345678' },
+        tapped(inAt, ALICE, 'Alice'),
         clockedIn(inAt, ALICE, 'Alice'),
         tapped(outAt, ALICE, 'Alice'),
         clockedOut(outAt, ALICE, inAt, 'Alice', 1),
@@ -422,7 +422,7 @@ describe('the sessions reducer', () => {
     it("each id debounces itself: the card's decimal alias read right after its hex id is a new presentation", () => {
       const { last } = replay([directory(), read(first, ALICE), read(first + 500, '0012345678')]);
       expect(last).toEqual([
-        { ...tapped(first + 500, ALICE, 'Alice'), raw: '0012345678' },
+        tapped(first + 500, ALICE, 'Alice'),
         ignored(first + 500, ALICE, 'Alice', 'double-tap'),
       ]);
     });
@@ -802,7 +802,7 @@ describe('the sessions reducer', () => {
         readMono(inAt + 10 * MINUTE + 30 * SECOND, WEDGE, HOUR + 10 * MINUTE + 30 * SECOND),
       ]);
       expect(last).toEqual([
-        { ...tapped(inAt + 10 * MINUTE + 30 * SECOND, ALICE, 'Alice'), raw: WEDGE },
+        tapped(inAt + 10 * MINUTE + 30 * SECOND, ALICE, 'Alice'),
         ignored(inAt + 10 * MINUTE + 30 * SECOND, ALICE, 'Alice', 'double-tap'),
       ]);
     });

@@ -117,17 +117,9 @@ function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: str
       const id = sql
         .stmt('INSERT INTO taps (at, card, reader, outcome, origin) VALUES (?, ?, ?, ?, ?)')
         .run(event.at, event.card, event.reader, 'tap', event.origin ?? null).lastInsertRowid;
-      // Another door's tap leaves the inbox in the transaction that folds it. This door's is a
-      // sighting of the id the reader saw (and the last activity): a restart then knows the card
-      // was on the reader, held or not, as the running clock knows.
+      // Another door's tap leaves the inbox in the transaction that folds it.
       if (event.origin !== undefined) markFolded(sql, event.origin, event.at);
-      else
-        keepSighting(sql, {
-          type: 'keepSighting',
-          at: event.at,
-          card: event.raw ?? event.card,
-          reader: event.reader,
-        });
+      else storeActivity(sql, event.at);
       return id;
     }
     case 'tap-late':
