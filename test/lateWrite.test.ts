@@ -85,16 +85,7 @@ describe('a write that lands after the client gave up on it', () => {
     });
     // The live update once the first attempt would have landed (two timeouts and a minute) finds
     // the second row and marks it.
-    const open = [
-      {
-        session: late.session,
-        card: late.card,
-        name: null,
-        inAt: late.inAt,
-        openForMs: AT + 63_000 - late.inAt,
-      },
-    ];
-    await client.liveUpdate(open, AT + 63_000, quietHealth);
+    await client.liveUpdate(openAt(late, AT + 63_000), AT + 63_000, quietHealth);
     expect(rowsOf(late.session)).toBe(1);
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
     // Later writes reach the one row left.
@@ -150,16 +141,7 @@ describe('two attempts of one insert that both land late', () => {
       what: 'the first attempt landing',
     });
     // A minute and a timeout after the last attempt, the live update looks and marks one.
-    const open = [
-      {
-        session: late.session,
-        card: late.card,
-        name: null,
-        inAt: late.inAt,
-        openForMs: AT + 63_000 - late.inAt,
-      },
-    ];
-    await client.liveUpdate(open, AT + 63_000, quietHealth);
+    await client.liveUpdate(openAt(late, AT + 63_000), AT + 63_000, quietHealth);
     expect(rowsOf(late.session)).toBe(1);
     expect(rowsOf(`${late.session} (duplicate)`)).toBe(1);
   });
@@ -290,3 +272,19 @@ describe('a batch that lands after the next batch rewrote the same row', () => {
     expect(status()).toBe('void');
   });
 });
+
+/** The live update's list of open sessions at `at`: the one session, open since its clock-in. */
+function openAt(
+  session: { readonly session: string; readonly card: string; readonly inAt: number },
+  at: number,
+): { session: string; card: string; name: null; inAt: number; openForMs: number }[] {
+  return [
+    {
+      session: session.session,
+      card: session.card,
+      name: null,
+      inAt: session.inAt,
+      openForMs: at - session.inAt,
+    },
+  ];
+}

@@ -31,6 +31,7 @@ import {
   read,
   tempDir,
   withoutFsync,
+  booted,
 } from './support/store-fixtures';
 import { canRunAsOtherUser, mountTmpfs, tmpfsAvailable, unfill } from './support/store-tmpfs';
 
@@ -220,17 +221,6 @@ describe('restoring the core from the store', () => {
   });
 
   /** The live clock's reducer committing each step with the boot id of its process. */
-  function booted(store: Store, boot: string, now: number) {
-    const reduce = makeReducer(UTC);
-    let state: ClockState = restoreState(store.snapshot(now, boot));
-    return (...events: ClockEvent[]): Output[] =>
-      events.flatMap((event) => {
-        const step = reduce(state, event);
-        state = step.state;
-        if (step.out.length > 0) store.commit(toCommit(step.out), event.at, boot);
-        return step.out;
-      });
-  }
   const heldFor = (from: number, ms: number, card = ALICE) =>
     Array.from({ length: ms / 200 }, (_, i) => read(from + (i + 1) * 200, card));
 

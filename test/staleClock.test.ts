@@ -5,29 +5,15 @@
  * reducer, one step per event, each committed with its boot.
  */
 import { join } from 'node:path';
-import type { ClockEvent, Output } from '../streams/events';
+import type { ClockEvent } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
-import { makeReducer, restoreState, sessionId, type ClockState } from '../streams/sessions';
-import { toCommit } from '../streams/commit';
+import { sessionId } from '../streams/sessions';
 import { Store } from '../src/drivers/store/store';
-import { MINUTE, people, read, tempDir } from './support/store-fixtures';
+import { booted, MINUTE, people, read, tempDir } from './support/store-fixtures';
 
 const ALICE = 'A11CE000';
 const UTC = defaultRules('UTC');
 const HOUR_MS = 60 * MINUTE;
-
-/** The clock's core after a (re)start in `boot`, committing each step to the store. */
-function booted(store: Store, boot: string, now: number, rules: Rules = UTC) {
-  const reduce = makeReducer(rules);
-  let state: ClockState = restoreState(store.snapshot(now, boot));
-  return (...events: ClockEvent[]): Output[] =>
-    events.flatMap((event) => {
-      const step = reduce(state, event);
-      state = step.state;
-      if (step.out.length > 0) store.commit(toCommit(step.out), event.at, boot);
-      return step.out;
-    });
-}
 
 describe('a clock before NTP', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -41,10 +27,12 @@ describe('a clock before NTP', () => {
     dir.remove();
   });
 
-  it('a tap after a reboot that closed a session past its limit, by the true time, leaves it closed `auto` at its limit', () => {
-    const inAt = Date.parse('2026-03-23T08:00:00Z'); // Monday, the clock synchronised
-    const cutAt = Date.parse('2026-03-23T09:00:00Z'); // the power fails; the Pi boots with this time
-    const realBoot = Date.parse('2026-03-24T10:00:00Z'); // Tuesday, when it really boots
+  // Alice in on Monday at 08:00 on a synchronised clock; the power fails at 09:00 and the Pi
+  // boots with that time on Tuesday at 10:00.
+  const inAt = Date.parse('2026-03-23T08:00:00Z');
+  const cutAt = Date.parse('2026-03-23T09:00:00Z');
+  const realBoot = Date.parse('2026-03-24T10:00:00Z');
+  const aliceInOnMonday = (): void => {
     booted(
       store,
       'boot-1',
@@ -53,6 +41,10 @@ describe('a clock before NTP', () => {
       ...read(inAt, ALICE),
       mono: 1_000,
     });
+  };
+
+  it('a tap after a reboot that closed a session past its limit, by the true time, leaves it closed `auto` at its limit', () => {
+    aliceInOnMonday();
     const play = booted(store, 'boot-2', cutAt);
     play(
       people(cutAt, [{ card: ALICE, name: 'Alice' }]),
@@ -91,17 +83,7 @@ describe('a clock before NTP', () => {
   });
 
   it('the same across a restart of the clock before NTP, in the same boot', () => {
-    const inAt = Date.parse('2026-03-23T08:00:00Z');
-    const cutAt = Date.parse('2026-03-23T09:00:00Z');
-    const realBoot = Date.parse('2026-03-24T10:00:00Z');
-    booted(
-      store,
-      'boot-1',
-      inAt,
-    )(people(inAt, [{ card: ALICE, name: 'Alice' }]), {
-      ...read(inAt, ALICE),
-      mono: 1_000,
-    });
+    aliceInOnMonday();
     booted(store, 'boot-2', cutAt)(
       people(cutAt, [{ card: ALICE, name: 'Alice' }]),
       { type: 'clockStarted', at: cutAt, mono: 20_000 },

@@ -18,7 +18,7 @@ import type {
   Output,
 } from '../../streams/events';
 import { defaultRules, type Rules } from '../../streams/rules';
-import { initialState, makeReducer, type ClockState } from '../../streams/sessions';
+import { initialState, makeReducer, restoreState, type ClockState } from '../../streams/sessions';
 import { Store } from '../../src/drivers/store/store';
 
 export const MINUTE = 60_000;
@@ -106,6 +106,27 @@ export function player(
       }),
     state: () => state,
   };
+}
+
+/**
+ * The clock's core (re)started in `boot` on what the store holds at `now`, as the app starts
+ * it: one reducer step per event, each committed with its boot; returns every step's outputs.
+ */
+export function booted(
+  store: Store,
+  boot: string,
+  now: number,
+  rules: Rules = defaultRules('UTC'),
+): (...events: ClockEvent[]) => Output[] {
+  const reduce = makeReducer(rules);
+  let state: ClockState = restoreState(store.snapshot(now, boot));
+  return (...events) =>
+    events.flatMap((event) => {
+      const step = reduce(state, event);
+      state = step.state;
+      if (step.out.length > 0) store.commit(toCommit(step.out), event.at, boot);
+      return step.out;
+    });
 }
 
 /**
