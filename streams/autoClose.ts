@@ -44,7 +44,8 @@ export function closeOf(
   session: OpenSession,
   rules: Rules,
 ): { at: number; reason: 'limit' | 'cutoff' } {
-  return autoCloseAt(session, rules, state.unsynced?.has(session.id) !== true);
+  const stale = session.inUnsynced === true || state.unsynced?.has(session.id) === true;
+  return autoCloseAt(session, rules, !stale);
 }
 
 export function onMinute(

@@ -36,6 +36,8 @@ export interface CorrectableSession {
   /** The clock's own times, which a correction may not move it far from. */
   readonly clockInAt: number;
   readonly clockOutAt: number | null;
+  /** Open, clocked in on a clock not synchronised and not corrected: no cut-off (closeOf). */
+  readonly inUnsynced?: boolean;
 }
 
 /**
@@ -223,7 +225,7 @@ export function asClockHasIt(
   rules: Rules,
 ): CorrectableSession {
   if (session.status !== 'in') return session;
-  const { at } = autoCloseAt(session, rules);
+  const { at } = autoCloseAt(session, rules, session.inUnsynced !== true);
   return at > now ? session : { ...session, outAt: at, status: 'auto', clockOutAt: at };
 }
 

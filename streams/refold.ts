@@ -8,7 +8,7 @@
  * command went out; this folds it and says what changed.
  */
 import type { CardRead, Output, Refold, RefoldHistory, Refolded, RefoldedSession } from './events';
-import { autoClose, autoCloseAt } from './autoClose';
+import { autoClose, closeOf } from './autoClose';
 import type { Rules } from './rules';
 import { sessionId, type ClockState, type Step } from './sessionState';
 
@@ -82,7 +82,7 @@ export function onRefoldHistory(
   // it: one made again after an earlier refold superseded it may have had its close written,
   // and only a change of its row reaches the sheet again.
   const left = folded.open.get(card);
-  if (left !== undefined && autoCloseAt(left, rules).at <= history.at) {
+  if (left !== undefined && closeOf(folded, left, rules).at <= history.at) {
     const closed = autoClose(folded, left, rules);
     folded = closed.state;
     outputs.push(...closed.out);

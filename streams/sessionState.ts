@@ -19,6 +19,11 @@ export interface OpenSession {
   readonly reader: string;
   /** Monotonic time of the clock-in, when this process took it. */
   readonly inMono?: number;
+  /**
+   * Clocked in on a clock not synchronised, its In not corrected (a reboot lost the monotonic
+   * time it needed): its day is not known, so it has no daily cut-off, only its limit.
+   */
+  readonly inUnsynced?: true;
 }
 
 /** A closed session, kept briefly for the "today" total. */

@@ -137,7 +137,11 @@ export function onTimeSync(state: ClockState, event: TimeSyncChanged, rules: Rul
   const fixes = new Map(sessions.map((correction) => [correction.session, correction.inAt]));
   for (const [card, session] of state.open) {
     const inAt = fixes.get(session.id);
-    if (inAt !== undefined) open.set(card, { ...session, inAt });
+    if (inAt === undefined) continue;
+    // Corrected: its day is known now, and so is its cut-off.
+    const corrected: OpenSession = { ...session, inAt };
+    delete (corrected as { inUnsynced?: true }).inUnsynced;
+    open.set(card, corrected);
   }
   const overdue = pastTheirLimit(state, sessions, rules);
   const corrected = sessions.map((s) => {

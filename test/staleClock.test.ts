@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ClockEvent } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
+import { judged } from '../src/drivers/store/fixRequests';
 import { Store } from '../src/drivers/store/store';
 import { booted, MINUTE, people, read, tempDir } from './support/store-fixtures';
 
@@ -106,6 +107,32 @@ describe('a clock before NTP', () => {
     expect(store.allSessions().map((s) => [s.inAt, s.outAt, s.status])).toEqual([
       [inAt, inAt + 12 * HOUR_MS, 'auto'],
     ]);
+  });
+
+  it('a correction of such a clock-in on the stale clock is judged without the cut-off too', () => {
+    // Found by a review: the judge closed the session at the stale 23:00 cut-off, the clock at
+    // in + 12 h, a time still to come (and Alice's next tap then clocked her in).
+    const rules: Rules = { ...UTC, dailyCutoff: '23:00' };
+    const t0 = Date.parse('2026-03-23T22:00:00Z'); // the stale wall clock at boot
+    const play = booted(store, 'boot-1', t0, rules);
+    play(
+      people(t0, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: t0, mono: 0 },
+      { type: 'timeSyncChanged', at: t0, synced: false, mono: 0 },
+    );
+    const inAt = t0 + 30 * MINUTE;
+    play({ ...read(inAt, ALICE), mono: 30 * MINUTE });
+    const now = t0 + 90 * MINUTE; // 23:30 by the stale clock
+    expect(play({ type: 'minuteElapsed', at: now, mono: 90 * MINUTE })).toEqual([]);
+    const verdict = judged(
+      store,
+      { session: sessionId(ALICE, inAt), inAt: inAt - 15 * MINUTE },
+      { now, rules, source: 'fix', why: null },
+    );
+    expect(verdict).toMatchObject({ applied: true, status: 'in', closes: false });
+    const out = play(verdict);
+    expect(out.filter((o) => o.type === 'auto-out')).toEqual([]);
+    expect(store.allSessions().map((s) => [s.status, s.outAt])).toEqual([['in', null]]);
   });
 
   it('does not close a clock-in at the daily cut-off of its stale day', () => {

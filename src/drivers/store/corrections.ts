@@ -92,6 +92,7 @@ function correctable(row: RawSession): CorrectableSession {
     voided: row.voided === 1,
     clockInAt: row.in_at,
     clockOutAt: row.out_at,
+    ...(row.clock === 'unsynced' && row.fixed_in === null ? { inUnsynced: true } : {}),
   };
 }
 

@@ -112,6 +112,7 @@ function openSession(row: RawSession, boot: string | undefined): OpenSession {
     inAt: row.fixed_in ?? row.in_at,
     reader: row.reader,
     ...(thisBoot && row.in_mono !== null && row.fixed_in === null ? { inMono: row.in_mono } : {}),
+    ...(row.clock === 'unsynced' && row.fixed_in === null ? { inUnsynced: true as const } : {}),
   };
 }
 
