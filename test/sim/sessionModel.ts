@@ -17,7 +17,13 @@
  *   this tap clocks in anew; open sessions follow the person (their card, or
  *   any of its aliases, resolved in the directory as it is now);
  * - a deactivated card cannot clock in; any other card clocks in (unknown
- *   cards are accepted).
+ *   cards are accepted);
+ * - with a daily cut-off, a session is closed at the cut-off when it comes
+ *   before the limit; a clock-in on a stale clock has none until its boot is
+ *   synchronised (either close is then right);
+ * - a tap on a stale clock that closed a session from before that boot is a
+ *   clock-out; once the boot is synchronised, if that close was past the
+ *   session's limit by the true time, the session is `auto` at its limit.
  *
  * A person found with two open sessions at once (two ids of one card used
  * before they were tied together) is beyond what the rules decide: the
