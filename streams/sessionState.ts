@@ -260,6 +260,21 @@ export function keepRecent(spans: readonly ClosedSpan[], at: number, rules: Rule
 /** How far back (before the limit) a card's closed spans are kept: the week's total needs them. */
 export const RECENT_SPAN_MS = 8 * 24 * 3_600_000;
 
+/**
+ * The instant a card's clock-in takes: the tap's, or a millisecond later for each of the card's
+ * remembered sessions that clocked in on that very millisecond. A session id is made of card and
+ * instant, and a wall clock stepped back can bring a tap onto an earlier clock-in's instant: two
+ * sessions sharing an id would stop the clock at the store's key. Only what the reducer remembers
+ * counts: the recent spans (as corrected; a voided one is gone) and a session a manager closed.
+ */
+export function freeInstant(at: number, memory: CardMemory): number {
+  const taken = new Set(memory.recent.map((span) => span.inAt));
+  if (memory.fixClosed !== undefined) taken.add(memory.fixClosed.inAt);
+  let inAt = at;
+  while (taken.has(inAt)) inAt += 1;
+  return inAt;
+}
+
 /** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
 export function sessionId(card: string, inAt: number): string {
   return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;

@@ -17,6 +17,7 @@ import { onDirectory } from './peopleChanged';
 import type { Rules } from './rules';
 import {
   foldedTo,
+  freeInstant,
   keepRecent,
   sessionId,
   workedThisWeek,
@@ -307,17 +308,18 @@ function clockOut(
 /** The tap opens a session under the card (the person's card, or the unknown card's own id). */
 function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
   const { read, card, name, memory } = tap;
+  const inAt = freeInstant(read.at, memory);
   const session: OpenSession = {
-    id: sessionId(card, read.at),
+    id: sessionId(card, inAt),
     card,
     name,
-    inAt: read.at,
+    inAt,
     reader: read.reader,
     ...(read.mono === undefined ? {} : { inMono: read.mono }),
   };
   out.push({
     type: 'clock-in',
-    at: read.at,
+    at: inAt,
     card,
     name,
     session: session.id,
@@ -333,7 +335,7 @@ function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
       open: new Map(state.open).set(card, session),
       cards: new Map(state.cards).set(
         card,
-        acceptedBy(foldedTo(withoutFixClosed(cardMemory), read.at), read),
+        acceptedBy(foldedTo(withoutFixClosed(cardMemory), inAt), read),
       ),
       unnamed: name === null ? new Set(state.unnamed).add(card) : state.unnamed,
     },
