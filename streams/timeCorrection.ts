@@ -148,7 +148,13 @@ export function onTimeSync(state: ClockState, event: TimeSyncChanged, rules: Rul
     const auto = overdue.find((o) => o.session === s.session);
     return auto === undefined ? s : { ...s, outAt: auto.at };
   });
-  const next: ClockState = { ...state, open, timeSynced: true, unsynced: new Map() };
+  const next: ClockState = {
+    ...state,
+    open,
+    cards: withCorrectedSpans(state, corrected),
+    timeSynced: true,
+    unsynced: new Map(),
+  };
   return {
     state: next,
     out: [
@@ -158,6 +164,29 @@ export function onTimeSync(state: ClockState, event: TimeSyncChanged, rules: Rul
       ...overdue,
     ],
   };
+}
+
+/**
+ * The cards' recent spans with the corrected sessions' times: the day's and week's totals the
+ * reader tells at the next clock-out count them where they were worked (as after a restart).
+ */
+function withCorrectedSpans(
+  state: ClockState,
+  corrected: readonly { session: string; card: string; inAt: number; outAt: number | null }[],
+): ClockState['cards'] {
+  const taken = state.unsynced ?? new Map<string, Unsynced>();
+  const cards = new Map(state.cards);
+  for (const c of corrected) {
+    const was = taken.get(c.session);
+    const memory = cards.get(c.card);
+    if (c.outAt === null || was === undefined || memory === undefined) continue;
+    const { outAt } = c;
+    const at = memory.recent.findIndex((s) => s.inAt === was.inAt && s.outAt === was.outAt);
+    if (at < 0) continue;
+    const recent = memory.recent.map((span, i) => (i === at ? { inAt: c.inAt, outAt } : span));
+    cards.set(c.card, { ...memory, recent });
+  }
+  return cards;
 }
 
 /**

@@ -170,4 +170,32 @@ describe('a clock before NTP', () => {
       { reason: 'cutoff', at: Date.parse('2026-03-24T23:00:00Z') },
     ]);
   });
+
+  it("counts a session the sync moved onto today in the day's total told at the next clock-out", () => {
+    // The Pi boots Tuesday 07:00 with its clock at Monday 22:50 (the power failed then).
+    const stale = Date.parse('2026-03-23T22:50:00Z');
+    const real = Date.parse('2026-03-24T07:00:00Z');
+    const play = booted(store, 'boot-2', stale);
+    play(
+      people(stale, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: stale, mono: 0 },
+      { type: 'timeSyncChanged', at: stale, synced: false, mono: 0 },
+    );
+    // Alice works 07:01-08:01 on the stale clock (Monday 22:51-23:51); NTP comes at 08:15.
+    play({ ...read(stale + MINUTE, ALICE), mono: MINUTE });
+    play({ ...read(stale + HOUR_MS + MINUTE, ALICE), mono: HOUR_MS + MINUTE });
+    play({
+      type: 'timeSyncChanged',
+      at: real + HOUR_MS + 15 * MINUTE,
+      synced: true,
+      mono: HOUR_MS + 15 * MINUTE,
+    });
+    // She works 09:00-10:00 too: two hours on Tuesday, as the store and the sheet have it.
+    const nine = Date.parse('2026-03-24T09:00:00Z');
+    play({ ...read(nine, ALICE), mono: 2 * HOUR_MS });
+    const out = play({ ...read(nine + HOUR_MS, ALICE), mono: 3 * HOUR_MS });
+    expect(out.filter((o) => o.type === 'clock-out')).toMatchObject([
+      { hours: 1, todayHours: 2, weekHours: 2 },
+    ]);
+  });
 });
