@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { ClockEvent } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
+import { closeAtOf } from '../src/commands/common';
+import { loadConfig } from '../src/config';
 import { judged } from '../src/drivers/store/fixRequests';
 import { Store } from '../src/drivers/store/store';
 import { booted, MINUTE, people, read, tempDir } from './support/store-fixtures';
@@ -197,5 +199,27 @@ describe('a clock before NTP', () => {
     expect(out.filter((o) => o.type === 'clock-out')).toMatchObject([
       { hours: 1, todayHours: 2, weekHours: 2 },
     ]);
+  });
+
+  it('`status` and `report` close such a clock-in as the clock will: at its limit, no cut-off', () => {
+    const loaded = loadConfig({
+      env: { BADGECLOCK_DAILY_CUTOFF: '23:00', BADGECLOCK_TZ: 'UTC' },
+      cwd: dir.path,
+    });
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    const stale = Date.parse('2026-03-23T22:50:00Z');
+    booted(store, 'boot-2', stale)(
+      people(stale, [{ card: ALICE, name: 'Alice' }]),
+      { type: 'clockStarted', at: stale, mono: 0 },
+      { type: 'timeSyncChanged', at: stale, synced: false, mono: 0 },
+      { ...read(stale + MINUTE, ALICE), mono: MINUTE },
+    );
+    const [open] = store.openSessions();
+    if (open === undefined) throw new Error('no open session');
+    expect(closeAtOf(loaded.config)(open)).toBe(stale + MINUTE + 12 * HOUR_MS);
+    // Once corrected, its day is known and so is its cut-off.
+    const { unsynced, ...corrected } = open;
+    expect(unsynced).toBe(true);
+    expect(closeAtOf(loaded.config)(corrected)).toBe(Date.parse('2026-03-23T23:00:00Z'));
   });
 });

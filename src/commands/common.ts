@@ -108,7 +108,10 @@ export function storeOrExit(
 }
 
 /** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
-export function closeAtOf(config: Config): (session: { inAt: number }) => number {
+export function closeAtOf(
+  config: Config,
+): (session: { readonly inAt: number; readonly unsynced?: true }) => number {
   const rules = rulesOf(config);
-  return (session) => autoCloseAt(session, rules).at;
+  // A clock-in on an unsynchronised clock has no cut-off until corrected, as the clock decides.
+  return (session) => autoCloseAt(session, rules, session.unsynced !== true).at;
 }

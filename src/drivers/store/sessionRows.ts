@@ -16,6 +16,8 @@ export interface SessionRow {
   readonly reader: string;
   /** A manager voided it (rule 13): kept in the record, out of every total. */
   readonly voided?: true;
+  /** Its clock-in was taken on an unsynchronised clock, not corrected yet: no cut-off applies. */
+  readonly unsynced?: true;
 }
 
 /** A row of the sessions table, as SQLite returns it. */
@@ -60,6 +62,7 @@ export const toSession = (row: RawSession): SessionRow => ({
   reason: row.reason,
   reader: row.reader,
   ...(row.voided === 1 ? { voided: true } : {}),
+  ...(row.clock === 'unsynced' && row.fixed_in === null ? { unsynced: true } : {}),
 });
 
 /**
