@@ -236,6 +236,42 @@ describe('the Totals tab (the real client)', () => {
     );
   });
 
+  it('puts every person back on their own row after a person sorted the tab by hand', async () => {
+    // Found by an audit: only the changed rows were written, at the rows of the clock's own table.
+    const sheet = client();
+    const store = storeOf([
+      raw('A1', 'Ann', '2026-03-31T08:00:00Z', '2026-03-31T09:00:00Z'),
+      raw('B2', 'Bob', '2026-03-31T08:00:00Z', '2026-03-31T10:00:00Z'),
+      raw('C3', 'Cy', '2026-03-31T08:00:00Z', '2026-03-31T11:00:00Z'),
+      raw('D4', 'Dee', '2026-03-31T08:00:00Z', '2026-03-31T12:00:00Z'),
+    ]);
+    const totalsOf = makeTotalsSource(store, { kind: 'weekly', firstDay: 'monday' }, ZONE);
+    await sheet.liveUpdate([], NOW, quietHealth, totalsOf(NOW));
+    const cards = (): Cell[] =>
+      totals()
+        .slice(2)
+        .map((r) => r[1] ?? '');
+    expect(cards()).toEqual(['A1', 'B2', 'C3', 'D4']);
+    // The manager sorts the people's rows by the current Total, most first.
+    const sorted = totals()
+      .slice(2)
+      .sort((a, b) => Number(b[3]) - Number(a[3]));
+    sorted.forEach((row, r) => {
+      row.forEach((cell, c) => {
+        server.setCell(SHEET, 'Totals', r + 3, c, cell);
+      });
+    });
+    expect(cards()).toEqual(['D4', 'C3', 'B2', 'A1']);
+    // Ann works another hour; a quiet minute follows.
+    store.rows.push(raw('A1', 'Ann', '2026-04-01T08:00:00Z', '2026-04-01T09:00:00Z'));
+    store.bump();
+    for (const m of [1, 2])
+      await sheet.liveUpdate([], NOW + m * MINUTE, quietHealth, totalsOf(NOW + m * MINUTE));
+    expect(cards()).toEqual(['A1', 'B2', 'C3', 'D4']);
+    expect(rowOf('A1')?.[3]).toBe(toSerialDuration(2 * HOUR));
+    expect(rowOf('D4')?.[3]).toBe(toSerialDuration(4 * HOUR));
+  });
+
   it('blanks the rows and columns a smaller table leaves, even after a restart', async () => {
     const first = client();
     const store = storeOf([

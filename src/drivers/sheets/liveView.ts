@@ -105,9 +105,10 @@ async function liveUpdate(
   // it would look like a second row).
   const peopleRange = a1(PEOPLE.title, 'A2:D');
   const nowRange = a1(NOW.title, 'A2:A');
-  // How far the Totals tab reaches, read once (after a start or set-up), to blank what a smaller
-  // table leaves.
-  const extentReads = totals !== undefined && totalsWriter.needsExtent() ? TOTALS_EXTENT_READS : [];
+  // How far the Totals tab reaches, read after a start or set-up (to blank what a smaller table
+  // leaves), and its Card column before rows are written by number (a person may have sorted it).
+  const extentReads =
+    totals !== undefined && totalsWriter.needsExtent(totals) ? TOTALS_EXTENT_READS : [];
   const read = await call((port) =>
     port.batchGetByDataFilter([
       { a1Range: peopleRange },

@@ -17,6 +17,8 @@
  * table when most do. Rows and columns a smaller table no longer uses are
  * written blank. After a failed write, and while it could still land late,
  * the whole table is written each minute, so a late landing never stays.
+ * Before rows are written by number, the Card column is read back: a tab a
+ * person sorted (or whose rows they moved) is written whole (rule 9).
  */
 import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
 import type { TotalsPeriod, TotalsTable } from '../../../streams/totals';
@@ -66,13 +68,18 @@ interface Extent {
   readonly columns: number;
 }
 
-/** What the live view reads before its first write, to learn how far the tab's cells reach. */
-export const TOTALS_EXTENT_READS = [a1(TOTALS.title, 'A:A'), a1(TOTALS.title, '2:2')] as const;
+/**
+ * What the live view reads before the first write, to learn how far the tab's cells reach, and
+ * before a write of only the rows that changed: the Card column must still be where the last
+ * write put it (a person may have sorted the tab, or inserted or deleted rows), or the write is
+ * whole.
+ */
+export const TOTALS_EXTENT_READS = [a1(TOTALS.title, 'B:B'), a1(TOTALS.title, '2:2')] as const;
 
 export interface TotalsWriter {
-  /** Whether the next plan needs the tab's extent read first (TOTALS_EXTENT_READS). */
-  readonly needsExtent: () => boolean;
-  /** The extent read back: rows of column A, and the header row. */
+  /** Whether the plan of `table` needs the tab read first (TOTALS_EXTENT_READS). */
+  readonly needsExtent: (table: TotalsTable) => boolean;
+  /** The extent read back: rows of the Card column, and the header row. */
   readonly extentRead: (column: readonly unknown[][], header: readonly unknown[][]) => void;
   /** The writes for `table` at `at` (none when nothing changed); `landed` or `failed` follows. */
   readonly plan: (table: TotalsTable, at: number) => DataFilterValueRange[];
@@ -91,9 +98,12 @@ export function makeTotalsWriter(zone: string): TotalsWriter {
   let extent: Extent | null = null;
   let pending: { rows: Cell[][]; extent: Extent } | null = null;
   return {
-    needsExtent: () => extent === null,
+    needsExtent: (table) =>
+      extent === null || (last !== null && !sameTable(totalsCells(table, '', zone), last)),
     extentRead: (column, header) => {
       extent = { rows: column.length, columns: header[0]?.length ?? 0 };
+      // Rows moved by hand: only a whole write puts every person back on their own row.
+      if (last !== null && !sameCards(column, last)) last = null;
     },
     plan: (table, at) => {
       const rows = totalsCells(table, '', zone);
@@ -149,6 +159,27 @@ export function makeTotalsWriter(zone: string): TotalsWriter {
       pending = null;
     },
   };
+}
+
+/** Whether `rows` fills the cells `last` holds (the title row's time aside). */
+function sameTable(rows: readonly Cell[][], last: readonly Cell[][]): boolean {
+  const width = last[0]?.length ?? 0;
+  const padded = padTo(rows, { rows: last.length, columns: width });
+  return (
+    padded.length === last.length &&
+    padded.every((row, i) => i === 0 || sameRow(padRow(row, width), last[i] ?? []))
+  );
+}
+
+/** Whether the Card column read back is the one the last write left (blank cells as ''). */
+function sameCards(column: readonly unknown[][], last: readonly Cell[][]): boolean {
+  const cell = (value: unknown): string =>
+    typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  const rows = Math.max(column.length, last.length);
+  for (let i = 0; i < rows; i += 1) {
+    if (cell(column[i]?.[0]) !== cell(last[i]?.[1])) return false;
+  }
+  return true;
 }
 
 function padRow(row: readonly Cell[], columns: number): Cell[] {
