@@ -15,7 +15,7 @@ import type { LiveUpdate } from '../../../streams/events';
 import type { LogRowRead, WatchedRow } from '../../../streams/sheetEdits';
 import type { TotalsTable } from '../../../streams/totals';
 import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
-import { a1, LOG, NOW, PEOPLE, type Cell } from './layout';
+import { a1, checkHeaders, LOG, NOW, PEOPLE, type Cell } from './layout';
 import type { LateWrites } from './lateWrites';
 import { healDuplicates, searchSessions, taggedRows, toSession } from './logRows';
 import { SESSION_TAG, tagFilter } from './rowTags';
@@ -105,6 +105,7 @@ async function liveUpdate(
   // it would look like a second row).
   const peopleRange = a1(PEOPLE.title, 'A2:D');
   const nowRange = a1(NOW.title, 'A2:A');
+  const logHeaderRange = a1(LOG.title, '1:1');
   // How far the Totals tab reaches, read after a start or set-up (to blank what a smaller table
   // leaves), and its Card column before rows are written by number (a person may have sorted it).
   const extentReads =
@@ -113,9 +114,10 @@ async function liveUpdate(
     port.batchGetByDataFilter([
       { a1Range: peopleRange },
       { a1Range: nowRange },
-      // Log's first cell: a Log tab renamed or deleted makes this read fail (400), and set-up
-      // runs again (afterSetUp), so the clock heals without a restart.
-      { a1Range: a1(LOG.title, 'A1') },
+      // Log's header row: a Log tab renamed or deleted makes this read fail (400), and set-up
+      // runs again (afterSetUp), so the clock heals without a restart; columns a person moved
+      // or inserted since set-up stop the writes below (they go by position).
+      { a1Range: logHeaderRange },
       ...extentReads.map((a1Range) => ({ a1Range })),
       ...due.map((session) => tagFilter(SESSION_TAG, session)),
       ...watched
@@ -126,6 +128,7 @@ async function liveUpdate(
   const valuesOf = (range: string): unknown[][] =>
     (read.valueRanges ?? []).find((r) => r.dataFilters?.some((f) => f.a1Range === range))
       ?.valueRange?.values ?? [];
+  await columnsStill(sheet, valuesOf(logHeaderRange)[0] ?? []);
   const requests = 2 + (await healSuspects(context, read.valueRanges ?? []));
   late.looked(due);
   if (extentReads.length > 0) {
@@ -289,4 +292,15 @@ function healthBlock(
       ],
     ],
   };
+}
+
+/**
+ * Log's columns are where set-up found them: a column a person inserted or moved since would
+ * make every write by position land in the wrong column (In overwritten with Out). Then set-up
+ * runs again, and refuses with what to restore (a final failure: taps are kept meanwhile).
+ */
+async function columnsStill(sheet: SheetSetUp, header: readonly unknown[]): Promise<void> {
+  if (checkHeaders(LOG, header).errors.length === 0) return;
+  sheet.reset();
+  await sheet.setUp();
 }
