@@ -806,6 +806,20 @@ describe("a manager's corrections in the sheet (the real client)", () => {
     ]);
   });
 
+  it('Edits lines go below a note a person typed under the last line, never over it', async () => {
+    // Found by an audit: the end of the data was taken from the Seen and Key columns alone.
+    const client = clientFor(1_000);
+    await client.setUp();
+    await client.writeBatch([edit('A0000009', 0, 'in', AT, AT - HOUR)], SEEN - 1);
+    server.setCell(SHEET, 'Edits', 3, 7, 'check these with Ann');
+    await client.writeBatch([edit('A0000001', 0, 'in', AT, AT - HOUR)], SEEN);
+    expect(edits().map((r) => r[9] ?? r[7])).toEqual([
+      `edit:${session('A0000009')}:${SEEN}:0`,
+      'check these with Ann',
+      `edit:${session('A0000001')}:${SEEN}:0`,
+    ]);
+  });
+
   it('set-up adds the Edits tab to a sheet that lacks it, leaving the other tabs as they are', async () => {
     const logRows: Cell[][] = [
       ['Session', 'Date', 'Name', 'Card', 'In', 'Out', 'Hours', 'Status', 'Reader'],

@@ -1,8 +1,8 @@
 /**
  * The Edits part of a batch (rule 13): a line per field of each correction,
- * appended, never rewritten nor deleted. One read, of the two columns it
- * needs (Seen, where the tab's data ends; Key, which lines it has), and the
- * pure planner (`planEdits` in streams/batchPlan.ts) leaves out the lines the
+ * appended, never rewritten nor deleted. One read, of the tab's columns
+ * (where its data ends, whatever column a person typed into below the last
+ * line; Key, which lines it has), and the pure planner (`planEdits` in streams/batchPlan.ts) leaves out the lines the
  * tab has already, so a batch sent again (one that timed out and landed)
  * appends nothing twice. The new lines go below the data with the batch's
  * other value writes, in the same request; every value is RAW (rule 10).
@@ -11,7 +11,10 @@
  * with batchUpdate (the tag is no value), which a correction batch does not
  * otherwise send, so tags would cost a write request where the key costs one
  * read; and a request that lands after its resend read the tab writes the same
- * lines into the same rows, so it cannot add them twice either.
+ * lines into the same rows, so it cannot add them twice either. The price: a
+ * row a person inserts in Edits between the read and the write (milliseconds)
+ * puts the last line under the new ones; an append could not keep the promise
+ * above.
  */
 import { planEdits } from '../../../streams/batchPlan';
 import type { OutboxEntry } from '../../../streams/commit';
@@ -19,8 +22,6 @@ import { a1, cellText, columnLetter, EDITS, editRow } from './layout';
 import type { SheetCalls } from './sheetCalls';
 import type { DataFilterValueRange } from './sheetsApi';
 
-/** The Key column of Edits (J). */
-const KEY = columnLetter(EDITS.keyColumn);
 /** The last column of Edits (J). */
 const LAST = columnLetter(EDITS.headers.length - 1);
 
@@ -31,14 +32,12 @@ export async function editWrites(
   zone: string,
 ): Promise<{ writes: DataFilterValueRange[]; requests: number }> {
   if (!entries.some((entry) => entry.kind === 'edit-logged')) return { writes: [], requests: 0 };
-  const [seen = [], keys = []] = await batchGet([
-    a1(EDITS.title, 'A:A'),
-    a1(EDITS.title, `${KEY}:${KEY}`),
-  ]);
-  const lines = planEdits(entries, new Set(keys.map((row) => cellText(row[0]))));
+  // Every column: a note a person typed below the last line must not be written over (audit).
+  const [rows = []] = await batchGet([a1(EDITS.title, `A:${LAST}`)]);
+  const lines = planEdits(entries, new Set(rows.map((row) => cellText(row[EDITS.keyColumn]))));
   if (lines.length === 0) return { writes: [], requests: 1 };
-  // Below the last row with a Seen or a Key (the header at least).
-  const first = Math.max(seen.length, keys.length, 1) + 1;
+  // Below the last row with anything in it (the header at least).
+  const first = Math.max(rows.length, 1) + 1;
   const last = first + lines.length - 1;
   return {
     writes: [
