@@ -16,6 +16,7 @@ import type { LogRowRead, WatchedRow } from '../../../streams/sheetEdits';
 import type { TotalsTable } from '../../../streams/totals';
 import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
 import { a1, checkHeaders, LOG, NOW, PEOPLE, type Cell } from './layout';
+import { isDataRow } from './sheetSetUp';
 import type { LateWrites } from './lateWrites';
 import { healDuplicates, searchSessions, taggedRows, toSession } from './logRows';
 import { SESSION_TAG, tagFilter } from './rowTags';
@@ -103,7 +104,8 @@ async function liveUpdate(
   // One read: People, the Now list's length, the rows of suspect sessions due (a late write
   // shows as a second row), and the watched rows (a suspect's row is read once: counted twice,
   // it would look like a second row).
-  const peopleRange = a1(PEOPLE.title, 'A2:D');
+  // From row 1: a header row a person deleted leaves a person there, who must not drop out.
+  const peopleRange = a1(PEOPLE.title, 'A1:D');
   const nowRange = a1(NOW.title, 'A2:A');
   const logHeaderRange = a1(LOG.title, '1:1');
   // How far the Totals tab reaches, read after a start or set-up (to blank what a smaller table
@@ -129,13 +131,14 @@ async function liveUpdate(
     (read.valueRanges ?? []).find((r) => r.dataFilters?.some((f) => f.a1Range === range))
       ?.valueRange?.values ?? [];
   await columnsStill(sheet, valuesOf(logHeaderRange)[0] ?? []);
+  const peopleRows = await withoutHeader(sheet, valuesOf(peopleRange));
   const requests = 2 + (await healSuspects(context, read.valueRanges ?? []));
   late.looked(due);
   if (extentReads.length > 0) {
     const [column, header] = TOTALS_EXTENT_READS;
     totalsWriter.extentRead(valuesOf(column), valuesOf(header));
   }
-  const people = parsePeople(valuesOf(peopleRange));
+  const people = parsePeople(peopleRows);
   const names = new Map(people.map((p) => [p.card, p.name]));
   // Hours of open sessions, by their rows' tags: a row not written yet, or deleted, takes nothing.
   const data: DataFilterValueRange[] = open.map((session) =>
@@ -303,4 +306,16 @@ async function columnsStill(sheet: SheetSetUp, header: readonly unknown[]): Prom
   if (checkHeaders(LOG, header).errors.length === 0) return;
   sheet.reset();
   await sheet.setUp();
+}
+
+/**
+ * People's rows below its header. When row 1 holds a person (a person deleted the header row),
+ * they are kept, and set-up runs again to put the header back above them.
+ */
+async function withoutHeader(sheet: SheetSetUp, rows: unknown[][]): Promise<unknown[][]> {
+  const [first = []] = rows;
+  if (!isDataRow(PEOPLE, first)) return rows.slice(1);
+  sheet.reset();
+  await sheet.setUp();
+  return rows;
 }

@@ -37,12 +37,20 @@ export async function checkSheet(
   const existing = new Set((got.sheets ?? []).map((t) => t.properties?.title ?? ''));
   const present = TABS.filter((tab) => existing.has(tab.title));
   const headers =
-    present.length === 0 ? { errors: [], warnings: [] } : await inspectHeaders(present);
+    present.length === 0
+      ? { errors: [], warnings: [], headless: [] }
+      : await inspectHeaders(present);
   return {
     title,
     writeConfirmed: writable,
     missingTabs: TABS.filter((tab) => !existing.has(tab.title)).map((tab) => tab.title),
     headerErrors: headers.errors,
-    headerWarnings: headers.warnings,
+    headerWarnings: [
+      ...headers.warnings,
+      ...headers.headless.map(
+        (tab) =>
+          `${tab.title}!A1: the header row was deleted (row 1 holds data); the clock puts it back above`,
+      ),
+    ],
   };
 }

@@ -10,6 +10,7 @@ import { a1, cellText, checkHeaders, LOG, TABS, type TabLayout } from './layout'
 import { CARD_TAG, SESSION_TAG, TAGGED_TAG, TAIL_TAG, tagFilter, tagRows } from './rowTags';
 import type { SheetCalls } from './sheetCalls';
 import { SheetError } from './sheetError';
+import { normaliseCardId } from '../../../streams/cardId';
 
 type Request = sheets_v4.Schema$Request;
 
@@ -24,9 +25,17 @@ export interface SheetSetUp {
   /** The grid id of `Log`, as set-up learnt it; a SheetError ('retry') if it is missing. */
   readonly logSheetId: () => number;
   /** Reads the header rows of tabs that exist: which are blank, and what changed in the others. */
-  readonly inspectHeaders: (
-    present: readonly TabLayout[],
-  ) => Promise<{ blank: TabLayout[]; errors: string[]; warnings: string[] }>;
+  readonly inspectHeaders: (present: readonly TabLayout[]) => Promise<HeaderInspection>;
+}
+
+/** What the header rows of the tabs that exist say. */
+export interface HeaderInspection {
+  /** Tabs whose header row is empty: set-up writes it. */
+  readonly blank: TabLayout[];
+  /** Tabs whose first row is a row of data (a person deleted the header row): set-up puts one back above it. */
+  readonly headless: TabLayout[];
+  readonly errors: string[];
+  readonly warnings: string[];
 }
 
 /** Set-up over `calls`; header changes the clock lives with go to `warn`. */
@@ -59,12 +68,13 @@ export function makeSheetSetUp(calls: SheetCalls, warn: (message: string) => voi
 async function inspectHeaders(
   batchGet: SheetCalls['batchGet'],
   all: readonly TabLayout[],
-): Promise<{ blank: TabLayout[]; errors: string[]; warnings: string[] }> {
+): Promise<HeaderInspection> {
   // A tab the clock rewrites whole (Totals) is not checked: its next write puts it right.
   const present = all.filter((tab) => tab.owned !== true);
-  if (present.length === 0) return { blank: [], errors: [], warnings: [] };
+  if (present.length === 0) return { blank: [], headless: [], errors: [], warnings: [] };
   const headers = await batchGet(present.map((tab) => a1(tab.title, '1:1')));
   const blank: TabLayout[] = [];
+  const headless: TabLayout[] = [];
   const errors: string[] = [];
   const warnings: string[] = [];
   present.forEach((tab, i) => {
@@ -74,11 +84,33 @@ async function inspectHeaders(
       blank.push(tab);
       return;
     }
+    if (isDataRow(tab, row)) {
+      headless.push(tab);
+      return;
+    }
     const check = checkHeaders(tab, row);
     warnings.push(...check.warnings);
     errors.push(...check.errors);
   });
-  return { blank, errors, warnings };
+  return { blank, headless, errors, warnings };
+}
+
+/**
+ * Whether a tab's first row is one of its rows of data, not a header a person changed: its key
+ * cell holds what only data holds there (a session id, a card id, an Edits line's key).
+ */
+export function isDataRow(tab: TabLayout, row: readonly unknown[]): boolean {
+  const key = cellText(row[tab.keyColumn]).trim();
+  switch (tab.title) {
+    case 'Log':
+      return /^\d{8}T\d{6}\.\d{3}Z-./.test(key);
+    case 'People':
+      return normaliseCardId(key).ok;
+    case 'Edits':
+      return key.startsWith('edit:');
+    default:
+      return false;
+  }
 }
 
 /** One run of set-up: learns the grid ids, adds missing tabs, checks the others, tags old rows. */
@@ -97,7 +129,7 @@ async function runSetUp(
   const missing = TABS.filter((tab) => !sheetIds.has(tab.title));
   if (missing.length > 0) requests += await addTabs(calls, sheetIds, missing);
   const present = TABS.filter((tab) => !missing.includes(tab));
-  if (present.length > 0) requests += await checkTabs(calls, present, warn);
+  if (present.length > 0) requests += await checkTabs(calls, sheetIds, present, warn);
   const logId = sheetIds.get(LOG.title);
   if (logId === undefined) throw new SheetError('the Log tab is missing', 'retry');
   return requests + (await tagLegacyRows(calls, logId));
@@ -160,19 +192,46 @@ async function addTabs(
   return requests;
 }
 
-/** Checks the headers of tabs that exist: fills blank ones, warns of renames, stops on moves. */
+/**
+ * Checks the headers of tabs that exist: fills blank ones, puts back one a person deleted (above
+ * the row of data that took its place), warns of renames, stops on moves.
+ */
 async function checkTabs(
-  { batchGet, writeValues }: SheetCalls,
+  { batchGet, writeValues, call }: SheetCalls,
+  sheetIds: ReadonlyMap<string, number>,
   present: readonly TabLayout[],
   warn: (message: string) => void,
 ): Promise<number> {
   let requests = 1;
-  const { blank, errors, warnings } = await inspectHeaders(batchGet, present);
+  const { blank, headless, errors, warnings } = await inspectHeaders(batchGet, present);
   warnings.forEach(warn);
-  if (blank.length > 0 && errors.length === 0) {
+  if (headless.length > 0 && errors.length === 0) {
+    requests += 1;
+    await call((port) =>
+      port.batchUpdate(
+        headless.map((tab) => ({
+          insertDimension: {
+            range: {
+              sheetId: sheetIds.get(tab.title),
+              dimension: 'ROWS',
+              startIndex: 0,
+              endIndex: 1,
+            },
+            inheritFromBefore: false,
+          },
+        })),
+      ),
+    );
+    for (const tab of headless)
+      warn(
+        `${tab.title}: its header row was deleted (row 1 held data); the clock put it back above`,
+      );
+  }
+  const toFill = [...blank, ...headless];
+  if (toFill.length > 0 && errors.length === 0) {
     requests += 1;
     await writeValues(
-      blank.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
+      toFill.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
     );
   }
   if (errors.length > 0) {

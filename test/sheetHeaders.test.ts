@@ -1,8 +1,11 @@
 /**
- * A column a person inserts into Log while the clock runs (rule 9): the clock writes by
- * position, so until the columns are back it must write nothing into Log, rather than an Out
- * over an In. Found by an audit: set-up checked the headers once, the minute's read only
- * Log's first cell. Against the Sheets-compatible server on 127.0.0.1, through the real client.
+ * A person changes the header rows while the clock runs (rules 9 and 12), as an audit found:
+ * - a column inserted into Log: the clock writes by position, so until the columns are back it
+ *   must write nothing into Log, rather than an Out over an In (set-up checked the headers once,
+ *   the minute's read only Log's first cell);
+ * - a header row deleted: the person now in People's row 1 must not drop out of the directory
+ *   (listed again, a second row), nor a restart's set-up stop every write (Log's too).
+ * Against the Sheets-compatible server on 127.0.0.1, through the real client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +43,7 @@ const closed: OutboxEntry = {
   status: 'out',
 };
 
-describe('a column inserted into Log while the clock runs', () => {
+describe('header rows a person changed while the clock runs', () => {
   let dir: string;
   let server: SheetsTestServer;
   beforeEach(async () => {
@@ -60,7 +63,7 @@ describe('a column inserted into Log while the clock runs', () => {
     });
   };
 
-  it('stops the writes into Log, with what to restore, and writes again once the column is gone', async () => {
+  it('a column inserted into Log stops the writes into Log, with what to restore, until it is gone', async () => {
     const sheet = testClient(server, dir, SHEET);
     await sheet.writeBatch([opened], AT);
     const before = log();
@@ -87,6 +90,45 @@ describe('a column inserted into Log while the clock runs', () => {
     const [, row] = log();
     expect(row?.[0]).toBe(SESSION);
     expect(row?.[2]).toBe('Ann');
+    expect(row?.[7]).toBe('out');
+  });
+
+  const PEOPLE: Cell[][] = [
+    ['Card', 'Name', 'Active', 'Aliases', 'First seen', 'Note'],
+    [ANN, 'Ann'],
+    ['B2000002', 'Bob'],
+  ];
+  const people = (): Cell[][] => server.values(SHEET, 'People');
+
+  it("People's header row deleted: the person in row 1 stays known, and the header comes back", async () => {
+    const warnings: string[] = [];
+    const sheet = testClient(server, dir, SHEET, {
+      tabs: { People: PEOPLE },
+      warn: (m) => warnings.push(m),
+    });
+    await sheet.setUp();
+    server.deleteRow(SHEET, 'People', 1);
+    const { people: read } = await sheet.liveUpdate([], AT, quietHealth);
+    expect(read.map((p) => p.card)).toEqual([ANN, 'B2000002']);
+    expect(people()).toEqual(PEOPLE);
+    expect(warnings).toContainEqual(expect.stringMatching(/People: its header row was deleted/));
+    // Ann's card listed (a tap of it): found in her row, not appended again.
+    await sheet.writeBatch([{ kind: 'card-listed', key: `card:${ANN}`, card: ANN, at: AT }], AT);
+    expect(people().filter((r) => r[0] === ANN)).toHaveLength(1);
+  });
+
+  it('a header row deleted while the clock was off: set-up puts it back, and Log is written', async () => {
+    testClient(server, dir, SHEET, { tabs: { People: PEOPLE } });
+    const first = testClient(server, dir, SHEET, { existing: true });
+    await first.writeBatch([opened], AT);
+    server.deleteRow(SHEET, 'People', 1);
+    server.deleteRow(SHEET, 'Log', 1);
+    const again = testClient(server, dir, SHEET, { existing: true });
+    await again.writeBatch([closed], AT + 8 * HOUR);
+    expect(people()).toEqual(PEOPLE);
+    const [header, row] = log();
+    expect(header?.[0]).toBe('Session');
+    expect(row?.[0]).toBe(SESSION);
     expect(row?.[7]).toBe('out');
   });
 });
