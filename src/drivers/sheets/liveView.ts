@@ -92,6 +92,18 @@ interface Minute {
   readonly watched: readonly WatchedRow[];
 }
 
+/** An open session's Hours, by its row's tag: a row not written yet, or deleted, takes nothing. */
+const hoursWrite = (session: LiveUpdate['open'][number]): DataFilterValueRange =>
+  toSession(session.session, [
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    toSerialDuration(session.openForMs),
+  ]);
+
 async function liveUpdate(
   context: LiveViewContext,
   { now, totalsWriter }: Memory,
@@ -140,18 +152,7 @@ async function liveUpdate(
   }
   const people = parsePeople(peopleRows);
   const names = new Map(people.map((p) => [p.card, p.name]));
-  // Hours of open sessions, by their rows' tags: a row not written yet, or deleted, takes nothing.
-  const data: DataFilterValueRange[] = open.map((session) =>
-    toSession(session.session, [
-      null,
-      null,
-      null,
-      null,
-      null,
-      null,
-      toSerialDuration(session.openForMs),
-    ]),
-  );
+  const data: DataFilterValueRange[] = open.map(hoursWrite);
   // Blank out rows left from a longer list a minute ago.
   const listed = Math.max(valuesOf(nowRange).length, now.rows ?? 0);
   data.push(nowList(open, names, at, zone, listed), healthBlock(context, at, health));
