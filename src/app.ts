@@ -33,18 +33,17 @@ import type {
   Refold,
   RefoldHistory,
   SyncEvent,
-  TimeSyncChanged,
 } from '../streams/events';
 import { syncDisabled } from '../streams/sync';
 import { restoreState } from '../streams/sessions';
 import { rulesOf, type Config } from './config';
 import { makePeopleFileDriver } from './drivers/directory/peopleFile';
 import { FIX_POLL_MS, fixRequests$ } from './drivers/store/fixRequests';
-import { makeTimeSyncSource } from './drivers/clock/timeSync';
+import type { TimeSyncAnswered } from './drivers/clock/timeSync';
+import { doorSources } from './doorSources';
 import { makeFeedbackDriver } from './drivers/feedback/feedbackDriver';
 import { gpioFeedbackConfigured, gpioFeedbackOptions } from './drivers/feedback/gpio/gpioConfig';
 import { makeGpioFeedbackDriver } from './drivers/feedback/gpio/gpioFeedbackDriver';
-import { makeConfiguredReaders } from './drivers/reader/readers';
 import type { Store } from './drivers/store/store';
 import { makeStoreDriver } from './drivers/store/storeDriver';
 import { makeEditWatch } from './drivers/sheets/editWatch';
@@ -90,39 +89,6 @@ const isPeopleFileCommand = (command: Command): command is ListCard | AddAlias =
   command.type === 'listCard' || command.type === 'addAlias';
 
 /**
- * Every configured reader (one, or a `readers` list), merged; each read carries its reader's
- * name. takeUntil goes last: on shutdown the reader stops first; the rest finishes what it has.
- */
-function readsOf(
-  config: Config,
-  io: AppIo,
-  stop$: Observable<void>,
-): Observable<CardRead | ReadRejected> {
-  const now = (): number => io.scheduler.now();
-  return (
-    io.reads$ ??
-    makeConfiguredReaders(config, {
-      stdin: io.stdin,
-      now,
-      ...(io.mono === undefined ? {} : { mono: io.mono }),
-    })
-  ).pipe(takeUntil(stop$));
-}
-
-/** Whether the system clock is synchronised (timedatectl, polled), when it can be told. */
-function clockSyncOf(config: Config, io: AppIo): Observable<TimeSyncChanged> {
-  return io.timeSynced === undefined
-    ? EMPTY
-    : makeTimeSyncSource({
-        check: io.timeSynced,
-        intervalMs: config.timeSyncSeconds * 1000,
-        log: io.log,
-        scheduler: io.scheduler,
-        mono: io.mono ?? (() => io.scheduler.now()),
-      });
-}
-
-/**
  * Corrections: `fix` requests from the store's queue, judged with whether the system clock is
  * synchronised, and edits typed into Log (rule 13).
  */
@@ -132,17 +98,17 @@ function correctionsOf(
   io: AppIo,
   sources: {
     readonly sheetEvents$: Observable<SheetOutput>;
-    readonly clockSync$: Observable<TimeSyncChanged>;
+    readonly answered$: Observable<TimeSyncAnswered>;
   },
 ): Observable<CorrectionJudged> {
-  const { sheetEvents$, clockSync$ } = sources;
+  const { sheetEvents$, answered$ } = sources;
   return merge(
     fixRequests$(
       store,
       io.scheduler,
       rulesOf(config),
       FIX_POLL_MS,
-      clockSync$.pipe(map((change) => change.synced)),
+      answered$.pipe(map((answer) => answer.synced)),
     ),
     sheetEdits$(
       sheetEvents$.pipe(filter((e): e is LogRowsRead => e.type === 'logRowsRead')),
@@ -257,16 +223,16 @@ export function clockApp(
         filter((e): e is SyncEvent => e.type !== 'directoryLoaded' && e.type !== 'logRowsRead'),
       ),
     );
-    // The core and the `fix` judge hear the same time-sync checks (share: one poll of them).
-    const clockSync$ = clockSyncOf(config, io).pipe(share());
-    const corrections$ = correctionsOf(config, store, io, { sheetEvents$, clockSync$ });
+    // The core and the `fix` judge hear the same time-sync checks (one poll of them).
+    const { reads$, clockSync$, answered$ } = doorSources(config, io, stop$);
+    const corrections$ = correctionsOf(config, store, io, { sheetEvents$, answered$ });
     // Other doors' taps, when the site shares them through a broker (docs/multi-door.md).
     const doors$ = doorsOf(config, store, io, committed$, sheet !== undefined).pipe(
       takeUntil(stop$),
     );
     const steps$ = clockSteps(
       {
-        reads$: merge(readsOf(config, io, stop$), doors$),
+        reads$: merge(reads$, doors$),
         directory$,
         sheet$,
         clockSync$,

@@ -94,6 +94,18 @@ describe('the fix queue on a clock not synchronised', () => {
     });
   });
 
+  it('holds it until the first time-sync answer, which comes after the first poll', () => {
+    // The first poll is at the start; timedatectl answers a moment later. Found by a review.
+    const scheduler = new TestScheduler((actual, expected) => {
+      expect(actual).toEqual(expected);
+    });
+    scheduler.run(({ cold, expectObservable }) => {
+      const synced$ = cold<boolean>('--t', { t: true });
+      const judged$ = fixRequests$(queue, scheduler, defaultRules('UTC'), 5_000, synced$);
+      expectObservable(judged$.pipe(map(said)), '^ 30s !').toBe('5s a', { a: '9 rejected' });
+    });
+  });
+
   it('synchronised, refuses it at once, for good', () => {
     const scheduler = new TestScheduler((actual, expected) => {
       expect(actual).toEqual(expected);

@@ -82,4 +82,32 @@ describe('honest time in the running clock (built CLI)', () => {
       expect(await clock.stop()).toBe(0);
     }
   });
+
+  it('marks a tap read before the first check answered: it waits for the answer', async () => {
+    // The check takes half a second to say "not synchronised"; the card is on its way at once
+    // (a card left on the reader through a power cut, a restart mid-outage). Before, the tap
+    // was taken as synchronised and never corrected.
+    const clock = new Clock(['run', '--json'], {
+      cwd: dir(),
+      env: {
+        BADGECLOCK_TZ: 'UTC',
+        BADGECLOCK_READER_NAME: 'door',
+        BADGECLOCK_DATA_DIR: join(dir(), 'data'),
+        BADGECLOCK_TIME_SYNC: 'command',
+        BADGECLOCK_TIME_SYNC_COMMAND: 'sleep 0.5; exit 1',
+        BADGECLOCK_TIME_SYNC_SECONDS: '60',
+      },
+    });
+    try {
+      clock.write('A1B2C3D4\n');
+      await clock.waitFor((c) => c.stdout.includes('"clock-in"'));
+      expect(clock.stderr).toContain('system clock not synchronised');
+      const clockIn = JSON.parse(
+        clock.stdout.split('\n').find((l) => l.includes('"clock-in"')) ?? '{}',
+      ) as { clockSynced?: boolean };
+      expect(clockIn.clockSynced).toBe(false);
+    } finally {
+      expect(await clock.stop()).toBe(0);
+    }
+  });
 });

@@ -6,12 +6,15 @@
  */
 import { execFile } from 'node:child_process';
 import {
-  distinctUntilChanged,
+  concat,
+  concatMap,
+  EMPTY,
   exhaustMap,
   filter,
   from,
-  map,
-  tap,
+  of,
+  scan,
+  share,
   timer,
   type Observable,
   type SchedulerLike,
@@ -30,27 +33,73 @@ export interface TimeSyncOptions {
   readonly log?: Pick<Log, 'info' | 'warn'>;
 }
 
-/** Makes the time-sync source: an event whenever synchronisation starts or stops. */
-export function makeTimeSyncSource(options: TimeSyncOptions): Observable<TimeSyncChanged> {
+/** A check answered (after its change, if any): the clock's reads wait for the first one. */
+export interface TimeSyncAnswered {
+  readonly type: 'timeSyncAnswered';
+  /** Whether the clock is taken as synchronised after it: trusted unless known not to be. */
+  readonly synced: boolean;
+}
+
+/**
+ * Makes the time-sync source: an event whenever synchronisation starts or stops, and after
+ * every check that it answered, whatever it found (even "cannot tell").
+ */
+export function makeTimeSyncSource(
+  options: TimeSyncOptions,
+): Observable<TimeSyncChanged | TimeSyncAnswered> {
   return timer(0, options.intervalMs, options.scheduler).pipe(
     // exhaustMap: a check still running makes the next poll pointless.
     exhaustMap(() => from(options.check())),
-    filter((synced): synced is boolean => synced !== null),
-    distinctUntilChanged(),
-    map((synced): TimeSyncChanged => ({
-      type: 'timeSyncChanged',
-      at: options.scheduler.now(),
-      synced,
-      mono: options.mono(),
-    })),
-    tap((change) => {
-      if (change.synced) options.log?.info('system clock synchronised');
-      else
-        options.log?.warn(
-          'system clock not synchronised: taps are kept, marked, and corrected once it is',
-        );
-    }),
+    // Each answer against the last one that could tell (null cannot): a change, or none.
+    scan(
+      (last: { synced: boolean | null; changed: boolean }, synced: boolean | null) =>
+        synced === null || synced === last.synced
+          ? { synced: last.synced, changed: false }
+          : { synced, changed: true },
+      { synced: null, changed: false },
+    ),
+    // concatMap: the change reaches the subscribers before the answer does.
+    concatMap(({ synced, changed }) =>
+      concat(
+        changed && synced !== null ? of(changeOf(options, synced)) : EMPTY,
+        of<TimeSyncAnswered>({ type: 'timeSyncAnswered', synced: synced !== false }),
+      ),
+    ),
   );
+}
+
+/** The time-sync checks for their listeners: the changes, and each check answered. */
+export interface TimeSyncChecks {
+  readonly changes$: Observable<TimeSyncChanged>;
+  readonly answered$: Observable<TimeSyncAnswered>;
+}
+
+/**
+ * The time-sync source (none without a check: then nothing changes, and the first answer is
+ * there at once) split for its listeners; `share`: they hear one poll.
+ */
+export function timeSyncChecks(options: TimeSyncOptions | undefined): TimeSyncChecks {
+  if (options === undefined)
+    return { changes$: EMPTY, answered$: of({ type: 'timeSyncAnswered', synced: true }) };
+  const checks$ = makeTimeSyncSource(options).pipe(share());
+  return {
+    changes$: checks$.pipe(filter((e): e is TimeSyncChanged => e.type === 'timeSyncChanged')),
+    answered$: checks$.pipe(filter((e): e is TimeSyncAnswered => e.type === 'timeSyncAnswered')),
+  };
+}
+
+function changeOf(options: TimeSyncOptions, synced: boolean): TimeSyncChanged {
+  if (synced) options.log?.info('system clock synchronised');
+  else
+    options.log?.warn(
+      'system clock not synchronised: taps are kept, marked, and corrected once it is',
+    );
+  return {
+    type: 'timeSyncChanged',
+    at: options.scheduler.now(),
+    synced,
+    mono: options.mono(),
+  };
 }
 
 /** How long a check may run before it counts as "cannot tell". */

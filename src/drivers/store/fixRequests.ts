@@ -100,9 +100,10 @@ export function judged(
 
 /**
  * The requests a running clock is given, judged as they come, each once. `synced$`: whether the
- * system clock is synchronised, as the time-sync source tells (trusted until told). While it is
- * not, a request that would be refused is not handed over: the stale now can make a right time
- * look 'in the future', and a refusal is for good. It is judged again at each poll.
+ * system clock is synchronised, as each time-sync check answers (not known before the first
+ * answer). While it is not, or not yet known, a request that would be refused is not handed over:
+ * the stale now can make a right time look 'in the future', and a refusal is for good. It is
+ * judged again at each poll.
  */
 export function fixRequests$(
   queue: FixQueue,
@@ -120,7 +121,7 @@ export function fixRequests$(
   // and unsubscribing overflowed the stack). concatMap: requests are judged in the order asked.
   return timer(0, scheduler).pipe(
     repeat({ delay: () => timer(pollMs, scheduler) }),
-    withLatestFrom(synced$.pipe(startWith(true))),
+    withLatestFrom(synced$.pipe(startWith(false))),
     concatMap(([, synced]) => {
       const version = queue.othersWrote();
       if (version === seen) return EMPTY;
