@@ -13,9 +13,14 @@
  * days inside the period; it is named by its first day even when that day is
  * before the period (`Week of 03-23` for a period starting on Thursday 26).
  *
+ * A row is a person, not a card (streams/personKey.ts): the sessions of a
+ * card and of its aliases in People count on the row of the person's main
+ * card, named as People names them (or as their latest session was, when
+ * People does not name them). Two people who share a name keep a row each.
+ *
  * Made in two parts so a minute costs little: `tallySessions` adds up closed
- * sessions once (remembered until the store changes), `totalsTable` adds the
- * open ones up to now and builds the rows.
+ * sessions once (remembered until the store or People changes), `totalsTable`
+ * adds the open ones up to now and builds the rows.
  */
 import {
   periodAt,
@@ -24,6 +29,8 @@ import {
   type PayPeriod,
   type PeriodBounds,
 } from './payPeriod';
+import { emptyDirectory, type Directory } from './directory';
+import { listedName, personKey } from './personKey';
 import { forEachLocalDay, localDays, type LocalDay } from './zoned';
 
 /** What the table needs of a session (the store's SessionRow has it). */
@@ -61,7 +68,7 @@ export interface TotalsFrame {
   readonly dayOf: (at: number) => LocalDay;
 }
 
-/** Per card: the latest name, and ms per day of each period. */
+/** Per person (their main card): the latest session's name, and ms per day of each period. */
 export type Tally = ReadonlyMap<string, TallyEntry>;
 
 export interface TallyEntry {
@@ -74,7 +81,9 @@ export interface TallyEntry {
 
 /** One person's row: the name, whether they are in (since when), and per period its figures. */
 export interface TotalsRow {
+  /** The person's main card (People's `Card`), or the sessions' card when People does not list it. */
   readonly card: string;
+  /** People's name, else the latest session's, else the card. */
   readonly name: string;
   /** The start of the open session counted up to now, or null. */
   readonly inSince: number | null;
@@ -121,14 +130,16 @@ export function totalsFrame(now: number, payPeriod: PayPeriod, zone: string): To
 }
 
 /**
- * Adds up sessions per card and local day of the frame's periods, each up to
- * `endOf(session)` (its Out, or now for an open one); voided ones are skipped.
- * `base` is left as it is: the result copies what it adds to.
+ * Adds up sessions per person (through `directory`) and local day of the
+ * frame's periods, each up to `endOf(session)` (its Out, or now for an open
+ * one); voided ones are skipped. `base` is left as it is: the result copies
+ * what it adds to.
  */
 export function tallySessions(
   sessions: readonly TotalsSession[],
   frame: TotalsFrame,
   endOf: (session: TotalsSession) => number,
+  directory: Directory = emptyDirectory,
   base: Tally = new Map(),
 ): Tally {
   const tally = new Map(base);
@@ -141,18 +152,19 @@ export function tallySessions(
     const start = Math.max(session.inAt, spanFrom);
     const end = Math.min(endOf(session), spanTo);
     if (start >= end) continue;
-    let entry = tally.get(session.card);
-    if (entry === undefined || !copied.has(session.card)) {
+    const key = personKey(directory, session.card);
+    let entry = tally.get(key);
+    if (entry === undefined || !copied.has(key)) {
       entry = {
         name: entry?.name ?? null,
         nameAt: entry?.nameAt ?? -Infinity,
         ms: frame.periods.map((p, i) => [...(entry?.ms[i] ?? p.days.map(() => 0))]),
       };
-      copied.add(session.card);
+      copied.add(key);
     }
     if (session.name !== null && session.inAt >= entry.nameAt)
       entry = { ...entry, name: session.name, nameAt: session.inAt };
-    tally.set(session.card, entry);
+    tally.set(key, entry);
     const ms = entry.ms as number[][];
     forEachLocalDay(start, end, frame.dayOf, (day, piece) => {
       const at = frame.index.get(day.date);
@@ -165,20 +177,23 @@ export function tallySessions(
 
 /**
  * The table at `now`: the closed sessions' tally plus the open sessions
- * counted up to now (each person's marked with when they came in).
+ * counted up to now (each person's marked with when they came in). `directory`
+ * is the one the closed sessions were tallied with.
  */
 export function totalsTable(
   frame: TotalsFrame,
   closed: Tally,
   open: readonly TotalsSession[],
   now: number,
+  directory: Directory = emptyDirectory,
 ): TotalsTable {
   const counted = open.filter((s) => s.voided !== true && s.outAt === null);
-  const tally = tallySessions(counted, frame, () => now, closed);
+  const tally = tallySessions(counted, frame, () => now, directory, closed);
   const inSince = new Map<string, number>();
-  for (const session of counted)
-    if (session.inAt < now)
-      inSince.set(session.card, Math.min(session.inAt, inSince.get(session.card) ?? Infinity));
+  for (const session of counted) {
+    const key = personKey(directory, session.card);
+    if (session.inAt < now) inSince.set(key, Math.min(session.inAt, inSince.get(key) ?? Infinity));
+  }
   const rows = [...tally].map(([card, entry]): TotalsRow => {
     const periods = frame.periods.map((period, p): PersonPeriod => {
       const days = entry.ms[p] ?? [];
@@ -188,29 +203,36 @@ export function totalsTable(
       });
       return { total: weeks.reduce((sum, ms) => sum + ms, 0), weeks, days };
     });
-    return { card, name: entry.name ?? card, inSince: inSince.get(card) ?? null, periods };
+    const name = listedName(directory, card) ?? entry.name ?? card;
+    return { card, name, inSince: inSince.get(card) ?? null, periods };
   });
   rows.sort((a, b) => a.name.localeCompare(b.name) || a.card.localeCompare(b.card));
   return { frame, rows };
 }
 
-/** The table from sessions as the store hands them out (closed and open), at `now`. */
+/**
+ * The table from sessions as the store hands them out (closed and open), at
+ * `now`, each person's cards told by `directory` (People).
+ */
 export function totalsOf(
   sessions: readonly TotalsSession[],
   now: number,
   payPeriod: PayPeriod,
   zone: string,
+  directory: Directory = emptyDirectory,
 ): TotalsTable {
   const frame = totalsFrame(now, payPeriod, zone);
   const closed = tallySessions(
     sessions.filter((s) => s.outAt !== null),
     frame,
     (s) => s.outAt ?? now,
+    directory,
   );
   return totalsTable(
     frame,
     closed,
     sessions.filter((s) => s.outAt === null),
     now,
+    directory,
   );
 }

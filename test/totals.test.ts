@@ -1,9 +1,11 @@
 /**
  * The Totals table (streams/totals.ts): days and weeks of the current and the
  * previous pay period, night sessions split at local midnight, DST days of 23
- * and 25 hours, voided sessions skipped, open ones counted to now and marked.
+ * and 25 hours, voided sessions skipped, open ones counted to now and marked;
+ * a row per person as People tells them (a card and its aliases), not per card.
  */
 import fc from 'fast-check';
+import { makeDirectory, type Person } from '../streams/directory';
 import type { PayPeriod } from '../streams/payPeriod';
 import {
   tallySessions,
@@ -177,6 +179,59 @@ describe('the totals', () => {
       BERLIN,
     );
     expect(table.rows.map((r) => r.name)).toEqual(['04AB', 'Ann', 'Zed']);
+  });
+
+  const listed = (people: readonly Partial<Person>[]) =>
+    makeDirectory(
+      people.map((p): Person => ({ card: '', name: '', active: true, aliases: [], ...p })),
+    );
+
+  test('an old card made an alias of a person counts on that person’s row, and marks them in', () => {
+    // Alice's wedge card clocked on its own (unknown, unnamed) before it became her alias: its
+    // closed sessions stay under it, so only People says they are hers.
+    const table = totalsOf(
+      [
+        session('0001234', '2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00'),
+        session('A1', '2026-03-30T13:30:00+02:00', '2026-03-30T17:30:00+02:00', { name: 'Alice' }),
+        session('0001234', '2026-04-02T08:00:00+02:00', null),
+      ],
+      now,
+      MONTHLY,
+      BERLIN,
+      listed([{ card: 'A1', name: 'Alice', aliases: ['0001234'] }]),
+    );
+    expect(table.rows.map((r) => [r.name, r.card, r.inSince])).toEqual([
+      ['Alice', 'A1', at('2026-04-02T08:00:00+02:00')],
+    ]);
+    expect(dayMs('A1', table, 0, '2026-03-30')).toBe(8 * HOUR);
+    expect(table.rows[0]?.periods[0]?.total).toBe(10 * HOUR);
+  });
+
+  test('People’s name is shown, whatever the sessions were clocked in under; people who share one keep a row each', () => {
+    const table = totalsOf(
+      [
+        session('B1', '2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00', { name: 'Bob' }),
+        session('X1', '2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00', { name: 'Alex' }),
+        session('X2', '2026-03-30T13:00:00+02:00', '2026-03-30T16:00:00+02:00', { name: 'Alex' }),
+        session('C3', '2026-03-30T13:00:00+02:00', '2026-03-30T14:00:00+02:00', { name: 'Cy' }),
+      ],
+      now,
+      MONTHLY,
+      BERLIN,
+      listed([
+        { card: 'B1', name: 'Robert' },
+        { card: 'X1', name: 'Alex' },
+        { card: 'X2', name: 'Alex' },
+        // Listed but not named yet: the sessions' name stands.
+        { card: 'C3', name: '' },
+      ]),
+    );
+    expect(table.rows.map((r) => [r.name, r.card, (r.periods[0]?.total ?? NaN) / HOUR])).toEqual([
+      ['Alex', 'X1', 4],
+      ['Alex', 'X2', 3],
+      ['Cy', 'C3', 1],
+      ['Robert', 'B1', 4],
+    ]);
   });
 
   test('the closed tally is left as it is when open sessions are added to it', () => {
