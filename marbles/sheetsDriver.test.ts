@@ -12,6 +12,7 @@ import {
   type SheetsPort,
 } from '../src/drivers/sheets/sheetsDriver';
 import { SheetError } from '../src/drivers/sheets/sheetError';
+import { totalsOf as tableOf, type TotalsTable } from '../streams/totals';
 
 const entry = (n: number): OutboxEntry => ({
   kind: 'card-listed',
@@ -473,5 +474,77 @@ describe('sheets driver', () => {
         m: { type: 'liveSynced', at: 150, open: 0 },
       });
     });
+  });
+
+  it('makes a live update’s Totals with the People list last read: none before the first read, then the latest', () => {
+    const bob: Person = { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] };
+    const asked: [number, readonly Person[] | null][] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const commands = hot<Command>('a 99ms b', { a: live(0), b: live(100) });
+      // the People read at start: --------------------! (20 ms)
+      // a's update:               ^-------------------------------------------------! (50 ms)
+      // b's update (with the list a's update read):                                   ^------...
+      const p: SheetsPort = {
+        ...port({
+          lives: [
+            cold('50ms (r|)', { r: { people: [alice, bob] } }),
+            cold('50ms (r|)', { r: { people: [alice, bob] } }),
+          ],
+        }),
+        readPeople: () => cold<Person[]>('20ms (p|)', { p: [alice] }),
+      };
+      const run = makeSheetsDriver(p, { scheduler, random: () => 0.5, warn: () => undefined });
+      const totalsOf = (at: number, people: readonly Person[] | null): TotalsTable => {
+        asked.push([at, people]);
+        return tableOf([], at, { kind: 'weekly', firstDay: 'monday' }, 'UTC');
+      };
+      expectObservable(run(commands, { totalsOf }), '^ 1s !').toBe('20ms s 29ms (dl) 96ms (em)', {
+        s: { type: 'directoryLoaded', at: 20, people: [alice] },
+        d: { type: 'directoryLoaded', at: 50, people: [alice, bob] },
+        l: { type: 'liveSynced', at: 50, open: 0 },
+        e: { type: 'directoryLoaded', at: 150, people: [alice, bob] },
+        m: { type: 'liveSynced', at: 150, open: 0 },
+      });
+    });
+    expect(asked).toEqual([
+      [0, null],
+      [100, [alice, bob]],
+    ]);
+  });
+
+  it('makes the first Totals with the People list cached by the last run, before the tab is read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'badgeclock-cache-'));
+    const cache = join(dir, 'people.json');
+    const bob: Person = { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] };
+    writeFileSync(cache, JSON.stringify([bob]));
+    const asked: (readonly Person[] | null)[] = [];
+    try {
+      scheduler.run(({ hot, cold, expectObservable }) => {
+        const p: SheetsPort = {
+          ...port({ lives: [cold('50ms (r|)', { r: { people: [alice] } })] }),
+          readPeople: () => cold<Person[]>('20ms (p|)', { p: [alice] }),
+        };
+        const run = makeSheetsDriver(p, {
+          scheduler,
+          random: () => 0.5,
+          peopleCache: cache,
+          warn: () => undefined,
+        });
+        const totalsOf = (at: number, people: readonly Person[] | null): TotalsTable => {
+          asked.push(people);
+          return tableOf([], at, { kind: 'weekly', firstDay: 'monday' }, 'UTC');
+        };
+        const commands = hot<Command>('-a', { a: live(1) });
+        expectObservable(run(commands, { totalsOf }), '^ 1s !').toBe('c 19ms s 30ms (dl)', {
+          c: { type: 'directoryLoaded', at: 0, people: [bob] },
+          s: { type: 'directoryLoaded', at: 20, people: [alice] },
+          d: { type: 'directoryLoaded', at: 51, people: [alice] },
+          l: { type: 'liveSynced', at: 51, open: 0 },
+        });
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(asked).toEqual([[bob]]);
   });
 });

@@ -2,8 +2,8 @@
  * The Totals tab against the Sheets-compatible server on 127.0.0.1, through
  * the real Google client: made at set-up, written with the minute's live
  * update in its one write request, open sessions counted to now and marked,
- * corrections applied and voids left out, and nothing written for it when
- * nothing changed.
+ * corrections applied and voids left out, a row per person as People tells
+ * them, and nothing written for it when nothing changed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { makeTotalsSource, type TotalsStore } from '../src/drivers/sheets/totalsSource';
 import { toSession, type RawSession } from '../src/drivers/store/sessionRows';
+import type { Person } from '../streams/directory';
 import { toSerial, toSerialDuration } from '../streams/zoned';
 import { quietHealth, testClient } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
@@ -270,6 +271,23 @@ describe('the Totals tab (the real client)', () => {
     expect(cards()).toEqual(['A1', 'B2', 'C3', 'D4']);
     expect(rowOf('A1')?.[3]).toBe(toSerialDuration(2 * HOUR));
     expect(rowOf('D4')?.[3]).toBe(toSerialDuration(4 * HOUR));
+  });
+
+  it('moves a card made an alias in People onto its person’s row at the next minute, the store unchanged', async () => {
+    const sheet = client();
+    const store = storeOf([
+      // Alice's wedge card, clocked on its own before the manager made it her alias.
+      raw('0001234', null, '2026-03-30T08:00:00Z', '2026-03-30T12:00:00Z'),
+      raw('A1', 'Alice', '2026-03-30T13:30:00Z', '2026-03-30T17:30:00Z'),
+    ]);
+    const totalsOf = makeTotalsSource(store, { kind: 'weekly', firstDay: 'monday' }, ZONE);
+    const alice: Person = { card: 'A1', name: 'Alice', active: true, aliases: [] };
+    await sheet.liveUpdate([], NOW, quietHealth, totalsOf(NOW, [alice]));
+    expect(totals().map((r) => r[0])).toEqual(['Name', '', '0001234', 'Alice']);
+    const people = [{ ...alice, aliases: ['0001234'] }];
+    await sheet.liveUpdate([], NOW + MINUTE, quietHealth, totalsOf(NOW + MINUTE, people));
+    expect(totals().map((r) => r[0])).toEqual(['Name', '', 'Alice', '']);
+    expect(rowOf('A1')?.[3]).toBe(toSerialDuration(8 * HOUR));
   });
 
   it('blanks the rows and columns a smaller table leaves, even after a restart', async () => {

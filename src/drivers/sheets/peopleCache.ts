@@ -11,6 +11,8 @@ export interface PeopleCache {
   load(): Person[] | null;
   /** Keeps the list, unless it is the one already kept. */
   save(people: Person[]): void;
+  /** The list this life last loaded or saved (with or without a file), or null before any. */
+  latest(): Person[] | null;
 }
 
 /** The cache in `file`; without a file, nothing is loaded or saved. */
@@ -21,11 +23,18 @@ export function makePeopleCache(
   // What the People cache holds, as this life last wrote or found it: an unchanged People
   // list (the usual minute) costs neither a read nor a write of the file.
   const cached: { people: Person[] | null; text: string | null } = { people: null, text: null };
+  let latest: Person[] | null = null;
   return {
-    load: () => (file === undefined ? null : loadCache(file, warn)),
+    load: () => {
+      const people = file === undefined ? null : loadCache(file, warn);
+      latest = people ?? latest;
+      return people;
+    },
     save: (people) => {
+      latest = people;
       if (file !== undefined) saveCache(file, people, cached, warn);
     },
+    latest: () => latest,
   };
 }
 

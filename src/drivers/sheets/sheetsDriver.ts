@@ -15,7 +15,8 @@
  *   Hours never lands after the close that ends that session.
  * - A live update carries the Totals table when the driver is given its
  *   provider (`totalsOf`, made where the store is at hand): computed at the
- *   minute's instant, written in the same request when it changed.
+ *   minute's instant with the People list last read (a row is a person, whose
+ *   aliases count on it), written in the same request when it changed.
  * - At subscription the People tab is read once (the directory), after the
  *   cached copy from the last run has been emitted, so names are known at once
  *   even offline.
@@ -87,8 +88,11 @@ export interface SheetsDriverOptions {
   readonly warn: (message: string) => void;
 }
 
-/** The Totals table at an instant (from the store: src/drivers/sheets/totalsSource.ts). */
-export type TotalsProvider = (at: number) => TotalsTable;
+/**
+ * The Totals table at an instant (from the store: src/drivers/sheets/totalsSource.ts), its
+ * people told apart by the People list last read (null before any).
+ */
+export type TotalsProvider = (at: number, people: readonly Person[] | null) => TotalsTable;
 
 /** The Log rows to read back at an instant (from the store: src/drivers/sheets/editWatch.ts). */
 export type WatchProvider = (at: number) => readonly WatchedRow[];
@@ -151,7 +155,12 @@ export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOption
                 command.open,
                 command.at,
                 command.health,
-                provided('the Totals tab is not updated', totalsOf, command.at, options.warn),
+                provided(
+                  'the Totals tab is not updated',
+                  totalsOf === undefined ? undefined : (at) => totalsOf(at, cache.latest()),
+                  command.at,
+                  options.warn,
+                ),
                 provided('Log is not read back', watchOf, command.at, options.warn),
               ),
             ),
