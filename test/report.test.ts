@@ -3,6 +3,7 @@
  * sessions counted to now, the person filter, the text and the RFC 4180 CSV;
  * then the `report` command of the built CLI on a real store.
  */
+import fc from 'fast-check';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLocalDate, startOfLocalIsoWeek } from '../src/report/dates';
@@ -15,10 +16,12 @@ import {
   reportCsv,
   type ReportOptions,
 } from '../src/report/report';
+import { makeDirectory, type Person } from '../streams/directory';
 import { defaultRules } from '../streams/rules';
 import type { SessionRow } from '../src/drivers/store/store';
 import type { PayrollRules } from '../streams/payroll';
-import { periodAt, periodLabel } from '../streams/payPeriod';
+import { periodAt, periodLabel, type PayPeriod } from '../streams/payPeriod';
+import { totalsOf } from '../streams/totals';
 import { Store } from '../src/drivers/store/store';
 import { logText, requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, MINUTE, people, player, read, tempDir } from './support/store-fixtures';
@@ -515,6 +518,163 @@ describe('the report of a pay period, with payroll rules', () => {
       /2026-03-13 08:00 → 2026-03-13 16:00 .*\(voided: not counted\)$/m,
     );
     expect(readCsv(reportCsv(report, march))).toHaveLength(4);
+  });
+});
+
+describe('a person, as People tells them', () => {
+  const monday = range('2026-03-30', '2026-04-05');
+  const breaks: PayrollRules = { breaks: [{ after: 6, minutes: 30 }] };
+  const directory = (list: readonly Partial<Person>[]) =>
+    makeDirectory(list.map((p) => ({ card: '', name: '', active: true, aliases: [], ...p })));
+  const figures = (report: ReturnType<typeof buildReport>) =>
+    report.totals.map((t) => [t.person, t.ms / HOUR, (t.paid?.ms ?? NaN) / HOUR]);
+
+  it('counts an old card made an alias on its person, with one break for their day', () => {
+    // Alice's wedge card clocked on its own before the manager made it her alias; its closed
+    // session stays under it.
+    const rows = [
+      session('2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00', {
+        card: '0001234',
+        name: null,
+      }),
+      session('2026-03-30T13:30:00+02:00', '2026-03-30T17:30:00+02:00'),
+    ];
+    const options = {
+      ...monday,
+      payroll: breaks,
+      directory: directory([{ card: 'A11CE000', name: 'Alice', aliases: ['0001234'] }]),
+    };
+    const report = buildReport(rows, options);
+    expect(figures(report)).toEqual([['Alice', 8, 7.5]]);
+    expect(totals(report.daily)).toEqual([['Alice', '2026-03-30', 8]]);
+    expect(buildReport(rows, { ...options, person: 'alice' }).sessions).toEqual(rows);
+    expect(buildReport(rows, { ...options, person: '0001234' }).sessions).toEqual(rows);
+  });
+
+  it('keeps a person renamed at lunch one person: People’s name, one break, found by either name', () => {
+    const bob = { card: 'B0B0B0B0', name: 'Bob' };
+    const rows = [
+      session('2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00', bob),
+      session('2026-03-30T13:00:00+02:00', '2026-03-30T16:00:00+02:00', {
+        ...bob,
+        name: 'Robert',
+      }),
+    ];
+    const options = {
+      ...monday,
+      payroll: breaks,
+      directory: directory([{ card: 'B0B0B0B0', name: 'Robert' }]),
+    };
+    const report = buildReport(rows, options);
+    expect(figures(report)).toEqual([['Robert', 7, 6.5]]);
+    for (const person of ['Robert', 'bob', 'b0b0b0b0'])
+      expect(buildReport(rows, { ...options, person }).sessions).toEqual(rows);
+    // The session list keeps the name each session was clocked in under.
+    expect(formatReport(report, options)).toMatch(/^ {2}2026-03-30 08:00 → .* {2}Bob +B0B0B0B0$/m);
+    // Without People, the latest session's name.
+    expect(figures(buildReport(rows, { ...monday, payroll: breaks }))).toEqual([
+      ['Robert', 7, 6.5],
+    ]);
+  });
+
+  it('keeps two people who share a name apart, each with their own break, shown with their card', () => {
+    const rows = [
+      session('2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00', {
+        card: 'A1E40001',
+        name: 'Alex',
+      }),
+      session('2026-03-30T13:00:00+02:00', '2026-03-30T16:00:00+02:00', {
+        card: 'A1E40002',
+        name: 'Alex',
+      }),
+    ];
+    const listed = directory([
+      { card: 'A1E40001', name: 'Alex' },
+      { card: 'A1E40002', name: 'Alex' },
+    ]);
+    for (const options of [
+      { ...monday, payroll: breaks, directory: listed },
+      { ...monday, payroll: breaks },
+    ]) {
+      const report = buildReport(rows, options);
+      expect(figures(report)).toEqual([
+        ['Alex (A1E40001)', 4, 4],
+        ['Alex (A1E40002)', 3, 3],
+      ]);
+      expect(totals(report.daily)).toEqual([
+        ['Alex (A1E40001)', '2026-03-30', 4],
+        ['Alex (A1E40002)', '2026-03-30', 3],
+      ]);
+      expect(buildReport(rows, { ...options, person: 'alex' }).sessions).toEqual(rows);
+      expect(buildReport(rows, { ...options, person: 'A1E40002' }).sessions).toEqual([rows[1]]);
+    }
+  });
+});
+
+describe('the report and the sheet’s Totals', () => {
+  const PERIODS: PayPeriod[] = [
+    { kind: 'weekly', firstDay: 'monday' },
+    { kind: 'weekly', firstDay: 'sunday' },
+    { kind: 'biweekly', anchor: '2026-01-05' },
+    { kind: 'semimonthly' },
+    { kind: 'monthly', startDay: 26 },
+  ];
+  const ZONES = [BERLIN, 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'UTC'];
+  const BASE = at('2026-03-01T00:00:00Z');
+  // C is an alias of A; D shares B's name.
+  const listed = makeDirectory([
+    { card: 'A', name: 'Ann', active: true, aliases: ['C'] },
+    { card: 'B', name: 'Ben', active: true, aliases: [] },
+    { card: 'D', name: 'Ben', active: true, aliases: [] },
+  ]);
+
+  it('agree for every person and day of both pay periods, across DST, aliases and shared names', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ZONES),
+        fc.constantFrom(...PERIODS),
+        fc.integer({ min: 0, max: 120 * 24 }),
+        fc.array(
+          fc.record({
+            card: fc.constantFrom('A', 'B', 'C', 'D', 'E'),
+            start: fc.integer({ min: 0, max: 120 * 24 * 60 }),
+            minutes: fc.integer({ min: 1, max: 14 * 60 }),
+            open: fc.boolean(),
+          }),
+          { maxLength: 20 },
+        ),
+        (zone, period, nowHour, drawn) => {
+          const now = BASE + nowHour * HOUR;
+          const rows: SessionRow[] = drawn
+            .map((d, i) => ({
+              id: `s${i}`,
+              card: d.card,
+              name: d.card === 'E' ? null : `Old ${d.card}`,
+              inAt: BASE + d.start * MINUTE,
+              outAt: d.open ? null : BASE + (d.start + d.minutes) * MINUTE,
+              status: d.open ? ('in' as const) : ('out' as const),
+              reason: null,
+              reader: 'door',
+            }))
+            .filter((r) => r.inAt < now && (r.outAt ?? now) <= now);
+          const table = totalsOf(rows, now, period, zone, listed);
+          table.frame.periods.forEach(({ bounds, days }, p) => {
+            const report = buildReport(
+              rows.filter((r) => r.inAt < bounds.to && (r.outAt ?? now) > bounds.from),
+              { zone, now, ...bounds, directory: listed },
+            );
+            const fromTotals = table.rows.flatMap((row) =>
+              days
+                .map((day, d) => [row.card, day.date, row.periods[p]?.days[d] ?? 0] as const)
+                .filter(([, , ms]) => ms > 0),
+            );
+            const fromReport = report.daily.map((t) => [t.card, t.period, t.ms] as const);
+            expect(fromReport.filter(([, , ms]) => ms > 0).sort()).toEqual(fromTotals.sort());
+          });
+        },
+      ),
+      { numRuns: 300, seed: 20260330 },
+    );
   });
 });
 

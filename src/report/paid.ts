@@ -12,7 +12,10 @@ export const isVoided = (session: SessionRow): boolean => session.voided === tru
 
 /** One person's total over the report's range, and Paid when there are payroll rules. */
 export interface PersonTotal {
+  /** The name as shown (report.ts). */
   readonly person: string;
+  /** The person's main card: their sessions are those `keyOf` gives it (streams/personKey.ts). */
+  readonly card: string;
   readonly ms: number;
   readonly paid?: Paid;
 }
@@ -26,24 +29,29 @@ export interface PaidOptions {
   readonly endOf: (session: SessionRow) => number;
 }
 
-/** Each person's total (from the daily totals) and Paid, in the order of the names. */
+/**
+ * Each person's total (from the daily totals) and Paid, in the order of the names (then
+ * cards). A person is their main card: `keyOf` says whose a session is, so a day's break
+ * is taken once off all of a person's sessions, whichever card or name they were under.
+ */
 export function personTotals(
   sessions: readonly SessionRow[],
-  daily: readonly { readonly person: string; readonly ms: number }[],
-  who: (session: SessionRow) => string,
+  daily: readonly { readonly person: string; readonly card: string; readonly ms: number }[],
+  keyOf: (session: SessionRow) => string,
   options: PaidOptions,
 ): PersonTotal[] {
-  const totals = new Map<string, number>();
-  for (const t of daily) totals.set(t.person, (totals.get(t.person) ?? 0) + t.ms);
+  const totals = new Map<string, { readonly person: string; readonly ms: number }>();
+  for (const t of daily)
+    totals.set(t.card, { person: t.person, ms: (totals.get(t.card)?.ms ?? 0) + t.ms });
   const { payroll } = options;
   return [...totals.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([person, ms]) => {
-      if (payroll === undefined) return { person, ms };
+    .sort(([a, x], [b, y]) => x.person.localeCompare(y.person) || a.localeCompare(b))
+    .map(([card, { person, ms }]) => {
+      if (payroll === undefined) return { person, card, ms };
       const own = sessions
-        .filter((s) => who(s) === person)
+        .filter((s) => keyOf(s) === card)
         .map((s) => ({ id: s.id, inAt: s.inAt, outAt: options.endOf(s), voided: isVoided(s) }));
-      return { person, ms, paid: paidOf(own, payroll, options) };
+      return { person, card, ms, paid: paidOf(own, payroll, options) };
     });
 }
 

@@ -4,10 +4,16 @@
  * split at local midnight, so a night shift counts on each day it covers;
  * open sessions count up to now, or up to the instant the clock will close
  * them automatically if that has passed (the clock was off when it fell due).
+ *
+ * The totals are per person, as in the sheet's Totals (streams/personKey.ts):
+ * a card and its aliases in People are one person, whatever names their
+ * sessions were clocked in under; two people who share a name are two.
  */
 import type { SessionRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
+import { emptyDirectory, type Directory } from '../../streams/directory';
 import type { PayrollRules } from '../../streams/payroll';
+import { listedName, personKey } from '../../streams/personKey';
 import {
   formatExplanation,
   formatPersonTotals,
@@ -33,8 +39,10 @@ export interface ReportOptions {
   /** Only time inside [from, to) counts; sessions that overlap it are listed. */
   readonly from: number;
   readonly to: number;
-  /** A name (case-insensitive) or card id. */
+  /** A name (case-insensitive) or card id: any of the person's, People's or their sessions'. */
   readonly person?: string;
+  /** People, as the clock last read it: which cards are one person, and their names. */
+  readonly directory?: Directory;
   /** When the clock closes an open session automatically (the limit or cut-off); default never. */
   readonly closeAt?: (session: SessionRow) => number;
   /** `2026-03-26 – 2026-04-25` when the range is a pay period (`--period`). */
@@ -57,7 +65,10 @@ const endOf = (session: SessionRow, options: ReportOptions): number =>
   session.outAt ?? openEnd(session, options);
 
 export interface Total {
+  /** The person's name as shown (with their card when another person in the report has it). */
   readonly person: string;
+  /** The person's main card (streams/personKey.ts). */
+  readonly card: string;
   readonly period: string;
   readonly ms: number;
 }
@@ -70,9 +81,10 @@ export interface Report {
   readonly totals: readonly PersonTotal[];
 }
 
+/** The name a session was clocked in under (the session list shows it), or its card. */
 const who = (session: SessionRow): string => session.name ?? session.card;
 
-/** Keeps the sessions of one person, by name (any case) or card id. */
+/** Whether the session's own card or name (any case) is the one asked for. */
 export function matchesPerson(session: SessionRow, person: string | undefined): boolean {
   if (person === undefined) return true;
   const wanted = person.trim().toLowerCase();
@@ -81,14 +93,68 @@ export function matchesPerson(session: SessionRow, person: string | undefined): 
   );
 }
 
+/**
+ * The people (main cards) `person` asks for: those with a session under that
+ * card or name, and those People lists with it as card, alias or name.
+ */
+function peopleAskedFor(
+  rows: readonly SessionRow[],
+  person: string,
+  directory: Directory,
+): ReadonlySet<string> {
+  const wanted = person.trim().toLowerCase();
+  const keys = new Set<string>();
+  for (const session of rows)
+    if (matchesPerson(session, person)) keys.add(personKey(directory, session.card));
+  for (const listed of directory.people) {
+    const ids = [listed.card, ...listed.aliases].filter((id) => id.toLowerCase() === wanted);
+    for (const id of ids) keys.add(personKey(directory, id));
+    if (listed.name.trim() !== '' && listed.name.trim().toLowerCase() === wanted)
+      keys.add(personKey(directory, listed.card));
+  }
+  return keys;
+}
+
+/**
+ * Each counted person's name as shown: People's, else their latest counted session's, else
+ * the card; with the card beside it when two people in the report share it.
+ */
+function namesOf(sessions: readonly SessionRow[], directory: Directory): Map<string, string> {
+  const latest = new Map<string, string | null>();
+  const at = new Map<string, number>();
+  for (const session of sessions) {
+    if (isVoided(session)) continue;
+    const key = personKey(directory, session.card);
+    if (!latest.has(key)) latest.set(key, null);
+    if (session.name !== null && session.inAt >= (at.get(key) ?? -Infinity)) {
+      latest.set(key, session.name);
+      at.set(key, session.inAt);
+    }
+  }
+  const shown = [...latest].map(
+    ([key, name]) => [key, listedName(directory, key) ?? name ?? key] as const,
+  );
+  const sharing = new Map<string, number>();
+  for (const [, name] of shown) sharing.set(name, (sharing.get(name) ?? 0) + 1);
+  return new Map(
+    shown.map(([key, name]) => [key, (sharing.get(name) ?? 0) > 1 ? `${name} (${key})` : name]),
+  );
+}
+
 /** Builds the totals for sessions (already limited to those overlapping the range). */
 export function buildReport(rows: readonly SessionRow[], options: ReportOptions): Report {
-  const sessions = rows.filter((s) => matchesPerson(s, options.person));
+  const directory = options.directory ?? emptyDirectory;
+  const keyOf = (session: SessionRow): string => personKey(directory, session.card);
+  const asked =
+    options.person === undefined ? null : peopleAskedFor(rows, options.person, directory);
+  const sessions = asked === null ? rows : rows.filter((s) => asked.has(keyOf(s)));
+  const names = namesOf(sessions, directory);
   const daily = new Map<string, Total>();
   const weekly = new Map<string, Total>();
-  const add = (map: Map<string, Total>, person: string, period: string, ms: number): void => {
-    const key = `${person}\u0000${period}`;
-    map.set(key, { person, period, ms: (map.get(key)?.ms ?? 0) + ms });
+  const add = (map: Map<string, Total>, card: string, period: string, ms: number): void => {
+    const key = `${card}\u0000${period}`;
+    const person = names.get(card) ?? card;
+    map.set(key, { person, card, period, ms: (map.get(key)?.ms ?? 0) + ms });
   };
   // Each local day (its date, week and end) is worked out once for the whole report.
   const dayOf = localDays(options.zone);
@@ -98,16 +164,19 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
     const start = Math.max(session.inAt, options.from);
     const end = Math.min(endOf(session, options), options.to);
     forEachLocalDay(start, end, dayOf, (day, ms) => {
-      add(daily, who(session), day.date, ms);
-      add(weekly, who(session), day.isoWeek, ms);
+      add(daily, keyOf(session), day.date, ms);
+      add(weekly, keyOf(session), day.isoWeek, ms);
     });
   }
   const sorted = (map: Map<string, Total>): Total[] =>
     [...map.values()].sort(
-      (a, b) => a.person.localeCompare(b.person) || a.period.localeCompare(b.period),
+      (a, b) =>
+        a.person.localeCompare(b.person) ||
+        a.card.localeCompare(b.card) ||
+        a.period.localeCompare(b.period),
     );
   const dailyTotals = sorted(daily);
-  const totals = personTotals(sessions, dailyTotals, who, {
+  const totals = personTotals(sessions, dailyTotals, keyOf, {
     ...options,
     endOf: (session) => endOf(session, options),
   });
@@ -138,10 +207,8 @@ export function formatReport(report: Report, options: ReportOptions): string {
   // Widths by reduce, not a spread: a long report has more rows than a call has arguments.
   const widest = (texts: readonly string[], least: number): number =>
     texts.reduce((max, text) => Math.max(max, text.length), least);
-  const width = widest(
-    report.daily.map((t) => t.person),
-    6,
-  );
+  // The session list shows each session's own name, which a rename can leave longer.
+  const width = widest([...report.daily.map((t) => t.person), ...report.sessions.map(who)], 6);
   // The period's totals (and Paid) only when asked for a period or payroll rules are set.
   if (options.period !== undefined || options.payroll !== undefined)
     lines.push('', ...formatPersonTotals(report.totals, width));
