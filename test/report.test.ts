@@ -931,6 +931,61 @@ describe('the report command', () => {
     rounding: { to: 15, mode: 'nearest' },
   });
 
+  /** Bob's Monday: his wedge card before it was his alias, then renamed Robert at lunch. */
+  function seedRenamed(): void {
+    const store = Store.open(join(data, 'badgeclock.db'));
+    player(store, defaultRules(BERLIN)).play(
+      people(at('2024-03-18T06:00:00+01:00'), [{ card: 'B0B0B0B0', name: 'Bob' }]),
+      read(at('2024-03-18T07:00:00+01:00'), '0001234'),
+      read(at('2024-03-18T08:00:00+01:00'), '0001234'),
+      read(at('2024-03-18T08:30:00+01:00'), 'B0B0B0B0'),
+      read(at('2024-03-18T12:00:00+01:00'), 'B0B0B0B0'),
+      people(at('2024-03-18T12:10:00+01:00'), [
+        { card: 'B0B0B0B0', name: 'Robert', aliases: ['0001234'] },
+      ]),
+      read(at('2024-03-18T13:00:00+01:00'), 'B0B0B0B0'),
+      read(at('2024-03-18T16:00:00+01:00'), 'B0B0B0B0'),
+    );
+    store.close();
+  }
+
+  it('counts a person’s alias card and both their names as one person, by People as the clock last read it', async () => {
+    seedRenamed();
+    const env = { ...QUIET, BADGECLOCK_PAYROLL: PAYROLL };
+    const expectRobert = (result: { code: number | null; stdout: string; stderr: string }) => {
+      expect(logText(result.stderr)).toBe('');
+      expect(result.code).toBe(0);
+      // 1h + 3h 30m + 3h: one day of 7h 30m, which reaches the 6 h break once.
+      expect(result.stdout).toMatch(/^Period totals\n {2}Robert +7h 30m {2}Paid +7h 00m\n\n/m);
+      expect(result.stdout).toMatch(/^Daily totals\n {2}2024-03-18 Mon {2}Robert +7h 30m\n\n/m);
+    };
+    // Without a sheet: the people file.
+    writeFileSync(
+      join(data, 'people.csv'),
+      'card,name,active,aliases\nB0B0B0B0,Robert,yes,0001234\n',
+    );
+    expectRobert(await runCli(['report', '--data-dir', data, ...week], { env }));
+    for (const person of ['bob', 'Robert', '0001234']) {
+      const one = await runCli(['report', '--data-dir', data, ...week, '--person', person], {
+        env,
+      });
+      expectRobert(one);
+      expect((one.stdout.split('Sessions\n')[1] ?? '').trim().split('\n')).toHaveLength(3);
+    }
+    // With a sheet: the People tab the clock cached, not the people file.
+    writeFileSync(join(data, 'people.csv'), 'card,name\nB0B0B0B0,Someone else\n');
+    writeFileSync(
+      join(data, 'people-sheet.json'),
+      JSON.stringify([{ card: 'B0B0B0B0', name: 'Robert', active: true, aliases: ['0001234'] }]),
+    );
+    const sheetEnv = {
+      ...env,
+      BADGECLOCK_SPREADSHEET_ID: 'sheet0123456789',
+      BADGECLOCK_KEY_FILE: join(dir.path, 'key.json'),
+    };
+    expectRobert(await runCli(['report', '--data-dir', data, ...week], { env: sheetEnv }));
+  });
+
   it('--period DATE reports the pay period containing that date, with Paid beside the hours', async () => {
     seedWeek();
     const env = { ...QUIET, BADGECLOCK_PAY_PERIOD: 'monthly', BADGECLOCK_PAYROLL: PAYROLL };

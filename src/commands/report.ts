@@ -9,11 +9,13 @@ import { editsCsv, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
 import { buildReport, formatReport, reportCsv } from '../report/report';
 import type { Config } from '../config';
+import { lastPeople } from './lastPeople';
 import {
   closeAtOf,
   configOrExit,
   EXIT_BAD_INPUT,
   fail,
+  log,
   storeOrExit,
   withConfigOptions,
   type ConfigOptions,
@@ -44,7 +46,10 @@ export function addReportCommand(program: Command): void {
       '--period <which>',
       'a pay period instead of --from/--to: current, previous, or the one containing YYYY-MM-DD (config payPeriod)',
     )
-    .option('--person <name>', 'only this person (name, any case, or card id)')
+    .option(
+      '--person <name>',
+      'only this person (any of their names, any case, or card ids: People’s or their sessions’)',
+    )
     .option('--csv', 'RFC 4180 CSV to stdout, one row per session')
     .option('--explain', 'say how each person’s Paid total was reached (config payroll)')
     .option('--edits', 'the corrections seen in these days instead: applied or rejected, and why')
@@ -74,6 +79,10 @@ function report(options: ReportOptions): void {
     from,
     to,
     person: options.person,
+    // Which cards are one person, and their names, as the clock last read People.
+    directory: lastPeople(config, (message) => {
+      log.warn(message);
+    }),
     closeAt: closeAtOf(config),
     period,
     payroll: config.payroll,

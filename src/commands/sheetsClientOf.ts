@@ -12,6 +12,15 @@ import { loadServiceAccount } from '../drivers/sheets/serviceAccount';
 import { makeSheetsDriver, type SheetsDriver } from '../drivers/sheets/sheetsDriver';
 import { log } from './common';
 
+/** Whether the clock runs with a sheet, whose People tab then replaces the people file. */
+export function sheetConfigured(config: Config): boolean {
+  return config.spreadsheetId !== undefined && config.keyFile !== undefined;
+}
+
+/** Where the clock keeps the last People tab it read (README, "The sheet"). */
+export const peopleCacheFile = (config: Config): string =>
+  join(config.dataDir, 'people-sheet.json');
+
 /** The sheet client when a spreadsheet is configured; a bad key file is reported, and the clock still runs. */
 export function sheetsClientOf(
   config: Config,
@@ -53,7 +62,7 @@ export function sheetDriverOf(config: Config): SheetsDriver | undefined {
   return makeSheetsDriver(client, {
     scheduler: asyncScheduler,
     random: Math.random,
-    peopleCache: join(config.dataDir, 'people-sheet.json'),
+    peopleCache: peopleCacheFile(config),
     warn: (message) => {
       warn(`sheet: ${message}`);
     },

@@ -38,6 +38,28 @@ export function makePeopleCache(
   };
 }
 
+/**
+ * The People list a run of the clock cached in `file`, for a command that does not read the
+ * sheet (`report`): null when there is none, or why it is not used.
+ */
+export function readPeopleCache(file: string): Person[] | null | { readonly problem: string } {
+  if (!existsSync(file)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+  if (!Array.isArray(value)) return { problem: 'it is not a list' };
+  const people: Person[] = [];
+  for (const [index, entry] of value.entries()) {
+    const person = cachedPerson(entry, index);
+    if (typeof person === 'string') return { problem: person };
+    people.push(person);
+  }
+  return people;
+}
+
 /** A cached person as the reducer needs it, or why not. */
 function cachedPerson(value: unknown, index: number): Person | string {
   if (typeof value !== 'object' || value === null) return `entry ${index} is not an object`;
@@ -60,25 +82,10 @@ function cachedPerson(value: unknown, index: number): Person | string {
 
 /** The People list cached by the last run; a damaged cache is ignored (never handed to the reducer). */
 function loadCache(file: string, warn: (message: string) => void): Person[] | null {
-  if (!existsSync(file)) return null;
-  const ignore = (why: string): null => {
-    warn(`ignoring the People cache ${file}: ${why}; the People tab is read instead`);
-    return null;
-  };
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    return ignore(error instanceof Error ? error.message : String(error));
-  }
-  if (!Array.isArray(value)) return ignore('it is not a list');
-  const people: Person[] = [];
-  for (const [index, entry] of value.entries()) {
-    const person = cachedPerson(entry, index);
-    if (typeof person === 'string') return ignore(person);
-    people.push(person);
-  }
-  return people;
+  const read = readPeopleCache(file);
+  if (read === null || Array.isArray(read)) return read;
+  warn(`ignoring the People cache ${file}: ${read.problem}; the People tab is read instead`);
+  return null;
 }
 
 function saveCache(

@@ -1,0 +1,34 @@
+/**
+ * The People directory the clock last read, for a command that runs beside
+ * it or without it (`report`): the sheet's People tab as the clock cached it
+ * when a sheet is configured, else the people file. It tells which cards are
+ * one person (aliases) and their names; without it, each card is a person.
+ */
+import { emptyDirectory, makeDirectory, type Directory } from '../../streams/directory';
+import type { Config } from '../config';
+import { readPeopleFile } from '../drivers/directory/peopleFile';
+import { readPeopleCache } from '../drivers/sheets/peopleCache';
+import { peopleCacheFile, sheetConfigured } from './sheetsClientOf';
+
+/** People as the clock last read them; what cannot be read is said, and counts as nobody. */
+export function lastPeople(config: Config, warn: (message: string) => void): Directory {
+  if (sheetConfigured(config)) {
+    const file = peopleCacheFile(config);
+    const cached = readPeopleCache(file);
+    if (cached === null) return emptyDirectory;
+    if (Array.isArray(cached)) return makeDirectory(cached);
+    warn(`ignoring the People cache ${file}: ${cached.problem}; each card counts as a person`);
+    return emptyDirectory;
+  }
+  const file = config.peopleFile;
+  try {
+    const { people, refused } = readPeopleFile(file);
+    // A bad line is the clock's to report; a file refused as a whole changes every total.
+    if (refused !== undefined) warn(`${file}: it ${refused}; each card counts as a person`);
+    return makeDirectory(people);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    warn(`could not read ${file}: ${why}; each card counts as a person`);
+    return emptyDirectory;
+  }
+}
