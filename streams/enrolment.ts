@@ -26,9 +26,15 @@ interface EnrolTap {
   readonly person: Person | undefined;
 }
 
-/** Whether a card opens enrolment: listed in the config, or `admin` in People. */
+/**
+ * Whether a card opens enrolment: `admin` in People, or listed in the config by any of its ids
+ * (the raw id read, or the person's card or an alias People gives it: a wedge reader's decimal
+ * form of the config's card is the same card, and an admin tap must never clock, rule 14).
+ */
 export function isAdminCard(card: string, person: Person | undefined, rules: Rules): boolean {
-  return person?.admin === true || (rules.adminCards?.includes(card) ?? false);
+  if (person?.admin === true) return true;
+  const ids = person === undefined ? [card] : [card, person.card, ...person.aliases];
+  return ids.some((id) => rules.adminCards?.includes(id) ?? false);
 }
 
 /**

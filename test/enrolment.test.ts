@@ -51,6 +51,21 @@ describe('enrolment at the reader, in the reducer', () => {
     expect(kinds(out)).toEqual(['tap', 'enrol:opened']);
   });
 
+  it('an admin card from the config read by an alias People gives it opens enrolment, never clocks', () => {
+    // The config lists the badge's chip id; People lists the badge with its wedge decimal form.
+    const listed = people(T0, [
+      { card: ALICE, name: 'Alice' },
+      { card: ADMIN, name: 'Manager', aliases: [DECIMAL] },
+    ]);
+    expect(kinds(fold([listed, read(T0, DECIMAL)]).out)).toEqual(['tap', 'enrol:opened']);
+    // And the other way round: the config lists the decimal form, the chip reads the hex id.
+    const byDecimal: Rules = { ...rules, adminCards: [DECIMAL] };
+    expect(kinds(fold([listed, read(T0, ADMIN)], initialState, byDecimal).out)).toEqual([
+      'tap',
+      'enrol:opened',
+    ]);
+  });
+
   it('placeholders count on from every card listed here and every `New N` People has', () => {
     const withNew5 = people(T0, [
       { card: ALICE, name: 'Alice' },
