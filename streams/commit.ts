@@ -5,6 +5,7 @@
  */
 import { map, type Observable, type OperatorFunction } from 'rxjs';
 import type {
+  AddAlias,
   Command,
   Corrected,
   DomainEvent,
@@ -154,14 +155,7 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
     case 'refolded':
       return refoldEntries(output);
     case 'addAlias':
-      return [
-        {
-          kind: 'alias-added',
-          key: `alias:${output.card}:${output.alias}`,
-          card: output.card,
-          alias: output.alias,
-        },
-      ];
+      return [aliasEntry(output)];
     case 'correctTimes':
       return output.sessions.map((fix) => ({
         kind: 'session-corrected' as const,
@@ -200,12 +194,26 @@ function listedEntry(output: ListCard): OutboxEntry {
   }
   return {
     kind: 'card-listed',
-    // Its own key: the card may have been listed blank before (INSERT OR IGNORE keeps keys).
-    key: `enrol:${output.card}`,
+    // Its own key, with the instant: the card may have been listed blank before, or enrolled
+    // before and its row deleted by the manager (the undo), then enrolled again (INSERT OR
+    // IGNORE keeps keys).
+    key: `enrol:${output.card}:${output.at}`,
     card: output.card,
     at: output.at,
     name: output.name,
     ...(output.note === undefined ? {} : { note: output.note }),
+  };
+}
+
+/** An alias tied at the reader, for its person's People row. */
+function aliasEntry(output: AddAlias): OutboxEntry {
+  return {
+    kind: 'alias-added',
+    // The instant makes each tie its own entry: one the manager undid in People (deleted the
+    // alias) may be tied again at the reader (INSERT OR IGNORE keeps keys).
+    key: `alias:${output.card}:${output.alias}:${output.at}`,
+    card: output.card,
+    alias: output.alias,
   };
 }
 

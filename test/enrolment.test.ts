@@ -184,8 +184,8 @@ describe('enrolment at the reader, in the store', () => {
       expect(db.prepare('SELECT DISTINCT outcome FROM taps').all()).toEqual([{ outcome: 'enrol' }]);
     });
     expect(store.pending().map((p) => p.entry.key)).toEqual([
-      `enrol:${NEW}`,
-      `alias:${ALICE}:${DECIMAL}`,
+      `enrol:${NEW}:${T0 + 5 * SECOND}`,
+      `alias:${ALICE}:${DECIMAL}:${T0 + 70 * SECOND}`,
     ]);
 
     // Restarted before People showed either: both are in the directory, and numbering goes on.
@@ -205,6 +205,51 @@ describe('enrolment at the reader, in the store', () => {
       ]),
     );
     expect(store.snapshot(T0 + 30 * 60 * SECOND).enrolments).toEqual([]);
+  });
+
+  it('a card enrolled, undone by the manager (its People row deleted) and enrolled again is listed again', () => {
+    const clock = player(store, rules);
+    const undone = (at: number) => people(at, [{ card: ALICE, name: 'Alice' }]);
+    clock.play(staff, read(T0, ADMIN), read(T0 + 5 * SECOND, NEW));
+    // The sheet took it, People showed it, then the manager deleted the row.
+    store.markDone(
+      store.pending().map((p) => p.entry.key),
+      T0 + 30 * SECOND,
+    );
+    clock.play(
+      people(T0 + 60 * SECOND, [
+        { card: ALICE, name: 'Alice' },
+        { card: NEW, name: 'New 1' },
+      ]),
+      undone(T0 + 120 * SECOND),
+    );
+    // The manager changes their mind: enrolled again, it must reach People again.
+    clock.play(read(T0 + 600 * SECOND, ADMIN), read(T0 + 605 * SECOND, NEW));
+    expect(store.pending().map((p) => p.entry)).toEqual([
+      expect.objectContaining({ kind: 'card-listed', card: NEW, name: 'New 2' }),
+    ]);
+  });
+
+  it('an alias tied, undone by the manager (deleted from Aliases) and tied again reaches People again', () => {
+    const clock = player(store, rules);
+    const tie = (at: number) => [
+      read(at, ADMIN),
+      read(at + 5 * SECOND, ALICE),
+      read(at + 10 * SECOND, DECIMAL),
+    ];
+    clock.play(staff, ...tie(T0));
+    store.markDone(
+      store.pending().map((p) => p.entry.key),
+      T0 + 30 * SECOND,
+    );
+    clock.play(
+      people(T0 + 60 * SECOND, [{ card: ALICE, name: 'Alice', aliases: [DECIMAL] }]),
+      people(T0 + 120 * SECOND, [{ card: ALICE, name: 'Alice' }]),
+    );
+    clock.play(...tie(T0 + 600 * SECOND));
+    expect(store.pending().map((p) => p.entry)).toEqual([
+      expect.objectContaining({ kind: 'alias-added', card: ALICE, alias: DECIMAL }),
+    ]);
   });
 
   it('a clock-out at another reader keeps that reader beside the clock-in’s', () => {
