@@ -101,9 +101,10 @@ export function sessionsOf(entries: readonly OutboxEntry[]): string[] {
 }
 
 /**
- * A name People gave the card after a session was opened without one, in this batch, by
- * session: the batch looks for the card's blank rows before it inserts, so the insert carries
- * it (seed 61015, --events 10: the rows stayed blank for good).
+ * A name People gave the card after a session was opened without one (or with the placeholder
+ * it was enrolled under), in this batch, by session: the batch looks for the card's blank rows
+ * before it inserts, so the insert carries it (seed 61015, --events 10: the rows stayed blank
+ * for good).
  */
 function namesAfterOpening(entries: readonly OutboxEntry[]): Map<string, string> {
   const opened: EntryOf<'session-opened'>[] = [];
@@ -112,7 +113,8 @@ function namesAfterOpening(entries: readonly OutboxEntry[]): Map<string, string>
     if (entry.kind === 'session-opened') opened.push(entry);
     if (entry.kind === 'name-filled')
       for (const open of opened)
-        if (open.card === entry.card && open.name === null) named.set(open.session, entry.name);
+        if (open.card === entry.card && (open.name === null || open.name === entry.placeholder))
+          named.set(open.session, entry.name);
   }
   return named;
 }
@@ -127,7 +129,8 @@ function newRow(
   close: EntryOf<'session-closed'> | undefined,
   namedAfter: string | undefined,
 ): NewRow {
-  const name = opening ?? namedAfter ?? null;
+  // Named after it opened: only ever a session opened blank or under its placeholder.
+  const name = namedAfter ?? opening ?? null;
   if (close === undefined) return { session, card, name, inAt, outAt: null, status: 'in', reader };
   const { outAt, status } = close;
   return { session, card, name, inAt: close.inAt, outAt, status, reader: close.readers ?? reader };

@@ -36,12 +36,17 @@ export interface EnrolmentSeen {
   readonly card: string;
 }
 
-/** Fill a name typed into People into the card's rows (the card was listed unnamed). */
+/**
+ * Fill a name typed into People into the card's rows (the card was listed unnamed, or
+ * enrolled at the reader under a placeholder name).
+ */
 export interface NameCard {
   readonly type: 'nameCard';
   readonly at: number;
   readonly card: string;
   readonly name: string;
+  /** The placeholder the card was enrolled under (rule 14): its rows showing it take the name too. */
+  readonly placeholder?: string;
 }
 
 /** Write these outbox entries to the sheet, in order (the sheet driver). */

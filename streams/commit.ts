@@ -74,6 +74,8 @@ export type OutboxEntry =
       readonly key: string;
       readonly card: string;
       readonly name: string;
+      /** The placeholder the card was enrolled under: a Name cell showing it takes the name too. */
+      readonly placeholder?: string;
     }
   | {
       /** A manager's correction applied: the row shows the session's times and status now. */
@@ -180,6 +182,7 @@ export function outboxEntriesOf(output: Output): OutboxEntry[] {
           key: `name:${output.card}:${output.name}:${output.at}`,
           card: output.card,
           name: output.name,
+          ...(output.placeholder === undefined ? {} : { placeholder: output.placeholder }),
         },
       ];
     default:

@@ -82,7 +82,21 @@ function listNew(state: ClockState, { read, reader }: EnrolTap, out: Output[]): 
     note: `enrolled at ${reader}`,
   });
   const next = withEnrolment(state, { card: read.card, name });
-  return { state: { ...withMode(next, reader, null), placeholders }, out };
+  // A placeholder is no name of the manager's: the card stays unnamed until People names it.
+  const placeholderNames = new Map(state.placeholderNames ?? []).set(read.card, name);
+  const unnamed = new Set(state.unnamed).add(read.card);
+  return {
+    state: { ...withMode(next, reader, null), placeholders, placeholderNames, unnamed },
+    out,
+  };
+}
+
+/**
+ * The name the manager gave a card in People: null while it has none, or only the placeholder
+ * it was enrolled under at the reader (rules 5 and 14).
+ */
+export function managerName(state: ClockState, card: string, name: string | null): string | null {
+  return name === null || state.placeholderNames?.get(card) === name ? null : name;
 }
 
 /** The card after a chosen one: its alias, unless it is someone's already or was used alone. */

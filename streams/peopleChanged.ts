@@ -5,7 +5,7 @@
  * filled in once People names them (rule 5).
  */
 import { lookUp, makeDirectory, nameOf, type Directory } from './directory';
-import { enrolmentsShown } from './enrolment';
+import { enrolmentsShown, managerName } from './enrolment';
 import type { DirectoryLoaded, Output } from './events';
 import type { CardMemory, ClockState, OpenSession, Step } from './sessionState';
 
@@ -18,14 +18,24 @@ export function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
   const directory = makeDirectory(shown.people);
   const open = followThePerson(state.open, directory);
   const cards = moveCardMemory(state.cards, directory);
-  // Cards clocked without a name get it filled into their rows once People names them (rule 5).
+  // Cards clocked without a name get it filled into their rows once People names them (rule 5);
+  // so do cards listed at the reader, whose rows show their placeholder until then (rule 14).
   const out: Output[] = [...shown.out];
   const unnamed = new Set(state.unnamed);
+  const placeholderNames = new Map(state.placeholderNames ?? []);
   for (const card of state.unnamed) {
-    const name = nameOf(lookUp(directory, card));
+    const name = managerName(state, card, nameOf(lookUp(directory, card)));
     if (name === null) continue;
-    out.push({ type: 'nameCard', at: event.at, card, name });
+    const placeholder = placeholderNames.get(card);
+    out.push({
+      type: 'nameCard',
+      at: event.at,
+      card,
+      name,
+      ...(placeholder === undefined ? {} : { placeholder }),
+    });
     unnamed.delete(card);
+    placeholderNames.delete(card);
   }
   // After the names (which the store fills in by the id the rows were taken under).
   for (const [card, session] of open) {
@@ -33,7 +43,10 @@ export function onDirectory(state: ClockState, event: DirectoryLoaded): Step {
     out.push({ type: 'followCard', at: event.at, session: session.id, card });
   }
   const enrolments = shown.pending;
-  return { state: { ...state, directory, open, cards, unnamed, enrolments }, out };
+  return {
+    state: { ...state, directory, open, cards, unnamed, placeholderNames, enrolments },
+    out,
+  };
 }
 
 /**

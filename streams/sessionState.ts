@@ -103,6 +103,11 @@ export interface ClockState {
   readonly enrolments?: readonly PendingEnrolment[];
   /** How many cards were listed at the reader so far: the next is `New <n + 1>`. */
   readonly placeholders?: number;
+  /**
+   * Cards listed at the reader that the manager has not named yet, with their placeholder
+   * (`New 3`): no name of the manager's (rule 5), so they are in `unnamed` too.
+   */
+  readonly placeholderNames?: ReadonlyMap<string, string>;
 }
 
 /** Enrolment open at one reader: it closes `enrolMs` after its last step. */
@@ -178,6 +183,8 @@ export interface Snapshot {
   /** Enrolments at the reader People has not shown yet, and how many cards were listed there. */
   readonly enrolments?: readonly PendingEnrolment[];
   readonly placeholders?: number;
+  /** Cards listed at the reader and not named by the manager yet, with their placeholder. */
+  readonly placeholderNames?: readonly { readonly card: string; readonly name: string }[];
 }
 
 /** The state a restarted clock carries on from. */
@@ -210,7 +217,10 @@ export function restoreState(snapshot: Snapshot): ClockState {
     open: new Map(snapshot.open.map((session) => [session.card, session])),
     cards,
     listed: new Set(snapshot.listed),
-    unnamed: new Set(snapshot.unnamed ?? []),
+    unnamed: new Set([
+      ...(snapshot.unnamed ?? []),
+      ...(snapshot.placeholderNames ?? []).map((p) => p.card),
+    ]),
     ...(snapshot.unsynced === undefined || snapshot.unsynced.length === 0
       ? {}
       : { unsynced: new Map(snapshot.unsynced.map((u) => [u.session, u])) }),
@@ -223,11 +233,18 @@ export function restoreState(snapshot: Snapshot): ClockState {
   };
 }
 
-/** Enrolments People had not shown when the clock stopped: in the directory until it does. */
+/**
+ * Enrolments People had not shown when the clock stopped: in the directory until it does; and
+ * the placeholders the manager had not replaced with a name yet.
+ */
 function restoredEnrolments(snapshot: Snapshot): Partial<ClockState> {
   const enrolments = snapshot.enrolments ?? [];
+  const placeholderNames = snapshot.placeholderNames ?? [];
   return {
     ...(snapshot.placeholders === undefined ? {} : { placeholders: snapshot.placeholders }),
+    ...(placeholderNames.length === 0
+      ? {}
+      : { placeholderNames: new Map(placeholderNames.map((p) => [p.card, p.name])) }),
     ...(enrolments.length === 0
       ? {}
       : { enrolments, directory: makeDirectory(withEnrolments([], enrolments)) }),

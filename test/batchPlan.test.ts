@@ -318,6 +318,30 @@ describe('planBatch', () => {
     expect(before.insert.map((r) => [r.session, r.name])).toEqual([['s1', null]]);
   });
 
+  it('a session opened under its placeholder (enrolled at the reader) and named in the same batch is inserted with the name', () => {
+    const openedAs = (name: string): OutboxEntry => ({
+      kind: 'session-opened',
+      key: 'open:s1',
+      session: 's1',
+      card: 'C-s1',
+      name,
+      inAt: T,
+      reader: 'door',
+    });
+    const named: OutboxEntry = {
+      kind: 'name-filled',
+      key: `name:C-s1:Carol:${T + 1}`,
+      card: 'C-s1',
+      name: 'Carol',
+      placeholder: 'New 1',
+    };
+    expect(planBatch([openedAs('New 1'), named], rows()).insert.map((r) => r.name)).toEqual([
+      'Carol',
+    ]);
+    // A name of the manager's is not a placeholder: it stays.
+    expect(planBatch([openedAs('Ada'), named], rows()).insert.map((r) => r.name)).toEqual(['Ada']);
+  });
+
   it('sessionsOf names every session a batch is about, once', () => {
     expect(
       sessionsOf([

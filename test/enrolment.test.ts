@@ -142,7 +142,11 @@ describe('enrolment at the reader, in the reducer', () => {
       { card: NEW, name: 'Carol' },
     ]);
     const after = fold([shown], before.state);
-    expect(after.out).toEqual([{ type: 'enrolmentSeen', at: T0 + 120 * SECOND, card: NEW }]);
+    expect(after.out).toEqual([
+      { type: 'enrolmentSeen', at: T0 + 120 * SECOND, card: NEW },
+      // Named by the manager: the placeholder is over (rule 5).
+      { type: 'nameCard', at: T0 + 120 * SECOND, card: NEW, name: 'Carol', placeholder: 'New 1' },
+    ]);
     expect(after.state.enrolments).toEqual([]);
     expect(after.state.directory.byId.get(NEW)?.name).toBe('Carol');
   });
@@ -250,6 +254,92 @@ describe('enrolment at the reader, in the store', () => {
     expect(store.pending().map((p) => p.entry)).toEqual([
       expect.objectContaining({ kind: 'alias-added', card: ALICE, alias: DECIMAL }),
     ]);
+  });
+
+  it('a card listed as `New 1` gets the name the manager gives it in People in its rows (rule 5)', () => {
+    const clock = player(store, rules);
+    const outs = clock.play(
+      staff,
+      read(T0, ADMIN),
+      read(T0 + 5 * SECOND, NEW),
+      // The new employee clocks in under the placeholder, as the reader shows it.
+      read(T0 + 2 * 60 * SECOND, NEW),
+      // People shows the card under its placeholder: that is no name yet.
+      people(T0 + 3 * 60 * SECOND, [
+        { card: ALICE, name: 'Alice' },
+        { card: NEW, name: 'New 1' },
+      ]),
+    );
+    expect(outs[3]).toContainEqual(
+      expect.objectContaining({ type: 'clock-in', card: NEW, name: 'New 1' }),
+    );
+    expect(store.allSessions().map((s) => s.name)).toEqual(['New 1']);
+    // The manager names the card: every row of it follows, in the store and for the sheet.
+    const named = clock.play(
+      people(T0 + 4 * 60 * SECOND, [
+        { card: ALICE, name: 'Alice' },
+        { card: NEW, name: 'Carol' },
+      ]),
+      read(T0 + 3600 * SECOND, NEW),
+    );
+    expect(named[0]).toEqual([
+      {
+        type: 'nameCard',
+        at: T0 + 4 * 60 * SECOND,
+        card: NEW,
+        name: 'Carol',
+        placeholder: 'New 1',
+      },
+    ]);
+    expect(store.allSessions().map((s) => s.name)).toEqual(['Carol']);
+    const filled = store.pending().map((p) => p.entry);
+    expect(filled.filter((e) => e.kind === 'name-filled')).toEqual([
+      expect.objectContaining({ card: NEW, name: 'Carol', placeholder: 'New 1' }),
+    ]);
+  });
+
+  it('a card clocked in blank, then listed at the reader before People caught up: People’s name fills all its rows', () => {
+    const clock = player(store, rules);
+    clock.play(
+      staff,
+      read(T0, NEW), // clocks in, blank
+      read(T0 + 60 * SECOND, ADMIN),
+      read(T0 + 65 * SECOND, NEW), // listed as New 1
+      people(T0 + 2 * 60 * SECOND, [{ card: ALICE, name: 'Alice' }]),
+    );
+    // The placeholder is not filled in as if it were the manager's name.
+    expect(store.allSessions().map((s) => s.name)).toEqual([null]);
+    clock.play(
+      read(T0 + 4 * 60 * SECOND, NEW), // clocks out (the row shows New 1 meanwhile)
+      read(T0 + 6 * 60 * SECOND, NEW), // and in again, as New 1
+      people(T0 + 8 * 60 * SECOND, [
+        { card: ALICE, name: 'Alice' },
+        { card: NEW, name: 'Carol' },
+      ]),
+    );
+    expect(store.allSessions().map((s) => s.name)).toEqual(['Carol', 'Carol']);
+  });
+
+  it('a restart remembers a placeholder until the manager names the card: the name still fills its rows', () => {
+    const clock = player(store, rules);
+    const asNew1 = people(T0 + 3 * 60 * SECOND, [
+      { card: ALICE, name: 'Alice' },
+      { card: NEW, name: 'New 1' },
+    ]);
+    clock.play(staff, read(T0, ADMIN), read(T0 + 5 * SECOND, NEW));
+    clock.play(read(T0 + 2 * 60 * SECOND, NEW), asNew1);
+    // Restarted: People (as the cache gives it at start) still shows the placeholder.
+    const again = player(store, rules, restoreState(store.snapshot(T0 + 30 * 60 * SECOND)));
+    again.play(
+      asNew1,
+      people(T0 + 40 * 60 * SECOND, [
+        { card: ALICE, name: 'Alice' },
+        { card: NEW, name: 'Carol' },
+      ]),
+    );
+    expect(store.allSessions().map((s) => s.name)).toEqual(['Carol']);
+    // Named: the next restart has nothing left to fill or refuse.
+    expect(store.snapshot(T0 + 50 * 60 * SECOND).placeholderNames).toEqual([]);
   });
 
   it('a clock-out at another reader keeps that reader beside the clock-in’s', () => {

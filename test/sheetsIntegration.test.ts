@@ -513,6 +513,50 @@ describe('enrolment at the reader and several readers, in the sheet (the real cl
     ]);
   });
 
+  it('the name People gives a card enrolled at the reader goes into its rows blank or under its placeholder, not over a typed one', async () => {
+    const client = clientFor([]);
+    await client.setUp();
+    const opened = (inAt: number, name: string | null, card = 'C0000003'): OutboxEntry => ({
+      kind: 'session-opened',
+      key: `open:${sessionId(card, inAt)}`,
+      session: sessionId(card, inAt),
+      card,
+      name,
+      inAt,
+      reader: 'door',
+    });
+    await client.writeBatch(
+      [
+        opened(AT, null),
+        opened(AT + 3_600_000, 'New 3'),
+        opened(AT + 7_200_000, 'New 3'),
+        opened(AT, 'New 3', 'C0000004'),
+      ],
+      AT + 7_200_000,
+    );
+    // The manager typed a name into one row by hand: it stays as typed.
+    server.setCell(SHEET, 'Log', 4, 2, 'Caz');
+    await client.writeBatch(
+      [
+        {
+          kind: 'name-filled',
+          key: `name:C0000003:Carol:${AT + 8_000_000}`,
+          card: 'C0000003',
+          name: 'Carol',
+          placeholder: 'New 3',
+        },
+      ],
+      AT + 8_000_000,
+    );
+    const log = server.values(SHEET, 'Log').slice(1);
+    expect(log.map((row) => [row[3], row[2]])).toEqual([
+      ['C0000003', 'Carol'],
+      ['C0000003', 'Carol'],
+      ['C0000003', 'Caz'],
+      ['C0000004', 'New 3'],
+    ]);
+  });
+
   it('a session clocked out at another reader shows both in its Reader cell, RAW', async () => {
     const client = clientFor([]);
     await client.setUp();

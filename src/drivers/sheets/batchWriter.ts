@@ -177,26 +177,30 @@ function insertRequests(
   ];
 }
 
-/** A name typed into People for a card clocked without one: into that card's rows still blank. */
+/**
+ * A name typed into People for a card clocked without one: into that card's rows still blank,
+ * or still showing the placeholder it was enrolled under (a name the manager typed stays).
+ */
 async function nameWrites(
   call: SheetCalls['call'],
   entries: readonly OutboxEntry[],
 ): Promise<{ writes: DataFilterValueRange[]; requests: number }> {
   const named = entries.filter((e) => e.kind === 'name-filled');
   if (named.length === 0) return { writes: [], requests: 0 };
-  const byCard = new Map(named.map((entry) => [entry.card, entry.name]));
+  const byCard = new Map(named.map((entry) => [entry.card, entry]));
   const matched = await call((port) =>
     port.batchGetByDataFilter([...byCard.keys()].map((card) => tagFilter(CARD_TAG, card))),
   );
   const writes: DataFilterValueRange[] = [];
   for (const range of matched.valueRanges ?? []) {
     const card = range.dataFilters?.[0]?.developerMetadataLookup?.metadataValue;
-    const name = card === undefined || card === null ? undefined : byCard.get(card);
+    const fill = card === undefined || card === null ? undefined : byCard.get(card);
     const row = range.valueRange?.values?.[0] ?? [];
     const session: unknown = row[0];
-    if (name === undefined || typeof session !== 'string' || session === '') continue;
-    if (cellText(row[2]).trim() !== '') continue;
-    writes.push(toSession(session, [null, null, name]));
+    if (fill === undefined || typeof session !== 'string' || session === '') continue;
+    const shown = cellText(row[2]).trim();
+    if (shown !== '' && shown !== fill.placeholder) continue;
+    writes.push(toSession(session, [null, null, fill.name]));
   }
   return { writes, requests: 1 };
 }

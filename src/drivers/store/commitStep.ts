@@ -293,10 +293,18 @@ function storeActivity(sql: Statements, at: number): void {
     .run(at);
 }
 
+/** The name People gave: into the card's rows without one, or with its placeholder (rule 14). */
 function nameCard(sql: Statements, command: NameCard): void {
   sql
-    .stmt('UPDATE sessions SET name = ? WHERE card = ? AND name IS NULL')
-    .run(command.name, command.card);
+    .stmt('UPDATE sessions SET name = ? WHERE card = ? AND (name IS NULL OR name = ?)')
+    .run(command.name, command.card, command.placeholder ?? null);
+  if (command.placeholder === undefined) return;
+  // Named: a restart no longer takes the placeholder for no name.
+  sql
+    .stmt(
+      "UPDATE enrolments SET named_at = ? WHERE card = ? AND step = 'listed' AND named_at IS NULL",
+    )
+    .run(command.at, command.card);
 }
 
 /** Adds the step's outbox entries; a key already there (pending or done) is not added again. */

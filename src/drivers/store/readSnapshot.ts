@@ -44,6 +44,9 @@ export const SNAPSHOT_SQL = {
   enrolments:
     "SELECT card, name, target FROM enrolments WHERE step IN ('listed', 'aliased') AND seen_at IS NULL ORDER BY id",
   placeholders: "SELECT count(*) AS n FROM enrolments WHERE step = 'listed'",
+  // Cards listed at the reader the manager has not named yet (the latest listing of a card wins).
+  placeholderNames:
+    "SELECT card, name FROM enrolments WHERE step = 'listed' AND named_at IS NULL ORDER BY id",
 } as const;
 
 /**
@@ -85,13 +88,23 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   };
 }
 
-/** Enrolments at the reader People had not shown yet, and how many cards were listed there. */
-function enrolmentsOf(sql: Statements): Pick<Snapshot, 'enrolments' | 'placeholders'> {
+/**
+ * Enrolments at the reader People had not shown yet, how many cards were listed there, and the
+ * placeholders of those the manager has not named yet.
+ */
+function enrolmentsOf(
+  sql: Statements,
+): Pick<Snapshot, 'enrolments' | 'placeholders' | 'placeholderNames'> {
   const rows = sql
     .stmt<[], { card: string; name: string | null; target: string | null }>(SNAPSHOT_SQL.enrolments)
     .all();
   const placeholders = sql.stmt<[], { n: number }>(SNAPSHOT_SQL.placeholders).get()?.n ?? 0;
+  const placeholderNames = sql
+    .stmt<[], { card: string; name: string | null }>(SNAPSHOT_SQL.placeholderNames)
+    .all()
+    .flatMap(({ card, name }) => (name === null ? [] : [{ card, name }]));
   return {
+    placeholderNames,
     enrolments: rows.map(({ card, name, target }) => ({
       card,
       ...(name === null ? {} : { name }),

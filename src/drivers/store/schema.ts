@@ -248,6 +248,12 @@ export const MIGRATIONS: readonly string[] = [
     SELECT card, max(CASE WHEN status = 'out' THEN out_at ELSE in_at END) FROM sessions
     WHERE superseded_at IS NULL GROUP BY card;
   `,
+  // 12: when the manager named a card listed at the reader (rule 5): until then its placeholder
+  // is no name, and its rows showing it take the name People gives it. Cards listed before
+  // count as not named yet: the first People read after the upgrade names those it names.
+  `
+  ALTER TABLE enrolments ADD COLUMN named_at INTEGER; -- listed: when People gave it a name
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
