@@ -99,6 +99,21 @@ export function managerName(state: ClockState, card: string, name: string | null
   return name === null || state.placeholderNames?.get(card) === name ? null : name;
 }
 
+/**
+ * Whether a tap's card is named as rule 5 means it. A card listed at the reader is unknown until
+ * the manager names it: `reject` refuses it; `accept` clocks it in under its placeholder, as it
+ * does a blank card under its id, without telling it is unknown (the manager has just listed it).
+ */
+export function namedForRule5(
+  state: ClockState,
+  card: string,
+  name: string | null,
+  rules: Rules,
+): boolean {
+  if (name === null) return false;
+  return rules.unknownCards === 'accept' || managerName(state, card, name) !== null;
+}
+
 /** The card after a chosen one: its alias, unless it is someone's already or was used alone. */
 function tieTo(
   state: ClockState,

@@ -28,7 +28,7 @@ import {
   type Step,
   withoutFixClosed,
 } from './sessionState';
-import { closeExpiredEnrolments, enrolAtTheReader } from './enrolment';
+import { closeExpiredEnrolments, enrolAtTheReader, namedForRule5 } from './enrolment';
 import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
 import { inOrderForPerson, lateTap, onSharedCorrection } from './remoteTaps';
@@ -212,7 +212,8 @@ function onTap(state: ClockState, read: CardRead, rules: Rules): Step {
 
 /**
  * Rule 5: a deactivated card stays out (even before it is named); an unknown
- * card is listed for naming once, and clocks in or not by the policy.
+ * card is listed for naming once, and clocks in or not by the policy (a card
+ * enrolled at the reader is unknown to `reject` until named: enrolment.ts).
  */
 function admit(
   state: ClockState,
@@ -224,7 +225,7 @@ function admit(
     out.push({ type: 'ignored', at: read.at, card, name, reason: 'inactive', reader: read.reader });
     return { state, out, refused: true };
   }
-  if (name !== null) return { state, out, refused: false };
+  if (namedForRule5(state, card, name, rules)) return { state, out, refused: false };
   out.push({
     type: 'unknown',
     at: read.at,

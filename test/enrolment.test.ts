@@ -107,6 +107,43 @@ describe('enrolment at the reader, in the reducer', () => {
     expect(kinds(out).slice(-3)).toEqual(['tap', 'enrol:listed', 'listCard']);
   });
 
+  it('under `reject`, a card listed at the reader is unknown until the manager names it: its placeholder is no name', () => {
+    const reject: Rules = { ...rules, unknownCards: 'reject' };
+    const enrolled = fold(
+      [staff, read(T0, ADMIN), read(T0 + 5 * SECOND, NEW), read(T0 + 2 * 60 * SECOND, NEW)],
+      initialState,
+      reject,
+    );
+    expect(kinds(enrolled.out).slice(-2)).toEqual(['tap', 'unknown']);
+    expect(enrolled.out.at(-1)).toMatchObject({ card: NEW, policy: 'reject' });
+    // People shows it under its placeholder: still not named.
+    const shown = fold(
+      [
+        people(T0 + 3 * 60 * SECOND, [
+          { card: ALICE, name: 'Alice' },
+          { card: NEW, name: 'New 1' },
+        ]),
+        read(T0 + 4 * 60 * SECOND, NEW),
+      ],
+      enrolled.state,
+      reject,
+    );
+    expect(kinds(shown.out)).toEqual(['enrolmentSeen', 'tap', 'unknown']);
+    // The manager names it: it clocks in.
+    const named = fold(
+      [
+        people(T0 + 5 * 60 * SECOND, [
+          { card: ALICE, name: 'Alice' },
+          { card: NEW, name: 'Carol' },
+        ]),
+        read(T0 + 6 * 60 * SECOND, NEW),
+      ],
+      shown.state,
+      reject,
+    );
+    expect(named.out.at(-1)).toMatchObject({ type: 'clock-in', card: NEW, name: 'Carol' });
+  });
+
   it('a card with a random UID gets the unknown-card feedback with the reason, and is neither listed nor a reader fault', () => {
     const reason = 'card 08A1B2C3 has a random UID';
     const { state, out } = fold([
@@ -320,7 +357,7 @@ describe('enrolment at the reader, in the store', () => {
     expect(store.allSessions().map((s) => s.name)).toEqual(['Carol', 'Carol']);
   });
 
-  it('a restart remembers a placeholder until the manager names the card: the name still fills its rows', () => {
+  it('a restart remembers a placeholder until the manager names the card: the name still fills its rows, and `reject` still refuses it', () => {
     const clock = player(store, rules);
     const asNew1 = people(T0 + 3 * 60 * SECOND, [
       { card: ALICE, name: 'Alice' },
@@ -328,7 +365,15 @@ describe('enrolment at the reader, in the store', () => {
     ]);
     clock.play(staff, read(T0, ADMIN), read(T0 + 5 * SECOND, NEW));
     clock.play(read(T0 + 2 * 60 * SECOND, NEW), asNew1);
-    // Restarted: People (as the cache gives it at start) still shows the placeholder.
+    // Restarted: People (as the cache gives it at start) still shows the placeholder. Under
+    // `reject` the card clocks out the session it has, and does not clock in again.
+    const reject: Rules = { ...rules, unknownCards: 'reject' };
+    const restarted = fold(
+      [asNew1, read(T0 + 30 * 60 * SECOND, NEW), read(T0 + 32 * 60 * SECOND, NEW)],
+      restoreState(store.snapshot(T0 + 30 * 60 * SECOND)),
+      reject,
+    );
+    expect(kinds(restarted.out)).toEqual(['tap', 'clock-out', 'tap', 'unknown']);
     const again = player(store, rules, restoreState(store.snapshot(T0 + 30 * 60 * SECOND)));
     again.play(
       asNew1,
