@@ -3,6 +3,7 @@ import { merge, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { clockOutputs } from '../streams/clock';
 import type { Enrolment, Output } from '../streams/events';
+import { restoreState, type Snapshot } from '../streams/sessions';
 import {
   clockIn,
   clockOut,
@@ -168,6 +169,89 @@ describe('enrolment at the reader', () => {
         u: tap(5001, NEW),
         L: enrol('listed', 5001, NEW, 'New 1'),
         l: { ...listCard(5001, NEW), name: 'New 1', note: 'enrolled at door' },
+      });
+    });
+  });
+
+  /**
+   * The core restarted with enrolment open at `door` when it stopped (the store's snapshot),
+   * its monotonic clock counted from a boot 100 s before the virtual epoch.
+   */
+  function restarted(
+    door: string,
+    values: Record<string, string>,
+    mode: NonNullable<Snapshot['enrolModes']>[number],
+  ): Observable<Output> {
+    const start = restoreState({
+      open: [],
+      lastAccepted: [],
+      recent: [],
+      listed: [],
+      enrolModes: [mode],
+    });
+    const reads$ = scheduler
+      .createHotObservable(door, values)
+      .pipe(stampReaderInput(scheduler, 'door'));
+    const directory$ = scheduler.createColdObservable('d', { d: directory(0, people) });
+    const mono = () => scheduler.now() + 100_000;
+    return clockOutputs({ reads$, directory$ }, rulesUtc, scheduler, { start, mono });
+  }
+
+  it('a restart in the same boot keeps enrolment open for the rest of its 30 s: the next new card is listed', () => {
+    scheduler.run(({ expectObservable }) => {
+      // The admin card was tapped 10 s before the start, by both clocks.
+      const mode = { reader: 'door', admin: ADMIN, at: -10_000, mono: 90_000 };
+      const reads = '  5s n';
+      const expected = '5s (uLl)';
+      expectObservable(restarted(reads, { n: NEW }, mode), '^ 30s !').toBe(expected, {
+        u: tap(5000, NEW),
+        L: enrol('listed', 5000, NEW, 'New 1'),
+        l: { ...listCard(5000, NEW), name: 'New 1', note: 'enrolled at door' },
+      });
+    });
+  });
+
+  it('a restart in the same boot after the 30 s ran out closes enrolment at the start, dated when it ran out', () => {
+    scheduler.run(({ expectObservable }) => {
+      // The admin card was tapped 40 s before the start.
+      const mode = { reader: 'door', admin: ADMIN, at: -40_000, mono: 60_000 };
+      const reads = '  5s n';
+      const expected = 'c 4999ms (uUli)';
+      expectObservable(restarted(reads, { n: NEW }, mode), '^ 30s !').toBe(expected, {
+        c: enrol('closed', -10_000, ADMIN, null, { reason: 'time ran out' }),
+        u: tap(5000, NEW),
+        U: unknown(5000, NEW),
+        l: listCard(5000, NEW),
+        i: clockIn(5000, NEW),
+      });
+    });
+  });
+
+  it('enrolment open before a restart into another boot is closed at the start: how long it was open cannot be told', () => {
+    scheduler.run(({ expectObservable }) => {
+      // No monotonic time of the admin tap in this boot.
+      const mode = { reader: 'door', admin: ADMIN, at: -5_000 };
+      const reads = '  5s n';
+      const expected = 'c 4999ms (uUli)';
+      expectObservable(restarted(reads, { n: NEW }, mode), '^ 30s !').toBe(expected, {
+        c: enrol('closed', 0, ADMIN, null, { reason: 'the clock restarted' }),
+        u: tap(5000, NEW),
+        U: unknown(5000, NEW),
+        l: listCard(5000, NEW),
+        i: clockIn(5000, NEW),
+      });
+    });
+  });
+
+  it("a restart in the same boot keeps a chosen person: the next card becomes the person's alias", () => {
+    scheduler.run(({ expectObservable }) => {
+      const mode = { reader: 'door', admin: ADMIN, at: -10_000, mono: 90_000, target: ALICE };
+      const reads = '  5s d';
+      const expected = '5s (vAx)';
+      expectObservable(restarted(reads, { d: DECIMAL }, mode), '^ 30s !').toBe(expected, {
+        v: tap(5000, DECIMAL),
+        A: enrol('aliased', 5000, DECIMAL, 'Alice', { target: ALICE }),
+        x: { type: 'addAlias', at: 5000, card: ALICE, alias: DECIMAL },
       });
     });
   });

@@ -53,7 +53,7 @@ export function enrolAtTheReader(
     const admin = person?.card ?? read.card;
     out.push(
       mode === undefined
-        ? enrol('opened', read.at, admin, nameOf(person), reader)
+        ? enrol('opened', read.at, admin, nameOf(person), reader, { mono: read.mono })
         : enrol('closed', read.at, admin, nameOf(person), reader, { reason: 'admin card' }),
     );
     const opened: EnrolMode = { admin, at: read.at, mono: read.mono };
@@ -63,7 +63,7 @@ export function enrolAtTheReader(
   if (mode.target === undefined) {
     if (person === undefined) return listNew(state, tap, out);
     const chosen: EnrolMode = { ...mode, at: read.at, mono: read.mono, target: person.card };
-    out.push(enrol('chosen', read.at, person.card, nameOf(person), reader));
+    out.push(enrol('chosen', read.at, person.card, nameOf(person), reader, { mono: read.mono }));
     return { state: withMode(state, reader, chosen), out };
   }
   return tieTo(state, mode.target, tap, out);
@@ -141,8 +141,9 @@ function tieTo(
 }
 
 /**
- * Closes the enrolments whose time ran out by `now` (a tap or a minute tick),
- * measured by the monotonic clock where both have one.
+ * Closes the enrolments whose time ran out by `now` (a tap, a minute tick or the start),
+ * measured by the monotonic clock where both have one; and one restored from another boot,
+ * whose time cannot be measured (the start closes it, so the reader tells at once).
  */
 export function closeExpiredEnrolments(
   state: ClockState,
@@ -154,11 +155,18 @@ export function closeExpiredEnrolments(
   const out: Output[] = [];
   const open = new Map(state.enrol);
   for (const [reader, mode] of state.enrol) {
+    const name = nameOf(lookUp(state.directory, mode.admin));
+    if (mode.untimed === true) {
+      open.delete(reader);
+      out.push(
+        enrol('closed', now.at, mode.admin, name, reader, { reason: 'the clock restarted' }),
+      );
+      continue;
+    }
     const since =
       mode.mono !== undefined && now.mono !== undefined ? now.mono - mode.mono : now.at - mode.at;
     if (since < enrolMs) continue;
     open.delete(reader);
-    const name = nameOf(lookUp(state.directory, mode.admin));
     out.push(
       enrol('closed', mode.at + enrolMs, mode.admin, name, reader, { reason: 'time ran out' }),
     );
@@ -250,7 +258,11 @@ function enrol(
   card: string,
   name: string | null,
   reader: string,
-  extra: { readonly reason?: string; readonly target?: string } = {},
+  extra: {
+    readonly reason?: string;
+    readonly target?: string;
+    readonly mono?: number | undefined;
+  } = {},
 ): Enrolment {
   return {
     type: 'enrol',
@@ -261,5 +273,6 @@ function enrol(
     reader,
     ...(extra.target === undefined ? {} : { target: extra.target }),
     ...(extra.reason === undefined ? {} : { reason: extra.reason }),
+    ...(extra.mono === undefined ? {} : { mono: extra.mono }),
   };
 }

@@ -249,6 +249,8 @@ export interface Enrolment extends Base {
   /** `aliased`: the person's card the new id now belongs to. */
   readonly target?: string;
   readonly reason?: string;
+  /** `opened`, `chosen`: the tap's monotonic time, so a restart in this boot times the mode. */
+  readonly mono?: number;
 }
 /** A correction, as the log and the store see it: the judged correction, reported. */
 export type Corrected = Omit<CorrectionJudged, 'type'> & {

@@ -118,6 +118,21 @@ export interface EnrolMode {
   readonly mono?: number | undefined;
   /** A person's card chosen: the next card becomes its alias. */
   readonly target?: string;
+  /**
+   * Restored after a restart that cannot tell how long it has been open (another boot: no
+   * monotonic time of its last step): the start, or the next tap, closes it and says so.
+   */
+  readonly untimed?: true;
+}
+
+/** Enrolment open at a reader when the clock stopped, as the store kept its last step. */
+export interface StoredEnrolMode {
+  readonly reader: string;
+  readonly admin: string;
+  readonly at: number;
+  /** The last step's monotonic time, when it was taken in the boot the clock restarts in. */
+  readonly mono?: number;
+  readonly target?: string;
 }
 
 /** A card listed at the reader (`name`), or tied to `target` as its alias. */
@@ -185,6 +200,8 @@ export interface Snapshot {
   readonly placeholders?: number;
   /** Cards listed at the reader and not named by the manager yet, with their placeholder. */
   readonly placeholderNames?: readonly { readonly card: string; readonly name: string }[];
+  /** Enrolment open at a reader when the clock stopped (rule 14). */
+  readonly enrolModes?: readonly StoredEnrolMode[];
 }
 
 /** The state a restarted clock carries on from. */
@@ -234,13 +251,19 @@ export function restoreState(snapshot: Snapshot): ClockState {
 }
 
 /**
- * Enrolments People had not shown when the clock stopped: in the directory until it does; and
- * the placeholders the manager had not replaced with a name yet.
+ * Enrolments People had not shown when the clock stopped: in the directory until it does; the
+ * placeholders the manager had not replaced with a name yet; and enrolment open at a reader,
+ * which a person there still expects for the rest of its 30 s when that can be measured
+ * honestly (the same boot), and is closed at the start, saying so, when it cannot.
  */
 function restoredEnrolments(snapshot: Snapshot): Partial<ClockState> {
   const enrolments = snapshot.enrolments ?? [];
   const placeholderNames = snapshot.placeholderNames ?? [];
+  const modes = snapshot.enrolModes ?? [];
   return {
+    ...(modes.length === 0
+      ? {}
+      : { enrol: new Map(modes.map(({ reader, ...mode }) => [reader, modeOf(mode)])) }),
     ...(snapshot.placeholders === undefined ? {} : { placeholders: snapshot.placeholders }),
     ...(placeholderNames.length === 0
       ? {}
@@ -248,6 +271,15 @@ function restoredEnrolments(snapshot: Snapshot): Partial<ClockState> {
     ...(enrolments.length === 0
       ? {}
       : { enrolments, directory: makeDirectory(withEnrolments([], enrolments)) }),
+  };
+}
+
+function modeOf({ admin, at, mono, target }: Omit<StoredEnrolMode, 'reader'>): EnrolMode {
+  return {
+    admin,
+    at,
+    ...(mono === undefined ? { untimed: true as const } : { mono }),
+    ...(target === undefined ? {} : { target }),
   };
 }
 

@@ -8,7 +8,7 @@ import { Store } from '../src/drivers/store/store';
 import type { ClockEvent, Output } from '../streams/events';
 import { defaultRules, type Rules } from '../streams/rules';
 import { initialState, makeReducer, restoreState, type ClockState } from '../streams/sessions';
-import { peek, people, player, read, tempDir } from './support/store-fixtures';
+import { booted, peek, people, player, read, tempDir } from './support/store-fixtures';
 
 const T0 = Date.parse('2026-03-23T08:00:00Z');
 const SECOND = 1_000;
@@ -385,6 +385,72 @@ describe('enrolment at the reader, in the store', () => {
     expect(store.allSessions().map((s) => s.name)).toEqual(['Carol']);
     // Named: the next restart has nothing left to fill or refuse.
     expect(store.snapshot(T0 + 50 * 60 * SECOND).placeholderNames).toEqual([]);
+  });
+
+  describe('a restart while enrolment is open', () => {
+    const at = (wall: number, mono: number, card: string): ClockEvent => ({
+      ...read(wall, card),
+      mono,
+    });
+    const started = (wall: number, mono: number): ClockEvent => ({
+      type: 'clockStarted',
+      at: wall,
+      mono,
+    });
+
+    it('in the same boot, within its 30 s: still open, the next new card is listed, not clocked in', () => {
+      booted(store, 'boot-1', T0, rules)(staff, at(T0, 1_000, ADMIN));
+      const out = booted(
+        store,
+        'boot-1',
+        T0 + 5 * SECOND,
+        rules,
+      )(started(T0 + 5 * SECOND, 6_000), staff, at(T0 + 10 * SECOND, 11_000, NEW));
+      expect(kinds(out)).toEqual(['tap', 'enrol:listed', 'listCard']);
+    });
+
+    it('in the same boot, with a person chosen: the next card becomes their alias', () => {
+      booted(
+        store,
+        'boot-1',
+        T0,
+        rules,
+      )(staff, at(T0, 1_000, ADMIN), at(T0 + 5 * SECOND, 6_000, ALICE));
+      const out = booted(
+        store,
+        'boot-1',
+        T0 + 10 * SECOND,
+        rules,
+      )(started(T0 + 10 * SECOND, 11_000), staff, at(T0 + 15 * SECOND, 16_000, DECIMAL));
+      expect(kinds(out)).toEqual(['tap', 'enrol:aliased', 'addAlias']);
+    });
+
+    it('in the same boot, after its 30 s ran out: the start closes it and says so', () => {
+      booted(store, 'boot-1', T0, rules)(staff, at(T0, 1_000, ADMIN));
+      const out = booted(
+        store,
+        'boot-1',
+        T0 + 60 * SECOND,
+        rules,
+      )(started(T0 + 60 * SECOND, 61_000));
+      expect(out).toEqual([
+        expect.objectContaining({ step: 'closed', at: T0 + 30 * SECOND, reason: 'time ran out' }),
+      ]);
+    });
+
+    it('in another boot: the start closes it and says so (how long it was open cannot be told); closed, it stays closed', () => {
+      booted(store, 'boot-1', T0, rules)(staff, at(T0, 1_000, ADMIN));
+      // A reboot whose clock (no RTC) came back before the admin tap: the wall clock can't tell.
+      const out = booted(
+        store,
+        'boot-2',
+        T0 - 60 * SECOND,
+        rules,
+      )(started(T0 - 60 * SECOND, 2_000), staff, at(T0 - 50 * SECOND, 12_000, NEW));
+      expect(kinds(out)).toEqual(['enrol:closed', 'tap', 'unknown', 'listCard', 'clock-in']);
+      expect(out[0]).toMatchObject({ card: ADMIN, reason: 'the clock restarted' });
+      expect(store.snapshot(T0, 'boot-2').enrolModes).toEqual([]);
+    });
   });
 
   it('a clock-out at another reader keeps that reader beside the clock-in’s', () => {

@@ -139,7 +139,7 @@ function writeEvent(sql: Statements, event: DomainEvent, tapId: TapId, boot: str
       outcome(sql, tapId, event.type, null);
       break;
     case 'enrol':
-      enrolmentStep(sql, event, tapId);
+      enrolmentStep(sql, event, tapId, boot);
       break;
     case 'reader-fault':
       break;
@@ -217,11 +217,14 @@ function outcome(sql: Statements, tapId: TapId, result: string, session: string 
     .run(result, session, tapId);
 }
 
-/** Every enrolment step is kept, with the tap it came from (an automatic close has none). */
-function enrolmentStep(sql: Statements, event: Enrolment, tapId: TapId): void {
+/**
+ * Every enrolment step is kept, with the tap it came from (an automatic close has none), and
+ * the monotonic time of one that leaves the mode open, in `boot` (a restart's honest timer).
+ */
+function enrolmentStep(sql: Statements, event: Enrolment, tapId: TapId, boot: string | null): void {
   sql
     .stmt(
-      'INSERT INTO enrolments (at, reader, step, card, name, target, reason, tap) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO enrolments (at, reader, step, card, name, target, reason, tap, mono, boot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
     .run(
       event.at,
@@ -232,6 +235,8 @@ function enrolmentStep(sql: Statements, event: Enrolment, tapId: TapId): void {
       event.target ?? null,
       event.reason ?? null,
       event.step === 'closed' && event.reason !== 'admin card' ? null : tapId,
+      event.mono ?? null,
+      event.mono === undefined ? null : boot,
     );
   outcome(sql, tapId, 'enrol', null);
 }

@@ -5,6 +5,7 @@
  * cards listed or unnamed, held cards, and the sessions still to correct).
  */
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
+import type { StoredEnrolMode } from '../../../streams/sessionState';
 import { lastAccepted } from './accepted';
 import { CLOSED_BY_FIX } from './corrections';
 import type { RawSession } from './sessionRows';
@@ -47,6 +48,11 @@ export const SNAPSHOT_SQL = {
   // Cards listed at the reader the manager has not named yet (the latest listing of a card wins).
   placeholderNames:
     "SELECT card, name FROM enrolments WHERE step = 'listed' AND named_at IS NULL ORDER BY id",
+  // Each reader whose last enrolment step left the mode open, and the admin card that opened it.
+  enrolModes: `SELECT e.step, e.reader, e.card, e.at, e.mono, e.boot, (SELECT o.card FROM enrolments o
+      WHERE o.reader = e.reader AND o.step = 'opened' AND o.id <= e.id ORDER BY o.id DESC LIMIT 1) AS admin
+    FROM enrolments e WHERE e.id IN (SELECT max(id) FROM enrolments GROUP BY reader)
+      AND e.step IN ('opened', 'chosen')`,
 } as const;
 
 /**
@@ -85,7 +91,42 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
     lastActivityAt: lastActivityAt?.at ?? null,
     unsynced: unsynced.map(unsyncedSession),
     ...enrolmentsOf(sql),
+    enrolModes: enrolModesOf(sql, boot),
   };
+}
+
+interface EnrolModeRow {
+  step: 'opened' | 'chosen';
+  reader: string;
+  card: string;
+  at: number;
+  mono: number | null;
+  boot: string | null;
+  admin: string | null;
+}
+
+/**
+ * Enrolment open at a reader when the clock stopped, with the monotonic time of its last step
+ * when that was taken in `boot` (the restarting clock's): else it cannot be timed honestly.
+ */
+function enrolModesOf(sql: Statements, boot: string | undefined): StoredEnrolMode[] {
+  return sql
+    .stmt<[], EnrolModeRow>(SNAPSHOT_SQL.enrolModes)
+    .all()
+    .flatMap(({ step, reader, card, at, mono, boot: takenIn, admin }) => {
+      const opener = step === 'opened' ? card : admin;
+      if (opener === null) return [];
+      const timed = mono !== null && boot !== undefined && takenIn === boot;
+      return [
+        {
+          reader,
+          admin: opener,
+          at,
+          ...(timed ? { mono } : {}),
+          ...(step === 'chosen' ? { target: card } : {}),
+        },
+      ];
+    });
 }
 
 /**

@@ -254,6 +254,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE enrolments ADD COLUMN named_at INTEGER; -- listed: when People gave it a name
   `,
+  // 13: enrolment open at a reader when the clock stopped (rule 14): the monotonic time of its
+  // opening or choosing step, so a restart in the same boot keeps it for the rest of its 30 s.
+  `
+  ALTER TABLE enrolments ADD COLUMN mono INTEGER; -- opened, chosen: the tap's monotonic ms
+  ALTER TABLE enrolments ADD COLUMN boot TEXT;    -- the boot that monotonic time belongs to
+  CREATE INDEX enrolments_reader ON enrolments (reader, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
