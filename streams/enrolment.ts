@@ -27,6 +27,16 @@ interface EnrolTap {
 }
 
 /**
+ * The reader an enrolment step is kept under: this door's reader by its name, another door's by
+ * its door too (the tap's origin is `<door>:<seq>`). Reader names repeat across doors (the
+ * default is the host's name), and another door's admin tap must not open this door's reader.
+ */
+export function enrolReader(read: { readonly reader: string; readonly origin?: string }): string {
+  const { reader, origin } = read;
+  return origin === undefined ? reader : `${origin.slice(0, origin.lastIndexOf(':'))}/${reader}`;
+}
+
+/**
  * Whether a card opens enrolment: `admin` in People, or listed in the config by any of its ids
  * (the raw id read, or the person's card or an alias People gives it: a wedge reader's decimal
  * form of the config's card is the same card, and an admin tap must never clock, rule 14).

@@ -28,7 +28,7 @@ import {
   type Step,
   withoutFixClosed,
 } from './sessionState';
-import { closeExpiredEnrolments, enrolAtTheReader, namedForRule5 } from './enrolment';
+import { closeExpiredEnrolments, enrolAtTheReader, enrolReader, namedForRule5 } from './enrolment';
 import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './sightings';
 import { markTaken, onTimeSync } from './timeCorrection';
 import { inOrderForPerson, lateTap, onSharedCorrection } from './remoteTaps';
@@ -174,7 +174,8 @@ function onTap(state: ClockState, read: CardRead, rules: Rules): Step {
     },
   ];
   // Rule 14: an admin card, or a card at a reader where enrolment is open, never clocks.
-  const enrolled = enrolAtTheReader(next, { read, reader: read.reader, person }, rules, out);
+  const reader = enrolReader(read);
+  const enrolled = enrolAtTheReader(next, { read, reader, person }, rules, out);
   if (enrolled !== null) return enrolled;
   const open = state.open.get(card);
 

@@ -66,6 +66,14 @@ describe('enrolment at the reader, in the reducer', () => {
     ]);
   });
 
+  it("another door's admin tap opens enrolment at that door's reader, not at this door's reader of the same name", () => {
+    // Found by an audit: the mode was kept by the bare reader name, which defaults to the host's
+    // name on every door.
+    const remote = { ...read(T0, ADMIN, 'raspberrypi'), origin: 'front:1' };
+    const { out } = fold([staff, remote, read(T0 + 5 * SECOND, ALICE, 'raspberrypi')]);
+    expect(kinds(out)).toEqual(['tap', 'enrol:opened', 'tap', 'clock-in']);
+  });
+
   it('placeholders count on from every card listed here and every `New N` People has', () => {
     const withNew5 = people(T0, [
       { card: ALICE, name: 'Alice' },
