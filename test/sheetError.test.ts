@@ -42,6 +42,27 @@ describe('classifying a failed Sheets request', () => {
     expect(classify(reset, context).kind).toBe('retry');
   });
 
+  it('a link down, a host down and a certificate not valid yet (a Pi clock before NTP) are retried, never bugs', () => {
+    // Found by an audit: as bugs, three of them in a row set an entry aside for good.
+    for (const code of [
+      'ENETDOWN',
+      'EHOSTDOWN',
+      'ENONET',
+      'EPROTO',
+      'CERT_NOT_YET_VALID',
+      'CERT_HAS_EXPIRED',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'UND_ERR_CLOSED',
+    ]) {
+      const failed = new TypeError('fetch failed', { cause: { code } });
+      expect([code, classify(failed, context).kind]).toEqual([code, 'retry']);
+    }
+    // Node's own codes for a wrong call are ours to fix.
+    const misuse = Object.assign(new TypeError('bad argument'), { code: 'ERR_INVALID_ARG_TYPE' });
+    expect(classify(misuse, context).kind).toBe('bug');
+  });
+
   it('an error that is neither HTTP nor network, our own TypeError included, is a bug, not a transient fault', () => {
     const error = classify(
       new TypeError("Cannot read properties of undefined (reading 'map')"),

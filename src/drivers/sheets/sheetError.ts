@@ -68,6 +68,21 @@ function header(error: unknown, name: string): string | null {
   return typeof raw === 'string' ? raw : null;
 }
 
+/**
+ * Whether an error code is the network's, so worth trying again: the ones listed, any other
+ * system error (errno: ENETDOWN, EHOSTDOWN, …), undici's, and TLS's, a certificate "not yet
+ * valid" included (a Pi's clock before NTP). Node's own ERR_* codes for a wrong call are not.
+ */
+function isNetworkCode(code: string): boolean {
+  return (
+    NETWORK_CODES.has(code) ||
+    /^E[A-Z]+$/.test(code) ||
+    code.startsWith('UND_ERR_') ||
+    /^ERR_(TLS|SSL)_/.test(code) ||
+    /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/.test(code)
+  );
+}
+
 /** Finds a network error code anywhere in the cause chain (fetch wraps them). */
 function networkCode(error: unknown): string | null {
   for (
@@ -76,7 +91,7 @@ function networkCode(error: unknown): string | null {
     e = field(e, 'cause'), depth++
   ) {
     const code = field(e, 'code');
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    if (typeof code === 'string' && isNetworkCode(code)) return code;
     const name = field(e, 'name');
     if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
   }
