@@ -95,7 +95,10 @@ describe('a write that lands after the client gave up on it', () => {
     );
     const log = server.values(SHEET, 'Log');
     expect(log.find((row) => row[0] === late.session)?.[7]).toBe('out');
-    expect(log.find((row) => row[0] === `${late.session} (duplicate)`)?.[7]).toBe('duplicate');
+    const duplicate = log.find((row) => row[0] === `${late.session} (duplicate)`);
+    expect(duplicate?.[7]).toBe('duplicate');
+    // No In, Out or Hours on it: a sum of the Hours column counts the session once (audit).
+    expect(duplicate?.slice(4, 7).every((cell) => cell === '')).toBe(true);
   });
 });
 

@@ -26,7 +26,7 @@ export function toSession(session: string, cells: (Cell | null)[]): DataFilterVa
 
 /**
  * Sessions on more than one row (a write that timed out, landed, and was sent again), as the
- * planner found them: each extra row is marked as a duplicate and untagged, by its own tag
+ * planner found them: each extra row is marked as a duplicate, its times blanked, and untagged, by its own tag
  * id, so no sort in between can make this touch another row.
  */
 export function healDuplicates(duplicates: BatchPlan['duplicates']): {
@@ -40,7 +40,8 @@ export function healDuplicates(duplicates: BatchPlan['duplicates']): {
     writes.push({
       dataFilter: byId,
       majorDimension: 'ROWS',
-      values: [[`${session} (duplicate)`, null, null, null, null, null, null, 'duplicate']],
+      // In, Out and Hours blanked: a sum of Hours counts the session once, on its own row.
+      values: [[`${session} (duplicate)`, null, null, null, '', '', '', 'duplicate']],
     });
     untag.push({ deleteDeveloperMetadata: { dataFilter: byId } });
   }
