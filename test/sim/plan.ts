@@ -27,7 +27,9 @@ export type PeopleEditKind =
   | 'restoreTab'
   | 'nameBlank'
   | 'unname'
-  | 'garbage';
+  | 'garbage'
+  // The header row deleted (the clock puts it back; the person in row 1 stays known).
+  | 'deleteHeader';
 
 export type LogEditKind =
   | 'sort'
@@ -40,7 +42,9 @@ export type LogEditKind =
   | 'typeIn'
   | 'typeOut'
   | 'typeVoid'
-  | 'typeText';
+  | 'typeText'
+  // The header row deleted (the clock puts it back).
+  | 'deleteHeader';
 
 /** `pos` is where in the run it happens, as a fraction of its length. */
 export type PlanEvent =
@@ -171,6 +175,7 @@ const peopleEdits: readonly PeopleEditKind[] = [
   'nameBlank',
   'unname',
   'garbage',
+  'deleteHeader',
 ];
 const logEdits: readonly LogEditKind[] = [
   'sort',
@@ -183,6 +188,7 @@ const logEdits: readonly LogEditKind[] = [
   'typeOut',
   'typeVoid',
   'typeText',
+  'deleteHeader',
 ];
 
 /** One unusual event; faults and edits are about equally likely. */

@@ -1102,6 +1102,13 @@ class World {
     return i < 0 ? null : i + 1;
   }
 
+  /** A person deletes a tab's header row (only while it is there: row 1 may be data since). */
+  private deleteHeaderRow(tab: 'People' | 'Log', first: string): void {
+    if (this.model.values(SHEET_ID, tab)[0]?.[0] !== first) return;
+    this.record(`a person deletes ${tab}'s header row`);
+    this.model.deleteRow(SHEET_ID, tab, 1);
+  }
+
   private setPeopleRow(row: number, cells: readonly string[]): void {
     cells.forEach((cell, column) => {
       this.model.setCell(SHEET_ID, 'People', row, column, cell);
@@ -1160,6 +1167,9 @@ class World {
         return;
       case 'emptyTab':
         this.model.clearDataRows(SHEET_ID, 'People');
+        return;
+      case 'deleteHeader':
+        this.deleteHeaderRow('People', 'Card');
         return;
       case 'restoreTab':
         this.model.clearDataRows(SHEET_ID, 'People');
@@ -1252,6 +1262,9 @@ class World {
       }
       case 'addColumn':
         this.noteColumn ??= this.model.addColumn(SHEET_ID, 'Log', 'Note');
+        return;
+      case 'deleteHeader':
+        this.deleteHeaderRow('Log', 'Session');
         return;
       case 'typeIn':
       case 'typeOut':
