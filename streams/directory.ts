@@ -41,3 +41,36 @@ export function nameOf(person: Person | undefined): string | null {
   const name = person?.name.trim() ?? '';
   return name === '' ? null : name;
 }
+
+/** Where an id was first listed in a People list: as a row's card or among its aliases. */
+export interface IdClaim {
+  readonly as: 'card' | 'alias';
+  /** The row as a person reads it: `line 2` (people file) or `row 2` (People tab). */
+  readonly row: string;
+  readonly name: string;
+}
+
+/**
+ * Keeps which row each card id of a People list was first listed on, so a later
+ * row that uses the same id (as its card or an alias) is named with the row it
+ * clashes with rather than silently losing to it (`makeDirectory` keeps the first).
+ */
+export function makeIdClaims(): {
+  /** The earlier claim of `id`, or undefined after recording this one as the first. */
+  readonly claim: (id: string, claim: IdClaim) => IdClaim | undefined;
+} {
+  const claims = new Map<string, IdClaim>();
+  return {
+    claim: (id, claim) => {
+      const earlier = claims.get(id);
+      if (earlier === undefined) claims.set(id, claim);
+      return earlier;
+    },
+  };
+}
+
+/** An earlier claim as the end of a sentence: `an alias on line 2 (Eve)`, `the card on row 3`. */
+export function describeClaim(claim: IdClaim): string {
+  const who = claim.name.trim() === '' ? '' : ` (${claim.name.trim()})`;
+  return `${claim.as === 'card' ? 'the card' : 'an alias'} on ${claim.row}${who}`;
+}

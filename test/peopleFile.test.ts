@@ -218,6 +218,40 @@ describe('parsing the people file', () => {
     ]);
   });
 
+  it("refuses a line whose card is another line's alias, naming both lines, and keeps the rest", () => {
+    const text = [
+      'card,name,active,aliases',
+      'AABBCCDD,Eve,yes,04A3C6CA',
+      '04A3C6CA,Alice,yes,',
+      'B0B0B0B0,Bob,yes,',
+    ].join('\n');
+    const { people, problems } = parsePeople(text, FILE);
+    expect(people.map((p) => p.name)).toEqual(['Eve', 'Bob']);
+    expect(problems).toEqual([
+      `${FILE}:3: card 04A3C6CA is already an alias on line 2 (Eve); this line is not used`,
+    ]);
+  });
+
+  it("leaves out an alias that is another line's card or alias, naming that line, and keeps its person", () => {
+    const text = [
+      '04A3C6CA,Alice,yes,',
+      'AABBCCDD,Eve,yes,04A3C6CA 0012345678',
+      'B0B0B0B0,,yes,0012345678;C0C0C0C0',
+      'C0C0C0C0,Carol,yes,B0B0B0B0 C0C0C0C0',
+    ].join('\n');
+    const { people, problems } = parsePeople(text, FILE);
+    expect(people).toEqual([
+      { card: '04A3C6CA', name: 'Alice', active: true, aliases: [] },
+      { card: 'AABBCCDD', name: 'Eve', active: true, aliases: ['0012345678'] },
+      { card: 'B0B0B0B0', name: '', active: true, aliases: ['C0C0C0C0'] },
+    ]);
+    expect(problems).toEqual([
+      `${FILE}:2: alias 04A3C6CA is already the card on line 1 (Alice); it is left out here`,
+      `${FILE}:3: alias 0012345678 is already an alias on line 2 (Eve); it is left out here`,
+      `${FILE}:4: card C0C0C0C0 is already an alias on line 3; this line is not used`,
+    ]);
+  });
+
   it('reads a file saved with CRLF line ends and a byte-order mark, as a spreadsheet exports it', () => {
     const text = '\ufeffcard,name,active\r\nB0B0B0B0,"Okafor, Bob",yes\r\n';
     expect(parsePeople(text, FILE)).toEqual({

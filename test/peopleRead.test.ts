@@ -61,6 +61,28 @@ describe('People read every minute', () => {
   });
 });
 
+describe('a card id on two rows of People', () => {
+  it("ignores a row whose card is another row's alias, and an alias already listed, naming the row each clashes with", async () => {
+    const warnings: string[] = [];
+    const client = clientFor(warnings, [
+      ['AABBCCDD', 'Eve', 'yes', '04A3C6CA'],
+      ['04A3C6CA', 'Alice', 'yes', ''],
+      ['B0B0B0B0', 'Bob', 'yes', 'AABBCCDD, C0C0C0C0'],
+      ['AABBCCDD', 'Eve again', 'yes', ''],
+    ]);
+    const people = await client.readPeople();
+    expect(people).toEqual([
+      { card: 'AABBCCDD', name: 'Eve', active: true, aliases: ['04A3C6CA'] },
+      { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: ['C0C0C0C0'] },
+    ]);
+    expect(warnings.filter((w) => !w.includes('1: header'))).toEqual([
+      'People!A3: card 04A3C6CA is already an alias on row 2 (Eve); row ignored',
+      'People!D4: alias AABBCCDD is already the card on row 2 (Eve); alias ignored',
+      'People!A5: card AABBCCDD is already the card on row 2 (Eve); row ignored',
+    ]);
+  });
+});
+
 describe('admin cards in People', () => {
   it('`admin` in Active, in any case and with spaces, makes an active admin card; the rest as usual', async () => {
     const client = clientFor(

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { concatMap, EMPTY, ignoreElements, merge, Observable } from 'rxjs';
 import { normaliseCardId } from '../../../streams/cardId';
-import type { Person } from '../../../streams/directory';
+import { describeClaim, makeIdClaims, type Person } from '../../../streams/directory';
 import type { AddAlias, DirectoryLoaded, ListCard } from '../../../streams/events';
 import { CSV_UTF8, encodingProblem, parseCsv } from '../../formats/csv';
 import { addAlias, listCard } from './peopleEdits';
@@ -32,11 +32,16 @@ const TRUE = new Set(['', 'yes', 'y', 'true', '1', 'active', 'on']);
 /** An admin card (rule 14): active, and it opens enrolment instead of clocking. */
 const ADMIN = 'admin';
 
-/** Parses the people file's text. A bad line is reported and skipped; the rest still loads. */
+/**
+ * Parses the people file's text. A bad line is reported and skipped; the rest still loads.
+ * A card id is one person's: a line whose card is already listed (as a card or an alias) is
+ * skipped, and an alias already listed is left out of its line, each naming the line it
+ * clashes with (the first listing is used, as the directory would).
+ */
 export function parsePeople(text: string, file: string): PeopleFile {
   const people: Person[] = [];
   const problems: string[] = [];
-  const seen = new Set<string>();
+  const ids = makeIdClaims();
   for (const record of parseCsv(text)) {
     const [rawCard = '', name = '', active = '', aliases = ''] = record.fields.map((f) => f.trim());
     const where = `${file}:${record.line}`;
@@ -56,26 +61,56 @@ export function parsePeople(text: string, file: string): PeopleFile {
       problems.push(`${where}: active must be yes, no or admin, got ${JSON.stringify(active)}`);
       continue;
     }
-    const aliasIds: string[] = [];
-    for (const alias of aliases.split(/[\s;]+/).filter((a) => a !== '')) {
-      const id = normaliseCardId(alias);
-      if (id.ok) aliasIds.push(id.card);
-      else problems.push(`${where}: alias ${JSON.stringify(alias)}: ${id.reason}`);
-    }
-    if (seen.has(card.card)) {
-      problems.push(`${where}: card ${card.card} is listed again; the first listing is used`);
+    const row = `line ${record.line}`;
+    const earlier = ids.claim(card.card, { as: 'card', row, name });
+    if (earlier !== undefined) {
+      problems.push(
+        earlier.as === 'card'
+          ? `${where}: card ${card.card} is listed again; the first listing is used`
+          : `${where}: card ${card.card} is already ${describeClaim(earlier)}; this line is not used`,
+      );
       continue;
     }
-    seen.add(card.card);
     people.push({
       card: card.card,
       name,
       active: !FALSE.has(activeWord),
-      aliases: aliasIds,
+      aliases: aliasIdsOf(aliases, card.card, { where, row, name, ids, problems }),
       ...(activeWord === ADMIN ? { admin: true } : {}),
     });
   }
   return { people, problems };
+}
+
+/** A line's aliases, canonical; a bad one, or one already listed on another line, is reported and left out. */
+function aliasIdsOf(
+  aliases: string,
+  card: string,
+  line: {
+    readonly where: string;
+    readonly row: string;
+    readonly name: string;
+    readonly ids: ReturnType<typeof makeIdClaims>;
+    readonly problems: string[];
+  },
+): string[] {
+  const ids: string[] = [];
+  for (const alias of aliases.split(/[\s;]+/).filter((a) => a !== '')) {
+    const id = normaliseCardId(alias);
+    if (!id.ok) {
+      line.problems.push(`${line.where}: alias ${JSON.stringify(alias)}: ${id.reason}`);
+      continue;
+    }
+    // The line's own card, or an alias written twice on it, clashes with nobody.
+    if (id.card === card || ids.includes(id.card)) continue;
+    const earlier = line.ids.claim(id.card, { as: 'alias', row: line.row, name: line.name });
+    if (earlier === undefined) ids.push(id.card);
+    else
+      line.problems.push(
+        `${line.where}: alias ${id.card} is already ${describeClaim(earlier)}; it is left out here`,
+      );
+  }
+  return ids;
 }
 
 /**
