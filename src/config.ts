@@ -13,7 +13,7 @@ import { weekStart } from '../streams/payPeriod';
 import { configErrorsOf } from './config/configErrors';
 import { configSchema, type ParsedConfig } from './config/configSchema';
 import { gatherSettings, type ConfigSources } from './config/configSources';
-import { MQTT_FILE_KEYS } from './drivers/mqtt/mqttConfig';
+import { MQTT_FILE_KEYS, mqttFileErrors } from './drivers/mqtt/mqttConfig';
 
 export {
   configSchema,
@@ -41,7 +41,12 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   const parsed = configSchema.safeParse(gathered.raw);
   const errors = configErrorsOf(parsed, gathered);
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
-  return { ok: true, config: resolvedConfig(parsed.data, cwd, gathered.configFile) };
+  const config = resolvedConfig(parsed.data, cwd, gathered.configFile);
+  const fileErrors =
+    sources.connects === true
+      ? mqttFileErrors(config, (key) => gathered.origin[key] ?? 'default')
+      : [];
+  return fileErrors.length > 0 ? { ok: false, errors: fileErrors } : { ok: true, config };
 }
 
 /** The paths resolved against the working directory; the people file defaults into dataDir. */

@@ -48,6 +48,22 @@ describe('the badgeclock command', () => {
     );
   });
 
+  it('refuses to start, with exit code 2, when a broker TLS file cannot be read, naming its key and path', async () => {
+    const result = await runCli(['run'], {
+      cwd: dir,
+      env: {
+        BADGECLOCK_MQTT_URL: 'mqtts://127.0.0.1:1',
+        BADGECLOCK_MQTT_CA_FILE: 'missing-ca.crt',
+        BADGECLOCK_DATA_DIR: join(dir, 'data'),
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(logText(result.stderr)).toContain(
+      `mqttCaFile (BADGECLOCK_MQTT_CA_FILE): cannot read ${join(dir, 'missing-ca.crt')}: no such file`,
+    );
+    expect(result.stderr).not.toMatch(/unexpected error|\bat .*\.js:\d+/);
+  });
+
   it('clocks in and out from stdin, lists unknown cards, survives garbage, and stops on SIGTERM with 0', async () => {
     writeFileSync(join(dir, 'people.csv'), 'card,name\nB0B0B0B0,Bob\n');
     const clock = new Clock(

@@ -568,6 +568,23 @@ describe('configuration', () => {
       ]);
     });
 
+    it('names a TLS file it cannot read, by its key and path, only for a command that connects', () => {
+      mkdirSync(join(dir(), 'tls'));
+      writeFileSync(join(dir(), 'tls/door.crt'), 'certificate');
+      const env = {
+        BADGECLOCK_MQTT_URL: 'mqtts://broker.local:8883',
+        BADGECLOCK_MQTT_CA_FILE: 'tls/ca.crt',
+        BADGECLOCK_MQTT_CERT_FILE: 'tls/door.crt',
+        BADGECLOCK_MQTT_KEY_FILE: 'tls',
+      };
+      expect(errorsOf({ env, connects: true })).toEqual([
+        `mqttCaFile (BADGECLOCK_MQTT_CA_FILE): cannot read ${join(dir(), 'tls/ca.crt')}: no such file; check the path`,
+        `mqttKeyFile (BADGECLOCK_MQTT_KEY_FILE): cannot read ${join(dir(), 'tls')}: it is a directory, not a file`,
+      ]);
+      // report, status and the like never open them.
+      expect(configOf({ env }).mqttCaFile).toBe(join(dir(), 'tls/ca.crt'));
+    });
+
     it('names a half-set login and a half-set client certificate', () => {
       const errors = errorsOf({
         env: { BADGECLOCK_MQTT_PASSWORD: 'x', BADGECLOCK_MQTT_CERT_FILE: 'door.crt' },

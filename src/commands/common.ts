@@ -56,9 +56,12 @@ export function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-/** Loads the config or exits 2 naming every problem. */
-export function configOrExit(options: ConfigOptions): Config {
-  const result = configOf(options);
+/**
+ * Loads the config or exits 2 naming every problem. `connects`: the command connects to the
+ * broker, so the MQTT TLS files must be readable too.
+ */
+export function configOrExit(options: ConfigOptions, connects = false): Config {
+  const result = configOf(options, connects);
   if (result.ok) {
     log.useZone(result.config.tz);
     return result.config;
@@ -71,8 +74,9 @@ export function configOrExit(options: ConfigOptions): Config {
 }
 
 /** The config from the file, the environment and the flags, or every problem with it. */
-export function configOf(options: ConfigOptions): ReturnType<typeof loadConfig> {
+export function configOf(options: ConfigOptions, connects = false): ReturnType<typeof loadConfig> {
   return loadConfig({
+    connects,
     configFile: options.config,
     env: process.env,
     flags: {

@@ -62,7 +62,7 @@ export function addHubCommand(program: Command): void {
 
 /** Runs the clock (or the hub) until it fails or is stopped by a signal. */
 function runClock(options: RunOptions, hub: boolean): void {
-  const config = configOrExit(options);
+  const config = configOrExit(options, true);
   if (hub && config.mqttUrl === undefined) {
     fail(
       "hub: no broker is set: set mqttUrl (BADGECLOCK_MQTT_URL) to the site's broker",

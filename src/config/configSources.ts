@@ -18,6 +18,11 @@ export interface ConfigSources {
   /** Flag values by config key, as commander parsed them (strings). */
   readonly flags?: Partial<Record<string, string | undefined>>;
   readonly cwd?: string;
+  /**
+   * The command connects to the broker (run, hub): then the MQTT TLS files must be readable.
+   * Other commands (report, status…) never open them, so a bad path does not stop them.
+   */
+  readonly connects?: boolean;
 }
 
 /** The sources merged, later ones overriding earlier ones, before validation. */

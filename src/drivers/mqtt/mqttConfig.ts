@@ -3,6 +3,7 @@
  * which site, which door this clock is, and how it logs in. Spread into the
  * config schema like the GPIO settings; every key has its BADGECLOCK_* variable.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -78,4 +79,40 @@ export function mqttSettingErrors(config: MqttConfig, where: (key: string) => st
     );
   }
   return errors;
+}
+
+/**
+ * The TLS files the clock will hand to the broker connection, each one it cannot read named
+ * by its key: checked before a clock or hub starts, so a mistyped path is a configuration
+ * error (exit 2), not a crash at the first connection.
+ */
+export function mqttFileErrors(config: MqttConfig, where: (key: string) => string): string[] {
+  if (config.mqttUrl === undefined) return [];
+  return MQTT_FILE_KEYS.flatMap((key) => {
+    const file = config[key];
+    if (file === undefined) return [];
+    try {
+      readFileSync(file);
+      return [];
+    } catch (error) {
+      return [`${key} (${where(key)}): cannot read ${file}: ${whyUnreadable(error)}`];
+    }
+  });
+}
+
+/** Why a file could not be read, with what to do where there is something to do. */
+export function whyUnreadable(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file; check the path';
+    case 'ENOTDIR':
+      return 'a folder on its path is a file; check the path';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return "permission denied; make it readable by the clock's user (chmod/chown)";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
 }
