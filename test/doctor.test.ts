@@ -130,6 +130,39 @@ describe('badgeclock doctor', () => {
     });
   });
 
+  it('fails a key file whose private key is not a key, and a key file that is a directory, saying which', async () => {
+    const key = join(dir(), 'key.json');
+    const server = new SheetsTestServer();
+    const good = JSON.parse(readFileSync(server.serviceAccount(dir(), 'clock').file, 'utf8')) as {
+      private_key: string;
+    };
+    writeFileSync(key, JSON.stringify({ ...good, private_key: good.private_key.slice(0, 200) }));
+    chmodSync(key, 0o600);
+    const env = { BADGECLOCK_SPREADSHEET_ID: 'sheet0123456789', BADGECLOCK_KEY_FILE: key };
+    const broken = await doctor(configOf(env, dir()), { loadServiceAccount });
+    expect(broken['key file']).toMatchObject({
+      ok: false,
+      detail: `the key file ${key} has a "private_key" that is not a private key (cut short or edited?)`,
+      fix: expect.stringMatching(/^download a JSON key for the service account/) as unknown,
+    });
+    // Not a fault to retry: run leaves the sheet alone until the key is fixed.
+    let thrown: unknown;
+    try {
+      loadServiceAccount(key);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ kind: 'final' });
+    const folder = await doctor(configOf({ ...env, BADGECLOCK_KEY_FILE: dir() }, dir()), {
+      loadServiceAccount,
+    });
+    expect(folder['key file']).toMatchObject({
+      ok: false,
+      detail: `the service-account key file ${dir()} is a directory, not a file`,
+      fix: "set BADGECLOCK_KEY_FILE to the JSON key file's path",
+    });
+  });
+
   it('fails an unsynchronised clock with the fix, and skips where it cannot tell', async () => {
     const config = configOf({}, dir());
     expect((await doctor(config, { clockSynchronised: synced(false) }))['system clock']).toEqual({

@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Config } from '../config';
+import { KeyFileError } from '../drivers/sheets/serviceAccount';
 import type { Check, DoctorDeps } from './check';
 
 const SHEET_OFF = 'no spreadsheet configured (the sheet is off)';
@@ -65,8 +66,12 @@ function keyFileCheck(
       check: {
         name: 'key file',
         ok: false,
-        detail: (error as Error).message,
-        fix: 'download a JSON key for the service account and set BADGECLOCK_KEY_FILE to it',
+        ...(error instanceof KeyFileError
+          ? { detail: error.what, fix: error.fix }
+          : {
+              detail: (error as Error).message,
+              fix: 'download a JSON key for the service account and set BADGECLOCK_KEY_FILE to it',
+            }),
       },
     };
   }
