@@ -3,7 +3,7 @@
  * the clock stopped (the command judges it) and running (the clock does),
  * kept beside the raw taps; and the time formats a manager types.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -266,5 +266,22 @@ describe('badgeclock fix', () => {
     const result = await fix(['20260323T070000.000Z-NOPE', '--void', '--why', 'x']);
     expect(result.code).toBe(2);
     expect(logText(result.stderr)).toContain('there is no session 20260323T070000.000Z-NOPE');
+  });
+
+  it('refuses a data directory with no database, as status does, and creates nothing there', async () => {
+    const typo = join(dir, 'dta');
+    mkdirSync(typo);
+    const result = await runCli(
+      ['fix', '20260323T070000.000Z-NOPE', '--void', '--why', 'x', '--data-dir', typo],
+      { env: ENV },
+    );
+    const status = await runCli(['status', '--data-dir', typo], { env: ENV });
+    expect(result.code).toBe(status.code);
+    expect(result.code).toBe(1);
+    expect(logText(result.stderr)).toContain(`no database at ${join(typo, DB_FILE_NAME)} yet`);
+    expect(readdirSync(typo)).toEqual([]);
+    const absent = join(dir, 'nowhere');
+    expect((await runCli(['fix', 'x', '--void', '--why', 'x', '--data-dir', absent])).code).toBe(1);
+    expect(existsSync(absent)).toBe(false);
   });
 });

@@ -93,18 +93,21 @@ export function configOf(options: ConfigOptions, connects = false): ReturnType<t
 /**
  * Opens the store or exits 1 with what to do; the file is never touched on failure. `quick`:
  * without the integrity check of the whole file (status and report, which change nothing).
+ * `existing`: refuse a data directory with no database rather than start one there (`fix`).
  */
 export function storeOrExit(
   config: Config,
   readonly: boolean,
   newInstall = false,
   quick = false,
+  existing = false,
 ): Store {
   try {
     return Store.open(join(config.dataDir, DB_FILE_NAME), {
       readonly,
       newInstall,
       integrityCheck: !quick,
+      existing,
     });
   } catch (error) {
     fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);

@@ -65,7 +65,8 @@ async function fix(session: string, options: FixOptions): Promise<void> {
   if (!Number.isFinite(wait) || wait < 0)
     fail(`--wait ${JSON.stringify(options.wait)} is not a number of seconds`, EXIT_BAD_INPUT);
 
-  const store = storeOrExit(config, false);
+  // A mistyped --data-dir must not get a new, empty database: refused as status refuses it.
+  const store = storeOrExit(config, false, false, false, true);
   try {
     const found = store.correctionContext(session).session;
     if (found === undefined) {

@@ -24,6 +24,8 @@ export interface OpenOptions {
    * leave it out: it reads every page, so it grows with the years, and they change nothing.
    */
   readonly integrityCheck?: boolean;
+  /** Open only a database that is there (`fix` changes one, and must never start an empty one). */
+  readonly existing?: boolean;
 }
 
 /** A connection ready for the store, with the files it opened (null in memory, or read-only). */
@@ -38,7 +40,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
   const memory = file === ':memory:';
   const path = memory ? file : resolve(file);
   const readonly = options.readonly === true;
-  refuseAbsent(path, memory, readonly, options.newInstall === true);
+  refuseAbsent(path, memory, readonly || options.existing === true, options.newInstall === true);
   if (!readonly && !memory) ensureWritable(dirname(path), path);
   // An existing file is checked on a read-only connection first: refusing it must not change it
   // (a read-write connection would fold a leftover WAL into a damaged or newer file on close).
@@ -46,14 +48,17 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
   return connect(path, memory, readonly, options.newInstall === true);
 }
 
-/** Refuses a start without the database where there is nothing to create, or nothing may be. */
-function refuseAbsent(path: string, memory: boolean, readonly: boolean, newInstall: boolean): void {
+/**
+ * Refuses a start without the database where there is nothing to create, or nothing may be.
+ * `existing`: the database must be there (read-only, or a command that only changes one).
+ */
+function refuseAbsent(path: string, memory: boolean, existing: boolean, newInstall: boolean): void {
   // A database that disappeared is a fault to report, never a reason to start empty.
   const missing = memory || existsSync(path) ? null : missingDatabase(path);
-  if (missing !== null && (readonly || !newInstall)) {
+  if (missing !== null && (existing || !newInstall)) {
     throw new StoreError(missing, path);
   }
-  if (readonly && !existsSync(path)) {
+  if (existing && !existsSync(path)) {
     throw new StoreError(
       `no database at ${path} yet: run the clock once (npm start), or check BADGECLOCK_DATA_DIR.`,
       path,
