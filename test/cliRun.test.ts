@@ -64,6 +64,16 @@ describe('the badgeclock command', () => {
     expect(result.stderr).not.toMatch(/unexpected error|\bat .*\.js:\d+/);
   });
 
+  it('refuses a data directory that is a file, saying so rather than advising chmod', async () => {
+    writeFileSync(join(dir, 'data'), 'notes');
+    const result = await runCli(['run', '--data-dir', join(dir, 'data')], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(logText(result.stderr)).toContain(
+      `data directory ${join(dir, 'data')} is a file, not a directory. Set BADGECLOCK_DATA_DIR (or --data-dir) to a directory`,
+    );
+    expect(logText(result.stderr)).not.toContain('chmod');
+  });
+
   it('clocks in and out from stdin, lists unknown cards, survives garbage, and stops on SIGTERM with 0', async () => {
     writeFileSync(join(dir, 'people.csv'), 'card,name\nB0B0B0B0,Bob\n');
     const clock = new Clock(

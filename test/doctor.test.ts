@@ -67,6 +67,21 @@ describe('badgeclock doctor', () => {
     });
   });
 
+  it('fails a data directory that is a file, saying so, not that it is writable', async () => {
+    writeFileSync(join(dir(), 'file'), 'notes');
+    const { 'data directory': check, store } = await doctor(
+      configOf({ BADGECLOCK_DATA_DIR: 'file' }, dir()),
+    );
+    expect(store?.detail).toMatch(/^not checked/);
+    expect(check).toEqual({
+      name: 'data directory',
+      ok: false,
+      detail: `data directory ${join(dir(), 'file')} is a file, not a directory`,
+      fix: 'set BADGECLOCK_DATA_DIR (or --data-dir) to a directory, or move the file aside',
+    });
+    expect(readFileSync(join(dir(), 'file'), 'utf8')).toBe('notes');
+  });
+
   it('passes a healthy store and fails a corrupt one without changing a byte of it', async () => {
     const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
     await doctor(config); // creates the directory

@@ -5,12 +5,24 @@
  */
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { missingDatabase } from '../drivers/store/dbFiles';
+import { missingDatabase, notADirectory } from '../drivers/store/dbFiles';
 import { DB_FILE_NAME, Store } from '../drivers/store/store';
 import type { Check } from './check';
 
 /** The data directory, created if missing, and whether it is writable. */
 export function dataDirCheck(dir: string): { readonly check: Check; readonly writable: boolean } {
+  const file = notADirectory(dir);
+  if (file !== null) {
+    return {
+      check: {
+        name: 'data directory',
+        ok: false,
+        detail: file,
+        fix: 'set BADGECLOCK_DATA_DIR (or --data-dir) to a directory, or move the file aside',
+      },
+      writable: false,
+    };
+  }
   try {
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
@@ -33,6 +45,11 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
 
 /** The store: lost, not made yet, or opened read-only and checked (with what it set aside). */
 export function storeChecks(dir: string, writable: boolean): Check[] {
+  if (notADirectory(dir) !== null) {
+    return [
+      { name: 'store', ok: false, detail: 'not checked: the data directory is not a directory' },
+    ];
+  }
   const dbFile = join(dir, DB_FILE_NAME);
   const lost = existsSync(dbFile) ? null : missingDatabase(dbFile);
   if (lost !== null) return [{ name: 'store', ok: false, detail: lost }];

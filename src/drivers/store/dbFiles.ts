@@ -96,3 +96,18 @@ export class OpenedFiles {
     return null;
   }
 }
+
+/**
+ * Why `dir` cannot hold a database because it, or a folder on its path, is a file (a
+ * mistyped --data-dir, say): chmod would not help, so this is said before anything else.
+ * Null when it is a directory or does not exist yet.
+ */
+export function notADirectory(dir: string): string | null {
+  try {
+    return statSync(dir).isDirectory() ? null : `data directory ${dir} is a file, not a directory`;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+      ? `data directory ${dir} cannot be a directory: a part of its path is a file`
+      : null;
+  }
+}

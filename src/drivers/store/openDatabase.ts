@@ -9,7 +9,7 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CHAIN_SCHEMA, linkTapsFromBeforeChain, markTapsToLink } from './chain';
-import { missingDatabase, OpenedFiles, writeMarker } from './dbFiles';
+import { missingDatabase, notADirectory, OpenedFiles, writeMarker } from './dbFiles';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { Statements } from './statements';
 import { explain, StoreError } from './storeError';
@@ -68,6 +68,13 @@ function refuseAbsent(path: string, memory: boolean, existing: boolean, newInsta
 
 /** Makes the data directory `dir` if needed, and refuses it (or the database) when not writable. */
 function ensureWritable(dir: string, path: string): void {
+  const file = notADirectory(dir);
+  if (file !== null) {
+    throw new StoreError(
+      `${file}. Set BADGECLOCK_DATA_DIR (or --data-dir) to a directory, or move the file aside.`,
+      path,
+    );
+  }
   try {
     mkdirSync(dir, { recursive: true });
 
