@@ -446,6 +446,18 @@ describe('badgeclock replay', () => {
     );
   });
 
+  it.each(['x', '', '-5'])(
+    'refuses --drain-timeout %j with exit 2 before replaying anything',
+    async (seconds) => {
+      const { code, stdout, log } = await replay(DAY, '--drain-timeout', seconds);
+      expect(code).toBe(2);
+      expect(log).toContain(
+        `--drain-timeout ${JSON.stringify(seconds)} is not a number of seconds`,
+      );
+      expect(stdout).toBe('');
+    },
+  );
+
   it('counts real elapsed time for a night shift across the spring DST change', async () => {
     // 22:00 Saturday to 06:00 Sunday 31 March 2024 in Berlin: the clocks jump 02:00 → 03:00.
     const { code, stdout } = await replay(

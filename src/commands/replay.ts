@@ -52,6 +52,7 @@ export function addReplayCommand(program: Command): void {
 /** Replays the tap log, printing its events; with a sheet, then drains what it committed to it. */
 async function replay(file: string, options: ReplayOptions): Promise<void> {
   const config = configOrExit(options);
+  const drainMs = drainTimeoutOrExit(options.drainTimeout) * 1000;
   const tapLog = tapLogOrExit(file, config);
   const until = untilOrExit(options.until, config) ?? replayUntil(tapLog.reads, config, Date.now());
   const warn = (message: string): void => {
@@ -78,7 +79,7 @@ async function replay(file: string, options: ReplayOptions): Promise<void> {
     scheduler: asyncScheduler,
     random: Math.random,
     batchSize: config.sheetBatchSize,
-    deadlineMs: Number(options.drainTimeout ?? '300') * 1000,
+    deadlineMs: drainMs,
   });
   runApp(feedback(drain$), () => {
     store.close();
@@ -111,6 +112,15 @@ function tapLogOrExit(file: string, config: Config): ReturnType<typeof parseTapL
   // A local time the clocks repeat or skip was read by the documented rule: say which lines.
   for (const warning of tapLog.warnings) log.warn(warning);
   return tapLog;
+}
+
+/** `--drain-timeout` in seconds (300 without it), or exit 2 before anything is replayed. */
+function drainTimeoutOrExit(text: string | undefined): number {
+  if (text === undefined) return 300;
+  const seconds = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    fail(`--drain-timeout ${JSON.stringify(text)} is not a number of seconds`, EXIT_BAD_INPUT);
+  return seconds;
 }
 
 /** The instant `--until` names (read as a tap log's timestamp is), or exit 2; undefined without it. */
