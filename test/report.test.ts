@@ -894,6 +894,19 @@ describe('the report command', () => {
     );
     expect(backwards.code).toBe(2);
     expect(logText(backwards.stderr)).toContain('--to 2024-03-18 is before --from 2024-03-20');
+    // A flag left out is named by the date it defaulted to, never left blank.
+    const future = await runCli(['report', '--data-dir', data, '--from', '2999-12-05'], {
+      env: QUIET,
+    });
+    expect(future.code).toBe(2);
+    expect(logText(future.stderr)).toMatch(
+      /--to \d{4}-\d\d-\d\d \(today, the default\) is before --from 2999-12-05$/m,
+    );
+    const past = await runCli(['report', '--data-dir', data, '--to', '2000-01-03'], { env: QUIET });
+    expect(past.code).toBe(2);
+    expect(logText(past.stderr)).toMatch(
+      /--to 2000-01-03 is before --from \d{4}-\d\d-\d\d \(Monday of this week, the default\)$/m,
+    );
     const missing = await runCli(['report', '--data-dir', data, ...week], { env: QUIET });
     expect(missing.code).toBe(1);
     expect(logText(missing.stderr)).toContain(`no database at ${join(data, 'badgeclock.db')} yet`);

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 
-import { startOfNextLocalDay } from '../../streams/zoned';
+import { formatLocalDate, startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
 import { editsCsv, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
@@ -120,8 +120,13 @@ function rangeOrExit(
     options.to === undefined ? now : dateOrExit('--to', options.to, zone),
     zone,
   );
-  if (to <= from)
-    fail(`--to ${options.to ?? ''} is before --from ${options.from ?? ''}`, EXIT_BAD_INPUT);
+  if (to <= from) {
+    // A flag left out is named by the default it took, so the message never has a blank.
+    const toText = options.to ?? `${formatLocalDate(now, zone)} (today, the default)`;
+    const fromText =
+      options.from ?? `${formatLocalDate(from, zone)} (Monday of this week, the default)`;
+    fail(`--to ${toText} is before --from ${fromText}`, EXIT_BAD_INPUT);
+  }
   return { from, to };
 }
 
