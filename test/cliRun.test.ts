@@ -74,6 +74,12 @@ describe('the badgeclock command', () => {
     expect(logText(result.stderr)).not.toContain('chmod');
   });
 
+  it('refuses to start a hub with no broker set as bad configuration, exit code 2', async () => {
+    const result = await runCli(['hub', '--data-dir', join(dir, 'data')], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(logText(result.stderr)).toContain('hub: no broker is set: set mqttUrl');
+  });
+
   it('clocks in and out from stdin, lists unknown cards, survives garbage, and stops on SIGTERM with 0', async () => {
     writeFileSync(join(dir, 'people.csv'), 'card,name\nB0B0B0B0,Bob\n');
     const clock = new Clock(

@@ -178,6 +178,18 @@ describe('badgeclock doctor', () => {
     });
   });
 
+  it('with --hub and no broker set, fails as badgeclock hub would refuse to start', async () => {
+    const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
+    expect((await doctor(config, { hub: true })).broker).toEqual({
+      name: 'broker',
+      ok: false,
+      detail: "no broker is set: the hub takes every door's taps from the site's broker",
+      fix: "set mqttUrl (BADGECLOCK_MQTT_URL) to the site's broker",
+    });
+    // A single door needs none.
+    expect((await doctor(config)).broker).toBeUndefined();
+  });
+
   it('fails an unsynchronised clock with the fix, and skips where it cannot tell', async () => {
     const config = configOf({}, dir());
     expect((await doctor(config, { clockSynchronised: synced(false) }))['system clock']).toEqual({

@@ -15,6 +15,7 @@ import { describeReaders } from '../drivers/reader/readers';
 import type { Store } from '../drivers/store/store';
 import {
   configOrExit,
+  EXIT_BAD_INPUT,
   EXIT_FAILURE,
   fail,
   log,
@@ -64,9 +65,10 @@ export function addHubCommand(program: Command): void {
 function runClock(options: RunOptions, hub: boolean): void {
   const config = configOrExit(options, true);
   if (hub && config.mqttUrl === undefined) {
+    // A setting missing for this command: bad configuration (exit 2), as doctor --hub says.
     fail(
       "hub: no broker is set: set mqttUrl (BADGECLOCK_MQTT_URL) to the site's broker",
-      EXIT_FAILURE,
+      EXIT_BAD_INPUT,
     );
   }
   lockOrExit(config);

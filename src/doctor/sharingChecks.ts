@@ -30,6 +30,17 @@ export async function sharingChecks(
   hub = false,
 ): Promise<Check[]> {
   const { mqttUrl } = config;
+  if (mqttUrl === undefined && hub) {
+    // `badgeclock hub` refuses to start without one: doctor --hub must not pass it.
+    return [
+      {
+        name: 'broker',
+        ok: false,
+        detail: "no broker is set: the hub takes every door's taps from the site's broker",
+        fix: "set mqttUrl (BADGECLOCK_MQTT_URL) to the site's broker",
+      },
+    ];
+  }
   if (mqttUrl === undefined) return [];
   const sharing = readSharing(config.dataDir);
   const heard: HeardDoors = sharing.ok
