@@ -16,6 +16,7 @@ import { addReportCommand } from './commands/report';
 import { addHubCommand, addRunCommand } from './commands/run';
 import { addStatusCommand } from './commands/status';
 import { addVerifyCommand } from './commands/verify';
+import { suggest } from './config/suggest';
 
 // A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -46,6 +47,24 @@ addDoctorCommand(program);
 addReaderCommand(program);
 addBackupCommand(program);
 
+refuseUnknownCommand(program, process.argv.slice(2));
 program.parseAsync(process.argv).catch((error: unknown) => {
   fail(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
 });
+
+/**
+ * A first word that is no command (`badgeclock reprot`) would go to run, the default command,
+ * as an argument, and commander would say "too many arguments for 'run'". It is named as the
+ * unknown command it is, with the nearest one (exit 2). Options first (`badgeclock --tz UTC`)
+ * and no arguments still run the clock.
+ */
+function refuseUnknownCommand(program: Command, args: readonly string[]): void {
+  const [first] = args;
+  if (first === undefined || first.startsWith('-')) return;
+  const commands = program.commands.flatMap((command) => [command.name(), ...command.aliases()]);
+  if (first === 'help' || commands.includes(first)) return;
+  program.error(`error: unknown command '${first}' (${suggest(first, commands)})`, {
+    exitCode: EXIT_BAD_INPUT,
+    code: 'commander.unknownCommand',
+  });
+}

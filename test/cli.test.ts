@@ -54,6 +54,30 @@ describe('badgeclock --help', () => {
   });
 });
 
+describe('badgeclock with a mistyped command', () => {
+  const dir = useTempDir('cli-command');
+
+  it('names the unknown command and the nearest one, exit 2, instead of handing it to run', async () => {
+    const result = await runCli(['reprot'], { cwd: dir(), env: BASE_ENV });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("error: unknown command 'reprot' (did you mean report?)");
+    expect(result.stderr).not.toContain('too many arguments');
+    expect(existsSync(join(dir(), 'data'))).toBe(false);
+  });
+
+  it('still runs the clock with no command, options first or none', async () => {
+    for (const args of [[], ['--tz', 'UTC']]) {
+      const result = await runCli(args, {
+        cwd: dir(),
+        env: { ...BASE_ENV, BADGECLOCK_DATA_DIR: `data${args.length}` },
+        input: `${ALICE}\n`,
+        timeoutMs: 2500,
+      });
+      expect(result.stdout).toMatch(new RegExp(`✔ \\d\\d:\\d\\d  ${ALICE}  in`));
+    }
+  });
+});
+
 describe('badgeclock with an invalid configuration', () => {
   const dir = useTempDir('cli-config');
 
