@@ -325,12 +325,26 @@ describe('configuration', () => {
       expect(errorsOf({ flags: { colour: 'blue' } })).toEqual(['--colour: unknown option']);
     });
 
-    it('a file that is not valid JSON', () => {
+    it('a file that is not valid JSON, at the line and column where it goes wrong', () => {
       const file = join(dir(), 'clock.json');
       writeFileSync(file, '{ "tz": "UTC", }');
       expect(errorsOf({ configFile: file })).toEqual([
-        expect.stringMatching(new RegExp(`^config file ${escape(file)}: not valid JSON \\(.+\\)$`)),
+        expect.stringMatching(
+          new RegExp(`^config file ${escape(file)}: not valid JSON at line 1, column 16 \\(.+\\)$`),
+        ),
       ]);
+      writeFileSync(file, '{\r\n  "tz": "UTC",\r\n  "guardSeconds": 6O\r\n}\r\n');
+      expect(errorsOf({ configFile: file })[0]).toContain('not valid JSON at line 3, column 20 (');
+      writeFileSync(file, "{\n  'tz': 'UTC'\n}");
+      expect(errorsOf({ configFile: file })[0]).toContain('not valid JSON at line 2, column 3 (');
+      writeFileSync(file, '{\n  "tz": "UTC"\n');
+      expect(errorsOf({ configFile: file })[0]).toContain('not valid JSON at line 3, column 1 (');
+    });
+
+    it('a file saved with a byte order mark, as Notepad saves UTF-8', () => {
+      const file = join(dir(), 'clock.json');
+      writeFileSync(file, '\ufeff{ "tz": "UTC", "guardSeconds": 5 }\n');
+      expect(configOf({ configFile: file })).toMatchObject({ tz: 'UTC', guardSeconds: 5 });
     });
 
     it('a file that is JSON but not an object of settings', () => {
@@ -352,10 +366,22 @@ describe('configuration', () => {
       ]);
     });
 
-    it('a config file that is a directory', () => {
+    it('a config file that is a directory, naming the flag or variable that gave it', () => {
       mkdirSync(join(dir(), 'clock.json'));
       expect(errorsOf({ configFile: 'clock.json' })).toEqual([
-        expect.stringContaining(`config file ${join(dir(), 'clock.json')}: `),
+        `config file ${join(dir(), 'clock.json')}: it is a directory, not a file (from --config): name the JSON file itself`,
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_CONFIG: `${dir()}/` } })).toEqual([
+        `config file ${dir()}: it is a directory, not a file (from BADGECLOCK_CONFIG): name the JSON file itself`,
+      ]);
+    });
+
+    it('an empty BADGECLOCK_CONFIG or --config, which name no file', () => {
+      expect(errorsOf({ env: { BADGECLOCK_CONFIG: '' } })).toEqual([
+        "BADGECLOCK_CONFIG is empty: set it to the config file's path, or unset it to read ./badgeclock.config.json if present",
+      ]);
+      expect(errorsOf({ configFile: '' })).toEqual([
+        '--config "" names no file: give the config file\'s path',
       ]);
     });
 

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configKeys, type ConfigKey } from './configSchema';
+import { jsonErrorAt } from './jsonErrorAt';
 import { suggest } from './suggest';
 
 export const DEFAULT_CONFIG_FILE = 'badgeclock.config.json';
@@ -58,8 +59,17 @@ export function flagName(key: string): string {
 /** Reads the file, the environment and the flags, in that order of precedence. */
 export function gatherSettings(sources: ConfigSources, cwd: string): GatheredSettings {
   const explicit = sources.configFile ?? sources.env.BADGECLOCK_CONFIG;
+  const namedBy =
+    sources.configFile !== undefined
+      ? '--config'
+      : explicit === undefined
+        ? null
+        : 'BADGECLOCK_CONFIG';
   const file = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
-  const fromFile = fileSettings(file, explicit !== undefined);
+  const fromFile =
+    explicit?.trim() === ''
+      ? { configFile: null, settings: [], errors: [noConfigFileNamed(namedBy)] }
+      : fileSettings(file, namedBy);
   const read = [fromFile, envSettings(sources.env), flagSettings(sources.flags ?? {})];
   const raw: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
@@ -81,10 +91,10 @@ export function gatherSettings(sources: ConfigSources, cwd: string): GatheredSet
 /** The config file's settings: read when it was named, or when the default one exists. */
 function fileSettings(
   file: string,
-  explicit: boolean,
+  namedBy: string | null,
 ): SourceSettings & { readonly configFile: string | null } {
-  if (!explicit && !existsSync(file)) return { configFile: null, settings: [], errors: [] };
-  const read = readConfigFile(file);
+  if (namedBy === null && !existsSync(file)) return { configFile: null, settings: [], errors: [] };
+  const read = readConfigFile(file, namedBy ?? 'the default path');
   if (!read.ok) return { configFile: null, settings: [], errors: [read.error] };
   const settings = Object.entries(read.value).map(([key, value]) => [key, value, file] as const);
   return { configFile: file, settings, errors: [] };
@@ -201,12 +211,22 @@ function fromText(key: ConfigKey, text: string): unknown {
   }
 }
 
+/** `--config ""` or an empty BADGECLOCK_CONFIG: no file is named, and the folder is no file. */
+function noConfigFileNamed(namedBy: string | null): string {
+  return namedBy === 'BADGECLOCK_CONFIG'
+    ? `BADGECLOCK_CONFIG is empty: set it to the config file's path, or unset it to read ./${DEFAULT_CONFIG_FILE} if present`
+    : `--config "" names no file: give the config file's path`;
+}
+
+/** The config file as an object of settings; `namedBy` (the flag or variable) names where it was given. */
 function readConfigFile(
   file: string,
+  namedBy: string,
 ): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // A byte order mark (Notepad's "UTF-8 with BOM") is no part of the JSON.
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -214,16 +234,20 @@ function readConfigFile(
         ? 'file not found'
         : code === 'EACCES'
           ? 'permission denied'
-          : String(error);
+          : code === 'EISDIR'
+            ? `it is a directory, not a file (from ${namedBy}): name the JSON file itself`
+            : String(error);
     return { ok: false, error: `config file ${file}: ${why}` };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
+    const at = jsonErrorAt(text);
+    const where = at === null ? '' : ` at line ${at.line}, column ${at.column}`;
     return {
       ok: false,
-      error: `config file ${file}: not valid JSON (${(error as Error).message})`,
+      error: `config file ${file}: not valid JSON${where} (${(error as Error).message})`,
     };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
