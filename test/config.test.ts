@@ -210,6 +210,30 @@ describe('configuration', () => {
       ).toEqual(['AD000001', '99']);
     });
 
+    it('refuses a BADGECLOCK_LOG_LEVEL it does not know, naming the levels', () => {
+      expect(errorsOf({ env: { BADGECLOCK_LOG_LEVEL: 'loud' } })).toEqual([
+        'BADGECLOCK_LOG_LEVEL: expected debug, info, warn, error, got "loud"',
+      ]);
+      expect(load({ env: { BADGECLOCK_LOG_LEVEL: ' WARN ' } }).ok).toBe(true);
+    });
+
+    it('takes numbers from variables and flags in decimal only, not hex, binary or Infinity', () => {
+      for (const text of ['0x10', '0b1', '0o7', 'Infinity', '1_000']) {
+        expect(errorsOf({ env: { BADGECLOCK_AUTO_CLOCK_OUT_HOURS: text } })).toEqual([
+          expect.stringMatching(/^autoClockOutHours \(BADGECLOCK_AUTO_CLOCK_OUT_HOURS\): /),
+        ]);
+      }
+      for (const [text, hours] of [
+        ['16', 16],
+        [' 10.5 ', 10.5],
+        ['+8', 8],
+      ] as const) {
+        expect(configOf({ env: { BADGECLOCK_AUTO_CLOCK_OUT_HOURS: text } }).autoClockOutHours).toBe(
+          hours,
+        );
+      }
+    });
+
     it('lets BADGECLOCK_LOG_LEVEL through although it is not a setting', () => {
       expect(load({ env: { BADGECLOCK_LOG_LEVEL: 'debug' } }).ok).toBe(true);
     });
@@ -533,11 +557,12 @@ describe('configuration', () => {
       ]);
     });
 
-    it('names BADGECLOCK_PAYROLL that is not JSON with its text', () => {
+    it('names BADGECLOCK_PAYROLL and BADGECLOCK_READERS that are not JSON as such, with the place and the text', () => {
       expect(errorsOf({ env: { BADGECLOCK_PAYROLL: '{ breaks: [] }' } })).toEqual([
-        expect.stringMatching(
-          /^payroll \(BADGECLOCK_PAYROLL\): expected \{ "breaks".*, got "\{ breaks: \[\] \}"$/,
-        ),
+        'payroll (BADGECLOCK_PAYROLL): not valid JSON at line 1, column 3, got "{ breaks: [] }"',
+      ]);
+      expect(errorsOf({ env: { BADGECLOCK_READERS: "[{ 'kind': 'keyboard' }]" } })).toEqual([
+        `readers (BADGECLOCK_READERS): not valid JSON at line 1, column 4, got "[{ 'kind': 'keyboard' }]"`,
       ]);
     });
   });

@@ -46,8 +46,10 @@ export const log = makeLog({
   level: logLevel(process.env.BADGECLOCK_LOG_LEVEL),
 });
 
+/** The level from BADGECLOCK_LOG_LEVEL; any other value is refused with the configuration. */
 function logLevel(value: string | undefined): Level {
-  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+  const level = value?.trim().toLowerCase();
+  return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
 /** Logs the message as an error and exits with the code. */

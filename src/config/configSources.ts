@@ -114,9 +114,34 @@ function envSettings(env: NodeJS.ProcessEnv): SourceSettings {
       errors.push(`${name}: unknown setting (${suggest(name, configKeys.map(envName))})`);
       continue;
     }
-    settings.push([key, fromText(key, value), name]);
+    const notJson = kinds[key] === 'json' ? jsonProblem(value) : null;
+    if (notJson !== null) errors.push(`${key} (${name}): ${notJson}, got ${JSON.stringify(value)}`);
+    else settings.push([key, fromText(key, value), name]);
+  }
+  const level = env.BADGECLOCK_LOG_LEVEL?.trim().toLowerCase() ?? '';
+  if (level !== '' && !LOG_LEVELS.includes(level)) {
+    errors.push(
+      `BADGECLOCK_LOG_LEVEL: expected ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.BADGECLOCK_LOG_LEVEL)}`,
+    );
   }
   return { settings, errors };
+}
+
+/** The levels BADGECLOCK_LOG_LEVEL takes (read by the log itself, checked here with the rest). */
+const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * Why a JSON variable's text is not JSON, at its line and column, or null: said as such,
+ * not as the text being the wrong type ("expected array, received string").
+ */
+function jsonProblem(text: string): string | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch {
+    const at = jsonErrorAt(text);
+    return `not valid JSON${at === null ? '' : ` at line ${at.line}, column ${at.column}`}`;
+  }
 }
 
 /** The flags commander parsed, by config key. */
@@ -182,13 +207,14 @@ const kinds: Record<ConfigKey, Kind> = {
   homeAssistant: 'boolean',
 };
 
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
 /** Text from an environment variable or flag, turned into the JSON type its key expects. */
 function fromText(key: ConfigKey, text: string): unknown {
   switch (kinds[key]) {
-    case 'number': {
-      const n = Number(text);
-      return text.trim() !== '' && Number.isFinite(n) ? n : text;
-    }
+    case 'number':
+      // Decimal only: Number() would also take "0x10" (16), "0b1", "0o7" and "Infinity".
+      return DECIMAL.test(text) ? Number(text) : text;
     case 'nullable':
       return text.trim() === '' || text === 'null' || text === 'off' ? null : text;
     case 'boolean':
