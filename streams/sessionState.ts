@@ -7,6 +7,7 @@ import { emptyDirectory, makeDirectory, type Directory } from './directory';
 import { withEnrolments } from './enrolment';
 import type { Output } from './events';
 import type { Rules } from './rules';
+import { idInstants } from './sessionIds';
 import { startOfLocalDay, startOfLocalWeek } from './zoned';
 import type { Unsynced } from './timeCorrection';
 
@@ -42,6 +43,11 @@ export interface CardMemory {
   readonly lastAcceptedMono?: number;
   readonly recent: readonly ClosedSpan[];
   /**
+   * The instants the ids of the card's recent sessions were made with (sessionIds.ts): a
+   * correction or a void leaves an id as it was made, so these are not the spans' times.
+   */
+  readonly idAts?: readonly number[];
+  /**
    * The time of the last clock-in, clock-out or auto clock-out the reducer folded for this
    * person. A correction never moves it: another door's tap is in order only after it
    * (remoteTaps.ts), whatever a manager made of the spans since.
@@ -54,6 +60,8 @@ export interface CardMemory {
    */
   readonly fixClosed?: { readonly session: string; readonly inAt: number };
 }
+
+export { sessionId } from './sessionIds';
 
 /** The memory with no session closed by a manager pending: a new clock-in was folded. */
 export function withoutFixClosed(memory: CardMemory): CardMemory {
@@ -182,6 +190,8 @@ export interface Snapshot {
     readonly inAt: number;
     readonly outAt: number;
   }[];
+  /** The ids of the sessions of the last days, voided and corrected ones too (sessionIds.ts). */
+  readonly sessionIds?: readonly string[];
   /** Cards already handed to the directory for naming. */
   readonly listed: readonly string[];
   /** Cards with sessions stored without a name. */
@@ -221,6 +231,10 @@ export function restoreState(snapshot: Snapshot): ClockState {
   for (const { card, inAt, outAt } of snapshot.recent) {
     const m = memory(card);
     cards.set(card, { ...m, recent: [...m.recent, { inAt, outAt }] });
+  }
+  for (const { card, at } of idInstants(snapshot.sessionIds ?? [])) {
+    const m = memory(card);
+    cards.set(card, { ...m, idAts: [...(m.idAts ?? []), at] });
   }
   // A card whose last sighting came just before the clock's last stored activity was most
   // likely still on the reader when the clock stopped: the start decides (it knows the rules).
@@ -308,23 +322,3 @@ export function keepRecent(spans: readonly ClosedSpan[], at: number, rules: Rule
 
 /** How far back (before the limit) a card's closed spans are kept: the week's total needs them. */
 export const RECENT_SPAN_MS = 8 * 24 * 3_600_000;
-
-/**
- * The instant a card's clock-in takes: the tap's, or a millisecond later for each of the card's
- * remembered sessions that clocked in on that very millisecond. A session id is made of card and
- * instant, and a wall clock stepped back can bring a tap onto an earlier clock-in's instant: two
- * sessions sharing an id would stop the clock at the store's key. Only what the reducer remembers
- * counts: the recent spans (as corrected; a voided one is gone) and a session a manager closed.
- */
-export function freeInstant(at: number, memory: CardMemory): number {
-  const taken = new Set(memory.recent.map((span) => span.inAt));
-  if (memory.fixClosed !== undefined) taken.add(memory.fixClosed.inAt);
-  let inAt = at;
-  while (taken.has(inAt)) inAt += 1;
-  return inAt;
-}
-
-/** Session ids are derived from card and clock-in instant: stable across replays and restarts. */
-export function sessionId(card: string, inAt: number): string {
-  return `${new Date(inAt).toISOString().replace(/[-:]/g, '')}-${card}`;
-}

@@ -17,7 +17,6 @@ import { onDirectory } from './peopleChanged';
 import type { Rules } from './rules';
 import {
   foldedTo,
-  freeInstant,
   keepRecent,
   sessionId,
   workedThisWeek,
@@ -33,6 +32,7 @@ import { forgetKeptSighting, keepSighting, pruneReads, sinceSighting } from './s
 import { markTaken, onTimeSync } from './timeCorrection';
 import { inOrderForPerson, lateTap, onSharedCorrection } from './remoteTaps';
 import { onRefoldHistory, refoldRequest } from './refold';
+import { freeInstant, withIdAt } from './sessionIds';
 import { toHours } from './zoned';
 
 export {
@@ -337,7 +337,7 @@ function clockIn(state: ClockState, tap: Tap, out: Output[]): Step {
       open: new Map(state.open).set(card, session),
       cards: new Map(state.cards).set(
         card,
-        acceptedBy(foldedTo(withoutFixClosed(cardMemory), inAt), read),
+        acceptedBy(foldedTo(withIdAt(withoutFixClosed(cardMemory), inAt), inAt), read),
       ),
       unnamed: name === null ? new Set(state.unnamed).add(card) : state.unnamed,
     },

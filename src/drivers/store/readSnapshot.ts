@@ -6,6 +6,7 @@
  */
 import type { OpenSession, Snapshot, Unsynced } from '../../../streams/sessions';
 import type { StoredEnrolMode } from '../../../streams/sessionState';
+import { ID_MEMORY_MS, sessionId } from '../../../streams/sessionIds';
 import { lastAccepted } from './accepted';
 import { CLOSED_BY_FIX } from './corrections';
 import type { RawSession } from './sessionRows';
@@ -36,6 +37,9 @@ export const SNAPSHOT_SQL = {
   // Corrections applied, void sessions left out: the day's and week's totals follow them.
   recent:
     'SELECT card, coalesce(fixed_in, in_at) AS in_at, coalesce(fixed_out, out_at) AS out_at FROM sessions WHERE in_at >= ? AND out_at IS NOT NULL AND out_at >= ? AND voided = 0',
+  // The ids made in the last days, whatever became of their sessions since (sessionIds.ts): by
+  // the id's own order, which is its instant's.
+  sessionIds: 'SELECT id FROM sessions WHERE id >= ?',
   listed: "SELECT card FROM outbox WHERE kind = 'card-listed'",
   unnamed: 'SELECT DISTINCT card FROM sessions WHERE name IS NULL',
   unsynced: "SELECT * FROM sessions WHERE clock = 'unsynced' AND boot = ? ORDER BY in_at",
@@ -73,6 +77,9 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
   const recent = sql
     .stmt<[number, number], { card: string; in_at: number; out_at: number }>(SNAPSHOT_SQL.recent)
     .all(since - LONGEST_MS, since);
+  const sessionIds = sql
+    .stmt<[string], { id: string }>(SNAPSHOT_SQL.sessionIds)
+    .all(sessionId('', now - ID_MEMORY_MS));
   const listed = sql.stmt<[], { card: string }>(SNAPSHOT_SQL.listed).all();
   const unnamed = sql.stmt<[], { card: string }>(SNAPSHOT_SQL.unnamed).all();
   const unsynced =
@@ -85,6 +92,7 @@ export function readSnapshot(sql: Statements, now: number, boot?: string): Snaps
     foldedUntil,
     fixClosed: fixClosed.map((row) => ({ card: row.card, session: row.id, inAt: row.in_at })),
     recent: recent.map((row) => ({ card: row.card, inAt: row.in_at, outAt: row.out_at })),
+    sessionIds: sessionIds.map((row) => row.id),
     listed: listed.map((row) => row.card),
     unnamed: unnamed.map((row) => row.card),
     sightings,
