@@ -27,8 +27,8 @@ export interface DoorSources {
 
 /**
  * The reads wait for the first answer (FIRST_ANSWER_MS at most: feedback at once), so a tap in a
- * start's first milliseconds is marked for the clock it was taken on. takeUntil goes last: on
- * shutdown the reader stops first; the rest finishes what it has.
+ * start's first milliseconds is marked for the clock it was taken on. On shutdown the reader
+ * stops first; the rest finishes what it has.
  */
 export function doorSources(config: Config, io: AppIo, stop$: Observable<void>): DoorSources {
   const { changes$, answered$ } = timeSyncChecks(
@@ -50,6 +50,8 @@ export function doorSources(config: Config, io: AppIo, stop$: Observable<void>):
       ...(io.mono === undefined ? {} : { mono: io.mono }),
     });
   return {
+    // takeUntil last (the house's rule): a read still held when the clock stops in its first
+    // two seconds is dropped; it was given no feedback, so no tap is lost that a person saw taken.
     reads$: reads$.pipe(heldUntil(answered$, FIRST_ANSWER_MS, io.scheduler), takeUntil(stop$)),
     clockSync$: changes$,
     answered$,

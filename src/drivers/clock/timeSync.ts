@@ -111,7 +111,7 @@ export function timedatectlSynchronised(): Promise<boolean | null> {
     execFile(
       'timedatectl',
       ['show', '-p', 'NTPSynchronized', '--value'],
-      { timeout: CHECK_TIMEOUT_MS },
+      { timeout: CHECK_TIMEOUT_MS, killSignal: 'SIGKILL' },
       (error, stdout) => {
         if (error !== null) {
           resolve(null);
@@ -134,10 +134,15 @@ export function timedatectlSynchronised(): Promise<boolean | null> {
 export function commandSynchronised(command: string): () => Promise<boolean | null> {
   return () =>
     new Promise((resolve) => {
-      execFile('/bin/sh', ['-c', command], { timeout: CHECK_TIMEOUT_MS }, (error) => {
-        if (error === null) resolve(true);
-        else resolve(error.code === 1 ? false : null);
-      });
+      execFile(
+        '/bin/sh',
+        ['-c', command],
+        { timeout: CHECK_TIMEOUT_MS, killSignal: 'SIGKILL' },
+        (error) => {
+          if (error === null) resolve(true);
+          else resolve(error.code === 1 ? false : null);
+        },
+      );
     });
 }
 
