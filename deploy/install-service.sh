@@ -10,6 +10,12 @@ ETC_DIR=/etc/badgeclock
 UNIT=/etc/systemd/system/badgeclock.service
 SRC_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 
+# Whether an env file sets a reader a service can use. The default, the keyboard reader, reads
+# stdin, which a service does not have (StandardInput=null): it would start deaf.
+reader_set() {
+  grep -Eq "^[[:space:]]*(BADGECLOCK_READER=[\"']?(mfrc522|evdev)[\"']?[[:space:]]*\$|BADGECLOCK_READERS=.|BADGECLOCK_CONFIG=.)" "$1"
+}
+
 if [[ $EUID -ne 0 ]]; then
   echo "install-service: run as root (sudo $0)" >&2
   exit 1
@@ -46,7 +52,8 @@ chown root:badgeclock "$ETC_DIR"
 chmod 0750 "$ETC_DIR"
 if [[ ! -f "$ETC_DIR/badgeclock.env" ]]; then
   cat >"$ETC_DIR/badgeclock.env" <<'ENV'
-# badgeclock settings (README, "Configuration"). Examples:
+# badgeclock settings (README, "Configuration"). Set a reader: the default, keyboard, reads
+# stdin, and a service has none. Examples:
 # BADGECLOCK_TZ=Europe/Berlin
 # BADGECLOCK_READER=mfrc522
 # BADGECLOCK_READER_NAME=front door
@@ -69,5 +76,12 @@ fi
 install -m 0644 "$SRC_DIR/deploy/badgeclock.service" "$UNIT"
 systemd-analyze verify "$UNIT"
 systemctl daemon-reload
-systemctl enable --now badgeclock
-echo "badgeclock is installed and running: journalctl -u badgeclock -f"
+if reader_set "$ETC_DIR/badgeclock.env"; then
+  systemctl enable --now badgeclock
+  echo "badgeclock is installed and running: journalctl -u badgeclock -f"
+else
+  # Not started, nor enabled: a clock that reads no cards looks like it works.
+  echo "badgeclock is installed but not started: no card reader is set, and the keyboard reader reads" >&2
+  echo "nothing under systemd. Set BADGECLOCK_READER=mfrc522, or BADGECLOCK_READER=evdev and" >&2
+  echo "BADGECLOCK_INPUT_DEVICE, in $ETC_DIR/badgeclock.env, then: sudo systemctl enable --now badgeclock" >&2
+fi

@@ -35,8 +35,10 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
 export function formatChecks(checks: readonly Check[]): string {
   return checks
     .map((check) => {
-      const mark = check.ok === true ? '✔' : check.ok === 'skip' ? '·' : '✖';
-      const fix = check.ok === false && check.fix !== undefined ? `\n    fix: ${check.fix}` : '';
+      const mark =
+        check.ok === true ? '✔' : check.ok === 'skip' ? '·' : check.ok === 'warn' ? '!' : '✖';
+      const shown = check.ok === false || check.ok === 'warn';
+      const fix = shown && check.fix !== undefined ? `\n    fix: ${check.fix}` : '';
       return `${mark} ${check.name}: ${check.detail}${fix}`;
     })
     .join('\n');

@@ -137,7 +137,10 @@ export function readerTestFor(
   const locks = new Map<string, SharedArrayBuffer>();
   const readers = specs.map((spec): ReaderUnderTest => {
     // Deferred: a missing build is the probe's to report, not a throw here.
-    const reads$ = defer(() => makeReader(spec, { stdin: io.stdin, now: io.now }, locks));
+    // The test ends with its input (a file piped in): that end is no fault here.
+    const reads$ = defer(() =>
+      makeReader(spec, { stdin: io.stdin, stdinEndIsFault: false, now: io.now }, locks),
+    );
     const what = `${describeReader(spec)}${specs.length > 1 ? ` ("${spec.name}")` : ''}`;
     switch (spec.kind) {
       case 'keyboard':

@@ -111,8 +111,11 @@ describe('the badgeclock command', () => {
     expect(logText(clock.stderr)).toMatch(/line 3: binary or control bytes/);
     expect(logText(clock.stderr)).toMatch(/line 4: 10485760 bytes is too long/);
     clock.child.stdin.end();
-    // End of input ends the reader, not the clock.
-    await new Promise((r) => setTimeout(r, 300));
+    // End of input ends the reader, not the clock, and the log says the clock is deaf now.
+    await clock.waitFor((c) => logText(c.stderr).includes('standard input ended'));
+    expect(logText(clock.stderr)).toContain(
+      'standard input ended: the keyboard reader reads no more cards; under systemd set BADGECLOCK_READER to evdev or mfrc522',
+    );
     expect(clock.child.exitCode).toBeNull();
     expect(await clock.stop('SIGTERM')).toBe(0);
     await clock.waitFor((c) => c.stderr.includes('badgeclock stopped'));

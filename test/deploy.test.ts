@@ -3,7 +3,7 @@
  * read them: systemd-analyze (where this machine has it) and bash.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useTempDir } from './support/useTempDir';
 
@@ -49,6 +49,22 @@ describe('deploy/', () => {
   it('gives the service the input group for a USB reader on /dev/input, beside spi and gpio', () => {
     expect(readFileSync(unit, 'utf8').split('\n')).toContain('SupplementaryGroups=spi gpio input');
     expect(readFileSync(script, 'utf8')).toMatch(/^for group in spi gpio input; do$/m);
+  });
+
+  it('the install script starts the service only once a reader a service can use is set', () => {
+    const fn = /^reader_set\(\) \{\n[^]*?\n\}$/m.exec(readFileSync(script, 'utf8'))?.[0];
+    expect(fn).toBeDefined();
+    const readerSet = (env: string): boolean => {
+      const file = join(dir(), 'badgeclock.env');
+      writeFileSync(file, env);
+      return spawnSync('bash', ['-c', `${fn ?? ''}\nreader_set "$1"`, 'bash', file]).status === 0;
+    };
+    // What the script writes: every reader commented out, so the keyboard reader, deaf under systemd.
+    expect(readerSet('# BADGECLOCK_READER=mfrc522\n# BADGECLOCK_READER=evdev\n')).toBe(false);
+    expect(readerSet('BADGECLOCK_READER=keyboard\n')).toBe(false);
+    expect(readerSet('BADGECLOCK_READER=mfrc522\n')).toBe(true);
+    expect(readerSet('  BADGECLOCK_READER="evdev"\n')).toBe(true);
+    expect(readerSet('BADGECLOCK_READERS=\'[{"kind":"mfrc522","name":"a"}]\'\n')).toBe(true);
   });
 
   it('the install script is valid bash', () => {

@@ -203,6 +203,20 @@ describe('badgeclock doctor', () => {
     );
   });
 
+  it('warns of a keyboard reader whose standard input is not a terminal (a service reads no cards), with the fix', async () => {
+    const config = configOf({}, dir());
+    const checks = await runDoctor(config, { clockSynchronised: synced(true), stdinIsTTY: false });
+    expect(formatChecks(checks.filter((check) => check.name === 'reader'))).toBe(
+      [
+        '! reader: keyboard reader, but standard input is not a terminal: under systemd (StandardInput=null) it reads no cards',
+        '    fix: set BADGECLOCK_READER to evdev (a USB reader, with BADGECLOCK_INPUT_DEVICE) or mfrc522 in /etc/badgeclock/badgeclock.env',
+      ].join('\n'),
+    );
+    // A warning, not a failure: a file of ids piped in works.
+    expect(checks.filter((check) => check.ok === false)).toEqual([]);
+    expect((await doctor(config, { stdinIsTTY: true })).reader?.ok).toBe('skip');
+  });
+
   it('asks a configured time-sync command, and names it in the fix', async () => {
     const config = (command: string) =>
       configOf({ BADGECLOCK_TIME_SYNC: 'command', BADGECLOCK_TIME_SYNC_COMMAND: command }, dir());
@@ -392,6 +406,11 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
         'the clock creates the tab(s) Log, Now, People, Edits, Totals on its first start',
     );
     expect(result.stdout).toContain('· system clock: not checked (timeSync is off)');
+    // Its stdin is a pipe: the keyboard reader is a warning, which fails nothing.
+    expect(result.stdout).toContain(
+      '! reader: keyboard reader, but standard input is not a terminal',
+    );
+    expect(result.stdout).toContain('All checks passed (1 warning(s): see ! above).');
     expect(result.code).toBe(0);
     expect(server.tabTitles('sharedSheet0001')).toEqual([]);
     expect(server.title('sharedSheet0001')).toBe('Sheet sharedSheet0001');

@@ -4,7 +4,11 @@
  * stuck key, a wrong device or a binary file on stdin produces.
  */
 import { PassThrough } from 'node:stream';
-import { MAX_LINE_BYTES, makeKeyboardReader } from '../src/drivers/reader/keyboardReader';
+import {
+  MAX_LINE_BYTES,
+  STDIN_ENDED,
+  makeKeyboardReader,
+} from '../src/drivers/reader/keyboardReader';
 import type { CardRead, ReadRejected } from '../streams/events';
 import { record, type Recording } from './support/record';
 import { until } from './support/until';
@@ -12,7 +16,9 @@ import { until } from './support/until';
 type Read = CardRead | ReadRejected;
 
 /** A reader on a fresh stream, recording what it emits and whether it completed. */
-function startReader(options: { mono?: () => number } = {}): Recording<Read> & {
+function startReader(
+  options: { mono?: () => number; endIsFault?: boolean } = {},
+): Recording<Read> & {
   input: PassThrough;
   events: Read[];
 } {
@@ -24,13 +30,17 @@ function startReader(options: { mono?: () => number } = {}): Recording<Read> & {
   return { ...recording, input, events: recording.values };
 }
 
-/** Writes the chunks, ends the input, and resolves with everything read once the source completes. */
+/**
+ * Writes the chunks, ends the input, and resolves with everything read once
+ * the source completes, up to the end-of-input fault (checked, left out).
+ */
 async function readAll(chunks: (string | Buffer)[]): Promise<Read[]> {
   const reader = startReader();
   for (const chunk of chunks) reader.input.write(chunk);
   reader.input.end();
   await until(reader.completed);
-  return reader.events;
+  expect(reader.events.at(-1)).toMatchObject({ type: 'readRejected', reason: STDIN_ENDED });
+  return reader.events.slice(0, -1);
 }
 
 /** Each event as the card it read, or the reason it was rejected. */
@@ -90,7 +100,7 @@ describe('the keyboard reader reads card ids', () => {
     reader.input.setEncoding('utf8');
     reader.input.end('C0FFEE00\n');
     await until(reader.completed);
-    expect(outcomes(reader.events)).toEqual(['card C0FFEE00']);
+    expect(outcomes(reader.events)).toEqual(['card C0FFEE00', `rejected ${STDIN_ENDED}`]);
   });
 
   it('emits each read as soon as its line ends, without waiting for more input', async () => {
@@ -221,16 +231,34 @@ describe('the keyboard reader rejects garbage and keeps reading', () => {
 });
 
 describe('the keyboard reader at the end of its input', () => {
-  it('completes when the input ends', async () => {
-    await expect(readAll([])).resolves.toEqual([]);
+  it('reports the end of its input as a fault that says the clock is deaf and what to set, then completes', async () => {
+    const reader = startReader();
+    reader.input.end();
+    await until(reader.completed);
+    expect(reader.events).toEqual([
+      {
+        type: 'readRejected',
+        at: 1000,
+        reader: 'front door',
+        reason:
+          'standard input ended: the keyboard reader reads no more cards; under systemd set BADGECLOCK_READER to evdev or mfrc522',
+      },
+    ]);
   });
 
-  it('completes after reading what came before the end', async () => {
+  it('completes after reading what came before the end, and the fault comes last', async () => {
     const reader = startReader();
     reader.input.write('B0B0B0B0\n');
     await until(() => reader.events.length === 1);
     expect(reader.completed()).toBe(false);
     reader.input.end();
+    await until(reader.completed);
+    expect(outcomes(reader.events)).toEqual(['card B0B0B0B0', `rejected ${STDIN_ENDED}`]);
+  });
+
+  it('ends quietly with its input when told to (the reader test)', async () => {
+    const reader = startReader({ endIsFault: false });
+    reader.input.end('B0B0B0B0\n');
     await until(reader.completed);
     expect(outcomes(reader.events)).toEqual(['card B0B0B0B0']);
   });

@@ -1,6 +1,7 @@
 /**
  * `badgeclock doctor`: every check of the installation, each with its fix.
  */
+import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 
 import { formatChecks, runDoctor } from '../doctor';
@@ -53,9 +54,15 @@ async function doctor(options: ConfigOptions & { hub?: boolean }): Promise<void>
     loadServiceAccount,
     probeReader: probeMfrc522Spec,
     hub: options.hub === true,
+    // Asked of fd 0: process.stdin.isTTY is undefined, not false, on a pipe or /dev/null.
+    stdinIsTTY: isatty(0),
   });
   process.stdout.write(`${formatChecks(checks)}\n`);
   const failed = checks.filter((check) => check.ok === false).length;
-  process.stdout.write(failed === 0 ? 'All checks passed.\n' : `${failed} check(s) failed.\n`);
+  const warned = checks.filter((check) => check.ok === 'warn').length;
+  const warnings = warned === 0 ? '' : ` (${warned} warning(s): see ! above)`;
+  process.stdout.write(
+    failed === 0 ? `All checks passed${warnings}.\n` : `${failed} check(s) failed.\n`,
+  );
   process.exitCode = failed === 0 ? 0 : EXIT_FAILURE;
 }

@@ -9,7 +9,8 @@ import type { SheetsClient } from '../drivers/sheets/sheetsClient';
 
 export interface Check {
   readonly name: string;
-  readonly ok: boolean | 'skip';
+  /** 'warn': works as set, but likely not as meant (shown with its fix; not a failure). */
+  readonly ok: boolean | 'skip' | 'warn';
   readonly detail: string;
   /** What to do when it fails. */
   readonly fix?: string;
@@ -31,6 +32,8 @@ export interface DoctorDeps {
   readonly gpioSearchPath?: string;
   /** `doctor --hub`: the site's hub, which publishes no taps (no write probe). */
   readonly hub?: boolean;
+  /** Whether stdin is a terminal (the keyboard reader's input); not told: not checked. */
+  readonly stdinIsTTY?: boolean;
   /** The time, for how long other doors have been silent; default: Date.now. */
   readonly now?: () => number;
 }

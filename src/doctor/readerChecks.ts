@@ -21,11 +21,7 @@ export async function readerChecks(config: Config, deps: DoctorDeps): Promise<Ch
     const named = (name: string): string => (specs.length > 1 ? `${name} (${spec.name})` : name);
     switch (spec.kind) {
       case 'keyboard':
-        checks.push({
-          name: named('reader'),
-          ok: 'skip',
-          detail: 'keyboard reader: nothing to check',
-        });
+        checks.push({ ...keyboardCheck(deps.stdinIsTTY), name: named('reader') });
         break;
       case 'mfrc522':
         checks.push(
@@ -46,6 +42,24 @@ export async function readerChecks(config: Config, deps: DoctorDeps): Promise<Ch
     }
   }
   return checks;
+}
+
+/**
+ * The keyboard reader reads stdin: at a terminal that is a person or a wedge
+ * reader typing; otherwise (a service, a pipe, /dev/null) it ends and the
+ * clock reads no cards, so it is a warning (a piped file of ids is fine).
+ */
+function keyboardCheck(stdinIsTTY: boolean | undefined): Check {
+  if (stdinIsTTY !== false) {
+    return { name: 'reader', ok: 'skip', detail: 'keyboard reader: nothing to check' };
+  }
+  return {
+    name: 'reader',
+    ok: 'warn',
+    detail:
+      'keyboard reader, but standard input is not a terminal: under systemd (StandardInput=null) it reads no cards',
+    fix: 'set BADGECLOCK_READER to evdev (a USB reader, with BADGECLOCK_INPUT_DEVICE) or mfrc522 in /etc/badgeclock/badgeclock.env',
+  };
 }
 
 /** A USB keyboard-wedge reader on /dev/input: there, readable, a keyboard, and grabbable. */

@@ -18,17 +18,27 @@ export interface KeyboardReaderOptions {
   readonly now: () => number;
   /** Monotonic clock, so durations survive wall-clock jumps. */
   readonly mono?: () => number;
+  /**
+   * Report the end of input as a reader fault (default true): a clock whose
+   * stdin ends reads no more cards. `reader test` ends with its input instead.
+   */
+  readonly endIsFault?: boolean;
 }
+
+/** The fault at the end of input: under systemd stdin is /dev/null, so the clock would be deaf. */
+export const STDIN_ENDED =
+  'standard input ended: the keyboard reader reads no more cards; under systemd set BADGECLOCK_READER to evdev or mfrc522';
 
 /**
  * Makes the reads$ source. Every line becomes a read or a rejection that says
- * what was wrong and on which line. End of input completes the source (the
- * clock goes on: a service has no stdin); a stream error ends it with a fault.
+ * what was wrong and on which line. End of input is a fault, then completes
+ * the source (the clock goes on, deaf on this reader, and says so); a stream
+ * error ends it with a fault.
  */
 export function makeKeyboardReader(
   options: KeyboardReaderOptions,
 ): Observable<CardRead | ReadRejected> {
-  const { input, reader, now, mono } = options;
+  const { input, reader, now, mono, endIsFault = true } = options;
   return new Observable<CardRead | ReadRejected>((subscriber) => {
     const splitter = new LineSplitter(MAX_LINE_BYTES);
     const emit = (lines: Line[]): void => {
@@ -45,6 +55,8 @@ export function makeKeyboardReader(
     };
     const onEnd = (): void => {
       emit(splitter.end());
+      if (endIsFault)
+        subscriber.next({ type: 'readRejected', at: now(), reader, reason: STDIN_ENDED });
       subscriber.complete();
     };
     const onError = (error: Error): void => {

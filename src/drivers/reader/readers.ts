@@ -118,6 +118,8 @@ export function describeReaders(config: Config): string {
 
 export interface ReadersIo {
   readonly stdin: Readable;
+  /** Whether the keyboard reader reports the end of stdin as a fault (default true). */
+  readonly stdinEndIsFault?: boolean;
   readonly now: () => number;
   readonly mono?: () => number;
 }
@@ -132,7 +134,12 @@ export function makeReader(
   const clocks = mono === undefined ? { now } : { now, mono };
   switch (spec.kind) {
     case 'keyboard':
-      return makeKeyboardReader({ input: io.stdin, reader: spec.name, ...clocks });
+      return makeKeyboardReader({
+        input: io.stdin,
+        reader: spec.name,
+        endIsFault: io.stdinEndIsFault ?? true,
+        ...clocks,
+      });
     case 'evdev':
       return makeEvdevReader({
         reader: spec.name,
@@ -159,7 +166,7 @@ export function makeReader(
 /**
  * The reads of every reader, merged: readers are independent sources, so
  * the order between them is simply when each read came. A keyboard reader's
- * end of input ends it alone; the others go on.
+ * end of input ends it alone (with a fault); the others go on.
  */
 export function makeReaders(
   specs: readonly ReaderSpec[],
