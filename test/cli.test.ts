@@ -316,7 +316,9 @@ describe('badgeclock run with cards on stdin', () => {
     await clock.waitFor((c) => logText(c.stderr).includes('line 5: '));
     const faults = logText(clock.stderr);
     expect(faults).toContain('reader front: line 2: empty line');
-    expect(faults).toContain('reader front: line 3: binary or control bytes are not a card id');
+    expect(faults).toContain(
+      'reader front: line 3, column 1: byte 0x00 (NUL) is not part of a card id (binary or a control key)',
+    );
     expect(faults).toContain('reader front: line 4: 1000 bytes is too long for a card id');
     expect(faults).toContain('reader front: line 5: 10485760 bytes is too long for a card id');
 

@@ -108,7 +108,7 @@ describe('the badgeclock command', () => {
       /✔ \d\d:\d\d {2}Bob {2}out {2}0h 00m \(today 0h 00m, week 0h 00m\)/.test(c.stdout),
     );
     expect(logText(clock.stderr)).toMatch(/line 2: empty line/);
-    expect(logText(clock.stderr)).toMatch(/line 3: binary or control bytes/);
+    expect(logText(clock.stderr)).toMatch(/line 3, column 1: byte 0x00 \(NUL\)/);
     expect(logText(clock.stderr)).toMatch(/line 4: 10485760 bytes is too long/);
     clock.child.stdin.end();
     // End of input ends the reader, not the clock, and the log says the clock is deaf now.

@@ -63,6 +63,45 @@ describe('the keyboard reader reads card ids', () => {
     ]);
   });
 
+  it('reads ids ended by CR alone (a reader set to send CR), each at once', async () => {
+    const reader = startReader();
+    reader.input.write('04A3C6CA\r');
+    await until(() => reader.events.length === 1);
+    reader.input.write('0012345678\r');
+    await until(() => reader.events.length === 2);
+    expect(outcomes(reader.events)).toEqual(['card 04A3C6CA', 'card 0012345678']);
+    reader.subscription.unsubscribe();
+  });
+
+  it('takes a Tab around an id as a blank, like a space (a reader set to send Tab after it)', async () => {
+    expect(outcomes(await readAll(['0004629512\t\n', '\t0004629513 \n']))).toEqual([
+      'card 0004629512',
+      'card 0004629513',
+    ]);
+  });
+
+  it('reads the first id after a UTF-8 byte order mark (a file saved by Notepad)', async () => {
+    expect(
+      outcomes(await readAll([Buffer.from('\xef\xbb\xbf0004629512\n', 'latin1'), 'B0B0B0B0\n'])),
+    ).toEqual(['card 0004629512', 'card B0B0B0B0']);
+  });
+
+  it('names the bad byte in hex and its column, counted from the start of the line as typed', async () => {
+    expect(
+      outcomes(
+        await readAll([
+          '  04A3\u0007C6CA\n',
+          Buffer.from('\xef\xbb\xbf04\xff\n', 'latin1'),
+          Buffer.from('\xef\xbb\xbf04\n', 'latin1'),
+        ]),
+      ),
+    ).toEqual([
+      'rejected line 1, column 7: byte 0x07 (a control byte) is not part of a card id (binary or a control key); ignored',
+      'rejected line 2, column 1: byte 0xEF (not ASCII) is not part of a card id (binary or a control key); ignored',
+      'rejected line 3, column 1: byte 0xEF (not ASCII) is not part of a card id (binary or a control key); ignored',
+    ]);
+  });
+
   it('accepts colon, dash and space separators and a 0x prefix', async () => {
     expect(
       outcomes(await readAll(['04:a3:c6:ca\n', '04-A3-C6-CA\n', '04 a3 c6 ca\n', '0x04A3C6CA\n'])),
@@ -142,12 +181,13 @@ describe('the keyboard reader rejects garbage and keeps reading', () => {
       'B0B0\tB0B0\n',
       'C0C0C0C0\n',
     ]);
+    const not = 'is not part of a card id (binary or a control key); ignored';
     expect(outcomes(events)).toEqual([
-      'rejected line 1: binary or control bytes are not a card id; ignored',
-      'rejected line 2: binary or control bytes are not a card id; ignored',
-      'rejected line 3: binary or control bytes are not a card id; ignored',
-      'rejected line 4: binary or control bytes are not a card id; ignored',
-      'rejected line 5: binary or control bytes are not a card id; ignored',
+      `rejected line 1, column 1: byte 0x00 (NUL) ${not}`,
+      `rejected line 2, column 1: byte 0x1B (Esc) ${not}`,
+      `rejected line 3, column 1: byte 0xDE (not ASCII) ${not}`,
+      `rejected line 4, column 3: byte 0xC3 (not ASCII) ${not}`,
+      `rejected line 5, column 5: byte 0x09 (Tab) ${not}`,
       'card C0C0C0C0',
     ]);
   });
@@ -217,7 +257,7 @@ describe('the keyboard reader rejects garbage and keeps reading', () => {
     ]);
     expect(
       events.flatMap((e) =>
-        e.type === 'readRejected' ? [/^line (\d+):/.exec(e.reason)?.[1]] : [],
+        e.type === 'readRejected' ? [/^line (\d+)[:,]/.exec(e.reason)?.[1]] : [],
       ),
     ).toEqual(['2', '3', '4', '5', '7']);
   });

@@ -32,12 +32,27 @@ describe('the line splitter', () => {
     ]);
   });
 
-  it('keeps empty lines (as empty) and a carriage return (for the reader to strip)', () => {
+  it('keeps empty lines (as empty), and ends a line at LF, at CRLF (once) and at CR alone', () => {
     expect(split(['\n\r\nx\n'])).toEqual([
       [1, ''],
-      [2, '\r'],
+      [2, ''],
       [3, 'x'],
     ]);
+    expect(split(['04A3C6CA\r', 'B0B0B0B0\r\rC0C0C0C0\r\nD0\n'])).toEqual([
+      [1, '04A3C6CA'],
+      [2, 'B0B0B0B0'],
+      [3, ''],
+      [4, 'C0C0C0C0'],
+      [5, 'D0'],
+    ]);
+  });
+
+  it('gives a line at its CR at once, and takes an LF in the next chunk as the rest of that CRLF', () => {
+    const splitter = new LineSplitter(MAX);
+    expect(splitter.push(Buffer.from('04A3C6CA\r')).map(show)).toEqual([[1, '04A3C6CA']]);
+    expect(splitter.push(Buffer.from('\nB0\r')).map(show)).toEqual([[2, 'B0']]);
+    expect(splitter.push(Buffer.from('\n')).map(show)).toEqual([]);
+    expect(splitter.push(Buffer.from('\n')).map(show)).toEqual([[3, '']]);
   });
 
   it('gives a last line without a newline at the end of input', () => {

@@ -90,17 +90,20 @@ function toEvent(line: Line, reader: string, at: number): CardRead | ReadRejecte
       reason: `${where}: ${line.length} bytes is too long for a card id (at most ${MAX_LINE_BYTES}); ignored`,
     };
   }
-  let bytes = line.bytes;
-  if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
-  if (bytes.some((b) => b < 0x20 || b > 0x7e)) {
+  const raw = line.number === 1 ? withoutBom(line.bytes) : line.bytes;
+  const [from, to] = blankEdges(raw);
+  const bytes = raw.subarray(from, to);
+  const bad = bytes.findIndex((b) => b < 0x20 || b > 0x7e);
+  if (bad !== -1) {
+    // The column counts bytes from the start of the line as typed (after a BOM, which is unseen).
     return {
       type: 'readRejected',
       at,
       reader,
-      reason: `${where}: binary or control bytes are not a card id; ignored`,
+      reason: `${where}, column ${from + bad + 1}: ${describeByte(bytes[bad] ?? 0)} is not part of a card id (binary or a control key); ignored`,
     };
   }
-  const text = bytes.toString('ascii').trim();
+  const text = bytes.toString('ascii');
   if (text === '') {
     return {
       type: 'readRejected',
@@ -113,4 +116,39 @@ function toEvent(line: Line, reader: string, at: number): CardRead | ReadRejecte
   return id.ok
     ? { type: 'cardRead', at, card: id.card, reader }
     : { type: 'readRejected', at, reader, reason: `${where}: ${id.reason}; ignored` };
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** A UTF-8 byte order mark before the first id (a file saved by Notepad) is no part of it. */
+function withoutBom(bytes: Buffer): Buffer {
+  return bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
+}
+
+/**
+ * Where the id lies between the spaces and Tabs around it (a wedge reader set
+ * to send Tab after each id): `[start, end)`.
+ */
+function blankEdges(bytes: Buffer): [number, number] {
+  const blank = (b: number | undefined): boolean => b === 0x20 || b === 0x09;
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && blank(bytes[start])) start++;
+  while (end > start && blank(bytes[end - 1])) end--;
+  return [start, end];
+}
+
+const BYTE_NAMES: Readonly<Record<number, string>> = {
+  0x00: 'NUL',
+  0x08: 'Backspace',
+  0x09: 'Tab',
+  0x1b: 'Esc',
+  0x7f: 'Delete',
+};
+
+/** A byte as a rejection names it: `byte 0x09 (Tab)`, `byte 0xEF (not ASCII)`. */
+function describeByte(byte: number): string {
+  const hex = `0x${byte.toString(16).padStart(2, '0').toUpperCase()}`;
+  const name = BYTE_NAMES[byte] ?? (byte > 0x7f ? 'not ASCII' : 'a control byte');
+  return `byte ${hex} (${name})`;
 }
