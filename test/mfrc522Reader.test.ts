@@ -16,6 +16,7 @@ import {
   workerScript,
   type Mfrc522ReaderOptions,
 } from '../src/drivers/reader/mfrc522/mfrc522Reader';
+import { TWO_CARDS } from '../src/drivers/reader/mfrc522/sessionReads';
 import { EmulatedField, virtualCard, type EmulatorOptions } from './support/mfrc522Emulator';
 
 const root = join(__dirname, '..');
@@ -174,6 +175,28 @@ describe('the MFRC522 reader (worker thread, emulated chip)', () => {
     const order = reads(run);
     expect(order.indexOf('DEADBEEF')).toBeGreaterThan(order.lastIndexOf('04A3C6CAE26180'));
   });
+
+  it.each([
+    ['the same ATQA (two MIFARE Classic)', 'DEADBEEF', 'DEAD0001'],
+    ['different ATQAs (a Classic and an NTAG)', 'DEADBEEF', '04A3C6CAE26180'],
+  ])(
+    'says "two cards on the reader" once per presentation for %s, reads neither, then the one left',
+    async (_, a, b) => {
+      const run = start();
+      run.field.place(virtualCard(a));
+      run.field.place(virtualCard(b));
+      await until(() => faults(run).includes(TWO_CARDS), 'the two-cards rejection');
+      const frames = run.field.frames;
+      // Ten more polls of both cards (each a WUPA and an HLTA at least) say nothing more.
+      await until(() => run.field.frames >= frames + 20, 'ten more polls');
+      expect(faults(run)).toEqual([TWO_CARDS]);
+      // At most the first card, alone for a moment before the second was placed; never b.
+      expect(reads(run).every((card) => card === a)).toBe(true);
+      run.field.remove(a);
+      await until(() => reads(run).includes(b), 'the card left on the reader');
+      expect(faults(run)).toEqual([TWO_CARDS]);
+    },
+  );
 
   it('reports a dead chip once, restarts the worker with backoff, and recovers when it returns', async () => {
     const run = start();

@@ -43,6 +43,8 @@ const IRQ_ERR = 0x02;
 const IRQ_TIMER = 0x01;
 /** ErrorReg bits that spoil a frame: BufferOvfl, CollErr, ParityErr, ProtocolErr (as mfrc522-rpi). */
 const FRAME_ERRORS = 0x1b;
+/** ErrorReg's CollErr: two cards answered at once and their bits differed. */
+const COLL_ERR = 0x08;
 
 /** Never notified: waiting on it is a plain sleep. */
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -69,6 +71,8 @@ export type PollResult =
   | { readonly kind: 'seen'; readonly uid: string }
   | { readonly kind: 'none' }
   | { readonly kind: 'corrupt'; readonly reason: string }
+  /** Answers collided (two cards in the field, or noise the chip took for it): no UID. */
+  | { readonly kind: 'collision' }
   | { readonly kind: 'fault'; readonly reason: string };
 
 export type StartResult =
@@ -161,16 +165,24 @@ export class Mfrc522Poller {
     if (atqa === 'none') return { kind: 'none' };
     // A card answered: the cascade's frames get the usual 5 ms receive timeout, then the request's back.
     this.chip.writeRegister(Register.TReloadL, TIMEOUT_RELOAD);
-    const result = this.finish(readUidAfter(atqa, this.transceive));
+    const result = this.finish(
+      atqa === 'collision'
+        ? { kind: 'corrupt', reason: 'ATQA collided' }
+        : readUidAfter(atqa, this.transceive),
+    );
     this.chip.writeRegister(Register.TReloadL, REQUEST_RELOAD);
     return result;
   }
 
   private finish(read: ReturnType<typeof readUid>): PollResult {
-    if (read.kind === 'none') return read;
+    // ErrorReg still holds the last frame's errors: a CollErr there is two cards answering
+    // (the ATQA of two kinds of card, or the UIDs in anticollision), not a card gone quiet.
+    const clash = read.kind !== 'card' && (this.chip.readRegister(Register.Error) & COLL_ERR) !== 0;
+    if (read.kind === 'none' && !clash) return read;
     // Read or not, HLTA leaves the card HALTed or IDLE, so the next WUPA wakes it from scratch
     // (a card left READY by a broken cascade would ignore that WUPA and miss a poll).
     haltCard(this.transceive);
+    if (clash) return { kind: 'collision' };
     return read.kind === 'card' ? { kind: 'seen', uid: uidHex(read.uid) } : read;
   }
 
@@ -179,9 +191,9 @@ export class Mfrc522Poller {
    * `readRegister`): 7 writes, a sleep past the 1 ms timer, one read of
    * ComIrqReg. `toCard` would instead read ComIrqReg in a busy loop until its
    * timer fires. Returns the ATQA frame, null for a spoilt answer (as `toCard`
-   * reports it), or 'none' when no card answered.
+   * reports it), 'collision' when answers collided, or 'none' when no card answered.
    */
-  private quickRequest(): Frame | null | 'none' {
+  private quickRequest(): Frame | null | 'none' | 'collision' {
     const { chip } = this;
     chip.writeRegister(Register.BitFraming, WUPA_FRAME.lastBits);
     chip.writeRegister(Register.Command, PcdCommand.Idle);
@@ -197,7 +209,9 @@ export class Mfrc522Poller {
       if ((irq & (IRQ_RX | IRQ_ERR | IRQ_TIMER)) !== 0) break;
     }
     if ((irq & IRQ_RX) === 0) return 'none';
-    if ((chip.readRegister(Register.Error) & FRAME_ERRORS) !== 0) return null;
+    const errors = chip.readRegister(Register.Error);
+    if ((errors & COLL_ERR) !== 0) return 'collision';
+    if ((errors & FRAME_ERRORS) !== 0) return null;
     const level = chip.readRegister(Register.FIFOLevel);
     const lastBits = chip.readRegister(Register.Control) & 0x07;
     const bits = lastBits === 0 ? level * 8 : (level - 1) * 8 + lastBits;

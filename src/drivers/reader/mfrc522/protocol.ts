@@ -13,9 +13,13 @@ export interface WorkerConfig {
   readonly busLock?: SharedArrayBuffer;
 }
 
-/** From the worker: a sighting (a held card is seen on every poll), a fault, the chip's version. */
+/**
+ * From the worker: a sighting (a held card is seen on every poll), two cards
+ * at once (once per presentation), a fault, the chip's version.
+ */
 export type WorkerMessage =
   | { readonly type: 'seen'; readonly uid: string; readonly at: number }
+  | { readonly type: 'collision'; readonly at: number }
   | { readonly type: 'fault'; readonly reason: string }
   | { readonly type: 'version'; readonly version: number };
 
@@ -36,6 +40,8 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
         'at' in value &&
         typeof value.at === 'number'
       );
+    case 'collision':
+      return 'at' in value && typeof value.at === 'number';
     case 'fault':
       return 'reason' in value && typeof value.reason === 'string';
     case 'version':

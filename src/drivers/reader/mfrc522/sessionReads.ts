@@ -10,6 +10,9 @@ import type { CardRead, ReadRejected } from '../../../../streams/events';
 import { randomUidReason } from './uid';
 import type { SessionEvent } from './workerSession';
 
+/** Two cards held on the antenna together: the worker says so once per presentation. */
+export const TWO_CARDS = 'two cards on the reader? present one (their answers collided)';
+
 /** Sightings of one random UID closer than this are one presentation, refused once. */
 const RANDOM_GAP_MS = 2_000;
 
@@ -81,6 +84,10 @@ export function makeSessionReads(options: SessionReadsOptions): SessionReads {
           return null;
         case 'seen':
           return seen(event);
+        case 'collision':
+          // The chip answers: whatever fault came before is over.
+          reported = null;
+          return { type: 'readRejected', at: now() - event.lagMs, reader, reason: TWO_CARDS };
         case 'fault':
           return fault(event);
       }

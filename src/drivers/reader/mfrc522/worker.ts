@@ -12,6 +12,9 @@ import { Mfrc522Poller, type StartResult } from './poller';
 import { isStopMessage, isWorkerConfig, type WorkerConfig, type WorkerMessage } from './protocol';
 import { makeSpi, type Mfrc522Spi } from './spi';
 
+/** Collided polls in a row taken as two cards on the reader. */
+const CLASH_POLLS = 2;
+
 function run(port: MessagePort, config: WorkerConfig): void {
   const post = (message: WorkerMessage): void => {
     port.postMessage(message);
@@ -60,6 +63,9 @@ function run(port: MessagePort, config: WorkerConfig): void {
   if (!started.ok) return fail(started.reason);
   post({ type: 'version', version: started.version });
 
+  // Polls in a row whose answers collided: two cards held together collide on every poll, noise
+  // on one; the second in a row is reported, and no more until a poll sees one card or none.
+  let clashes = 0;
   // A poll blocks for its bus time; the next one is due pollMs after this one began.
   const poll = (): void => {
     const began = Date.now();
@@ -73,6 +79,10 @@ function run(port: MessagePort, config: WorkerConfig): void {
     }
     if (result.kind === 'fault') fail(result.reason);
     if (result.kind === 'seen') post({ type: 'seen', uid: result.uid, at: Date.now() });
+    if (result.kind === 'collision') {
+      clashes += 1;
+      if (clashes === CLASH_POLLS) post({ type: 'collision', at: Date.now() });
+    } else if (result.kind !== 'corrupt') clashes = 0;
     timer = setTimeout(poll, Math.max(0, config.pollMs - (Date.now() - began)));
   };
   poll();

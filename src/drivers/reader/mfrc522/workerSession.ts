@@ -9,6 +9,7 @@ import { isWorkerMessage, type StopMessage, type WorkerConfig } from './protocol
 
 export type SessionEvent =
   | { readonly kind: 'seen'; readonly uid: string; readonly lagMs: number }
+  | { readonly kind: 'collision'; readonly lagMs: number }
   | { readonly kind: 'healthy' }
   | { readonly kind: 'fault'; readonly reason: string };
 
@@ -30,6 +31,9 @@ export function workerSession(script: string, config: WorkerConfig): Observable<
             // How long the sighting waited for this thread (a busy main thread delays it).
             lagMs: Math.max(0, Date.now() - message.at),
           });
+          return;
+        case 'collision':
+          subscriber.next({ kind: 'collision', lagMs: Math.max(0, Date.now() - message.at) });
           return;
         case 'version':
           subscriber.next({ kind: 'healthy' });
