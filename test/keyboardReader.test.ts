@@ -17,7 +17,7 @@ type Read = CardRead | ReadRejected;
 
 /** A reader on a fresh stream, recording what it emits and whether it completed. */
 function startReader(
-  options: { mono?: () => number; endIsFault?: boolean } = {},
+  options: { mono?: () => number; endIsFault?: boolean; pauseMs?: number | null } = {},
 ): Recording<Read> & {
   input: PassThrough;
   events: Read[];
@@ -267,6 +267,35 @@ describe('the keyboard reader rejects garbage and keeps reading', () => {
       'card B0B0B0B0',
       `rejected line 2: 100 bytes is too long for a card id (at most ${MAX_LINE_BYTES}); ignored`,
     ]);
+  });
+});
+
+describe('the keyboard reader on a pipe, where keys come as typed (a wedge reader)', () => {
+  it('drops an id whose Enter was lost after a pause, naming it, so it is not joined to the next card', async () => {
+    const reader = startReader({ pauseMs: 50 });
+    reader.input.write('0004629512');
+    await until(() => reader.events.length === 1);
+    expect(outcomes(reader.events)).toEqual([
+      'rejected line 1: "0004629512" without Enter, then nothing for 0.1 s (a lost Enter?); dropped, so it is not joined to the next card: present that card again',
+    ]);
+    reader.input.write('0004629513\n');
+    await until(() => reader.events.length === 2);
+    expect(outcomes(reader.events)[1]).toBe('card 0004629513');
+    reader.subscription.unsubscribe();
+  });
+
+  it('still joins an id whose chunks come within the pause, and names garbage left pending by its size', async () => {
+    const reader = startReader({ pauseMs: 200 });
+    reader.input.write('B0B0');
+    reader.input.write('B0B0\n');
+    await until(() => reader.events.length === 1);
+    reader.input.write(Buffer.from([0x00, 0x41]));
+    await until(() => reader.events.length === 2);
+    expect(outcomes(reader.events)).toEqual([
+      'card B0B0B0B0',
+      'rejected line 2: 2 bytes without Enter, then nothing for 0.2 s (a lost Enter?); dropped, so it is not joined to the next card: present that card again',
+    ]);
+    reader.subscription.unsubscribe();
   });
 });
 

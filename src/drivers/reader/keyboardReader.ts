@@ -2,6 +2,7 @@
  * The keyboard reader: card ids typed on a stream (stdin), one per line. This
  * is exactly what a USB keyboard-wedge RFID reader produces (digits, Enter).
  */
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { normaliseCardId } from '../../../streams/cardId';
@@ -23,6 +24,12 @@ export interface KeyboardReaderOptions {
    * stdin ends reads no more cards. `reader test` ends with its input instead.
    */
   readonly endIsFault?: boolean;
+  /**
+   * Drop a line left without its end for this long (a wedge reader's lost
+   * Enter), so it is not glued to the next card's id; null (a terminal, which
+   * gives whole lines only) never.
+   */
+  readonly pauseMs?: number | null;
 }
 
 /** The fault at the end of input: under systemd stdin is /dev/null, so the clock would be deaf. */
@@ -38,9 +45,23 @@ export const STDIN_ENDED =
 export function makeKeyboardReader(
   options: KeyboardReaderOptions,
 ): Observable<CardRead | ReadRejected> {
-  const { input, reader, now, mono, endIsFault = true } = options;
+  const { input, reader, now, mono, endIsFault = true, pauseMs = null } = options;
   return new Observable<CardRead | ReadRejected>((subscriber) => {
     const splitter = new LineSplitter(MAX_LINE_BYTES);
+    let timer: NodeJS.Timeout | undefined;
+    let lastDataAt = 0;
+    const abandon = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      for (const line of splitter.end()) {
+        subscriber.next({
+          type: 'readRejected',
+          at: now(),
+          reader,
+          reason: abandoned(line, pauseMs ?? 0),
+        });
+      }
+    };
     const emit = (lines: Line[]): void => {
       for (const line of lines) {
         const event = toEvent(line, reader, now());
@@ -51,15 +72,23 @@ export function makeKeyboardReader(
       }
     };
     const onData = (chunk: Buffer | string): void => {
+      // A timer held up by a busy loop may not have fired yet: the pause is measured here too.
+      const at = performance.now();
+      if (pauseMs !== null && splitter.pending && at - lastDataAt > pauseMs) abandon();
+      lastDataAt = at;
+      clearTimeout(timer);
       emit(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+      if (pauseMs !== null && splitter.pending) timer = setTimeout(abandon, pauseMs);
     };
     const onEnd = (): void => {
+      clearTimeout(timer);
       emit(splitter.end());
       if (endIsFault)
         subscriber.next({ type: 'readRejected', at: now(), reader, reason: STDIN_ENDED });
       subscriber.complete();
     };
     const onError = (error: Error): void => {
+      clearTimeout(timer);
       subscriber.next({
         type: 'readRejected',
         at: now(),
@@ -72,6 +101,7 @@ export function makeKeyboardReader(
     input.once('end', onEnd);
     input.once('error', onError);
     return () => {
+      clearTimeout(timer);
       input.off('data', onData);
       input.off('end', onEnd);
       input.off('error', onError);
@@ -116,6 +146,16 @@ function toEvent(line: Line, reader: string, at: number): CardRead | ReadRejecte
   return id.ok
     ? { type: 'cardRead', at, card: id.card, reader }
     : { type: 'readRejected', at, reader, reason: `${where}: ${id.reason}; ignored` };
+}
+
+/** Why a line left without its end is dropped, naming what was typed. */
+function abandoned(line: Line, pauseMs: number): string {
+  const seconds = (pauseMs / 1000).toFixed(1);
+  const what =
+    line.kind === 'line' && line.bytes.every((b) => b >= 0x20 && b <= 0x7e)
+      ? `"${line.bytes.toString('ascii')}"`
+      : `${line.kind === 'line' ? line.bytes.length : line.length} bytes`;
+  return `line ${line.number}: ${what} without Enter, then nothing for ${seconds} s (a lost Enter?); dropped, so it is not joined to the next card: present that card again`;
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -49,6 +49,11 @@ export class LineSplitter {
     }
   }
 
+  /** Whether part of a line came and its end has not. */
+  get pending(): boolean {
+    return this.length > 0 || this.overflowing;
+  }
+
   /** Ends the input: a last line without a newline still counts. */
   end(): Line[] {
     return this.length > 0 || this.overflowing ? [this.finish()] : [];

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { merge, type Observable } from 'rxjs';
 import type { CardRead, ReadRejected } from '../../../streams/events';
 import type { Config } from '../../config';
-import { makeEvdevReader } from './evdev/evdevReader';
+import { ID_GAP_MS, makeEvdevReader } from './evdev/evdevReader';
 import { makeKeyboardReader } from './keyboardReader';
 import { makeBusLockMemory } from './mfrc522/busLock';
 import { makeMfrc522Reader, probeMfrc522, type ChipProbe } from './mfrc522/mfrc522Reader';
@@ -138,6 +138,8 @@ export function makeReader(
         input: io.stdin,
         reader: spec.name,
         endIsFault: io.stdinEndIsFault ?? true,
+        // A terminal gives whole lines; a pipe or a wedge reader's keys come as typed.
+        pauseMs: 'isTTY' in io.stdin && io.stdin.isTTY === true ? null : ID_GAP_MS,
         ...clocks,
       });
     case 'evdev':
