@@ -1261,7 +1261,9 @@ class World {
         return;
       }
       case 'addColumn':
-        this.noteColumn ??= this.model.addColumn(SHEET_ID, 'Log', 'Note');
+        // After the last header: only while the header row is there (a person adds a column to it).
+        if (rows[0]?.[0] === 'Session')
+          this.noteColumn ??= this.model.addColumn(SHEET_ID, 'Log', 'Note');
         return;
       case 'deleteHeader':
         this.deleteHeaderRow('Log', 'Session');

@@ -207,19 +207,30 @@ async function checkTabs(
   warnings.forEach(warn);
   if (headless.length > 0 && errors.length === 0) {
     requests += 1;
+    // The row and its headers in one request: a blank row 1 left by half of it would be taken
+    // for a header row a person may type into.
     await call((port) =>
       port.batchUpdate(
-        headless.map((tab) => ({
-          insertDimension: {
-            range: {
-              sheetId: sheetIds.get(tab.title),
-              dimension: 'ROWS',
-              startIndex: 0,
-              endIndex: 1,
+        headless.flatMap((tab) => {
+          const sheetId = sheetIds.get(tab.title);
+          return [
+            {
+              insertDimension: {
+                range: { sheetId, dimension: 'ROWS', startIndex: 0, endIndex: 1 },
+                inheritFromBefore: false,
+              },
             },
-            inheritFromBefore: false,
-          },
-        })),
+            {
+              updateCells: {
+                start: { sheetId, rowIndex: 0, columnIndex: 0 },
+                rows: [
+                  { values: tab.headers.map((h) => ({ userEnteredValue: { stringValue: h } })) },
+                ],
+                fields: 'userEnteredValue',
+              },
+            },
+          ];
+        }),
       ),
     );
     for (const tab of headless)
@@ -227,11 +238,10 @@ async function checkTabs(
         `${tab.title}: its header row was deleted (row 1 held data); the clock put it back above`,
       );
   }
-  const toFill = [...blank, ...headless];
-  if (toFill.length > 0 && errors.length === 0) {
+  if (blank.length > 0 && errors.length === 0) {
     requests += 1;
     await writeValues(
-      toFill.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
+      blank.map((tab) => ({ range: a1(tab.title, 'A1'), values: [[...tab.headers]] })),
     );
   }
   if (errors.length > 0) {
