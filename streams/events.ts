@@ -4,10 +4,10 @@
  * and commands (what a driver must do). Instants are UTC milliseconds.
  */
 import type { Command } from './commands';
-import type { OutboxEntry } from './commit';
 import type { Verdict } from './corrections';
 import type { Person } from './directory';
 import type { Refolded, RefoldHistory, TapLate } from './doorEvents';
+import type { SyncEvent } from './syncEvents';
 
 // ---- inputs -------------------------------------------------------------
 
@@ -70,61 +70,6 @@ export interface ClockStarted {
   /** Monotonic milliseconds at the start (boot-relative live, so comparable with a restored session's). */
   readonly mono?: number;
 }
-
-/** The store's outbox changed: its oldest pending entries (a batch at most) and its depth. */
-export interface OutboxChanged {
-  readonly type: 'outboxChanged';
-  readonly at: number;
-  readonly head: readonly OutboxEntry[];
-  readonly depth: number;
-  /** Entries set aside so far, counted in the store (in the first report after a start). */
-  readonly setAside?: number;
-}
-
-/** The sheet confirmed a batch of outbox entries. */
-export interface BatchSynced {
-  readonly type: 'batchSynced';
-  readonly at: number;
-  readonly keys: readonly string[];
-  /** Requests the batch took, reads and writes. */
-  readonly requests: number;
-  /**
-   * Entries of the batch the sheet refused for good (a 400, or an error of our own that
-   * persisted), found by writing the batch in halves: not in `keys`, set aside with the reason.
-   */
-  readonly setAside?: readonly { readonly key: string; readonly reason: string }[];
-}
-
-/**
- * A batch write failed. Retryable failures are being retried by the driver
- * (with backoff) and the batch stays in flight; a final failure ends it.
- */
-export interface BatchFailed {
-  readonly type: 'batchFailed';
-  readonly at: number;
-  readonly keys: readonly string[];
-  readonly reason: string;
-  readonly final: boolean;
-  /** When the driver tries again (retryable failures). */
-  readonly retryInMs: number | null;
-}
-
-/** The per-minute live update of the sheet finished (or failed). */
-export interface LiveSynced {
-  readonly type: 'liveSynced';
-  readonly at: number;
-  readonly open: number;
-}
-/** A live update failed; or the People tab could not be read at start (`peopleReadFailed`). */
-export interface LiveFailed {
-  readonly type: 'liveFailed';
-  readonly at: number;
-  readonly reason: string;
-}
-export type PeopleReadFailed = Omit<LiveFailed, 'type'> & { readonly type: 'peopleReadFailed' };
-
-export type SyncEvent =
-  OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed | PeopleReadFailed;
 
 /**
  * A manager's correction of one session (rule 13), judged against the store
@@ -309,6 +254,15 @@ export type DomainEvent =
 // ---- outputs: commands (streams/commands.ts) ---------------------------
 
 export type { HistoryTap, Refolded, RefoldedSession, RefoldHistory, TapLate } from './doorEvents';
+export type {
+  OutboxChanged,
+  BatchSynced,
+  BatchFailed,
+  LiveSynced,
+  LiveFailed,
+  PeopleReadFailed,
+  SyncEvent,
+} from './syncEvents';
 export type {
   Refold,
   ListCard,
