@@ -476,6 +476,88 @@ describe('sheets driver', () => {
     });
   });
 
+  it('a Retry-After answered to a live update holds the next batch until then', () => {
+    const wroteAt: number[] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const tooMany = new SheetError('the Sheets API answered 429', 'retry', 120_000);
+      const p: SheetsPort = {
+        ...port({ lives: [cold<{ people: Person[] }>('5ms #', {}, tooMany)] }),
+        writeBatch: () => {
+          wroteAt.push(scheduler.now());
+          return cold('1ms (n|)', { n: 1 });
+        },
+      };
+      // a's update: ^----# (429, Retry-After 120 s: no request before 120 005 ms)
+      // b's write:            waits ... ^-! (120 005 ms)
+      const commands = hot<Command>('a 9ms b', { a: live(0), b: write(10, 1) });
+      expectObservable(driver(p)(commands), '^ 5m !').toBe('p 4ms f 120000ms s', {
+        p: people,
+        f: { type: 'liveFailed', at: 5, reason: tooMany.message, retryInMs: 120_000 },
+        s: { type: 'batchSynced', at: 120_006, keys: ['card:C1'], requests: 1 },
+      });
+    });
+    expect(wroteAt).toEqual([120_005]);
+  });
+
+  it('a Retry-After answered to a live update holds the next live update until then; ticks meanwhile are dropped', () => {
+    const livedAt: number[] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const tooMany = new SheetError('the Sheets API answered 429', 'retry', 90_000);
+      const answers = [
+        cold<{ people: Person[] }>('5ms #', {}, tooMany),
+        cold('50ms (r|)', { r: { people: [alice] } }),
+        cold('50ms (r|)', { r: { people: [alice] } }),
+      ];
+      const p: SheetsPort = {
+        ...port({}),
+        liveUpdate: () => {
+          livedAt.push(scheduler.now());
+          const next = answers.shift();
+          if (next === undefined) throw new Error('unexpected live update');
+          return next;
+        },
+      };
+      // a: ^----# (429, Retry-After 90 s: no request before 90 005 ms)
+      // b (60 s): waits ... ^---! (90 005 ms, answers at 90 055)
+      // c (80 s): arrives while b waits, dropped; d (120 s): sent at once.
+      const commands = hot<Command>('a 59999ms b 19999ms c 39999ms d', {
+        a: live(0),
+        b: live(60_000),
+        c: live(80_000),
+        d: live(120_000),
+      });
+      expectObservable(driver(p)(commands), '^ 5m !').toBe('p 4ms f 90049ms (dl) 29991ms (em)', {
+        p: people,
+        f: { type: 'liveFailed', at: 5, reason: tooMany.message, retryInMs: 90_000 },
+        d: { type: 'directoryLoaded', at: 90_055, people: [alice] },
+        l: { type: 'liveSynced', at: 90_055, open: 0 },
+        e: { type: 'directoryLoaded', at: 120_050, people: [alice] },
+        m: { type: 'liveSynced', at: 120_050, open: 0 },
+      });
+    });
+    expect(livedAt).toEqual([0, 90_005, 120_000]);
+  });
+
+  it('a Retry-After longer than 10 minutes holds the client 10 minutes, not longer', () => {
+    const wroteAt: number[] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const tooMany = new SheetError('the Sheets API answered 429', 'retry', 999_999_000);
+      const p: SheetsPort = {
+        ...port({ lives: [cold<{ people: Person[] }>('#', {}, tooMany)] }),
+        writeBatch: () => {
+          wroteAt.push(scheduler.now());
+          return cold('(n|)', { n: 1 });
+        },
+      };
+      const commands = hot<Command>('a 9ms b', { a: live(0), b: write(10, 1) });
+      const synced$ = driver(p)(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      expectObservable(synced$, '^ 20m !').toBe('10m s', {
+        s: { type: 'batchSynced', at: 600_000, keys: ['card:C1'], requests: 1 },
+      });
+    });
+    expect(wroteAt).toEqual([600_000]);
+  });
+
   it('makes a live update’s Totals with the People list last read: none before the first read, then the latest', () => {
     const bob: Person = { card: 'B0B0B0B0', name: 'Bob', active: true, aliases: [] };
     const asked: [number, readonly Person[] | null][] = [];

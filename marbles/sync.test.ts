@@ -195,6 +195,37 @@ describe('sync slice', () => {
     });
   });
 
+  it('a failed live update says the next one is a minute away, or as long as the server asked', () => {
+    scheduler.run(({ expectObservable }) => {
+      // a: a live update failed (a reset): the next minute tries again.
+      // b: one answered 429 with Retry-After 120 s: the client waits that long.
+      const syncs = '   1s a 1s b';
+      const expected = '1s a 1s b';
+      const failed$ = run(syncs, {
+        a: { type: 'liveFailed', at: 1000, reason: 'ECONNRESET' },
+        b: { type: 'liveFailed', at: 2001, reason: '429', retryInMs: 120_000 },
+      }).pipe(filter((o) => o.type === 'sync-failed'));
+      expectObservable(failed$, '^ 10s !').toBe(expected, {
+        a: {
+          type: 'sync-failed',
+          at: 1000,
+          what: 'live',
+          reason: 'ECONNRESET',
+          backlog: 0,
+          retryInMs: 60_000,
+        },
+        b: {
+          type: 'sync-failed',
+          at: 2001,
+          what: 'live',
+          reason: '429',
+          backlog: 0,
+          retryInMs: 120_000,
+        },
+      });
+    });
+  });
+
   it('every minute asks for one live update carrying the open sessions, oldest first', () => {
     scheduler.run(({ expectObservable }) => {
       const reads$ = scheduler

@@ -212,12 +212,13 @@ function onLiveSynced(state: SyncState, event: LiveSynced): SyncStep {
   };
 }
 
-/** The live view was not written: report it; the next minute tries again. */
 /**
  * A live update failed, or the People read at start (shown the same way: the live view is
- * what reads People, every minute): the next minute tries again.
+ * what reads People, every minute): the next minute tries again, or the first after the
+ * server's Retry-After.
  */
 function onLiveFailed(state: SyncState, event: LiveFailed | PeopleReadFailed): SyncStep {
+  const retryAfterMs = event.type === 'liveFailed' ? (event.retryInMs ?? 0) : 0;
   return {
     state,
     out: [
@@ -227,7 +228,7 @@ function onLiveFailed(state: SyncState, event: LiveFailed | PeopleReadFailed): S
         what: 'live',
         reason: event.reason,
         backlog: state.depth,
-        retryInMs: 60_000,
+        retryInMs: Math.max(60_000, retryAfterMs),
       },
     ],
   };

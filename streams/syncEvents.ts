@@ -54,8 +54,12 @@ export interface LiveFailed {
   readonly type: 'liveFailed';
   readonly at: number;
   readonly reason: string;
+  /** The server's Retry-After (capped), when it gave one: no request to it before then. */
+  readonly retryInMs?: number;
 }
-export type PeopleReadFailed = Omit<LiveFailed, 'type'> & { readonly type: 'peopleReadFailed' };
+export type PeopleReadFailed = Omit<LiveFailed, 'type' | 'retryInMs'> & {
+  readonly type: 'peopleReadFailed';
+};
 
 export type SyncEvent =
   OutboxChanged | BatchSynced | BatchFailed | LiveSynced | LiveFailed | PeopleReadFailed;

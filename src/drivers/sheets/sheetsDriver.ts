@@ -13,6 +13,8 @@
  * - The two never overlap: a batch waits for the live update in flight, and a
  *   tick while a batch is queued or in flight is dropped, so a live update's
  *   Hours never lands after the close that ends that session.
+ * - One "not before" instant for the client (notBefore.ts): a Retry-After answered
+ *   to a batch or a live update holds every later call of both paths until then.
  * - A live update carries the Totals table when the driver is given its
  *   provider (`totalsOf`, made where the store is at hand): computed at the
  *   minute's instant with the People list last read (a row is a person, whose
@@ -52,6 +54,7 @@ import type {
 } from '../../../streams/events';
 import type { LogRowRead, WatchedRow } from '../../../streams/sheetEdits';
 import type { TotalsTable } from '../../../streams/totals';
+import { makeNotBefore, type NotBefore } from './notBefore';
 import { makePeopleCache, type PeopleCache } from './peopleCache';
 import type { SheetsClient } from './sheetsClient';
 import { makeSheetTrack, type SheetTrack } from './sheetTrack';
@@ -131,8 +134,10 @@ export type SheetsDriver = ((
 };
 
 /** Makes the sheet driver around a client. */
-export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOptions): SheetsDriver {
+export function makeSheetsDriver(port: SheetsPort, options: SheetsDriverOptions): SheetsDriver {
   const now = (): number => options.scheduler.now();
+  const pace = makeNotBefore(options.scheduler);
+  const client = pacedPort(port, pace, now);
   const requests = makeRequestCount();
   const cache = makePeopleCache(options.peopleCache, options.warn);
   const directory = (people: Person[]): DirectoryLoaded => {
@@ -167,7 +172,7 @@ export function makeSheetsDriver(client: SheetsPort, options: SheetsDriverOption
           ),
         ),
         command,
-        { now, track, directory },
+        { now, track, directory, pace },
       );
 
   const run = (
@@ -201,6 +206,15 @@ function provided<T>(
   }
 }
 
+/** The client, each call made no sooner than the instant, a batch timed when it is really sent. */
+function pacedPort(client: SheetsPort, pace: NotBefore, now: () => number): SheetsPort {
+  return {
+    writeBatch: (entries) => pace.paced(() => client.writeBatch(entries, now())),
+    liveUpdate: (...args) => pace.paced(() => client.liveUpdate(...args)),
+    readPeople: () => pace.paced(() => client.readPeople()),
+  };
+}
+
 /** Requests in flight, so a graceful shutdown can let them finish. */
 function makeRequestCount(): {
   readonly tracked: <T>(work$: Observable<T>) => Observable<T>;
@@ -227,11 +241,15 @@ interface Reporting {
   readonly directory: (people: Person[]) => DirectoryLoaded;
 }
 
-/** A failed live update: the clock goes on, the next minute tries again. */
-const liveFailed = (now: () => number, error: unknown): LiveFailed => ({
+/**
+ * A failed live update: the clock goes on, the next minute tries again, or the first after the
+ * instant the server asked for (`waitMs` from now).
+ */
+const liveFailed = (now: () => number, error: unknown, waitMs: number): LiveFailed => ({
   type: 'liveFailed',
   at: now(),
   reason: error instanceof Error ? error.message : String(error),
+  ...(waitMs > 0 ? { retryInMs: waitMs } : {}),
 });
 
 /** The People read at start failed: the cached list (if any) stands until the next minute's read. */
@@ -245,7 +263,12 @@ const peopleReadFailed = (now: () => number, error: unknown): PeopleReadFailed =
 function liveUpdated(
   update$: Observable<{ people: Person[]; rows?: readonly LogRowRead[] }>,
   command: LiveUpdate,
-  { now, track, directory }: Reporting & { readonly track: SheetTrack },
+  {
+    now,
+    track,
+    directory,
+    pace,
+  }: Reporting & { readonly track: SheetTrack; readonly pace: NotBefore },
 ): Observable<SheetOutput> {
   return update$.pipe(
     mergeMap(({ people, rows = [] }): SheetOutput[] => {
@@ -265,7 +288,7 @@ function liveUpdated(
             ]),
       ];
     }),
-    catchError((error: unknown) => of(liveFailed(now, error))),
+    catchError((error: unknown) => of(liveFailed(now, error, pace.waitMs()))),
   );
 }
 
