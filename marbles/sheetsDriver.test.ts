@@ -12,7 +12,10 @@ import {
   type SheetsPort,
 } from '../src/drivers/sheets/sheetsDriver';
 import { SheetError } from '../src/drivers/sheets/sheetError';
+import { shiftedScheduler } from '../streams/shiftedScheduler';
 import { totalsOf as tableOf, type TotalsTable } from '../streams/totals';
+
+const HOUR_MS = 3_600_000;
 
 const entry = (n: number): OutboxEntry => ({
   kind: 'card-listed',
@@ -556,6 +559,35 @@ describe('sheets driver', () => {
       });
     });
     expect(wroteAt).toEqual([600_000]);
+  });
+
+  it('a wall clock set back after a Retry-After does not hold the client an hour longer', () => {
+    const wroteAt: number[] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      // The wall clock is set back an hour at 10 ms; delays stay in real (virtual) time.
+      const wall = shiftedScheduler(scheduler, () => (scheduler.now() >= 10 ? -HOUR_MS : 0));
+      const tooMany = new SheetError('the Sheets API answered 429', 'retry', 5_000);
+      const p: SheetsPort = {
+        ...port({ lives: [cold<{ people: Person[] }>('#', {}, tooMany)] }),
+        writeBatch: () => {
+          wroteAt.push(scheduler.now());
+          return cold('(n|)', { n: 1 });
+        },
+      };
+      // a: 429, Retry-After 5 s, at 0. The clock goes back: the instant, now an hour and 5 s
+      // ahead, means nothing any more (as a park does not), so b (20 ms) is sent at once.
+      const commands = hot<Command>('a 19ms b', { a: live(0), b: write(20, 1) });
+      const run = makeSheetsDriver(p, {
+        scheduler: wall,
+        random: () => 0.5,
+        warn: () => undefined,
+      });
+      const synced$ = run(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      expectObservable(synced$, '^ 20m !').toBe('20ms s', {
+        s: { type: 'batchSynced', at: 20 - HOUR_MS, keys: ['card:C1'], requests: 1 },
+      });
+    });
+    expect(wroteAt).toEqual([20]);
   });
 
   it('makes a live update’s Totals with the People list last read: none before the first read, then the latest', () => {

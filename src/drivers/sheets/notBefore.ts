@@ -26,18 +26,27 @@ export interface NotBefore {
 
 /**
  * A fresh instant (already passed). A Retry-After counts for at most `maxMs` (the backoff's
- * cap: a server asking for days must not stop the clock's sheet), and so does a wait when the
- * wall clock was set back after the instant was set.
+ * cap: a server asking for days must not stop the clock's sheet). The instant is on the wall
+ * clock: one set back before the moment it was set ends the wait at once, as it ends a park
+ * (streams/sync.ts), or every call would wait the cap again until the clock caught up.
  */
 export function makeNotBefore(
   scheduler: SchedulerLike,
   maxMs: number = sheetBackoff.maxRetryAfterMs,
 ): NotBefore {
+  let setAt = Number.NEGATIVE_INFINITY;
   let until = Number.NEGATIVE_INFINITY;
-  const waitMs = (): number => Math.max(0, Math.min(until - scheduler.now(), maxMs));
+  const waitMs = (): number => {
+    const now = scheduler.now();
+    return now < setAt ? 0 : Math.max(0, Math.min(until - now, maxMs));
+  };
   const heed = (error: unknown): void => {
-    if (error instanceof SheetError && error.retryAfterMs !== null)
-      until = Math.max(until, scheduler.now() + Math.min(error.retryAfterMs, maxMs));
+    if (!(error instanceof SheetError) || error.retryAfterMs === null) return;
+    const now = scheduler.now();
+    const asked = now + Math.min(error.retryAfterMs, maxMs);
+    if (asked <= until && now >= setAt) return;
+    setAt = now;
+    until = asked;
   };
   return {
     paced: <T>(call: () => ObservableInput<T>): Observable<T> =>
