@@ -461,6 +461,35 @@ describe('spreadsheets.batchUpdate', () => {
     expect(model.gridSize(ID, 'Log').rowCount).toBe(1000);
   });
 
+  it('a workbook at its cell limit refuses new rows with Google’s 400, and takes writes into the rows it has', () => {
+    const sheetId = seed();
+    const cells = model.gridSize(ID, 'Log').rowCount * model.gridSize(ID, 'Log').columnCount;
+    model.setCellLimit(ID, cells);
+    const insert = {
+      insertDimension: { range: { sheetId, dimension: 'ROWS', startIndex: 4, endIndex: 5 } },
+    };
+    expect(batch(insert).body).toEqual({
+      error: {
+        code: 400,
+        message: `Invalid requests[0].insertDimension: This action would increase the number of cells in the workbook above the limit of ${cells} cells.`,
+        status: 'INVALID_ARGUMENT',
+      },
+    });
+    ok(
+      batch({
+        updateCells: {
+          start: { sheetId, rowIndex: 1, columnIndex: 2 },
+          rows: [{ values: [{ userEnteredValue: { stringValue: 'out' } }] }],
+          fields: 'userEnteredValue',
+        },
+      }),
+    );
+    expect(log()[1]).toEqual(['s1', 'C', 'out']);
+    model.setCellLimit(ID, null);
+    ok(batch(insert));
+    expect(model.gridSize(ID, 'Log').rowCount).toBe(1001);
+  });
+
   it('insertDimension + updateCells + createDeveloperMetadata in one batch put the values and the tag on the new row', () => {
     const sheetId = seed();
     const reply = ok(

@@ -74,6 +74,12 @@ export type PlanEvent =
   | { readonly kind: 'unauthorized'; readonly pos: number }
   | { readonly kind: 'unshare'; readonly pos: number; readonly ms: number }
   | { readonly kind: 'poisonTap'; readonly pos: number }
+  /**
+   * The workbook at its cell limit for `ms`: every new row is refused (a 400), while writes
+   * into the rows it has are taken. Named by a plan, not drawn by the generator (a new kind
+   * there would change every seed's plan).
+   */
+  | { readonly kind: 'workbookFull'; readonly pos: number; readonly ms: number }
   /** Killed after `skew` more scheduled actions (so anywhere between two of them), restarted after `downMs`. */
   | { readonly kind: 'kill'; readonly pos: number; readonly skew: number; readonly downMs: number }
   /** Power cut: down for `downMs`, boots with the time last saved (`savedAgoMs` before the cut), NTP after `ntpAfterMs`. */

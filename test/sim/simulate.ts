@@ -192,6 +192,8 @@ export function describeEvent(event: PlanEvent, plan: Plan): string {
         return `sheet unshared for ${duration(event.ms)}`;
       case 'poisonTap':
         return 'a tap of the card the sheet refuses (400)';
+      case 'workbookFull':
+        return `workbook full (new rows refused) for ${duration(event.ms)}`;
       case 'kill':
         return `kill -9 after ${event.skew} more actions, restart after ${duration(event.downMs)}`;
       case 'powerCut':

@@ -310,6 +310,7 @@ class World {
   /** Anything that is a fault for "10 minutes after the last fault ends": down time, steps, unshares. */
   private lastDisturbance = -Infinity;
   private unsharedUntil = -Infinity;
+  private fullUntil = -Infinity;
   /** Last time a tap, an edit or a fault happened: quiet minutes start 3 minutes after. */
   private lastActivity = -Infinity;
   private killCountdown: number | null = null;
@@ -962,6 +963,20 @@ class World {
         // landed, minutes later by design (batchRefusal.ts), and the sheet is checked after that.
         this.lastDisturbance = now;
         return;
+      case 'workbookFull': {
+        this.count('workbook full');
+        this.model.setCellLimit(SHEET_ID, 0);
+        const until = Math.min(now + event.ms, this.end);
+        this.fullUntil = Math.max(this.fullUntil, until);
+        this.heap.push(until, () => {
+          if (this.time.mono.now() < this.fullUntil) return;
+          this.model.setCellLimit(SHEET_ID, null);
+          this.lastDisturbance = this.time.mono.now();
+          this.record('space freed');
+        });
+        this.lastActivity = now;
+        return;
+      }
       case 'kill':
         if (this.life === null) return;
         this.count('kill');
@@ -1393,6 +1408,8 @@ class World {
   private calm(now: number): boolean {
     const life = this.life;
     if (life === null || life.failure !== null || now < this.unsharedUntil) return false;
+    // Not at the very instant space is freed either: that callback may come after this check.
+    if (now <= this.fullUntil) return false;
     if (this.faults.active(now)) return false;
     const last = Math.max(
       this.lastDisturbance,

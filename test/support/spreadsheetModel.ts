@@ -157,6 +157,8 @@ interface Book {
   journal: [number, Metadata | undefined][] | null;
   readonly editors: Set<string>;
   readonly viewers: Set<string>;
+  /** The most cells its grids may hold (Google's is 10 million), or null for no limit. */
+  cellLimit: number | null;
 }
 
 /** A rectangle of one tab; `null` ends are open (to the grid's edge). */
@@ -391,7 +393,16 @@ export class SpreadsheetModel {
       byKeyValue: new Map(),
       editors: new Set(editors),
       viewers: new Set(viewers),
+      cellLimit: null,
     });
+  }
+
+  /**
+   * Sets (or, with null, lifts) the most cells the workbook's grids may hold: inserting rows
+   * past it is refused with Google's 400, while writes inside the grid go on (a full workbook).
+   */
+  setCellLimit(id: string, limit: number | null): void {
+    this.book(id).cellLimit = limit;
   }
 
   /** Shares the spreadsheet with an account (replacing its role, if it had one). */
@@ -1667,6 +1678,11 @@ function rowsRange(
 
 function insertDimension(book: Book, body: Json, where: string): void {
   const { tab, start, end } = rowsRange(book, body.range, where);
+  const cells = book.tabs.reduce((sum, t) => sum + t.rowCount * t.columnCount, 0);
+  if (book.cellLimit !== null && cells + (end - start) * tab.columnCount > book.cellLimit)
+    throw invalid(
+      `${where}: This action would increase the number of cells in the workbook above the limit of ${book.cellLimit} cells.`,
+    );
   if (start > tab.rowCount)
     throw invalid(
       `${where}: range.startIndex (${start}) must be less than or equal to the grid's row count (${tab.rowCount})`,
