@@ -323,7 +323,7 @@ describe('sheets driver', () => {
     ]);
   });
 
-  it('when the sheet refuses every part tried and takes nothing, the fault is not in one entry: the batch fails whole, nothing set aside', () => {
+  it('when the sheet refuses every part tried and takes nothing, the batch is kept whole, nothing set aside; after two entries of a kind, the rest of it is not tried', () => {
     const refused = new SheetError('Unable to parse range (400)', 'final', null, 400);
     const p = refusing(() => refused);
     scheduler.run(({ hot, expectObservable }) => {
@@ -331,62 +331,181 @@ describe('sheets driver', () => {
       const final$ = driver(p)(commands).pipe(
         filter((e) => e.type === 'batchSynced' || (e.type === 'batchFailed' && e.final)),
       );
-      // C1-3 refused at 10 ms, C1-2 at 20, C1 at 30: alone, and nothing taken since the first refusal.
-      expectObservable(final$, '^ 10m !').toBe('30ms x', {
+      // C1-3 refused at 10 ms, C1-2 at 20, C1 at 30, C2 at 40: two cards listed refused alone
+      // and none taken: the sheet refuses listing cards, so C3 is kept untried.
+      expectObservable(final$, '^ 10m !').toBe('40ms x', {
         x: {
-          type: 'batchFailed',
-          at: 30,
-          keys: keysOf(1, 2, 3),
-          reason: expect.stringContaining(refused.message) as unknown as string,
-          final: true,
-          retryInMs: null,
+          type: 'batchSynced',
+          at: 40,
+          keys: [],
+          requests: 0,
+          kept: {
+            keys: keysOf(1, 2, 3),
+            reason: expect.stringContaining(refused.message) as unknown as string,
+          },
         },
       });
     });
-    expect(p.calls).toEqual([keysOf(1, 2, 3), keysOf(1, 2), keysOf(1)]);
+    expect(p.calls).toEqual([keysOf(1, 2, 3), keysOf(1, 2), keysOf(1), keysOf(2)]);
   });
 
-  it('a batch of one refused entry is kept until the sheet takes another write (a live update), then set aside', () => {
+  it('a lone refused entry is kept, whatever other writes the sheet takes (a live update), until it takes one of its kind: then it is set aside', () => {
     const refused = new SheetError('Invalid value (400)', 'final', null, 400);
     const p = refusing((key) => (key === 'card:C1' ? refused : null));
-    let liveCalls = 0;
     const withLive: SheetsPort = {
       ...p,
-      liveUpdate: () => {
-        liveCalls += 1;
-        return scheduler.createColdObservable('50ms (r|)', { r: { people: [alice] } });
-      },
+      liveUpdate: () => scheduler.createColdObservable('50ms (r|)', { r: { people: [alice] } }),
     };
     scheduler.run(({ hot, expectObservable }) => {
-      // a: C1 alone, refused at 10 ms: parked whole. b: a live update taken at 150 ms.
-      // c: C1 again (the sync slice resends it after the block): refused at 410 ms, set aside.
-      const commands = hot<Command>('a 99ms b 299ms c', {
+      // a: C1 alone, refused at 10 ms: kept. b: a live update, taken at 150 ms.
+      // c: C1 again (the sync slice resends it after the block): refused at 410, kept again.
+      // d: C2, another card listed, taken at 510. e: C1 refused at 610: the sheet lists
+      //    cards, so the fault is C1's: set aside.
+      const commands = hot<Command>('a 99ms b 299ms c 99ms d 99ms e', {
         a: writeOf(0, 1),
         b: live(100),
         c: writeOf(400, 1),
+        d: writeOf(500, 2),
+        e: writeOf(600, 1),
       });
       const outcome$ = driver(withLive)(commands).pipe(
         filter((e) => e.type === 'batchSynced' || (e.type === 'batchFailed' && e.final)),
       );
-      expectObservable(outcome$, '^ 10m !').toBe('10ms x 399ms s', {
-        x: {
-          type: 'batchFailed',
-          at: 10,
+      const kept = (at: number): SyncEvent => ({
+        type: 'batchSynced',
+        at,
+        keys: [],
+        requests: 0,
+        kept: {
           keys: keysOf(1),
           reason: expect.stringContaining(refused.message) as unknown as string,
-          final: true,
-          retryInMs: null,
         },
+      });
+      expectObservable(outcome$, '^ 10m !').toBe('10ms x 399ms y 99ms t 99ms s', {
+        x: kept(10),
+        y: kept(410),
+        t: { type: 'batchSynced', at: 510, keys: keysOf(2), requests: 1 },
         s: {
           type: 'batchSynced',
-          at: 410,
+          at: 610,
           keys: [],
           requests: 0,
           setAside: [{ key: 'card:C1', reason: refused.message }],
         },
       });
     });
-    expect(liveCalls).toBe(1);
+  });
+
+  /** A clock-in (`open:<card>`) and a clock-out (`close:<card>`) of one session per card. */
+  const opened = (card: string): OutboxEntry => ({
+    kind: 'session-opened',
+    key: `open:${card}`,
+    session: `s-${card}`,
+    card,
+    name: null,
+    inAt: 0,
+    reader: 'door',
+  });
+  const closed = (card: string): OutboxEntry => ({
+    kind: 'session-closed',
+    key: `close:${card}`,
+    session: `s-${card}`,
+    card,
+    inAt: 0,
+    outAt: 1,
+    status: 'out',
+  });
+  const batchOf = (...entries: OutboxEntry[]): Command => ({ type: 'writeBatch', at: 0, entries });
+
+  it('a sheet that refuses a kind of write (a full workbook: new rows) keeps those entries, and the later ones of their sessions, and writes the rest', () => {
+    const full = new SheetError(
+      'Invalid requests[1].insertDimension: This action would increase the number of cells in the workbook above the limit of 10000000 cells. (400)',
+      'final',
+      null,
+      400,
+    );
+    const p = refusing((key) => (key.startsWith('open:') ? full : null));
+    scheduler.run(({ hot, expectObservable }) => {
+      // A's close, B's open, B's close, C's close: refused at 10 ms; A's close and B's open
+      // refused at 20; A's close taken at 30; B's open refused alone at 40: no row was taken
+      // since, so it is kept, and B's close with it; C's close taken at 50.
+      const commands = hot<Command>('a', {
+        a: batchOf(closed('A'), opened('B'), closed('B'), closed('C')),
+      });
+      const synced$ = driver(p)(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      expectObservable(synced$, '^ 10m !').toBe('50ms s', {
+        s: {
+          type: 'batchSynced',
+          at: 50,
+          keys: ['close:A', 'close:C'],
+          requests: 2,
+          kept: {
+            keys: ['open:B', 'close:B'],
+            reason: expect.stringContaining(full.message) as unknown as string,
+          },
+        },
+      });
+    });
+    expect(p.calls).toEqual([
+      ['close:A', 'open:B', 'close:B', 'close:C'],
+      ['close:A', 'open:B'],
+      ['close:A'],
+      ['open:B'],
+      ['close:C'],
+    ]);
+  });
+
+  it('one bad clock-in among good ones is set aside once the sheet took another clock-in, after one more try', () => {
+    const refused = new SheetError('Invalid value at data.values (400)', 'final', null, 400);
+    const p = refusing((key) => (key === 'open:B' ? refused : null));
+    scheduler.run(({ hot, expectObservable }) => {
+      // B's open and C's open refused at 10 ms; B's open alone at 20: no clock-in taken since,
+      // so held; C's open taken at 30; B's open tried again, refused at 40: set aside.
+      const commands = hot<Command>('a', { a: batchOf(opened('B'), opened('C')) });
+      const synced$ = driver(p)(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      expectObservable(synced$, '^ 10m !').toBe('40ms s', {
+        s: {
+          type: 'batchSynced',
+          at: 40,
+          keys: ['open:C'],
+          requests: 1,
+          setAside: [{ key: 'open:B', reason: refused.message }],
+        },
+      });
+    });
+    expect(p.calls).toEqual([['open:B', 'open:C'], ['open:B'], ['open:C'], ['open:B']]);
+  });
+
+  it('when two clock-ins are refused and none taken, the rest are kept untried; the closes are written', () => {
+    const full = new SheetError('above the limit of 10000000 cells (400)', 'final', null, 400);
+    const p = refusing((key) => (key.startsWith('open:') ? full : null));
+    scheduler.run(({ hot, expectObservable }) => {
+      // All refused at 10 ms; B, C at 20; B alone at 30, C alone at 40: the sheet refuses new
+      // rows, so D's open is kept untried; A's close taken at 50.
+      const commands = hot<Command>('a', {
+        a: batchOf(opened('B'), opened('C'), closed('A'), opened('D')),
+      });
+      const synced$ = driver(p)(commands).pipe(filter((e) => e.type === 'batchSynced'));
+      expectObservable(synced$, '^ 10m !').toBe('50ms s', {
+        s: {
+          type: 'batchSynced',
+          at: 50,
+          keys: ['close:A'],
+          requests: 1,
+          kept: {
+            keys: ['open:B', 'open:C', 'open:D'],
+            reason: expect.stringContaining(full.message) as unknown as string,
+          },
+        },
+      });
+    });
+    expect(p.calls).toEqual([
+      ['open:B', 'open:C', 'close:A', 'open:D'],
+      ['open:B', 'open:C'],
+      ['open:B'],
+      ['open:C'],
+      ['close:A'],
+    ]);
   });
 
   it('a final failure is reported once and not retried', () => {

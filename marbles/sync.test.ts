@@ -195,6 +195,106 @@ describe('sync slice', () => {
     });
   });
 
+  describe('entries the driver kept back', () => {
+    const opened = (card: string, at: number): OutboxEntry => ({
+      kind: 'session-opened',
+      key: `open:${card}`,
+      session: sessionId(card, at),
+      card,
+      name: null,
+      inAt: at,
+      reader: 'door',
+    });
+    const closed = (card: string, inAt: number, outAt: number): OutboxEntry => ({
+      kind: 'session-closed',
+      key: `close:${card}`,
+      session: sessionId(card, inAt),
+      card,
+      inAt,
+      outAt,
+      status: 'out',
+    });
+    const [closeA, openB, closeB, closeC, openC] = [
+      closed('A0000001', 0, 900),
+      opened('B0000002', 950),
+      closed('B0000002', 950, 2500),
+      closed('C0000003', 0, 2600),
+      opened('C0000003', 2700),
+    ];
+    const reason = 'the Sheets API refused a request (400: above the limit of 10000000 cells)';
+    const keptBy = (at: number, keys: string[], written: string[] = []): SyncEvent => ({
+      type: 'batchSynced',
+      at,
+      keys: written,
+      requests: 3,
+      kept: { keys, reason },
+    });
+
+    it('wait a park, with the later entries of their sessions, while the rest flows; kept again, twice as long', () => {
+      scheduler.run(({ expectObservable }) => {
+        // a: A's close and B's open leave. k: A's close taken, B's open kept back till 302 001.
+        // b: B's close and C's close join: C's leaves; B's waits with B's open.
+        // c: C's close taken. The tick at 360 s sends B's open and close; j: both kept again:
+        //    B's open now waits 600 s (till 961 000), and the tick at 1 020 s sends them.
+        const syncs = '   1s a 1s k 1s b 1s c 356996ms j';
+        const expected = '1s w 1000ms (mdf) 996ms x 1000ms (ne) 355993ms y 999ms g 658999ms z';
+        const out$ = run(syncs, {
+          a: { type: 'outboxChanged', at: 1000, head: [closeA, openB], depth: 2 },
+          k: keptBy(2001, [openB.key], [closeA.key]),
+          b: { type: 'outboxChanged', at: 3002, head: [openB, closeB, closeC], depth: 3 },
+          c: { type: 'batchSynced', at: 4003, keys: [closeC.key], requests: 2 },
+          j: keptBy(361_000, [openB.key, closeB.key]),
+        }).pipe(filter((o) => o.type !== 'liveUpdate'));
+        expectObservable(out$, '^ 1100s !').toBe(expected, {
+          w: { type: 'writeBatch', at: 1000, entries: [closeA, openB] },
+          m: { type: 'markDone', at: 2001, keys: [closeA.key] },
+          d: { type: 'synced', at: 2001, what: 'outbox', count: 1, backlog: 1 },
+          f: {
+            type: 'sync-failed',
+            at: 2001,
+            what: 'outbox',
+            reason: `1 change kept back (${openB.key}), not set aside: ${reason}`,
+            backlog: 1,
+            retryInMs: 300_000,
+          },
+          x: { type: 'writeBatch', at: 3002, entries: [closeC] },
+          n: { type: 'markDone', at: 4003, keys: [closeC.key] },
+          e: { type: 'synced', at: 4003, what: 'outbox', count: 1, backlog: 2 },
+          y: { type: 'writeBatch', at: 360_000, entries: [openB, closeB] },
+          g: {
+            type: 'sync-failed',
+            at: 361_000,
+            what: 'outbox',
+            reason: `2 changes kept back (${openB.key} and 1 more), not set aside: ${reason}`,
+            backlog: 2,
+            retryInMs: 600_000,
+          },
+          z: { type: 'writeBatch', at: 1_020_000, entries: [openB, closeB] },
+        });
+      });
+    });
+
+    it('wait no longer once the sheet takes an entry of their kind', () => {
+      scheduler.run(({ expectObservable }) => {
+        // a: B's open leaves; k: kept back. b: C's open joins and leaves; c: it is taken, so
+        //    clock-ins go in again: B's open leaves at once.
+        const syncs = '   1s a 1s k 1s b 1s c';
+        const expected = '1s w 2001ms x 1000ms y';
+        const writes$ = run(syncs, {
+          a: { type: 'outboxChanged', at: 1000, head: [openB], depth: 1 },
+          k: keptBy(2001, [openB.key]),
+          b: { type: 'outboxChanged', at: 3002, head: [openB, openC], depth: 2 },
+          c: { type: 'batchSynced', at: 4003, keys: [openC.key], requests: 2 },
+        }).pipe(filter((o) => o.type === 'writeBatch'));
+        expectObservable(writes$, '^ 10s !').toBe(expected, {
+          w: { type: 'writeBatch', at: 1000, entries: [openB] },
+          x: { type: 'writeBatch', at: 3002, entries: [openC] },
+          y: { type: 'writeBatch', at: 4003, entries: [openB] },
+        });
+      });
+    });
+  });
+
   it('a failed live update says the next one is a minute away, or as long as the server asked', () => {
     scheduler.run(({ expectObservable }) => {
       // a: a live update failed (a reset): the next minute tries again.

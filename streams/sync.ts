@@ -10,6 +10,10 @@
  * - An entry the sheet refuses for good (the driver finds it by writing the
  *   batch in halves) comes back set aside: it is marked done with its reason
  *   and reported, and everything else flows.
+ * - An entry the sheet refused where the fault may not be its own comes back
+ *   kept: it stays in the outbox, and it and the later entries that build on
+ *   it (its session's) wait a park, longer each time it is kept again, or till
+ *   the sheet takes an entry of its kind (keptBack.ts); everything else flows.
  * - Every minute tick asks for one live update (open sessions' hours and the
  *   Now tab); the driver drops ticks while an update is in flight.
  */
@@ -27,6 +31,8 @@ import type {
 import type { OutboxEntry } from './commit';
 import type { ClockState } from './sessions';
 import { honestNow } from './autoClose';
+import { heldBack } from './heldBack';
+import { keptAfter, keptReport, waitingAt, type Kept } from './keptBack';
 
 export interface SyncOptions {
   /** False when no spreadsheet is configured: the outbox only accumulates. */
@@ -51,6 +57,8 @@ export interface SyncState {
   readonly lastSyncAt?: number;
   /** Entries the sheet refused for good, set aside since the clock started. */
   readonly setAside: number;
+  /** Entries the driver kept back: neither they nor those that build on them go before `until`. */
+  readonly kept: readonly Kept[];
 }
 
 export const initialSyncState: SyncState = {
@@ -59,6 +67,7 @@ export const initialSyncState: SyncState = {
   inFlight: null,
   blockedUntil: null,
   setAside: 0,
+  kept: [],
 };
 
 export interface SyncStep {
@@ -121,11 +130,14 @@ function onBatchSynced(state: SyncState, event: BatchSynced, options: SyncOption
     inFlight: null,
     blockedUntil: null,
     setAside: state.setAside + setAside.length,
-    ...(event.keys.length > 0 || setAside.length === 0 ? { lastSyncAt: event.at } : {}),
+    kept: keptAfter(state.kept, state.head, event, options.blockedMs),
+    ...(event.keys.length > 0 || (setAside.length === 0 && event.kept === undefined)
+      ? { lastSyncAt: event.at }
+      : {}),
   };
   const step = next(settled, event.at, options);
   const taken: Output[] =
-    event.keys.length === 0 && setAside.length > 0
+    event.keys.length === 0 && (setAside.length > 0 || event.kept !== undefined)
       ? []
       : [
           { type: 'markDone', at: event.at, keys: event.keys },
@@ -149,7 +161,10 @@ function onBatchSynced(state: SyncState, event: BatchSynced, options: SyncOption
       retryInMs: null,
     },
   ]);
-  return { state: step.state, out: [...taken, ...refused, ...step.out] };
+  return {
+    state: step.state,
+    out: [...taken, ...refused, ...keptReport(event, settled.kept, depth), ...step.out],
+  };
 }
 
 /** The batch failed: report it; a final failure parks the outbox for `blockedMs`. */
@@ -244,7 +259,14 @@ function next(state: SyncState, at: number, options: SyncOptions): SyncStep {
     at < state.blockedUntil &&
     at >= state.blockedUntil - options.blockedMs;
   if (parked) return { state, out: [] };
-  const entries = state.head.slice(0, options.batchSize);
+  // Entries kept back wait (keptBack.ts), and so do the later entries that build on them
+  // (heldBack.ts); the rest goes.
+  const waiting = waitingAt(state.kept, at);
+  const entries = heldBack(state.head, (entry) => waiting.has(entry.key)).go.slice(
+    0,
+    options.batchSize,
+  );
+  if (entries.length === 0) return { state, out: [] };
   return {
     state: { ...state, inFlight: entries.map((e) => e.key), blockedUntil: null },
     out: [{ type: 'writeBatch', at, entries }],

@@ -27,6 +27,12 @@ export interface BatchSynced {
    * persisted), found by writing the batch in halves: not in `keys`, set aside with the reason.
    */
   readonly setAside?: readonly { readonly key: string; readonly reason: string }[];
+  /**
+   * Entries of the batch the sheet refused where the fault may not be theirs (it took no other
+   * write of their kind meanwhile), and the later entries that build on them (heldBack.ts): not in
+   * `keys`, not written, kept in the outbox and sent again after a park.
+   */
+  readonly kept?: { readonly keys: readonly string[]; readonly reason: string };
 }
 
 /**

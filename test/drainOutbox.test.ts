@@ -110,4 +110,45 @@ describe('draining a replay to the sheet', () => {
         'Fix what the reason names, then run the replay again (it does not duplicate rows).',
     );
   });
+
+  it('clock-ins a sheet refuses while it takes none (a full workbook) are kept, not set aside: the rest is marked done, and the drain ends saying so', async () => {
+    const { play } = player(store);
+    // Three unknown cards clock in: each is listed and opened (6 entries).
+    play(...CARDS.slice(0, 3).map((card, i) => read(T0 + i * 1000, card)));
+    const entries = store.pending().map((pending) => pending.entry);
+    const FULL =
+      'This action would increase the number of cells in the workbook above the limit of 10000000 cells. (400)';
+    const written: string[] = [];
+    const sheet = {
+      writeBatch: (batch: readonly OutboxEntry[]): Promise<number> => {
+        if (batch.some((entry) => entry.kind === 'session-opened'))
+          return Promise.reject(new SheetError(FULL, 'final', null, 400));
+        written.push(...batch.map((entry) => entry.key));
+        return Promise.resolve(1);
+      },
+    };
+    const failure = await new Promise<unknown>((done) => {
+      drainOutbox(store, sheet, {
+        scheduler: asyncScheduler,
+        random: () => 0.5,
+        batchSize: 10,
+        deadlineMs: 10_000,
+      }).subscribe({
+        error: done,
+        complete: () => {
+          done(null);
+        },
+      });
+    });
+
+    const opens = entries.filter((e) => e.kind === 'session-opened').map((e) => e.key);
+    expect(opens).toHaveLength(3);
+    expect(written).toEqual(entries.filter((e) => e.kind === 'card-listed').map((e) => e.key));
+    // Kept in the outbox for the clock (or the next replay), none set aside.
+    expect(store.pending().map((pending) => pending.entry.key)).toEqual(opens);
+    expect(store.status().setAsideCount).toBe(0);
+    expect(failure).toBeInstanceOf(DrainError);
+    expect((failure as DrainError).message).toContain('the sheet refused the replayed sessions');
+    expect((failure as DrainError).message).toContain('(3 change(s) not written)');
+  });
 });

@@ -95,8 +95,8 @@ describe('the simulation of the whole clock', () => {
 
   it('takes a tap the sheet refuses for a fault: the sheet is checked once it is set aside', async () => {
     // Long run, seed 6 (day 42): a tap of the refused card 3 minutes before a sheet check. Its
-    // entry is set aside once another write has landed (minutes, by design: batchRefusal.ts);
-    // the check took it for an outbox that does not drain.
+    // entries are set aside once the sheet took others of their kind, kept till then (by design:
+    // batchRefusal.ts); the check took them for an outbox that does not drain.
     const plan: Plan = {
       ...busyPlan,
       days: 1,
@@ -106,6 +106,22 @@ describe('the simulation of the whole clock', () => {
     const result = await runPlan(plan, { stopOnViolation: false });
     expect(result.stats.faults['poison card tapped']).toBe(1);
     expect(result.violations.map(describeViolation)).toEqual([]);
+  });
+
+  it('takes a full workbook: new rows refused for hours, none set aside, and the sheet converges once space is freed', async () => {
+    // A workbook at its cell limit refuses every new row (a 400) and takes the closes: the
+    // clock-ins of those hours are the sheet's fault, not theirs, and must not be set aside.
+    const plan: Plan = {
+      ...busyPlan,
+      days: 1,
+      background: { serverError: 0, rateLimit: 0, reset: 0, slow: 0 },
+      events: [{ kind: 'workbookFull', pos: (6 * HOUR) / DAY, ms: 6 * HOUR }],
+    };
+    const result = await runPlan(plan, { keepTrace: true, stopOnViolation: false });
+    expect(result.stats.faults['workbook full']).toBe(1);
+    expect(result.violations.map(describeViolation)).toEqual([]);
+    // The fault really met clock-ins: some were kept back while it lasted.
+    expect(result.trace?.some((line) => line.includes('kept back'))).toBe(true);
   });
 
   let shrinkRuns = SHRINK_RUNS;

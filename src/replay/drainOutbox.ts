@@ -43,6 +43,9 @@ type Refused = NonNullable<BatchSynced['setAside']>[number];
  * a DrainError otherwise. An entry the sheet refused for good is set aside as
  * the running clock does it (streams/sync.ts): marked done with the reason and
  * said once, so the rest flows; the drain then ends with a DrainError naming it.
+ * Entries the sheet refused where the fault may not be theirs (kept, not set
+ * aside) end the drain like a final failure: what was written is marked done,
+ * and they stay in the outbox for the clock, or the next replay.
  */
 export function drainOutbox(
   store: Store,
@@ -59,7 +62,7 @@ export function drainOutbox(
         if (event.type !== 'batchSynced') return EMPTY;
         markTaken(store, event, now);
         setAside.push(...(event.setAside ?? []));
-        return batch();
+        return event.kept === undefined ? batch() : EMPTY;
       }),
       mergeMap((event) => feedbackOf(event, store.depth(), now)),
     );
@@ -98,7 +101,13 @@ function markTaken(store: Store, event: BatchSynced, now: () => number): void {
 
 /** What the feedback says of a sync event, with the `backlog` left; a final failure ends the drain. */
 function feedbackOf(event: SyncEvent, backlog: number, now: () => number): Observable<DomainEvent> {
-  if (event.type === 'batchSynced') return from(syncedFeedback(event, backlog, now));
+  if (event.type === 'batchSynced') {
+    const synced = from(syncedFeedback(event, backlog, now));
+    if (event.kept === undefined) return synced;
+    // `backlog` is the depth before this batch is marked done: what it wrote is not left.
+    const left = backlog - event.keys.length - (event.setAside?.length ?? 0);
+    return concat(synced, refusedError(event.kept.reason, left));
+  }
   if (event.type === 'batchFailed') return failedFeedback(event, backlog, now);
   return EMPTY;
 }
@@ -137,14 +146,17 @@ function failedFeedback(
     backlog,
     retryInMs: event.retryInMs,
   };
-  return event.final
-    ? throwError(
-        () =>
-          new DrainError(
-            `the sheet refused the replayed sessions: ${event.reason} (${backlog} change(s) not written)`,
-          ),
-      )
-    : of(failed);
+  return event.final ? refusedError(event.reason, backlog) : of(failed);
+}
+
+/** The drain ends: the sheet refused what is left (`backlog` changes), for `reason`. */
+function refusedError(reason: string, backlog: number): Observable<never> {
+  return throwError(
+    () =>
+      new DrainError(
+        `the sheet refused the replayed sessions: ${reason} (${backlog} change(s) not written)`,
+      ),
+  );
 }
 
 /**

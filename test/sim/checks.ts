@@ -387,6 +387,20 @@ export interface TickRecord {
 }
 
 /**
+ * Only entries the sheet refuses for themselves (the refused card's) are ever set aside: one
+ * refused for a fault of the sheet's (a full workbook) stays in the outbox, and reaches the
+ * sheet when the fault is over.
+ */
+export function onlyRefusedSetAside(
+  unfinished: readonly OutboxRow[],
+  refusedCard: string,
+): string[] {
+  return unfinished
+    .filter((entry) => entry.setAside && entry.card !== refusedCard)
+    .map((entry) => `${entry.key} was set aside, though the sheet refuses nothing of it`);
+}
+
+/**
  * A tick follows the previous one (or the start) within `maxGapMs` of
  * monotonic time, names a minute boundary, and names the next wall-clock
  * minute unless the wall clock was stepped in between.

@@ -64,6 +64,11 @@ export class Faults {
   readonly injected = new Map<InjectedKind, number>();
   /** Monotonic ms of the last injected failure, or of the end of the last window that has closed. */
   lastFaultAt = -Infinity;
+  /**
+   * Monotonic ms of the last lasting refusal (the poison card's 400): the clock tries a change
+   * the sheet refused again now and then, so a minute with one is not a quiet minute.
+   */
+  lastRefusalAt = -Infinity;
   /** A 401 for the next request (a token that expired). */
   unauthorizedPending = false;
 
@@ -77,6 +82,7 @@ export class Faults {
   count(kind: InjectedKind, at: number, transient = true): void {
     this.injected.set(kind, (this.injected.get(kind) ?? 0) + 1);
     if (transient) this.lastFaultAt = Math.max(this.lastFaultAt, at);
+    else this.lastRefusalAt = Math.max(this.lastRefusalAt, at);
   }
 
   /** Whether a window is open at `at`. */

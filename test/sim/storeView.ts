@@ -100,17 +100,44 @@ export class StoreView {
     });
   }
 
-  /** Entries marked done although an older entry is still pending: the outbox did not drain in order. */
+  /**
+   * Entries marked done although an older entry they build on is still pending (one of the same
+   * session; for a card's own entries, a name, an alias, a listing, one of the same card): the
+   * outbox did not drain in order. An entry the sheet refused may be kept back while entries it
+   * has nothing to do with go on (streams/heldBack.ts); those the sheet-equals-store check
+   * finds, if they never drain.
+   */
   outOfOrder(): { firstPending: number; doneAfter: number } | null {
     const db = this.open();
     const first = db.prepare('SELECT min(seq) FROM outbox WHERE done_at IS NULL').pluck().get() as
       number | null;
     if (first === null) return null;
-    const after = db
-      .prepare('SELECT count(*) FROM outbox WHERE done_at IS NOT NULL AND seq > ?')
-      .pluck()
-      .get(first) as number;
-    return after === 0 ? null : { firstPending: first, doneAfter: after };
+    type Row = { seq: number; session: unknown; card: unknown; done: number };
+    const rows = db
+      .prepare(
+        `SELECT seq, json_extract(payload, '$.session') AS session, json_extract(payload, '$.card') AS card,
+         done_at IS NOT NULL AS done FROM outbox WHERE seq >= ? ORDER BY seq`,
+      )
+      .all(first) as Row[];
+    // What each pending entry holds back: later entries of its session, or of its card.
+    const pending = new Map<string, number>();
+    const doneAfter = new Map<number, number>();
+    for (const row of rows) {
+      const about =
+        typeof row.session === 'string' ? `session:${row.session}` : `card:${String(row.card)}`;
+      const blocker = pending.get(about);
+      if (row.done === 1 && blocker !== undefined)
+        doneAfter.set(blocker, (doneAfter.get(blocker) ?? 0) + 1);
+      if (row.done === 0) {
+        if (!pending.has(about)) pending.set(about, row.seq);
+        if (typeof row.session === 'string' && !pending.has(`card:${String(row.card)}`))
+          pending.set(`card:${String(row.card)}`, row.seq);
+      }
+    }
+    const [firstOut] = [...doneAfter.keys()].sort((a, b) => a - b);
+    return firstOut === undefined
+      ? null
+      : { firstPending: firstOut, doneAfter: doneAfter.get(firstOut) ?? 0 };
   }
 
   /**

@@ -31,6 +31,7 @@ import type { CardRead, Command } from '../../streams/events';
 import { SpreadsheetModel } from '../support/spreadsheetModel';
 import {
   iso,
+  onlyRefusedSetAside,
   quietMinuteCheap,
   sheetEqualsStore,
   sheetRowsSound,
@@ -886,6 +887,7 @@ class World {
       this.lastActivity,
       this.lastDisturbance,
       this.faults.lastFaultAt,
+      this.faults.lastRefusalAt,
       life.startedAt,
     );
     if (
@@ -959,8 +961,8 @@ class World {
         this.count('poison card tapped');
         this.poisonTapped = true;
         this.deliver(POISON_CARD, 'door-a');
-        // A fault (a 400 for one bad entry): its entries are set aside once another write has
-        // landed, minutes later by design (batchRefusal.ts), and the sheet is checked after that.
+        // A fault (a 400 for one bad entry): its entries are set aside once the sheet took
+        // another of their kind, minutes later by design (batchRefusal.ts), or kept meanwhile.
         this.lastDisturbance = now;
         return;
       case 'workbookFull': {
@@ -1424,12 +1426,18 @@ class World {
     log: SheetView['log'] = viewSheet(this.model, SHEET_ID).log,
     stored: readonly StoredSession[] = this.view.sessions(),
   ): void {
+    const unfinished = this.view.unfinished();
+    this.violateAll('2 sheet = store', onlyRefusedSetAside(unfinished, POISON_CARD));
     this.violateAll(
       '2 sheet = store',
       sheetEqualsStore({
         log,
         stored,
-        unfinished: this.view.unfinished(),
+        // The refused card's entries are set aside, or kept in the outbox while the sheet took
+        // no other write of their kind (batchRefusal.ts): either way not in the sheet.
+        unfinished: unfinished.map((entry) =>
+          entry.card === POISON_CARD ? { ...entry, setAside: true } : entry,
+        ),
         deleted: this.deleted,
         zone: ZONE,
         now: wallNow(this.time),

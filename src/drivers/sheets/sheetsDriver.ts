@@ -7,7 +7,8 @@
  *   truncated exponential backoff and jitter, inside the inner observable, and
  *   report each failed attempt; a final failure ends the batch. A batch refused
  *   with a 400 (or meeting an error of ours again and again) is written in
- *   halves until the entry at fault is alone, and that entry is set aside.
+ *   halves until the entry at fault is alone, and that entry is set aside when
+ *   the sheet takes other writes of its kind, else kept for later.
  * - `liveUpdate` → `exhaustMap`: a tick that arrives while an update is in
  *   flight is dropped, never queued behind it; the next minute tries again.
  * - The two never overlap: a batch waits for the live update in flight, and a
@@ -25,7 +26,8 @@
  *
  * The parts: the turns of the two paths (sheetTurns.ts), one batch's retries
  * (writeBatchWithRetry.ts, with batchProgress.ts and batchRefusal.ts), what the
- * sheet took and refused (sheetTrack.ts), the People cache (peopleCache.ts).
+ * sheet took and refused (sheetTrack.ts), the one "not before" instant
+ * (notBefore.ts), the People cache (peopleCache.ts).
  */
 import {
   catchError,
@@ -57,7 +59,7 @@ import type { TotalsTable } from '../../../streams/totals';
 import { makeNotBefore, type NotBefore } from './notBefore';
 import { makePeopleCache, type PeopleCache } from './peopleCache';
 import type { SheetsClient } from './sheetsClient';
-import { makeSheetTrack, type SheetTrack } from './sheetTrack';
+import { makeSheetTrack } from './sheetTrack';
 import { takeTurns } from './sheetTurns';
 import { writeBatchWithRetry } from './writeBatchWithRetry';
 
@@ -145,7 +147,7 @@ export function makeSheetsDriver(port: SheetsPort, options: SheetsDriverOptions)
     return { type: 'directoryLoaded', at: now(), people };
   };
 
-  // What the sheet took and refused, across batches and live updates.
+  // What the sheet took and refused, across batches.
   const track = makeSheetTrack();
   const writeBatch = (command: WriteBatch): Observable<SyncEvent> =>
     requests.tracked(writeBatchWithRetry(client, command, options, track));
@@ -172,7 +174,7 @@ export function makeSheetsDriver(port: SheetsPort, options: SheetsDriverOptions)
           ),
         ),
         command,
-        { now, track, directory, pace },
+        { now, directory, pace },
       );
 
   const run = (
@@ -263,16 +265,10 @@ const peopleReadFailed = (now: () => number, error: unknown): PeopleReadFailed =
 function liveUpdated(
   update$: Observable<{ people: Person[]; rows?: readonly LogRowRead[] }>,
   command: LiveUpdate,
-  {
-    now,
-    track,
-    directory,
-    pace,
-  }: Reporting & { readonly track: SheetTrack; readonly pace: NotBefore },
+  { now, directory, pace }: Reporting & { readonly pace: NotBefore },
 ): Observable<SheetOutput> {
   return update$.pipe(
     mergeMap(({ people, rows = [] }): SheetOutput[] => {
-      track.took();
       return [
         directory(people),
         { type: 'liveSynced', at: now(), open: command.open.length },

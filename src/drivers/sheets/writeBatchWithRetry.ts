@@ -32,11 +32,12 @@ import { makeSheetTrack, type SheetTrack } from './sheetTrack';
  *
  * A batch the sheet refuses for good with a 400, or that meets an error of our
  * own more than three times, is written in halves until the entry at fault is
- * alone: the rest is written, that entry set aside (`batchSynced.setAside`).
- * Only when the sheet took some other write since its refusals began: else
- * the fault is likely not in the entry, and the batch fails whole, to be sent
- * again after the block. Other final failures (403, 404, headers moved) fail
- * the batch whole at once: those are a person's fix, not a bad entry.
+ * alone: the rest is written, and that entry set aside (`batchSynced.setAside`)
+ * when the sheet took another write of its kind while refusing it, else kept
+ * in the outbox (`batchSynced.kept`: all of it, when the sheet took none), the
+ * fault perhaps the sheet's (see batchRefusal.ts). Other final failures (403,
+ * 404, headers moved) fail the batch whole at once: those are a person's fix,
+ * not a bad entry.
  */
 export function writeBatchWithRetry(
   client: Pick<SheetsPort, 'writeBatch'>,
