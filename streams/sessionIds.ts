@@ -14,15 +14,18 @@ export function sessionId(card: string, inAt: number): string {
 /** Length of an id's instant and its dash: `20260323T080000.000Z-`. */
 const INSTANT = 21;
 
+/** The card and instant an id was made with, or null when it is no session id. */
+export function idParts(id: string): { card: string; at: number } | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z-/.exec(id);
+  if (m === null || id.length <= INSTANT) return null;
+  const [, y, mo, d, h, mi, s, ms] = m.map(Number);
+  const at = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0, ms ?? 0);
+  return { card: id.slice(INSTANT), at };
+}
+
 /** The card and instant each id was made with; what is no session id is left out. */
 export function idInstants(ids: readonly string[]): { card: string; at: number }[] {
-  return ids.flatMap((id) => {
-    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z-/.exec(id);
-    if (m === null || id.length <= INSTANT) return [];
-    const [, y, mo, d, h, mi, s, ms] = m.map(Number);
-    const at = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0, ms ?? 0);
-    return [{ card: id.slice(INSTANT), at }];
-  });
+  return ids.flatMap((id) => idParts(id) ?? []);
 }
 
 /**

@@ -11,6 +11,7 @@ import { CARD_TAG, SESSION_TAG, TAGGED_TAG, TAIL_TAG, tagFilter, tagRows } from 
 import type { SheetCalls } from './sheetCalls';
 import { SheetError } from './sheetError';
 import { normaliseCardId } from '../../../streams/cardId';
+import { idParts } from '../../../streams/sessionIds';
 
 type Request = sheets_v4.Schema$Request;
 
@@ -103,7 +104,7 @@ export function isDataRow(tab: TabLayout, row: readonly unknown[]): boolean {
   const key = cellText(row[tab.keyColumn]).trim();
   switch (tab.title) {
     case 'Log':
-      return /^\d{8}T\d{6}\.\d{3}Z-./.test(key);
+      return idParts(key) !== null;
     case 'People':
       return normaliseCardId(key).ok;
     case 'Edits':

@@ -22,7 +22,7 @@
  */
 import { formatLocalDateTime, toSerial, toSerialDuration } from '../../../streams/zoned';
 import type { TotalsPeriod, TotalsTable } from '../../../streams/totals';
-import { a1, columnLetter, TOTALS, type Cell } from './layout';
+import { a1, cellText, columnLetter, TOTALS, type Cell } from './layout';
 import type { DataFilterValueRange } from './sheetsApi';
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -97,16 +97,21 @@ export function makeTotalsWriter(zone: string): TotalsWriter {
   let last: Cell[][] | null = null;
   let extent: Extent | null = null;
   let pending: { rows: Cell[][]; extent: Extent } | null = null;
+  /** The minute's table as cells, built once for both the look before the read and the plan. */
+  let built: { table: TotalsTable; rows: Cell[][] } | null = null;
+  const cellsOf = (table: TotalsTable): Cell[][] => {
+    if (built?.table !== table) built = { table, rows: totalsCells(table, '', zone) };
+    return built.rows;
+  };
   return {
-    needsExtent: (table) =>
-      extent === null || (last !== null && !sameTable(totalsCells(table, '', zone), last)),
+    needsExtent: (table) => extent === null || (last !== null && !sameTable(cellsOf(table), last)),
     extentRead: (column, header) => {
       extent = { rows: column.length, columns: header[0]?.length ?? 0 };
       // Rows moved by hand: only a whole write puts every person back on their own row.
       if (last !== null && !sameCards(column, last)) last = null;
     },
     plan: (table, at) => {
-      const rows = totalsCells(table, '', zone);
+      const rows = cellsOf(table);
       const width = Math.max(...rows.map((r) => r.length));
       const size = { rows: rows.length, columns: width };
       const seen = extent ?? { rows: 0, columns: 0 };
@@ -167,17 +172,15 @@ function sameTable(rows: readonly Cell[][], last: readonly Cell[][]): boolean {
   const padded = padTo(rows, { rows: last.length, columns: width });
   return (
     padded.length === last.length &&
-    padded.every((row, i) => i === 0 || sameRow(padRow(row, width), last[i] ?? []))
+    padded.every((row, i) => i === 0 || sameRow(row, last[i] ?? []))
   );
 }
 
 /** Whether the Card column read back is the one the last write left (blank cells as ''). */
 function sameCards(column: readonly unknown[][], last: readonly Cell[][]): boolean {
-  const cell = (value: unknown): string =>
-    typeof value === 'string' || typeof value === 'number' ? String(value) : '';
   const rows = Math.max(column.length, last.length);
   for (let i = 0; i < rows; i += 1) {
-    if (cell(column[i]?.[0]) !== cell(last[i]?.[1])) return false;
+    if (cellText(column[i]?.[0]) !== cellText(last[i]?.[1])) return false;
   }
   return true;
 }
