@@ -16,34 +16,21 @@ import {
   type TaggedRow,
 } from '../streams/batchPlan';
 import type { OutboxEntry } from '../streams/commit';
+import { closedEntry, openedEntry } from './support/outboxEntries';
 
 const T = Date.parse('2026-03-02T08:00:00Z');
 const HOUR = 3_600_000;
 
-const opened = (session: string, inAt = T, card = `C-${session}`): OutboxEntry => ({
-  kind: 'session-opened',
-  key: `open:${session}`,
-  session,
-  card,
-  name: null,
-  inAt,
-  reader: 'door',
-});
-const closed = (
-  session: string,
-  outAt = T + 8 * HOUR,
-  inAt = T,
-  readers?: string,
-): OutboxEntry => ({
-  kind: 'session-closed',
-  key: `close:${session}`,
-  session,
-  card: `C-${session}`,
-  inAt,
-  outAt,
-  status: 'out',
-  ...(readers === undefined ? {} : { readers }),
-});
+const opened = (session: string, inAt = T, card = `C-${session}`): OutboxEntry =>
+  openedEntry({ session, card, inAt });
+const closed = (session: string, outAt = T + 8 * HOUR, inAt = T, readers?: string): OutboxEntry =>
+  closedEntry({
+    session,
+    card: `C-${session}`,
+    inAt,
+    outAt,
+    ...(readers === undefined ? {} : { readers }),
+  });
 const corrected = (session: string, inAt: number, outAt: number | null): OutboxEntry => ({
   kind: 'session-corrected',
   key: `fix:${session}:${inAt}:${outAt ?? ''}`,
@@ -319,15 +306,8 @@ describe('planBatch', () => {
   });
 
   it('a session opened under its placeholder (enrolled at the reader) and named in the same batch is inserted with the name', () => {
-    const openedAs = (name: string): OutboxEntry => ({
-      kind: 'session-opened',
-      key: 'open:s1',
-      session: 's1',
-      card: 'C-s1',
-      name,
-      inAt: T,
-      reader: 'door',
-    });
+    const openedAs = (name: string): OutboxEntry =>
+      openedEntry({ session: 's1', card: 'C-s1', inAt: T, name });
     const named: OutboxEntry = {
       kind: 'name-filled',
       key: `name:C-s1:Carol:${T + 1}`,

@@ -4,25 +4,11 @@
  */
 import type { OutboxEntry } from '../streams/commit';
 import { heldBack } from '../streams/heldBack';
+import { closedEntry, openedEntry } from './support/outboxEntries';
 
-const opened = (card: string): OutboxEntry => ({
-  kind: 'session-opened',
-  key: `open:${card}`,
-  session: `s-${card}`,
-  card,
-  name: null,
-  inAt: 0,
-  reader: 'door',
-});
-const closed = (card: string): OutboxEntry => ({
-  kind: 'session-closed',
-  key: `close:${card}`,
-  session: `s-${card}`,
-  card,
-  inAt: 0,
-  outAt: 1,
-  status: 'out',
-});
+const opened = (card: string): OutboxEntry => openedEntry({ card, session: card, inAt: 0 });
+const closed = (card: string): OutboxEntry =>
+  closedEntry({ card, session: card, inAt: 0, outAt: 1 });
 const listed = (card: string): OutboxEntry => ({
   kind: 'card-listed',
   key: `card:${card}`,

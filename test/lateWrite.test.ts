@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutboxEntry } from '../streams/commit';
-import { sessionId } from '../streams/sessions';
 import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
 import { SheetsTestServer } from './support/sheetsTestServer';
 import { until } from './support/until';
+import { closedEntry, openedEntry } from './support/outboxEntries';
 import { quietHealth, testClient } from './support/sheetFixtures';
 
 jest.setTimeout(60_000);
@@ -20,29 +20,12 @@ const SHEET = 'lateWriteSheet001';
 const AT = Date.parse('2026-03-02T08:00:00Z');
 
 function opened(card: string, inAt: number): OutboxEntry {
-  const session = sessionId(card, inAt);
-  return {
-    kind: 'session-opened',
-    key: `open:${session}`,
-    session,
-    card,
-    name: null,
-    inAt,
-    reader: 'door',
-  };
+  return openedEntry({ card, inAt });
 }
 
 /** The clock's close of a session: out at `outAt`. */
 function closed(session: string, card: string, inAt: number, outAt: number): OutboxEntry {
-  return {
-    kind: 'session-closed',
-    key: `close:${session}`,
-    session,
-    card,
-    inAt,
-    outAt,
-    status: 'out',
-  };
+  return closedEntry({ session, card, inAt, outAt });
 }
 
 let dir: string;

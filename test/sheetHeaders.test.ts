@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutboxEntry } from '../streams/commit';
 import { sessionId } from '../streams/sessions';
+import { closedEntry, openedEntry } from './support/outboxEntries';
 import { quietHealth, testClient } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell } from './support/sheetsTestServer';
 
@@ -24,24 +25,8 @@ const SESSION = sessionId(ANN, AT);
 
 jest.setTimeout(30_000);
 
-const opened: OutboxEntry = {
-  kind: 'session-opened',
-  key: `open:${SESSION}`,
-  session: SESSION,
-  card: ANN,
-  name: 'Ann',
-  inAt: AT,
-  reader: 'door',
-};
-const closed: OutboxEntry = {
-  kind: 'session-closed',
-  key: `close:${SESSION}`,
-  session: SESSION,
-  card: ANN,
-  inAt: AT,
-  outAt: AT + 8 * HOUR,
-  status: 'out',
-};
+const opened: OutboxEntry = openedEntry({ card: ANN, name: 'Ann', inAt: AT });
+const closed: OutboxEntry = closedEntry({ card: ANN, inAt: AT, outAt: AT + 8 * HOUR });
 
 describe('header rows a person changed while the clock runs', () => {
   let dir: string;

@@ -12,6 +12,7 @@ import type { OutboxEntry } from '../streams/commit';
 import { sessionId } from '../streams/sessions';
 import { toSerial, toSerialDate, toSerialDuration } from '../streams/zoned';
 import type { SheetsClient } from '../src/drivers/sheets/sheetsClient';
+import { closedEntry, openedEntry } from './support/outboxEntries';
 import { Clock, logText, runCli } from './support/runCli';
 import { quietHealth, testClient } from './support/sheetFixtures';
 import { SheetsTestServer, type Cell, type ServiceAccountKey } from './support/sheetsTestServer';
@@ -516,15 +517,8 @@ describe('enrolment at the reader and several readers, in the sheet (the real cl
   it('the name People gives a card enrolled at the reader goes into its rows blank or under its placeholder, not over a typed one', async () => {
     const client = clientFor([]);
     await client.setUp();
-    const opened = (inAt: number, name: string | null, card = 'C0000003'): OutboxEntry => ({
-      kind: 'session-opened',
-      key: `open:${sessionId(card, inAt)}`,
-      session: sessionId(card, inAt),
-      card,
-      name,
-      inAt,
-      reader: 'door',
-    });
+    const opened = (inAt: number, name: string | null, card = 'C0000003'): OutboxEntry =>
+      openedEntry({ card, name, inAt });
     await client.writeBatch(
       [
         opened(AT, null),
@@ -560,25 +554,14 @@ describe('enrolment at the reader and several readers, in the sheet (the real cl
   it('a session clocked out at another reader shows both in its Reader cell, RAW', async () => {
     const client = clientFor([]);
     await client.setUp();
-    const opened = (card: string, inAt: number): OutboxEntry => ({
-      kind: 'session-opened',
-      key: `open:${sessionId(card, inAt)}`,
-      session: sessionId(card, inAt),
-      card,
-      name: null,
-      inAt,
-      reader: 'door',
-    });
-    const closed = (card: string, inAt: number, readers?: string): OutboxEntry => ({
-      kind: 'session-closed',
-      key: `close:${sessionId(card, inAt)}`,
-      session: sessionId(card, inAt),
-      card,
-      inAt,
-      outAt: inAt + 3_600_000,
-      status: 'out',
-      ...(readers === undefined ? {} : { readers }),
-    });
+    const opened = (card: string, inAt: number): OutboxEntry => openedEntry({ card, inAt });
+    const closed = (card: string, inAt: number, readers?: string): OutboxEntry =>
+      closedEntry({
+        card,
+        inAt,
+        outAt: inAt + 3_600_000,
+        ...(readers === undefined ? {} : { readers }),
+      });
     await client.writeBatch([opened('A0000001', AT), opened('A0000002', AT)], AT);
     await client.writeBatch(
       [
@@ -618,24 +601,9 @@ describe("a manager's corrections in the sheet (the real client)", () => {
     return testClient(server, dir, SHEET, { timeoutMs, tabs });
   }
   const session = (card: string): string => sessionId(card, AT);
-  const opened = (card: string): OutboxEntry => ({
-    kind: 'session-opened',
-    key: `open:${session(card)}`,
-    session: session(card),
-    card,
-    name: null,
-    inAt: AT,
-    reader: 'door',
-  });
-  const closed = (card: string): OutboxEntry => ({
-    kind: 'session-closed',
-    key: `close:${session(card)}`,
-    session: session(card),
-    card,
-    inAt: AT,
-    outAt: AT + 8 * HOUR,
-    status: 'out',
-  });
+  const opened = (card: string): OutboxEntry => openedEntry({ card, inAt: AT });
+  const closed = (card: string): OutboxEntry =>
+    closedEntry({ card, inAt: AT, outAt: AT + 8 * HOUR });
   const fixed = (
     card: string,
     inAt: number,
