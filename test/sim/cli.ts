@@ -13,7 +13,8 @@
  * how to replay it) and the summary go to stdout. Exit code 1 on a failure.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   describePlan,
   describeViolation,
@@ -23,41 +24,16 @@ import {
 } from './simulate';
 import { parseArgs, usage, UsageError, type Args } from './args';
 import { doorsWorker, runDoorsSeeds } from './doors/doorsCli';
+import { codeFingerprint, loadedSources, readLedger, standing, type LedgerLine } from './ledger';
 
-/** One finished seed in a ledger file. */
-interface LedgerLine {
-  readonly seed: number;
-  readonly days: number;
-  readonly people: number;
-  readonly events: number;
-  readonly passed: boolean;
-  readonly cpuMs: number;
-  readonly taps: number;
-  readonly sessions: number;
-  /** The run's fingerprint: a seed with the same hash on another commit ran event for event the same. */
-  readonly traceHash: string | null;
-  /** The commit the seed ran on (`git rev-parse HEAD`), when known. */
-  readonly commit: string;
-  readonly finishedAt: string;
-}
+/** The repository this build was made from (the build is dist/test/sim/cli.js). */
+const ROOT = resolve(__dirname, '..', '..', '..');
 
-/** The ledger's last line for each seed run with these days, people and events. */
-function readLedger(file: string, args: Args): LedgerLine[] {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as LedgerLine;
-      } catch {
-        throw new Error(`${file} line ${i + 1} is not a ledger line: ${line.slice(0, 80)}`);
-      }
-    })
-    .filter(
-      (l) => l.days === args.days && l.people === args.maxPeople && l.events === args.eventsPerDay,
-    );
-  return [...new Map(lines.map((line) => [line.seed, line])).values()];
+/** The source files the simulation runs: simulate's module graph in this build. */
+function simulatedSources(): string[] {
+  const entry = require.cache[require.resolve('./simulate')];
+  if (entry === undefined) throw new Error('the simulation module is not loaded');
+  return loadedSources(entry, resolve(__dirname, '..', '..'), ROOT);
 }
 
 function currentCommit(): string {
@@ -229,14 +205,19 @@ async function main(): Promise<void> {
   }
   const began = Date.now();
   const ledger = args.ledger;
-  const recorded = ledger === undefined ? [] : readLedger(ledger, args);
+  const sources = ledger === undefined ? [] : simulatedSources();
+  const code = ledger === undefined ? null : codeFingerprint(ROOT, 'HEAD', sources);
+  const codeOf = (commit: string): string | null => codeFingerprint(ROOT, commit, sources);
+  const recorded = ledger === undefined ? [] : standing(readLedger(ledger, args, codeOf), code);
   if (ledger !== undefined) {
     const passed = new Set(recorded.filter((l) => l.passed).map((l) => l.seed));
     const again = recorded.filter((l) => !l.passed && args.seeds.includes(l.seed));
     const skipped = args.seeds.filter((seed) => passed.has(seed));
     args.seeds = args.seeds.filter((seed) => !passed.has(seed));
     process.stdout.write(
-      `${ledger}: ${skipped.length} of these seeds already passed; ${args.seeds.length} to run${again.length === 0 ? '' : ` (seeds ${again.map((l) => l.seed).join(', ')} failed before and run again)`}\n`,
+      code === null
+        ? `${ledger}: uncommitted changes to the ${sources.length} files the simulation runs, so this run counts for no commit; ${args.seeds.length} seeds to run\n`
+        : `${ledger}: the simulation's code is ${code} (${sources.length} files); ${skipped.length} of these seeds already passed on it; ${args.seeds.length} to run${again.length === 0 ? '' : ` (seeds ${again.map((l) => l.seed).join(', ')} failed before and run again)`}\n`,
     );
   }
   const commit = ledger === undefined ? 'unknown' : currentCommit();
@@ -260,6 +241,7 @@ async function main(): Promise<void> {
         sessions: outcome.stats.sessions,
         traceHash: outcome.traceHash,
         commit,
+        code,
         finishedAt: new Date().toISOString(),
       };
       appendFileSync(ledger, `${JSON.stringify(line)}\n`);
@@ -290,12 +272,16 @@ async function main(): Promise<void> {
   if (process.stderr.isTTY) process.stderr.write('\n');
   process.stdout.write(summary(outcomes, args, Date.now() - began));
   if (ledger !== undefined) {
-    const all = readLedger(ledger, args);
+    const lines = readLedger(ledger, args, codeOf);
+    const all = standing(lines, code);
     const failed = all.filter((l) => !l.passed);
     const days = all.reduce((n, l) => n + l.days, 0);
     const cpu = all.reduce((ms, l) => ms + l.cpuMs, 0);
+    const others = new Set(
+      lines.filter((l) => l.code !== code || code === null).map((l) => l.seed),
+    );
     process.stdout.write(
-      `${ledger}, all runs so far: ${all.length} seeds x ${args.days} days (${days.toLocaleString('en')} simulated days, ${(cpu / 3_600_000).toFixed(1)} CPU-hours), ${failed.length} failed${failed.length === 0 ? '' : ` (seeds ${failed.map((l) => l.seed).join(', ')})`}; commits ${[...new Set(all.map((l) => l.commit))].join(', ')}\n`,
+      `${ledger}, all runs so far on this code (${code ?? 'uncommitted'}): ${all.length} seeds x ${args.days} days (${days.toLocaleString('en')} simulated days, ${(cpu / 3_600_000).toFixed(1)} CPU-hours), ${failed.length} failed${failed.length === 0 ? '' : ` (seeds ${failed.map((l) => l.seed).join(', ')})`}; commits ${[...new Set(all.map((l) => l.commit))].join(', ') || 'none'}${others.size === 0 ? '' : `; ${others.size} seeds ran on other code and do not count`}\n`,
     );
     if (failed.length > 0) process.exitCode = 1;
   }
