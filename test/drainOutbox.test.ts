@@ -111,6 +111,38 @@ describe('draining a replay to the sheet', () => {
     );
   });
 
+  it('each batch written says the backlog left after it, as the running clock does (down to 0)', async () => {
+    const { play } = player(store);
+    play(...CARDS.map((card, i) => read(T0 + i * 1000, card)));
+    play(...CARDS.map((card, i) => read(T0 + 2 * HOUR + i * 1000, card)));
+    expect(store.depth()).toBe(18);
+    const sheet = refusingSheet('no such key');
+    const events: DomainEvent[] = [];
+    await new Promise<unknown>((done) => {
+      drainOutbox(store, sheet, {
+        scheduler: asyncScheduler,
+        random: () => 0.5,
+        batchSize: 5,
+        deadlineMs: 10_000,
+      }).subscribe({
+        next: (event) => events.push(event),
+        error: done,
+        complete: () => {
+          done(null);
+        },
+      });
+    });
+    // The backlog said was the depth before the batch was marked done: 18, 13, 8, 3.
+    expect(
+      events.map((event) => (event.type === 'synced' ? [event.count, event.backlog] : event.type)),
+    ).toEqual([
+      [5, 13],
+      [5, 8],
+      [5, 3],
+      [3, 0],
+    ]);
+  });
+
   it('clock-ins a sheet refuses while it takes none (a full workbook) are kept, not set aside: the rest is marked done, and the drain ends saying so', async () => {
     const { play } = player(store);
     // Three unknown cards clock in: each is listed and opened (6 entries).

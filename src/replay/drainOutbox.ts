@@ -99,16 +99,21 @@ function markTaken(store: Store, event: BatchSynced, now: () => number): void {
   for (const { key, reason } of event.setAside ?? []) store.markDone([key], now(), reason);
 }
 
-/** What the feedback says of a sync event, with the `backlog` left; a final failure ends the drain. */
-function feedbackOf(event: SyncEvent, backlog: number, now: () => number): Observable<DomainEvent> {
+/**
+ * What the feedback says of a sync event, with the backlog left; a final
+ * failure ends the drain. `depth` is the outbox's depth before a batch taken is
+ * marked done (expand hands the event on before it marks it), so what the batch
+ * wrote or set aside is taken off: the backlog said is what is left after it,
+ * as the running clock says it (streams/sync.ts).
+ */
+function feedbackOf(event: SyncEvent, depth: number, now: () => number): Observable<DomainEvent> {
   if (event.type === 'batchSynced') {
-    const synced = from(syncedFeedback(event, backlog, now));
+    const left = Math.max(0, depth - event.keys.length - (event.setAside?.length ?? 0));
+    const synced = from(syncedFeedback(event, left, now));
     if (event.kept === undefined) return synced;
-    // `backlog` is the depth before this batch is marked done: what it wrote is not left.
-    const left = backlog - event.keys.length - (event.setAside?.length ?? 0);
     return concat(synced, refusedError(event.kept.reason, left));
   }
-  if (event.type === 'batchFailed') return failedFeedback(event, backlog, now);
+  if (event.type === 'batchFailed') return failedFeedback(event, depth, now);
   return EMPTY;
 }
 
