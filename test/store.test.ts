@@ -896,6 +896,24 @@ describe('the status and backup commands', () => {
     },
   );
 
+  it('backup onto the rollback journal is refused with exit 2: a copy there would be a hot journal no open gets past', async () => {
+    seed(file);
+    // The store is in WAL mode and has no journal; SQLite still looks for one on every open.
+    const journal = `${data}/../data/badgeclock.db-journal`;
+    const before = filesIn(data);
+    const result = await runCli(['backup', journal, '--data-dir', data], { env: QUIET });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(logText(result.stderr)).toBe(
+      `cannot back up to ${journal}: it is the live database's rollback journal (${file}-journal): ` +
+        'SQLite would take the copy for an unfinished write of the store, and neither the clock nor any command could open the store again. ' +
+        'Nothing was written. Give a file outside the data directory, e.g. badgeclock backup ~/badgeclock-backup.db',
+    );
+    expect(filesIn(data)).toEqual(before);
+    const status = await runCli(['status', '--data-dir', data], { env: QUIET });
+    expect(status.code).toBe(0);
+  });
+
   it('backup into a directory that does not exist fails with exit 1 naming the file', async () => {
     Store.open(file).close();
     const copy = join(dir.path, 'missing', 'backup.db');

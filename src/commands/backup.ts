@@ -29,10 +29,11 @@ export function addBackupCommand(program: Command): void {
 async function backup(file: string, options: ConfigOptions): Promise<void> {
   const config = configOrExit(options);
   // Checked before the store is opened, so a refusal leaves the data directory as it was.
-  const own = ownFileAt(file, resolve(config.dataDir, DB_FILE_NAME));
-  if (own !== null) {
+  const database = resolve(config.dataDir, DB_FILE_NAME);
+  const refusal = ownFileRefusal(file, database);
+  if (refusal !== null) {
     fail(
-      `cannot back up to ${file}: it is ${own.what} (${own.file}), so the copy would overwrite the store it copies. ` +
+      `cannot back up to ${file}: it is ${refusal}. ` +
         'Nothing was written. Give a file outside the data directory, e.g. badgeclock backup ~/badgeclock-backup.db',
       EXIT_BAD_INPUT,
     );
@@ -46,4 +47,21 @@ async function backup(file: string, options: ConfigOptions): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+/**
+ * Which of the database's own files `file` names, by any name, and why a copy there is
+ * refused; null when none. Besides the database, its -wal and -shm (ownFileAt), its rollback
+ * journal: the store runs in WAL mode and has none, but SQLite looks for one on every open,
+ * and a file there is a "hot journal" to roll back first, so even a read-only open fails.
+ */
+function ownFileRefusal(file: string, database: string): string | null {
+  const own = ownFileAt(file, database);
+  if (own !== null)
+    return `${own.what} (${own.file}), so the copy would overwrite the store it copies`;
+  const journal = `${database}-journal`;
+  // The journal's own path, as ownFileAt tells it (`..`, links); not the journal's -wal or -shm.
+  return ownFileAt(file, journal)?.file === journal
+    ? `the live database's rollback journal (${journal}): SQLite would take the copy for an unfinished write of the store, and neither the clock nor any command could open the store again`
+    : null;
 }
