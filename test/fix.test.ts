@@ -147,6 +147,46 @@ describe('badgeclock fix', () => {
     expect(verify.stdout).toMatch(/3 taps and 2 corrections/);
   });
 
+  it('report --edits --person lists only that person’s corrections, found by any of their names or cards', async () => {
+    const BOB = 'B0B0B0B0';
+    const store = Store.open(join(data, DB_FILE_NAME), { newInstall: true });
+    player(store, defaultRules(BERLIN)).play(
+      people(T0, [
+        { card: ALICE, name: 'Alice' },
+        { card: BOB, name: 'Bob' },
+      ]),
+      read(T0, ALICE),
+      read(T0 + HOUR, BOB),
+      read(T0 + 9 * HOUR, ALICE),
+      read(T0 + 10 * HOUR, BOB),
+    );
+    store.close();
+    await fix([sessionId(ALICE, T0), '--out', '16:30', '--why', 'Alice left early']);
+    await fix([sessionId(BOB, T0 + HOUR), '--out', '17:30', '--why', 'Bob left early']);
+    // Corrections are listed by when they were seen: now.
+    const range = ['--from', '2000-01-01', '--to', '2100-01-01', '--data-dir', data];
+    const edits = (person: string) =>
+      runCli(['report', '--edits', '--person', person, ...range], { env: ENV });
+    for (const bob of ['bob', 'b0b0b0b0']) {
+      const result = await edits(bob);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Bob left early');
+      expect(result.stdout).not.toContain('Alice');
+    }
+    expect((await edits('Carol')).stdout).toBe('No corrections in these days.\n');
+  });
+
+  it('report --edits with --explain is refused with exit 2: there are no totals to explain', async () => {
+    aliceDay();
+    const result = await runCli(['report', '--edits', '--explain', '--data-dir', data], {
+      env: ENV,
+    });
+    expect(result.code).toBe(2);
+    expect(logText(result.stderr)).toContain(
+      '--explain is for the totals; leave it out with --edits',
+    );
+  });
+
   it('rejects an Out before the In with exit 1, says why, and keeps both the session and the refusal', async () => {
     const { day } = aliceDay();
     const result = await fix([day, '--out', '07:00', '--why', 'typo']);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 
 import { formatLocalDate, startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
-import { editsCsv, formatEdits } from '../report/edits';
+import { editsCsv, editsOfPerson, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
 import { buildReport, formatReport, reportCsv } from '../report/report';
 import type { Config } from '../config';
@@ -63,11 +63,19 @@ function report(options: ReportOptions): void {
   const zone = config.tz;
   if (options.explain === true && options.csv === true)
     fail('--explain is for the text report; leave it out with --csv', EXIT_BAD_INPUT);
+  if (options.explain === true && options.edits === true)
+    fail('--explain is for the totals; leave it out with --edits', EXIT_BAD_INPUT);
   const { from, to, period } = rangeOrExit(options, config, now);
   const store = storeOrExit(config, true, false, true);
+  // Which cards are one person, and their names, as the clock last read People.
+  const directory = lastPeople(config, (message) => {
+    log.warn(message);
+  });
   if (options.edits === true) {
-    const edits = store.editsBetween(from, to);
+    const all = store.editsBetween(from, to);
     store.close();
+    const edits =
+      options.person === undefined ? all : editsOfPerson(all, options.person, directory);
     process.stdout.write(options.csv === true ? editsCsv(edits, zone) : formatEdits(edits, zone));
     return;
   }
@@ -79,10 +87,7 @@ function report(options: ReportOptions): void {
     from,
     to,
     person: options.person,
-    // Which cards are one person, and their names, as the clock last read People.
-    directory: lastPeople(config, (message) => {
-      log.warn(message);
-    }),
+    directory,
     closeAt: closeAtOf(config),
     period,
     payroll: config.payroll,

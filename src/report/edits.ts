@@ -5,7 +5,9 @@
  */
 import type { EditRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
-import { neutraliseFormula } from './report';
+import { neutraliseFormula, peopleAskedFor } from './report';
+import type { Directory } from '../../streams/directory';
+import { personKey } from '../../streams/personKey';
 import { formatLocalDateTime } from '../../streams/zoned';
 
 const HEADER = ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why', 'Source'];
@@ -29,6 +31,19 @@ function cells(row: EditRow, zone: string): string[] {
     row.why ?? '',
     row.source,
   ];
+}
+
+/**
+ * The corrections of the person `person` names, as `report --person` finds them: any of
+ * their names or cards, People's or their sessions'.
+ */
+export function editsOfPerson(
+  rows: readonly EditRow[],
+  person: string,
+  directory: Directory,
+): EditRow[] {
+  const asked = peopleAskedFor(rows, person, directory);
+  return rows.filter((row) => asked.has(personKey(directory, row.card)));
 }
 
 /** The edits as aligned text, one per line, or a line saying there are none. */

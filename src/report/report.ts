@@ -84,8 +84,11 @@ export interface Report {
 /** The name a session was clocked in under (the session list shows it), or its card. */
 const who = (session: SessionRow): string => session.name ?? session.card;
 
+/** A session's or a correction's own card and the name it was clocked in under. */
+type Clocked = Pick<SessionRow, 'card' | 'name'>;
+
 /** Whether the session's own card or name (any case) is the one asked for. */
-export function matchesPerson(session: SessionRow, person: string | undefined): boolean {
+export function matchesPerson(session: Clocked, person: string | undefined): boolean {
   if (person === undefined) return true;
   const wanted = person.trim().toLowerCase();
   return (
@@ -94,11 +97,11 @@ export function matchesPerson(session: SessionRow, person: string | undefined): 
 }
 
 /**
- * The people (main cards) `person` asks for: those with a session under that
- * card or name, and those People lists with it as card, alias or name.
+ * The people (main cards) `person` asks for: those with a session (or a correction) under
+ * that card or name, and those People lists with it as card, alias or name.
  */
-function peopleAskedFor(
-  rows: readonly SessionRow[],
+export function peopleAskedFor(
+  rows: readonly Clocked[],
   person: string,
   directory: Directory,
 ): ReadonlySet<string> {
