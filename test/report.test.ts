@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLocalDate, startOfLocalIsoWeek } from '../src/report/dates';
+import { editsCsv, formatEdits } from '../src/report/edits';
 import {
   buildReport,
   CSV_HEADER,
@@ -18,7 +19,7 @@ import {
 } from '../src/report/report';
 import { makeDirectory, type Person } from '../streams/directory';
 import { defaultRules } from '../streams/rules';
-import type { SessionRow } from '../src/drivers/store/store';
+import type { EditRow, SessionRow } from '../src/drivers/store/store';
 import type { PayrollRules } from '../streams/payroll';
 import { periodAt, periodLabel, type PayPeriod } from '../streams/payPeriod';
 import { totalsOf } from '../streams/totals';
@@ -320,6 +321,31 @@ describe('the report as text', () => {
     const options = range('2026-03-23', '2026-03-29');
     expect(formatReport(buildReport([], options), options)).toBe(
       'Report 2026-03-23 to 2026-03-29 (Europe/Berlin)\n\nNo sessions in this period.\n',
+    );
+  });
+});
+
+describe('the corrections (report --edits)', () => {
+  it('writes the offset of a time in the repeated hour, so a move from the first 02:30 to the second is not shown as 02:30 to 02:30', () => {
+    const edit: EditRow = {
+      seenAt: at('2026-10-25T02:45:00+01:00'),
+      session: '20261025T000000.000Z-A11CE000',
+      card: 'A11CE000',
+      name: 'Alice',
+      field: 'out',
+      old: '2026-10-25T00:30:00.000Z',
+      new: '2026-10-25T01:30:00.000Z',
+      applied: true,
+      reason: null,
+      source: 'fix',
+      why: 'the second 02:30',
+    };
+    const [, line] = formatEdits([edit], BERLIN).split('\n');
+    expect(line).toMatch(
+      /^2026-10-25 02:45 \+01:00 +\S+ +Alice +out +2026-10-25 02:30 \+02:00 +2026-10-25 02:30 \+01:00 +applied/,
+    );
+    expect(editsCsv([edit], BERLIN)).toContain(
+      ',2026-10-25 02:30 +02:00,2026-10-25 02:30 +01:00,applied,',
     );
   });
 });

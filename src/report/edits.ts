@@ -8,20 +8,24 @@ import { csvLine } from '../formats/csv';
 import { neutraliseFormula, peopleAskedFor } from './report';
 import type { Directory } from '../../streams/directory';
 import { personKey } from '../../streams/personKey';
-import { formatLocalDateTime } from '../../streams/zoned';
+import { formatLocalDateTimeExact } from '../../streams/zoned';
 
 const HEADER = ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why', 'Source'];
 
-/** A value as a person reads it: a time in the zone, anything else as it is. */
+/**
+ * A value as a person reads it: a time in the zone, anything else as it is. A time in the
+ * repeated hour of a fall-back night carries its offset, as in the report's session list: a
+ * move from the first 02:30 to the second would otherwise read as 02:30 to 02:30.
+ */
 function shown(value: string | null, zone: string): string {
   if (value === null) return '';
   const at = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
-  return Number.isNaN(at) ? value : formatLocalDateTime(at, zone);
+  return Number.isNaN(at) ? value : formatLocalDateTimeExact(at, zone);
 }
 
 function cells(row: EditRow, zone: string): string[] {
   return [
-    formatLocalDateTime(row.seenAt, zone),
+    formatLocalDateTimeExact(row.seenAt, zone),
     row.session,
     row.name ?? row.card,
     row.field,
