@@ -294,6 +294,8 @@ describe('badgeclock fix', () => {
     [['--void', '--out', '16:30', '--why', 'x'], '--void takes the session out as it is'],
     [['--why', 'x'], 'nothing to correct'],
     [['--out', 'half five', '--why', 'x'], '--out "half five" is not a time'],
+    [['--void', '--why', 'x', '--wait', ''], '--wait "" is not a number of seconds'],
+    [['--void', '--why', 'x', '--wait', '0x10'], '--wait "0x10" is not a number of seconds'],
   ])('refuses bad input with exit 2 and a clear message: %j', async (args, message) => {
     const { day } = aliceDay();
     const result = await fix([day, ...args]);

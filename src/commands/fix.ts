@@ -53,6 +53,9 @@ export function addFixCommand(program: Command): void {
     .action(fix);
 }
 
+/** A number of seconds, 0 or more, in decimal: `30`, `2.5`. */
+const SECONDS = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*$/;
+
 async function fix(session: string, options: FixOptions): Promise<void> {
   const config = configOrExit(options);
   const why = options.why?.trim() ?? '';
@@ -61,9 +64,13 @@ async function fix(session: string, options: FixOptions): Promise<void> {
     fail('--void takes the session out as it is: give it without --in or --out', EXIT_BAD_INPUT);
   if (options.void !== true && options.in === undefined && options.out === undefined)
     fail('nothing to correct: give --in, --out or --void', EXIT_BAD_INPUT);
-  const wait = Number(options.wait);
-  if (!Number.isFinite(wait) || wait < 0)
-    fail(`--wait ${JSON.stringify(options.wait)} is not a number of seconds`, EXIT_BAD_INPUT);
+  // Decimal only, as the configuration's numbers: Number() reads '' as 0 and 0x10 as 16.
+  const wait = SECONDS.test(options.wait) ? Number(options.wait) : NaN;
+  if (!Number.isFinite(wait))
+    fail(
+      `--wait ${JSON.stringify(options.wait)} is not a number of seconds (0 or more, in decimal)`,
+      EXIT_BAD_INPUT,
+    );
 
   // A mistyped --data-dir must not get a new, empty database: refused as status refuses it.
   const store = storeOrExit(config, false, false, false, true);
