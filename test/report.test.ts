@@ -635,6 +635,19 @@ describe('a person, as People tells them', () => {
       expect(buildReport(rows, { ...options, person: 'A1E40002' }).sessions).toEqual([rows[1]]);
     }
   });
+  it('finds a name whatever Unicode form it was typed in, and a card however its bytes are written', () => {
+    // Zoë Ñandú as a sheet can hold it (decomposed: e + combining diaeresis) and as typed (composed).
+    const decomposed = 'Zoe\u0308 N\u0303andu\u0301';
+    const zoe = session('2026-03-30T08:00:00+02:00', '2026-03-30T12:00:00+02:00', {
+      card: '04A3C6CA',
+      name: decomposed,
+    });
+    const listed = directory([{ card: '04A3C6CA', name: decomposed, aliases: ['0004629512'] }]);
+    for (const person of ['Zoë Ñandú', 'ZOË ÑANDÚ', decomposed, '04:a3:c6:ca', '0x04A3C6CA'])
+      for (const options of [monday, { ...monday, directory: listed }])
+        expect(buildReport([zoe], { ...options, person }).sessions).toEqual([zoe]);
+    expect(matchesPerson(zoe, '04-A3-C6-CA')).toBe(true);
+  });
 });
 
 describe('the report and the sheet’s Totals', () => {

@@ -11,6 +11,7 @@
  */
 import type { SessionRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
+import { normaliseCardId } from '../../streams/cardId';
 import { emptyDirectory, type Directory } from '../../streams/directory';
 import type { PayrollRules } from '../../streams/payroll';
 import { listedName, personKey } from '../../streams/personKey';
@@ -87,13 +88,24 @@ const who = (session: SessionRow): string => session.name ?? session.card;
 /** A session's or a correction's own card and the name it was clocked in under. */
 type Clocked = Pick<SessionRow, 'card' | 'name'>;
 
-/** Whether the session's own card or name (any case) is the one asked for. */
+/** A name as compared: trimmed, any case, and one Unicode form (a sheet may hold `e` + `¨`). */
+const folded = (text: string): string => text.trim().normalize('NFC').toLowerCase();
+
+/** What `--person` asks for: the text folded, and the card it names in canonical form, if any. */
+function askedFor(person: string): { readonly text: string; readonly card: string | null } {
+  const card = normaliseCardId(person);
+  return { text: folded(person), card: card.ok ? card.card : null };
+}
+
+/** Whether `id` is the card asked for: as typed, any case, or as its canonical form (`04:a3:…`). */
+const isCard = (id: string, asked: ReturnType<typeof askedFor>): boolean =>
+  id === asked.card || id.toLowerCase() === asked.text;
+
+/** Whether the session's own card (in any form) or name (any case) is the one asked for. */
 export function matchesPerson(session: Clocked, person: string | undefined): boolean {
   if (person === undefined) return true;
-  const wanted = person.trim().toLowerCase();
-  return (
-    session.card.toLowerCase() === wanted || (session.name ?? '').trim().toLowerCase() === wanted
-  );
+  const asked = askedFor(person);
+  return isCard(session.card, asked) || folded(session.name ?? '') === asked.text;
 }
 
 /**
@@ -105,14 +117,14 @@ export function peopleAskedFor(
   person: string,
   directory: Directory,
 ): ReadonlySet<string> {
-  const wanted = person.trim().toLowerCase();
+  const asked = askedFor(person);
   const keys = new Set<string>();
   for (const session of rows)
     if (matchesPerson(session, person)) keys.add(personKey(directory, session.card));
   for (const listed of directory.people) {
-    const ids = [listed.card, ...listed.aliases].filter((id) => id.toLowerCase() === wanted);
+    const ids = [listed.card, ...listed.aliases].filter((id) => isCard(id, asked));
     for (const id of ids) keys.add(personKey(directory, id));
-    if (listed.name.trim() !== '' && listed.name.trim().toLowerCase() === wanted)
+    if (listed.name.trim() !== '' && folded(listed.name) === asked.text)
       keys.add(personKey(directory, listed.card));
   }
   return keys;
