@@ -828,6 +828,32 @@ describe('the report command', () => {
     expect(nobody.stdout).toContain('No sessions in this period.');
   });
 
+  it('--person with nothing in it (an unset variable) is refused with exit 2, not taken as the unnamed cards', async () => {
+    seedWeek();
+    const store = Store.open(join(data, 'badgeclock.db'));
+    // A card nobody has named yet: its sessions have no name.
+    player(store, defaultRules(BERLIN)).play(
+      read(at('2024-03-18T07:00:00+01:00'), 'DEADBEEF'),
+      read(at('2024-03-18T07:30:00+01:00'), 'DEADBEEF'),
+    );
+    store.close();
+    for (const person of ['', '  ']) {
+      const result = await runCli(['report', '--data-dir', data, ...week, '--person', person], {
+        env: QUIET,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(logText(result.stderr)).toBe(
+        `--person ${JSON.stringify(person)} is empty: give a name or a card id`,
+      );
+    }
+    const unknown = session('2024-03-18T07:00:00+01:00', '2024-03-18T07:30:00+01:00', {
+      card: 'DEADBEEF',
+      name: null,
+    });
+    expect(matchesPerson(unknown, '')).toBe(false);
+  });
+
   it('--csv writes RFC 4180 CSV, one row per session, with formula-looking names neutralised', async () => {
     seedWeek();
     const result = await runCli(['report', '--csv', '--data-dir', data, ...week], { env: QUIET });

@@ -65,6 +65,12 @@ function report(options: ReportOptions): void {
     fail('--explain is for the text report; leave it out with --csv', EXIT_BAD_INPUT);
   if (options.explain === true && options.edits === true)
     fail('--explain is for the totals; leave it out with --edits', EXIT_BAD_INPUT);
+  // `--person "$NAME"` with NAME unset: not a request for the cards nobody has named yet.
+  if (options.person?.trim() === '')
+    fail(
+      `--person ${JSON.stringify(options.person)} is empty: give a name or a card id`,
+      EXIT_BAD_INPUT,
+    );
   const { from, to, period } = rangeOrExit(options, config, now);
   const store = storeOrExit(config, true, false, true);
   // Which cards are one person, and their names, as the clock last read People.

@@ -105,7 +105,10 @@ const isCard = (id: string, asked: ReturnType<typeof askedFor>): boolean =>
 export function matchesPerson(session: Clocked, person: string | undefined): boolean {
   if (person === undefined) return true;
   const asked = askedFor(person);
-  return isCard(session.card, asked) || folded(session.name ?? '') === asked.text;
+  // A session with no name is not one asked for by an empty name.
+  return (
+    isCard(session.card, asked) || (asked.text !== '' && folded(session.name ?? '') === asked.text)
+  );
 }
 
 /**
