@@ -303,6 +303,14 @@ describe('badgeclock fix', () => {
     expect(logText(result.stderr)).toContain(message);
   });
 
+  it('takes a session id pasted with the blank or line end a sheet cell brings along', async () => {
+    const { day } = aliceDay();
+    const result = await fix([` ${day}\n`, '--out', '16:30', '--why', 'copied from the Log tab']);
+    expect(logText(result.stderr)).toBe('');
+    expect(result.stdout).toBe(`✔ session ${day} corrected\n`);
+    expect(result.code).toBe(0);
+  });
+
   it('refuses a session that does not exist, saying where ids are', async () => {
     aliceDay();
     const result = await fix(['20260323T070000.000Z-NOPE', '--void', '--why', 'x']);

@@ -56,7 +56,9 @@ export function addFixCommand(program: Command): void {
 /** A number of seconds, 0 or more, in decimal: `30`, `2.5`. */
 const SECONDS = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*$/;
 
-async function fix(session: string, options: FixOptions): Promise<void> {
+async function fix(typed: string, options: FixOptions): Promise<void> {
+  // A cell copied from the Log tab brings a line end along; an id never has a blank.
+  const session = typed.trim();
   const config = configOrExit(options);
   const why = options.why?.trim() ?? '';
   if (why === '') fail('--why is required: say why the session is corrected', EXIT_BAD_INPUT);
