@@ -3,7 +3,8 @@
  * for a reason, against real files, a real store, the emulated RC522 and,
  * through the built CLI, the local Sheets server.
  */
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../src/config';
 import { formatChecks, runDoctor, type Check, type DoctorDeps } from '../src/doctor';
@@ -13,7 +14,8 @@ import { loadServiceAccount } from '../src/drivers/sheets/serviceAccount';
 import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
 import { fakeGpioset } from './support/fakeGpioset';
 import { EmulatedField } from './support/mfrc522Emulator';
-import { runCli } from './support/runCli';
+import { logText, runCli } from './support/runCli';
+import { canRunAsOtherUser } from './support/store-tmpfs';
 import { SheetsTestServer } from './support/sheetsTestServer';
 import { useTempDir } from './support/useTempDir';
 
@@ -27,6 +29,9 @@ function configOf(env: Record<string, string>, cwd: string): Config {
   if (!result.ok) throw new Error(result.errors.join('\n'));
   return result.config;
 }
+
+/** The uid of nobody, who plays the clock's user. */
+const nobodyId = (): number => Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
 
 const synced = (value: boolean | null) => (): Promise<boolean | null> => Promise.resolve(value);
 
@@ -106,6 +111,36 @@ describe('badgeclock doctor', () => {
       detail: expect.stringContaining('had one') as unknown,
     });
   });
+
+  // Root may write any file, so the clock's user is played by nobody (skipped where that cannot be).
+  (canRunAsOtherUser() ? it : it.skip)(
+    'fails a database another user left in the data directory, which the clock could not open, naming it',
+    async () => {
+      const data = join(dir(), 'data');
+      mkdirSync(data);
+      // A first start under sudo: the database is root's, the directory the clock user's.
+      Store.open(join(data, DB_FILE_NAME)).close();
+      chmodSync(dir(), 0o755);
+      chownSync(data, nobodyId(), 0);
+      const args = ['doctor', '--data-dir', data, '--tz', 'UTC'];
+      const doctorRun = await runCli(args, {
+        env: { BADGECLOCK_TIME_SYNC: 'off' },
+        user: 'nobody',
+      });
+      expect(doctorRun.stdout).toContain(
+        `✖ data directory: ${data}: EACCES: permission denied, access '${join(data, DB_FILE_NAME)}'\n` +
+          `    fix: make it and its files writable by this user (sudo chown -R $(whoami) ${data}), or set BADGECLOCK_DATA_DIR`,
+      );
+      expect(doctorRun.code).toBe(1);
+      // As the clock itself, which refuses to start there.
+      const clock = await runCli(['run', '--data-dir', data, '--tz', 'UTC'], {
+        env: { BADGECLOCK_TIME_SYNC: 'off' },
+        user: 'nobody',
+      });
+      expect(clock.code).toBe(1);
+      expect(logText(clock.stderr)).toContain(`data directory ${data} is not writable`);
+    },
+  );
 
   it('fails while the store holds changes the sheet refused for good, naming each with its reason', async () => {
     const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());

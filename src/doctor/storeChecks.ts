@@ -26,6 +26,9 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
   try {
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
+    // The clock writes the database and its WAL files too: one left by another user (a run
+    // under sudo) stops it at start, however writable the directory is.
+    for (const file of storeFilesIn(dir)) accessSync(file, constants.R_OK | constants.W_OK);
     return {
       check: { name: 'data directory', ok: true, detail: `${dir} is writable` },
       writable: true,
@@ -36,11 +39,17 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
         name: 'data directory',
         ok: false,
         detail: `${dir}: ${(error as Error).message}`,
-        fix: `make it writable by this user (sudo chown $(whoami) ${dir}), or set BADGECLOCK_DATA_DIR`,
+        fix: `make it and its files writable by this user (sudo chown -R $(whoami) ${dir}), or set BADGECLOCK_DATA_DIR`,
       },
       writable: false,
     };
   }
+}
+
+/** The database in `dir` and its WAL files, those that are there. */
+function storeFilesIn(dir: string): string[] {
+  const db = join(dir, DB_FILE_NAME);
+  return [db, `${db}-wal`, `${db}-shm`].filter((file) => existsSync(file));
 }
 
 /** The store: lost, not made yet, or opened read-only and checked (with what it set aside). */
