@@ -109,6 +109,40 @@ describe('reading a tap log', () => {
     });
   });
 
+  it('skips a header after comments or blank lines, and one in other words than English', () => {
+    const one = ['2026-03-23T08:00:00.000Z A1A1A1A1 import'];
+    expect(
+      reads('# exported from the old clock\ntimestamp,card\n2026-03-23T08:00:00,A1A1A1A1\n', 'UTC'),
+    ).toEqual(one);
+    expect(reads('\r\ntimestamp,card\r\n2026-03-23T08:00:00,A1A1A1A1\r\n', 'UTC')).toEqual(one);
+    for (const header of [
+      'Date/Time,Card',
+      'Timestamp (UTC),Card UID',
+      'Heure d’entrée;Carte',
+      'Zeit;Karten-Nr.',
+    ]) {
+      expect(
+        parse(
+          `${header}\n2026-03-23T08:00:00,A1A1A1A1\n`.replace(
+            /,/g,
+            header.includes(';') ? ';' : ',',
+          ),
+          'UTC',
+        ),
+      ).toEqual({
+        reads: [expect.objectContaining({ card: 'A1A1A1A1' })],
+        problems: [],
+        warnings: [],
+      });
+    }
+  });
+
+  it('takes a first line whose card is a card id as a tap, so a mistyped time is named, not skipped as a header', () => {
+    expect(parse('yesterday,A1A1A1A1\n2026-03-23T08:00:00,A1A1A1A1\n').problems).toEqual([
+      `${FILE}:1: "yesterday" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+    ]);
+  });
+
   it('reads a log with CRLF line ends and quoted fields', () => {
     expect(reads('"2026-03-23T08:00:00","A1A1A1A1","Front door, east"\r\n', 'UTC')).toEqual([
       '2026-03-23T08:00:00.000Z A1A1A1A1 Front door, east',

@@ -61,6 +61,15 @@ function readTimestamp(stamp: string): { wall: number; offset: number | null } |
   return { wall, offset: sign * (offsetHours * 60 + offsetMinutes) * 60_000 };
 }
 
+/**
+ * Whether the first line that is not a comment is a header: a first field no timestamp
+ * starts like (`Date/Time`, `Heure d’entrée`) and a second that is no card id. A line
+ * with a card id is a tap, so a mistyped time there is named, not skipped.
+ */
+function isHeader(stamp: string, card: string): boolean {
+  return !/^\d/.test(stamp) && !normaliseCardId(card).ok;
+}
+
 /** Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line. */
 export function parseTapLog(
   text: string,
@@ -75,15 +84,21 @@ export function parseTapLog(
   if (encoding !== undefined) {
     return { reads, problems: [`${file}: it ${encoding}; save it as ${CSV_UTF8}`], warnings };
   }
+  let first = true;
   for (const record of parseCsv(text)) {
     const [stamp = '', rawCard = '', reader = ''] = record.fields.map((f) => f.trim());
     const where = `${file}:${record.line}`;
     if (record.error !== undefined) {
       problems.push(`${where}: ${record.error}`);
+      first = false;
       continue;
     }
     if (stamp.startsWith('#')) continue;
-    if (record.line === 1 && /^[a-z _-]+$/i.test(stamp)) continue; // a header
+    if (first && isHeader(stamp, rawCard)) {
+      first = false;
+      continue;
+    }
+    first = false;
     if (record.fields.length < 2 || record.fields.length > 3) {
       problems.push(
         `${where}: expected "timestamp,card[,reader]", got ${record.fields.length} field(s)`,
