@@ -143,6 +143,21 @@ describe('reading a tap log', () => {
     ]);
   });
 
+  it('reads lines with empty fields after the reader, as a spreadsheet exports a cleared column', () => {
+    expect(
+      reads(
+        'timestamp,card,reader,,\r\n2026-03-23T08:00:00,A1A1A1A1,front,\r\n2026-03-23T09:00:00,A1A1A1A1,, \r\n',
+        'UTC',
+      ),
+    ).toEqual([
+      '2026-03-23T08:00:00.000Z A1A1A1A1 front',
+      '2026-03-23T09:00:00.000Z A1A1A1A1 import',
+    ]);
+    expect(parse('2026-03-23T08:00:00,A1A1A1A1,front,,x\n').problems).toEqual([
+      `${FILE}:1: expected "timestamp,card[,reader]", got 5 field(s)`,
+    ]);
+  });
+
   it('reads a log with CRLF line ends and quoted fields', () => {
     expect(reads('"2026-03-23T08:00:00","A1A1A1A1","Front door, east"\r\n', 'UTC')).toEqual([
       '2026-03-23T08:00:00.000Z A1A1A1A1 Front door, east',

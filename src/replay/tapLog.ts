@@ -70,6 +70,13 @@ function isHeader(stamp: string, card: string): boolean {
   return !/^\d/.test(stamp) && !normaliseCardId(card).ok;
 }
 
+/** `fields` without the blank ones at its end past the first `keep`. */
+function withoutEmptyAfter(fields: readonly string[], keep: number): readonly string[] {
+  let end = fields.length;
+  while (end > keep && fields[end - 1]?.trim() === '') end--;
+  return fields.slice(0, end);
+}
+
 /** Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line. */
 export function parseTapLog(
   text: string,
@@ -99,10 +106,10 @@ export function parseTapLog(
       continue;
     }
     first = false;
-    if (record.fields.length < 2 || record.fields.length > 3) {
-      problems.push(
-        `${where}: expected "timestamp,card[,reader]", got ${record.fields.length} field(s)`,
-      );
+    // Empty fields after the reader are a spreadsheet's cleared columns (`…,front,,`): no data.
+    const fields = withoutEmptyAfter(record.fields, 3);
+    if (fields.length < 2 || fields.length > 3) {
+      problems.push(`${where}: expected "timestamp,card[,reader]", got ${fields.length} field(s)`);
       continue;
     }
     const time = readTimestamp(stamp);
