@@ -472,6 +472,36 @@ describe('badgeclock replay', () => {
     );
   });
 
+  it('names the taps --until leaves out, and reads it by the tap log’s rule for a time the clocks repeat', async () => {
+    const { code, stdout, log } = await replay(DAY, '--until', '2024-03-25T12:31');
+    expect(code).toBe(0);
+    expect(linesOf(stdout).at(-1)).toBe('✔ 12:31  Alice  out  3h 32m (today 3h 32m, week 3h 32m)');
+    expect(log).toBe(
+      '--until 2024-03-25T12:31: 5 tap(s) of the log come after it and are not replayed, the first at 2024-03-25 13:02 04A3C6CAE26180',
+    );
+    const night = `2024-10-26T22:00:00,${BOB}\n2024-10-27T05:00:00,${BOB}\n`;
+    const repeated = await replay(night, '--until', '2024-10-27T02:30');
+    expect(repeated.log).toContain(
+      '--until: 2024-10-27T02:30 happens twice in Europe/Berlin (the clocks go back); taken as the first, 02:30+02:00',
+    );
+  });
+
+  it.each([
+    ['2024-03-25T21:59,5', 'is not an ISO-8601 date and time (e.g. 2026-03-23T18:00:00)'],
+    [
+      '2024-03-25T08:58:59',
+      "is before the log's first tap (2024-03-25 08:59): nothing would be replayed",
+    ],
+    ['2999-01-01T00:00', 'is still to come (it is'],
+  ])('refuses --until %j with exit 2, replaying nothing', async (until, why) => {
+    const { code, stdout, log } = await replay(DAY, '--until', until);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain(
+      `--until ${until === '2024-03-25T21:59,5' ? JSON.stringify(until) : until} ${why}`,
+    );
+  });
+
   it.each(['x', '', '-5'])(
     'refuses --drain-timeout %j with exit 2 before replaying anything',
     async (seconds) => {

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { asyncScheduler } from 'rxjs';
 
+import type { CardRead } from '../../streams/events';
+import { formatLocalDateTimeExact } from '../../streams/zoned';
 import type { Config } from '../config';
 import { makeFeedbackDriver } from '../drivers/feedback/feedbackDriver';
 import { Store } from '../drivers/store/store';
@@ -13,7 +15,7 @@ import { listProblems } from '../formats/problemList';
 import { drainOutbox } from '../replay/drainOutbox';
 import { terminalProgress } from '../replay/progress';
 import { prepareReplay, replayUntil } from '../replay/replayApp';
-import { parseTapLog } from '../replay/tapLog';
+import { parseTapLog, readTapTime } from '../replay/tapLog';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
@@ -54,7 +56,9 @@ async function replay(file: string, options: ReplayOptions): Promise<void> {
   const config = configOrExit(options);
   const drainMs = drainTimeoutOrExit(options.drainTimeout) * 1000;
   const tapLog = tapLogOrExit(file, config);
-  const until = untilOrExit(options.until, config) ?? replayUntil(tapLog.reads, config, Date.now());
+  const now = Date.now();
+  const until =
+    untilOrExit(options.until, config, tapLog.reads, now) ?? replayUntil(tapLog.reads, config, now);
   const warn = (message: string): void => {
     log.warn(message);
   };
@@ -123,11 +127,42 @@ function drainTimeoutOrExit(text: string | undefined): number {
   return seconds;
 }
 
-/** The instant `--until` names (read as a tap log's timestamp is), or exit 2; undefined without it. */
-function untilOrExit(text: string | undefined, config: Config): number | undefined {
+/**
+ * The instant `--until` names (read as a tap log's timestamp is), or exit 2; undefined without
+ * it. Refused too when nothing of the log would be replayed, or when it is still to come (the
+ * clock cannot know who clocks out then); the taps it leaves out are counted in a warning.
+ */
+function untilOrExit(
+  text: string | undefined,
+  config: Config,
+  reads: readonly CardRead[],
+  now: number,
+): number | undefined {
   if (text === undefined) return undefined;
-  const parsed = parseTapLog(`${text},00000000`, '--until', config.tz, '').reads[0]?.at;
-  if (parsed === undefined)
-    fail(`--until ${JSON.stringify(text)} is not an ISO-8601 date and time`, EXIT_BAD_INPUT);
-  return parsed;
+  const time = readTapTime(text.trim(), config.tz);
+  if (time === null)
+    fail(
+      `--until ${JSON.stringify(text)} is not an ISO-8601 date and time (e.g. 2026-03-23T18:00:00)`,
+      EXIT_BAD_INPUT,
+    );
+  if (time.warning !== undefined) log.warn(`--until: ${time.warning}`);
+  const shown = (at: number): string => formatLocalDateTimeExact(at, config.tz);
+  if (time.at > now)
+    fail(
+      `--until ${text} is still to come (it is ${shown(now)} now): replay runs up to now at most; nothing was replayed`,
+      EXIT_BAD_INPUT,
+    );
+  const first = reads[0];
+  if (first !== undefined && time.at < first.at)
+    fail(
+      `--until ${text} is before the log's first tap (${shown(first.at)}): nothing would be replayed`,
+      EXIT_BAD_INPUT,
+    );
+  const after = reads.filter((read) => read.at > time.at);
+  const next = after[0];
+  if (next !== undefined)
+    log.warn(
+      `--until ${text}: ${after.length} tap(s) of the log come after it and are not replayed, the first at ${shown(next.at)} ${next.card}`,
+    );
+  return time.at;
 }

@@ -77,6 +77,37 @@ function withoutEmptyAfter(fields: readonly string[], keep: number): readonly st
   return fields.slice(0, end);
 }
 
+/**
+ * The instant a tap log's timestamp names (`--until` is read the same way), or null when it
+ * is not a date and time. Without an offset it is wall-clock time in `zone`; a time the
+ * clocks repeat or skip is read by the rule, with a warning that says how.
+ */
+export function readTapTime(
+  stamp: string,
+  zone: string,
+): { readonly at: number; readonly warning?: string } | null {
+  const time = readTimestamp(stamp);
+  if (time === null) return null;
+  if (time.offset !== null) return { at: time.wall - time.offset };
+  const local = localTime(time.wall, zone);
+  const shown = (instant: number): string =>
+    `${formatLocalTime(instant, zone)}${formatOffset(offsetAt(instant, zone))}`;
+  switch (local.kind) {
+    case 'repeated':
+      return {
+        at: local.at,
+        warning: `${stamp} happens twice in ${zone} (the clocks go back); taken as the first, ${shown(local.at)} (write ${stamp}${formatOffset(offsetAt(local.later, zone))} for the second)`,
+      };
+    case 'skipped':
+      return {
+        at: local.at,
+        warning: `${stamp} does not exist in ${zone} (the clocks go forward by ${formatDuration(local.gapMs)}); taken as ${shown(local.at)}`,
+      };
+    case 'exact':
+      return { at: local.at };
+  }
+}
+
 /** Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line. */
 export function parseTapLog(
   text: string,
@@ -112,31 +143,14 @@ export function parseTapLog(
       problems.push(`${where}: expected "timestamp,card[,reader]", got ${fields.length} field(s)`);
       continue;
     }
-    const time = readTimestamp(stamp);
+    const time = readTapTime(stamp, zone);
     if (time === null) {
       problems.push(
         `${where}: ${JSON.stringify(stamp)} is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
       );
       continue;
     }
-    let at: number;
-    if (time.offset !== null) {
-      at = time.wall - time.offset;
-    } else {
-      const local = localTime(time.wall, zone);
-      at = local.at;
-      const shown = (instant: number): string =>
-        `${formatLocalTime(instant, zone)}${formatOffset(offsetAt(instant, zone))}`;
-      if (local.kind === 'repeated') {
-        warnings.push(
-          `${where}: ${stamp} happens twice in ${zone} (the clocks go back); taken as the first, ${shown(local.at)} (write ${stamp}${formatOffset(offsetAt(local.later, zone))} for the second)`,
-        );
-      } else if (local.kind === 'skipped') {
-        warnings.push(
-          `${where}: ${stamp} does not exist in ${zone} (the clocks go forward by ${formatDuration(local.gapMs)}); taken as ${shown(local.at)}`,
-        );
-      }
-    }
+    if (time.warning !== undefined) warnings.push(`${where}: ${time.warning}`);
     const card = normaliseCardId(rawCard);
     if (!card.ok) {
       problems.push(`${where}: ${card.reason}`);
@@ -144,7 +158,7 @@ export function parseTapLog(
     }
     reads.push({
       type: 'cardRead',
-      at,
+      at: time.at,
       card: card.card,
       reader: reader === '' ? defaultReader : reader,
     });
