@@ -541,6 +541,13 @@ describe('badgeclock replay', () => {
     expect(log).toContain(`  - ${file}:14: not a card id: "xyz"`);
   });
 
+  it('refuses a log with a tap still to come (a year mistyped) with exit 2 at once, naming the line', async () => {
+    const { code, stdout, log, file } = await replay(`${DAY}\n2062-03-25T18:00:00,${BOB}\n`);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain(`  - ${file}:13: 2062-03-25T18:00:00 is still to come (it is `);
+  });
+
   it('refuses a tap log it cannot read with exit code 2', async () => {
     const result = await runCli(['replay', 'missing.csv'], { cwd: dir(), env: BASE_ENV });
     expect(result.code).toBe(2);

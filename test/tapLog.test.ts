@@ -208,6 +208,22 @@ describe('bad lines in a tap log', () => {
     ]);
   });
 
+  it('names a tap still to come (a typo in the year?) as a bad line, and allows a clock a few minutes ahead', () => {
+    const now = Date.parse('2026-03-23T12:00:00Z');
+    const text = [
+      '2026-03-23T08:00:00Z,A1A1A1A1',
+      '2062-03-23T12:31:00Z,A1A1A1A1', // 2: 36 years ahead
+      '2026-03-23T12:04:59Z,A1A1A1A1', // 3: a clock ahead by minutes
+      '2026-03-23T12:05:01Z,A1A1A1A1', // 4: more than five minutes ahead
+    ].join('\n');
+    const { reads: good, problems } = parseTapLog(text, FILE, 'UTC', 'import', now);
+    expect(good).toHaveLength(2);
+    expect(problems).toEqual([
+      `${FILE}:2: 2062-03-23T12:31:00Z is still to come (it is 2026-03-23 12:00 now in UTC): a typo, or the wrong zone?`,
+      `${FILE}:4: 2026-03-23T12:05:01Z is still to come (it is 2026-03-23 12:00 now in UTC): a typo, or the wrong zone?`,
+    ]);
+  });
+
   it('treats a word on line 1 as a header, but a word on a later line as a bad time', () => {
     expect(parse('when,card\n').problems).toEqual([]);
     expect(parse('2026-03-23T08:00:00,A1A1A1A1\nwhen,card\n').problems).toEqual([

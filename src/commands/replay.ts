@@ -55,8 +55,8 @@ export function addReplayCommand(program: Command): void {
 async function replay(file: string, options: ReplayOptions): Promise<void> {
   const config = configOrExit(options);
   const drainMs = drainTimeoutOrExit(options.drainTimeout) * 1000;
-  const tapLog = tapLogOrExit(file, config);
   const now = Date.now();
+  const tapLog = tapLogOrExit(file, config, now);
   const until =
     untilOrExit(options.until, config, tapLog.reads, now) ?? replayUntil(tapLog.reads, config, now);
   const warn = (message: string): void => {
@@ -91,7 +91,7 @@ async function replay(file: string, options: ReplayOptions): Promise<void> {
 }
 
 /** The tap log's reads, or exit 2 when it cannot be read or has a bad line: nothing is replayed. */
-function tapLogOrExit(file: string, config: Config): ReturnType<typeof parseTapLog> {
+function tapLogOrExit(file: string, config: Config, now: number): ReturnType<typeof parseTapLog> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -106,7 +106,7 @@ function tapLogOrExit(file: string, config: Config): ReturnType<typeof parseTapL
       EXIT_BAD_INPUT,
     );
   const text = bytes.toString('utf8');
-  const tapLog = parseTapLog(text, file, config.tz, config.readerName);
+  const tapLog = parseTapLog(text, file, config.tz, config.readerName, now);
   if (tapLog.problems.length > 0) {
     fail(
       `tap log ${file} has ${tapLog.problems.length} bad line(s); nothing was replayed:\n${listProblems(tapLog.problems)}`,

@@ -9,6 +9,7 @@ import { normaliseCardId } from '../../streams/cardId';
 import type { CardRead } from '../../streams/events';
 import {
   formatDuration,
+  formatLocalDateTime,
   formatLocalTime,
   formatOffset,
   localTime,
@@ -108,12 +109,20 @@ export function readTapTime(
   }
 }
 
-/** Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line. */
+/** How far ahead of `now` a tap may be: the old system's clock may have been a few minutes fast. */
+export const TAP_AHEAD_MS = 5 * 60_000;
+
+/**
+ * Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line.
+ * Given `now`, a tap more than `TAP_AHEAD_MS` after it is a bad line: a log is of the past,
+ * and replay would run minute by minute up to that tap (a year typed 2062: 36 years).
+ */
 export function parseTapLog(
   text: string,
   file: string,
   zone: string,
   defaultReader: string,
+  now = Infinity,
 ): TapLog {
   const reads: CardRead[] = [];
   const problems: string[] = [];
@@ -147,6 +156,12 @@ export function parseTapLog(
     if (time === null) {
       problems.push(
         `${where}: ${JSON.stringify(stamp)} is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+      );
+      continue;
+    }
+    if (time.at > now + TAP_AHEAD_MS) {
+      problems.push(
+        `${where}: ${stamp} is still to come (it is ${formatLocalDateTime(now, zone)} now in ${zone}): a typo, or the wrong zone?`,
       );
       continue;
     }
