@@ -187,6 +187,8 @@ describe('bad lines in a tap log', () => {
       '2026-03-23T08:00:00', // 6: no card
       '2026-03-23T08:00:00,A1A1A1A1,front,extra', // 7: too many fields
       '2026-03-23T08:00:00,', // 8: empty card
+      '2026-03-23T08:00:00+01:75,A1A1A1A1', // 9: no such offset
+      '2026-03-23T08:00:00+2500,A1A1A1A1', // 10: nor this
     ].join('\n');
     const { reads: good, problems } = parse(text);
     expect(good).toHaveLength(1);
@@ -198,6 +200,8 @@ describe('bad lines in a tap log', () => {
       `${FILE}:6: expected "timestamp,card[,reader]", got 1 field(s)`,
       `${FILE}:7: expected "timestamp,card[,reader]", got 4 field(s)`,
       `${FILE}:8: empty card id`,
+      `${FILE}:9: "2026-03-23T08:00:00+01:75" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
+      `${FILE}:10: "2026-03-23T08:00:00+2500" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,
     ]);
   });
 

@@ -59,6 +59,8 @@ function readTimestamp(stamp: string): { wall: number; offset: number | null } |
   const [offsetHours = 0, offsetMinutes = 0] = [zone.slice(1, 3), zone.slice(3).replace(':', '')]
     .filter((part) => part !== '')
     .map(Number);
+  // No zone is 24 hours or more off UTC, nor has an offset of 60 minutes: a typo, not a time.
+  if (offsetHours > 23 || offsetMinutes > 59) return null;
   return { wall, offset: sign * (offsetHours * 60 + offsetMinutes) * 60_000 };
 }
 
