@@ -548,6 +548,27 @@ describe('badgeclock replay', () => {
     expect(log).toContain(`  - ${file}:13: 2062-03-25T18:00:00 is still to come (it is `);
   });
 
+  it('refuses to import into a sheet whose key file is unusable with exit 2, before replaying anything', async () => {
+    const file = join(dir(), 'day.csv');
+    writeFileSync(file, DAY);
+    const result = await runCli(['replay', file, '--tz', 'Europe/Berlin'], {
+      cwd: dir(),
+      env: {
+        ...BASE_ENV,
+        BADGECLOCK_SPREADSHEET_ID: 'sheet0123456789',
+        BADGECLOCK_KEY_FILE: join(dir(), 'key.json'),
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const log = logText(result.stderr);
+    expect(log).toContain(`the service-account key file ${join(dir(), 'key.json')} does not exist`);
+    expect(log).toContain(
+      'With a sheet set, replay writes the sessions to the sheet: nothing was replayed.',
+    );
+    expect(log).not.toContain('kept and queued');
+  });
+
   it('refuses a tap log it cannot read with exit code 2', async () => {
     const result = await runCli(['replay', 'missing.csv'], { cwd: dir(), env: BASE_ENV });
     expect(result.code).toBe(2);

@@ -9,6 +9,7 @@ import type { CardRead } from '../../streams/events';
 import { formatLocalDateTimeExact } from '../../streams/zoned';
 import type { Config } from '../config';
 import { makeFeedbackDriver } from '../drivers/feedback/feedbackDriver';
+import { loadServiceAccount } from '../drivers/sheets/serviceAccount';
 import { Store } from '../drivers/store/store';
 import { CSV_UTF8, encodingProblem } from '../formats/csv';
 import { listProblems } from '../formats/problemList';
@@ -55,6 +56,8 @@ export function addReplayCommand(program: Command): void {
 async function replay(file: string, options: ReplayOptions): Promise<void> {
   const config = configOrExit(options);
   const drainMs = drainTimeoutOrExit(options.drainTimeout) * 1000;
+  // Before anything is replayed: with the sheet unusable, the in-memory store would be lost at exit.
+  keyFileOrExit(config);
   const now = Date.now();
   const tapLog = tapLogOrExit(file, config, now);
   const until =
@@ -116,6 +119,19 @@ function tapLogOrExit(file: string, config: Config, now: number): ReturnType<typ
   // A local time the clocks repeat or skip was read by the documented rule: say which lines.
   for (const warning of tapLog.warnings) log.warn(warning);
   return tapLog;
+}
+
+/** With a sheet configured, exit 2 when its key file cannot be used: replay has nowhere to write. */
+function keyFileOrExit(config: Config): void {
+  if (config.spreadsheetId === undefined || config.keyFile === undefined) return;
+  try {
+    loadServiceAccount(config.keyFile);
+  } catch (error) {
+    fail(
+      `sheet: ${(error as Error).message} With a sheet set, replay writes the sessions to the sheet: nothing was replayed.`,
+      EXIT_BAD_INPUT,
+    );
+  }
 }
 
 /** `--drain-timeout` in seconds (300 without it), or exit 2 before anything is replayed. */
