@@ -137,6 +137,19 @@ describe('reading a tap log', () => {
     }
   });
 
+  it('skips the sep= line a CSV made for Excel starts with, and the header after it', () => {
+    for (const text of [
+      'sep=;\r\nZeitstempel;Karte\r\n2026-03-23 08:00;A1A1A1A1\r\n',
+      'sep=,\n2026-03-23 08:00,A1A1A1A1\n',
+    ]) {
+      expect(parse(text, 'UTC')).toEqual({
+        reads: [expect.objectContaining({ at: Date.parse('2026-03-23T08:00:00Z') })],
+        problems: [],
+        warnings: [],
+      });
+    }
+  });
+
   it('takes a first line whose card is a card id as a tap, so a mistyped time is named, not skipped as a header', () => {
     expect(parse('yesterday,A1A1A1A1\n2026-03-23T08:00:00,A1A1A1A1\n').problems).toEqual([
       `${FILE}:1: "yesterday" is not an ISO-8601 date and time (e.g. 2026-03-23T08:59:00)`,

@@ -143,6 +143,9 @@ export function parseTapLog(
       continue;
     }
     if (stamp.startsWith('#')) continue;
+    // Excel's separator line (`sep=;`), which tools write before the header of a CSV for Excel.
+    if (first && stamp.toLowerCase() === 'sep=' && rawCard === '' && record.fields.length <= 2)
+      continue;
     if (first && isHeader(stamp, rawCard)) {
       first = false;
       continue;
