@@ -569,6 +569,13 @@ describe('badgeclock replay', () => {
     expect(log).not.toContain('kept and queued');
   });
 
+  it('says so when the log holds no taps (a header only), instead of finishing without a word', async () => {
+    const { code, stdout, log, file } = await replay('timestamp,card,reader\r\n\r\n');
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(log).toBe(`tap log ${file} holds no taps: nothing was replayed`);
+  });
+
   it('refuses a tap log it cannot read with exit code 2', async () => {
     const result = await runCli(['replay', 'missing.csv'], { cwd: dir(), env: BASE_ENV });
     expect(result.code).toBe(2);

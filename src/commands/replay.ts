@@ -118,6 +118,8 @@ function tapLogOrExit(file: string, config: Config, now: number): ReturnType<typ
   }
   // A local time the clocks repeat or skip was read by the documented rule: say which lines.
   for (const warning of tapLog.warnings) log.warn(warning);
+  // Not an error (a day with no taps), but an import that did nothing must not look like one.
+  if (tapLog.reads.length === 0) log.warn(`tap log ${file} holds no taps: nothing was replayed`);
   return tapLog;
 }
 
