@@ -502,7 +502,7 @@ describe('badgeclock replay', () => {
     );
   });
 
-  it.each(['x', '', '-5'])(
+  it.each(['x', '', '-5', '0x10', '1e3'])(
     'refuses --drain-timeout %j with exit 2 before replaying anything',
     async (seconds) => {
       const { code, stdout, log } = await replay(DAY, '--drain-timeout', seconds);
@@ -513,6 +513,15 @@ describe('badgeclock replay', () => {
       expect(stdout).toBe('');
     },
   );
+
+  it('refuses a --drain-timeout longer than a timer can wait, which gave up at once', async () => {
+    const { code, stdout, log } = await replay(DAY, '--drain-timeout', '99999999');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain(
+      '--drain-timeout "99999999" is more than 2147483 seconds (24 days), the longest replay can wait',
+    );
+  });
 
   it('counts real elapsed time for a night shift across the spring DST change', async () => {
     // 22:00 Saturday to 06:00 Sunday 31 March 2024 in Berlin: the clocks jump 02:00 → 03:00.

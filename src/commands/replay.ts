@@ -136,12 +136,26 @@ function keyFileOrExit(config: Config): void {
   }
 }
 
+/** Seconds written in decimal, as the configuration's numbers are (not `0x10`, not `1e3`). */
+const SECONDS = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*$/;
+
+/** The longest a timer waits: a longer one fires at once (Node's 32-bit timers). */
+const MAX_DRAIN_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** `--drain-timeout` in seconds (300 without it), or exit 2 before anything is replayed. */
 function drainTimeoutOrExit(text: string | undefined): number {
   if (text === undefined) return 300;
-  const seconds = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0)
-    fail(`--drain-timeout ${JSON.stringify(text)} is not a number of seconds`, EXIT_BAD_INPUT);
+  const seconds = SECONDS.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(seconds))
+    fail(
+      `--drain-timeout ${JSON.stringify(text)} is not a number of seconds (0 or more, in decimal)`,
+      EXIT_BAD_INPUT,
+    );
+  if (seconds > MAX_DRAIN_SECONDS)
+    fail(
+      `--drain-timeout ${JSON.stringify(text)} is more than ${MAX_DRAIN_SECONDS} seconds (24 days), the longest replay can wait`,
+      EXIT_BAD_INPUT,
+    );
   return seconds;
 }
 
