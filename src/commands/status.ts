@@ -31,7 +31,8 @@ export function addStatusCommand(program: Command): void {
 async function showStatus(options: ConfigOptions): Promise<void> {
   const config = configOrExit(options);
   const check = timeSyncCheckOf(config);
-  const synced = check === undefined ? true : await check();
+  // timeSync off: nothing was asked, so nothing is claimed (doctor says the same).
+  const synced = check === undefined ? 'off' : await check();
   const store = storeOrExit(config, true, false, true);
   const status = store.status();
   const sharing = config.mqttUrl === undefined ? null : store.sharingStatus();
@@ -141,7 +142,8 @@ function setAsideLines(status: StoreStatus, zone: string): string[] {
   return lines;
 }
 
-/** Whether the system clock is synchronised, as the configured check tells. */
-function clockLine(config: Config, synced: boolean | null): string {
+/** Whether the system clock is synchronised, as the configured check tells; 'off': not asked. */
+function clockLine(config: Config, synced: boolean | null | 'off'): string {
+  if (synced === 'off') return 'Clock: not checked (timeSync is off)';
   return `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : `cannot tell (${config.timeSync === 'command' ? 'the check did not exit 0 or 1' : 'no timedatectl'})`}`;
 }
