@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 
 import { version } from '../../package.json';
-import { formatDuration, formatLocalDateTime } from '../../streams/zoned';
+import { formatDuration, formatLocalDateTimeExact } from '../../streams/zoned';
 import type { Config } from '../config';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
 import type { SharingStatus, StoreStatus } from '../drivers/store/store';
@@ -44,7 +44,10 @@ async function showStatus(options: ConfigOptions): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** The device, open sessions, outbox, last tap, last sync and what the sheet set aside. */
+/**
+ * The device, open sessions, outbox, last tap, last sync and what the sheet set aside. A time
+ * in the repeated hour of a fall-back night carries its offset, as in report.
+ */
 function statusLines(config: Config, status: StoreStatus, now: number): string[] {
   const zone = config.tz;
   const lines = [`Device: ${config.readerName} (badgeclock ${version}, ${config.reader} reader)`];
@@ -54,24 +57,24 @@ function statusLines(config: Config, status: StoreStatus, now: number): string[]
     const due = closeAt(s);
     lines.push(
       due < now
-        ? `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  past its limit: closed as auto at ${formatLocalDateTime(due, zone)} (${formatDuration(due - s.inAt)}) when the clock runs`
-        : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTime(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
+        ? `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTimeExact(s.inAt, zone)}  past its limit: closed as auto at ${formatLocalDateTimeExact(due, zone)} (${formatDuration(due - s.inAt)}) when the clock runs`
+        : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTimeExact(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
     );
   }
   lines.push(
     status.outboxDepth === 0
       ? 'Outbox: empty'
-      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTime(status.oldestPendingAt ?? now, zone)} (${formatDuration(now - (status.oldestPendingAt ?? now))} ago)`,
+      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTimeExact(status.oldestPendingAt ?? now, zone)} (${formatDuration(now - (status.oldestPendingAt ?? now))} ago)`,
   );
   lines.push(
     status.lastTap === null
       ? 'Last tap: none yet'
-      : `Last tap: ${formatLocalDateTime(status.lastTap.at, zone)}  ${status.lastTap.card}  ${status.lastTap.outcome}`,
+      : `Last tap: ${formatLocalDateTimeExact(status.lastTap.at, zone)}  ${status.lastTap.card}  ${status.lastTap.outcome}`,
   );
   lines.push(
     config.spreadsheetId === undefined
       ? 'Last sync: the sheet is off'
-      : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTime(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
+      : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTimeExact(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
   );
   return [...lines, ...setAsideLines(status, zone)];
 }
@@ -112,14 +115,14 @@ function doorLines(config: Config, sharing: SharingStatus, now: number): string[
     const taps =
       d.lastTapAt === null || d.lastReceivedAt === null
         ? 'no tap yet'
-        : `last tap ${formatLocalDateTime(d.lastTapAt, zone)}, last heard ${formatLocalDateTime(d.lastReceivedAt, zone)} (${formatDuration(Math.max(0, now - d.lastReceivedAt))} ago), ${d.taps} tap(s)`;
+        : `last tap ${formatLocalDateTimeExact(d.lastTapAt, zone)}, last heard ${formatLocalDateTimeExact(d.lastReceivedAt, zone)} (${formatDuration(Math.max(0, now - d.lastReceivedAt))} ago), ${d.taps} tap(s)`;
     const p = d.presence;
     const said =
       p === null
         ? ''
         : p.state === 'offline'
-          ? `; offline since ${formatLocalDateTime(p.receivedAt, zone)}`
-          : `; online, backlog ${p.backlog === null ? '?' : String(p.backlog)} as of ${formatLocalDateTime(p.receivedAt, zone)}`;
+          ? `; offline since ${formatLocalDateTimeExact(p.receivedAt, zone)}`
+          : `; online, backlog ${p.backlog === null ? '?' : String(p.backlog)} as of ${formatLocalDateTimeExact(p.receivedAt, zone)}`;
     lines.push(`  ${d.door.padEnd(20)}  ${taps}${said}`);
   }
   return lines;
@@ -133,7 +136,7 @@ function setAsideLines(status: StoreStatus, zone: string): string[] {
   ];
   for (const entry of status.setAside) {
     lines.push(
-      `  ${formatLocalDateTime(entry.createdAt, zone)}  ${entry.kind}  ${entry.key}: ${entry.failure}`,
+      `  ${formatLocalDateTimeExact(entry.createdAt, zone)}  ${entry.kind}  ${entry.key}: ${entry.failure}`,
     );
   }
   if (status.setAsideCount > status.setAside.length) {
