@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { defaultRules } from '../streams/rules';
 import { Store } from '../src/drivers/store/store';
 import { requireBuiltCli, runCli } from './support/runCli';
-import { HOUR, player, read, tempDir } from './support/store-fixtures';
+import { HOUR, MINUTE, player, read, tempDir } from './support/store-fixtures';
 
 const BERLIN = 'Europe/Berlin';
 const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
@@ -52,5 +52,26 @@ describe('badgeclock status', () => {
     );
     expect(result.stdout).toContain('\nLast tap: 2025-10-26 02:30 +01:00  A11CE000  clock-in\n');
     expect(result.stdout).toContain('oldest from 2025-10-26 02:30 +01:00 (');
+  });
+
+  it('says so when the wall clock is behind the newest tap, instead of a session open for 0h 00m', async () => {
+    const now = Date.now();
+    // Taken while the clock was 2 h ahead, and read now that it was set back (half a minute
+    // more, so the seconds the CLI takes to start never make it 1h 59m).
+    seed([
+      [now - 3 * HOUR, 'B0B0B0B0'],
+      [now + 2 * HOUR + MINUTE / 2, 'A11CE000'],
+      [now + 2 * HOUR + 5.5 * MINUTE, 'C0C0C0C0'],
+    ]);
+    const result = await runCli(['status', '--data-dir', data], { env: QUIET });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\n {2}B0B0B0B0 {14}since \S+ \S+ {2}for 3h 00m\n/);
+    expect(result.stdout).toMatch(
+      /\n {2}A11CE000 {14}since \S+ \S+ {2}for \?: that is 2h 00m after this machine's time \(see Clock\)\n/,
+    );
+    expect(result.stdout).toMatch(
+      /\nClock: not checked \(timeSync is off\); and this machine's time is 2h 05m behind the newest tap \(\S+ \S+\): it was set back, or was ahead when the tap was taken\n/,
+    );
+    expect(result.stdout).not.toContain('0h 00m');
   });
 });

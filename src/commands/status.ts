@@ -37,9 +37,10 @@ async function showStatus(options: ConfigOptions): Promise<void> {
   const status = store.status();
   const sharing = config.mqttUrl === undefined ? null : store.sharingStatus();
   store.close();
-  const lines = statusLines(config, status, Date.now());
-  if (sharing !== null) lines.push(...doorLines(config, sharing, Date.now()));
-  lines.push(clockLine(config, synced));
+  const now = Date.now();
+  const lines = statusLines(config, status, now);
+  if (sharing !== null) lines.push(...doorLines(config, sharing, now));
+  lines.push(clockLine(config, synced) + behindLine(status, config.tz, now));
   lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -58,13 +59,13 @@ function statusLines(config: Config, status: StoreStatus, now: number): string[]
     lines.push(
       due < now
         ? `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTimeExact(s.inAt, zone)}  past its limit: closed as auto at ${formatLocalDateTimeExact(due, zone)} (${formatDuration(due - s.inAt)}) when the clock runs`
-        : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTimeExact(s.inAt, zone)}  for ${formatDuration(now - s.inAt)}`,
+        : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTimeExact(s.inAt, zone)}  for ${s.inAt > now + AHEAD_MS ? `?: that is ${formatDuration(s.inAt - now)} after this machine's time (see Clock)` : formatDuration(now - s.inAt)}`,
     );
   }
   lines.push(
     status.outboxDepth === 0
       ? 'Outbox: empty'
-      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTimeExact(status.oldestPendingAt ?? now, zone)} (${formatDuration(now - (status.oldestPendingAt ?? now))} ago)`,
+      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTimeExact(status.oldestPendingAt ?? now, zone)} (${ago(status.oldestPendingAt ?? now, now)})`,
   );
   lines.push(
     status.lastTap === null
@@ -74,7 +75,7 @@ function statusLines(config: Config, status: StoreStatus, now: number): string[]
   lines.push(
     config.spreadsheetId === undefined
       ? 'Last sync: the sheet is off'
-      : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTimeExact(status.lastSyncAt, zone)} (${formatDuration(now - status.lastSyncAt)} ago)`}`,
+      : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTimeExact(status.lastSyncAt, zone)} (${ago(status.lastSyncAt, now)})`}`,
   );
   return [...lines, ...setAsideLines(status, zone)];
 }
@@ -143,6 +144,29 @@ function setAsideLines(status: StoreStatus, zone: string): string[] {
     lines.push(`  … and ${status.setAsideCount - status.setAside.length} more`);
   }
   return lines;
+}
+
+/**
+ * How far a time may be after this machine's before status says the clock is behind it: a tap
+ * of another door a few seconds ahead is clock skew, not a clock set back.
+ */
+const AHEAD_MS = 60_000;
+
+/** How long ago `at` was, or how far after this machine's time it is. */
+function ago(at: number, now: number): string {
+  return at > now + AHEAD_MS
+    ? `${formatDuration(at - now)} after this machine's time`
+    : `${formatDuration(now - at)} ago`;
+}
+
+/**
+ * When this machine's time is behind the newest tap (or clock-in) the store holds, how far: its
+ * clock was set back, or was ahead when the tap was taken. Empty when it is not.
+ */
+function behindLine(status: StoreStatus, zone: string, now: number): string {
+  const newest = Math.max(status.lastTap?.at ?? -Infinity, ...status.open.map((s) => s.inAt));
+  if (!(newest > now + AHEAD_MS)) return '';
+  return `; and this machine's time is ${formatDuration(newest - now)} behind the newest tap (${formatLocalDateTimeExact(newest, zone)}): it was set back, or was ahead when the tap was taken`;
 }
 
 /** Whether the system clock is synchronised, as the configured check tells; 'off': not asked. */
