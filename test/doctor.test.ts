@@ -482,6 +482,36 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
     }
   });
 
+  it('fails a sheet it cannot reach with the fix for the cause, not sharing it for every one', async () => {
+    const account = server.serviceAccount(dir());
+    server.createSpreadsheet('sharedSheet0001', [account.email]);
+    const doctorSays = async (sheet: string, status?: number): Promise<string> => {
+      server.clearFaults();
+      if (status !== undefined) server.fail({ status, retryAfter: '1' });
+      const result = await runCli(['doctor'], { env: envFor(account, sheet), timeoutMs: 20_000 });
+      expect(result.code).toBe(1);
+      return result.stdout;
+    };
+    // A wrong id: the fix is the id, as README's troubleshooting table says.
+    expect(await doctorSays('missingSheet001')).toMatch(
+      /✖ spreadsheet: spreadsheet missingSheet001 was not found \(404: .*\n {4}fix: set BADGECLOCK_SPREADSHEET_ID to the part of the sheet's URL between \/d\/ and \/edit\n/,
+    );
+    // A key Google refuses: doctor asked once, so no "refreshing them"; the fix is the key.
+    const refused = await doctorSays('sharedSheet0001', 401);
+    expect(refused).toContain(
+      `✖ spreadsheet: the Sheets API rejected the credentials of ${account.email} (401)\n    fix: the key of ${account.email} was deleted or revoked`,
+    );
+    // Busy or failing: try again later; sharing mends nothing.
+    for (const status of [429, 500]) {
+      expect(await doctorSays('sharedSheet0001', status)).toMatch(
+        new RegExp(
+          `✖ spreadsheet: the Sheets API answered ${status} .*\n {4}fix: Google or the network failed this time: check the network and run doctor again in a few minutes`,
+        ),
+      );
+    }
+    expect(server.title('sharedSheet0001')).toBe('Sheet sharedSheet0001');
+  });
+
   it('fails a sheet whose header columns were moved, with the fix, and changes nothing', async () => {
     const account = server.serviceAccount(dir());
     server.createSpreadsheet('movedSheet00001', [account.email]);

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../config';
 import { KeyFileError } from '../drivers/sheets/serviceAccount';
+import { SheetError } from '../drivers/sheets/sheetError';
 import type { Check, DoctorDeps } from './check';
 
 const SHEET_OFF = 'no spreadsheet configured (the sheet is off)';
@@ -105,11 +106,40 @@ async function spreadsheetCheck(
           fix: 'restore the header row (README, "The tabs"); the clock keeps taps queued until then',
         };
   } catch (error) {
+    return { name: 'spreadsheet', ok: false, ...failureOf(error, account) };
+  }
+}
+
+/**
+ * What a refused or failed check says, and the fix for that cause: sharing the sheet mends a
+ * 403 only, not a wrong id (404), a key Google refuses (401) or an API busy or down.
+ */
+function failureOf(error: unknown, account: string): { detail: string; fix: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof SheetError)) {
+    return { detail: message, fix: 'run doctor again; if it stays, report it with this line' };
+  }
+  if (error.kind === 'auth') {
     return {
-      name: 'spreadsheet',
-      ok: false,
-      detail: (error as Error).message,
-      fix: `share the sheet with ${account} as Editor, and check BADGECLOCK_SPREADSHEET_ID and the network`,
+      // The running clock refreshes its token and retries; doctor asked once.
+      detail: message.replace(/; refreshing them$/, ''),
+      fix: `the key of ${account} was deleted or revoked (IAM → Service accounts → Keys), or this machine's clock is far off: download a new JSON key, or set the time (sudo timedatectl set-ntp true)`,
     };
   }
+  if (error.kind === 'retry') {
+    return {
+      detail: message,
+      fix: 'Google or the network failed this time: check the network and run doctor again in a few minutes; the clock keeps taps queued and retries meanwhile',
+    };
+  }
+  if (/ was not found \(404: /.test(message)) {
+    return {
+      detail: message,
+      fix: "set BADGECLOCK_SPREADSHEET_ID to the part of the sheet's URL between /d/ and /edit",
+    };
+  }
+  return {
+    detail: message,
+    fix: `share the sheet with ${account} as Editor, and check BADGECLOCK_SPREADSHEET_ID`,
+  };
 }
