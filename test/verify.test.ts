@@ -353,6 +353,19 @@ describe('the verify command', () => {
     expect(JSON.parse(json.stdout)).toEqual(verdictOf(file));
   });
 
+  it('names a dropped chain table as a change to the record, with the file, and exits 1', async () => {
+    threeTaps(file);
+    tamper(file, (db) => db.exec('DROP TABLE chain'));
+    const problem = `${file}: no such table: chain: the record's tables were changed outside the clock, so nothing can be checked against the chain`;
+    const result = await runCli(['verify', '--data-dir', data], { env: QUIET });
+    expect(logText(result.stderr)).toBe('');
+    expect(result.stdout).toBe(`✖ record changed:\n  - ${problem}\n`);
+    expect(result.code).toBe(1);
+    const json = await runCli(['verify', '--json', '--data-dir', data], { env: QUIET });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ whole: false, problems: [problem], more: 0 });
+  });
+
   it('on a copy made by backup, the record is whole', async () => {
     threeTaps(file);
     const copyDir = join(dir.path, 'copy');
