@@ -3,7 +3,7 @@
  * the system clock, of a clock behind the newest tap, and of a time in the
  * repeated hour of a fall-back night.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRules } from '../streams/rules';
 import { Store } from '../src/drivers/store/store';
@@ -73,5 +73,24 @@ describe('badgeclock status', () => {
       /\nClock: not checked \(timeSync is off\); and this machine's time is 2h 05m behind the newest tap \(\S+ \S+\): it was set back, or was ahead when the tap was taken\n/,
     );
     expect(result.stdout).not.toContain('0h 00m');
+  });
+
+  it('says timedatectl did not answer, not that there is none, where it is installed but systemd is not running', async () => {
+    seed([[Date.now() - HOUR, 'A11CE000']]);
+    // A timedatectl as in a container: there, but no systemd to ask.
+    const bin = join(dir.path, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'timedatectl'),
+      "#!/bin/sh\necho 'System has not been booted with systemd as init system (PID 1).' >&2\nexit 1\n",
+      { mode: 0o755 },
+    );
+    const result = await runCli(['status', '--data-dir', data], {
+      env: { BADGECLOCK_TIME_SYNC: 'timedatectl', PATH: `${bin}:/usr/bin:/bin` },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '\nClock: cannot tell (timedatectl did not answer: not installed, or systemd is not running here)\n',
+    );
   });
 });

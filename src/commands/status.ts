@@ -172,5 +172,5 @@ function behindLine(status: StoreStatus, zone: string, now: number): string {
 /** Whether the system clock is synchronised, as the configured check tells; 'off': not asked. */
 function clockLine(config: Config, synced: boolean | null | 'off'): string {
   if (synced === 'off') return 'Clock: not checked (timeSync is off)';
-  return `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : `cannot tell (${config.timeSync === 'command' ? 'the check did not exit 0 or 1' : 'no timedatectl'})`}`;
+  return `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : `cannot tell (${config.timeSync === 'command' ? 'the check did not exit 0 or 1' : 'timedatectl did not answer: not installed, or systemd is not running here'})`}`;
 }

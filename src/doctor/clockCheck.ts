@@ -34,6 +34,7 @@ export async function clockCheck(config: Config, deps: DoctorDeps): Promise<Chec
     detail:
       config.timeSync === 'command'
         ? `cannot tell: "${config.timeSyncCommand ?? ''}" did not exit 0 or 1`
-        : 'cannot tell (no timedatectl here)',
+        : // timedatectl's failure says no more: missing, or installed where systemd does not run.
+          'cannot tell: timedatectl did not answer (not installed, or systemd is not running here)',
   };
 }
