@@ -516,6 +516,23 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
     expect(server.title('sharedSheet0001')).toBe('Sheet sharedSheet0001');
   });
 
+  it('fails a tab named "log" where the clock needs "Log", which Google would not let it add, and changes nothing', async () => {
+    const account = server.serviceAccount(dir());
+    server.createSpreadsheet('lowerSheet00001', [account.email]);
+    server.addTab('lowerSheet00001', 'log', []);
+    const result = await runCli(['doctor'], {
+      env: envFor(account, 'lowerSheet00001'),
+      timeoutMs: 20_000,
+    });
+    expect(result.stdout).toContain(
+      '✖ spreadsheet: "Sheet lowerSheet00001" (lowerSheet00001): the tab "log" stands where the clock needs "Log": ' +
+        'Google takes no two tab names that differ only in case, so the clock cannot add its own and writes nothing to the sheet (taps are kept and queued)\n' +
+        '    fix: rename the tab "log" to "Log" (the same for each named), or give it another name and the clock adds its own\n',
+    );
+    expect(result.code).toBe(1);
+    expect(server.tabTitles('lowerSheet00001')).toEqual(['log']);
+  });
+
   it('fails a sheet whose header columns were moved, with the fix, and changes nothing', async () => {
     const account = server.serviceAccount(dir());
     server.createSpreadsheet('movedSheet00001', [account.email]);

@@ -14,7 +14,7 @@ import {
   withConfigOptions,
   type ConfigOptions,
 } from './common';
-import { sheetsClientOf } from './sheetsClientOf';
+import { sheetsClientOf, sheetTabTitlesOf } from './sheetsClientOf';
 
 /** Adds `doctor` to the program. */
 export function addDoctorCommand(program: Command): void {
@@ -51,6 +51,7 @@ async function doctor(options: ConfigOptions & { hub?: boolean }): Promise<void>
   const sheets = sheetsClientOf(config, () => undefined);
   const checks = await runDoctor(config, {
     sheets,
+    tabTitles: sheetTabTitlesOf(config),
     loadServiceAccount,
     probeReader: probeMfrc522Spec,
     hub: options.hub === true,

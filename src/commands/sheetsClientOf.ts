@@ -6,6 +6,7 @@ import { asyncScheduler } from 'rxjs';
 
 import { version } from '../../package.json';
 import type { Config } from '../config';
+import type * as SheetsApiModule from '../drivers/sheets/sheetsApi';
 import type * as SheetsClientModule from '../drivers/sheets/sheetsClient';
 import type { SheetsClient } from '../drivers/sheets/sheetsClient';
 import { loadServiceAccount } from '../drivers/sheets/serviceAccount';
@@ -50,6 +51,29 @@ export function sheetsClientOf(
       warn(`sheet: ${message}`);
     },
   });
+}
+
+/**
+ * Reads the spreadsheet's tab titles as they are, for doctor; undefined without a sheet. Its
+ * own request: the client's check keeps only the tabs the clock knows by their exact names.
+ */
+export function sheetTabTitlesOf(config: Config): (() => Promise<readonly string[]>) | undefined {
+  const { spreadsheetId, keyFile } = config;
+  if (spreadsheetId === undefined || keyFile === undefined) return undefined;
+  return async () => {
+    // Lazy, as the client above: the Google client costs start-up time and memory on a Pi.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load in CommonJS is the point
+    const sheetsApi = require('../drivers/sheets/sheetsApi') as typeof SheetsApiModule;
+    const { makeGoogleSheetsApi } = sheetsApi;
+    const api = makeGoogleSheetsApi({
+      spreadsheetId,
+      keyFile,
+      rootUrl: config.sheetsRootUrl,
+      timeoutMs: config.sheetsTimeoutSeconds * 1000,
+    });
+    const got = await api.get('sheets.properties.title');
+    return (got.sheets ?? []).map((tab) => tab.properties?.title ?? '');
+  };
 }
 
 /** The sheet driver when a spreadsheet is configured. */

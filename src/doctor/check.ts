@@ -20,6 +20,11 @@ export interface DoctorDeps {
   /** The sheet client when a spreadsheet is configured. */
   readonly sheets?: SheetsClient;
   readonly loadServiceAccount?: (file: string) => { client_email: string };
+  /**
+   * The spreadsheet's tab titles as they are: Google refuses a tab "Log" beside a "log", so the
+   * clock cannot add its own there. Without it, that is not checked.
+   */
+  readonly tabTitles?: () => Promise<readonly string[]>;
   /** Reads whether the system clock is synchronised; null when it cannot be told. */
   readonly clockSynchronised?: () => Promise<boolean | null>;
   /** Reads an RC522's VersionReg (the mfrc522 readers); without it the chip is not checked. */

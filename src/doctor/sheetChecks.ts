@@ -27,7 +27,10 @@ export async function sheetChecks(config: Config, deps: DoctorDeps): Promise<Che
       { name: 'spreadsheet', ok: false, detail: 'not checked: the key file is not usable' },
     ];
   }
-  return [key.check, await spreadsheetCheck(spreadsheetId, key.account, deps.sheets)];
+  return [
+    key.check,
+    await spreadsheetCheck(spreadsheetId, key.account, { ...deps, sheets: deps.sheets }),
+  ];
 }
 
 /**
@@ -82,11 +85,21 @@ function keyFileCheck(
 async function spreadsheetCheck(
   spreadsheetId: string,
   account: string,
-  sheets: NonNullable<DoctorDeps['sheets']>,
+  deps: DoctorDeps & { readonly sheets: NonNullable<DoctorDeps['sheets']> },
 ): Promise<Check> {
   try {
-    const sheet = await sheets.check();
+    const sheet = await deps.sheets.check();
     const named = `"${sheet.title}" (${spreadsheetId})`;
+    const blocked = await blockedTabs(sheet.missingTabs, deps.tabTitles);
+    if (blocked.length > 0) {
+      const [first] = blocked;
+      return {
+        name: 'spreadsheet',
+        ok: false,
+        detail: `${named}: ${blocked.map(({ tab, there }) => `the tab "${there}" stands where the clock needs "${tab}"`).join('; ')}: Google takes no two tab names that differ only in case, so the clock cannot add its own and writes nothing to the sheet (taps are kept and queued)`,
+        fix: `rename the tab "${first?.there ?? ''}" to "${first?.tab ?? ''}" (the same for each named), or give it another name and the clock adds its own`,
+      };
+    }
     const notes = [
       ...sheet.headerWarnings,
       ...(sheet.missingTabs.length === 0
@@ -108,6 +121,19 @@ async function spreadsheetCheck(
   } catch (error) {
     return { name: 'spreadsheet', ok: false, ...failureOf(error, account) };
   }
+}
+
+/** The missing tabs a tab of another case stands in for (a "log" where "Log" is missing). */
+async function blockedTabs(
+  missing: readonly string[],
+  tabTitles: DoctorDeps['tabTitles'],
+): Promise<{ readonly tab: string; readonly there: string }[]> {
+  if (missing.length === 0 || tabTitles === undefined) return [];
+  const titles = await tabTitles();
+  return missing.flatMap((tab) => {
+    const there = titles.find((title) => title.toLowerCase() === tab.toLowerCase());
+    return there === undefined ? [] : [{ tab, there }];
+  });
 }
 
 /**
