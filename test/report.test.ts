@@ -825,7 +825,28 @@ describe('the report command', () => {
     const nobody = await runCli(['report', '--data-dir', data, ...week, '--person', 'Mallory'], {
       env: QUIET,
     });
-    expect(nobody.stdout).toContain('No sessions in this period.');
+    // A name nobody answers to is said to be one, not taken for a person with no hours.
+    expect(nobody.stdout).toContain('No sessions for Mallory in this period.');
+    expect(nobody.stdout).toContain(
+      'No one in People or in the clock\'s sessions goes by "Mallory".',
+    );
+    // A person who is known but had no sessions in the range is simply without sessions.
+    const away = await runCli(
+      [
+        'report',
+        '--data-dir',
+        data,
+        '--from',
+        '2024-04-01',
+        '--to',
+        '2024-04-07',
+        '--person',
+        'alice',
+      ],
+      { env: QUIET },
+    );
+    expect(away.stdout).toContain('No sessions for alice in this period.');
+    expect(away.stdout).not.toContain('goes by');
   });
 
   it('--person with nothing in it (an unset variable) is refused with exit 2, not taken as the unnamed cards', async () => {

@@ -7,7 +7,7 @@ import { formatLocalDate, startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
 import { editsCsv, editsOfPerson, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
-import { buildReport, formatReport, reportCsv } from '../report/report';
+import { buildReport, formatReport, peopleAskedFor, reportCsv } from '../report/report';
 import type { Config } from '../config';
 import { lastPeople } from './lastPeople';
 import {
@@ -86,7 +86,6 @@ function report(options: ReportOptions): void {
     return;
   }
   const rows = store.sessionsBetween(from, to);
-  store.close();
   const reportOptions = {
     zone,
     now,
@@ -99,7 +98,17 @@ function report(options: ReportOptions): void {
     payroll: config.payroll,
     explain: options.explain,
   };
-  const report = buildReport(rows, reportOptions);
+  const inRange = buildReport(rows, reportOptions);
+  // Nobody in the range answers to --person: a typo, or someone with no hours here? Only
+  // the whole history tells (read only on this path: a full scan).
+  const report =
+    inRange.personKnown === false && options.person !== undefined
+      ? {
+          ...inRange,
+          personKnown: peopleAskedFor(store.allSessions(), options.person, directory).size > 0,
+        }
+      : inRange;
+  store.close();
   process.stdout.write(
     options.csv === true ? reportCsv(report, reportOptions) : formatReport(report, reportOptions),
   );

@@ -80,6 +80,8 @@ export interface Report {
   readonly weekly: readonly Total[];
   /** Per person over the whole range, with Paid when payroll rules are set. */
   readonly totals: readonly PersonTotal[];
+  /** With --person: whether anyone in People or in the sessions answers to it. */
+  readonly personKnown?: boolean;
 }
 
 /** The name a session was clocked in under (the session list shows it), or its card. */
@@ -198,7 +200,13 @@ export function buildReport(rows: readonly SessionRow[], options: ReportOptions)
     ...options,
     endOf: (session) => endOf(session, options),
   });
-  return { sessions, daily: dailyTotals, weekly: sorted(weekly), totals };
+  return {
+    sessions,
+    daily: dailyTotals,
+    weekly: sorted(weekly),
+    totals,
+    ...(asked === null ? {} : { personKnown: asked.size > 0 }),
+  };
 }
 
 /** `2026-W13`: the ISO week (Monday first) of the local date. */
@@ -219,7 +227,12 @@ export function formatReport(report: Report, options: ReportOptions): string {
       : `Pay period ${options.period} (${zone})`,
   );
   if (report.sessions.length === 0) {
-    lines.push('', 'No sessions in this period.');
+    const person = options.person?.trim();
+    if (person === undefined) lines.push('', 'No sessions in this period.');
+    else lines.push('', `No sessions for ${person} in this period.`);
+    // A typo, not a person who stayed home: say that nobody answers to it.
+    if (person !== undefined && report.personKnown === false)
+      lines.push(`No one in People or in the clock's sessions goes by ${JSON.stringify(person)}.`);
     return `${lines.join('\n')}\n`;
   }
   // Widths by reduce, not a spread: a long report has more rows than a call has arguments.
