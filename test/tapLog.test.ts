@@ -241,6 +241,25 @@ describe('bad lines in a tap log', () => {
     ]);
   });
 
+  it('names a tap before 2000 (a year typed 1026 for 2026) as a bad line, instead of replaying a thousand idle years', () => {
+    const now = Date.parse('2026-03-23T12:00:00Z');
+    const text = [
+      '1026-03-23T08:00:00Z,A1A1A1A1', // 1: a digit wrong
+      '1999-12-31T23:59:59Z,A1A1A1A1', // 2: the last second before
+      '2000-01-01T00:00:00Z,A1A1A1A1', // 3: the first instant allowed
+      '2026-03-23T08:00:00Z,A1A1A1A1',
+    ].join('\n');
+    const { reads: good, problems } = parseTapLog(text, FILE, 'UTC', 'import', now);
+    expect(good.map((r) => new Date(r.at).toISOString())).toEqual([
+      '2000-01-01T00:00:00.000Z',
+      '2026-03-23T08:00:00.000Z',
+    ]);
+    expect(problems).toEqual([
+      `${FILE}:1: 1026-03-23T08:00:00Z is before the year 2000: a typo in the year?`,
+      `${FILE}:2: 1999-12-31T23:59:59Z is before the year 2000: a typo in the year?`,
+    ]);
+  });
+
   it('treats a word on line 1 as a header, but a word on a later line as a bad time', () => {
     expect(parse('when,card\n').problems).toEqual([]);
     expect(parse('2026-03-23T08:00:00,A1A1A1A1\nwhen,card\n').problems).toEqual([

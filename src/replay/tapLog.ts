@@ -115,6 +115,12 @@ export function readTapTime(
 export const TAP_AHEAD_MS = 5 * 60_000;
 
 /**
+ * No tap log reaches back before 2000: a year there is a typo (1026 for 2026), and replaying
+ * from it would run a minute tick through every idle minute since (ten minutes for 1,000 years).
+ */
+export const EARLIEST_TAP_MS = Date.UTC(2000, 0, 1);
+
+/**
  * Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line.
  * Given `now`, a tap more than `TAP_AHEAD_MS` after it is a bad line: a log is of the past,
  * and replay would run minute by minute up to that tap (a year typed 2062: 36 years).
@@ -168,6 +174,10 @@ export function parseTapLog(
       problems.push(
         `${where}: ${stamp} is still to come (it is ${formatLocalDateTime(now, zone)} now in ${zone}): a typo, or the wrong zone?`,
       );
+      continue;
+    }
+    if (time.at < EARLIEST_TAP_MS) {
+      problems.push(`${where}: ${stamp} is before the year 2000: a typo in the year?`);
       continue;
     }
     if (time.warning !== undefined) warnings.push(`${where}: ${time.warning}`);
