@@ -84,13 +84,25 @@ export function describeRules(rules: PayrollRules): string {
   return `${rounding}; ${breaks}`;
 }
 
+/**
+ * A duration in the explanation: `8h 03m`, with the seconds (`8h 03m 20s`) where it has any.
+ * Taps are to the second, and a sum of durations shown in whole minutes alone need not add
+ * up (3h 57m 20s + 4h 01m 40s is 7h 59m, not 7h 58m): a manager checks it by adding.
+ */
+function exactly(ms: number): string {
+  const seconds = Math.round(Math.max(0, ms) / 1000) % 60;
+  return seconds === 0
+    ? formatDuration(ms)
+    : `${formatDuration(ms)} ${String(seconds).padStart(2, '0')}s`;
+}
+
 function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): string {
   if (step.kind === 'day') {
     const rule =
       step.rule === null
         ? 'no break rule reached'
-        : `${step.rule.after}h or more: ${step.rule.minutes} min break, ${formatDuration(step.deductedMs)} taken off`;
-    return `    ${step.date}  worked ${formatDuration(step.workedMs)}, ${rule} → ${formatDuration(step.paidMs)}`;
+        : `${step.rule.after}h or more: ${step.rule.minutes} min break, ${exactly(step.deductedMs)} taken off`;
+    return `    ${step.date}  worked ${exactly(step.workedMs)}, ${rule} → ${exactly(step.paidMs)}`;
   }
   const raw = `${formatLocalDateTimeExact(step.inAt, zone)} → ${formatLocalDateTimeExact(step.outAt, zone)}`;
   const moved = step.paidIn !== step.inAt || step.paidOut !== step.outAt;
@@ -99,7 +111,7 @@ function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): st
     : 'as clocked';
   const inside = step.paidOut - step.paidIn !== step.ms ? ' (the part inside the period)' : '';
   const id = ids.get(step.id) ?? step.id;
-  return `    ${id}  ${raw}  ${rounded}: ${formatDuration(step.ms)}${inside}, counts on ${step.date}`;
+  return `    ${id}  ${raw}  ${rounded}: ${exactly(step.ms)}${inside}, counts on ${step.date}`;
 }
 
 /** How each person's Paid total was reached: every session's rounding, every day's break. */
@@ -123,7 +135,7 @@ export function formatExplanation(
     lines.push('', `  ${t.person}`);
     for (const step of t.paid.steps) lines.push(explainStep(step, zone, ids));
     lines.push(
-      `    Paid ${formatDuration(t.paid.ms)} (worked ${formatDuration(t.paid.workedMs)} after rounding, ${formatDuration(t.paid.workedMs - t.paid.ms)} of breaks)`,
+      `    Paid ${exactly(t.paid.ms)} (worked ${exactly(t.paid.workedMs)} after rounding, ${exactly(t.paid.workedMs - t.paid.ms)} of breaks)`,
     );
   }
   return lines;
