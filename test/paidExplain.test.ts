@@ -57,4 +57,26 @@ describe('how Paid is reached', () => {
       '',
     ]);
   });
+
+  it('writes a rounded time in the repeated hour of the fall-back night with its offset', () => {
+    // Out at the first 02:50 (summer time), in again at the second 02:10 (winter time).
+    const rows = [
+      session('s1', '2026-10-24T22:00:00+02:00', '2026-10-25T02:50:00+02:00'),
+      session('s2', '2026-10-25T02:10:00+01:00', '2026-10-25T06:00:00+01:00'),
+    ];
+    const october = {
+      ...MARCH,
+      from: at('2026-10-01T00:00:00+02:00'),
+      to: at('2026-11-01T00:00:00+01:00'),
+    };
+    const payroll: PayrollRules = { breaks: [], rounding: { to: 15, mode: 'nearest' } };
+    const options = { ...october, period: '2026-10-01 – 2026-10-31', payroll };
+    const text = formatReport(buildReport(rows, options), options);
+    expect(text).toContain(
+      '#1  2026-10-24 22:00 → 2026-10-25 02:50 +02:00  rounded to 22:00 → 02:45 +02:00: 4h 45m,',
+    );
+    expect(text).toContain(
+      '#2  2026-10-25 02:10 +01:00 → 2026-10-25 06:00  rounded to 02:15 +01:00 → 06:00: 3h 45m,',
+    );
+  });
 });

@@ -5,7 +5,14 @@
  */
 import type { SessionRow } from '../drivers/store/store';
 import { paidOf, type Paid, type PaidStep, type PayrollRules } from '../../streams/payroll';
-import { formatDuration, formatLocalDateTimeExact, formatLocalTime } from '../../streams/zoned';
+import {
+  formatDuration,
+  formatLocalDateTimeExact,
+  formatLocalTime,
+  formatOffset,
+  isRepeatedLocalTime,
+  offsetAt,
+} from '../../streams/zoned';
 
 /** A voided session (rule 13) is listed but counts for nothing. */
 export const isVoided = (session: SessionRow): boolean => session.voided === true;
@@ -96,6 +103,12 @@ function exactly(ms: number): string {
     : `${formatDuration(ms)} ${String(seconds).padStart(2, '0')}s`;
 }
 
+/** `HH:mm`, with the offset in the repeated hour of a fall-back night, as the session list writes it. */
+function timeExactly(at: number, zone: string): string {
+  const time = formatLocalTime(at, zone);
+  return isRepeatedLocalTime(at, zone) ? `${time} ${formatOffset(offsetAt(at, zone))}` : time;
+}
+
 function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): string {
   if (step.kind === 'day') {
     const rule =
@@ -107,7 +120,7 @@ function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): st
   const raw = `${formatLocalDateTimeExact(step.inAt, zone)} → ${formatLocalDateTimeExact(step.outAt, zone)}`;
   const moved = step.paidIn !== step.inAt || step.paidOut !== step.outAt;
   const rounded = moved
-    ? `rounded to ${formatLocalTime(step.paidIn, zone)} → ${formatLocalTime(step.paidOut, zone)}`
+    ? `rounded to ${timeExactly(step.paidIn, zone)} → ${timeExactly(step.paidOut, zone)}`
     : 'as clocked';
   const inside = step.paidOut - step.paidIn !== step.ms ? ' (the part inside the period)' : '';
   const id = ids.get(step.id) ?? step.id;
