@@ -16,11 +16,14 @@ const HEADER = ['Seen', 'Session', 'Name', 'Field', 'Old', 'New', 'Result', 'Why
  * A value as a person reads it: a time in the zone, anything else as it is. A time in the
  * repeated hour of a fall-back night carries its offset, as in the report's session list: a
  * move from the first 02:30 to the second would otherwise read as 02:30 to 02:30.
+ * A time is what the store writes for one (`toISOString`); text a manager typed that was
+ * not a time (`2026-02-30T10:00`) stays as typed, not read as some other day or zone.
  */
 function shown(value: string | null, zone: string): string {
   if (value === null) return '';
-  const at = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
-  return Number.isNaN(at) ? value : formatLocalDateTimeExact(at, zone);
+  const at = Date.parse(value);
+  const recorded = !Number.isNaN(at) && new Date(at).toISOString() === value;
+  return recorded ? formatLocalDateTimeExact(at, zone) : value;
 }
 
 function cells(row: EditRow, zone: string): string[] {
