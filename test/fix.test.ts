@@ -173,7 +173,10 @@ describe('badgeclock fix', () => {
       expect(result.stdout).toContain('Bob left early');
       expect(result.stdout).not.toContain('Alice');
     }
-    expect((await edits('Carol')).stdout).toBe('No corrections in these days.\n');
+    // Nobody goes by Carol: said so, not taken for a person nobody corrected.
+    expect((await edits('Carol')).stdout).toBe(
+      'No corrections in these days.\nNo one in People or in the clock\'s sessions goes by "Carol".\n',
+    );
   });
 
   it('report --edits with --explain is refused with exit 2: there are no totals to explain', async () => {

@@ -2,8 +2,12 @@
  * `report --edits` shows each value as it was: a time the clock recorded in the zone, and a
  * text typed into the sheet that was not a time exactly as it was typed.
  */
-import type { EditRow } from '../src/drivers/store/store';
+import { join } from 'node:path';
+import { Store, type EditRow } from '../src/drivers/store/store';
 import { editsCsv, formatEdits } from '../src/report/edits';
+import { defaultRules } from '../streams/rules';
+import { logText, requireBuiltCli, runCli } from './support/runCli';
+import { player, read, tempDir } from './support/store-fixtures';
 
 const BERLIN = 'Europe/Berlin';
 
@@ -30,4 +34,44 @@ describe('the corrections (report --edits)', () => {
       expect(editsCsv([typed(text)], BERLIN)).toContain(`,2026-03-04 17:00,${text},"rejected: `);
     },
   );
+
+  describe('the command', () => {
+    let dir: ReturnType<typeof tempDir>;
+    beforeAll(requireBuiltCli);
+    beforeEach(() => {
+      dir = tempDir('report-edits');
+    });
+    afterEach(() => {
+      dir.remove();
+    });
+
+    it('--person names a name nobody answers to, not as someone with no corrections', async () => {
+      const data = join(dir.path, 'data');
+      const store = Store.open(join(data, 'badgeclock.db'));
+      player(store, defaultRules(BERLIN)).play(
+        read(Date.parse('2026-03-04T08:00:00+01:00'), 'A11CE000'),
+        read(Date.parse('2026-03-04T16:00:00+01:00'), 'A11CE000'),
+      );
+      store.close();
+      const days = [
+        '--data-dir',
+        data,
+        '--tz',
+        BERLIN,
+        '--from',
+        '2026-03-01',
+        '--to',
+        '2026-03-07',
+      ];
+      const env = { BADGECLOCK_TIME_SYNC: 'off' };
+      const typo = await runCli(['report', ...days, '--edits', '--person', 'Mallory'], { env });
+      expect(logText(typo.stderr)).toBe('');
+      expect(typo.code).toBe(0);
+      expect(typo.stdout).toBe(
+        'No corrections in these days.\nNo one in People or in the clock\'s sessions goes by "Mallory".\n',
+      );
+      const known = await runCli(['report', ...days, '--edits', '--person', 'a11ce000'], { env });
+      expect(known.stdout).toBe('No corrections in these days.\n');
+    });
+  });
 });

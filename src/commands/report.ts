@@ -78,11 +78,20 @@ function report(options: ReportOptions): void {
     log.warn(message);
   });
   if (options.edits === true) {
+    const { person } = options;
     const all = store.editsBetween(from, to);
+    const edits = person === undefined ? all : editsOfPerson(all, person, directory);
+    // No corrections for --person: a typo, or someone never corrected? Only the whole history tells.
+    const unknown =
+      person !== undefined &&
+      edits.length === 0 &&
+      peopleAskedFor(store.allSessions(), person, directory).size === 0;
     store.close();
-    const edits =
-      options.person === undefined ? all : editsOfPerson(all, options.person, directory);
-    process.stdout.write(options.csv === true ? editsCsv(edits, zone) : formatEdits(edits, zone));
+    process.stdout.write(
+      options.csv === true
+        ? editsCsv(edits, zone)
+        : formatEdits(edits, zone, unknown ? person : undefined),
+    );
     return;
   }
   const rows = store.sessionsBetween(from, to);

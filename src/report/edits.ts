@@ -5,7 +5,7 @@
  */
 import type { EditRow } from '../drivers/store/store';
 import { csvLine } from '../formats/csv';
-import { neutraliseFormula, peopleAskedFor } from './report';
+import { neutraliseFormula, nobodyGoesBy, peopleAskedFor } from './report';
 import type { Directory } from '../../streams/directory';
 import { personKey } from '../../streams/personKey';
 import { formatLocalDateTimeExact } from '../../streams/zoned';
@@ -53,9 +53,16 @@ export function editsOfPerson(
   return rows.filter((row) => asked.has(personKey(directory, row.card)));
 }
 
-/** The edits as aligned text, one per line, or a line saying there are none. */
-export function formatEdits(rows: readonly EditRow[], zone: string): string {
-  if (rows.length === 0) return 'No corrections in these days.\n';
+/**
+ * The edits as aligned text, one per line, or a line saying there are none, and, when
+ * `unknown` is the `--person` nobody answers to, that no one does (a typo, not a person
+ * without corrections).
+ */
+export function formatEdits(rows: readonly EditRow[], zone: string, unknown?: string): string {
+  if (rows.length === 0)
+    return unknown === undefined
+      ? 'No corrections in these days.\n'
+      : `No corrections in these days.\n${nobodyGoesBy(unknown.trim())}\n`;
   const table = [HEADER, ...rows.map((row) => cells(row, zone))];
   const widths = HEADER.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
   return table

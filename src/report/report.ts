@@ -216,6 +216,10 @@ export function isoWeek(at: number, zone: string): string {
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
+/** What `--person` says of a name or card nobody answers to: a typo, not someone away. */
+export const nobodyGoesBy = (person: string): string =>
+  `No one in People or in the clock's sessions goes by ${JSON.stringify(person)}.`;
+
 /** The report as text for a person at a terminal. */
 export function formatReport(report: Report, options: ReportOptions): string {
   const { zone } = options;
@@ -231,8 +235,7 @@ export function formatReport(report: Report, options: ReportOptions): string {
     if (person === undefined) lines.push('', 'No sessions in this period.');
     else lines.push('', `No sessions for ${person} in this period.`);
     // A typo, not a person who stayed home: say that nobody answers to it.
-    if (person !== undefined && report.personKnown === false)
-      lines.push(`No one in People or in the clock's sessions goes by ${JSON.stringify(person)}.`);
+    if (person !== undefined && report.personKnown === false) lines.push(nobodyGoesBy(person));
     return `${lines.join('\n')}\n`;
   }
   // Widths by reduce, not a spread: a long report has more rows than a call has arguments.
