@@ -105,11 +105,16 @@ export function roundInstant(at: number, rounding: Rounding, zone: string): numb
   return at + (round(wall / unit) * unit - wall);
 }
 
-/** The break rule a day of `workedMs` reaches: the one with the most hours, or null. */
+/**
+ * The break rule a day of `workedMs` reaches: the one with the most hours, or null. Hours
+ * are compared to the millisecond: 8.3 * HOUR is a hair over 8h 18m in floating point, and
+ * a day of exactly 8h 18m reaches a rule after 8.3 hours.
+ */
 export function breakRuleFor(workedMs: number, breaks: readonly BreakRule[]): BreakRule | null {
   let found: BreakRule | null = null;
   for (const rule of breaks) {
-    if (workedMs >= rule.after * HOUR && (found === null || rule.after > found.after)) found = rule;
+    const reached = workedMs >= Math.round(rule.after * HOUR);
+    if (reached && (found === null || rule.after > found.after)) found = rule;
   }
   return found;
 }

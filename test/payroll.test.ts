@@ -88,6 +88,20 @@ describe('the break a day reaches', () => {
       minutes: 45,
     });
   });
+
+  it('is reached by a day of exactly its hours given in tenths (8.3 h is 8h 18m, as 6-minute rounding gives)', () => {
+    // 8.3 * 3,600,000 is 29,880,000.000000004 in floating point: a hair more than 8h 18m.
+    const tenths: PayrollRules = {
+      breaks: [{ after: 8.3, minutes: 30 }],
+      rounding: { to: 6, mode: 'nearest' },
+    };
+    expect(breakRuleFor((8 * 60 + 18) * MINUTE, tenths.breaks)).toEqual({
+      after: 8.3,
+      minutes: 30,
+    });
+    const day = [session('2026-03-10T08:01:00+01:00', '2026-03-10T16:19:00+01:00')];
+    expect(paidOf(day, tenths, MARCH).ms).toBe((7 * 60 + 48) * MINUTE);
+  });
 });
 
 describe('the Paid figure', () => {
