@@ -79,4 +79,17 @@ describe('how Paid is reached', () => {
       '#2  2026-10-25 02:10 +01:00 → 2026-10-25 06:00  rounded to 02:15 +01:00 → 06:00: 3h 45m,',
     );
   });
+
+  it('says a session is still open, and where it is counted to, instead of showing that as its Out', () => {
+    const open = {
+      ...session('s1', '2026-03-10T08:00:00+01:00', '2026-03-10T08:00:00+01:00'),
+      outAt: null,
+      status: 'in' as const,
+    };
+    const options = { ...MARCH, now: at('2026-03-10T12:00:00+01:00'), payroll: { breaks: [] } };
+    const text = formatReport(buildReport([open], options), options);
+    expect(text).toContain(
+      '#1  2026-03-10 08:00 → open, counted to 2026-03-10 12:00  as clocked: 4h 00m, counts on 2026-03-10',
+    );
+  });
 });

@@ -25,6 +25,8 @@ export interface PersonTotal {
   readonly card: string;
   readonly ms: number;
   readonly paid?: Paid;
+  /** The ids of the person's sessions still open: counted to now, or to their automatic close. */
+  readonly open?: ReadonlySet<string>;
 }
 
 export interface PaidOptions {
@@ -55,10 +57,15 @@ export function personTotals(
     .sort(([a, x], [b, y]) => x.person.localeCompare(y.person) || a.localeCompare(b))
     .map(([card, { person, ms }]) => {
       if (payroll === undefined) return { person, card, ms };
-      const own = sessions
-        .filter((s) => keyOf(s) === card)
-        .map((s) => ({ id: s.id, inAt: s.inAt, outAt: options.endOf(s), voided: isVoided(s) }));
-      return { person, card, ms, paid: paidOf(own, payroll, options) };
+      const theirs = sessions.filter((s) => keyOf(s) === card);
+      const own = theirs.map((s) => ({
+        id: s.id,
+        inAt: s.inAt,
+        outAt: options.endOf(s),
+        voided: isVoided(s),
+      }));
+      const open = new Set(theirs.filter((s) => s.outAt === null).map((s) => s.id));
+      return { person, card, ms, paid: paidOf(own, payroll, options), open };
     });
 }
 
@@ -109,7 +116,12 @@ function timeExactly(at: number, zone: string): string {
   return isRepeatedLocalTime(at, zone) ? `${time} ${formatOffset(offsetAt(at, zone))}` : time;
 }
 
-function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): string {
+function explainStep(
+  step: PaidStep,
+  zone: string,
+  ids: Map<string, string>,
+  open: ReadonlySet<string>,
+): string {
   if (step.kind === 'day') {
     const rule =
       step.rule === null
@@ -117,7 +129,9 @@ function explainStep(step: PaidStep, zone: string, ids: Map<string, string>): st
         : `${step.rule.after}h or more: ${step.rule.minutes} min break, ${exactly(step.deductedMs)} taken off`;
     return `    ${step.date}  worked ${exactly(step.workedMs)}, ${rule} → ${exactly(step.paidMs)}`;
   }
-  const raw = `${formatLocalDateTimeExact(step.inAt, zone)} → ${formatLocalDateTimeExact(step.outAt, zone)}`;
+  // An open session has no Out yet: say where it is counted to, as the session list does.
+  const out = formatLocalDateTimeExact(step.outAt, zone);
+  const raw = `${formatLocalDateTimeExact(step.inAt, zone)} → ${open.has(step.id) ? `open, counted to ${out}` : out}`;
   const moved = step.paidIn !== step.inAt || step.paidOut !== step.outAt;
   const rounded = moved
     ? `rounded to ${timeExactly(step.paidIn, zone)} → ${timeExactly(step.paidOut, zone)}`
@@ -146,7 +160,7 @@ export function formatExplanation(
     for (const step of t.paid.steps)
       if (step.kind === 'session') ids.set(step.id, `#${ids.size + 1}`);
     lines.push('', `  ${t.person}`);
-    for (const step of t.paid.steps) lines.push(explainStep(step, zone, ids));
+    for (const step of t.paid.steps) lines.push(explainStep(step, zone, ids, t.open ?? new Set()));
     lines.push(
       `    Paid ${exactly(t.paid.ms)} (worked ${exactly(t.paid.workedMs)} after rounding, ${exactly(t.paid.workedMs - t.paid.ms)} of breaks)`,
     );
