@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { Store, type EditRow } from '../src/drivers/store/store';
 import { editsCsv, formatEdits } from '../src/report/edits';
 import { defaultRules } from '../streams/rules';
+import { sessionId } from '../streams/sessions';
 import { logText, requireBuiltCli, runCli } from './support/runCli';
-import { player, read, tempDir } from './support/store-fixtures';
+import { outMoved, people, player, read, correctionOf, tempDir } from './support/store-fixtures';
 
 const BERLIN = 'Europe/Berlin';
 
@@ -72,6 +73,51 @@ describe('the corrections (report --edits)', () => {
       );
       const known = await runCli(['report', ...days, '--edits', '--person', 'a11ce000'], { env });
       expect(known.stdout).toBe('No corrections in these days.\n');
+    });
+
+    it('--person finds a person by a name their older sessions had, in days with only the new name', async () => {
+      const data = join(dir.path, 'data');
+      const card = 'B0B0B0B0';
+      const t = (iso: string): number => Date.parse(iso);
+      const store = Store.open(join(data, 'badgeclock.db'));
+      player(store, defaultRules(BERLIN)).play(
+        people(t('2026-03-01T00:00:00+01:00'), [{ card, name: 'Robert' }]),
+        read(t('2026-03-02T08:00:00+01:00'), card),
+        read(t('2026-03-02T16:00:00+01:00'), card),
+        people(t('2026-03-05T00:00:00+01:00'), [{ card, name: 'Bob' }]),
+        read(t('2026-03-10T08:00:00+01:00'), card),
+        read(t('2026-03-10T16:00:00+01:00'), card),
+        correctionOf(
+          t('2026-03-11T09:00:00+01:00'),
+          sessionId(card, t('2026-03-10T08:00:00+01:00')),
+          { card, name: 'Bob' },
+          outMoved(
+            t('2026-03-10T08:00:00+01:00'),
+            t('2026-03-10T16:00:00+01:00'),
+            t('2026-03-10T15:30:00+01:00'),
+          ),
+        ),
+      );
+      store.close();
+      const week = [
+        '--data-dir',
+        data,
+        '--tz',
+        BERLIN,
+        '--from',
+        '2026-03-09',
+        '--to',
+        '2026-03-15',
+      ];
+      const env = { BADGECLOCK_TIME_SYNC: 'off' };
+      const report = await runCli(['report', ...week, '--person', 'robert'], { env });
+      expect(logText(report.stderr)).toBe('');
+      expect(report.stdout).toMatch(/^ {2}2026-03-10 Tue {2}Bob +7h 30m$/m);
+      expect(report.stdout).not.toContain('No sessions');
+      const edits = await runCli(['report', ...week, '--edits', '--person', 'robert'], { env });
+      expect(edits.stdout.split('\n')[1]).toMatch(
+        / Bob +out +2026-03-10 16:00 +2026-03-10 15:30 +applied/,
+      );
     });
   });
 });

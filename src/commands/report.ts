@@ -3,12 +3,15 @@
  */
 import type { Command } from 'commander';
 
+import type { Directory } from '../../streams/directory';
+import { personKey } from '../../streams/personKey';
 import { formatLocalDate, startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
 import { editsCsv, editsOfPerson, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
 import { buildReport, formatReport, peopleAskedFor, reportCsv } from '../report/report';
 import type { Config } from '../config';
+import type { EditRow } from '../drivers/store/store';
 import { lastPeople } from './lastPeople';
 import {
   closeAtOf,
@@ -77,20 +80,15 @@ function report(options: ReportOptions): void {
   const directory = lastPeople(config, (message) => {
     log.warn(message);
   });
+  // Who `person` is by the whole history (a full scan: read only when the range tells nobody).
+  const inHistory = (person: string): ReadonlySet<string> =>
+    peopleAskedFor(store.allSessions(), person, directory);
   if (options.edits === true) {
-    const { person } = options;
     const all = store.editsBetween(from, to);
-    const edits = person === undefined ? all : editsOfPerson(all, person, directory);
-    // No corrections for --person: a typo, or someone never corrected? Only the whole history tells.
-    const unknown =
-      person !== undefined &&
-      edits.length === 0 &&
-      peopleAskedFor(store.allSessions(), person, directory).size === 0;
+    const { edits, unknown } = editsOf(all, options.person, directory, inHistory);
     store.close();
     process.stdout.write(
-      options.csv === true
-        ? editsCsv(edits, zone)
-        : formatEdits(edits, zone, unknown ? person : undefined),
+      options.csv === true ? editsCsv(edits, zone) : formatEdits(edits, zone, unknown),
     );
     return;
   }
@@ -108,19 +106,45 @@ function report(options: ReportOptions): void {
     explain: options.explain,
   };
   const inRange = buildReport(rows, reportOptions);
-  // Nobody in the range answers to --person: a typo, or someone with no hours here? Only
-  // the whole history tells (read only on this path: a full scan).
-  const report =
+  // Nobody in the range answers to --person: an older name of someone with hours here (Robert,
+  // now Bob), a typo, or someone with no hours here?
+  const known =
     inRange.personKnown === false && options.person !== undefined
-      ? {
-          ...inRange,
-          personKnown: peopleAskedFor(store.allSessions(), options.person, directory).size > 0,
-        }
-      : inRange;
+      ? inHistory(options.person)
+      : null;
   store.close();
+  const report =
+    known === null || known.size === 0
+      ? inRange
+      : {
+          ...buildReport(
+            rows.filter((row) => known.has(personKey(directory, row.card))),
+            { ...reportOptions, person: undefined },
+          ),
+          personKnown: true,
+        };
   process.stdout.write(
     options.csv === true ? reportCsv(report, reportOptions) : formatReport(report, reportOptions),
   );
+}
+
+/**
+ * The corrections `person` asks for, and `person` again when nobody answers to it. None
+ * answering in these days may be an older name of someone corrected here (Robert, now Bob),
+ * or a typo: only the whole history (`inHistory`) tells.
+ */
+function editsOf(
+  all: readonly EditRow[],
+  person: string | undefined,
+  directory: Directory,
+  inHistory: (person: string) => ReadonlySet<string>,
+): { readonly edits: readonly EditRow[]; readonly unknown?: string } {
+  if (person === undefined) return { edits: all };
+  const found = editsOfPerson(all, person, directory);
+  if (found.length > 0) return { edits: found };
+  const known = inHistory(person);
+  if (known.size === 0) return { edits: [], unknown: person };
+  return { edits: all.filter((row) => known.has(personKey(directory, row.card))) };
 }
 
 /** The days asked for: a pay period, or --from/--to (default: Monday of this week to today). */
