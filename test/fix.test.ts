@@ -33,7 +33,17 @@ describe('the times a manager types', () => {
     expect(parseFixTime(text, BERLIN, sessionIn)).toBe(Date.parse(iso));
   });
 
-  it.each(['half five', '25:00', '2026-02-30 10:00', '10:60', ''])('%j is not a time', (text) => {
+  it.each([
+    'half five',
+    '25:00',
+    '2026-02-30 10:00',
+    '10:60',
+    '',
+    // With an offset too: Date.parse would move these to a day nobody typed.
+    '2026-02-30T10:00:00+01:00',
+    '2026-02-29T10:00Z',
+    '2026-03-24T24:00:00+01:00',
+  ])('%j is not a time', (text) => {
     expect(parseFixTime(text, BERLIN, sessionIn)).toBeNull();
   });
 });

@@ -153,11 +153,23 @@ async function answer(
   }
 }
 
-/** A time as a manager types it (streams/sheetEdits.ts): `fix` and the sheet read it alike. */
-export { parseTypedTime as parseFixTime } from '../../streams/sheetEdits';
+/**
+ * A time as a manager types it (streams/sheetEdits.ts reads the sheet's cells alike), and an
+ * ISO-8601 time with an offset only on a real calendar day and hour: `Date.parse` moves
+ * `2026-02-30T10:00+01:00` to March 2 and `T24:00` to the next day, a time nobody typed.
+ */
+export function parseFixTime(text: string, zone: string, sessionIn: number): number | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):/.exec(text.trim());
+  if (iso !== null) {
+    const [year, month, day, hour] = iso.slice(1).map(Number) as [number, number, number, number];
+    const date = new Date(new Date(0).setUTCFullYear(year, month - 1, day));
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23) return null;
+  }
+  return parseTypedTime(text, zone, sessionIn);
+}
 
 function timeOrExit(flag: string, text: string, zone: string, sessionIn: number): number {
-  const at = parseTypedTime(text, zone, sessionIn);
+  const at = parseFixTime(text, zone, sessionIn);
   if (at === null) {
     fail(
       `${flag} ${JSON.stringify(text)} is not a time: give HH:mm (on the day of the clock-in), YYYY-MM-DD HH:mm, or ISO-8601 with an offset`,
