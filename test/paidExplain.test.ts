@@ -53,7 +53,8 @@ describe('how Paid is reached', () => {
       '    #3  2026-03-03 08:00 → 2026-03-03 16:30  as clocked: 8h 30m 40s, counts on 2026-03-03',
       '    2026-03-02  worked 7h 59m, 6h or more: 30 min break, 0h 30m taken off → 7h 29m',
       '    2026-03-03  worked 8h 30m 40s, 6h or more: 30 min break, 0h 30m taken off → 8h 00m 40s',
-      '    Paid 15h 29m 40s (worked 16h 29m 40s after rounding, 1h 00m of breaks)',
+      // No rounding is set: the worked time is as clocked, not "after rounding".
+      '    Paid 15h 29m 40s (worked 16h 29m 40s, 1h 00m of breaks)',
       '',
     ]);
   });
@@ -90,6 +91,20 @@ describe('how Paid is reached', () => {
     const text = formatReport(buildReport([open], options), options);
     expect(text).toContain(
       '#1  2026-03-10 08:00 → open, counted to 2026-03-10 12:00  as clocked: 4h 00m, counts on 2026-03-10',
+    );
+  });
+
+  it('names the part of a session inside the range as inside the days asked for, not a period, when none was asked for', () => {
+    const night = [session('s1', '2026-03-10T22:00:00+01:00', '2026-03-11T06:00:00+01:00')];
+    const payroll: PayrollRules = { breaks: [] };
+    const ends = { to: at('2026-03-11T00:00:00+01:00') };
+    const days = { ...MARCH, ...ends, period: undefined, payroll };
+    expect(formatReport(buildReport(night, days), days)).toContain(
+      'as clocked: 2h 00m (the part inside the days asked for), counts on 2026-03-10',
+    );
+    const period = { ...MARCH, ...ends, payroll };
+    expect(formatReport(buildReport(night, period), period)).toContain(
+      'as clocked: 2h 00m (the part inside the period), counts on 2026-03-10',
     );
   });
 });

@@ -121,6 +121,7 @@ function explainStep(
   zone: string,
   ids: Map<string, string>,
   open: ReadonlySet<string>,
+  range: string,
 ): string {
   if (step.kind === 'day') {
     const rule =
@@ -136,7 +137,7 @@ function explainStep(
   const rounded = moved
     ? `rounded to ${timeExactly(step.paidIn, zone)} → ${timeExactly(step.paidOut, zone)}`
     : 'as clocked';
-  const inside = step.paidOut - step.paidIn !== step.ms ? ' (the part inside the period)' : '';
+  const inside = step.paidOut - step.paidIn !== step.ms ? ` (the part inside ${range})` : '';
   const id = ids.get(step.id) ?? step.id;
   return `    ${id}  ${raw}  ${rounded}: ${exactly(step.ms)}${inside}, counts on ${step.date}`;
 }
@@ -146,6 +147,8 @@ export function formatExplanation(
   totals: readonly PersonTotal[],
   rules: PayrollRules | undefined,
   zone: string,
+  /** Whether the report is of a pay period, not of days given by --from/--to. */
+  period = true,
 ): string[] {
   if (rules === undefined)
     return [
@@ -160,9 +163,13 @@ export function formatExplanation(
     for (const step of t.paid.steps)
       if (step.kind === 'session') ids.set(step.id, `#${ids.size + 1}`);
     lines.push('', `  ${t.person}`);
-    for (const step of t.paid.steps) lines.push(explainStep(step, zone, ids, t.open ?? new Set()));
+    const range = period ? 'the period' : 'the days asked for';
+    for (const step of t.paid.steps)
+      lines.push(explainStep(step, zone, ids, t.open ?? new Set(), range));
+    // "After rounding" only where there is rounding: without it the worked time is as clocked.
+    const rounding = rules.rounding === undefined ? '' : ' after rounding';
     lines.push(
-      `    Paid ${exactly(t.paid.ms)} (worked ${exactly(t.paid.workedMs)} after rounding, ${exactly(t.paid.workedMs - t.paid.ms)} of breaks)`,
+      `    Paid ${exactly(t.paid.ms)} (worked ${exactly(t.paid.workedMs)}${rounding}, ${exactly(t.paid.workedMs - t.paid.ms)} of breaks)`,
     );
   }
   return lines;

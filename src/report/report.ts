@@ -290,7 +290,10 @@ export function formatReport(report: Report, options: ReportOptions): string {
     );
   });
   if (options.explain === true)
-    lines.push('', ...formatExplanation(report.totals, options.payroll, zone));
+    lines.push(
+      '',
+      ...formatExplanation(report.totals, options.payroll, zone, options.period !== undefined),
+    );
   return `${lines.join('\n')}\n`;
 }
 
