@@ -7,7 +7,7 @@ import { Command } from 'commander';
 
 import { version } from '../package.json';
 import { addBackupCommand } from './commands/backup';
-import { EXIT_BAD_INPUT, EXIT_FAILURE, fail } from './commands/common';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, fail, onStdoutGone } from './commands/common';
 import { addDoctorCommand } from './commands/doctor';
 import { addFixCommand } from './commands/fix';
 import { addReaderCommand } from './commands/reader';
@@ -18,10 +18,11 @@ import { addStatusCommand } from './commands/status';
 import { addVerifyCommand } from './commands/verify';
 import { suggest } from './config/suggest';
 
-// A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly.
+// A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly, except
+// a running clock, which carries on without its console (commands/common.ts).
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
+  onStdoutGone();
 });
 
 const program = new Command('badgeclock')

@@ -52,6 +52,31 @@ function logLevel(value: string | undefined): Level {
   return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
+/** What the command does when the reader of standard output goes away (EPIPE). */
+let stdoutGone = (): void => {
+  // `badgeclock replay log.csv | head`: the reader has all it wanted; stop quietly.
+  process.exit(0);
+};
+
+/** Called on EPIPE on standard output: by default the command exits 0 quietly. */
+export function onStdoutGone(): void {
+  stdoutGone();
+}
+
+/**
+ * A running clock carries on without its console when the program reading its standard output
+ * is gone (a closed pipe, a journal stream): taps are still stored, answered on the buzzer and
+ * LEDs and synced. Exiting 0 there would stop the door silently, and systemd would not restart it.
+ */
+export function keepRunningWithoutStdout(): void {
+  stdoutGone = () => {
+    stdoutGone = () => undefined;
+    log.warn(
+      'standard output closed: console lines and --json events are no longer written; the clock keeps running',
+    );
+  };
+}
+
 /** Logs the message as an error and exits with the code. */
 export function fail(message: string, code: number): never {
   log.error(message);

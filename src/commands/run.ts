@@ -18,6 +18,7 @@ import {
   EXIT_BAD_INPUT,
   EXIT_FAILURE,
   fail,
+  keepRunningWithoutStdout,
   log,
   storeOrExit,
   withConfigOptions,
@@ -72,6 +73,7 @@ function runClock(options: RunOptions, hub: boolean): void {
     );
   }
   lockOrExit(config);
+  keepRunningWithoutStdout();
   const store = storeOrExit(config, false, options.newInstall === true);
   logStart(config, store, hub);
   if (process.stdin.isTTY && !hub) {
