@@ -2,6 +2,7 @@
  * `badgeclock run`, the default command: the clock itself.
  */
 import type { Command } from 'commander';
+import type { Writable } from 'node:stream';
 import { asyncScheduler, NEVER, Subject } from 'rxjs';
 
 import { version } from '../../package.json';
@@ -11,7 +12,7 @@ import type { Config } from '../config';
 import { readBootId } from '../bootId';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from '../dataDirLock';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
-import { describeReaders } from '../drivers/reader/readers';
+import { describeReaders, readerSpecsOf } from '../drivers/reader/readers';
 import type { Store } from '../drivers/store/store';
 import {
   configOrExit,
@@ -76,9 +77,7 @@ function runClock(options: RunOptions, hub: boolean): void {
   keepRunningWithoutStdout();
   const store = storeOrExit(config, false, options.newInstall === true);
   logStart(config, store, hub);
-  if (process.stdin.isTTY && !hub) {
-    process.stdout.write('Type or scan a card id and press Enter; Ctrl-C stops the clock.\n');
-  }
+  if (!hub) showTypingHint(config, options.json === true, process);
   const sheet = sheetDriverOf(config);
   const io: AppIo = { ...ioOf(config, options), ...(hub ? { reads$: NEVER, hub } : {}) };
   const stop$ = new Subject<void>();
@@ -96,6 +95,23 @@ function runClock(options: RunOptions, hub: boolean): void {
       store.close();
     },
   });
+}
+
+/**
+ * How to use the clock, for a person at a terminal: only when a keyboard reader reads it (an
+ * RC522 or a grabbed USB reader ignores what is typed there), and on stderr with `--json`, whose
+ * stdout is one JSON event per line for another program.
+ */
+export function showTypingHint(
+  config: Config,
+  json: boolean,
+  io: { stdin: { isTTY?: boolean }; stdout: Writable; stderr: Writable },
+): void {
+  if (io.stdin.isTTY !== true) return;
+  if (!readerSpecsOf(config).some((spec) => spec.kind === 'keyboard')) return;
+  (json ? io.stderr : io.stdout).write(
+    'Type or scan a card id and press Enter; Ctrl-C stops the clock.\n',
+  );
 }
 
 /** The start-up line: what this clock reads, where it keeps its data and where it syncs. */
