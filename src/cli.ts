@@ -56,16 +56,42 @@ program.parseAsync(process.argv).catch((error: unknown) => {
 /**
  * A first word that is no command (`badgeclock reprot`) would go to run, the default command,
  * as an argument, and commander would say "too many arguments for 'run'". It is named as the
- * unknown command it is, with the nearest one (exit 2). Options first (`badgeclock --tz UTC`)
- * and no arguments still run the clock.
+ * unknown command it is, with the nearest one (exit 2). So is a command after options
+ * (`badgeclock --data-dir /srv/clock status`): options go after their command. Options alone
+ * (`badgeclock --tz UTC`) and no arguments still run the clock.
  */
 function refuseUnknownCommand(program: Command, args: readonly string[]): void {
-  const [first] = args;
-  if (first === undefined || first.startsWith('-')) return;
   const commands = program.commands.flatMap((command) => [command.name(), ...command.aliases()]);
-  if (first === 'help' || commands.includes(first)) return;
-  program.error(`error: unknown command '${first}' (${suggest(first, commands)})`, {
-    exitCode: EXIT_BAD_INPUT,
-    code: 'commander.unknownCommand',
-  });
+  const run = program.commands.find((command) => command.name() === 'run');
+  const at = run === undefined ? -1 : firstWordAfterOptions(run, args);
+  const word = args[at];
+  if (word === undefined || (at === 0 && (word === 'help' || commands.includes(word)))) return;
+  const message = !commands.includes(word)
+    ? `error: unknown command '${word}' (${suggest(word, commands)})`
+    : `error: options go after the command: badgeclock ${[word, ...args.slice(0, at), ...args.slice(at + 1)].map(shellWord).join(' ')}`;
+  program.error(message, { exitCode: EXIT_BAD_INPUT, code: 'commander.unknownCommand' });
+}
+
+/**
+ * Where the first word that is neither an option of `command` nor an option's value stands in
+ * `args`, or -1: none, or an option `command` does not know (commander names it) comes first.
+ */
+function firstWordAfterOptions(command: Command, args: readonly string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--') return -1;
+    if (!arg.startsWith('-') || arg === '-') return i;
+    const flag = arg.startsWith('--') ? arg.split('=')[0] : arg.slice(0, 2);
+    const option = command.options.find((o) => o.long === flag || o.short === flag);
+    if (option === undefined) return -1;
+    // `--data-dir DIR` takes the next word; `--data-dir=DIR` and `-cFILE` carry their value.
+    const attached = arg.startsWith('--') ? arg.includes('=') : arg.length > 2;
+    if ((option.required || option.optional) && !attached) i++;
+  }
+  return -1;
+}
+
+/** A word as a shell takes it back: quoted when it holds a space or anything else special. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
