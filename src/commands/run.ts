@@ -30,16 +30,16 @@ import { sheetDriverOf } from './sheetsClientOf';
 
 type RunOptions = ConfigOptions & { json?: boolean; newInstall?: boolean };
 
+const NEW_INSTALL_HELP =
+  'start with an empty store even though this data directory had a database (README, "Data")';
+
 /** Adds `run`, the default command, to the program. */
 export function addRunCommand(program: Command): void {
   withConfigOptions(
     program.command('run', { isDefault: true }).description('run the clock (the default command)'),
   )
     .option('--json', 'write one JSON object per event to stdout instead of console lines')
-    .option(
-      '--new-install',
-      'start with an empty store even though this data directory had a database (README, "Data")',
-    )
+    .option('--new-install', NEW_INSTALL_HELP)
     .action((options: RunOptions) => {
       runClock(options, false);
     });
@@ -58,6 +58,8 @@ export function addHubCommand(program: Command): void {
       ),
   )
     .option('--json', 'write one JSON object per event to stdout instead of console lines')
+    // A hub whose database was lost is started anew as a clock is, as the store's refusal says.
+    .option('--new-install', NEW_INSTALL_HELP)
     .action((options: RunOptions) => {
       runClock(options, true);
     });
