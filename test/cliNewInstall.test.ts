@@ -28,7 +28,7 @@ describe('a hub whose database was lost', () => {
   it('starts anew with an empty store with hub --new-install, as the refusal says', async () => {
     const data = lostDatabase(dir());
     const hub = new Clock(['hub', '--new-install', '--data-dir', data, '--tz', 'UTC'], { env });
-    // Running: it has tried the broker (a signal during start-up finds no handler yet).
+    // Running: it has tried the broker.
     await hub.waitFor((c) => logText(c.stderr).includes('unreachable; taps wait in the store'));
     expect(existsSync(join(data, 'badgeclock.db'))).toBe(true);
     expect(await hub.stop('SIGTERM')).toBe(0);

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
-import { asyncScheduler, NEVER, Subject } from 'rxjs';
+import { asyncScheduler, NEVER, Subject, Subscription } from 'rxjs';
 
 import { version } from '../../package.json';
 import { formatLocalDateTime } from '../../streams/zoned';
@@ -13,6 +13,7 @@ import { readBootId } from '../bootId';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from '../dataDirLock';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
 import { describeReaders, readerSpecsOf } from '../drivers/reader/readers';
+import type { SheetsDriver } from '../drivers/sheets/sheetsDriver';
 import type { Store } from '../drivers/store/store';
 import {
   configOrExit,
@@ -75,28 +76,37 @@ function runClock(options: RunOptions, hub: boolean): void {
       EXIT_BAD_INPUT,
     );
   }
-  lockOrExit(config);
-  keepRunningWithoutStdout();
-  const store = storeOrExit(config, false, options.newInstall === true);
-  logStart(config, store, hub);
-  if (!hub) showTypingHint(config, options.json === true, process);
-  const sheet = sheetDriverOf(config);
-  const io: AppIo = { ...ioOf(config, options), ...(hub ? { reads$: NEVER, hub } : {}) };
+  // Signals are handled from before the start: one that comes while the clock starts (opening
+  // and checking the store takes a while on a Pi) stops it once started, gracefully, instead of
+  // the default kill that leaves the lock behind and the store unclosed.
   const stop$ = new Subject<void>();
-  const app$ = clockApp(config, store, io, sheet, stop$);
-  const subscription = runApp(app$, () => {
-    store.close();
-  });
+  const app = new Subscription();
+  const started: { store?: Store; sheet?: SheetsDriver } = {};
   stopGracefullyOnSignals({
-    subscription,
+    subscription: app,
     stop: () => {
       stop$.next();
     },
-    busy: () => sheet?.busy() === true,
+    busy: () => started.sheet?.busy() === true,
     close: () => {
-      store.close();
+      started.store?.close();
     },
   });
+  lockOrExit(config);
+  keepRunningWithoutStdout();
+  const store = storeOrExit(config, false, options.newInstall === true);
+  started.store = store;
+  logStart(config, store, hub);
+  if (!hub) showTypingHint(config, options.json === true, process);
+  const sheet = sheetDriverOf(config);
+  started.sheet = sheet;
+  const io: AppIo = { ...ioOf(config, options), ...(hub ? { reads$: NEVER, hub } : {}) };
+  const app$ = clockApp(config, store, io, sheet, stop$);
+  app.add(
+    runApp(app$, () => {
+      store.close();
+    }),
+  );
 }
 
 /**
