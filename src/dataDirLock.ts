@@ -232,14 +232,24 @@ export function lockDataDir(dir: string, options: LockOptions = {}): DataDirLock
       }
       tookOver = { holder, why };
     }
-    // Stale: remove it only if it is still the file judged stale, then create ours.
-    if (readFileSync(file, 'utf8') === text) unlinkSync(file);
+    // Stale: remove it only if it is still the file judged stale, then create ours. Another
+    // clock starting at the same moment may have removed it first: then the next round tells.
+    if (sameText(file, text)) unlinkIfThere(file);
   }
   throw new DataDirLockedError(
     dir,
     null,
     `another badgeclock took the data directory ${dir} at the same moment (lock file ${file})`,
   );
+}
+
+/** Removes the file; one already gone is no error. */
+function unlinkIfThere(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /** Whether the lock file still holds `text` (false once it is gone). */
