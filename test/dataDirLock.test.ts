@@ -89,6 +89,15 @@ describe('one clock per data directory', () => {
     expect(await clock.stop()).toBe(0);
   });
 
+  it('names the lock file when it cannot be read, here a directory in its place (exit 1)', async () => {
+    mkdirSync(join(data(), LOCK_FILE_NAME), { recursive: true });
+    const result = await runCli(args(), { cwd: dir(), env: ENV });
+    expect(result.code).toBe(1);
+    expect(logText(result.stderr)).toContain(
+      `cannot lock the data directory ${data()} with its lock file ${join(data(), LOCK_FILE_NAME)}: EISDIR`,
+    );
+  });
+
   it('takes over the lock of a clock killed with kill -9', async () => {
     const killed = new Clock(args(), { cwd: dir(), env: ENV });
     await killed.started();

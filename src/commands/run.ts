@@ -2,6 +2,7 @@
  * `badgeclock run`, the default command: the clock itself.
  */
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { asyncScheduler, NEVER, Subject, Subscription } from 'rxjs';
 
@@ -10,7 +11,7 @@ import { formatLocalDateTime } from '../../streams/zoned';
 import { clockApp, type AppIo } from '../app';
 import type { Config } from '../config';
 import { readBootId } from '../bootId';
-import { DataDirLockedError, lockDataDir, type DataDirLock } from '../dataDirLock';
+import { DataDirLockedError, LOCK_FILE_NAME, lockDataDir, type DataDirLock } from '../dataDirLock';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
 import { describeReaders, readerSpecsOf } from '../drivers/reader/readers';
 import type { SheetsDriver } from '../drivers/sheets/sheetsDriver';
@@ -174,7 +175,7 @@ function lockOrExit(config: Config): DataDirLock {
     // An unwritable data directory: the store's message says what to do; else this one.
     storeOrExit(config, false).close();
     fail(
-      `cannot lock the data directory ${config.dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot lock the data directory ${config.dataDir} with its lock file ${join(config.dataDir, LOCK_FILE_NAME)}: ${error instanceof Error ? error.message : String(error)}`,
       EXIT_FAILURE,
     );
   }
