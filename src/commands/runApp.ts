@@ -60,14 +60,15 @@ export function stopGracefullyOnSignals(clock: RunningClock): void {
     }
     stopping = true;
     clock.stop();
-    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    // On the monotonic clock: NTP setting the wall clock back meanwhile must not stretch the wait.
+    const deadline = performance.now() + SHUTDOWN_GRACE_MS;
     if (clock.busy()) {
       log.info(
         `${signal}: stopping; waiting up to ${SHUTDOWN_GRACE_MS / 1000} s for the sheet request in flight`,
       );
     }
     const finish = (): void => {
-      if (clock.busy() && Date.now() < deadline) {
+      if (clock.busy() && performance.now() < deadline) {
         setTimeout(finish, 50);
         return;
       }
