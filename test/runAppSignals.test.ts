@@ -20,9 +20,11 @@ describe('the graceful stop of a running clock', () => {
   });
 
   /** Installs the stop for a clock whose sheet request never ends, and returns its handler. */
-  function stopWithSheetBusy(): { signal: NodeJS.SignalsListener; closed: () => boolean } {
+  function stopWithSheetBusy(subscription = new Subscription()): {
+    signal: NodeJS.SignalsListener;
+    closed: () => boolean;
+  } {
     const before = process.listeners('SIGTERM');
-    const subscription = new Subscription();
     let closed = false;
     stopGracefullyOnSignals({
       subscription,
@@ -56,5 +58,19 @@ describe('the graceful stop of a running clock', () => {
     jest.advanceTimersByTime(9_100);
     expect(closed()).toBe(true);
     expect(exit).toHaveBeenCalledWith(0);
+  });
+
+  it('a second signal exits at once with 1, and still ends the drivers (gpioset, reader helper)', () => {
+    let driversEnded = false;
+    const { signal, closed } = stopWithSheetBusy(
+      new Subscription(() => {
+        driversEnded = true;
+      }),
+    );
+    signal('SIGTERM');
+    signal('SIGTERM');
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(driversEnded).toBe(true);
+    expect(closed()).toBe(true);
   });
 });

@@ -55,6 +55,9 @@ export function stopGracefullyOnSignals(clock: RunningClock): void {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
       log.warn(`${signal} again: exiting now`);
+      // Not waiting, but still ending the drivers: a gpioset left behind holds the buzzer and
+      // LED lines (busy at the next start), a reader helper its grab.
+      clock.subscription.unsubscribe();
       clock.close();
       process.exit(1);
     }
