@@ -7,7 +7,7 @@ import { Command } from 'commander';
 
 import { version } from '../package.json';
 import { addBackupCommand } from './commands/backup';
-import { EXIT_BAD_INPUT, EXIT_FAILURE, fail, onStdoutGone } from './commands/common';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, fail, onStdoutError } from './commands/common';
 import { addDoctorCommand } from './commands/doctor';
 import { addFixCommand } from './commands/fix';
 import { addReaderCommand } from './commands/reader';
@@ -18,12 +18,9 @@ import { addStatusCommand } from './commands/status';
 import { addVerifyCommand } from './commands/verify';
 import { suggest } from './config/suggest';
 
-// A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly, except
-// a running clock, which carries on without its console (commands/common.ts).
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  onStdoutGone();
-});
+// A reader of our output went away (`badgeclock replay log.csv | head`): stop quietly; a full
+// disk: say so. A running clock carries on without its console (commands/common.ts).
+process.stdout.on('error', onStdoutError);
 
 const program = new Command('badgeclock')
   .description('RFID time clock: tap a badge to clock in and out.')

@@ -1,7 +1,9 @@
-/** The built CLI when the reader of its standard output goes away (a closed pipe, EPIPE). */
+/** The built CLI when its standard output fails: its reader went away (EPIPE), a full disk. */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Clock, killLeftoverClocks, logText } from './support/runCli';
+import { CLI, Clock, killLeftoverClocks, logText } from './support/runCli';
 import { useTempDir } from './support/useTempDir';
 
 const FAST_ENV = {
@@ -33,4 +35,27 @@ describe('standard output closed under a command', () => {
     expect(clock.child.exitCode).toBeNull();
     expect(await clock.stop('SIGTERM')).toBe(0);
   });
+
+  // /dev/full (Linux) fails every write with ENOSPC, as a full disk under `> report.csv` does.
+  (existsSync('/dev/full') ? it : it.skip)(
+    'a command whose stdout is on a full disk says so, exit 1, with no stack trace',
+    () => {
+      const log = join(dir(), 'day.csv');
+      writeFileSync(
+        log,
+        '2026-03-23T08:59:00,04A3C6CAE26180\n2026-03-23T17:04:00,04A3C6CAE26180\n',
+      );
+      const full = openSync('/dev/full', 'w');
+      const result = spawnSync(process.execPath, [CLI, 'replay', log, '--tz', 'UTC'], {
+        stdio: ['ignore', full, 'pipe'],
+        env: { PATH: process.env.PATH, TZ: 'UTC' },
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      closeSync(full);
+      expect(result.status).toBe(1);
+      expect(logText(result.stderr)).toContain('cannot write to standard output: ENOSPC');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 });

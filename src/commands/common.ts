@@ -52,27 +52,32 @@ function logLevel(value: string | undefined): Level {
   return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
-/** What the command does when the reader of standard output goes away (EPIPE). */
-let stdoutGone = (): void => {
-  // `badgeclock replay log.csv | head`: the reader has all it wanted; stop quietly.
-  process.exit(0);
+/**
+ * What the command does when standard output fails: its reader went away (EPIPE:
+ * `badgeclock replay log.csv | head` has all it wanted), exit 0 quietly; else (a full disk
+ * under `> report.csv`) exit 1 saying so, not with a stack trace.
+ */
+let stdoutFailed = (error: NodeJS.ErrnoException): void => {
+  if (error.code === 'EPIPE') process.exit(0);
+  fail(`cannot write to standard output: ${error.message}`, EXIT_FAILURE);
 };
 
-/** Called on EPIPE on standard output: by default the command exits 0 quietly. */
-export function onStdoutGone(): void {
-  stdoutGone();
+/** Called on an error of standard output: see {@link keepRunningWithoutStdout}. */
+export function onStdoutError(error: NodeJS.ErrnoException): void {
+  stdoutFailed(error);
 }
 
 /**
- * A running clock carries on without its console when the program reading its standard output
- * is gone (a closed pipe, a journal stream): taps are still stored, answered on the buzzer and
- * LEDs and synced. Exiting 0 there would stop the door silently, and systemd would not restart it.
+ * A running clock carries on without its console when standard output fails (a closed pipe, a
+ * journal stream, a full disk): taps are still stored, answered on the buzzer and LEDs and
+ * synced. Exiting 0 there would stop the door silently, and systemd would not restart it.
  */
 export function keepRunningWithoutStdout(): void {
-  stdoutGone = () => {
-    stdoutGone = () => undefined;
+  stdoutFailed = (error) => {
+    stdoutFailed = () => undefined;
+    const what = error.code === 'EPIPE' ? 'closed' : `failed (${error.message})`;
     log.warn(
-      'standard output closed: console lines and --json events are no longer written; the clock keeps running',
+      `standard output ${what}: console lines and --json events are no longer written; the clock keeps running`,
     );
   };
 }
