@@ -58,11 +58,14 @@ program.parseAsync(process.argv).catch((error: unknown) => {
  * (`badgeclock --tz UTC`) and no arguments still run the clock.
  */
 function refuseUnknownCommand(program: Command, args: readonly string[]): void {
-  const commands = program.commands.flatMap((command) => [command.name(), ...command.aliases()]);
+  const commands = [
+    ...program.commands.flatMap((command) => [command.name(), ...command.aliases()]),
+    'help',
+  ];
   const run = program.commands.find((command) => command.name() === 'run');
   const at = run === undefined ? -1 : firstWordAfterOptions(run, args);
   const word = args[at];
-  if (word === undefined || (at === 0 && (word === 'help' || commands.includes(word)))) return;
+  if (word === undefined || (at === 0 && commands.includes(word))) return;
   const message = !commands.includes(word)
     ? `error: unknown command '${word}' (${suggest(word, commands)})`
     : `error: options go after the command: badgeclock ${[word, ...args.slice(0, at), ...args.slice(at + 1)].map(shellWord).join(' ')}`;

@@ -70,6 +70,7 @@ describe('badgeclock with a mistyped command', () => {
       [['--data-dir', 'my data', 'status'], "badgeclock status --data-dir 'my data'"],
       [['--json', '--tz=UTC', 'report', '--csv'], 'badgeclock report --json --tz=UTC --csv'],
       [['-cclock.json', 'run'], 'badgeclock run -cclock.json'],
+      [['--tz', 'UTC', 'help'], 'badgeclock help --tz UTC'],
     ] as const) {
       const result = await runCli([...args], { cwd: dir(), env: BASE_ENV });
       expect(result.code).toBe(2);
