@@ -1,7 +1,7 @@
 /** The hint `run` prints at a terminal: only where a person types into the keyboard reader. */
 import { PassThrough } from 'node:stream';
 import { loadConfig, type Config } from '../src/config';
-import { showTypingHint } from '../src/commands/run';
+import { readerFields, showTypingHint } from '../src/commands/run';
 
 function configWith(env: NodeJS.ProcessEnv): Config {
   const result = loadConfig({ env: { BADGECLOCK_TZ: 'UTC', ...env }, cwd: '/nonexistent' });
@@ -44,5 +44,30 @@ describe('the typing hint of run', () => {
 
   it('is not printed when stdin is not a terminal (ids piped in)', () => {
     expect(hintOf(configWith({}), false, false)).toEqual({ out: '', err: '' });
+  });
+});
+
+describe('the start record of run', () => {
+  it('names the readers the clock reads: a list, not the default `reader` it ignores then', () => {
+    const list = configWith({
+      BADGECLOCK_READERS: JSON.stringify([
+        { kind: 'mfrc522', name: 'entrance', spiDevice: '/dev/spidev0.0' },
+        { kind: 'evdev', name: 'desk', inputDevice: '/dev/input/by-id/usb-Reader-event-kbd' },
+      ]),
+    });
+    expect(readerFields(list, false)).toEqual({
+      reader: null,
+      readers: [
+        { kind: 'mfrc522', name: 'entrance' },
+        { kind: 'evdev', name: 'desk' },
+      ],
+    });
+    expect(readerFields(configWith({ BADGECLOCK_READER: 'mfrc522' }), false)).toMatchObject({
+      reader: 'mfrc522',
+    });
+  });
+
+  it('says a hub reads no card', () => {
+    expect(readerFields(configWith({}), true)).toEqual({ reader: null, readers: [] });
   });
 });

@@ -135,8 +135,22 @@ function logStart(config: Config, store: Store, hub: boolean): void {
       `data ${store.file}, people ${config.peopleFile}` +
       (config.configFile === null ? '' : `, config ${config.configFile}`) +
       (config.spreadsheetId === undefined ? ', sheet off' : `, sheet ${config.spreadsheetId}`),
-    { version, reader: config.reader, zone: config.tz, dataDir: config.dataDir },
+    { version, ...readerFields(config, hub), zone: config.tz, dataDir: config.dataDir },
   );
+}
+
+/**
+ * The start record's readers, as the clock reads them: a `readers` list or the one reader (the
+ * `reader` key alone is its default, `keyboard`, under a list); a hub reads none.
+ */
+export function readerFields(
+  config: Config,
+  hub: boolean,
+): { reader: string | null; readers: { kind: string; name: string }[] } {
+  if (hub) return { reader: null, readers: [] };
+  const readers = readerSpecsOf(config).map(({ kind, name }) => ({ kind, name }));
+  const [only] = readers;
+  return { reader: readers.length === 1 && only !== undefined ? only.kind : null, readers };
 }
 
 /** The process's side of the clock: its streams, log, scheduler and clocks. */
