@@ -243,6 +243,22 @@ export function lockDataDir(dir: string, options: LockOptions = {}): DataDirLock
   );
 }
 
+/**
+ * The live clock that holds `dir`, as its lock file says, or null: no lock file, one being
+ * written, or a stale one. Reads only: for a command that must not run beside the clock
+ * (`reader test` on the clock's RC522) but need not take the directory.
+ */
+export function liveHolder(dir: string): LockHolder | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, LOCK_FILE_NAME), 'utf8');
+  } catch {
+    return null;
+  }
+  const holder = parseHolder(text);
+  return holder !== null && staleness(holder) === null ? holder : null;
+}
+
 /** Removes the file; one already gone is no error. */
 function unlinkIfThere(file: string): void {
   try {

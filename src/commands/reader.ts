@@ -4,8 +4,12 @@
 import type { Command } from 'commander';
 import { tap } from 'rxjs';
 
+import { formatLocalDateTime } from '../../streams/zoned';
+import type { Config } from '../config';
+import { liveHolder } from '../dataDirLock';
+import { readerSpecsOf } from '../drivers/reader/readers';
 import { readerTestFor } from '../readerTest';
-import { configOrExit, withConfigOptions, type ConfigOptions } from './common';
+import { configOrExit, EXIT_FAILURE, fail, withConfigOptions, type ConfigOptions } from './common';
 import { runApp, stopOnSignals } from './runApp';
 
 /** Adds `reader` and its subcommand `test` to the program. */
@@ -23,6 +27,7 @@ export function addReaderCommand(program: Command): void {
 /** Prints the chip's version, then every card presented, until Ctrl-C. */
 function readerTest(options: ConfigOptions): void {
   const config = configOrExit(options);
+  refuseBesideTheClock(config);
   const now = (): number => Date.now();
   const lines$ = readerTestFor(config, { stdin: process.stdin, now });
   const subscription = runApp(
@@ -34,4 +39,26 @@ function readerTest(options: ConfigOptions): void {
     () => undefined,
   );
   stopOnSignals(subscription);
+}
+
+/**
+ * Exits 1 while a clock runs on this configuration's data directory and reads a reader the test
+ * would read too: both would poll one RC522 (the clock then misses taps) or fight over one
+ * USB reader. The keyboard reader is the terminal's own: no clock under systemd reads it.
+ */
+function refuseBesideTheClock(config: Config): void {
+  const hardware = readerSpecsOf(config).filter((spec) => spec.kind !== 'keyboard');
+  if (hardware.length === 0) return;
+  const holder = liveHolder(config.dataDir);
+  if (holder === null) return;
+  const started = Date.parse(holder.startedAt);
+  const when = Number.isFinite(started)
+    ? `${formatLocalDateTime(started, config.tz)} ${config.tz}`
+    : holder.startedAt;
+  fail(
+    `a clock is running on the data directory ${config.dataDir} (pid ${holder.pid}, started ${when}) ` +
+      `and reads ${hardware.map((spec) => `"${spec.name}"`).join(', ')}: the test would read the same reader, ` +
+      `and the clock would miss taps. Stop it first (sudo systemctl stop badgeclock), then run the test again`,
+    EXIT_FAILURE,
+  );
 }
