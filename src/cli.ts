@@ -68,8 +68,25 @@ function refuseUnknownCommand(program: Command, args: readonly string[]): void {
   if (word === undefined || (at === 0 && commands.includes(word))) return;
   const message = !commands.includes(word)
     ? `error: unknown command '${word}' (${suggest(word, commands)})`
-    : `error: options go after the command: badgeclock ${[word, ...args.slice(0, at), ...args.slice(at + 1)].map(shellWord).join(' ')}`;
+    : `error: options go after the command: badgeclock ${optionsAfterCommand(program, args, at).map(shellWord).join(' ')}`;
   program.error(message, { exitCode: EXIT_BAD_INPUT, code: 'commander.unknownCommand' });
+}
+
+/**
+ * `args` with the options before the command word at `at` moved after it and after its
+ * subcommand (`reader test`, `help report`): `reader` itself takes no `--tz`, `reader test` does.
+ */
+function optionsAfterCommand(program: Command, args: readonly string[], at: number): string[] {
+  const named = (commands: readonly Command[], word: string | undefined): Command | undefined =>
+    commands.find((command) => command.name() === word || command.aliases().includes(word ?? ''));
+  // `help` is commander's own: the command it names follows it as a subcommand would.
+  let command = args[at] === 'help' ? program : named(program.commands, args[at]);
+  let end = at + 1;
+  while (command !== undefined) {
+    command = named(command.commands, args[end]);
+    if (command !== undefined) end++;
+  }
+  return [...args.slice(at, end), ...args.slice(0, at), ...args.slice(end)];
 }
 
 /**

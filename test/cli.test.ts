@@ -71,6 +71,9 @@ describe('badgeclock with a mistyped command', () => {
       [['--json', '--tz=UTC', 'report', '--csv'], 'badgeclock report --json --tz=UTC --csv'],
       [['-cclock.json', 'run'], 'badgeclock run -cclock.json'],
       [['--tz', 'UTC', 'help'], 'badgeclock help --tz UTC'],
+      // `reader` takes no options; `reader test` does: the line that works puts them after both.
+      [['--tz', 'UTC', 'reader', 'test'], 'badgeclock reader test --tz UTC'],
+      [['--tz', 'UTC', 'help', 'report'], 'badgeclock help report --tz UTC'],
     ] as const) {
       const result = await runCli([...args], { cwd: dir(), env: BASE_ENV });
       expect(result.code).toBe(2);
