@@ -15,7 +15,7 @@ describe('badgeclock reader test beside a running clock', () => {
   beforeAll(requireBuiltCli);
 
   /** A lock naming this test runner: alive, of this boot, so a clock as far as anyone can tell. */
-  function clockRunning(): void {
+  function clockRunning(host = hostname()): void {
     mkdirSync(data(), { recursive: true });
     writeFileSync(
       join(data(), LOCK_FILE_NAME),
@@ -23,7 +23,7 @@ describe('badgeclock reader test beside a running clock', () => {
         pid: process.pid,
         startedAt: '2026-03-02T08:00:00.000Z',
         bootId: readBootIdOrNull(),
-        host: hostname(),
+        host,
         procStart: processStartTicks(process.pid),
       }),
     );
@@ -46,6 +46,23 @@ describe('badgeclock reader test beside a running clock', () => {
     );
     expect(result.stderr).toContain('sudo systemctl stop badgeclock');
     expect(result.stdout).toBe('');
+  });
+
+  it('does not refuse for a clock on another host sharing the data directory: it reads its own RC522', async () => {
+    // A lock from another host is never taken as stale (dataDirLock.ts), and that clock polls
+    // the other Pi's chip: this Pi's test reaches its own (absent here: a wiring error instead).
+    clockRunning('another-pi');
+    const result = await runCli(['reader', 'test'], {
+      env: {
+        BADGECLOCK_TZ: 'UTC',
+        BADGECLOCK_DATA_DIR: data(),
+        BADGECLOCK_READER: 'mfrc522',
+        BADGECLOCK_READER_NAME: 'door',
+      },
+      timeoutMs: 10_000,
+    });
+    expect(result.stderr).not.toContain('a clock is running');
+    expect(result.stderr).not.toContain('systemctl stop');
   });
 
   it('tests the keyboard reader beside a clock: the terminal is no reader the clock reads', async () => {

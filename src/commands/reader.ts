@@ -2,6 +2,7 @@
  * `badgeclock reader test`: the wiring check of the card reader.
  */
 import type { Command } from 'commander';
+import { hostname } from 'node:os';
 import { tap } from 'rxjs';
 
 import { formatLocalDateTime } from '../../streams/zoned';
@@ -44,13 +45,15 @@ function readerTest(options: ConfigOptions): void {
 /**
  * Exits 1 while a clock runs on this configuration's data directory and reads a reader the test
  * would read too: both would poll one RC522 (the clock then misses taps) or fight over one
- * USB reader. The keyboard reader is the terminal's own: no clock under systemd reads it.
+ * USB reader. The keyboard reader is the terminal's own: no clock under systemd reads it. A
+ * clock on another host sharing the directory polls its own reader, not this one.
  */
 function refuseBesideTheClock(config: Config): void {
   const hardware = readerSpecsOf(config).filter((spec) => spec.kind !== 'keyboard');
   if (hardware.length === 0) return;
   const holder = liveHolder(config.dataDir);
-  if (holder === null) return;
+  // A clock on another host (a data directory on a network share) reads that host's reader.
+  if (holder === null || holder.host !== hostname()) return;
   const started = Date.parse(holder.startedAt);
   const when = Number.isFinite(started)
     ? `${formatLocalDateTime(started, config.tz)} ${config.tz}`
