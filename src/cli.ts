@@ -65,28 +65,63 @@ function refuseUnknownCommand(program: Command, args: readonly string[]): void {
   const run = program.commands.find((command) => command.name() === 'run');
   const at = run === undefined ? -1 : firstWordAfterOptions(run, args);
   const word = args[at];
-  if (word === undefined || (at === 0 && commands.includes(word))) return;
+  if (run === undefined || word === undefined || (at === 0 && commands.includes(word))) return;
   const message = !commands.includes(word)
     ? `error: unknown command '${word}' (${suggest(word, commands)})`
-    : `error: options go after the command: badgeclock ${optionsAfterCommand(program, args, at).map(shellWord).join(' ')}`;
+    : `error: options go after the command: ${optionsAfterCommand(program, run, args, at)}`;
   program.error(message, { exitCode: EXIT_BAD_INPUT, code: 'commander.unknownCommand' });
 }
 
 /**
- * `args` with the options before the command word at `at` moved after it and after its
- * subcommand (`reader test`, `help report`): `reader` itself takes no `--tz`, `reader test` does.
+ * The command line with the options of `run` before the command word at `at` moved after it
+ * and after its subcommand (`reader test`, `help report`: `reader` itself takes no `--tz`), and
+ * those the command does not take (`--json` before `report`) named instead of moved.
  */
-function optionsAfterCommand(program: Command, args: readonly string[], at: number): string[] {
+function optionsAfterCommand(
+  program: Command,
+  run: Command,
+  args: readonly string[],
+  at: number,
+): string {
   const named = (commands: readonly Command[], word: string | undefined): Command | undefined =>
     commands.find((command) => command.name() === word || command.aliases().includes(word ?? ''));
-  // `help` is commander's own: the command it names follows it as a subcommand would.
-  let command = args[at] === 'help' ? program : named(program.commands, args[at]);
+  // `help` is commander's own, and ignores options: the command it names follows it.
+  let target = args[at] === 'help' ? program : named(program.commands, args[at]);
   let end = at + 1;
-  while (command !== undefined) {
-    command = named(command.commands, args[end]);
-    if (command !== undefined) end++;
+  for (let sub = target; sub !== undefined;) {
+    sub = named(sub.commands, args[end]);
+    if (sub !== undefined) [target, end] = [sub, end + 1];
   }
-  return [...args.slice(at, end), ...args.slice(0, at), ...args.slice(end)];
+  const moved: string[] = [];
+  const notTaken: string[] = [];
+  for (let i = 0; i < at;) {
+    const option = optionAt(run, args, i);
+    const words = args.slice(i, i + (option?.words ?? 1));
+    const taken =
+      target === undefined || target === program || optionAt(target, args, i) !== undefined;
+    if (option === undefined || taken) moved.push(...words);
+    else notTaken.push(option.flag);
+    i += words.length;
+  }
+  const line = [...args.slice(at, end), ...moved, ...args.slice(end)].map(shellWord).join(' ');
+  return notTaken.length === 0
+    ? `badgeclock ${line}`
+    : `badgeclock ${line} (${args.slice(at, end).join(' ')} takes no ${notTaken.join(', ')})`;
+}
+
+/** The option of `command` that `args[i]` is, and how many words it takes (2: its value apart). */
+function optionAt(
+  command: Command,
+  args: readonly string[],
+  i: number,
+): { readonly flag: string; readonly words: 1 | 2 } | undefined {
+  const arg = args[i] ?? '';
+  const flag = (arg.startsWith('--') ? arg.split('=')[0] : arg.slice(0, 2)) ?? arg;
+  const option = command.options.find((o) => o.long === flag || o.short === flag);
+  if (option === undefined) return undefined;
+  // `--data-dir DIR` takes the next word; `--data-dir=DIR` and `-cFILE` carry their value.
+  const attached = arg.startsWith('--') ? arg.includes('=') : arg.length > 2;
+  return { flag, words: (option.required || option.optional) && !attached ? 2 : 1 };
 }
 
 /**
@@ -94,16 +129,13 @@ function optionsAfterCommand(program: Command, args: readonly string[], at: numb
  * `args`, or -1: none, or an option `command` does not know (commander names it) comes first.
  */
 function firstWordAfterOptions(command: Command, args: readonly string[]): number {
-  for (let i = 0; i < args.length; i++) {
+  for (let i = 0; i < args.length;) {
     const arg = args[i] ?? '';
     if (arg === '--') return -1;
     if (!arg.startsWith('-') || arg === '-') return i;
-    const flag = arg.startsWith('--') ? arg.split('=')[0] : arg.slice(0, 2);
-    const option = command.options.find((o) => o.long === flag || o.short === flag);
+    const option = optionAt(command, args, i);
     if (option === undefined) return -1;
-    // `--data-dir DIR` takes the next word; `--data-dir=DIR` and `-cFILE` carry their value.
-    const attached = arg.startsWith('--') ? arg.includes('=') : arg.length > 2;
-    if ((option.required || option.optional) && !attached) i++;
+    i += option.words;
   }
   return -1;
 }

@@ -68,7 +68,15 @@ describe('badgeclock with a mistyped command', () => {
   it('names a command given after options, with the command line that works, exit 2, not "too many arguments"', async () => {
     for (const [args, fixed] of [
       [['--data-dir', 'my data', 'status'], "badgeclock status --data-dir 'my data'"],
-      [['--json', '--tz=UTC', 'report', '--csv'], 'badgeclock report --json --tz=UTC --csv'],
+      // `--json` is run's: report takes none, so the line leaves it out and says so.
+      [
+        ['--json', '--tz=UTC', 'report', '--csv'],
+        'badgeclock report --tz=UTC --csv (report takes no --json)',
+      ],
+      [
+        ['--new-install', '--tz', 'UTC', 'status'],
+        'badgeclock status --tz UTC (status takes no --new-install)',
+      ],
       [['-cclock.json', 'run'], 'badgeclock run -cclock.json'],
       [['--tz', 'UTC', 'help'], 'badgeclock help --tz UTC'],
       // `reader` takes no options; `reader test` does: the line that works puts them after both.
