@@ -36,6 +36,29 @@ describe('standard output closed under a command', () => {
     expect(await clock.stop('SIGTERM')).toBe(0);
   });
 
+  it('a running clock whose stdout and stderr share the pipe that closes keeps taking taps', async () => {
+    const data = join(dir(), 'data');
+    const clock = new Clock(['run', '--data-dir', data, '--tz', 'UTC'], { env: FAST_ENV });
+    await clock.started();
+    clock.write('A1A1A1A1\n');
+    await clock.waitFor((c) => c.stdout.includes('A1A1A1A1  in'));
+    const db = new Database(join(data, 'badgeclock.db'), { readonly: true });
+    const sessions = (): number =>
+      Number(db.prepare('SELECT count(*) FROM sessions').pluck().get());
+    // `badgeclock run 2>&1 | consumer`, and the consumer exits: the warning that stdout closed
+    // is itself written to the closed pipe.
+    clock.child.stdout.destroy();
+    clock.child.stderr.destroy();
+    clock.write('B2B2B2B2\n');
+    await clock.waitFor(() => sessions() === 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    clock.write('C3C3C3C3\n');
+    await clock.waitFor(() => sessions() === 3);
+    db.close();
+    expect(clock.child.exitCode).toBeNull();
+    expect(await clock.stop('SIGTERM')).toBe(0);
+  });
+
   // /dev/full (Linux) fails every write with ENOSPC, as a full disk under `> report.csv` does.
   (existsSync('/dev/full') ? it : it.skip)(
     'a command whose stdout is on a full disk says so, exit 1, with no stack trace',

@@ -80,6 +80,9 @@ export function keepRunningWithoutStdout(): void {
       `standard output ${what}: console lines and --json events are no longer written; the clock keeps running`,
     );
   };
+  // Standard error may be the same closed pipe (`badgeclock run 2>&1 | consumer`, one journal
+  // stream): then the log is lost, not the clock, which a log line's EPIPE would stop (exit 1).
+  process.stderr.on('error', () => undefined);
 }
 
 /** Logs the message as an error and exits with the code. */
