@@ -260,6 +260,16 @@ describe('bad lines in a tap log', () => {
     ]);
   });
 
+  it('counts the year 2000 on the zone’s calendar: half past midnight in Berlin is no typo', () => {
+    const now = Date.parse('2026-03-23T12:00:00Z');
+    const text = ['2000-01-01T00:30:00,A1A1A1A1', '1999-12-31T23:30:00,A1A1A1A1'].join('\n');
+    const { reads: good, problems } = parseTapLog(text, FILE, 'Europe/Berlin', 'import', now);
+    expect(good.map((r) => new Date(r.at).toISOString())).toEqual(['1999-12-31T23:30:00.000Z']);
+    expect(problems).toEqual([
+      `${FILE}:2: 1999-12-31T23:30:00 is before the year 2000: a typo in the year?`,
+    ]);
+  });
+
   it('treats a word on line 1 as a header, but a word on a later line as a bad time', () => {
     expect(parse('when,card\n').problems).toEqual([]);
     expect(parse('2026-03-23T08:00:00,A1A1A1A1\nwhen,card\n').problems).toEqual([

@@ -9,6 +9,7 @@ import { normaliseCardId } from '../../streams/cardId';
 import type { CardRead } from '../../streams/events';
 import {
   formatDuration,
+  formatLocalDate,
   formatLocalDateTime,
   formatLocalTime,
   formatOffset,
@@ -115,10 +116,11 @@ export function readTapTime(
 export const TAP_AHEAD_MS = 5 * 60_000;
 
 /**
- * No tap log reaches back before 2000: a year there is a typo (1026 for 2026), and replaying
- * from it would run a minute tick through every idle minute since (ten minutes for 1,000 years).
+ * No tap log reaches back before 2000 (on the zone's calendar): a year there is a typo (1026 for
+ * 2026), and replaying from it would run a minute tick through every idle minute since (ten
+ * minutes for 1,000 years).
  */
-export const EARLIEST_TAP_MS = Date.UTC(2000, 0, 1);
+export const EARLIEST_TAP_YEAR = 2000;
 
 /**
  * Parses a tap log's text. A log that is not UTF-8 text is one problem, not one per line.
@@ -176,7 +178,7 @@ export function parseTapLog(
       );
       continue;
     }
-    if (time.at < EARLIEST_TAP_MS) {
+    if (Number(formatLocalDate(time.at, zone).slice(0, 4)) < EARLIEST_TAP_YEAR) {
       problems.push(`${where}: ${stamp} is before the year 2000: a typo in the year?`);
       continue;
     }
