@@ -94,13 +94,13 @@ describe('how Paid is reached', () => {
     );
   });
 
-  it('names the part of a session inside the range as inside the days asked for, not a period, when none was asked for', () => {
+  it('names the part of a session inside the range as inside the report’s days, not a period, when none was asked for', () => {
     const night = [session('s1', '2026-03-10T22:00:00+01:00', '2026-03-11T06:00:00+01:00')];
     const payroll: PayrollRules = { breaks: [] };
     const ends = { to: at('2026-03-11T00:00:00+01:00') };
     const days = { ...MARCH, ...ends, period: undefined, payroll };
     expect(formatReport(buildReport(night, days), days)).toContain(
-      'as clocked: 2h 00m (the part inside the days asked for), counts on 2026-03-10',
+      'as clocked: 2h 00m (the part inside the report’s days), counts on 2026-03-10',
     );
     const period = { ...MARCH, ...ends, payroll };
     expect(formatReport(buildReport(night, period), period)).toContain(

@@ -163,7 +163,7 @@ export function formatExplanation(
     for (const step of t.paid.steps)
       if (step.kind === 'session') ids.set(step.id, `#${ids.size + 1}`);
     lines.push('', `  ${t.person}`);
-    const range = period ? 'the period' : 'the days asked for';
+    const range = period ? 'the period' : 'the report’s days';
     for (const step of t.paid.steps)
       lines.push(explainStep(step, zone, ids, t.open ?? new Set(), range));
     // "After rounding" only where there is rounding: without it the worked time is as clocked.
