@@ -145,10 +145,11 @@ async function answer(
   id: number,
   seconds: number,
 ): Promise<ReturnType<Store['fixOutcome']>> {
-  const until = Date.now() + seconds * 1000;
+  // On the monotonic clock: NTP stepping the wall clock back must not stretch the wait.
+  const until = performance.now() + seconds * 1000;
   for (;;) {
     const outcome = store.fixOutcome(id);
-    if (outcome !== null || Date.now() >= until) return outcome;
+    if (outcome !== null || performance.now() >= until) return outcome;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
