@@ -139,8 +139,8 @@ function judgeHere(config: Config, store: Store): boolean {
   }
 }
 
-/** Waits up to `seconds` for the running clock's answer to request `id`. */
-async function answer(
+/** Waits up to `seconds` for the running clock’s answer to request `id` (exported for its test). */
+export async function answer(
   store: Store,
   id: number,
   seconds: number,
