@@ -29,9 +29,9 @@ describe('badgeclock reader test beside a running clock', () => {
     );
   }
 
-  it('refuses with exit 1 when the clock reads the same RC522, naming the clock and what to do', async () => {
-    clockRunning();
-    const result = await runCli(['reader', 'test'], {
+  /** `reader test` of an RC522 named "door", on the data directory the lock is in. */
+  const testRc522 = (): ReturnType<typeof runCli> =>
+    runCli(['reader', 'test'], {
       env: {
         BADGECLOCK_TZ: 'UTC',
         BADGECLOCK_DATA_DIR: data(),
@@ -40,6 +40,10 @@ describe('badgeclock reader test beside a running clock', () => {
       },
       timeoutMs: 10_000,
     });
+
+  it('refuses with exit 1 when the clock reads the same RC522, naming the clock and what to do', async () => {
+    clockRunning();
+    const result = await testRc522();
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `a clock is running on the data directory ${data()} (pid ${process.pid}, started 2026-03-02 08:00 UTC) and reads \\"door\\"`,
@@ -52,15 +56,7 @@ describe('badgeclock reader test beside a running clock', () => {
     // A lock from another host is never taken as stale (dataDirLock.ts), and that clock polls
     // the other Pi's chip: this Pi's test reaches its own (absent here: a wiring error instead).
     clockRunning('another-pi');
-    const result = await runCli(['reader', 'test'], {
-      env: {
-        BADGECLOCK_TZ: 'UTC',
-        BADGECLOCK_DATA_DIR: data(),
-        BADGECLOCK_READER: 'mfrc522',
-        BADGECLOCK_READER_NAME: 'door',
-      },
-      timeoutMs: 10_000,
-    });
+    const result = await testRc522();
     expect(result.stderr).not.toContain('a clock is running');
     expect(result.stderr).not.toContain('systemctl stop');
   });
