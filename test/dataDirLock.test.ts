@@ -5,16 +5,11 @@
  * taken over.
  */
 import { existsSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Clock, killLeftoverClocks, logText, requireBuiltCli, runCli } from './support/runCli';
 import { useTempDir } from './support/useTempDir';
-import {
-  LOCK_FILE_NAME,
-  lockDataDir,
-  processStartTicks,
-  readBootIdOrNull,
-} from '../src/dataDirLock';
+import { LOCK_FILE_NAME, lockDataDir, processStartTicks } from '../src/dataDirLock';
+import { holderOf, writeLock } from './support/lockFiles';
 
 const ENV = {
   BADGECLOCK_READER_NAME: 'front',
@@ -111,15 +106,7 @@ describe('one clock per data directory', () => {
 
   it('takes over a lock written in an earlier boot, even if its pid is alive now', async () => {
     mkdirSync(data(), { recursive: true });
-    writeFileSync(
-      join(data(), LOCK_FILE_NAME),
-      JSON.stringify({
-        pid: process.pid,
-        startedAt: '2026-03-02T08:00:00.000Z',
-        bootId: 'an-earlier-boot',
-        host: hostname(),
-      }),
-    );
+    writeLock(join(data(), LOCK_FILE_NAME), holderOf(process.pid, { bootId: 'an-earlier-boot' }));
     const clock = new Clock(args(), { cwd: dir(), env: ENV });
     await tapped(clock);
     expect(logText(clock.stderr)).toContain(
@@ -131,16 +118,7 @@ describe('one clock per data directory', () => {
   it('refuses while the lock names a live process of this boot, and leaves its lock alone', async () => {
     mkdirSync(data(), { recursive: true });
     // This test runner is alive: as far as the clock can tell, it holds the directory.
-    writeFileSync(
-      join(data(), LOCK_FILE_NAME),
-      JSON.stringify({
-        pid: process.pid,
-        startedAt: '2026-03-02T08:00:00.000Z',
-        bootId: readBootIdOrNull(),
-        host: hostname(),
-        procStart: processStartTicks(process.pid),
-      }),
-    );
+    writeLock(join(data(), LOCK_FILE_NAME), holderOf(process.pid));
     const result = await runCli(args(), { cwd: dir(), env: ENV, timeoutMs: 5000 });
     expect(result.code).toBe(1);
     expect(logText(result.stderr)).toContain(
@@ -152,16 +130,8 @@ describe('one clock per data directory', () => {
   const linux = processStartTicks(process.pid) !== null;
   (linux ? it : it.skip)('takes over a lock whose pid now belongs to another process', async () => {
     mkdirSync(data(), { recursive: true });
-    writeFileSync(
-      join(data(), LOCK_FILE_NAME),
-      JSON.stringify({
-        pid: process.pid,
-        startedAt: '2026-03-02T08:00:00.000Z',
-        bootId: readBootIdOrNull(),
-        host: hostname(),
-        procStart: (processStartTicks(process.pid) ?? 0) + 1,
-      }),
-    );
+    const reused = (processStartTicks(process.pid) ?? 0) + 1;
+    writeLock(join(data(), LOCK_FILE_NAME), holderOf(process.pid, { procStart: reused }));
     const clock = new Clock(args(), { cwd: dir(), env: ENV });
     await tapped(clock);
     expect(logText(clock.stderr)).toContain(
@@ -213,12 +183,8 @@ describe('a lock file left empty (created, then a crash before it was written)',
   it('dated ahead and written meanwhile by a clock starting now: refused, naming it', () => {
     const file = emptyLock(3_600_000);
     // A live process of this boot: the one that ran this test.
-    const other = { pid: process.ppid, startedAt: new Date().toISOString(), host: hostname() };
     const writeIt = (): void => {
-      writeFileSync(
-        file,
-        `${JSON.stringify({ ...other, bootId: readBootIdOrNull(), procStart: processStartTicks(process.ppid) })}\n`,
-      );
+      writeLock(file, holderOf(process.ppid));
     };
     expect(() => lockDataDir(dir(), { sleep: writeIt })).toThrow(/another badgeclock \(/);
   });

@@ -2,10 +2,11 @@
  * `badgeclock reader test` refuses to poll a reader a running clock reads: two pollers of one
  * RC522 interleave their commands, and the clock misses taps.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE_NAME, processStartTicks, readBootIdOrNull } from '../src/dataDirLock';
+import { LOCK_FILE_NAME } from '../src/dataDirLock';
+import { holderOf, writeLock } from './support/lockFiles';
 import { requireBuiltCli, runCli } from './support/runCli';
 import { useTempDir } from './support/useTempDir';
 
@@ -17,16 +18,7 @@ describe('badgeclock reader test beside a running clock', () => {
   /** A lock naming this test runner: alive, of this boot, so a clock as far as anyone can tell. */
   function clockRunning(host = hostname()): void {
     mkdirSync(data(), { recursive: true });
-    writeFileSync(
-      join(data(), LOCK_FILE_NAME),
-      JSON.stringify({
-        pid: process.pid,
-        startedAt: '2026-03-02T08:00:00.000Z',
-        bootId: readBootIdOrNull(),
-        host,
-        procStart: processStartTicks(process.pid),
-      }),
-    );
+    writeLock(join(data(), LOCK_FILE_NAME), holderOf(process.pid, { host }));
   }
 
   /** `reader test` of an RC522 named "door", on the data directory the lock is in. */
