@@ -15,14 +15,18 @@
  * taken as stale: this machine cannot see that host's processes. An empty one
  * (created, then a crash before it was written) is stale once older than a
  * grace, measured on the monotonic clock when it is dated ahead of this one.
+ * A stale lock is moved aside before it is checked and removed (removeStale):
+ * another clock starting at the same moment never loses its fresh lock to it.
  * Read-only commands (status, report, backup, doctor) take no lock.
  */
 import {
   closeSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -232,9 +236,9 @@ export function lockDataDir(dir: string, options: LockOptions = {}): DataDirLock
       }
       tookOver = { holder, why };
     }
-    // Stale: remove it only if it is still the file judged stale, then create ours. Another
-    // clock starting at the same moment may have removed it first: then the next round tells.
-    if (sameText(file, text)) unlinkIfThere(file);
+    // Stale: remove it, then create ours. Another clock starting at the same moment may have
+    // removed it first, or even replaced it with its own: then the next round tells.
+    removeStale(file, text);
   }
   throw new DataDirLockedError(
     dir,
@@ -257,6 +261,33 @@ export function liveHolder(dir: string): LockHolder | null {
   }
   const holder = parseHolder(text);
   return holder !== null && staleness(holder) === null ? holder : null;
+}
+
+/**
+ * Removes the lock file if it still holds `text`, the stale lock judged so. Checking, then
+ * unlinking would leave a moment between the two in which another clock starting now replaces
+ * it with its own live lock: this one would remove that, and both would run on one store. So
+ * the file is moved aside (one atomic rename: whatever is there then is what this clock holds),
+ * and only then checked: another clock's fresh lock is linked back in place, never lost. The
+ * lock path is empty for that moment, so a third clock starting then could create its own
+ * beside the second's (the link then fails with EEXIST): three starts within a millisecond.
+ */
+function removeStale(file: string, text: string): void {
+  const aside = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // removed by another clock
+    throw error;
+  }
+  if (!sameText(aside, text)) {
+    try {
+      linkSync(aside, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  unlinkIfThere(aside);
 }
 
 /** Removes the file; one already gone is no error. */
