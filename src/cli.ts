@@ -54,8 +54,9 @@ program.parseAsync(process.argv).catch((error: unknown) => {
  * A first word that is no command (`badgeclock reprot`) would go to run, the default command,
  * as an argument, and commander would say "too many arguments for 'run'". It is named as the
  * unknown command it is, with the nearest one (exit 2). So is a command after options
- * (`badgeclock --data-dir /srv/clock status`): options go after their command. Options alone
- * (`badgeclock --tz UTC`) and no arguments still run the clock.
+ * (`badgeclock --data-dir /srv/clock status`, or `badgeclock --tz UTC -- status`): options go
+ * after their command. Options alone (`badgeclock --tz UTC`) and no arguments still run the
+ * clock.
  */
 function refuseUnknownCommand(program: Command, args: readonly string[]): void {
   const commands = [
@@ -95,6 +96,10 @@ function optionsAfterCommand(
   const moved: string[] = [];
   const notTaken: string[] = [];
   for (let i = 0; i < at;) {
+    if (args[i] === '--') {
+      i += 1; // the end of the options before the command: not needed after it
+      continue;
+    }
     const option = optionAt(run, args, i);
     const words = args.slice(i, i + (option?.words ?? 1));
     const taken =
@@ -131,7 +136,8 @@ function optionAt(
 function firstWordAfterOptions(command: Command, args: readonly string[]): number {
   for (let i = 0; i < args.length;) {
     const arg = args[i] ?? '';
-    if (arg === '--') return -1;
+    // `--` ends the options: the word after it, if any, is the one that would go to run.
+    if (arg === '--') return i + 1 < args.length ? i + 1 : -1;
     if (!arg.startsWith('-') || arg === '-') return i;
     const option = optionAt(command, args, i);
     if (option === undefined) return -1;

@@ -45,6 +45,16 @@ describe('badgeclock with options before the command', () => {
     );
   });
 
+  // `--` ends the options, so the word after it went to run as an argument: "too many arguments
+  // for 'run'". A command there is still the command; `--` is left out of the line that works.
+  it('takes a command after `--` as the command, with or without options before it', async () => {
+    await expectLine(['--tz', 'UTC', '--', 'status'], 'badgeclock status --tz UTC');
+    await expectLine(['--', 'status', '--json'], 'badgeclock status --json');
+    const typo = await runCli(['--tz', 'UTC', '--', 'reprot'], { cwd: dir(), env: ENV });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("error: unknown command 'reprot' (did you mean report?)");
+  });
+
   it('still names a mistyped command after options as unknown', async () => {
     const typo = await runCli(['--tz', 'UTC', 'reprot'], { cwd: dir(), env: ENV });
     expect(typo.code).toBe(2);
