@@ -810,6 +810,22 @@ describe('the report command', () => {
     expect(result.stdout).not.toContain('2024-03-25');
   });
 
+  it('a session left open whose limit passed before the range starts is in the report of its own days only, not listed again in every later one', async () => {
+    seedWeek();
+    // @x clocked in on Friday 2024-03-22 10:00 and never out: the clock closes it at 22:00.
+    const next = ['--from', '2024-03-25', '--to', '2024-03-31', '--tz', BERLIN];
+    const text = await runCli(['report', '--data-dir', data, ...next], { env: QUIET });
+    expect(text.code).toBe(0);
+    const sessions = text.stdout.split('Sessions\n')[1] ?? '';
+    expect(sessions.split('\n').filter((line) => line !== '')).toEqual([
+      expect.stringMatching(/^ {2}2024-03-25 08:00 → 2024-03-25 09:00 +1h 00m {2}Alice +A11CE000$/),
+    ]);
+    expect(text.stdout).not.toContain(CARDS.at);
+    const csv = await runCli(['report', '--data-dir', data, ...next, '--csv'], { env: QUIET });
+    expect(csv.code).toBe(0);
+    expect(readCsv(csv.stdout).map((row) => row[3])).toEqual(['card', CARDS.alice]);
+  });
+
   it('--person keeps one person, by name in any case or by card id', async () => {
     seedWeek();
     for (const person of ['alice', 'ALICE', CARDS.alice.toLowerCase()]) {

@@ -9,7 +9,7 @@ import { formatLocalDate, startOfNextLocalDay } from '../../streams/zoned';
 import { parseLocalDate, startOfLocalIsoWeek } from '../report/dates';
 import { editsCsv, editsOfPerson, formatEdits } from '../report/edits';
 import { choosePeriod } from '../report/period';
-import { buildReport, formatReport, peopleAskedFor, reportCsv } from '../report/report';
+import { buildReport, formatReport, openEnd, peopleAskedFor, reportCsv } from '../report/report';
 import type { Config } from '../config';
 import type { EditRow } from '../drivers/store/store';
 import { lastPeople } from './lastPeople';
@@ -92,7 +92,12 @@ function report(options: ReportOptions): void {
     );
     return;
   }
-  const rows = store.sessionsBetween(from, to);
+  const closeAt = closeAtOf(config);
+  // The store finds a session still open in every range after its clock-in. One whose automatic
+  // close fell before this range ends there when the clock runs: it belongs to its own days.
+  const rows = store
+    .sessionsBetween(from, to)
+    .filter((row) => row.outAt !== null || openEnd(row, { now, closeAt }) > from);
   const reportOptions = {
     zone,
     now,
@@ -100,7 +105,7 @@ function report(options: ReportOptions): void {
     to,
     person: options.person,
     directory,
-    closeAt: closeAtOf(config),
+    closeAt,
     period,
     payroll: config.payroll,
     explain: options.explain,
