@@ -3,12 +3,14 @@
  * and the helpers that exit with a message instead of going on.
  */
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 
 import { autoCloseAt } from '../../streams/sessions';
 import { loadConfig, rulesOf, type Config } from '../config';
 import { makeLog, type Level } from '../log';
 import { DB_FILE_NAME, Store, StoreError } from '../drivers/store/store';
+import { terminalWriter, writableOf } from '../nonBlockingOutput';
 
 /** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
 export const EXIT_FAILURE = 1;
@@ -40,10 +42,21 @@ export function withConfigOptions(command: Command): Command {
     );
 }
 
+/**
+ * Where the log's lines go: stderr, written at once, so that a command's last lines are there
+ * when it exits; a running clock at a terminal switches it (see {@link consoleOfRunningClock}).
+ */
+let writeLog = (text: string): void => {
+  process.stderr.write(text);
+};
+
 /** The program's log: JSON lines on stderr, short text lines at a terminal (README, "Logs"). */
 export const log = makeLog({
   pretty: process.stderr.isTTY,
   level: logLevel(process.env.BADGECLOCK_LOG_LEVEL),
+  write: (text) => {
+    writeLog(text);
+  },
 });
 
 /** The level from BADGECLOCK_LOG_LEVEL; any other value is refused with the configuration. */
@@ -83,6 +96,40 @@ export function keepRunningWithoutStdout(): void {
   // Standard error may be the same closed pipe (`badgeclock run 2>&1 | consumer`, one journal
   // stream): then the log is lost, not the clock, which a log line's EPIPE would stop (exit 1).
   process.stderr.on('error', () => undefined);
+}
+
+/**
+ * Where a running clock writes its console lines, and its log from now on: at a terminal, a
+ * writer that never waits for it (src/nonBlockingOutput.ts), so a terminal paused with Ctrl-S,
+ * or a stalled ssh session, loses lines, not taps; elsewhere process.stdout and process.stderr,
+ * which Node writes to pipes and sockets without waiting. One-shot commands keep plain writes.
+ */
+export function consoleOfRunningClock(): { stdout: Writable; stderr: Writable } {
+  const dropped = (lines: number, what: string): void => {
+    log.warn(
+      `${lines} ${what} line${lines === 1 ? ' was' : 's were'} not written: the terminal took no output for a while (paused with Ctrl-S or Scroll Lock, or a stalled ssh session); the clock kept running`,
+    );
+  };
+  const logWriter = terminalWriter(2, {
+    // As on a pipe (keepRunningWithoutStdout): the log is lost with its terminal, not the clock.
+    onError: () => undefined,
+    onDropped: (lines) => {
+      dropped(lines, 'log');
+    },
+  });
+  if (logWriter !== null) {
+    writeLog = (text) => {
+      logWriter.write(text);
+    };
+  }
+  const stderr = logWriter === null ? process.stderr : writableOf(logWriter);
+  const consoleWriter = terminalWriter(1, {
+    onError: onStdoutError,
+    onDropped: (lines) => {
+      dropped(lines, 'console (or --json)');
+    },
+  });
+  return { stdout: consoleWriter === null ? process.stdout : writableOf(consoleWriter), stderr };
 }
 
 /** Logs the message as an error and exits with the code. */

@@ -18,6 +18,7 @@ import type { SheetsDriver } from '../drivers/sheets/sheetsDriver';
 import type { Store } from '../drivers/store/store';
 import {
   configOrExit,
+  consoleOfRunningClock,
   EXIT_BAD_INPUT,
   EXIT_FAILURE,
   fail,
@@ -95,13 +96,17 @@ function runClock(options: RunOptions, hub: boolean): void {
   });
   lockOrExit(config);
   keepRunningWithoutStdout();
+  const output = consoleOfRunningClock();
   const store = storeOrExit(config, false, options.newInstall === true);
   started.store = store;
   logStart(config, store, hub);
-  if (!hub) showTypingHint(config, options.json === true, process);
+  if (!hub) showTypingHint(config, options.json === true, { stdin: process.stdin, ...output });
   const sheet = sheetDriverOf(config);
   started.sheet = sheet;
-  const io: AppIo = { ...ioOf(config, options), ...(hub ? { reads$: NEVER, hub } : {}) };
+  const io: AppIo = {
+    ...ioOf(config, options, output.stdout),
+    ...(hub ? { reads$: NEVER, hub } : {}),
+  };
   const app$ = clockApp(config, store, io, sheet, stop$);
   app.add(
     runApp(app$, () => {
@@ -154,11 +159,11 @@ export function readerFields(
 }
 
 /** The process's side of the clock: its streams, log, scheduler and clocks. */
-function ioOf(config: Config, options: RunOptions): AppIo {
+function ioOf(config: Config, options: RunOptions, stdout: Writable): AppIo {
   const timeSyncCheck = timeSyncCheckOf(config);
   return {
     stdin: process.stdin,
-    stdout: process.stdout,
+    stdout,
     log,
     scheduler: asyncScheduler,
     json: options.json === true,

@@ -93,9 +93,16 @@ export class Clock {
 
   constructor(
     args: string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+    options: {
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      timeoutMs?: number;
+      /** A command the clock runs under, e.g. one that gives it a terminal (it passes signals on). */
+      wrapper?: string[];
+    } = {},
   ) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    const [file = '', ...rest] = [...(options.wrapper ?? []), process.execPath, CLI, ...args];
+    this.child = spawn(file, rest, {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, TZ: CHILD_TZ, ...options.env },
     });
