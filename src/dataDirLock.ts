@@ -15,29 +15,29 @@
  * taken as stale: this machine cannot see that host's processes. An empty one
  * (created, then a crash before it was written) is stale once older than a
  * grace, measured on the monotonic clock when it is dated ahead of this one.
- * A stale lock is moved aside before it is checked and removed (removeStale):
+ * A stale lock is moved aside before it is checked and removed (src/lockFile.ts):
  * another clock starting at the same moment never loses its fresh lock to it.
  * Read-only commands (status, report, backup, doctor) take no lock.
  */
 import {
   closeSync,
   fsyncSync,
-  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
-  renameSync,
-  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { openLock, removeStale, textOf, type SeenLock } from './lockFile';
 
 export const LOCK_FILE_NAME = 'badgeclock.lock';
 
 /** A lock file younger than this with no content yet is taken as being written, not stale. */
 const WRITING_GRACE_MS = 10_000;
+/** A lock file dated more than this ahead of this clock was written on another clock's time. */
+const DATED_AHEAD_MS = 1_000;
 
 /** Who holds a data directory, as its lock file says. */
 export interface LockHolder {
@@ -199,52 +199,69 @@ export function lockDataDir(dir: string, options: LockOptions = {}): DataDirLock
   // clock starting at the same moment is reported like any held lock.
   for (let round = 0; round < 2; round++) {
     if (createLock(file, self)) return held(file, self, tookOver);
-    let text: string;
+    const seen = openLock(file);
+    if (seen === null) continue; // released meanwhile
     try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
-      throw error;
+      const verdict = judge(seen, file, dir, formatTime, options);
+      if (verdict === 'written meanwhile') continue;
+      if (verdict !== null) tookOver = verdict;
+      // Stale: remove it, then create ours. Another clock starting at the same moment may have
+      // removed it first, or even replaced it with its own: then the next round tells.
+      removeStale(file, seen.stats);
+    } finally {
+      closeSync(seen.fd);
     }
-    const holder = parseHolder(text);
-    if (holder === null) {
-      // Created but not written yet by a clock starting now, or left empty by a crash right then.
-      const age = Date.now() - statSync(file).mtimeMs;
-      if (age < 0) {
-        // Dated ahead of this clock: a power cut left it empty and the Pi booted on a stale
-        // clock, which may stay behind for days offline. Its age cannot be told, so it is
-        // waited out on the monotonic clock: a clock starting now has written it by then.
-        (options.sleep ?? sleepSync)(WRITING_GRACE_MS);
-        if (!sameText(file, text)) continue;
-      } else if (age < WRITING_GRACE_MS) {
-        throw new DataDirLockedError(
-          dir,
-          null,
-          `another badgeclock is starting on the data directory ${dir} (lock file ${file}); wait a few seconds and look again`,
-        );
-      }
-    } else {
-      const why = staleness(holder);
-      if (why === null) {
-        throw new DataDirLockedError(
-          dir,
-          holder,
-          `another badgeclock (${describeHolder(holder, formatTime)}) is running on the data directory ${dir}. ` +
-            `One clock per data directory: stop that one first (sudo systemctl stop badgeclock, or kill ${holder.pid}), ` +
-            `or give this one another --data-dir. (lock file ${file})`,
-        );
-      }
-      tookOver = { holder, why };
-    }
-    // Stale: remove it, then create ours. Another clock starting at the same moment may have
-    // removed it first, or even replaced it with its own: then the next round tells.
-    removeStale(file, text);
   }
   throw new DataDirLockedError(
     dir,
     null,
     `another badgeclock took the data directory ${dir} at the same moment (lock file ${file})`,
   );
+}
+
+/**
+ * Throws a DataDirLockedError while the lock `seen` holds the directory. Else it is stale: what
+ * taking it over means (null for an empty lock); or 'written meanwhile', an empty lock a clock
+ * starting now wrote while this one waited, judged again in the next round.
+ */
+function judge(
+  seen: SeenLock,
+  file: string,
+  dir: string,
+  formatTime: (at: number) => string,
+  options: LockOptions,
+): DataDirLock['tookOver'] | 'written meanwhile' {
+  const holder = parseHolder(seen.text);
+  if (holder === null) {
+    // Created but not written yet by a clock starting now, or left empty by a crash right then.
+    const age = Date.now() - seen.stats.mtimeMs;
+    // Not by a hair: a lock created this millisecond has an mtime with a fraction past now.
+    if (age < -DATED_AHEAD_MS) {
+      // Dated ahead of this clock: a power cut left it empty and the Pi booted on a stale
+      // clock, which may stay behind for days offline. Its age cannot be told, so it is
+      // waited out on the monotonic clock: a clock starting now has written it by then.
+      (options.sleep ?? sleepSync)(WRITING_GRACE_MS);
+      if (textOf(seen.fd) !== seen.text) return 'written meanwhile';
+    } else if (age < WRITING_GRACE_MS) {
+      throw new DataDirLockedError(
+        dir,
+        null,
+        `another badgeclock is starting on the data directory ${dir} (lock file ${file}); wait a few seconds and look again`,
+      );
+    }
+    return null;
+  }
+  const why = staleness(holder);
+  if (why === null) {
+    throw new DataDirLockedError(
+      dir,
+      holder,
+      `another badgeclock (${describeHolder(holder, formatTime)}) is running on the data directory ${dir}. ` +
+        `One clock per data directory: stop that one first (sudo systemctl stop badgeclock, or kill ${holder.pid}), ` +
+        `or give this one another --data-dir. (lock file ${file})`,
+    );
+  }
+  return { holder, why };
 }
 
 /**
@@ -261,52 +278,6 @@ export function liveHolder(dir: string): LockHolder | null {
   }
   const holder = parseHolder(text);
   return holder !== null && staleness(holder) === null ? holder : null;
-}
-
-/**
- * Removes the lock file if it still holds `text`, the stale lock judged so. Checking, then
- * unlinking would leave a moment between the two in which another clock starting now replaces
- * it with its own live lock: this one would remove that, and both would run on one store. So
- * the file is moved aside (one atomic rename: whatever is there then is what this clock holds),
- * and only then checked: another clock's fresh lock is linked back in place, never lost. The
- * lock path is empty for that moment, so a third clock starting then could create its own
- * beside the second's (the link then fails with EEXIST): three starts within a millisecond.
- */
-function removeStale(file: string, text: string): void {
-  const aside = `${file}.${process.pid}.stale`;
-  try {
-    renameSync(file, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // removed by another clock
-    throw error;
-  }
-  if (!sameText(aside, text)) {
-    try {
-      linkSync(aside, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  unlinkIfThere(aside);
-}
-
-/** Removes the file; one already gone is no error. */
-function unlinkIfThere(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-/** Whether the lock file still holds `text` (false once it is gone). */
-function sameText(file: string, text: string): boolean {
-  try {
-    return readFileSync(file, 'utf8') === text;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }
 
 function held(file: string, self: LockHolder, tookOver: DataDirLock['tookOver']): DataDirLock {

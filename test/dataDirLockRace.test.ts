@@ -1,25 +1,19 @@
 /**
  * Two clocks starting at the same moment on a stale lock. `node:fs` is wrapped to make the
  * other clock act at the moment that matters: between this one judging the lock stale and
- * removing it.
+ * moving it aside to remove it.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE_NAME, lockDataDir } from '../src/dataDirLock';
 import { GONE_PID, holderOf, writeLock } from './support/lockFiles';
 
-/** The lock file watched, and what the other clock does at the chosen moment. */
-const race: {
-  file: string;
-  reads: number;
-  onRead2: (() => void) | null;
-  onRemove: (() => void) | null;
-} = {
+/** The lock file watched; what the other clock does at that moment; a file system without links. */
+const race: { file: string; onRemove: (() => void) | null; noLinks: boolean } = {
   file: '',
-  reads: 0,
-  onRead2: null,
   onRemove: null,
+  noLinks: false,
 };
 
 jest.mock('node:fs', () => {
@@ -33,11 +27,6 @@ jest.mock('node:fs', () => {
   };
   return {
     ...real,
-    readFileSync: (...args: Parameters<typeof real.readFileSync>): unknown => {
-      // The second read of the lock is the one just before removing it.
-      if (args[0] === race.file && ++race.reads === 2) race.onRead2?.();
-      return real.readFileSync(...args);
-    },
     unlinkSync: (...args: Parameters<typeof real.unlinkSync>): void => {
       beforeRemoval(args[0]);
       real.unlinkSync(...args);
@@ -45,6 +34,12 @@ jest.mock('node:fs', () => {
     renameSync: (...args: Parameters<typeof real.renameSync>): void => {
       beforeRemoval(args[0]);
       real.renameSync(...args);
+    },
+    linkSync: (...args: Parameters<typeof real.linkSync>): void => {
+      if (race.noLinks) {
+        throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+      }
+      real.linkSync(...args);
     },
   };
 });
@@ -57,19 +52,23 @@ describe('a stale lock and another clock starting at the same moment', () => {
     file = join(dir, LOCK_FILE_NAME);
     // A clock of this host and boot whose process is gone: stale.
     writeLock(file, holderOf(GONE_PID, { procStart: null }));
-    Object.assign(race, { file, reads: 0, onRead2: null, onRemove: null });
+    Object.assign(race, { file, onRemove: null, noLinks: false });
   });
   afterEach(() => {
     race.file = '';
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The other clock: a live process of this boot (the one that ran this test). */
+  const other = holderOf(process.ppid);
+
   it('that removed it first: taken over, not "cannot lock the data directory: ENOENT"', () => {
-    race.onRead2 = () => {
+    race.onRemove = () => {
       rmSync(file);
     };
     const lock = lockDataDir(dir);
     expect(lock.tookOver?.why).toBe('that process is gone');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid });
     lock.release();
   });
 
@@ -77,8 +76,6 @@ describe('a stale lock and another clock starting at the same moment', () => {
   // replaced it with its own, and this one removed that fresh lock and wrote its own. Both
   // clocks ran on one store, and every session was doubled.
   it('that replaced it with its own lock first: refused, naming that clock, whose lock stays', () => {
-    // The other clock: a live process of this boot (the one that ran this test).
-    const other = holderOf(process.ppid);
     race.onRemove = () => {
       rmSync(file);
       writeLock(file, other);
@@ -86,6 +83,33 @@ describe('a stale lock and another clock starting at the same moment', () => {
     expect(() => lockDataDir(dir)).toThrow(`another badgeclock (pid ${process.ppid}, started`);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(other);
     // Nothing of this clock's is left beside it.
+    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+  });
+
+  // Found by a review: an empty stale lock and the other clock's fresh one, created but not
+  // written yet, have the same text, so telling them apart by their text took the fresh one.
+  it('empty and stale, replaced by its own not yet written: that clock is starting, its lock stays', () => {
+    writeFileSync(file, '');
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(file, old, old);
+    race.onRemove = () => {
+      rmSync(file);
+      writeFileSync(file, '');
+    };
+    expect(() => lockDataDir(dir)).toThrow(/another badgeclock is starting on the data directory/);
+    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+  });
+
+  // Found by a review: on a file system without hard links (a vfat stick, some shares) the
+  // other clock's lock was left aside, and the next start, by systemd, ran beside it.
+  it('on a file system without hard links: the lock of that clock is put back all the same', () => {
+    race.noLinks = true;
+    race.onRemove = () => {
+      rmSync(file);
+      writeLock(file, other);
+    };
+    expect(() => lockDataDir(dir)).toThrow(`another badgeclock (pid ${process.ppid}, started`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(other);
     expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
   });
 });
