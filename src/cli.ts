@@ -67,6 +67,10 @@ function refuseUnknownCommand(program: Command, args: readonly string[]): void {
   const at = run === undefined ? -1 : firstWordAfterOptions(run, args);
   const word = args[at];
   if (run === undefined || word === undefined || (at === 0 && commands.includes(word))) return;
+  // `badgeclock -- status`: commander runs the command itself, with nothing to move.
+  const alone =
+    at === 1 && args[0] === '--' && !args.slice(at + 1).some((arg) => arg.startsWith('-'));
+  if (alone && commands.includes(word)) return;
   const message = !commands.includes(word)
     ? `error: unknown command '${word}' (${suggest(word, commands)})`
     : `error: options go after the command: ${optionsAfterCommand(program, run, args, at)}`;

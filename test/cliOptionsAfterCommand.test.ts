@@ -49,7 +49,12 @@ describe('badgeclock with options before the command', () => {
   // for 'run'". A command there is still the command; `--` is left out of the line that works.
   it('takes a command after `--` as the command, with or without options before it', async () => {
     await expectLine(['--tz', 'UTC', '--', 'status'], 'badgeclock status --tz UTC');
+    // After `--`, an option is an argument of the command: "too many arguments for 'status'".
     await expectLine(['--', 'status', '--json'], 'badgeclock status --json');
+    // With nothing to move, commander runs it, as it always did.
+    const alone = await runCli(['--', 'status'], { cwd: dir(), env: ENV });
+    expect(alone.stderr).not.toContain('error: options go after the command');
+    expect(alone.stderr).toContain('no database at');
     const typo = await runCli(['--tz', 'UTC', '--', 'reprot'], { cwd: dir(), env: ENV });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain("error: unknown command 'reprot' (did you mean report?)");
