@@ -62,6 +62,20 @@ describe('a stale lock and another clock starting at the same moment', () => {
   /** The other clock: a live process of this boot (the one that ran this test). */
   const other = holderOf(process.ppid);
 
+  /**
+   * The other clock replaces the stale lock with its own just before this one moves it aside:
+   * this one is refused, naming that clock, whose lock stays, with nothing of this one's beside it.
+   */
+  function expectRefusedBesideOther(): void {
+    race.onRemove = () => {
+      rmSync(file);
+      writeLock(file, other);
+    };
+    expect(() => lockDataDir(dir)).toThrow(`another badgeclock (pid ${process.ppid}, started`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(other);
+    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+  }
+
   it('that removed it first: taken over, not "cannot lock the data directory: ENOENT"', () => {
     race.onRemove = () => {
       rmSync(file);
@@ -76,14 +90,7 @@ describe('a stale lock and another clock starting at the same moment', () => {
   // replaced it with its own, and this one removed that fresh lock and wrote its own. Both
   // clocks ran on one store, and every session was doubled.
   it('that replaced it with its own lock first: refused, naming that clock, whose lock stays', () => {
-    race.onRemove = () => {
-      rmSync(file);
-      writeLock(file, other);
-    };
-    expect(() => lockDataDir(dir)).toThrow(`another badgeclock (pid ${process.ppid}, started`);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(other);
-    // Nothing of this clock's is left beside it.
-    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+    expectRefusedBesideOther();
   });
 
   // Found by a review: an empty stale lock and the other clock's fresh one, created but not
@@ -104,12 +111,6 @@ describe('a stale lock and another clock starting at the same moment', () => {
   // other clock's lock was left aside, and the next start, by systemd, ran beside it.
   it('on a file system without hard links: the lock of that clock is put back all the same', () => {
     race.noLinks = true;
-    race.onRemove = () => {
-      rmSync(file);
-      writeLock(file, other);
-    };
-    expect(() => lockDataDir(dir)).toThrow(`another badgeclock (pid ${process.ppid}, started`);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(other);
-    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+    expectRefusedBesideOther();
   });
 });
