@@ -10,7 +10,7 @@ import { gpioCheck } from './doctor/gpioCheck';
 import { readerChecks } from './doctor/readerChecks';
 import { sharingChecks } from './doctor/sharingChecks';
 import { sheetChecks } from './doctor/sheetChecks';
-import { dataDirCheck, storeChecks } from './doctor/storeChecks';
+import { dataDirCheck, diskSpaceCheck, storeChecks } from './doctor/storeChecks';
 
 export type { Check, DoctorDeps } from './doctor/check';
 
@@ -23,12 +23,23 @@ export async function runDoctor(config: Config, deps: DoctorDeps): Promise<Check
   };
   const dataDir = dataDirCheck(config.dataDir);
   const store = storeChecks(config.dataDir, dataDir.writable);
+  const disk = diskSpaceCheck(config.dataDir);
   const sheet = await sheetChecks(config, deps);
   const sharing = await sharingChecks(config, deps.now ?? Date.now, deps.hub === true);
   const readers = await readerChecks(config, deps);
   const gpio = gpioCheck(config, deps);
   const clock = await clockCheck(config, deps);
-  return [configuration, dataDir.check, ...store, ...sheet, ...sharing, ...readers, gpio, clock];
+  return [
+    configuration,
+    dataDir.check,
+    disk,
+    ...store,
+    ...sheet,
+    ...sharing,
+    ...readers,
+    gpio,
+    clock,
+  ];
 }
 
 /** The report a person reads: one line per check, the fix under each failure. */

@@ -13,6 +13,7 @@ import type { Config } from '../config';
 import { readBootId } from '../bootId';
 import { DataDirLockedError, LOCK_FILE_NAME, lockDataDir, type DataDirLock } from '../dataDirLock';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
+import { DISK_CHECK_MS, diskWatcher } from '../diskSpace';
 import { describeReaders, readerSpecsOf } from '../drivers/reader/readers';
 import type { SheetsDriver } from '../drivers/sheets/sheetsDriver';
 import type { Store } from '../drivers/store/store';
@@ -100,6 +101,7 @@ function runClock(options: RunOptions, hub: boolean): void {
   const store = storeOrExit(config, false, options.newInstall === true);
   started.store = store;
   logStart(config, store, hub);
+  watchDisk(config.dataDir);
   if (!hub) showTypingHint(config, options.json === true, { stdin: process.stdin, ...output });
   const sheet = sheetDriverOf(config);
   started.sheet = sheet;
@@ -142,6 +144,17 @@ function logStart(config: Config, store: Store, hub: boolean): void {
       (config.spreadsheetId === undefined ? ', sheet off' : `, sheet ${config.spreadsheetId}`),
     { version, ...readerFields(config, hub), zone: config.tz, dataDir: config.dataDir },
   );
+}
+
+/**
+ * Warns in the log when the disk holding the data directory runs low, at start and then every
+ * hour: a full disk stops the clock. A timer beside the stream graph, like the signal handlers:
+ * it feeds nothing into it.
+ */
+function watchDisk(dir: string): void {
+  const watcher = diskWatcher(dir, log);
+  watcher.check();
+  setInterval(() => watcher.check(), DISK_CHECK_MS).unref();
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { version } from '../../package.json';
 import { formatDuration, formatLocalDateTimeExact } from '../../streams/zoned';
 import type { Config } from '../config';
+import { describeSpace, diskAdvice, diskLevel, diskSpaceOf } from '../diskSpace';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
 import type { SharingStatus, StoreStatus } from '../drivers/store/store';
 import {
@@ -42,6 +43,7 @@ async function showStatus(options: ConfigOptions): Promise<void> {
   if (sharing !== null) lines.push(...doorLines(config, sharing, now));
   lines.push(clockLine(config, synced) + behindLine(status, config.tz, now));
   lines.push(`Database: ${store.file}, ${(status.bytes / 1024).toFixed(0)} KiB`);
+  lines.push(diskLine(config.dataDir));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -173,4 +175,13 @@ function behindLine(status: StoreStatus, zone: string, now: number): string {
 function clockLine(config: Config, synced: boolean | null | 'off'): string {
   if (synced === 'off') return 'Clock: not checked (timeSync is off)';
   return `Clock: ${synced === true ? 'synchronised' : synced === false ? 'NOT synchronised (taps are marked and corrected later)' : `cannot tell (${config.timeSync === 'command' ? 'the check did not exit 0 or 1' : 'timedatectl did not answer: not installed, or systemd is not running here'})`}`;
+}
+
+/** The free space on the disk holding the data directory, and what to do when it is low. */
+function diskLine(dir: string): string {
+  const space = diskSpaceOf(dir);
+  if (space === null) return 'Disk: cannot tell';
+  const level = diskLevel(space);
+  const line = `Disk: ${describeSpace(space)}`;
+  return level === 'ok' ? line : `${line}: ${level.toUpperCase()}; ${diskAdvice(dir)}`;
 }

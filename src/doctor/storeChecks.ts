@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { missingDatabase, notADirectory } from '../drivers/store/dbFiles';
 import { DB_FILE_NAME, Store } from '../drivers/store/store';
+import { describeSpace, diskAdvice, diskLevel, diskSpaceOf } from '../diskSpace';
 import type { Check } from './check';
 
 /** The data directory, created if missing, and whether it is writable. */
@@ -44,6 +45,27 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
       writable: false,
     };
   }
+}
+
+/** The free space on the disk holding `dir`: a warning when low, a failure when nearly full. */
+export function diskSpaceCheck(dir: string): Check {
+  const space = diskSpaceOf(dir);
+  if (space === null) {
+    return {
+      name: 'disk space',
+      ok: 'skip',
+      detail: `not checked: cannot read the disk of ${dir}`,
+    };
+  }
+  const level = diskLevel(space);
+  const detail = `${describeSpace(space)} on the disk holding ${dir}`;
+  if (level === 'ok') return { name: 'disk space', ok: true, detail };
+  return {
+    name: 'disk space',
+    ok: level === 'low' ? 'warn' : false,
+    detail: `${detail}: ${level}`,
+    fix: diskAdvice(dir),
+  };
 }
 
 /** The database in `dir` and its WAL files, those that are there. */

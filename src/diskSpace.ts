@@ -1,0 +1,103 @@
+/**
+ * Free space on the disk that holds the data directory. A full disk stops the clock: a tap it
+ * cannot store is not shown as taken, and the clock stops with a message. On a Pi the store
+ * shares its SD card with the system's logs, updates and caches, which fill it over months,
+ * so `doctor`, `status` and the running clock say so while there is still room to act.
+ */
+import { statfsSync } from 'node:fs';
+
+const MIB = 1024 * 1024;
+
+/**
+ * Below this the space is low: a warning. The store itself grows slowly (a year of a
+ * 155-person site is about 18 MiB: README, "Benchmark"), but one system update or a chatty
+ * log takes hundreds.
+ */
+export const LOW_DISK_BYTES = 512 * MIB;
+/** Below this the disk is nearly full: a fault, since the next update or log burst may fill it. */
+export const NEARLY_FULL_BYTES = 64 * MIB;
+
+/** Free and total bytes of a file system, as this (unprivileged) user may use them. */
+export interface DiskSpace {
+  readonly free: number;
+  readonly total: number;
+}
+
+export type DiskLevel = 'ok' | 'low' | 'nearly full';
+
+/**
+ * The space on the file system holding `dir`, or null when it cannot be read (no such
+ * directory yet). Blocks kept for root are not counted free: the clock runs as its own user.
+ */
+export function diskSpaceOf(dir: string): DiskSpace | null {
+  try {
+    const stats = statfsSync(dir);
+    return { free: stats.bavail * stats.bsize, total: stats.blocks * stats.bsize };
+  } catch {
+    return null;
+  }
+}
+
+/** How worrying `space` is. */
+export function diskLevel(space: DiskSpace): DiskLevel {
+  if (space.free < NEARLY_FULL_BYTES) return 'nearly full';
+  if (space.free < LOW_DISK_BYTES) return 'low';
+  return 'ok';
+}
+
+/** "1.2 GiB free of 29.1 GiB": sizes as a person reads them. */
+export function describeSpace(space: DiskSpace): string {
+  return `${formatBytes(space.free)} free of ${formatBytes(space.total)}`;
+}
+
+/** What to do about a low or nearly full disk under the data directory `dir`. */
+export function diskAdvice(dir: string): string {
+  return (
+    `free some space on the disk holding ${dir}: old logs (sudo journalctl --vacuum-size=100M), ` +
+    `old backups, apt's cache (sudo apt-get clean); or move the data directory to a larger disk. ` +
+    `On a full disk the clock stops rather than take a tap it cannot store`
+  );
+}
+
+/** Bytes in MiB below a GiB, else in GiB, with one decimal where it helps. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024 * MIB) return `${Math.floor(bytes / MIB)} MiB`;
+  const gib = bytes / (1024 * MIB);
+  return `${gib < 100 ? gib.toFixed(1) : gib.toFixed(0)} GiB`;
+}
+
+/** How often the running clock looks at the disk: the space goes over days, not seconds. */
+export const DISK_CHECK_MS = 60 * 60 * 1000;
+
+/** Where a disk watcher writes: the program's log. */
+export interface DiskLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * The running clock's look at its disk: `check()` logs a warning when the disk holding `dir`
+ * is low or nearly full, and a line when it has room again; only when that changes, so a
+ * low disk is one warning in the log, not one an hour. Unreadable: nothing is said.
+ */
+export function diskWatcher(
+  dir: string,
+  log: DiskLog,
+  read: (dir: string) => DiskSpace | null = diskSpaceOf,
+): { check(): DiskLevel | null } {
+  let last: DiskLevel = 'ok';
+  return {
+    check: () => {
+      const space = read(dir);
+      if (space === null) return null;
+      const level = diskLevel(space);
+      if (level !== last) {
+        const fields = { free: space.free, total: space.total, dataDir: dir };
+        if (level === 'ok') log.info(`disk space: ${describeSpace(space)} again`, fields);
+        else log.warn(`disk space ${level}: ${describeSpace(space)}; ${diskAdvice(dir)}`, fields);
+      }
+      last = level;
+      return level;
+    },
+  };
+}
