@@ -8,6 +8,8 @@ set -euo pipefail
 APP_DIR=/opt/badgeclock
 ETC_DIR=/etc/badgeclock
 UNIT=/etc/systemd/system/badgeclock.service
+BACKUP_UNIT=/etc/systemd/system/badgeclock-backup
+BACKUP_DIR=/var/backups/badgeclock
 SRC_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 
 # Whether an env file sets a reader a service can use. The default, the keyboard reader, reads
@@ -73,15 +75,26 @@ if [[ -f "$ETC_DIR/key.json" ]]; then
   chmod 0600 "$ETC_DIR/key.json"
 fi
 
+# The nightly backup's folder (another disk: BACKUP_DIR in $ETC_DIR/backup.env, see the unit).
+mkdir -p "$BACKUP_DIR"
+chown badgeclock:badgeclock "$BACKUP_DIR"
+chmod 0750 "$BACKUP_DIR"
+
 install -m 0644 "$SRC_DIR/deploy/badgeclock.service" "$UNIT"
-systemd-analyze verify "$UNIT"
+install -m 0644 "$SRC_DIR/deploy/badgeclock-backup.service" "$BACKUP_UNIT.service"
+install -m 0644 "$SRC_DIR/deploy/badgeclock-backup.timer" "$BACKUP_UNIT.timer"
+systemd-analyze verify "$UNIT" "$BACKUP_UNIT.service" "$BACKUP_UNIT.timer"
 systemctl daemon-reload
 if reader_set "$ETC_DIR/badgeclock.env"; then
   systemctl enable --now badgeclock
+  # Once the clock has a store to copy; a backup before its first start would fail.
+  systemctl enable --now badgeclock-backup.timer
   echo "badgeclock is installed and running: journalctl -u badgeclock -f"
+  echo "a copy of its store goes to $BACKUP_DIR every night (systemctl list-timers badgeclock-backup)"
 else
   # Not started, nor enabled: a clock that reads no cards looks like it works.
   echo "badgeclock is installed but not started: no card reader is set, and the keyboard reader reads" >&2
   echo "nothing under systemd. Set BADGECLOCK_READER=mfrc522, or BADGECLOCK_READER=evdev and" >&2
   echo "BADGECLOCK_INPUT_DEVICE, in $ETC_DIR/badgeclock.env, then: sudo systemctl enable --now badgeclock" >&2
+  echo "and the nightly backup: sudo systemctl enable --now badgeclock-backup.timer" >&2
 fi

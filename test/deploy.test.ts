@@ -3,11 +3,15 @@
  * read them: systemd-analyze (where this machine has it) and bash.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Store } from '../src/drivers/store/store';
+import { CLI, requireBuiltCli } from './support/runCli';
 import { useTempDir } from './support/useTempDir';
 
 const unit = join(__dirname, '..', 'deploy', 'badgeclock.service');
+const backupUnit = join(__dirname, '..', 'deploy', 'badgeclock-backup.service');
+const backupTimer = join(__dirname, '..', 'deploy', 'badgeclock-backup.timer');
 const script = join(__dirname, '..', 'deploy', 'install-service.sh');
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
@@ -31,6 +35,80 @@ describe('deploy/', () => {
       expect([0, 1]).toContain(result.status);
     },
   );
+
+  (hasSystemdAnalyze ? it : it.skip)(
+    'the nightly backup and its timer pass systemd-analyze verify with nothing to say',
+    () => {
+      for (const file of [backupUnit, backupTimer])
+        copyFileSync(file, join(dir(), file.slice(file.lastIndexOf('/') + 1)));
+      const result = spawnSync(
+        'systemd-analyze',
+        [
+          'verify',
+          join(dir(), 'badgeclock-backup.service'),
+          join(dir(), 'badgeclock-backup.timer'),
+        ],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      const said = `${result.stdout}${result.stderr}`
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.includes('/usr/bin/node'));
+      expect(said).toEqual([]);
+      expect([0, 1]).toContain(result.status);
+    },
+  );
+
+  it("the nightly backup runs as the clock's user, every night, making up a night the Pi was off", () => {
+    const lines = readFileSync(backupUnit, 'utf8').split('\n');
+    for (const setting of [
+      'Type=oneshot',
+      'User=badgeclock',
+      'Environment=BACKUP_DIR=/var/backups/badgeclock',
+      'Environment=BACKUP_KEEP=14',
+      'EnvironmentFile=-/etc/badgeclock/badgeclock.env',
+      'EnvironmentFile=-/etc/badgeclock/backup.env',
+      'UMask=0077',
+    ]) {
+      expect(lines).toContain(setting);
+    }
+    const timer = readFileSync(backupTimer, 'utf8').split('\n');
+    expect(timer).toContain('Persistent=true');
+    expect(timer).toContain('WantedBy=timers.target');
+    const install = readFileSync(script, 'utf8');
+    expect(install).toMatch(/^ {2}systemctl enable --now badgeclock-backup\.timer$/m);
+    expect(install).toMatch(/^chown badgeclock:badgeclock "\$BACKUP_DIR"$/m);
+  });
+
+  it("the nightly backup's command line, as systemd expands it, writes a dated copy of the store", () => {
+    requireBuiltCli();
+    const lines = readFileSync(backupUnit, 'utf8').split('\n');
+    const exec = lines.find((line) => line.startsWith('ExecStart='))?.slice('ExecStart='.length);
+    const [node, cli, ...args] = (exec ?? '').split(' ');
+    expect([node, cli]).toEqual(['/usr/bin/node', '/opt/badgeclock/dist/src/cli.js']);
+    const data = join(dir(), 'data');
+    const backups = join(dir(), 'backups');
+    mkdirSync(data);
+    mkdirSync(backups);
+    Store.open(join(data, 'badgeclock.db')).close();
+    // ${BACKUP_DIR} and ${BACKUP_KEEP}, as the unit's Environment= lines set them (another folder here).
+    const env: Record<string, string> = { BACKUP_DIR: backups, BACKUP_KEEP: '14' };
+    const expanded = args.map((arg) =>
+      arg.replace(/^\$\{(\w+)\}$/, (_, name: string) => env[name] ?? arg),
+    );
+    const result = spawnSync(process.execPath, [CLI, ...expanded], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: {
+        PATH: process.env.PATH,
+        BADGECLOCK_DATA_DIR: data,
+        BADGECLOCK_TIME_SYNC: 'off',
+        BADGECLOCK_TZ: 'UTC',
+      },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(readdirSync(backups)).toEqual([expect.stringMatching(/^badgeclock-\d{8}T\d{6}Z\.db$/)]);
+  });
 
   it('the unit stops node alone, lets it turn the GPIO off, and restarts it on failure', () => {
     const text = readFileSync(unit, 'utf8');

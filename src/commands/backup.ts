@@ -1,10 +1,12 @@
 /**
- * `badgeclock backup <file>`: a consistent copy of the database.
+ * `badgeclock backup <file>`: a consistent copy of the database; `backup --into DIR`: a dated
+ * one in a folder of backups, keeping the newest `--keep` (src/commands/backupInto.ts).
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 
-import { DB_FILE_NAME, ownFileAt } from '../drivers/store/store';
+import { DB_FILE_NAME, ownFileAt, type Store } from '../drivers/store/store';
+import { backupInto, DEFAULT_KEEP, intoRefusal } from './backupInto';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
@@ -15,21 +17,50 @@ import {
   type ConfigOptions,
 } from './common';
 
+interface BackupOptions extends ConfigOptions {
+  into?: string;
+  keep?: string;
+}
+
 /** Adds `backup` to the program. */
 export function addBackupCommand(program: Command): void {
   withConfigOptions(
     program
       .command('backup')
       .description('write a consistent copy of the database (safe while the clock runs)')
-      .argument('<file>', 'where to write the copy'),
+      .argument('[file]', 'where to write the copy')
+      .option(
+        '--into <dir>',
+        'write a dated copy (badgeclock-<UTC time>.db) into this folder instead, and remove the oldest beyond --keep',
+      )
+      .option(
+        '--keep <n>',
+        `with --into: how many backups to keep there (default ${DEFAULT_KEEP})`,
+      ),
   ).action(backup);
 }
 
 /** Writes the copy, or exits: 2 when the file is the store itself, 1 when writing failed. */
-async function backup(file: string, options: ConfigOptions): Promise<void> {
+async function backup(file: string | undefined, options: BackupOptions): Promise<void> {
   const config = configOrExit(options);
-  // Checked before the store is opened, so a refusal leaves the data directory as it was.
   const database = resolve(config.dataDir, DB_FILE_NAME);
+  if (options.into !== undefined) {
+    if (file !== undefined) {
+      fail(`backup: give a file or --into ${options.into}, not both`, EXIT_BAD_INPUT);
+    }
+    await backupIntoFolder(options.into, keepOf(options.keep), config.dataDir, () =>
+      storeOrExit(config, true),
+    );
+    return;
+  }
+  if (options.keep !== undefined) fail('backup: --keep goes with --into DIR', EXIT_BAD_INPUT);
+  if (file === undefined) {
+    fail(
+      'backup: give the file to write the copy to (badgeclock backup ~/badgeclock-backup.db), or --into DIR',
+      EXIT_BAD_INPUT,
+    );
+  }
+  // Checked before the store is opened, so a refusal leaves the data directory as it was.
   const refusal = ownFileRefusal(file, database);
   if (refusal !== null) {
     fail(
@@ -44,6 +75,38 @@ async function backup(file: string, options: ConfigOptions): Promise<void> {
     process.stdout.write(`backup of ${store.file} written to ${file}\n`);
   } catch (error) {
     fail(`backup to ${file} failed: ${(error as Error).message}`, EXIT_FAILURE);
+  } finally {
+    store.close();
+  }
+}
+
+/** `--keep`: a whole number of backups, at least 1 (the one just written). */
+function keepOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_KEEP;
+  const keep = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(keep) || keep < 1) {
+    fail(`backup: --keep ${text} is not a whole number of backups of 1 or more`, EXIT_BAD_INPUT);
+  }
+  return keep;
+}
+
+/** `backup --into DIR`: a dated copy there, and the oldest beyond `keep` removed. */
+async function backupIntoFolder(
+  dir: string,
+  keep: number,
+  dataDir: string,
+  open: () => Store,
+): Promise<void> {
+  const refusal = intoRefusal(dir, dataDir);
+  if (refusal !== null)
+    fail(`cannot back up into ${refusal}. Nothing was written.`, EXIT_BAD_INPUT);
+  const store = open();
+  try {
+    const { file, removed } = await backupInto(dir, keep, Date.now(), (to) => store.backup(to));
+    const gone = removed.length === 0 ? '' : `; removed ${removed.length} older (keeping ${keep})`;
+    process.stdout.write(`backup of ${store.file} written to ${file}${gone}\n`);
+  } catch (error) {
+    fail(`backup into ${dir} failed: ${(error as Error).message}`, EXIT_FAILURE);
   } finally {
     store.close();
   }
