@@ -66,6 +66,20 @@ export function formatBytes(bytes: number): string {
   return `${gib < 100 ? gib.toFixed(1) : gib.toFixed(0)} GiB`;
 }
 
+/** Better than before only this share above the threshold: a disk hovering at one is one warning. */
+const RECOVERY_MARGIN = 0.1;
+
+const RANK: Record<DiskLevel, number> = { ok: 0, low: 1, 'nearly full': 2 };
+
+/** The level of `space` after `last`: it gets better only with room to spare above the threshold. */
+function levelAfter(last: DiskLevel, space: DiskSpace): DiskLevel {
+  const level = diskLevel(space);
+  if (RANK[level] >= RANK[last]) return level;
+  const threshold = last === 'nearly full' ? NEARLY_FULL_BYTES : LOW_DISK_BYTES;
+  if (space.free >= threshold * (1 + RECOVERY_MARGIN)) return level;
+  return last;
+}
+
 /** How often the running clock looks at the disk: the space goes over days, not seconds. */
 export const DISK_CHECK_MS = 60 * 60 * 1000;
 
@@ -77,8 +91,9 @@ export interface DiskLog {
 
 /**
  * The running clock's look at its disk: `check()` logs a warning when the disk holding `dir`
- * is low or nearly full, and a line when it has room again; only when that changes, so a
- * low disk is one warning in the log, not one an hour. Unreadable: nothing is said.
+ * is low or nearly full, and a line when it has room again (10% above the threshold); only
+ * when that changes, so a low disk is one warning in the log, not one an hour, even when it
+ * hovers at the threshold. Unreadable: nothing is said.
  */
 export function diskWatcher(
   dir: string,
@@ -90,7 +105,7 @@ export function diskWatcher(
     check: () => {
       const space = read(dir);
       if (space === null) return null;
-      const level = diskLevel(space);
+      const level = levelAfter(last, space);
       if (level !== last) {
         const fields = { free: space.free, total: space.total, dataDir: dir };
         if (level === 'ok') log.info(`disk space: ${describeSpace(space)} again`, fields);

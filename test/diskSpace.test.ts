@@ -92,6 +92,21 @@ describe('the running clock watching its disk', () => {
     ]);
   });
 
+  it('hovering at a threshold is one warning: room again only 10% above it', () => {
+    const { logged, check } = watching();
+    for (const free of [511, 513, 510, 540, 509, 562]) expect(check(free * MIB)).toBe('low');
+    expect(check(564 * MIB)).toBe('ok');
+    expect(check(63 * MIB)).toBe('nearly full');
+    expect(check(70 * MIB)).toBe('nearly full');
+    expect(check(71 * MIB)).toBe('low');
+    expect(logged.map((line) => line.slice(0, 30))).toEqual([
+      'warn disk space low: 511 MiB f',
+      'info disk space: 564 MiB free ',
+      'warn disk space nearly full: 6',
+      'warn disk space low: 71 MiB fr',
+    ]);
+  });
+
   it('says nothing of a disk it cannot read, and warns when it can again and it is low', () => {
     const { logged, check } = watching();
     expect(check(null)).toBeNull();
