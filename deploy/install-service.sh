@@ -86,11 +86,16 @@ install -m 0644 "$SRC_DIR/deploy/badgeclock-backup.timer" "$BACKUP_UNIT.timer"
 systemd-analyze verify "$UNIT" "$BACKUP_UNIT.service" "$BACKUP_UNIT.timer"
 systemctl daemon-reload
 if reader_set "$ETC_DIR/badgeclock.env"; then
+  # The nightly backup is enabled with the clock, the first time: run again (an upgrade), the
+  # script leaves a timer the site turned off as it is.
+  clock_was_enabled=$(systemctl is-enabled badgeclock 2>/dev/null || true)
   systemctl enable --now badgeclock
-  # Once the clock has a store to copy; a backup before its first start would fail.
-  systemctl enable --now badgeclock-backup.timer
   echo "badgeclock is installed and running: journalctl -u badgeclock -f"
-  echo "a copy of its store goes to $BACKUP_DIR every night (systemctl list-timers badgeclock-backup)"
+  # Once the clock has a store to copy; a backup before its first start would fail.
+  if [[ $clock_was_enabled != enabled ]]; then
+    systemctl enable --now badgeclock-backup.timer
+    echo "a copy of its store goes to $BACKUP_DIR every night (systemctl list-timers badgeclock-backup)"
+  fi
 else
   # Not started, nor enabled: a clock that reads no cards looks like it works.
   echo "badgeclock is installed but not started: no card reader is set, and the keyboard reader reads" >&2

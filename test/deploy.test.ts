@@ -75,7 +75,7 @@ describe('deploy/', () => {
     expect(timer).toContain('Persistent=true');
     expect(timer).toContain('WantedBy=timers.target');
     const install = readFileSync(script, 'utf8');
-    expect(install).toMatch(/^ {2}systemctl enable --now badgeclock-backup\.timer$/m);
+    expect(install).toMatch(/^ {4}systemctl enable --now badgeclock-backup\.timer$/m);
     expect(install).toMatch(/^chown badgeclock:badgeclock "\$BACKUP_DIR"$/m);
   });
 
@@ -101,13 +101,16 @@ describe('deploy/', () => {
       env: {
         PATH: process.env.PATH,
         BADGECLOCK_DATA_DIR: data,
+        BADGECLOCK_DOOR: 'front',
         BADGECLOCK_TIME_SYNC: 'off',
         BADGECLOCK_TZ: 'UTC',
       },
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(readdirSync(backups)).toEqual([expect.stringMatching(/^badgeclock-\d{8}T\d{6}Z\.db$/)]);
+    expect(readdirSync(backups)).toEqual([
+      expect.stringMatching(/^badgeclock-front-\d{8}T\d{6}Z\.db$/),
+    ]);
   });
 
   it('the unit stops node alone, lets it turn the GPIO off, and restarts it on failure', () => {

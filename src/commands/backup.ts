@@ -2,16 +2,19 @@
  * `badgeclock backup <file>`: a consistent copy of the database; `backup --into DIR`: a dated
  * one in a folder of backups, keeping the newest `--keep` (src/commands/backupInto.ts).
  */
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 
-import { DB_FILE_NAME, ownFileAt, type Store } from '../drivers/store/store';
-import { backupInto, DEFAULT_KEEP, intoRefusal } from './backupInto';
+import type { Config } from '../config';
+import { DB_FILE_NAME, ownFileAt } from '../drivers/store/store';
+import { backupInto, BackupRefused, DEFAULT_KEEP, intoRefusal } from './backupInto';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
   EXIT_FAILURE,
   fail,
+  log,
   storeOrExit,
   withConfigOptions,
   type ConfigOptions,
@@ -31,7 +34,7 @@ export function addBackupCommand(program: Command): void {
       .argument('[file]', 'where to write the copy')
       .option(
         '--into <dir>',
-        'write a dated copy (badgeclock-<UTC time>.db) into this folder instead, and remove the oldest beyond --keep',
+        "write a dated copy (badgeclock-<door>-<UTC time>.db) into this folder instead, and remove this door's oldest beyond --keep",
       )
       .option(
         '--keep <n>',
@@ -48,9 +51,7 @@ async function backup(file: string | undefined, options: BackupOptions): Promise
     if (file !== undefined) {
       fail(`backup: give a file or --into ${options.into}, not both`, EXIT_BAD_INPUT);
     }
-    await backupIntoFolder(options.into, keepOf(options.keep), config.dataDir, () =>
-      storeOrExit(config, true),
-    );
+    await backupIntoFolder(options.into, keepOf(options.keep), config);
     return;
   }
   if (options.keep !== undefined) fail('backup: --keep goes with --into DIR', EXIT_BAD_INPUT);
@@ -90,25 +91,50 @@ function keepOf(text: string | undefined): number {
   return keep;
 }
 
-/** `backup --into DIR`: a dated copy there, and the oldest beyond `keep` removed. */
-async function backupIntoFolder(
-  dir: string,
-  keep: number,
-  dataDir: string,
-  open: () => Store,
-): Promise<void> {
-  const refusal = intoRefusal(dir, dataDir);
+/** `backup --into DIR`: a dated copy there, and this door's oldest beyond `keep` removed. */
+async function backupIntoFolder(dir: string, keep: number, config: Config): Promise<void> {
+  const refusal = intoRefusal(dir, config.dataDir);
   if (refusal !== null)
-    fail(`cannot back up into ${refusal}. Nothing was written.`, EXIT_BAD_INPUT);
-  const store = open();
+    fail(`cannot back up into ${dir}: ${refusal}. Nothing was written.`, EXIT_BAD_INPUT);
+  const store = storeOrExit(config, true);
   try {
-    const { file, removed } = await backupInto(dir, keep, Date.now(), (to) => store.backup(to));
-    const gone = removed.length === 0 ? '' : `; removed ${removed.length} older (keeping ${keep})`;
-    process.stdout.write(`backup of ${store.file} written to ${file}${gone}\n`);
+    const done = await backupInto({
+      dir,
+      keep,
+      door: config.door,
+      at: Date.now(),
+      bytes: sizeOf(store.file) + sizeOf(`${store.file}-wal`),
+      copy: (to) => store.backup(to),
+    });
+    const gone =
+      done.removed.length === 0 ? '' : `; removed ${done.removed.length} older (keeping ${keep})`;
+    process.stdout.write(`backup of ${store.file} written to ${done.file}${gone}\n`);
+    if (done.ahead.length > 0) {
+      const names = done.ahead.map((file) => basename(file));
+      const which = names.length === 1 ? names[0] : `${names[0]} to ${names[names.length - 1]}`;
+      log.warn(
+        `${names.length} backup(s) in ${dir} are named after this machine's time (${which ?? ''}), so they are kept aside, ` +
+          'not counted and not removed. The clock was ahead when they were taken, or is behind now ' +
+          '(timedatectl); if their names are wrong, remove them by hand',
+      );
+    }
   } catch (error) {
-    fail(`backup into ${dir} failed: ${(error as Error).message}`, EXIT_FAILURE);
+    const why =
+      error instanceof BackupRefused
+        ? `${error.message}. Nothing was written`
+        : (error as Error).message;
+    fail(`backup into ${dir} failed: ${why}`, EXIT_FAILURE);
   } finally {
     store.close();
+  }
+}
+
+/** A file's size, 0 when it is not there (a WAL checkpointed away). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,11 +1,14 @@
 /**
  * `badgeclock backup --into DIR --keep N`: a dated copy of the store in a folder of backups,
- * and the oldest beyond N removed, for a timer to run every night (deploy/badgeclock-backup.*).
- * A copy is written under a hidden name, synced, then renamed into place, so a copy cut short
- * (a power cut mid-backup) never looks like a whole backup, and never replaces one.
+ * and this door's oldest beyond N removed, for a timer to run every night
+ * (deploy/badgeclock-backup.*). A copy is written under a hidden name, synced, then renamed
+ * into place, so a copy cut short (a power cut mid-backup) never looks like a whole backup,
+ * and never replaces one.
  */
 import {
+  accessSync,
   closeSync,
+  constants,
   fsyncSync,
   openSync,
   readdirSync,
@@ -15,21 +18,47 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { describeSpace, diskSpaceOf, formatBytes, NEARLY_FULL_BYTES } from '../diskSpace';
 
-/** A backup's name: the UTC instant it was taken, so names sort as their times. */
-const BACKUP_NAME = /^badgeclock-\d{8}T\d{6}Z\.db$/;
-/** A copy being written, or one a crash cut short. */
-const PARTIAL_NAME = /^\.badgeclock-\d{8}T\d{6}Z\.db\.partial$/;
-/** A partial copy older than this was cut short: no backup takes an hour. */
+/** A stamp in a backup's name: the UTC instant it was taken, so names sort as their times. */
+const STAMP = /\d{8}T\d{6}Z/;
+/** A partial copy older than this was cut short: no backup takes an hour (the unit's limit). */
 const PARTIAL_STALE_MS = 60 * 60 * 1000;
+/**
+ * A copy named more than this after now was named by a clock that was ahead (or this one is
+ * behind): it is kept aside, neither counted nor removed, so that such copies never crowd out
+ * the copies named right.
+ */
+const AHEAD_MS = 60 * 60 * 1000;
 
 /** The backups `--keep` keeps when it is not given: two weeks of nightly copies. */
 export const DEFAULT_KEEP = 14;
 
-/** The name of a backup taken at `at`: badgeclock-20261202T031700Z.db. */
-export function backupName(at: number): string {
-  const iso = new Date(at).toISOString(); // 2026-12-02T03:17:00.000Z
-  return `badgeclock-${iso.slice(0, 19).replace(/[-:]/g, '')}Z.db`;
+/** A door's name as it goes into a file name: letters, digits, `.`, `_` and `-` only. */
+function fileSafe(door: string): string {
+  return door.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** The UTC stamp of `at`: 20261202T031709Z. */
+function stampOf(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+}
+
+/**
+ * The name of `door`'s backup taken at `at`: badgeclock-front-20261202T031709Z.db. The door
+ * is in it so that the doors of a site can share one folder without pruning each other's.
+ */
+export function backupName(door: string, at: number): string {
+  return `badgeclock-${fileSafe(door)}-${stampOf(at)}.db`;
+}
+
+/** `door`'s backups, and its copies being written or cut short (with SQLite's files beside them). */
+function namesOf(door: string): { backup: RegExp; partial: RegExp } {
+  const prefix = `badgeclock-${fileSafe(door).replace(/[.]/g, '\\.')}-`;
+  return {
+    backup: new RegExp(`^${prefix}(${STAMP.source})\\.db$`),
+    partial: new RegExp(`^\\.${prefix}${STAMP.source}\\.db\\.partial(-journal|-wal|-shm)?$`),
+  };
 }
 
 /** Why `dir` cannot hold the backups of the store in `dataDir`, or null when it can. */
@@ -38,9 +67,17 @@ export function intoRefusal(dir: string, dataDir: string): string | null {
   try {
     stats = statSync(dir);
   } catch {
-    return `${dir} does not exist: create it (writable by the clock's user), or give another folder`;
+    return "it does not exist: create it (writable by the clock's user), or give another folder";
   }
-  if (!stats.isDirectory()) return `${dir} is not a folder`;
+  if (!stats.isDirectory()) return 'it is not a folder';
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    return (
+      `it is not writable by this user: sudo chown badgeclock: ${dir} ` +
+      '(a USB stick formatted FAT: mount it with uid=badgeclock)'
+    );
+  }
   let data: string;
   try {
     data = realpathSync(dataDir);
@@ -48,48 +85,110 @@ export function intoRefusal(dir: string, dataDir: string): string | null {
     return null; // No data directory: the store's own message says so.
   }
   return realpathSync(dir) === data
-    ? `${dir} is the data directory itself: backups there are lost with it. Give a folder outside it, best on another disk`
+    ? 'it is the data directory itself: backups there are lost with it. Give a folder outside it, best on another disk'
     : null;
 }
 
+/** What one backup did. */
+export interface BackupDone {
+  readonly file: string;
+  /** This door's older backups removed beyond `keep` (with the -wal and -shm of any opened). */
+  readonly removed: readonly string[];
+  /** This door's backups named after now: kept aside, neither counted nor removed. */
+  readonly ahead: readonly string[];
+}
+
+/** A backup that was not written: why, and what to do. Nothing was written or removed. */
+export class BackupRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupRefused';
+  }
+}
+
+export interface BackupJob {
+  readonly dir: string;
+  readonly keep: number;
+  /** The door whose store this is (its name is in the copies' names). */
+  readonly door: string;
+  /** Now, which names the copy. */
+  readonly at: number;
+  /** About how many bytes the copy takes (the database and its write-ahead log). */
+  readonly bytes: number;
+  /** Writes the store's online backup to a file. */
+  readonly copy: (file: string) => Promise<void>;
+}
+
 /**
- * Writes a backup of the store into `dir` with `copy` (the store's online backup to a file),
- * then removes the oldest backups there beyond `keep`. The copy just written is never one
- * of them, even when its name sorts first (a Pi booted on a stale clock). Returns its path
- * and the backups removed.
+ * Writes a backup of the store into `dir`, then removes this door's oldest backups there
+ * beyond `keep`. The copy just written is never one of them, even when its name sorts first
+ * (a Pi booted on a stale clock); copies named after now are kept aside. A copy that would
+ * leave the disk nearly full is refused before anything is written: the clock may write to
+ * that disk too, and a commit it cannot make stops it.
  */
-export async function backupInto(
-  dir: string,
-  keep: number,
-  at: number,
-  copy: (file: string) => Promise<void>,
-): Promise<{ readonly file: string; readonly removed: readonly string[] }> {
-  removeStalePartials(dir, at);
-  const name = backupName(at);
+export async function backupInto(job: BackupJob): Promise<BackupDone> {
+  const { dir, keep, door, at } = job;
+  const names = namesOf(door);
+  removeStalePartials(dir, names.partial, at);
+  const space = diskSpaceOf(dir);
+  if (space !== null && space.free - job.bytes < NEARLY_FULL_BYTES) {
+    throw new BackupRefused(
+      `the disk holding ${dir} has ${describeSpace(space)}: a copy of about ${formatBytes(job.bytes)} ` +
+        `would leave it with less than ${formatBytes(NEARLY_FULL_BYTES)}, and a full disk stops a clock ` +
+        'that writes there. Free some space there, lower --keep, or back up into another disk',
+    );
+  }
+  const name = backupName(door, at);
   const partial = join(dir, `.${name}.partial`);
   const file = join(dir, name);
   try {
-    await copy(partial);
+    await job.copy(partial);
     syncFile(partial);
     renameSync(partial, file);
   } catch (error) {
-    rmSync(partial, { force: true });
+    for (const suffix of ['', '-journal', '-wal', '-shm'])
+      rmSync(`${partial}${suffix}`, { force: true });
     throw error;
   }
   syncFolder(dir);
-  const older = readdirSync(dir)
-    .filter((entry) => BACKUP_NAME.test(entry) && entry !== name)
+  return { file, ...prune(dir, names.backup, name, keep, at) };
+}
+
+/** Removes this door's oldest backups beyond `keep` (the one just written, `written`, counts first). */
+function prune(
+  dir: string,
+  backup: RegExp,
+  written: string,
+  keep: number,
+  at: number,
+): Pick<BackupDone, 'removed' | 'ahead'> {
+  const horizon = stampOf(at + AHEAD_MS);
+  const others = readdirSync(dir).flatMap((entry) => {
+    const stamp = backup.exec(entry)?.[1];
+    return stamp === undefined || entry === written ? [] : [{ entry, stamp }];
+  });
+  const ahead = others
+    .filter((o) => o.stamp > horizon)
+    .map((o) => o.entry)
+    .sort()
+    .map((entry) => join(dir, entry));
+  const older = others
+    .filter((o) => o.stamp <= horizon)
+    .map((o) => o.entry)
     .sort()
     .reverse();
-  const removed = older.slice(Math.max(0, keep - 1));
-  for (const entry of removed) rmSync(join(dir, entry), { force: true });
-  return { file, removed: removed.map((entry) => join(dir, entry)) };
+  const removed = older.slice(Math.max(0, keep - 1)).map((entry) => join(dir, entry));
+  for (const path of removed) {
+    // SQLite's files beside a copy someone opened where it lies go with it.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  }
+  return { removed, ahead };
 }
 
 /** Removes partial copies a crash left, old enough that no backup is still writing them. */
-function removeStalePartials(dir: string, now: number): void {
+function removeStalePartials(dir: string, partial: RegExp, now: number): void {
   for (const entry of readdirSync(dir)) {
-    if (!PARTIAL_NAME.test(entry)) continue;
+    if (!partial.test(entry)) continue;
     const path = join(dir, entry);
     try {
       if (Math.abs(now - statSync(path).mtimeMs) > PARTIAL_STALE_MS) rmSync(path, { force: true });
