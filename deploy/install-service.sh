@@ -18,6 +18,17 @@ reader_set() {
   grep -Eq "^[[:space:]]*(BADGECLOCK_READER=[\"']?(mfrc522|evdev)[\"']?[[:space:]]*\$|BADGECLOCK_READERS=.|BADGECLOCK_CONFIG=.)" "$1"
 }
 
+# Enables the nightly backup's timer once: the first time the script runs with a reader set,
+# including the upgrade of a clock installed before backups existed. The marker file says it was
+# done, so a site that turned the timer off later keeps it off through upgrades.
+enable_backup_once() {
+  local marker="$1"
+  if [[ -e "$marker" ]]; then return 0; fi
+  systemctl enable --now badgeclock-backup.timer
+  touch "$marker"
+  echo "a copy of its store goes to $BACKUP_DIR every night (systemctl list-timers badgeclock-backup)"
+}
+
 if [[ $EUID -ne 0 ]]; then
   echo "install-service: run as root (sudo $0)" >&2
   exit 1
@@ -86,16 +97,10 @@ install -m 0644 "$SRC_DIR/deploy/badgeclock-backup.timer" "$BACKUP_UNIT.timer"
 systemd-analyze verify "$UNIT" "$BACKUP_UNIT.service" "$BACKUP_UNIT.timer"
 systemctl daemon-reload
 if reader_set "$ETC_DIR/badgeclock.env"; then
-  # The nightly backup is enabled with the clock, the first time: run again (an upgrade), the
-  # script leaves a timer the site turned off as it is.
-  clock_was_enabled=$(systemctl is-enabled badgeclock 2>/dev/null || true)
   systemctl enable --now badgeclock
   echo "badgeclock is installed and running: journalctl -u badgeclock -f"
-  # Once the clock has a store to copy; a backup before its first start would fail.
-  if [[ $clock_was_enabled != enabled ]]; then
-    systemctl enable --now badgeclock-backup.timer
-    echo "a copy of its store goes to $BACKUP_DIR every night (systemctl list-timers badgeclock-backup)"
-  fi
+  # With the clock, which makes the store to copy: a backup before its first start would fail.
+  enable_backup_once "$ETC_DIR/.backup-timer-enabled"
 else
   # Not started, nor enabled: a clock that reads no cards looks like it works.
   echo "badgeclock is installed but not started: no card reader is set, and the keyboard reader reads" >&2

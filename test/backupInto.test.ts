@@ -10,7 +10,7 @@ import { backupInto, backupName, BackupRefused } from '../src/commands/backupInt
 import { Store } from '../src/drivers/store/store';
 import { logText, requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, player, read } from './support/store-fixtures';
-import { canRunAsOtherUser } from './support/store-tmpfs';
+import { canRunAsOtherUser, mountTmpfs, tmpfsAvailable } from './support/store-tmpfs';
 import { useTempDir } from './support/useTempDir';
 
 const QUIET = { BADGECLOCK_TIME_SYNC: 'off', BADGECLOCK_DOOR: 'front' };
@@ -166,7 +166,7 @@ describe('backup --into', () => {
     expect(existsSync(hidden(stale))).toBe(false);
   });
 
-  it('refuses a copy that would leave the disk nearly full, before writing or removing anything', async () => {
+  it('refuses a copy that would leave the disk nearly full even with the oldest removed, before writing or removing anything', async () => {
     const { backups } = site();
     const names = earlier(backups, 'front', Date.now(), 3);
     let copied = false;
@@ -185,12 +185,47 @@ describe('backup --into', () => {
     await expect(refused).rejects.toThrow(BackupRefused);
     await expect(refused).rejects.toThrow(
       new RegExp(
-        `^the disk holding ${backups} has .* free of .*: a copy of about .* would leave it with less than 64 MiB`,
+        `^the disk holding ${backups} has .* free of .*: a copy of about .* would leave it with less than 64 MiB, even with the 3 oldest backup\\(s\\) beyond --keep 1 removed`,
       ),
     );
     expect(copied).toBe(false);
     expect(readdirSync(backups).sort()).toEqual([...names].sort());
   });
+
+  (tmpfsAvailable() ? it : it.skip)(
+    'short of room on its disk, it removes the oldest beyond --keep before writing the copy, so the disk never dips below 64 MiB free (needs root to mount a tmpfs)',
+    async () => {
+      const mnt = join(dir(), 'mnt');
+      mkdirSync(mnt);
+      const tmpfs = mountTmpfs(mnt, 100 * 1024);
+      if (tmpfs === null) throw new Error('could not mount a tmpfs');
+      try {
+        const at = Date.parse('2026-12-02T03:17:00Z');
+        const tenMiB = Buffer.alloc(10 * 1024 * 1024, 0x55);
+        const names = earlier(mnt, 'front', at, 3);
+        for (const name of names) writeFileSync(join(mnt, name), tenMiB);
+        // 70 MiB free: a copy of 10 MiB would leave 60.
+        let seenAtCopy: string[] = [];
+        const done = await backupInto({
+          dir: mnt,
+          keep: 2,
+          door: 'front',
+          at,
+          bytes: tenMiB.length,
+          copy: (file) => {
+            seenAtCopy = readdirSync(mnt).sort();
+            writeFileSync(file, tenMiB);
+            return Promise.resolve();
+          },
+        });
+        expect(seenAtCopy).toEqual([names[0]]);
+        expect(done.removed).toEqual([join(mnt, names[1] ?? ''), join(mnt, names[2] ?? '')]);
+        expect(readdirSync(mnt).sort()).toEqual([names[0], backupName('front', at)].sort());
+      } finally {
+        tmpfs.unmount();
+      }
+    },
+  );
 
   it('refuses, writing nothing, a folder that is the data directory, one that does not exist, and arguments that do not go together', async () => {
     const { data, backups } = site();

@@ -75,8 +75,39 @@ describe('deploy/', () => {
     expect(timer).toContain('Persistent=true');
     expect(timer).toContain('WantedBy=timers.target');
     const install = readFileSync(script, 'utf8');
-    expect(install).toMatch(/^ {4}systemctl enable --now badgeclock-backup\.timer$/m);
+    expect(install).toMatch(/^ {2}enable_backup_once "\$ETC_DIR\/\.backup-timer-enabled"$/m);
     expect(install).toMatch(/^chown badgeclock:badgeclock "\$BACKUP_DIR"$/m);
+  });
+
+  it('the install script enables the nightly backup once: on the first install or the upgrade that brings it, never again after a site turned it off', () => {
+    const fn = /^enable_backup_once\(\) \{\n[^]*?\n\}$/m.exec(readFileSync(script, 'utf8'))?.[0];
+    expect(fn).toBeDefined();
+    // systemctl as a stub that notes what it was asked.
+    const bin = join(dir(), 'bin');
+    mkdirSync(bin);
+    const asked = join(dir(), 'asked');
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${asked}\n`, { mode: 0o755 });
+    const marker = join(dir(), '.backup-timer-enabled');
+    const run = () =>
+      spawnSync(
+        'bash',
+        ['-c', `set -euo pipefail\n${fn ?? ''}\nenable_backup_once "$1"`, 'bash', marker],
+        {
+          encoding: 'utf8',
+          env: { PATH: `${bin}:${process.env.PATH ?? ''}`, BACKUP_DIR: '/var/backups/badgeclock' },
+        },
+      );
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(
+      'a copy of its store goes to /var/backups/badgeclock every night',
+    );
+    expect(readFileSync(asked, 'utf8')).toBe('enable --now badgeclock-backup.timer\n');
+    // The site turns the timer off; an upgrade runs the script again.
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(readFileSync(asked, 'utf8')).toBe('enable --now badgeclock-backup.timer\n');
   });
 
   it("the nightly backup's command line, as systemd expands it, writes a dated copy of the store", () => {

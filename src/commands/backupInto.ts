@@ -123,22 +123,28 @@ export interface BackupJob {
  * Writes a backup of the store into `dir`, then removes this door's oldest backups there
  * beyond `keep`. The copy just written is never one of them, even when its name sorts first
  * (a Pi booted on a stale clock); copies named after now are kept aside. A copy that would
- * leave the disk nearly full is refused before anything is written: the clock may write to
- * that disk too, and a commit it cannot make stops it.
+ * leave the disk nearly full (the clock may write to that disk too, and a commit it cannot
+ * make stops it) first makes room by removing those oldest; when even that is not enough it
+ * is refused, before anything is written or removed.
  */
 export async function backupInto(job: BackupJob): Promise<BackupDone> {
   const { dir, keep, door, at } = job;
   const names = namesOf(door);
   removeStalePartials(dir, names.partial, at);
+  const name = backupName(door, at);
+  const plan = prunePlan(dir, names.backup, name, keep, at);
   const space = diskSpaceOf(dir);
-  if (space !== null && space.free - job.bytes < NEARLY_FULL_BYTES) {
+  const roomFirst = space !== null && space.free - job.bytes < NEARLY_FULL_BYTES;
+  if (roomFirst && space.free + sizes(plan.removed) - job.bytes < NEARLY_FULL_BYTES) {
     throw new BackupRefused(
       `the disk holding ${dir} has ${describeSpace(space)}: a copy of about ${formatBytes(job.bytes)} ` +
-        `would leave it with less than ${formatBytes(NEARLY_FULL_BYTES)}, and a full disk stops a clock ` +
-        'that writes there. Free some space there, lower --keep, or back up into another disk',
+        `would leave it with less than ${formatBytes(NEARLY_FULL_BYTES)}, even with the ${plan.removed.length} ` +
+        `oldest backup(s) beyond --keep ${keep} removed, and a full disk stops a clock that writes there. ` +
+        'Free some space there, lower --keep, or back up into another disk',
     );
   }
-  const name = backupName(door, at);
+  // Short of room: the oldest go first, so the clock's disk never dips below the margin.
+  if (roomFirst) removeBackups(plan.removed);
   const partial = join(dir, `.${name}.partial`);
   const file = join(dir, name);
   try {
@@ -151,11 +157,15 @@ export async function backupInto(job: BackupJob): Promise<BackupDone> {
     throw error;
   }
   syncFolder(dir);
-  return { file, ...prune(dir, names.backup, name, keep, at) };
+  if (!roomFirst) removeBackups(plan.removed);
+  return { file, ...plan };
 }
 
-/** Removes this door's oldest backups beyond `keep` (the one just written, `written`, counts first). */
-function prune(
+/**
+ * Which of this door's backups go once the copy `written` is there: the oldest beyond `keep`
+ * (the new copy counts first); and those named after now, kept aside.
+ */
+function prunePlan(
   dir: string,
   backup: RegExp,
   written: string,
@@ -178,11 +188,25 @@ function prune(
     .sort()
     .reverse();
   const removed = older.slice(Math.max(0, keep - 1)).map((entry) => join(dir, entry));
-  for (const path of removed) {
-    // SQLite's files beside a copy someone opened where it lies go with it.
+  return { removed, ahead };
+}
+
+/** Removes backups, with SQLite's files beside any a person opened where it lies. */
+function removeBackups(paths: readonly string[]): void {
+  for (const path of paths) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
   }
-  return { removed, ahead };
+}
+
+/** The bytes the files take (a file gone meanwhile takes none). */
+function sizes(paths: readonly string[]): number {
+  return paths.reduce((sum, path) => {
+    try {
+      return sum + statSync(path).size;
+    } catch {
+      return sum;
+    }
+  }, 0);
 }
 
 /** Removes partial copies a crash left, old enough that no backup is still writing them. */
