@@ -36,6 +36,13 @@ describe('the corrections (report --edits)', () => {
     },
   );
 
+  it('lists a trail of 200,000 corrections (years of a large site) instead of overflowing the stack', () => {
+    const rows = Array.from({ length: 200_000 }, () => typed('2026-03-04T17:30:00'));
+    const lines = formatEdits(rows, BERLIN).split('\n');
+    expect(lines).toHaveLength(200_002);
+    expect(lines[200_000]).toContain('out    2026-03-04 17:00  2026-03-04T17:30:00  rejected: ');
+  });
+
   describe('the command', () => {
     let dir: ReturnType<typeof tempDir>;
     beforeAll(requireBuiltCli);

@@ -64,7 +64,10 @@ export function formatEdits(rows: readonly EditRow[], zone: string, unknown?: st
       ? 'No corrections in these days.\n'
       : `No corrections in these days.\n${nobodyGoesBy(unknown.trim())}\n`;
   const table = [HEADER, ...rows.map((row) => cells(row, zone))];
-  const widths = HEADER.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
+  // A fold, not Math.max(...): years of a large site's corrections would overflow the stack.
+  const widths = HEADER.map((_, i) =>
+    table.reduce((widest, line) => Math.max(widest, (line[i] ?? '').length), 0),
+  );
   return table
     .map((line) =>
       line
