@@ -4,7 +4,7 @@
  * process's own TZ. The seconds are in `npm run bench`.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { loadConfig, type Config } from '../src/config';
@@ -118,6 +118,100 @@ describe('replaying a long tap log', () => {
     expect(progress.at(-1)).toBe(5_000);
     // Other work ran while the replay did: it does not hold the event loop for the whole log.
     expect(turns).toBeGreaterThan(1);
+  });
+});
+
+describe('replaying with a sheet configured', () => {
+  const dir = useTempDir('replay-sheet');
+
+  /** A config with a sheet (never reached here), and the People the clock cached from it. */
+  function sheetConfig(cached: unknown): Config {
+    writeFileSync(join(dir(), 'people-sheet.json'), JSON.stringify(cached));
+    const result = loadConfig({
+      env: {
+        BADGECLOCK_TZ: 'Europe/Berlin',
+        BADGECLOCK_READER_NAME: 'import',
+        BADGECLOCK_DATA_DIR: dir(),
+        BADGECLOCK_SPREADSHEET_ID: 'sheet-never-reached',
+        BADGECLOCK_KEY_FILE: join(dir(), 'key.json'),
+        BADGECLOCK_PEOPLE_FILE: join(dir(), 'people.csv'),
+      },
+      cwd: dir(),
+    });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    return result.config;
+  }
+
+  /** The domain events of replaying `reads` to the end. */
+  function replayed(config: Config, reads: CardRead[], warn: (message: string) => void) {
+    const replay = prepareReplay(
+      { reads, until: replayUntil(reads, config, Date.now()) },
+      config,
+      warn,
+    );
+    const events: { type: string; card?: string; name?: string | null }[] = [];
+    const subscription = replay.events$.subscribe({
+      next: (event) => events.push(event),
+      error: (error: unknown) => {
+        throw error;
+      },
+    });
+    replay.flush();
+    subscription.unsubscribe();
+    return events.filter((event) => ['clock-in', 'clock-out', 'auto-out'].includes(event.type));
+  }
+
+  const tap = (iso: string, card: string): CardRead => ({
+    type: 'cardRead',
+    at: Date.parse(iso),
+    card,
+    reader: 'import',
+  });
+
+  it("folds with the sheet's People as the clock cached them: an alias clocks its person out, not into a second session", () => {
+    const config = sheetConfig([
+      { card: 'A11CE000', name: 'Alice', active: true, aliases: ['A11CE0B2'] },
+    ]);
+    // The people file, which a site with a sheet does not keep, is not there.
+    const warnings: string[] = [];
+    const events = replayed(
+      config,
+      [tap('2026-03-23T08:00:00+01:00', 'A11CE000'), tap('2026-03-23T16:00:00+01:00', 'A11CE0B2')],
+      (message) => warnings.push(message),
+    );
+    expect(events.map((event) => [event.type, event.name])).toEqual([
+      ['clock-in', 'Alice'],
+      ['clock-out', 'Alice'],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('says so when the clock has cached no People from the sheet yet, and uses the people file', () => {
+    const config = sheetConfig([]);
+    rmSync(join(dir(), 'people-sheet.json'));
+    writeFileSync(join(dir(), 'people.csv'), 'card,name\nA11CE000,Alice\n');
+    const warnings: string[] = [];
+    const events = replayed(config, [tap('2026-03-23T08:00:00+01:00', 'A11CE000')], (message) =>
+      warnings.push(message),
+    );
+    expect(events.map((event) => [event.type, event.name])).toEqual([
+      ['clock-in', 'Alice'],
+      ['auto-out', 'Alice'],
+    ]);
+    expect(warnings).toEqual([
+      `no People cached from the sheet in ${dir()} yet (the clock has not read it there): the people file ${join(dir(), 'people.csv')} stands in, and the sheet's aliases and names are not known to this replay`,
+    ]);
+  });
+
+  it('says so of a damaged People cache, and counts each card as a person', () => {
+    const config = sheetConfig({ not: 'a list' });
+    const warnings: string[] = [];
+    replayed(config, [tap('2026-03-23T08:00:00+01:00', 'A11CE000')], (message) =>
+      warnings.push(message),
+    );
+    expect(warnings).toEqual([
+      `ignoring the People cache ${join(dir(), 'people-sheet.json')}: it is not a list; each card counts as a person`,
+    ]);
   });
 });
 

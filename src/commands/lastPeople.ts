@@ -1,10 +1,16 @@
 /**
  * The People directory the clock last read, for a command that runs beside
- * it or without it (`report`): the sheet's People tab as the clock cached it
- * when a sheet is configured, else the people file. It tells which cards are
+ * it or without it (`report`, `replay`): the sheet's People tab as the clock
+ * cached it when a sheet is configured, else the people file, which the clock
+ * itself reads until the sheet has given it People. It tells which cards are
  * one person (aliases) and their names; without it, each card is a person.
  */
-import { emptyDirectory, makeDirectory, type Directory } from '../../streams/directory';
+import {
+  emptyDirectory,
+  makeDirectory,
+  type Directory,
+  type Person,
+} from '../../streams/directory';
 import type { Config } from '../config';
 import { readPeopleFile } from '../drivers/directory/peopleFile';
 import { readPeopleCache } from '../drivers/sheets/peopleCache';
@@ -12,14 +18,8 @@ import { peopleCacheFile, sheetConfigured } from './sheetsClientOf';
 
 /** People as the clock last read them; what cannot be read is said, and counts as nobody. */
 export function lastPeople(config: Config, warn: (message: string) => void): Directory {
-  if (sheetConfigured(config)) {
-    const file = peopleCacheFile(config);
-    const cached = readPeopleCache(file);
-    if (cached === null) return emptyDirectory;
-    if (Array.isArray(cached)) return makeDirectory(cached);
-    warn(`ignoring the People cache ${file}: ${cached.problem}; each card counts as a person`);
-    return emptyDirectory;
-  }
+  const cached = sheetPeople(config, warn);
+  if (cached !== null) return cached.length === 0 ? emptyDirectory : makeDirectory(cached);
   const file = config.peopleFile;
   try {
     const { people, refused } = readPeopleFile(file);
@@ -31,4 +31,18 @@ export function lastPeople(config: Config, warn: (message: string) => void): Dir
     warn(`could not read ${file}: ${why}; each card counts as a person`);
     return emptyDirectory;
   }
+}
+
+/**
+ * The sheet's People as the clock cached them, when a sheet is configured: null when there is
+ * no sheet or no cache yet (the people file stands in, as for the clock); none when the cache
+ * is damaged (said).
+ */
+export function sheetPeople(config: Config, warn: (message: string) => void): Person[] | null {
+  if (!sheetConfigured(config)) return null;
+  const file = peopleCacheFile(config);
+  const cached = readPeopleCache(file);
+  if (cached === null || Array.isArray(cached)) return cached;
+  warn(`ignoring the People cache ${file}: ${cached.problem}; each card counts as a person`);
+  return [];
 }

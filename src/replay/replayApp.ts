@@ -14,10 +14,13 @@ import {
 } from 'rxjs';
 import { clockOutputs, clockSteps } from '../../streams/clock';
 import { commits } from '../../streams/commit';
+import type { Person } from '../../streams/directory';
 import type { CardRead, DirectoryLoaded, DomainEvent } from '../../streams/events';
 import { isDomainEvent } from '../../streams/events';
 import { shiftedScheduler } from '../../streams/shiftedScheduler';
 import { rulesOf, type Config } from '../config';
+import { sheetPeople } from '../commands/lastPeople';
+import { sheetConfigured } from '../commands/sheetsClientOf';
 import { readPeopleFile } from '../drivers/directory/peopleFile';
 import type { Store } from '../drivers/store/store';
 import { makeStoreDriver } from '../drivers/store/storeDriver';
@@ -60,7 +63,8 @@ const SLICE_TAPS = 2_000;
 /**
  * Builds the replay: `events$` is every domain event in order once `flush` (or
  * `run`) runs virtual time to `plan.until`. Subscribe first, then flush.
- * People come from the people file, read once. With a `store`, every step is
+ * People are read once: with a sheet, its People as the clock last cached them (else the
+ * people file, as for the clock until the sheet gives People). With a `store`, every step is
  * committed to it (replay uses an in-memory one, so the sheet can be fed from
  * its outbox); the local store of the clock is never touched.
  */
@@ -79,8 +83,7 @@ export function prepareReplay(
   virtual.maxFrames = plan.until - origin;
   const scheduler = shiftedScheduler(virtual, origin);
 
-  const { people, problems } = readPeopleFile(config.peopleFile);
-  problems.forEach(warn);
+  const people = replayPeople(config, warn);
   const directory$ = concat(
     of<DirectoryLoaded>({ type: 'directoryLoaded', at: origin, people }),
     NEVER,
@@ -116,4 +119,23 @@ export function prepareReplay(
       }
     },
   };
+}
+
+/**
+ * The People a replay folds with: those the running clock would use. With a sheet, the People
+ * the clock cached from it; a log replayed with the people file instead would miss the sheet's
+ * aliases (a person clocking out with a second card would get a second session) and names.
+ */
+function replayPeople(config: Config, warn: (message: string) => void): Person[] {
+  const cached = sheetPeople(config, warn);
+  if (cached !== null) return cached;
+  if (sheetConfigured(config)) {
+    warn(
+      `no People cached from the sheet in ${config.dataDir} yet (the clock has not read it there): ` +
+        `the people file ${config.peopleFile} stands in, and the sheet's aliases and names are not known to this replay`,
+    );
+  }
+  const { people, problems } = readPeopleFile(config.peopleFile);
+  problems.forEach(warn);
+  return people;
 }
