@@ -222,6 +222,14 @@ describe('report totals', () => {
     expect(report.sessions).toEqual(rows);
   });
 
+  it('writes 0 hours, a number, for a session open from a time after now (another door with a fast clock), not text', () => {
+    const now = at('2026-03-24T08:00:00+01:00');
+    const rows = [session('2026-03-24T08:03:00+01:00', null)];
+    const options = range('2026-03-23', '2026-03-29', BERLIN, now);
+    const [, row = []] = readCsv(reportCsv(buildReport(rows, options), options));
+    expect(row[6]).toBe('0.0000');
+  });
+
   it('filters by name in any case or by card id, and keeps unnamed cards findable by card', () => {
     const alice = session('2026-03-23T08:00:00+01:00', '2026-03-23T12:00:00+01:00');
     const unknown = session('2026-03-23T09:00:00+01:00', '2026-03-23T10:00:00+01:00', {

@@ -338,7 +338,7 @@ export function reportCsv(report: Report, options: ReportOptions): string {
           s.card,
           time(s.inAt),
           s.outAt === null ? '' : time(s.outAt),
-          toHours(endOf(s, options) - s.inAt).toFixed(4),
+          toHours(Math.max(0, endOf(s, options) - s.inAt)).toFixed(4), // open from after now: 0
           s.status,
           s.reader,
           ...(paid === null ? [] : [toHours(paid.get(s.id) ?? 0).toFixed(4)]),
