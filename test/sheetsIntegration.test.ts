@@ -399,6 +399,26 @@ describe('the clock and its Google Sheet', () => {
     ]);
     expect(result.stdout).toContain('"synced"');
   });
+
+  it('replay with a sheet says which sessions it leaves open, which the running clock never closes, and when replaying again closes them', async () => {
+    const file = join(dir, 'today.csv');
+    // Clocked in an hour ago, not out yet when the log was taken: replay stops at now.
+    const inAt = new Date(Math.floor((Date.now() - 3_600_000) / 1000) * 1000);
+    writeFileSync(file, `${inAt.toISOString()},A9A9A9A9\n`);
+    const result = await runCli(['replay', file, '--people-file', join(dir, 'none.csv')], {
+      env: env(),
+      timeoutMs: 30_000,
+    });
+    expect(result.code).toBe(0);
+    expect(
+      log()
+        .slice(1)
+        .map((r) => [r[3], r[7]]),
+    ).toEqual([['A9A9A9A9', 'in']]);
+    expect(logText(result.stderr)).toMatch(
+      /1 session\(s\) are still open where the replay stopped \(.*\): A9A9A9A9 since .*\. They go to the sheet as in, and the running clock does not know them, so nothing closes them there: type their Out in the sheet, or replay the same log again after .*, when the clock's limit closes them as auto \(on the same rows\)/,
+    );
+  });
 });
 
 describe('enrolment at the reader and several readers, in the sheet (the real client)', () => {

@@ -18,6 +18,7 @@ import { terminalProgress } from '../replay/progress';
 import { prepareReplay, replayUntil } from '../replay/replayApp';
 import { parseTapLog, readTapTime } from '../replay/tapLog';
 import {
+  closeAtOf,
   configOrExit,
   EXIT_BAD_INPUT,
   fail,
@@ -82,6 +83,7 @@ async function replay(file: string, options: ReplayOptions): Promise<void> {
   progress.end();
   subscription.unsubscribe();
   if (store === undefined || client === undefined) return;
+  warnOfStillOpen(store, config, until);
   const drain$ = drainOutbox(store, client, {
     scheduler: asyncScheduler,
     random: Math.random,
@@ -91,6 +93,27 @@ async function replay(file: string, options: ReplayOptions): Promise<void> {
   runApp(feedback(drain$), () => {
     store.close();
   });
+}
+
+/**
+ * Sessions the replay leaves open (their clock-out may be still to come when it stops at now):
+ * they reach the sheet as `in` rows, and the running clock, whose store is its own, never
+ * closes them. Replayed again once their limit has passed, they are closed as auto, on the
+ * same rows.
+ */
+function warnOfStillOpen(store: Store, config: Config, until: number): void {
+  const open = store.status().open;
+  if (open.length === 0) return;
+  const shown = (at: number): string => formatLocalDateTimeExact(at, config.tz);
+  const closeAt = closeAtOf(config);
+  const who = open.slice(0, 5).map((s) => `${s.name ?? s.card} since ${shown(s.inAt)}`);
+  const more = open.length > 5 ? `, and ${open.length - 5} more` : '';
+  const last = open.reduce((latest, s) => Math.max(latest, closeAt(s)), 0);
+  log.warn(
+    `${open.length} session(s) are still open where the replay stopped (${shown(until)}): ${who.join('; ')}${more}. ` +
+      'They go to the sheet as in, and the running clock does not know them, so nothing closes them there: ' +
+      `type their Out in the sheet, or replay the same log again after ${shown(last)}, when the clock's limit closes them as auto (on the same rows)`,
+  );
 }
 
 /** The tap log's reads, or exit 2 when it cannot be read or has a bad line: nothing is replayed. */
