@@ -17,6 +17,7 @@ import type { CardRead, ClockEvent } from '../streams/events';
 import type { Person } from '../streams/directory';
 import { initialState } from '../streams/sessions';
 import { initialSyncState, syncDisabled } from '../streams/sync';
+import { replayPeople } from '../src/commands/lastPeople';
 import { loadConfig, rulesOf, type Config } from '../src/config';
 import { prepareReplay, replayUntil } from '../src/replay/replayApp';
 import { parseTapLog } from '../src/replay/tapLog';
@@ -133,7 +134,11 @@ async function measure(taps: number, dir: string): Promise<ReplayFigure> {
   const until = replayUntil(log.reads, config, Date.now());
 
   const replayStart = performance.now();
-  const replay = prepareReplay({ reads: log.reads, until }, config, () => undefined);
+  const replay = prepareReplay(
+    { reads: log.reads, until, people: replayPeople(config, () => undefined) },
+    config,
+    () => undefined,
+  );
   let events = 0;
   // The benchmark's own subscribe: it measures the replay, not the app.
   const subscription = replay.events$.subscribe({

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { loadConfig, type Config } from '../src/config';
 import { terminalProgress } from '../src/replay/progress';
+import { replayPeople } from '../src/commands/lastPeople';
 import { prepareReplay, replayUntil } from '../src/replay/replayApp';
 import type { CardRead } from '../streams/events';
 import { CLI, logText, requireBuiltCli, runCli } from './support/runCli';
@@ -45,7 +46,11 @@ describe('replaying a long tap log', () => {
     const config = configOf(dir());
     const reads = manyReads(2_000);
     const replay = prepareReplay(
-      { reads, until: replayUntil(reads, config, Date.now()) },
+      {
+        reads,
+        until: replayUntil(reads, config, Date.now()),
+        people: replayPeople(config, () => undefined),
+      },
       config,
       () => undefined,
     );
@@ -80,7 +85,11 @@ describe('replaying a long tap log', () => {
     const config = configOf(dir());
     const reads = manyReads(5_000);
     const replay = prepareReplay(
-      { reads, until: replayUntil(reads, config, Date.now()) },
+      {
+        reads,
+        until: replayUntil(reads, config, Date.now()),
+        people: replayPeople(config, () => undefined),
+      },
       config,
       () => undefined,
     );
@@ -145,7 +154,7 @@ describe('replaying with a sheet configured', () => {
   /** The domain events of replaying `reads` to the end. */
   function replayed(config: Config, reads: CardRead[], warn: (message: string) => void) {
     const replay = prepareReplay(
-      { reads, until: replayUntil(reads, config, Date.now()) },
+      { reads, until: replayUntil(reads, config, Date.now()), people: replayPeople(config, warn) },
       config,
       warn,
     );

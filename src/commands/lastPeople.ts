@@ -46,3 +46,22 @@ export function sheetPeople(config: Config, warn: (message: string) => void): Pe
   warn(`ignoring the People cache ${file}: ${cached.problem}; each card counts as a person`);
   return [];
 }
+
+/**
+ * The People a replay folds with: those the running clock would use. With a sheet, the People
+ * the clock cached from it; a log replayed with the people file instead would miss the sheet's
+ * aliases (a person clocking out with a second card would get a second session) and names.
+ */
+export function replayPeople(config: Config, warn: (message: string) => void): Person[] {
+  const cached = sheetPeople(config, warn);
+  if (cached !== null) return cached;
+  if (sheetConfigured(config)) {
+    warn(
+      `no People cached from the sheet in ${config.dataDir} yet (the clock has not read it there): ` +
+        `the people file ${config.peopleFile} stands in, and the sheet's aliases and names are not known to this replay`,
+    );
+  }
+  const { people, problems } = readPeopleFile(config.peopleFile);
+  problems.forEach(warn);
+  return people;
+}

@@ -26,6 +26,7 @@ import {
   withConfigOptions,
   type ConfigOptions,
 } from './common';
+import { replayPeople } from './lastPeople';
 import { runApp } from './runApp';
 import { sheetsClientOf } from './sheetsClientOf';
 
@@ -69,7 +70,8 @@ async function replay(file: string, options: ReplayOptions): Promise<void> {
   const client = sheetsClientOf(config, warn);
   // With a sheet, the replay is committed to an in-memory store whose outbox then feeds the sheet.
   const store = client === undefined ? undefined : Store.open(':memory:');
-  const replay = prepareReplay({ reads: tapLog.reads, until }, config, warn, store);
+  const people = replayPeople(config, warn);
+  const replay = prepareReplay({ reads: tapLog.reads, until, people }, config, warn, store);
   const feedback = makeFeedbackDriver({
     json: options.json === true,
     zone: config.tz,

@@ -19,9 +19,6 @@ import type { CardRead, DirectoryLoaded, DomainEvent } from '../../streams/event
 import { isDomainEvent } from '../../streams/events';
 import { shiftedScheduler } from '../../streams/shiftedScheduler';
 import { rulesOf, type Config } from '../config';
-import { sheetPeople } from '../commands/lastPeople';
-import { sheetConfigured } from '../commands/sheetsClientOf';
-import { readPeopleFile } from '../drivers/directory/peopleFile';
 import type { Store } from '../drivers/store/store';
 import { makeStoreDriver } from '../drivers/store/storeDriver';
 import { readsInTime } from './replayReads';
@@ -30,6 +27,8 @@ export interface ReplayPlan {
   readonly reads: readonly CardRead[];
   /** Virtual time runs until here: late enough for every open session to reach its auto clock-out, never past `now`. */
   readonly until: number;
+  /** Who each card is: the People the clock would use (src/commands/lastPeople.ts, `replayPeople`). */
+  readonly people: readonly Person[];
 }
 
 /** Where replay stops: the last tap plus the auto clock-out limit (and a minute for its tick), capped at now. */
@@ -63,8 +62,7 @@ const SLICE_TAPS = 2_000;
 /**
  * Builds the replay: `events$` is every domain event in order once `flush` (or
  * `run`) runs virtual time to `plan.until`. Subscribe first, then flush.
- * People are read once: with a sheet, its People as the clock last cached them (else the
- * people file, as for the clock until the sheet gives People). With a `store`, every step is
+ * People are the plan's, read once by the caller. With a `store`, every step is
  * committed to it (replay uses an in-memory one, so the sheet can be fed from
  * its outbox); the local store of the clock is never touched.
  */
@@ -83,7 +81,7 @@ export function prepareReplay(
   virtual.maxFrames = plan.until - origin;
   const scheduler = shiftedScheduler(virtual, origin);
 
-  const people = replayPeople(config, warn);
+  const { people } = plan;
   const directory$ = concat(
     of<DirectoryLoaded>({ type: 'directoryLoaded', at: origin, people }),
     NEVER,
@@ -119,23 +117,4 @@ export function prepareReplay(
       }
     },
   };
-}
-
-/**
- * The People a replay folds with: those the running clock would use. With a sheet, the People
- * the clock cached from it; a log replayed with the people file instead would miss the sheet's
- * aliases (a person clocking out with a second card would get a second session) and names.
- */
-function replayPeople(config: Config, warn: (message: string) => void): Person[] {
-  const cached = sheetPeople(config, warn);
-  if (cached !== null) return cached;
-  if (sheetConfigured(config)) {
-    warn(
-      `no People cached from the sheet in ${config.dataDir} yet (the clock has not read it there): ` +
-        `the people file ${config.peopleFile} stands in, and the sheet's aliases and names are not known to this replay`,
-    );
-  }
-  const { people, problems } = readPeopleFile(config.peopleFile);
-  problems.forEach(warn);
-  return people;
 }
