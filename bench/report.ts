@@ -3,13 +3,15 @@
  * site): a week and the whole year, as text and as CSV. The baseline,
  * measured in the same run, is reading the same rows from the same SQLite
  * file (`sessionsBetween`), which every report must do; the ratio is what
- * the totals and the formatting cost on top of it. Best of three runs each.
+ * the totals and the formatting cost on top of it, and Paid by payroll rules
+ * (rounding and breaks) on top of that. Best of three runs each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toCommit } from '../streams/commit';
+import type { PayrollRules } from '../streams/payroll';
 import type { ClockEvent } from '../streams/events';
 import { defaultRules } from '../streams/rules';
 import { initialState, makeReducer } from '../streams/sessions';
@@ -29,7 +31,18 @@ export interface ReportFigure {
   readonly textMs: number;
   /** Reading the rows, the totals and the CSV. */
   readonly csvMs: number;
+  /** Reading the rows, the totals, Paid by the payroll rules and the text. */
+  readonly paidMs: number;
 }
+
+/** Rules as a site might set them: rounding to the quarter hour, two break rules. */
+const PAYROLL: PayrollRules = {
+  rounding: { to: 15, mode: 'nearest' },
+  breaks: [
+    { after: 6, minutes: 30 },
+    { after: 9, minutes: 45 },
+  ],
+};
 
 /** A store holding a year of `sessions` sessions, committed step by step as the clock does. */
 async function storeOfYear(file: string, sessions: number): Promise<void> {
@@ -72,7 +85,11 @@ function measure(store: Store, range: string, fromDay: string, toDay: string): R
   const csvMs = best(() => {
     reportCsv(buildReport(store.sessionsBetween(from, to), options), options);
   });
-  return { range, sessions, readMs, textMs, csvMs };
+  const paidMs = best(() => {
+    const paid = { ...options, payroll: PAYROLL };
+    formatReport(buildReport(store.sessionsBetween(from, to), paid), paid);
+  });
+  return { range, sessions, readMs, textMs, csvMs, paidMs };
 }
 
 /** A week's and a year's report from a store of 50,000 sessions (`BENCH_REPORT_SESSIONS`). */
@@ -105,7 +122,8 @@ export function reportReport(figures: readonly ReportFigure[]): string[] {
       (f) =>
         `  ${f.range} (${f.sessions.toLocaleString('en-US')} sessions): read ${ms(f.readMs)}; ` +
         `text ${ms(f.textMs)} (${(f.textMs / f.readMs).toFixed(2)}x), ` +
-        `csv ${ms(f.csvMs)} (${(f.csvMs / f.readMs).toFixed(2)}x)`,
+        `csv ${ms(f.csvMs)} (${(f.csvMs / f.readMs).toFixed(2)}x), ` +
+        `text with payroll rules ${ms(f.paidMs)} (${(f.paidMs / f.readMs).toFixed(2)}x)`,
     ),
   ];
 }

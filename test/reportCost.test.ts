@@ -1,11 +1,14 @@
 /**
  * What a report costs, counted rather than timed: the zone's offset is looked
  * up (an `Intl.DateTimeFormat` call) a bounded number of times per range, not
- * once or more per day-piece of every session. The seconds are in `npm run bench`.
+ * once or more per day-piece of every session; with payroll rules, whose a
+ * session is is asked once per session, not once per session and person. The
+ * seconds are in `npm run bench`.
  */
 import type { SessionRow } from '../src/drivers/store/store';
 import { buildReport, formatReport, reportCsv } from '../src/report/report';
 import { parseLocalDate } from '../src/report/dates';
+import { personTotals } from '../src/report/paid';
 
 const BERLIN = 'Europe/Berlin';
 const HOUR = 3_600_000;
@@ -68,5 +71,32 @@ describe('the cost of a report', () => {
       reportCsv(report, options);
     });
     expect(lookups).toBeLessThan(rows.length);
+  });
+
+  it('Paid for 150 people asks whose each session is once, not once per person', () => {
+    const rows = yearOfSessions(3_000);
+    const from = Date.parse('2026-01-01T00:00:00Z');
+    // A month past the last session's end: none is cut by the range.
+    const to = Date.parse('2027-02-01T00:00:00Z');
+    const daily = Array.from({ length: 150 }, (_, i) => {
+      const card = `C${String(i).padStart(7, '0')}`;
+      return { person: `Person ${i}`, card, ms: HOUR };
+    });
+    let asked = 0;
+    const keyOf = (session: SessionRow): string => {
+      asked += 1;
+      return session.card;
+    };
+    const totals = personTotals(rows, daily, keyOf, {
+      zone: BERLIN,
+      from,
+      to,
+      payroll: { breaks: [{ after: 6, minutes: 30 }] },
+      endOf: (session) => session.outAt ?? to,
+    });
+    expect(totals).toHaveLength(150);
+    // Every person's 20 sessions of 8 hours, each with its 30 minute break.
+    for (const total of totals) expect(total.paid?.ms).toBe(20 * 7.5 * HOUR);
+    expect(asked).toBeLessThanOrEqual(rows.length);
   });
 });

@@ -53,11 +53,20 @@ export function personTotals(
   for (const t of daily)
     totals.set(t.card, { person: t.person, ms: (totals.get(t.card)?.ms ?? 0) + t.ms });
   const { payroll } = options;
+  // Each session's person is worked out once, not once per person in the report.
+  const byPerson = new Map<string, SessionRow[]>();
+  if (payroll !== undefined)
+    for (const session of sessions) {
+      const key = keyOf(session);
+      const theirs = byPerson.get(key);
+      if (theirs === undefined) byPerson.set(key, [session]);
+      else theirs.push(session);
+    }
   return [...totals.entries()]
     .sort(([a, x], [b, y]) => x.person.localeCompare(y.person) || a.localeCompare(b))
     .map(([card, { person, ms }]) => {
       if (payroll === undefined) return { person, card, ms };
-      const theirs = sessions.filter((s) => keyOf(s) === card);
+      const theirs = byPerson.get(card) ?? [];
       const own = theirs.map((s) => ({
         id: s.id,
         inAt: s.inAt,
