@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { parseFixTime } from '../src/commands/fix';
+import { nextDayHint, parseFixTime } from '../src/commands/fix';
 import { DB_FILE_NAME, Store } from '../src/drivers/store/store';
 import { defaultRules } from '../streams/rules';
 import { sessionId } from '../streams/sessions';
@@ -45,6 +45,38 @@ describe('the times a manager types', () => {
     '2026-03-24T24:00:00+01:00',
   ])('%j is not a time', (text) => {
     expect(parseFixTime(text, BERLIN, sessionIn)).toBeNull();
+  });
+});
+
+describe('the hint for an Out typed without its date', () => {
+  const at = (iso: string): number => Date.parse(iso);
+  const LIMIT = 12 * HOUR;
+
+  it('a night shift: 06:00 is read on the day of the clock-in; the hint gives the next day', () => {
+    const inAt = at('2026-03-23T22:00:00+01:00');
+    const outAt = parseFixTime('06:00', BERLIN, inAt);
+    expect(nextDayHint('06:00', outAt, inAt, BERLIN, LIMIT)).toBe(
+      '--out 06:00 is read on the day of the clock-in; for a shift that ended the next day, give the date: --out "2026-03-24 06:00"',
+    );
+  });
+
+  it('the spring-forward night: the next day is still the next date', () => {
+    const inAt = at('2026-03-28T22:00:00+01:00');
+    const outAt = parseFixTime('5:30', BERLIN, inAt);
+    expect(nextDayHint('5:30', outAt, inAt, BERLIN, LIMIT)).toContain('--out "2026-03-29 5:30"');
+  });
+
+  it.each([
+    ['an Out after the In', '23:30', '2026-03-23T22:00:00+01:00'],
+    ['an Out with its date', '2026-03-23 06:00', '2026-03-23T22:00:00+01:00'],
+    [
+      'a next-day Out past the limit (07:00 for an In at 08:00 is a typo)',
+      '07:00',
+      '2026-03-23T08:00:00+01:00',
+    ],
+  ])('none for %s', (_what, typed, inIso) => {
+    const inAt = at(inIso);
+    expect(nextDayHint(typed, parseFixTime(typed, BERLIN, inAt), inAt, BERLIN, LIMIT)).toBeNull();
   });
 });
 
@@ -207,12 +239,33 @@ describe('badgeclock fix', () => {
       `✖ session ${day} not corrected: Out 2026-03-23 07:00 is not after In 2026-03-23 08:00\n`,
     );
     expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain('give the date');
     db((handle) => {
       expect(
         handle.prepare('SELECT fixed_out FROM sessions WHERE id = ?').pluck().get(day),
       ).toBeNull();
       expect(handle.prepare('SELECT applied FROM corrections').pluck().all()).toEqual([0]);
     });
+  });
+
+  it('an Out typed as HH:mm for a night shift is refused as before, with the date it likely meant', async () => {
+    const store = Store.open(join(data, DB_FILE_NAME), { newInstall: true });
+    const inAt = T0 + 14 * HOUR; // 22:00
+    player(store, defaultRules(BERLIN)).play(
+      people(T0, [{ card: ALICE, name: 'Alice' }]),
+      read(inAt, ALICE),
+      read(inAt + 8 * HOUR, ALICE),
+    );
+    store.close();
+    const night = sessionId(ALICE, inAt);
+    const result = await fix([night, '--out', '05:30', '--why', 'left early']);
+    expect(result.stdout).toBe(
+      `✖ session ${night} not corrected: Out 2026-03-23 05:30 is not after In 2026-03-23 22:00\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('give the date: --out "2026-03-24 05:30"');
+    const again = await fix([night, '--out', '2026-03-24 05:30', '--why', 'left early']);
+    expect(again.stdout).toBe(`✔ session ${night} corrected\n`);
   });
 
   /** Alice in an hour ago (the command judges at the real time): open, within her limit. */

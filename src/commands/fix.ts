@@ -16,6 +16,7 @@ import { rulesOf, type Config } from '../config';
 import { toCommit } from '../../streams/commit';
 import { makeReducer, restoreState } from '../../streams/sessions';
 import { parseTypedTime } from '../../streams/sheetEdits';
+import { formatLocalDate, startOfLocalDay } from '../../streams/zoned';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
@@ -86,11 +87,13 @@ async function fix(typed: string, options: FixOptions): Promise<void> {
     }
     const time = (flag: string, text: string | undefined): number | null =>
       text === undefined ? null : timeOrExit(flag, text, config.tz, found.inAt);
+    const inAt = time('--in', options.in);
+    const outAt = time('--out', options.out);
     const id = store.addFixRequest({
       at: Date.now(),
       session,
-      inAt: time('--in', options.in),
-      outAt: time('--out', options.out),
+      inAt,
+      outAt,
       void: options.void === true,
       why,
     });
@@ -104,6 +107,9 @@ async function fix(typed: string, options: FixOptions): Promise<void> {
       process.stdout.write(`✔ session ${session} corrected\n`);
     } else {
       process.stdout.write(`✖ session ${session} not corrected: ${outcome.reason ?? ''}\n`);
+      const { limitMs } = rulesOf(config);
+      const hint = nextDayHint(options.out, outAt, inAt ?? found.inAt, config.tz, limitMs);
+      if (hint !== null) process.stderr.write(`${hint}\n`);
       process.exitCode = EXIT_FAILURE;
     }
   } finally {
@@ -178,4 +184,27 @@ function timeOrExit(flag: string, text: string, zone: string, sessionIn: number)
     );
   }
   return at;
+}
+
+/**
+ * An Out typed as `HH:mm` alone is on the day of the clock-in, as `--help` says. For a night
+ * shift (in at 22:00) `--out 06:00` is then before the In, and refused as "not after In" with no
+ * word of the date. Where the same time on the next day makes a session within the limit (12 h
+ * by default), the hint gives it; null otherwise (an Out of 07:00 for an In of 08:00 is a typo,
+ * not a 23-hour shift).
+ */
+export function nextDayHint(
+  typed: string | undefined,
+  outAt: number | null,
+  inAt: number,
+  zone: string,
+  limitMs: number,
+): string | null {
+  const time = typed?.trim() ?? '';
+  if (outAt === null || outAt > inAt || !/^\d{1,2}:\d{2}$/.test(time)) return null;
+  // Midday of the next local day: its date, whatever a DST night does to the hours between.
+  const nextDay = formatLocalDate(startOfLocalDay(inAt, zone) + 36 * 3_600_000, zone);
+  const next = parseTypedTime(`${nextDay} ${time}`, zone, inAt);
+  if (next === null || next <= inAt || next - inAt > limitMs) return null;
+  return `--out ${time} is read on the day of the clock-in; for a shift that ended the next day, give the date: --out "${nextDay} ${time}"`;
 }
