@@ -200,5 +200,39 @@ describe('the running clock watching its disk', () => {
         ),
       );
     });
+
+    it('status, report, verify and run on a full disk, and on one mounted read-only, say so, not only in SQLite’s words', async () => {
+      const full = dataDirOn(8);
+      Store.open(join(full, 'badgeclock.db')).close();
+      mounted.at(-1)?.fill();
+      for (const command of ['status', 'report', 'verify', 'run']) {
+        const result = await runCli([command, '--data-dir', full, '--tz', 'UTC'], { env: QUIET });
+        expect(result.code).toBe(1);
+        // SQLite says "disk I/O error": it cannot make the store's -shm file beside it.
+        expect(logText(result.stderr)).toContain(
+          `The disk holding ${full} is nearly full (0 MiB free of 8 MiB): SQLite needs room beside the store even to read it; free some space`,
+        );
+      }
+      // Large enough not to be nearly full: what is wrong here is that it cannot be written.
+      const readOnly = dataDirOn(100);
+      Store.open(join(readOnly, 'badgeclock.db')).close();
+      mounted.at(-1)?.remountReadOnly();
+      for (const command of ['status', 'report', 'verify']) {
+        const result = await runCli([command, '--data-dir', readOnly, '--tz', 'UTC'], {
+          env: QUIET,
+        });
+        expect(result.code).toBe(1);
+        expect(logText(result.stderr)).toContain(
+          `The disk holding ${readOnly} is mounted read-only (the kernel does that to an SD card after errors: see sudo dmesg)`,
+        );
+      }
+      const doctor = await runCli(['doctor', '--data-dir', readOnly, '--tz', 'UTC'], {
+        env: QUIET,
+      });
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout).toContain(
+        `    fix: the disk holding ${readOnly} is mounted read-only (the kernel does that to an SD card after errors: see sudo dmesg): copy the data directory to another disk`,
+      );
+    });
   },
 );

@@ -140,7 +140,7 @@ describe('badgeclock doctor', () => {
       });
       expect(doctorRun.stdout).toContain(
         `✖ data directory: ${data}: EACCES: permission denied, access '${join(data, DB_FILE_NAME)}'\n` +
-          `    fix: make it and its files writable by this user (sudo chown -R $(whoami) ${data}), or set BADGECLOCK_DATA_DIR`,
+          `    fix: make it and its files writable by this user (sudo chown -R nobody ${data}), or set BADGECLOCK_DATA_DIR`,
       );
       expect(doctorRun.code).toBe(1);
       // As the clock itself, which refuses to start there.

@@ -11,6 +11,7 @@ import { loadConfig, rulesOf, type Config } from '../config';
 import { makeLog, type Level } from '../log';
 import { DB_FILE_NAME, Store, StoreError } from '../drivers/store/store';
 import { terminalWriter, writableOf } from '../nonBlockingOutput';
+import { openFailureHint } from './openFailure';
 
 /** Exit codes: 0 ok, 1 failure (store, unexpected), 2 bad configuration or bad input. */
 export const EXIT_FAILURE = 1;
@@ -192,9 +193,15 @@ export function storeOrExit(
       existing,
     });
   } catch (error) {
-    fail(error instanceof StoreError ? error.message : String(error), EXIT_FAILURE);
+    const message = error instanceof StoreError ? error.message : String(error);
+    // A full or read-only disk, or another user's folder, said in SQLite's words only.
+    const hint = openFailureHint(config.dataDir);
+    const joined = `${message.replace(/\.$/, '')}. ${upperFirst(hint ?? '')}`;
+    fail(hint === null ? message : joined, EXIT_FAILURE);
   }
 }
+
+const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
 export function closeAtOf(

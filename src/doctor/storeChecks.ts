@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { missingDatabase, notADirectory } from '../drivers/store/dbFiles';
 import { DB_FILE_NAME, Store } from '../drivers/store/store';
 import { describeSpace, diskAdvice, diskLevel, diskSpaceOf } from '../diskSpace';
+import { userName } from '../userName';
 import type { Check } from './check';
 
 /** The data directory, created if missing, and whether it is writable. */
@@ -40,11 +41,21 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
         name: 'data directory',
         ok: false,
         detail: `${dir}: ${(error as Error).message}`,
-        fix: `make it and its files writable by this user (sudo chown -R $(whoami) ${dir}), or set BADGECLOCK_DATA_DIR`,
+        fix: unwritableFix(dir, (error as NodeJS.ErrnoException).code),
       },
       writable: false,
     };
   }
+}
+
+/**
+ * What to do about a data directory this user cannot write, named (src/userName.ts). A
+ * read-only disk is no matter of owners.
+ */
+function unwritableFix(dir: string, code: string | undefined): string {
+  if (code === 'EROFS')
+    return `the disk holding ${dir} is mounted read-only (the kernel does that to an SD card after errors: see sudo dmesg): copy the data directory to another disk, point BADGECLOCK_DATA_DIR at it, and replace the card`;
+  return `make it and its files writable by this user (sudo chown -R ${userName()} ${dir}), or set BADGECLOCK_DATA_DIR`;
 }
 
 /** The free space on the disk holding `dir`: a warning when low, a failure when nearly full. */
