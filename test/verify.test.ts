@@ -5,7 +5,7 @@
  * or slipped in through another connection, naming it; `backup` keeps the
  * chain; the built CLI's `verify` says so with its exit code.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { linkTapsFromBeforeChain, markTapsToLink, chainRecord } from '../src/drivers/store/chain';
@@ -364,6 +364,19 @@ describe('the verify command', () => {
     const json = await runCli(['verify', '--json', '--data-dir', data], { env: QUIET });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual({ whole: false, problems: [problem], more: 0 });
+  });
+
+  it('a backup an older badgeclock wrote is checked on an upgraded copy, and left as it was', async () => {
+    schema5(file, 10);
+    const before = readFileSync(file);
+    const result = await runCli(['verify', '--data-dir', data], { env: QUIET });
+    expect(result.stdout).toBe('✔ record whole: 10 taps and 0 corrections, chained\n');
+    expect(result.stderr).toContain(
+      `${file} is from an older badgeclock (schema 5): checked on a copy brought up to date; the file itself is unchanged`,
+    );
+    expect(result.code).toBe(0);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(readdirSync(data)).toEqual(['badgeclock.db']);
   });
 
   it('on a copy made by backup, the record is whole', async () => {

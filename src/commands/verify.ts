@@ -2,12 +2,17 @@
  * `badgeclock verify`: whether the raw record (every tap and correction) is
  * as the clock wrote it, by its hash chain (rule 13), or where it was changed.
  */
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-
-import type { ChainVerdict, Store } from '../drivers/store/store';
+import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from '../drivers/store/schema';
+import { DB_FILE_NAME, Store, StoreError, type ChainVerdict } from '../drivers/store/store';
 import {
   configOrExit,
   EXIT_FAILURE,
+  fail,
   storeOrExit,
   withConfigOptions,
   type ConfigOptions,
@@ -28,14 +33,21 @@ export function addVerifyCommand(program: Command): void {
 /** Prints the verdict; exits 0 when the record is whole, 1 when it was changed. */
 function verify(options: ConfigOptions & { json?: boolean }): void {
   const config = configOrExit(options);
+  const file = join(config.dataDir, DB_FILE_NAME);
+  const older = olderSchema(file);
   // Read-only, with SQLite's check of the whole file first: a damaged page is a fault of its own.
-  const store = storeOrExit(config, true);
+  const opened = older === null ? { store: storeOrExit(config, true), copy: null } : upgraded(file);
   let verdict: ChainVerdict;
   try {
-    verdict = verdictOf(store);
+    verdict = verdictOf(opened.store);
   } finally {
-    store.close();
+    opened.store.close();
+    if (opened.copy !== null) rmSync(opened.copy, { recursive: true, force: true });
   }
+  if (older !== null)
+    process.stderr.write(
+      `${file} is from an older badgeclock (schema ${older}): checked on a copy brought up to date; the file itself is unchanged\n`,
+    );
   process.stdout.write(options.json === true ? `${JSON.stringify(verdict)}\n` : linesOf(verdict));
   // exitCode, not exit(): the lines reach a pipe whole.
   if (!verdict.whole) process.exitCode = EXIT_FAILURE;
@@ -67,5 +79,44 @@ function verdictOf(store: Store): ChainVerdict {
       ],
       more: 0,
     };
+  }
+}
+
+/**
+ * The schema of a database an older badgeclock wrote, or null (current, newer, missing, not a
+ * database: the usual open says what it is). A nightly backup taken before an upgrade is such
+ * a database, and a read-only open refuses it ("start the clock once"): that would change the
+ * backup, so it is checked on an upgraded copy instead.
+ */
+function olderSchema(file: string): number | null {
+  if (!existsSync(file)) return null;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const version = Number(db.pragma('user_version', { simple: true }));
+      return version > 0 && version < SCHEMA_VERSION ? version : null;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** A copy of `file` (with its write-ahead log) in a temporary folder, brought up to date. */
+function upgraded(file: string): { store: Store; copy: string } {
+  const copy = mkdtempSync(join(tmpdir(), 'badgeclock-verify-'));
+  const target = join(copy, DB_FILE_NAME);
+  try {
+    copyFileSync(file, target);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${target}-wal`);
+    return { store: Store.open(target, { existing: true }), copy };
+  } catch (error) {
+    rmSync(copy, { recursive: true, force: true });
+    const message = error instanceof StoreError ? error.message : String(error);
+    fail(
+      `${file} is from an older badgeclock; its upgraded copy could not be checked: ${message}`,
+      EXIT_FAILURE,
+    );
   }
 }
