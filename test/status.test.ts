@@ -41,6 +41,25 @@ describe('badgeclock status', () => {
     expect(result.stdout).not.toContain('synchronised');
   });
 
+  it('names each reader of a readers list, not the single reader setting it replaces', async () => {
+    seed([[Date.now() - HOUR, 'A11CE000']]);
+    const readers = [
+      { kind: 'mfrc522', name: 'entrance', spiDevice: '/dev/spidev0.0' },
+      { kind: 'evdev', name: 'desk', inputDevice: '/dev/input/by-id/usb-Reader-event-kbd' },
+    ];
+    const result = await runCli(['status', '--data-dir', data, '--reader-name', 'hall'], {
+      env: { ...QUIET, BADGECLOCK_READERS: JSON.stringify(readers) },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Device: hall \(badgeclock [^,]+, 2 readers: entrance \(mfrc522\), desk \(evdev\)\)\n/,
+    );
+    const single = await runCli(['status', '--data-dir', data, '--reader-name', 'hall'], {
+      env: QUIET,
+    });
+    expect(single.stdout).toMatch(/^Device: hall \(badgeclock [^,]+, keyboard reader\)\n/);
+  });
+
   it('writes a time in the repeated hour of a fall-back night with its offset, as report does', async () => {
     // 02:30 on the night Berlin's clocks went back: the second 02:30, an hour after the first.
     const inAt = Date.parse('2025-10-26T01:30:00Z');

@@ -8,6 +8,7 @@ import { formatDuration, formatLocalDateTimeExact } from '../../streams/zoned';
 import type { Config } from '../config';
 import { describeSpace, diskAdvice, diskLevel, diskSpaceOf } from '../diskSpace';
 import { timeSyncCheckOf } from '../drivers/clock/timeSync';
+import { readerSpecsOf } from '../drivers/reader/readers';
 import type { SharingStatus, StoreStatus } from '../drivers/store/store';
 import {
   closeAtOf,
@@ -53,7 +54,7 @@ async function showStatus(options: ConfigOptions): Promise<void> {
  */
 function statusLines(config: Config, status: StoreStatus, now: number): string[] {
   const zone = config.tz;
-  const lines = [`Device: ${config.readerName} (badgeclock ${version}, ${config.reader} reader)`];
+  const lines = [`Device: ${config.readerName} (badgeclock ${version}, ${readersOf(config)})`];
   lines.push(`Open sessions: ${status.open.length}`);
   const closeAt = closeAtOf(config);
   for (const s of status.open) {
@@ -184,4 +185,11 @@ function diskLine(dir: string): string {
   const level = diskLevel(space);
   const line = `Disk: ${describeSpace(space)}`;
   return level === 'ok' ? line : `${line}: ${level.toUpperCase()}; ${diskAdvice(dir)}`;
+}
+
+/** `keyboard reader`, or with a `readers` list each reader's name and kind (config.reader is then unused). */
+function readersOf(config: Config): string {
+  if (config.readers === undefined) return `${config.reader} reader`;
+  const specs = readerSpecsOf(config);
+  return `${specs.length} readers: ${specs.map((spec) => `${spec.name} (${spec.kind})`).join(', ')}`;
 }
