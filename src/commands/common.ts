@@ -193,15 +193,21 @@ export function storeOrExit(
       existing,
     });
   } catch (error) {
-    const message = error instanceof StoreError ? error.message : String(error);
-    // A full or read-only disk, or another user's folder, said in SQLite's words only.
-    const hint = openFailureHint(config.dataDir);
-    const joined = `${message.replace(/\.$/, '')}. ${upperFirst(hint ?? '')}`;
-    fail(hint === null ? message : joined, EXIT_FAILURE);
+    storeFailed(config, error);
   }
 }
 
-const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+/**
+ * Exits 1 with why the store would not open, and what the disk says where SQLite's own words
+ * mislead (a full or read-only disk, another user's folder: openFailure.ts).
+ */
+export function storeFailed(config: Config, error: unknown): never {
+  const message = error instanceof StoreError ? error.message : String(error);
+  const hint = openFailureHint(config.dataDir);
+  if (hint === null) fail(message, EXIT_FAILURE);
+  const upperFirst = hint.charAt(0).toUpperCase() + hint.slice(1);
+  fail(`${message.replace(/\.$/, '')}. ${upperFirst}`, EXIT_FAILURE);
+}
 
 /** When the clock will close an open session automatically: its limit, or the cut-off if earlier. */
 export function closeAtOf(

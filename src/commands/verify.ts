@@ -6,14 +6,13 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import Database from 'better-sqlite3';
-import { SCHEMA_VERSION } from '../drivers/store/schema';
+import type { Config } from '../config';
 import { DB_FILE_NAME, Store, StoreError, type ChainVerdict } from '../drivers/store/store';
 import {
   configOrExit,
   EXIT_FAILURE,
   fail,
-  storeOrExit,
+  storeFailed,
   withConfigOptions,
   type ConfigOptions,
 } from './common';
@@ -33,10 +32,8 @@ export function addVerifyCommand(program: Command): void {
 /** Prints the verdict; exits 0 when the record is whole, 1 when it was changed. */
 function verify(options: ConfigOptions & { json?: boolean }): void {
   const config = configOrExit(options);
-  const file = join(config.dataDir, DB_FILE_NAME);
-  const older = olderSchema(file);
-  // Read-only, with SQLite's check of the whole file first: a damaged page is a fault of its own.
-  const opened = older === null ? { store: storeOrExit(config, true), copy: null } : upgraded(file);
+  const opened = openToVerify(config);
+  const { older } = opened;
   let verdict: ChainVerdict;
   try {
     verdict = verdictOf(opened.store);
@@ -46,7 +43,7 @@ function verify(options: ConfigOptions & { json?: boolean }): void {
   }
   if (older !== null)
     process.stderr.write(
-      `${file} is from an older badgeclock (schema ${older}): checked on a copy brought up to date; the file itself is unchanged\n`,
+      `${opened.file} is from an older badgeclock (schema ${older}): checked on a copy brought up to date; the file itself is unchanged\n`,
     );
   process.stdout.write(options.json === true ? `${JSON.stringify(verdict)}\n` : linesOf(verdict));
   // exitCode, not exit(): the lines reach a pipe whole.
@@ -82,24 +79,28 @@ function verdictOf(store: Store): ChainVerdict {
   }
 }
 
+/** What the store's read-only open says of a database an older badgeclock wrote. */
+const OLDER = /^database .* is from an older badgeclock \(schema (\d+)\)/;
+
 /**
- * The schema of a database an older badgeclock wrote, or null (current, newer, missing, not a
- * database: the usual open says what it is). A nightly backup taken before an upgrade is such
- * a database, and a read-only open refuses it ("start the clock once"): that would change the
- * backup, so it is checked on an upgraded copy instead.
+ * The store, opened read-only, with SQLite's check of the whole file first (a damaged page is a
+ * fault of its own). A database an older badgeclock wrote (a nightly backup taken before an
+ * upgrade) is refused by that open ("start the clock once"), which would change the backup: it
+ * is checked on a copy brought up to date instead (`copy`, removed after), and `older` says so.
  */
-function olderSchema(file: string): number | null {
-  if (!existsSync(file)) return null;
+function openToVerify(config: Config): {
+  store: Store;
+  file: string;
+  copy: string | null;
+  older: number | null;
+} {
+  const file = join(config.dataDir, DB_FILE_NAME);
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const version = Number(db.pragma('user_version', { simple: true }));
-      return version > 0 && version < SCHEMA_VERSION ? version : null;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
+    return { store: Store.open(file, { readonly: true }), file, copy: null, older: null };
+  } catch (error) {
+    const older = error instanceof StoreError ? OLDER.exec(error.message) : null;
+    if (older === null) storeFailed(config, error);
+    return { ...upgraded(file), file, older: Number(older[1]) };
   }
 }
 
