@@ -59,6 +59,11 @@ export function diskAdvice(dir: string): string {
   );
 }
 
+/** A disk the kernel made read-only, said the same way by every command that finds one. */
+export function readOnlyDisk(dir: string): string {
+  return `the disk holding ${dir} is mounted read-only (the kernel does that to an SD card after errors: see sudo dmesg)`;
+}
+
 /** Bytes in MiB below a GiB, else in GiB, with one decimal where it helps. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024 * MIB) return `${Math.floor(bytes / MIB)} MiB`;

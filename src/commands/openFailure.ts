@@ -8,7 +8,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DB_FILE_NAME } from '../drivers/store/store';
-import { describeSpace, diskAdvice, diskLevel, diskSpaceOf } from '../diskSpace';
+import { describeSpace, diskAdvice, diskLevel, diskSpaceOf, readOnlyDisk } from '../diskSpace';
 import { userName } from '../userName';
 
 /** Why the store in `dir` may not have opened, by the disk and the folder; null when they look fine. */
@@ -24,9 +24,8 @@ export function openFailureHint(dir: string): string | null {
   const shm = `${db}-shm`;
   if (unwritable === 'EROFS')
     return (
-      `the disk holding ${dir} is mounted read-only (the kernel does that to an SD card after errors: ` +
-      `see sudo dmesg); SQLite cannot create ${shm} to read the store there: copy the data directory ` +
-      `to another disk and give that copy with --data-dir, and replace the card soon`
+      `${readOnlyDisk(dir)}; SQLite cannot create ${shm} to read the store there: copy the data ` +
+      `directory to another disk and give that copy with --data-dir, and replace the card soon`
     );
   return (
     `${dir} is not writable by ${userName()}, and SQLite must create ${shm} even to read the store: ` +

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { missingDatabase, notADirectory } from '../drivers/store/dbFiles';
 import { DB_FILE_NAME, Store } from '../drivers/store/store';
-import { describeSpace, diskAdvice, diskLevel, diskSpaceOf } from '../diskSpace';
+import { describeSpace, diskAdvice, diskLevel, diskSpaceOf, readOnlyDisk } from '../diskSpace';
 import { userName } from '../userName';
 import type { Check } from './check';
 
@@ -54,7 +54,7 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
  */
 function unwritableFix(dir: string, code: string | undefined): string {
   if (code === 'EROFS')
-    return `the disk holding ${dir} is mounted read-only (the kernel does that to an SD card after errors: see sudo dmesg): copy the data directory to another disk, point BADGECLOCK_DATA_DIR at it, and replace the card`;
+    return `${readOnlyDisk(dir)}: copy the data directory to another disk, point BADGECLOCK_DATA_DIR at it, and replace the card`;
   return `make it and its files writable by this user (sudo chown -R ${userName()} ${dir}), or set BADGECLOCK_DATA_DIR`;
 }
 
