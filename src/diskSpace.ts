@@ -4,7 +4,7 @@
  * shares its SD card with the system's logs, updates and caches, which fill it over months,
  * so `doctor`, `status` and the running clock say so while there is still room to act.
  */
-import { statfsSync } from 'node:fs';
+import { accessSync, constants, statfsSync } from 'node:fs';
 
 const MIB = 1024 * 1024;
 
@@ -62,6 +62,16 @@ export function diskAdvice(dir: string): string {
 /** A disk the kernel made read-only, said the same way by every command that finds one. */
 export function readOnlyDisk(dir: string): string {
   return `the disk holding ${dir} is mounted read-only (the kernel does that to an SD card after errors: see sudo dmesg)`;
+}
+
+/** The error code of writing into `dir` (EROFS, EACCES …), or null when this user may. */
+export function writeError(dir: string): string | null {
+  try {
+    accessSync(dir, constants.W_OK);
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'EACCES';
+  }
 }
 
 /** Bytes in MiB below a GiB, else in GiB, with one decimal where it helps. */

@@ -4,7 +4,15 @@
  * through the built CLI, the local Sheets server.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../src/config';
 import { formatChecks, runDoctor, type Check, type DoctorDeps } from '../src/doctor';
@@ -50,7 +58,7 @@ describe('badgeclock doctor', () => {
     // The free space is whatever this machine has: its line (and its fix, on a machine short of
     // space) is matched, the others compared.
     const lines = formatChecks(checks).split('\n');
-    const disk = lines.splice(2, lines[3]?.startsWith('    fix: ') === true ? 2 : 1);
+    const disk = lines.splice(3, lines[4]?.startsWith('    fix: ') === true ? 2 : 1);
     expect(disk.slice(0, 1)).toEqual([
       expect.stringMatching(
         new RegExp(
@@ -61,7 +69,8 @@ describe('badgeclock doctor', () => {
     expect(lines.join('\n')).toBe(
       [
         '✔ configuration: defaults and environment',
-        `✔ data directory: ${join(dir(), 'data')} is writable`,
+        `! data directory: ${join(dir(), 'data')} does not exist yet; the clock makes it on its first start`,
+        '    fix: if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR (the service keeps it in /var/lib/badgeclock)',
         `· store: ${join(dir(), 'data', DB_FILE_NAME)} does not exist yet; the clock creates it on its first start`,
         '· key file: no spreadsheet configured (the sheet is off)',
         '· spreadsheet: no spreadsheet configured (the sheet is off)',
@@ -71,6 +80,39 @@ describe('badgeclock doctor', () => {
       ].join('\n'),
     );
   });
+
+  it('does not make a missing data directory, which may be a mistyped one, and passes it with a warning', async () => {
+    // A mistyped --data-dir made the directory and passed, the clock's real one unchecked.
+    const mistyped = join(dir(), 'badgeclok');
+    const run = await runCli(['doctor', '--data-dir', mistyped, '--tz', 'UTC'], {
+      env: { BADGECLOCK_TIME_SYNC: 'off' },
+    });
+    expect(run.stdout).toContain(
+      `! data directory: ${mistyped} does not exist yet; the clock makes it on its first start\n` +
+        '    fix: if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR',
+    );
+    expect(run.stdout).toMatch(/^[✔!] disk space: .* on the disk holding /m);
+    expect(existsSync(mistyped)).toBe(false);
+    expect(run.code).toBe(0);
+  });
+
+  (canRunAsOtherUser() ? it : it.skip)(
+    'fails a missing data directory the clock user could not make, with how to make it',
+    async () => {
+      chmodSync(dir(), 0o755); // root's: nobody may not make a folder in it
+      const data = join(dir(), 'data');
+      const run = await runCli(['doctor', '--data-dir', data, '--tz', 'UTC'], {
+        env: { BADGECLOCK_TIME_SYNC: 'off' },
+        user: 'nobody',
+      });
+      expect(run.stdout).toContain(
+        `✖ data directory: ${data} does not exist, and nobody cannot make it in ${dir()} (EACCES)\n` +
+          `    fix: make it for the clock's user (sudo install -d -o nobody ${data}); the service`,
+      );
+      expect(existsSync(data)).toBe(false);
+      expect(run.code).toBe(1);
+    },
+  );
 
   it('fails a data directory it cannot create, with the fix', async () => {
     writeFileSync(join(dir(), 'file'), '');
@@ -100,7 +142,7 @@ describe('badgeclock doctor', () => {
 
   it('passes a healthy store and fails a corrupt one without changing a byte of it', async () => {
     const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
-    await doctor(config); // creates the directory
+    mkdirSync(config.dataDir);
     Store.open(join(config.dataDir, DB_FILE_NAME)).close();
     expect((await doctor(config)).store).toMatchObject({
       ok: true,
@@ -114,7 +156,7 @@ describe('badgeclock doctor', () => {
 
   it('fails a data directory whose database is gone, saying it had one, instead of calling it a fresh install', async () => {
     const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
-    await doctor(config); // creates the directory
+    mkdirSync(config.dataDir);
     Store.open(join(config.dataDir, DB_FILE_NAME)).close();
     rmSync(join(config.dataDir, DB_FILE_NAME));
     expect((await doctor(config)).store).toMatchObject({
@@ -155,7 +197,7 @@ describe('badgeclock doctor', () => {
 
   it('fails while the store holds changes the sheet refused for good, naming each with its reason', async () => {
     const config = configOf({ BADGECLOCK_DATA_DIR: 'data' }, dir());
-    await doctor(config); // creates the directory
+    mkdirSync(config.dataDir);
     const store = Store.open(join(config.dataDir, DB_FILE_NAME));
     const entry = { kind: 'card-listed', key: 'card:CAFE0001', card: 'CAFE0001', at: 1 } as const;
     store.commit({ type: 'commit', events: [], commands: [], outbox: [entry] }, 1);
@@ -444,6 +486,7 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
   it('passes a sheet shared as Editor without changing it, and says which tabs the clock will add', async () => {
     const account = server.serviceAccount(dir());
     server.createSpreadsheet('sharedSheet0001', [account.email]);
+    mkdirSync(join(dir(), 'data')); // an installed clock's: the reader's is the one warning
     const result = await runCli(['doctor'], {
       env: envFor(account, 'sharedSheet0001'),
       timeoutMs: 20_000,

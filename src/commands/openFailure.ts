@@ -5,10 +5,17 @@
  * a full disk says "disk I/O error" and a read-only one "cannot open … for
  * writing", even for `status`, `report` and `verify`, which change nothing.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DB_FILE_NAME } from '../drivers/store/store';
-import { describeSpace, diskAdvice, diskLevel, diskSpaceOf, readOnlyDisk } from '../diskSpace';
+import {
+  describeSpace,
+  diskAdvice,
+  diskLevel,
+  diskSpaceOf,
+  readOnlyDisk,
+  writeError,
+} from '../diskSpace';
 import { userName } from '../userName';
 
 /** Why the store in `dir` may not have opened, by the disk and the folder; null when they look fine. */
@@ -31,14 +38,4 @@ export function openFailureHint(dir: string): string | null {
     `${dir} is not writable by ${userName()}, and SQLite must create ${shm} even to read the store: ` +
     `run this as the clock's user (sudo -u badgeclock …), or copy the data directory and give the copy with --data-dir`
   );
-}
-
-/** The error code of writing into `dir` (EROFS, EACCES …), or null when it is writable. */
-function writeError(dir: string): string | null {
-  try {
-    accessSync(dir, constants.W_OK);
-    return null;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? 'EACCES';
-  }
 }

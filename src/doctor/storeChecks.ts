@@ -1,17 +1,28 @@
 /**
  * The doctor's checks of the data directory and the store in it: writable,
- * the database intact, and the changes the sheet refused for good. Read-only,
- * apart from creating a missing data directory.
+ * the database intact, and the changes the sheet refused for good. Read-only:
+ * a missing data directory is reported, not made (a mistyped --data-dir made
+ * one and passed, leaving the clock's real directory unchecked).
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { missingDatabase, notADirectory } from '../drivers/store/dbFiles';
 import { DB_FILE_NAME, Store } from '../drivers/store/store';
-import { describeSpace, diskAdvice, diskLevel, diskSpaceOf, readOnlyDisk } from '../diskSpace';
+import {
+  describeSpace,
+  diskAdvice,
+  diskLevel,
+  diskSpaceOf,
+  readOnlyDisk,
+  writeError,
+} from '../diskSpace';
 import { userName } from '../userName';
 import type { Check } from './check';
 
-/** The data directory, created if missing, and whether it is writable. */
+/**
+ * The data directory and whether the clock can write it (`writable`: it could make it, when it
+ * is missing).
+ */
 export function dataDirCheck(dir: string): { readonly check: Check; readonly writable: boolean } {
   const file = notADirectory(dir);
   if (file !== null) {
@@ -25,8 +36,8 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
       writable: false,
     };
   }
+  if (!existsSync(dir)) return missingDataDirCheck(dir);
   try {
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
     // The clock writes the database and its WAL files too: one left by another user (a run
     // under sudo) stops it at start, however writable the directory is.
@@ -49,6 +60,58 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
 }
 
 /**
+ * A data directory that is not there: a warning when this user could make it (a clock not
+ * started yet, or a path that is not the clock's: doctor cannot tell which, so it names both),
+ * a failure when it could not.
+ */
+function missingDataDirCheck(dir: string): { readonly check: Check; readonly writable: boolean } {
+  const parent = existingAncestor(dir);
+  const name = 'data directory';
+  if (!statSync(parent).isDirectory()) {
+    return {
+      check: {
+        name,
+        ok: false,
+        detail: `${dir} does not exist and cannot be made: ${parent} is a file`,
+        fix: 'set BADGECLOCK_DATA_DIR (or --data-dir) to a directory, or move the file aside',
+      },
+      writable: false,
+    };
+  }
+  const cause = writeError(parent);
+  if (cause === null) {
+    return {
+      check: {
+        name,
+        ok: 'warn',
+        detail: `${dir} does not exist yet; the clock makes it on its first start`,
+        fix: 'if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR (the service keeps it in /var/lib/badgeclock)',
+      },
+      writable: true,
+    };
+  }
+  return {
+    check: {
+      name,
+      ok: false,
+      detail: `${dir} does not exist, and ${userName()} cannot make it in ${parent} (${cause})`,
+      fix:
+        cause === 'EROFS'
+          ? `${readOnlyDisk(parent)}: set BADGECLOCK_DATA_DIR to a directory on a writable disk`
+          : `make it for the clock's user (sudo install -d -o ${userName()} ${dir}); the service (deploy/badgeclock.service) has systemd make /var/lib/badgeclock at its first start. Or check --data-dir and BADGECLOCK_DATA_DIR for a typing mistake`,
+    },
+    writable: false,
+  };
+}
+
+/** The nearest of `dir` and its parents that exists (the root, at worst). */
+function existingAncestor(dir: string): string {
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+/**
  * What to do about a data directory this user cannot write, named (src/userName.ts). A
  * read-only disk is no matter of owners.
  */
@@ -60,7 +123,8 @@ function unwritableFix(dir: string, code: string | undefined): string {
 
 /** The free space on the disk holding `dir`: a warning when low, a failure when nearly full. */
 export function diskSpaceCheck(dir: string): Check {
-  const space = diskSpaceOf(dir);
+  // A data directory not made yet will be on its nearest existing parent's disk.
+  const space = diskSpaceOf(existingAncestor(dir));
   if (space === null) {
     return {
       name: 'disk space',
