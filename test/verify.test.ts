@@ -13,23 +13,13 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../src/drivers/store/schema';
 import { Statements } from '../src/drivers/store/statements';
 import { Store, type ChainVerdict } from '../src/drivers/store/store';
 import { logText, requireBuiltCli, runCli } from './support/runCli';
-import { HOUR, MINUTE, peek, player, read, tempDir } from './support/store-fixtures';
+import { HOUR, MINUTE, peek, player, read, tamper, tempDir } from './support/store-fixtures';
 
 const T0 = Date.parse('2026-03-23T08:00:00Z');
 const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
 const ALICE = 'A11CE000';
 const BOB = 'B0B0B0B0';
 const iso = (at: number): string => new Date(at).toISOString();
-
-/** Runs `work` on a writable connection of its own, as someone with the file and sqlite3 would. */
-function tamper(file: string, work: (db: Database.Database) => void): void {
-  const db = new Database(file, { fileMustExist: true });
-  try {
-    work(db);
-  } finally {
-    db.close();
-  }
-}
 
 function verdictOf(file: string): ChainVerdict {
   const store = Store.open(file, { readonly: true });

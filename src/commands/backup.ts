@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 
 import type { Config } from '../config';
 import { DB_FILE_NAME, ownFileAt } from '../drivers/store/store';
-import { backupInto, BackupRefused, DEFAULT_KEEP, intoRefusal } from './backupInto';
+import { backupInto, BackupRefused, DEFAULT_KEEP, intoRefusal, newestBackup } from './backupInto';
+import { checkAgainst } from './chainAnchor';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
@@ -97,12 +98,15 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
   if (refusal !== null)
     fail(`cannot back up into ${dir}: ${refusal}. Nothing was written.`, EXIT_BAD_INPUT);
   const store = storeOrExit(config, true);
+  const at = Date.now();
+  const lost = linksLost(store.file, newestBackup(dir, config.door, at));
   try {
     const done = await backupInto({
       dir,
-      keep,
+      // The older backups hold what the record lost: none is removed.
+      keep: lost === null ? keep : Number.MAX_SAFE_INTEGER,
       door: config.door,
-      at: Date.now(),
+      at,
       bytes: sizeOf(store.file) + sizeOf(`${store.file}-wal`),
       copy: (to) => store.backup(to),
     });
@@ -118,6 +122,14 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
           '(timedatectl); if their names are wrong, remove them by hand',
       );
     }
+    if (lost !== null) {
+      log.error(
+        `the record no longer holds what the last backup did (compared with ${lost.previous}): ` +
+          `${lost.problems.join('; ')}. No older backup was removed: they hold what it lost ` +
+          '(badgeclock verify --against one of them names it)',
+      );
+      process.exitCode = EXIT_FAILURE;
+    }
   } catch (error) {
     const why =
       error instanceof BackupRefused
@@ -126,6 +138,26 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
     fail(`backup into ${dir} failed: ${why}`, EXIT_FAILURE);
   } finally {
     store.close();
+  }
+}
+
+/**
+ * Whether the store lost links its newest backup holds (chainAnchor.ts): the newest taps
+ * deleted with their links, a chain rewritten, a restore from an older backup. Null when it
+ * holds them all, or there is nothing to compare; a backup that cannot be read is said, and
+ * does not stop this one.
+ */
+function linksLost(
+  storeFile: string,
+  previous: string | null,
+): { previous: string; problems: readonly string[] } | null {
+  if (previous === null) return null;
+  try {
+    const anchor = checkAgainst(storeFile, previous);
+    return anchor.kind === 'differs' ? { previous, problems: anchor.problems } : null;
+  } catch (error) {
+    log.warn(`could not compare the record with the last backup: ${(error as Error).message}`);
+    return null;
   }
 }
 

@@ -89,6 +89,21 @@ export function intoRefusal(dir: string, dataDir: string): string | null {
     : null;
 }
 
+/**
+ * `door`'s newest backup in `dir` named up to now (copies named after now are a clock's
+ * mistake, see AHEAD_MS), or null when there is none: what a new backup is compared with.
+ */
+export function newestBackup(dir: string, door: string, at: number): string | null {
+  const { backup } = namesOf(door);
+  const horizon = stampOf(at + AHEAD_MS);
+  const named = readdirSync(dir).filter((entry) => {
+    const stamp = backup.exec(entry)?.[1];
+    return stamp !== undefined && stamp <= horizon;
+  });
+  const newest = named.sort().pop();
+  return newest === undefined ? null : join(dir, newest);
+}
+
 /** What one backup did. */
 export interface BackupDone {
   readonly file: string;

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config';
 import { DB_FILE_NAME, Store, StoreError, type ChainVerdict } from '../drivers/store/store';
+import { checkAgainst, type AnchorVerdict } from './chainAnchor';
 import {
   configOrExit,
+  EXIT_BAD_INPUT,
   EXIT_FAILURE,
   fail,
   storeFailed,
@@ -25,18 +27,24 @@ export function addVerifyCommand(program: Command): void {
       .description(
         'check that every tap and correction is as the clock wrote it (hash chain); exit 1 naming what changed',
       )
-      .option('--json', 'print the verdict as one JSON object'),
+      .option('--json', 'print the verdict as one JSON object')
+      .option(
+        '--against <backup>',
+        'also check that every link of this backup (an earlier copy of the store) is in the record, the same: the newest taps deleted with their links show only so',
+      ),
   ).action(verify);
 }
 
 /** Prints the verdict; exits 0 when the record is whole, 1 when it was changed. */
-function verify(options: ConfigOptions & { json?: boolean }): void {
+function verify(options: ConfigOptions & { json?: boolean; against?: string }): void {
   const config = configOrExit(options);
   const opened = openToVerify(config);
   const { older } = opened;
   let verdict: ChainVerdict;
+  let anchor: AnchorVerdict | null = null;
   try {
     verdict = verdictOf(opened.store);
+    if (options.against !== undefined) anchor = anchorOf(opened.store.file, options.against);
   } finally {
     opened.store.close();
     if (opened.copy !== null) rmSync(opened.copy, { recursive: true, force: true });
@@ -45,14 +53,47 @@ function verify(options: ConfigOptions & { json?: boolean }): void {
     process.stderr.write(
       `${opened.file} is from an older badgeclock (schema ${older}): checked on a copy brought up to date; the file itself is unchanged\n`,
     );
-  process.stdout.write(options.json === true ? `${JSON.stringify(verdict)}\n` : linesOf(verdict));
+  if (anchor?.kind === 'unchained')
+    process.stderr.write(
+      `${options.against ?? ''} holds no chain (a backup from before schema 6, or of an empty store): nothing in it to compare\n`,
+    );
+  if (anchor?.kind === 'differs') {
+    const problems = [...anchor.problems, ...(verdict.whole ? [] : verdict.problems)];
+    verdict = { whole: false, problems, more: verdict.whole ? 0 : verdict.more };
+  }
+  const against =
+    options.against === undefined || anchor === null
+      ? {}
+      : { against: { file: options.against, links: anchor.kind === 'extends' ? anchor.links : 0 } };
+  process.stdout.write(
+    options.json === true
+      ? `${JSON.stringify({ ...verdict, ...against })}\n`
+      : linesOf(verdict, anchor, options.against),
+  );
   // exitCode, not exit(): the lines reach a pipe whole.
   if (!verdict.whole) process.exitCode = EXIT_FAILURE;
 }
 
-function linesOf(verdict: ChainVerdict): string {
+/** The record against a backup, or exit 2 naming a backup that cannot be read. */
+function anchorOf(storeFile: string, backup: string): AnchorVerdict {
+  if (!existsSync(backup)) fail(`--against ${backup}: no such file`, EXIT_BAD_INPUT);
+  try {
+    return checkAgainst(storeFile, backup);
+  } catch (error) {
+    fail(
+      `--against ${backup}: cannot read it as a badgeclock backup: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_BAD_INPUT,
+    );
+  }
+}
+
+function linesOf(verdict: ChainVerdict, anchor: AnchorVerdict | null, backup?: string): string {
   if (verdict.whole) {
-    return `✔ record whole: ${verdict.taps} taps and ${verdict.corrections} corrections, chained\n`;
+    const anchored =
+      anchor?.kind === 'extends'
+        ? `; the ${anchor.links} links of ${backup ?? ''} are all in it, the same`
+        : '';
+    return `✔ record whole: ${verdict.taps} taps and ${verdict.corrections} corrections, chained${anchored}\n`;
   }
   const lines = ['✖ record changed:', ...verdict.problems.map((problem) => `  - ${problem}`)];
   if (verdict.more > 0) lines.push(`  … and ${verdict.more} more`);

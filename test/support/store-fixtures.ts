@@ -149,6 +149,16 @@ export function peek<T>(file: string, work: (db: Database.Database) => T): T {
   }
 }
 
+/** Runs `work` on a writable connection of its own, as someone with the file and sqlite3 would. */
+export function tamper(file: string, work: (db: Database.Database) => void): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    work(db);
+  } finally {
+    db.close();
+  }
+}
+
 /** Every file in `dir` with its size and a digest of its bytes, to prove nothing was touched. */
 export function filesIn(dir: string): Record<string, string> {
   return Object.fromEntries(

@@ -1,0 +1,206 @@
+/**
+ * The record against an earlier backup of it (src/commands/chainAnchor.ts), through the built
+ * CLI on real SQLite files: the chain only grows, so a backup's links must all be in the
+ * record. `verify --against BACKUP` and the nightly `backup --into DIR` find what `verify`
+ * alone cannot: the newest taps deleted together with their links, and a chain rewritten to
+ * match an edit, naming the records from the backup, which still holds them.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { chainRecord } from '../src/drivers/store/chain';
+import { MIGRATIONS } from '../src/drivers/store/schema';
+import { Statements } from '../src/drivers/store/statements';
+import { backupName } from '../src/commands/backupInto';
+import { Store } from '../src/drivers/store/store';
+import { logText, requireBuiltCli, runCli } from './support/runCli';
+import { HOUR, player, read, tamper, tempDir } from './support/store-fixtures';
+
+const T0 = Date.parse('2026-03-23T08:00:00Z');
+const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
+const ALICE = 'A11CE000';
+const BOB = 'B0B0B0B0';
+const iso = (at: number): string => new Date(at).toISOString();
+
+describe('verify --against a backup', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let data: string;
+  let file: string;
+  let backup: string;
+  beforeAll(requireBuiltCli);
+  beforeEach(() => {
+    dir = tempDir('verify-against');
+    data = join(dir.path, 'data');
+    file = join(data, 'badgeclock.db');
+    backup = join(dir.path, 'badgeclock-door-20260323T120000Z.db');
+    mkdirSync(data);
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+
+  /** Alice in, Bob in, Alice out (taps 1-3); a backup of them; then Bob out (tap 4). */
+  async function backupThenATap(): Promise<void> {
+    const store = Store.open(file);
+    const taps = player(store);
+    taps.play(read(T0, ALICE), read(T0 + HOUR, BOB), read(T0 + 2 * HOUR, ALICE));
+    await store.backup(backup);
+    taps.play(read(T0 + 3 * HOUR, BOB));
+    store.close();
+  }
+
+  const verify = (...args: string[]): ReturnType<typeof runCli> =>
+    runCli(['verify', '--data-dir', data, ...args], { env: QUIET });
+
+  it('passes a record that holds every link of the backup, and says how many', async () => {
+    await backupThenATap();
+    const result = await verify('--against', backup);
+    expect(logText(result.stderr)).toBe('');
+    expect(result.stdout).toBe(
+      `✔ record whole: 4 taps and 0 corrections, chained; the 3 links of ${backup} are all in it, the same\n`,
+    );
+    expect(result.code).toBe(0);
+    const json = await verify('--against', backup, '--json');
+    expect(JSON.parse(json.stdout)).toEqual({
+      whole: true,
+      links: 4,
+      taps: 4,
+      corrections: 0,
+      against: { file: backup, links: 3 },
+    });
+    // Read where it lies, and left as it was: no -wal or -shm of SQLite's beside it.
+    expect(readdirSync(dir.path).sort()).toEqual([basename(backup), 'data']);
+  });
+
+  it('finds the newest taps deleted with their links, which verify alone calls whole, naming them', async () => {
+    await backupThenATap();
+    tamper(file, (db) => {
+      db.exec('DELETE FROM chain WHERE seq >= 3');
+      db.exec('DELETE FROM taps WHERE id >= 3');
+    });
+    const alone = await verify();
+    expect(alone.stdout).toBe('✔ record whole: 2 taps and 0 corrections, chained\n');
+    const result = await verify('--against', backup);
+    expect(result.stdout).toBe(
+      [
+        '✖ record changed:',
+        `  - the record ends at link 2, but ${backup} holds 3: the last 1 (tap 3 (${iso(T0 + 2 * HOUR)}, card ${ALICE})) were deleted, or this store was restored from an older backup or started anew`,
+        '',
+      ].join('\n'),
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('finds a chain rewritten to match an edit, naming the link as the backup holds it and as it is now', async () => {
+    await backupThenATap();
+    tamper(file, (db) => {
+      db.exec(`UPDATE taps SET card = 'C0FFEE00' WHERE id = 2`);
+      db.exec('DELETE FROM chain');
+      const sql = new Statements(db);
+      for (const id of [1, 2, 3, 4]) chainRecord(sql, 'tap', id);
+    });
+    expect((await verify()).code).toBe(0);
+    const result = await verify('--against', backup);
+    expect(result.stdout).toBe(
+      [
+        '✖ record changed:',
+        `  - from link 2 on, the record is not the one ${backup} holds: there, link 2 is tap 2 (${iso(T0 + HOUR)}, card ${BOB}); here it is tap 2 (${iso(T0 + HOUR)}, card C0FFEE00)`,
+        '',
+      ].join('\n'),
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('refuses a backup that is missing or not a database, naming it, and exits 2', async () => {
+    await backupThenATap();
+    const missing = join(dir.path, 'none.db');
+    const gone = await verify('--against', missing);
+    expect(gone.code).toBe(2);
+    expect(logText(gone.stderr)).toContain(`--against ${missing}: no such file`);
+    const junk = join(dir.path, 'notes.db');
+    writeFileSync(junk, 'not a database\n'.repeat(200));
+    const garbage = await verify('--against', junk);
+    expect(garbage.code).toBe(2);
+    expect(logText(garbage.stderr)).toContain(`--against ${junk}: cannot read it as a badgeclock`);
+  });
+
+  it('says a backup from before the chain has nothing to compare, and checks the record alone', async () => {
+    await backupThenATap();
+    const old = join(dir.path, 'schema5.db');
+    const db = new Database(old);
+    for (const sql of MIGRATIONS.slice(0, 5)) db.exec(sql);
+    db.pragma('user_version = 5');
+    db.close();
+    const result = await verify('--against', old);
+    expect(result.stdout).toBe('✔ record whole: 4 taps and 0 corrections, chained\n');
+    expect(result.stderr).toContain(`${old} holds no chain`);
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('backup --into compares the record with the last backup', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let data: string;
+  let file: string;
+  let backups: string;
+  beforeAll(requireBuiltCli);
+  beforeEach(() => {
+    dir = tempDir('backup-anchor');
+    data = join(dir.path, 'data');
+    file = join(data, 'badgeclock.db');
+    backups = join(dir.path, 'backups');
+    mkdirSync(data);
+    mkdirSync(backups);
+  });
+  afterEach(() => {
+    dir.remove();
+  });
+
+  const backup = (): ReturnType<typeof runCli> =>
+    runCli(['backup', '--data-dir', data, '--into', backups, '--keep', '2'], {
+      env: { ...QUIET, BADGECLOCK_DOOR: 'front' },
+    });
+
+  /** Three nights of backups, a tap before each: Alice in, Bob in, Alice out. */
+  async function threeNights(): Promise<string[]> {
+    const store = Store.open(file);
+    const taps = player(store);
+    const names: string[] = [];
+    for (const [night, card] of [ALICE, BOB, ALICE].entries()) {
+      taps.play(read(T0 + night * HOUR, card));
+      names.push(backupName('front', Date.now() - (3 - night) * 24 * HOUR));
+      await store.backup(join(backups, names[night] ?? ''));
+    }
+    store.close();
+    return names;
+  }
+
+  it('goes on as usual while the record holds every link of the last backup', async () => {
+    await threeNights();
+    const result = await backup();
+    expect(logText(result.stderr)).toBe('');
+    expect(result.stdout).toMatch(/; removed 2 older \(keeping 2\)\n$/);
+    expect(result.code).toBe(0);
+    expect(readdirSync(backups).every((name) => name.endsWith('.db'))).toBe(true);
+  });
+
+  it('fails naming the taps deleted since, writes the copy, and removes no older backup', async () => {
+    const names = await threeNights();
+    tamper(file, (db) => {
+      db.exec('DELETE FROM chain WHERE seq = 3');
+      db.exec('DELETE FROM taps WHERE id = 3');
+    });
+    const result = await backup();
+    expect(result.code).toBe(1);
+    const last = join(backups, names[2] ?? '');
+    expect(logText(result.stderr)).toContain(
+      `the record no longer holds what the last backup did (compared with ${last}): the record ends at link 2, ` +
+        `but ${last} holds 3: the last 1 (tap 3 (${iso(T0 + 2 * HOUR)}, card ${ALICE})) were deleted`,
+    );
+    expect(logText(result.stderr)).toContain('No older backup was removed');
+    expect(result.stdout).toMatch(
+      /^backup of .* written to .*badgeclock-front-\d{8}T\d{6}Z\.db\n$/,
+    );
+    expect(readdirSync(backups)).toHaveLength(4);
+  });
+});
