@@ -5,7 +5,8 @@
  * alone cannot: the newest taps deleted together with their links, and a chain rewritten to
  * match an edit, naming the records from the backup, which still holds them.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chainRecord } from '../src/drivers/store/chain';
@@ -15,12 +16,14 @@ import { backupName } from '../src/commands/backupInto';
 import { Store } from '../src/drivers/store/store';
 import { logText, requireBuiltCli, runCli } from './support/runCli';
 import { HOUR, player, read, tamper, tempDir } from './support/store-fixtures';
+import { canRunAsOtherUser } from './support/store-tmpfs';
 
 const T0 = Date.parse('2026-03-23T08:00:00Z');
 const QUIET = { BADGECLOCK_TIME_SYNC: 'off' };
 const ALICE = 'A11CE000';
 const BOB = 'B0B0B0B0';
 const iso = (at: number): string => new Date(at).toISOString();
+const nobodyId = (): number => Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
 
 describe('verify --against a backup', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -124,6 +127,61 @@ describe('verify --against a backup', () => {
     expect(logText(garbage.stderr)).toContain(`--against ${junk}: cannot read it as a badgeclock`);
   });
 
+  it('names both a chain rewritten from a link on and the links after it deleted', async () => {
+    await backupThenATap();
+    tamper(file, (db) => {
+      db.exec('DELETE FROM taps WHERE id >= 3');
+      db.exec(`UPDATE taps SET card = 'C0FFEE00' WHERE id = 2`);
+      db.exec('DELETE FROM chain');
+      const sql = new Statements(db);
+      for (const id of [1, 2]) chainRecord(sql, 'tap', id);
+    });
+    const result = await verify('--against', backup);
+    expect(result.stdout).toContain(
+      `  - from link 2 on, the record is not the one ${backup} holds`,
+    );
+    expect(result.stdout).toContain(
+      `  - the record ends at link 2, but ${backup} holds 3: the last 1 (tap 3 (`,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('leaves no copy of an older store behind when the backup cannot be read', async () => {
+    const db = new Database(file);
+    for (const sql of MIGRATIONS.slice(0, 5)) db.exec(sql);
+    db.pragma('user_version = 5');
+    db.close();
+    const tmp = join(dir.path, 'tmp');
+    mkdirSync(tmp);
+    const junk = join(dir.path, 'notes.db');
+    writeFileSync(junk, 'not a database\n'.repeat(200));
+    const result = await runCli(['verify', '--data-dir', data, '--against', junk], {
+      env: { ...QUIET, TMPDIR: tmp },
+    });
+    expect(result.code).toBe(2);
+    expect(logText(result.stderr)).toContain(`--against ${junk}: cannot read it as a badgeclock`);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  // Root may write any folder, so the reader is played by nobody (skipped where that cannot be).
+  (canRunAsOtherUser() ? it : it.skip)(
+    'reads a backup in a folder this user cannot write, as an admin reads /var/backups',
+    async () => {
+      await backupThenATap();
+      chmodSync(dir.path, 0o755);
+      chownSync(data, nobodyId(), 0);
+      for (const name of readdirSync(data)) chownSync(join(data, name), nobodyId(), 0);
+      chmodSync(backup, 0o644);
+      const result = await runCli(['verify', '--data-dir', data, '--against', backup], {
+        env: QUIET,
+        user: 'nobody',
+      });
+      expect(logText(result.stderr)).toBe('');
+      expect(result.stdout).toContain(`the 3 links of ${backup} are all in it, the same`);
+      expect(result.code).toBe(0);
+    },
+  );
+
   it('says a backup from before the chain has nothing to compare, and checks the record alone', async () => {
     await backupThenATap();
     const old = join(dir.path, 'schema5.db');
@@ -184,7 +242,7 @@ describe('backup --into compares the record with the last backup', () => {
     expect(readdirSync(backups).every((name) => name.endsWith('.db'))).toBe(true);
   });
 
-  it('fails naming the taps deleted since, writes the copy, and removes no older backup', async () => {
+  it('fails naming the taps deleted since, writes the copy, and keeps the backup that holds them out of --keep', async () => {
     const names = await threeNights();
     tamper(file, (db) => {
       db.exec('DELETE FROM chain WHERE seq = 3');
@@ -193,14 +251,52 @@ describe('backup --into compares the record with the last backup', () => {
     const result = await backup();
     expect(result.code).toBe(1);
     const last = join(backups, names[2] ?? '');
+    const kept = last.replace(/\.db$/, '.before-change.db');
     expect(logText(result.stderr)).toContain(
-      `the record no longer holds what the last backup did (compared with ${last}): the record ends at link 2, ` +
-        `but ${last} holds 3: the last 1 (tap 3 (${iso(T0 + 2 * HOUR)}, card ${ALICE})) were deleted`,
+      `the record was changed since the last backup (compared with ${last}): the record ends at link 2, ` +
+        `but ${last} holds 3: the last 1 (tap 3 (${iso(T0 + 2 * HOUR)}, card ${ALICE})) were deleted, ` +
+        `or this store was restored from an older backup or started anew. That backup is kept as ${kept}, ` +
+        'which --keep never removes',
     );
-    expect(logText(result.stderr)).toContain('No older backup was removed');
-    expect(result.stdout).toMatch(
-      /^backup of .* written to .*badgeclock-front-\d{8}T\d{6}Z\.db\n$/,
+    const written = /written to (\S+); removed 1 older \(keeping 2\)\n$/.exec(result.stdout)?.[1];
+    expect(readdirSync(backups).sort()).toEqual(
+      [names[1], basename(kept), basename(written ?? '')].sort(),
     );
-    expect(readdirSync(backups)).toHaveLength(4);
+    // The next night compares with the copy just written, and goes on as usual.
+    const next = await backup();
+    expect(next.code).toBe(0);
+    expect(logText(next.stderr)).toBe('');
+    expect(readdirSync(backups)).toContain(basename(kept));
+    // The kept copy names what changed.
+    const named = await runCli(['verify', '--data-dir', data, '--against', kept], { env: QUIET });
+    expect(named.code).toBe(1);
+    expect(named.stdout).toContain(`the record ends at link 2, but ${kept} holds 3`);
+  });
+
+  it('fails a record changed in the middle, which the chain shows and the last backup holds', async () => {
+    await threeNights();
+    tamper(file, (db) => db.exec('DELETE FROM taps WHERE id = 2'));
+    const result = await backup();
+    expect(result.code).toBe(1);
+    expect(logText(result.stderr)).toContain(
+      'the record was changed since the last backup (compared with',
+    );
+    expect(logText(result.stderr)).toContain('tap 2 deleted: link 2 holds it, but its row is gone');
+  });
+
+  it('compares with the next copy when the newest cannot be read, and says so', async () => {
+    const names = await threeNights();
+    const junk = join(backups, backupName('front', Date.now() - HOUR));
+    writeFileSync(junk, 'not a database\n'.repeat(300));
+    tamper(file, (db) => {
+      db.exec('DELETE FROM chain WHERE seq = 3');
+      db.exec('DELETE FROM taps WHERE id = 3');
+    });
+    const result = await backup();
+    expect(logText(result.stderr)).toContain(
+      `cannot compare the record with the backup ${junk}: file is not a database; trying an older one`,
+    );
+    expect(logText(result.stderr)).toContain(`(compared with ${join(backups, names[2] ?? '')})`);
+    expect(result.code).toBe(1);
   });
 });

@@ -2,13 +2,20 @@
  * `badgeclock backup <file>`: a consistent copy of the database; `backup --into DIR`: a dated
  * one in a folder of backups, keeping the newest `--keep` (src/commands/backupInto.ts).
  */
-import { statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 
 import type { Config } from '../config';
-import { DB_FILE_NAME, ownFileAt } from '../drivers/store/store';
-import { backupInto, BackupRefused, DEFAULT_KEEP, intoRefusal, newestBackup } from './backupInto';
+import { DB_FILE_NAME, ownFileAt, type Store } from '../drivers/store/store';
+import {
+  backupInto,
+  BackupRefused,
+  backupsNewestFirst,
+  DEFAULT_KEEP,
+  intoRefusal,
+  keptName,
+} from './backupInto';
 import { checkAgainst } from './chainAnchor';
 import {
   configOrExit,
@@ -99,12 +106,13 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
     fail(`cannot back up into ${dir}: ${refusal}. Nothing was written.`, EXIT_BAD_INPUT);
   const store = storeOrExit(config, true);
   const at = Date.now();
-  const lost = linksLost(store.file, newestBackup(dir, config.door, at));
+  // Said before the copy: a backup refused for want of room must not hide it.
+  const changed = recordChanged(store, backupsNewestFirst(dir, config.door, at));
+  if (changed !== null) process.exitCode = EXIT_FAILURE;
   try {
     const done = await backupInto({
       dir,
-      // The older backups hold what the record lost: none is removed.
-      keep: lost === null ? keep : Number.MAX_SAFE_INTEGER,
+      keep,
       door: config.door,
       at,
       bytes: sizeOf(store.file) + sizeOf(`${store.file}-wal`),
@@ -122,14 +130,6 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
           '(timedatectl); if their names are wrong, remove them by hand',
       );
     }
-    if (lost !== null) {
-      log.error(
-        `the record no longer holds what the last backup did (compared with ${lost.previous}): ` +
-          `${lost.problems.join('; ')}. No older backup was removed: they hold what it lost ` +
-          '(badgeclock verify --against one of them names it)',
-      );
-      process.exitCode = EXIT_FAILURE;
-    }
   } catch (error) {
     const why =
       error instanceof BackupRefused
@@ -142,21 +142,48 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
 }
 
 /**
- * Whether the store lost links its newest backup holds (chainAnchor.ts): the newest taps
- * deleted with their links, a chain rewritten, a restore from an older backup. Null when it
- * holds them all, or there is nothing to compare; a backup that cannot be read is said, and
- * does not stop this one.
+ * The nightly backup as the record's witness (rule 13): the store's own chain checked whole
+ * (as `verify`), and the record against this door's newest readable backup (chainAnchor.ts:
+ * the newest taps deleted with their links, a chain rewritten, a restore from an older copy).
+ * When either fails it is logged, and that backup, which holds the record as it was, is kept
+ * out of `--keep`'s reach under keptName. Returns the problems, or null when there are none.
  */
-function linksLost(
-  storeFile: string,
-  previous: string | null,
-): { previous: string; problems: readonly string[] } | null {
-  if (previous === null) return null;
+function recordChanged(store: Store, backups: readonly string[]): readonly string[] | null {
+  const own = store.verify();
+  const problems = own.whole
+    ? []
+    : [...own.problems, ...(own.more > 0 ? [`${own.more} more`] : [])];
+  let compared: string | null = null;
+  for (const previous of backups) {
+    try {
+      const anchor = checkAgainst(store.file, previous);
+      compared = previous;
+      if (anchor.kind === 'differs') problems.push(...anchor.problems);
+      break;
+    } catch (error) {
+      log.warn(
+        `cannot compare the record with the backup ${(error as Error).message}; trying an older one`,
+      );
+    }
+  }
+  if (problems.length === 0) return null;
+  const kept = compared === null ? null : keep(compared);
+  log.error(
+    `the record was changed since the last backup${compared === null ? '' : ` (compared with ${compared})`}: ` +
+      `${problems.join('; ')}. ${kept === null ? '' : `That backup is kept as ${kept}, which --keep never removes: badgeclock verify --against it names what changed. `}` +
+      'A store restored from an older backup or started anew (--new-install), or another clock backing up under the same door name into this folder, does this too',
+  );
+  return problems;
+}
+
+/** Moves `backup` out of `--keep`'s reach; its new name, or null (said) when it cannot. */
+function keep(backup: string): string | null {
+  const kept = keptName(backup);
   try {
-    const anchor = checkAgainst(storeFile, previous);
-    return anchor.kind === 'differs' ? { previous, problems: anchor.problems } : null;
+    renameSync(backup, kept);
+    return kept;
   } catch (error) {
-    log.warn(`could not compare the record with the last backup: ${(error as Error).message}`);
+    log.warn(`cannot keep ${backup} as ${kept}: ${(error as Error).message}; --keep may remove it`);
     return null;
   }
 }

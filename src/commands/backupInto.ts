@@ -90,18 +90,28 @@ export function intoRefusal(dir: string, dataDir: string): string | null {
 }
 
 /**
- * `door`'s newest backup in `dir` named up to now (copies named after now are a clock's
- * mistake, see AHEAD_MS), or null when there is none: what a new backup is compared with.
+ * `door`'s backups in `dir` named up to now, newest first (copies named after now are a
+ * clock's mistake, see AHEAD_MS): what a new backup is compared with.
  */
-export function newestBackup(dir: string, door: string, at: number): string | null {
+export function backupsNewestFirst(dir: string, door: string, at: number): string[] {
   const { backup } = namesOf(door);
   const horizon = stampOf(at + AHEAD_MS);
-  const named = readdirSync(dir).filter((entry) => {
-    const stamp = backup.exec(entry)?.[1];
-    return stamp !== undefined && stamp <= horizon;
-  });
-  const newest = named.sort().pop();
-  return newest === undefined ? null : join(dir, newest);
+  return readdirSync(dir)
+    .filter((entry) => {
+      const stamp = backup.exec(entry)?.[1];
+      return stamp !== undefined && stamp <= horizon;
+    })
+    .sort()
+    .reverse()
+    .map((entry) => join(dir, entry));
+}
+
+/**
+ * The name a backup is kept under, out of `--keep`'s count and reach, when it holds what the
+ * record lost: badgeclock-front-20261201T031709Z.before-change.db.
+ */
+export function keptName(file: string): string {
+  return file.replace(/\.db$/, '.before-change.db');
 }
 
 /** What one backup did. */

@@ -5,7 +5,7 @@
  * is a whole chain, only shorter), nor a chain rewritten to match an edit; an earlier backup
  * shows both, and names the records, since it still holds them.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CHAINED_COLUMNS, type ChainKind } from '../drivers/store/chain';
 
@@ -29,52 +29,75 @@ interface Link {
 }
 
 /**
- * Compares the chain of the store in `storeFile` with that of the backup in `backupFile`, both
- * opened read-only. Throws an Error naming the file that is not a database.
+ * Compares the chain of the store in `storeFile` (opened read-only) with that of the backup in
+ * `backupFile`. Only the link at the backup's head is compared, and the first that differs
+ * sought by halving: that proves the backup's whole chain only where the store's own chain is
+ * whole, so run it beside `verify` (Store.verify), never instead. Throws an Error naming the
+ * file that is not a database.
  */
 export function checkAgainst(storeFile: string, backupFile: string): AnchorVerdict {
-  return readOnly(storeFile, false, (store) =>
-    readOnly(backupFile, true, (backup) => compared(store, backup, backupFile)),
-  );
+  const backup = backupRead(backupFile);
+  try {
+    const store = opened(
+      storeFile,
+      () => new Database(storeFile, { readonly: true, fileMustExist: true }),
+    );
+    try {
+      return compared(store, backup, backupFile);
+    } finally {
+      store.close();
+    }
+  } finally {
+    backup.close();
+  }
 }
 
+/** SQLite's header bytes 18 and 19: the file's journal mode, 2 for WAL. */
+const WAL_MODE = 2;
+
 /**
- * Runs `work` on `file` opened read-only, then closes it. A backup is a WAL-mode file, and
- * SQLite makes its `-wal` and `-shm` beside it even to read it, which a read-only connection
- * cannot remove: with `tidy`, those this open made are removed after it (the `-wal` only while
- * empty, as a read-only connection leaves it), so comparing leaves the folder of backups as it
- * was. Never for the live store: a clock starting meanwhile would be using them.
+ * The backup, read whole into memory. Opened where it lies, a WAL-mode file (as every backup
+ * of the store is) needs its `-wal` and `-shm` made beside it even to be read: it could not be
+ * read from a folder this user cannot write, and would leave them there. In memory it is
+ * marked as a rollback-journal file, which the copy alone then is. A backup with a write-ahead
+ * log beside it that holds pages (opened and written since) is read where it lies, log and all.
  */
-function readOnly<T>(file: string, tidy: boolean, work: (db: Database.Database) => T): T {
-  const made = tidy
-    ? ['-wal', '-shm'].map((suffix) => `${file}${suffix}`).filter((f) => !existsSync(f))
-    : [];
-  let db: Database.Database;
+function backupRead(file: string): Database.Database {
+  if ((sizeOrNull(`${file}-wal`) ?? 0) > 0)
+    return opened(file, () => new Database(file, { readonly: true, fileMustExist: true }));
+  return opened(file, () => {
+    const bytes = readFileSync(file);
+    if (bytes.length > 19 && bytes[18] === WAL_MODE && bytes[19] === WAL_MODE) {
+      bytes[18] = 1;
+      bytes[19] = 1;
+    }
+    return new Database(bytes, { readonly: true });
+  });
+}
+
+/** The database `open` gives, its header read (garbage throws here), or an Error naming `file`. */
+function opened(file: string, open: () => Database.Database): Database.Database {
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    db.prepare('SELECT count(*) FROM sqlite_schema').get(); // reads the header: garbage throws here
+    const db = open();
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
   } catch (error) {
-    removeEmpty(made);
     throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }
-  try {
-    return work(db);
-  } finally {
-    db.close();
-    removeEmpty(made);
-  }
 }
 
-/** Removes the files of `made` that are there, the `-wal` only when empty. */
-function removeEmpty(made: readonly string[]): void {
-  for (const file of made) {
-    try {
-      if (!file.endsWith('-wal') || statSync(file).size === 0) rmSync(file);
-    } catch {
-      // Not made after all, or gone meanwhile.
-    }
+function sizeOrNull(file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch {
+    return null;
   }
 }
 
@@ -103,7 +126,8 @@ function compared(
       `from link ${differs} on, the record is not the one ${backupFile} holds: there, link ${differs} is ` +
         `${describedAt(backup, differs)}; here it is ${describedAt(store, differs)}`,
     );
-  } else {
+  }
+  if (storeLast < head.seq) {
     const lost = head.seq - storeLast;
     problems.push(
       `the record ends at link ${storeLast}, but ${backupFile} holds ${head.seq}: the last ${lost} ` +

@@ -38,17 +38,25 @@ export function addVerifyCommand(program: Command): void {
 /** Prints the verdict; exits 0 when the record is whole, 1 when it was changed. */
 function verify(options: ConfigOptions & { json?: boolean; against?: string }): void {
   const config = configOrExit(options);
+  if (options.against !== undefined && !existsSync(options.against))
+    fail(`--against ${options.against}: no such file`, EXIT_BAD_INPUT);
   const opened = openToVerify(config);
   const { older } = opened;
   let verdict: ChainVerdict;
-  let anchor: AnchorVerdict | null = null;
+  let anchor: AnchorVerdict | Error | null = null;
   try {
     verdict = verdictOf(opened.store);
     if (options.against !== undefined) anchor = anchorOf(opened.store.file, options.against);
   } finally {
+    // Before any exit: the copy of an older store holds the record, personal data.
     opened.store.close();
     if (opened.copy !== null) rmSync(opened.copy, { recursive: true, force: true });
   }
+  if (anchor instanceof Error)
+    fail(
+      `--against ${options.against ?? ''}: cannot read it as a badgeclock backup: ${anchor.message}`,
+      EXIT_BAD_INPUT,
+    );
   if (older !== null)
     process.stderr.write(
       `${opened.file} is from an older badgeclock (schema ${older}): checked on a copy brought up to date; the file itself is unchanged\n`,
@@ -58,7 +66,7 @@ function verify(options: ConfigOptions & { json?: boolean; against?: string }): 
       `${options.against ?? ''} holds no chain (a backup from before schema 6, or of an empty store): nothing in it to compare\n`,
     );
   if (anchor?.kind === 'differs') {
-    const problems = [...anchor.problems, ...(verdict.whole ? [] : verdict.problems)];
+    const problems = [...(verdict.whole ? [] : verdict.problems), ...anchor.problems];
     verdict = { whole: false, problems, more: verdict.whole ? 0 : verdict.more };
   }
   const against =
@@ -74,16 +82,12 @@ function verify(options: ConfigOptions & { json?: boolean; against?: string }): 
   if (!verdict.whole) process.exitCode = EXIT_FAILURE;
 }
 
-/** The record against a backup, or exit 2 naming a backup that cannot be read. */
-function anchorOf(storeFile: string, backup: string): AnchorVerdict {
-  if (!existsSync(backup)) fail(`--against ${backup}: no such file`, EXIT_BAD_INPUT);
+/** The record against a backup, or the Error that names why the backup cannot be read. */
+function anchorOf(storeFile: string, backup: string): AnchorVerdict | Error {
   try {
     return checkAgainst(storeFile, backup);
   } catch (error) {
-    fail(
-      `--against ${backup}: cannot read it as a badgeclock backup: ${error instanceof Error ? error.message : String(error)}`,
-      EXIT_BAD_INPUT,
-    );
+    return error instanceof Error ? error : new Error(String(error));
   }
 }
 
