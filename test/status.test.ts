@@ -41,25 +41,6 @@ describe('badgeclock status', () => {
     expect(result.stdout).not.toContain('synchronised');
   });
 
-  it('says the outbox is kept for a sheet that is off, not pending as if the sheet were failing', async () => {
-    seed([[Date.now() - HOUR, 'A11CE000']]);
-    const off = await runCli(['status', '--data-dir', data], { env: QUIET });
-    expect(off.code).toBe(0);
-    expect(off.stdout).toMatch(
-      /\nOutbox: \d+ kept for the sheet, which is off \(written once a spreadsheet is set\), oldest from .* \(1h 00m ago\)\n/,
-    );
-    const on = await runCli(['status', '--data-dir', data], {
-      // status reads no key: a path is enough for the configuration to be valid.
-      env: {
-        ...QUIET,
-        BADGECLOCK_SPREADSHEET_ID: '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
-        BADGECLOCK_KEY_FILE: join(dir.path, 'key.json'),
-      },
-    });
-    expect(on.code).toBe(0);
-    expect(on.stdout).toMatch(/\nOutbox: \d+ pending, oldest from .* \(1h 00m ago\)\n/);
-  });
-
   it('names each reader of a readers list, not the single reader setting it replaces', async () => {
     seed([[Date.now() - HOUR, 'A11CE000']]);
     const readers = [

@@ -65,7 +65,11 @@ function statusLines(config: Config, status: StoreStatus, now: number): string[]
         : `  ${(s.name ?? s.card).padEnd(20)}  since ${formatLocalDateTimeExact(s.inAt, zone)}  for ${s.inAt > now + AHEAD_MS ? `?: that is ${formatDuration(s.inAt - now)} after this machine's time (see Clock)` : formatDuration(now - s.inAt)}`,
     );
   }
-  lines.push(outboxLine(config, status, now));
+  lines.push(
+    status.outboxDepth === 0
+      ? 'Outbox: empty'
+      : `Outbox: ${status.outboxDepth} pending, oldest from ${formatLocalDateTimeExact(status.oldestPendingAt ?? now, zone)} (${ago(status.oldestPendingAt ?? now, now)})`,
+  );
   lines.push(
     status.lastTap === null
       ? 'Last tap: none yet'
@@ -77,19 +81,6 @@ function statusLines(config: Config, status: StoreStatus, now: number): string[]
       : `Last sync: ${status.lastSyncAt === null ? 'never' : `${formatLocalDateTimeExact(status.lastSyncAt, zone)} (${ago(status.lastSyncAt, now)})`}`,
   );
   return [...lines, ...setAsideLines(status, zone)];
-}
-
-/**
- * The outbox's depth and age. With the sheet off the clock still keeps every change for it (a
- * sheet set later gets them all), so a growing outbox is expected, and said to be.
- */
-function outboxLine(config: Config, status: StoreStatus, now: number): string {
-  if (status.outboxDepth === 0) return 'Outbox: empty';
-  const oldest = status.oldestPendingAt ?? now;
-  const age = `oldest from ${formatLocalDateTimeExact(oldest, config.tz)} (${ago(oldest, now)})`;
-  return config.spreadsheetId === undefined
-    ? `Outbox: ${status.outboxDepth} kept for the sheet, which is off (written once a spreadsheet is set), ${age}`
-    : `Outbox: ${status.outboxDepth} pending, ${age}`;
 }
 
 /** A site's doors (docs/multi-door.md): this door's backlog, late taps, what each other door sent. */
