@@ -58,7 +58,7 @@ describe('badgeclock doctor', () => {
     // The free space is whatever this machine has: its line (and its fix, on a machine short of
     // space) is matched, the others compared.
     const lines = formatChecks(checks).split('\n');
-    const disk = lines.splice(3, lines[4]?.startsWith('    fix: ') === true ? 2 : 1);
+    const disk = lines.splice(2, lines[3]?.startsWith('    fix: ') === true ? 2 : 1);
     expect(disk.slice(0, 1)).toEqual([
       expect.stringMatching(
         new RegExp(
@@ -69,8 +69,7 @@ describe('badgeclock doctor', () => {
     expect(lines.join('\n')).toBe(
       [
         '✔ configuration: defaults and environment',
-        `! data directory: ${join(dir(), 'data')} does not exist yet; the clock makes it on its first start`,
-        '    fix: if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR (the service keeps it in /var/lib/badgeclock)',
+        `✔ data directory: ${join(dir(), 'data')} does not exist yet; the clock makes it on its first start (if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR)`,
         `· store: ${join(dir(), 'data', DB_FILE_NAME)} does not exist yet; the clock creates it on its first start`,
         '· key file: no spreadsheet configured (the sheet is off)',
         '· spreadsheet: no spreadsheet configured (the sheet is off)',
@@ -81,15 +80,15 @@ describe('badgeclock doctor', () => {
     );
   });
 
-  it('does not make a missing data directory, which may be a mistyped one, and passes it with a warning', async () => {
+  it('does not make a missing data directory, which may be a mistyped one, and says it is not there', async () => {
     // A mistyped --data-dir made the directory and passed, the clock's real one unchecked.
     const mistyped = join(dir(), 'badgeclok');
     const run = await runCli(['doctor', '--data-dir', mistyped, '--tz', 'UTC'], {
       env: { BADGECLOCK_TIME_SYNC: 'off' },
     });
     expect(run.stdout).toContain(
-      `! data directory: ${mistyped} does not exist yet; the clock makes it on its first start\n` +
-        '    fix: if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR',
+      `✔ data directory: ${mistyped} does not exist yet; the clock makes it on its first start ` +
+        '(if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR)\n',
     );
     expect(run.stdout).toMatch(/^[✔!] disk space: .* on the disk holding /m);
     expect(existsSync(mistyped)).toBe(false);
@@ -486,7 +485,6 @@ describe('badgeclock doctor against the sheet (built CLI, local Sheets server)',
   it('passes a sheet shared as Editor without changing it, and says which tabs the clock will add', async () => {
     const account = server.serviceAccount(dir());
     server.createSpreadsheet('sharedSheet0001', [account.email]);
-    mkdirSync(join(dir(), 'data')); // an installed clock's: the reader's is the one warning
     const result = await runCli(['doctor'], {
       env: envFor(account, 'sharedSheet0001'),
       timeoutMs: 20_000,

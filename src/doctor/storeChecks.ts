@@ -60,9 +60,9 @@ export function dataDirCheck(dir: string): { readonly check: Check; readonly wri
 }
 
 /**
- * A data directory that is not there: a warning when this user could make it (a clock not
- * started yet, or a path that is not the clock's: doctor cannot tell which, so it names both),
- * a failure when it could not.
+ * A data directory that is not there: passed when this user could make it, saying it is not
+ * there yet (a clock not started yet, or a path that is not the clock's: doctor cannot tell
+ * which, so it names both), a failure when it could not.
  */
 function missingDataDirCheck(dir: string): { readonly check: Check; readonly writable: boolean } {
   const parent = existingAncestor(dir);
@@ -83,9 +83,10 @@ function missingDataDirCheck(dir: string): { readonly check: Check; readonly wri
     return {
       check: {
         name,
-        ok: 'warn',
-        detail: `${dir} does not exist yet; the clock makes it on its first start`,
-        fix: 'if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR (the service keeps it in /var/lib/badgeclock)',
+        ok: true,
+        detail:
+          `${dir} does not exist yet; the clock makes it on its first start ` +
+          '(if the clock has run before, its data is elsewhere: check --data-dir and BADGECLOCK_DATA_DIR)',
       },
       writable: true,
     };
