@@ -294,7 +294,8 @@ describe('backup --into compares the record with the last backup', () => {
     });
     const result = await backup();
     expect(logText(result.stderr)).toContain(
-      `cannot compare the record with the backup ${junk}: file is not a database; trying an older one`,
+      `could not read 1 backup(s) to compare the record with (${junk}: file is not a database); ` +
+        `compared it with ${join(backups, names[2] ?? '')} instead`,
     );
     expect(logText(result.stderr)).toContain(`(compared with ${join(backups, names[2] ?? '')})`);
     expect(result.code).toBe(1);

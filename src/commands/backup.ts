@@ -154,6 +154,7 @@ function recordChanged(store: Store, backups: readonly string[]): readonly strin
     ? []
     : [...own.problems, ...(own.more > 0 ? [`${own.more} more`] : [])];
   let compared: string | null = null;
+  const unreadable: string[] = [];
   for (const previous of backups) {
     try {
       const anchor = checkAgainst(store.file, previous);
@@ -161,11 +162,15 @@ function recordChanged(store: Store, backups: readonly string[]): readonly strin
       if (anchor.kind === 'differs') problems.push(...anchor.problems);
       break;
     } catch (error) {
-      log.warn(
-        `cannot compare the record with the backup ${(error as Error).message}; trying an older one`,
-      );
+      unreadable.push((error as Error).message);
     }
   }
+  // One line however many: a backup that cannot be read is worth knowing of, not a night's log.
+  if (unreadable.length > 0)
+    log.warn(
+      `could not read ${unreadable.length} backup(s) to compare the record with (${unreadable[0] ?? ''}` +
+        `${unreadable.length > 1 ? ', …' : ''}); ${compared === null ? 'compared it with none' : `compared it with ${compared} instead`}`,
+    );
   if (problems.length === 0) return null;
   const kept = compared === null ? null : keep(compared);
   log.error(
