@@ -2,7 +2,7 @@
  * `badgeclock backup <file>`: a consistent copy of the database; `backup --into DIR`: a dated
  * one in a folder of backups, keeping the newest `--keep` (src/commands/backupInto.ts).
  */
-import { renameSync, statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 
@@ -16,7 +16,7 @@ import {
   intoRefusal,
   keptName,
 } from './backupInto';
-import { checkAgainst } from './chainAnchor';
+import { linkingPending, recordVerdict, witness, type BackupWitness } from './chainAnchor';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
@@ -106,10 +106,10 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
     fail(`cannot back up into ${dir}: ${refusal}. Nothing was written.`, EXIT_BAD_INPUT);
   const store = storeOrExit(config, true);
   const at = Date.now();
-  // Said before the copy: a backup refused for want of room must not hide it.
-  const changed = recordChanged(store, backupsNewestFirst(dir, config.door, at));
-  if (changed !== null) process.exitCode = EXIT_FAILURE;
   try {
+    // Said before the copy: a backup refused for want of room must not hide it.
+    if (recordChanged(store, backupsNewestFirst(dir, config.door, at)) !== null)
+      process.exitCode = EXIT_FAILURE;
     const done = await backupInto({
       dir,
       keep,
@@ -145,47 +145,88 @@ async function backupIntoFolder(dir: string, keep: number, config: Config): Prom
  * The nightly backup as the record's witness (rule 13): the store's own chain checked whole
  * (as `verify`), and the record against this door's newest readable backup (chainAnchor.ts:
  * the newest taps deleted with their links, a chain rewritten, a restore from an older copy).
- * When either fails it is logged, and that backup, which holds the record as it was, is kept
- * out of `--keep`'s reach under keptName. Returns the problems, or null when there are none.
+ * A problem of the store's own chain that copy had too was said on an earlier night: it is
+ * said again as a warning, not as a change. A change is logged, and the copy, which holds the
+ * record as it was, kept out of `--keep`'s reach under keptName (not one that shares not even
+ * the first link: another clock's copy, or a store started anew). Returns the changes, or null.
  */
 function recordChanged(store: Store, backups: readonly string[]): readonly string[] | null {
-  const own = store.verify();
-  const problems = own.whole
-    ? []
-    : [...own.problems, ...(own.more > 0 ? [`${own.more} more`] : [])];
-  let compared: string | null = null;
+  if (linkingPending(store.file)) {
+    log.warn(
+      'taps from before the chain (schema 6) are not all linked yet: the record is checked against its backups once the clock has linked them (it does at its start)',
+    );
+    return null;
+  }
+  const own = recordVerdict(store);
+  const { compared, seen } = newestReadable(store.file, backups);
+  const before = new Set(seen?.own?.whole === false ? seen.own.problems : []);
+  const ownProblems = own.whole ? [] : own.problems;
+  const fresh = ownProblems.filter((problem) => !before.has(problem));
+  if (fresh.length < ownProblems.length)
+    log.warn(
+      `the record is still not as the clock wrote it, as at the last backup: ${ownProblems.length - fresh.length} problem(s), which badgeclock verify names`,
+    );
+  const lost = seen?.anchor.kind === 'differs' ? seen.anchor : null;
+  const problems = [...fresh, ...(lost?.problems ?? [])];
+  if (problems.length === 0) return null;
+  const unrelated = fresh.length === 0 && lost?.agreed === 0;
+  const kept = compared === null || unrelated ? null : keep(compared);
+  const since =
+    compared === null
+      ? 'the record is not as the clock wrote it (no backup here to compare it with)'
+      : `the record was changed since the last backup (compared with ${compared})`;
+  const after =
+    kept !== null
+      ? `That backup is kept as ${kept}, which --keep never removes: badgeclock verify --against it names what changed. `
+      : unrelated
+        ? 'That backup shares not even the first link with the record, so it is left to --keep. '
+        : '';
+  log.error(
+    `${since}: ${problems.join('; ')}. ${after}A store restored from an older backup or started anew ` +
+      '(--new-install), or another clock backing up under the same door name into this folder, does this too',
+  );
+  return problems;
+}
+
+/**
+ * What the newest of `backups` that can be read says of the store; those that cannot are said
+ * in one warning, however many (a backup that cannot be read is worth knowing of).
+ */
+function newestReadable(
+  storeFile: string,
+  backups: readonly string[],
+): { compared: string | null; seen: BackupWitness | null } {
   const unreadable: string[] = [];
+  let found: { compared: string | null; seen: BackupWitness | null } = {
+    compared: null,
+    seen: null,
+  };
   for (const previous of backups) {
     try {
-      const anchor = checkAgainst(store.file, previous);
-      compared = previous;
-      if (anchor.kind === 'differs') problems.push(...anchor.problems);
+      found = { compared: previous, seen: witness(storeFile, previous) };
       break;
     } catch (error) {
       unreadable.push((error as Error).message);
     }
   }
-  // One line however many: a backup that cannot be read is worth knowing of, not a night's log.
   if (unreadable.length > 0)
     log.warn(
       `could not read ${unreadable.length} backup(s) to compare the record with (${unreadable[0] ?? ''}` +
-        `${unreadable.length > 1 ? ', …' : ''}); ${compared === null ? 'compared it with none' : `compared it with ${compared} instead`}`,
+        `${unreadable.length > 1 ? ', …' : ''}); ${found.compared === null ? 'compared it with none' : `compared it with ${found.compared} instead`}`,
     );
-  if (problems.length === 0) return null;
-  const kept = compared === null ? null : keep(compared);
-  log.error(
-    `the record was changed since the last backup${compared === null ? '' : ` (compared with ${compared})`}: ` +
-      `${problems.join('; ')}. ${kept === null ? '' : `That backup is kept as ${kept}, which --keep never removes: badgeclock verify --against it names what changed. `}` +
-      'A store restored from an older backup or started anew (--new-install), or another clock backing up under the same door name into this folder, does this too',
-  );
-  return problems;
+  return found;
 }
 
-/** Moves `backup` out of `--keep`'s reach; its new name, or null (said) when it cannot. */
+/**
+ * Moves `backup` (with a write-ahead log a person's open left beside it) out of `--keep`'s
+ * reach; its new name, or null (said) when it cannot.
+ */
 function keep(backup: string): string | null {
   const kept = keptName(backup);
   try {
     renameSync(backup, kept);
+    if (existsSync(`${backup}-wal`)) renameSync(`${backup}-wal`, `${kept}-wal`);
+    rmSync(`${backup}-shm`, { force: true });
     return kept;
   } catch (error) {
     log.warn(`cannot keep ${backup} as ${kept}: ${(error as Error).message}; --keep may remove it`);

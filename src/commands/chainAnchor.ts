@@ -5,9 +5,19 @@
  * is a whole chain, only shorter), nor a chain rewritten to match an edit; an earlier backup
  * shows both, and names the records, since it still holds them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CHAINED_COLUMNS, type ChainKind } from '../drivers/store/chain';
+import {
+  backfillPending,
+  CHAINED_COLUMNS,
+  verifyChain,
+  type ChainKind,
+} from '../drivers/store/chain';
+import { Statements } from '../drivers/store/statements';
+import type { ChainVerdict, Store } from '../drivers/store/store';
+import { writeError } from '../diskSpace';
 
 /** What a backup says of the store. */
 export type AnchorVerdict =
@@ -15,8 +25,18 @@ export type AnchorVerdict =
   | { readonly kind: 'extends'; readonly links: number }
   /** The backup holds no chain (made before schema 6, or empty): nothing to compare. */
   | { readonly kind: 'unchained' }
-  /** The store lost links the backup holds, or has others in their place. */
-  | { readonly kind: 'differs'; readonly problems: readonly string[] };
+  /**
+   * The store lost links the backup holds, or has others in their place; `agreed`: the links
+   * both hold the same (0: not even the first, another store's copy or a chain rewritten whole).
+   */
+  | { readonly kind: 'differs'; readonly problems: readonly string[]; readonly agreed: number };
+
+/** What the nightly backup learns from its newest copy: the comparison, and the copy's own chain. */
+export interface BackupWitness {
+  readonly anchor: AnchorVerdict;
+  /** The copy's own verdict, as `verify` gives it, or null when it holds no chain. */
+  readonly own: ChainVerdict | null;
+}
 
 /** Records named in a problem before the rest are only counted. */
 const NAMED = 5;
@@ -29,50 +49,114 @@ interface Link {
 }
 
 /**
+ * The store's verdict, as `verify` gives it. A table or column of the record dropped outside
+ * the clock is a change too, named with the file: SQLite's own "no such table: chain" said
+ * neither.
+ */
+export function recordVerdict(store: Store): ChainVerdict {
+  try {
+    return store.verify();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/^no such (table|column): /.test(message)) throw error;
+    return {
+      whole: false,
+      problems: [
+        `${store.file}: ${message}: the record's tables were changed outside the clock, so nothing can be checked against the chain`,
+      ],
+      more: 0,
+    };
+  }
+}
+
+/**
  * Compares the chain of the store in `storeFile` (opened read-only) with that of the backup in
  * `backupFile`. Only the link at the backup's head is compared, and the first that differs
  * sought by halving: that proves the backup's whole chain only where the store's own chain is
- * whole, so run it beside `verify` (Store.verify), never instead. Throws an Error naming the
- * file that is not a database.
+ * whole, so run it beside `verify` (recordVerdict), never instead. Throws an Error naming the
+ * file that cannot be read, or is no badgeclock database.
  */
 export function checkAgainst(storeFile: string, backupFile: string): AnchorVerdict {
-  const backup = backupRead(backupFile);
-  try {
+  return witness(storeFile, backupFile, false).anchor;
+}
+
+/** checkAgainst, with the backup's own chain checked too (`own`). */
+export function witness(storeFile: string, backupFile: string, withOwn = true): BackupWitness {
+  return readBackup(backupFile, (backup) => {
     const store = opened(
       storeFile,
       () => new Database(storeFile, { readonly: true, fileMustExist: true }),
     );
     try {
-      return compared(store, backup, backupFile);
+      const anchor = compared(store, backup, backupFile);
+      return { anchor, own: withOwn && anchor.kind !== 'unchained' ? ownVerdict(backup) : null };
     } finally {
       store.close();
     }
-  } finally {
-    backup.close();
+  });
+}
+
+/** The backup's own verdict, as `verify` gives it; null when its tables cannot be read. */
+function ownVerdict(backup: Database.Database): ChainVerdict | null {
+  try {
+    return verifyChain(new Statements(backup));
+  } catch {
+    return null;
   }
 }
 
-/** SQLite's header bytes 18 and 19: the file's journal mode, 2 for WAL. */
-const WAL_MODE = 2;
+/**
+ * Whether the store in `file` still has taps from before the chain (schema 6) to link: the
+ * clock links them at its start, and until then `verify` lists each as not in the chain.
+ */
+export function linkingPending(file: string): boolean {
+  const db = opened(file, () => new Database(file, { readonly: true, fileMustExist: true }));
+  try {
+    return backfillPending(new Statements(db));
+  } finally {
+    db.close();
+  }
+}
 
 /**
- * The backup, read whole into memory. Opened where it lies, a WAL-mode file (as every backup
- * of the store is) needs its `-wal` and `-shm` made beside it even to be read: it could not be
- * read from a folder this user cannot write, and would leave them there. In memory it is
- * marked as a rollback-journal file, which the copy alone then is. A backup with a write-ahead
- * log beside it that holds pages (opened and written since) is read where it lies, log and all.
+ * Runs `work` on the backup opened read-only. SQLite makes a WAL-mode file's `-wal` and `-shm`
+ * beside it even to read it (every backup of the store is one), and a read-only connection
+ * cannot remove them: where this user may write the backup's folder (the nightly backup's own)
+ * those it made are removed after (the `-wal` only while empty, as a read-only connection
+ * leaves it). Elsewhere (an admin reading /var/backups/badgeclock) the file is copied to a
+ * temporary folder and read there: disk, not memory, for a backup of any size.
  */
-function backupRead(file: string): Database.Database {
-  if ((sizeOrNull(`${file}-wal`) ?? 0) > 0)
-    return opened(file, () => new Database(file, { readonly: true, fileMustExist: true }));
-  return opened(file, () => {
-    const bytes = readFileSync(file);
-    if (bytes.length > 19 && bytes[18] === WAL_MODE && bytes[19] === WAL_MODE) {
-      bytes[18] = 1;
-      bytes[19] = 1;
+function readBackup<T>(file: string, work: (db: Database.Database) => T): T {
+  if (!existsSync(file)) throw new Error(`${file}: no such file`);
+  if (writeError(dirname(file)) === null) {
+    const made = ['-wal', '-shm'].map((suffix) => `${file}${suffix}`).filter((f) => !existsSync(f));
+    try {
+      return readIn(file, file, work);
+    } finally {
+      removeEmpty(made);
     }
-    return new Database(bytes, { readonly: true });
-  });
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'badgeclock-against-'));
+  try {
+    const copy = join(folder, basename(file));
+    copyFileSync(file, copy);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+    return readIn(file, copy, work);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** `work` on the database at `path`, read-only, named `file` in errors; not a badgeclock one throws. */
+function readIn<T>(file: string, path: string, work: (db: Database.Database) => T): T {
+  const db = opened(file, () => new Database(path, { readonly: true, fileMustExist: true }));
+  try {
+    if (!hasTable(db, 'taps'))
+      throw new Error(`${file}: not a badgeclock database (it has no taps table)`);
+    return work(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** The database `open` gives, its header read (garbage throws here), or an Error naming `file`. */
@@ -93,11 +177,14 @@ function opened(file: string, open: () => Database.Database): Database.Database 
   }
 }
 
-function sizeOrNull(file: string): number | null {
-  try {
-    return statSync(file).size;
-  } catch {
-    return null;
+/** Removes the files of `made` that are there, the `-wal` only when empty. */
+function removeEmpty(made: readonly string[]): void {
+  for (const file of made) {
+    try {
+      if (!file.endsWith('-wal') || statSync(file).size === 0) rmSync(file);
+    } catch {
+      // Not made after all, or gone meanwhile.
+    }
   }
 }
 
@@ -106,9 +193,9 @@ function compared(
   backup: Database.Database,
   backupFile: string,
 ): AnchorVerdict {
-  const head = hasChain(backup) ? lastLink(backup) : undefined;
+  const head = hasTable(backup, 'chain') ? lastLink(backup) : undefined;
   if (head === undefined) return { kind: 'unchained' };
-  const storeLast = hasChain(store) ? (lastLink(store)?.seq ?? 0) : 0;
+  const storeLast = hasTable(store, 'chain') ? (lastLink(store)?.seq ?? 0) : 0;
   const same = (seq: number): boolean => linkAt(store, seq)?.hash === linkAt(backup, seq)?.hash;
   if (storeLast >= head.seq && same(head.seq)) return { kind: 'extends', links: head.seq };
   // The chains agree up to some link and not after (each hash covers all before it): the
@@ -135,12 +222,12 @@ function compared(
         'from an older backup or started anew',
     );
   }
-  return { kind: 'differs', problems };
+  return { kind: 'differs', problems, agreed };
 }
 
-function hasChain(db: Database.Database): boolean {
+function hasTable(db: Database.Database, name: string): boolean {
   return (
-    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'chain'").get() !==
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
     undefined
   );
 }

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config';
 import { DB_FILE_NAME, Store, StoreError, type ChainVerdict } from '../drivers/store/store';
-import { checkAgainst, type AnchorVerdict } from './chainAnchor';
+import { checkAgainst, recordVerdict, type AnchorVerdict } from './chainAnchor';
 import {
   configOrExit,
   EXIT_BAD_INPUT,
   EXIT_FAILURE,
   fail,
+  log,
   storeFailed,
   withConfigOptions,
   type ConfigOptions,
@@ -45,18 +46,24 @@ function verify(options: ConfigOptions & { json?: boolean; against?: string }): 
   let verdict: ChainVerdict;
   let anchor: AnchorVerdict | Error | null = null;
   try {
-    verdict = verdictOf(opened.store);
+    verdict = recordVerdict(opened.store);
     if (options.against !== undefined) anchor = anchorOf(opened.store.file, options.against);
   } finally {
     // Before any exit: the copy of an older store holds the record, personal data.
     opened.store.close();
     if (opened.copy !== null) rmSync(opened.copy, { recursive: true, force: true });
   }
-  if (anchor instanceof Error)
-    fail(
+  if (anchor instanceof Error) {
+    // The record's own verdict still stands: a changed record exits 1 whatever the backup.
+    log.error(
       `--against ${options.against ?? ''}: cannot read it as a badgeclock backup: ${anchor.message}`,
-      EXIT_BAD_INPUT,
     );
+    process.stdout.write(
+      options.json === true ? `${JSON.stringify(verdict)}\n` : linesOf(verdict, null),
+    );
+    process.exitCode = verdict.whole ? EXIT_BAD_INPUT : EXIT_FAILURE;
+    return;
+  }
   if (older !== null)
     process.stderr.write(
       `${opened.file} is from an older badgeclock (schema ${older}): checked on a copy brought up to date; the file itself is unchanged\n`,
@@ -102,26 +109,6 @@ function linesOf(verdict: ChainVerdict, anchor: AnchorVerdict | null, backup?: s
   const lines = ['✖ record changed:', ...verdict.problems.map((problem) => `  - ${problem}`)];
   if (verdict.more > 0) lines.push(`  … and ${verdict.more} more`);
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * The store's verdict. A table or column of the record dropped outside the clock is a change
- * too, named with the file: SQLite's own "no such table: chain" said neither.
- */
-function verdictOf(store: Store): ChainVerdict {
-  try {
-    return store.verify();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!/^no such (table|column): /.test(message)) throw error;
-    return {
-      whole: false,
-      problems: [
-        `${store.file}: ${message}: the record's tables were changed outside the clock, so nothing can be checked against the chain`,
-      ],
-      more: 0,
-    };
-  }
 }
 
 /** What the store's read-only open says of a database an older badgeclock wrote. */
