@@ -379,6 +379,9 @@ describe('backup --into compares the record with the last backup', () => {
       `${file}: no such table: chain: the record's tables were changed outside the clock`,
     );
     expect(result.stdout).toMatch(/written to .*badgeclock-front-\d{8}T\d{6}Z\.db/);
+    // Said every night, but the copies taken since, without a chain, are no witness to keep.
+    expect((await backup()).code).toBe(1);
+    expect(readdirSync(backups).filter((name) => name.includes('before-change'))).toHaveLength(1);
   });
 
   it('on the first night, a record not as the clock wrote it is said without a backup to blame', async () => {

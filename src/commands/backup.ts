@@ -170,7 +170,10 @@ function recordChanged(store: Store, backups: readonly string[]): readonly strin
   const problems = [...fresh, ...(lost?.problems ?? [])];
   if (problems.length === 0) return null;
   const unrelated = fresh.length === 0 && lost?.agreed === 0;
-  const kept = compared === null || unrelated ? null : keep(compared);
+  // A copy without a chain witnesses none (the store's chain dropped before it was taken):
+  // kept, each night's would be, without end.
+  const witnessed = compared !== null && seen?.anchor.kind !== 'unchained';
+  const kept = !witnessed || unrelated ? null : keep(compared);
   const since =
     compared === null
       ? 'the record is not as the clock wrote it (no backup here to compare it with)'
