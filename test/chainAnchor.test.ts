@@ -120,6 +120,11 @@ describe('verify --against a backup', () => {
     const gone = await verify('--against', missing);
     expect(gone.code).toBe(2);
     expect(logText(gone.stderr)).toContain(`--against ${missing}: no such file`);
+    const itself = await verify('--against', join(data, '..', 'data', 'badgeclock.db'));
+    expect(itself.code).toBe(2);
+    expect(logText(itself.stderr)).toContain(
+      `that is the live database (${file}), not a backup of it`,
+    );
     const junk = join(dir.path, 'notes.db');
     writeFileSync(junk, 'not a database\n'.repeat(200));
     const garbage = await verify('--against', junk);

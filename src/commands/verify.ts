@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config';
-import { DB_FILE_NAME, Store, StoreError, type ChainVerdict } from '../drivers/store/store';
+import {
+  DB_FILE_NAME,
+  ownFileAt,
+  Store,
+  StoreError,
+  type ChainVerdict,
+} from '../drivers/store/store';
 import { checkAgainst, recordVerdict, type AnchorVerdict } from './chainAnchor';
 import {
   configOrExit,
@@ -39,8 +45,7 @@ export function addVerifyCommand(program: Command): void {
 /** Prints the verdict; exits 0 when the record is whole, 1 when it was changed. */
 function verify(options: ConfigOptions & { json?: boolean; against?: string }): void {
   const config = configOrExit(options);
-  if (options.against !== undefined && !existsSync(options.against))
-    fail(`--against ${options.against}: no such file`, EXIT_BAD_INPUT);
+  if (options.against !== undefined) againstOrExit(options.against, config);
   const opened = openToVerify(config);
   const { older } = opened;
   let verdict: ChainVerdict;
@@ -87,6 +92,20 @@ function verify(options: ConfigOptions & { json?: boolean; against?: string }): 
   );
   // exitCode, not exit(): the lines reach a pipe whole.
   if (!verdict.whole) process.exitCode = EXIT_FAILURE;
+}
+
+/**
+ * Exits 2 when `--against` names no file, or the store itself (by any name): comparing the
+ * record with itself proves nothing, and reading it as a backup would tidy away its `-wal`.
+ */
+function againstOrExit(against: string, config: Config): void {
+  if (!existsSync(against)) fail(`--against ${against}: no such file`, EXIT_BAD_INPUT);
+  const own = ownFileAt(against, join(config.dataDir, DB_FILE_NAME));
+  if (own !== null)
+    fail(
+      `--against ${against}: that is ${own.what} (${own.file}), not a backup of it: give a copy badgeclock backup wrote`,
+      EXIT_BAD_INPUT,
+    );
 }
 
 /** The record against a backup, or the Error that names why the backup cannot be read. */
