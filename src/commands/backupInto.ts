@@ -94,16 +94,32 @@ export function intoRefusal(dir: string, dataDir: string): string | null {
  * clock's mistake, see AHEAD_MS): what a new backup is compared with.
  */
 export function backupsNewestFirst(dir: string, door: string, at: number): string[] {
-  const { backup } = namesOf(door);
+  return byStamp(dir, namesOf(door).backup, at).named.map((entry) => join(dir, entry));
+}
+
+/**
+ * The backups in `dir` (names matching `backup`) by their stamps: `named` up to AHEAD_MS after
+ * `at`, newest first; `ahead`, named after that, oldest first.
+ */
+function byStamp(
+  dir: string,
+  backup: RegExp,
+  at: number,
+): { named: readonly string[]; ahead: readonly string[] } {
   const horizon = stampOf(at + AHEAD_MS);
-  return readdirSync(dir)
-    .filter((entry) => {
-      const stamp = backup.exec(entry)?.[1];
-      return stamp !== undefined && stamp <= horizon;
-    })
-    .sort()
-    .reverse()
-    .map((entry) => join(dir, entry));
+  const stamped = readdirSync(dir).flatMap((entry) => {
+    const stamp = backup.exec(entry)?.[1];
+    return stamp === undefined ? [] : [{ entry, stamp }];
+  });
+  const names = (keep: (stamp: string) => boolean): string[] =>
+    stamped
+      .filter((o) => keep(o.stamp))
+      .map((o) => o.entry)
+      .sort();
+  return {
+    named: names((stamp) => stamp <= horizon).reverse(),
+    ahead: names((stamp) => stamp > horizon),
+  };
 }
 
 /**
@@ -197,23 +213,13 @@ function prunePlan(
   keep: number,
   at: number,
 ): Pick<BackupDone, 'removed' | 'ahead'> {
-  const horizon = stampOf(at + AHEAD_MS);
-  const others = readdirSync(dir).flatMap((entry) => {
-    const stamp = backup.exec(entry)?.[1];
-    return stamp === undefined || entry === written ? [] : [{ entry, stamp }];
-  });
-  const ahead = others
-    .filter((o) => o.stamp > horizon)
-    .map((o) => o.entry)
-    .sort()
-    .map((entry) => join(dir, entry));
-  const older = others
-    .filter((o) => o.stamp <= horizon)
-    .map((o) => o.entry)
-    .sort()
-    .reverse();
+  const { named, ahead } = byStamp(dir, backup, at);
+  const older = named.filter((entry) => entry !== written);
   const removed = older.slice(Math.max(0, keep - 1)).map((entry) => join(dir, entry));
-  return { removed, ahead };
+  return {
+    removed,
+    ahead: ahead.filter((entry) => entry !== written).map((entry) => join(dir, entry)),
+  };
 }
 
 /** Removes backups, with SQLite's files beside any a person opened where it lies. */
