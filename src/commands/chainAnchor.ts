@@ -83,10 +83,7 @@ export function checkAgainst(storeFile: string, backupFile: string): AnchorVerdi
 /** checkAgainst, with the backup's own chain checked too (`own`). */
 export function witness(storeFile: string, backupFile: string, withOwn = true): BackupWitness {
   return readBackup(backupFile, (backup) => {
-    const store = opened(
-      storeFile,
-      () => new Database(storeFile, { readonly: true, fileMustExist: true }),
-    );
+    const store = openedReadOnly(storeFile);
     try {
       const anchor = compared(store, backup, backupFile);
       return { anchor, own: withOwn && anchor.kind !== 'unchained' ? ownVerdict(backup) : null };
@@ -110,7 +107,7 @@ function ownVerdict(backup: Database.Database): ChainVerdict | null {
  * clock links them at its start, and until then `verify` lists each as not in the chain.
  */
 export function linkingPending(file: string): boolean {
-  const db = opened(file, () => new Database(file, { readonly: true, fileMustExist: true }));
+  const db = openedReadOnly(file);
   try {
     return backfillPending(new Statements(db));
   } finally {
@@ -149,7 +146,7 @@ function readBackup<T>(file: string, work: (db: Database.Database) => T): T {
 
 /** `work` on the database at `path`, read-only, named `file` in errors; not a badgeclock one throws. */
 function readIn<T>(file: string, path: string, work: (db: Database.Database) => T): T {
-  const db = opened(file, () => new Database(path, { readonly: true, fileMustExist: true }));
+  const db = openedReadOnly(file, path);
   try {
     if (!hasTable(db, 'taps'))
       throw new Error(`${file}: not a badgeclock database (it has no taps table)`);
@@ -159,10 +156,13 @@ function readIn<T>(file: string, path: string, work: (db: Database.Database) => 
   }
 }
 
-/** The database `open` gives, its header read (garbage throws here), or an Error naming `file`. */
-function opened(file: string, open: () => Database.Database): Database.Database {
+/**
+ * The database at `path` opened read-only, its header read (garbage throws here), or an Error
+ * naming `file` (the backup a temporary copy at `path` stands for).
+ */
+function openedReadOnly(file: string, path = file): Database.Database {
   try {
-    const db = open();
+    const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
     } catch (error) {

@@ -58,16 +58,13 @@ function verify(options: ConfigOptions & { json?: boolean; against?: string }): 
     opened.store.close();
     if (opened.copy !== null) rmSync(opened.copy, { recursive: true, force: true });
   }
+  const unreadable = anchor instanceof Error;
   if (anchor instanceof Error) {
     // The record's own verdict still stands: a changed record exits 1 whatever the backup.
     log.error(
       `--against ${options.against ?? ''}: cannot read it as a badgeclock backup: ${anchor.message}`,
     );
-    process.stdout.write(
-      options.json === true ? `${JSON.stringify(verdict)}\n` : linesOf(verdict, null),
-    );
-    process.exitCode = verdict.whole ? EXIT_BAD_INPUT : EXIT_FAILURE;
-    return;
+    anchor = null;
   }
   if (older !== null)
     process.stderr.write(
@@ -92,6 +89,7 @@ function verify(options: ConfigOptions & { json?: boolean; against?: string }): 
   );
   // exitCode, not exit(): the lines reach a pipe whole.
   if (!verdict.whole) process.exitCode = EXIT_FAILURE;
+  else if (unreadable) process.exitCode = EXIT_BAD_INPUT;
 }
 
 /**
